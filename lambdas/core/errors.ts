@@ -1,0 +1,85 @@
+/**
+ * The one error family of the gateway. Core, state and providers throw these; each dialect renders them
+ * once, in its SDK's envelope. The `kind` is the neutral meaning a dialect maps to its own error type.
+ */
+export const ErrorKind = {
+  invalidRequest: "invalid_request",
+  authentication: "authentication",
+  permission: "permission",
+  notFound: "not_found",
+  conflict: "conflict",
+  payloadTooLarge: "payload_too_large",
+  rateLimit: "rate_limit",
+  upstream: "upstream",
+  internal: "internal",
+} as const;
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/** Options every gateway error accepts. */
+export interface GatewayErrorOptions {
+  /** The request field the error is about (rendered as OpenAI's `param`). */
+  param?: string;
+  /** The underlying error, kept for logs; never shown to callers. */
+  cause?: unknown;
+}
+
+/** Base class: an HTTP status, a neutral kind, a message safe to show the caller. */
+export class GatewayError extends Error {
+  readonly param?: string;
+  constructor(
+    readonly statusCode: number,
+    readonly kind: ErrorKind,
+    message: string,
+    options: GatewayErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.param = options.param;
+  }
+}
+
+/** 400: the request is malformed or names something invalid. */
+export class BadRequestError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(400, ErrorKind.invalidRequest, message, options);
+  }
+}
+
+/** 401: no credential, or one the gateway does not accept. */
+export class AuthenticationError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(401, ErrorKind.authentication, message, options);
+  }
+}
+
+/** 404: no such object for this tenant (also what another tenant's id answers). */
+export class NotFoundError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(404, ErrorKind.notFound, message, options);
+  }
+}
+
+/** 409: the object is in a state that does not allow the operation. */
+export class ConflictError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(409, ErrorKind.conflict, message, options);
+  }
+}
+
+/** 413: the body is larger than the gateway can take in one request. */
+export class PayloadTooLargeError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(413, ErrorKind.payloadTooLarge, message, options);
+  }
+}
+
+/** 500: a failure of the gateway itself; details are logged, not shown. */
+export class InternalError extends GatewayError {
+  constructor(message = "The gateway failed to process the request.", options?: GatewayErrorOptions) {
+    super(500, ErrorKind.internal, message, options);
+  }
+}
+
+/** Any thrown value as a GatewayError: unknown failures become a 500 that hides their details. */
+export const toGatewayError = (error: unknown): GatewayError =>
+  error instanceof GatewayError ? error : new InternalError(undefined, { cause: error });

@@ -1,0 +1,96 @@
+import { createHash } from "node:crypto";
+import type { GatewayConfig } from "./config";
+import { BadRequestError, NotFoundError } from "./errors";
+import { newId } from "./ids";
+import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
+import type { BlobStore, ObjectRepository } from "./ports";
+import { validateJsonlObjects } from "../formats/jsonl";
+
+/** What the file operations need; handlers build it once per cold start. */
+export interface FileDeps {
+  repo: ObjectRepository;
+  blobs: BlobStore;
+  config: GatewayConfig;
+  now?: () => number;
+}
+
+/** A new upload, already parsed from the dialect's request. */
+export interface NewFile {
+  tenant: string;
+  dialect: Dialect;
+  provider: Provider;
+  filename: string;
+  purpose: FilePurpose;
+  contentType: string;
+  body: Uint8Array;
+  /** Lifetime asked for by the caller, capped at the gateway's file TTL. */
+  expiresAfterSeconds?: number;
+  storageConfig?: Record<string, unknown>;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Stores an upload. Batch inputs are checked line by line first, so a bad file is refused before anything
+ * is written; the bytes go to the blob store before the metadata, so a listed file always has its bytes.
+ */
+export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRecord> => {
+  const lineCount = input.purpose === "batch" ? await validateJsonlObjects([input.body]) : undefined;
+  const now = deps.now?.() ?? Date.now();
+  const maxLifetimeMs = deps.config.fileTtlDays * dayMs;
+  const lifetimeMs = Math.min(maxLifetimeMs, (input.expiresAfterSeconds ?? Infinity) * 1000);
+  const id = newId();
+  const record: FileRecord = {
+    id,
+    kind: "file",
+    tenant: input.tenant,
+    dialect: input.dialect,
+    provider: input.provider,
+    createdAt: now,
+    expiresAt: now + lifetimeMs,
+    filename: input.filename,
+    purpose: input.purpose,
+    bytes: input.body.byteLength,
+    contentType: input.contentType,
+    sha256: createHash("sha256").update(input.body).digest("hex"),
+    blobKey: `files/${input.tenant}/${id}`,
+    lineCount,
+    storageConfig: input.storageConfig,
+  };
+  await deps.blobs.put(record.blobKey, input.body, input.contentType);
+  await deps.repo.create(record);
+  return record;
+};
+
+/** The tenant's file, or a 404 (another tenant's id and an expired file look exactly like a missing one). */
+export const getFile = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<FileRecord> => {
+  const record = id ? await deps.repo.get("file", tenant, id) : undefined;
+  if (!record) throw new NotFoundError(`No such File object: ${shownId}`, { param: "file_id" });
+  return record;
+};
+
+/** A page of the tenant's files; `after` must be one of the tenant's files. */
+export const listFiles = async (deps: FileDeps, tenant: string, query: ListQuery): Promise<Page<FileRecord>> => {
+  if (query.after !== undefined && !(await deps.repo.get("file", tenant, query.after))) {
+    throw new BadRequestError("Invalid 'after': no such file to page after.", { param: "after" });
+  }
+  return deps.repo.list("file", tenant, query);
+};
+
+/** Deletes the metadata first (the file disappears at once), then the bytes; a stray blob is expired by the bucket lifecycle. */
+export const deleteFile = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<void> => {
+  const deleted = id ? await deps.repo.delete("file", tenant, id) : undefined;
+  if (!deleted) throw new NotFoundError(`No such File object: ${shownId}`, { param: "file_id" });
+  await deps.blobs.delete(deleted.blobKey);
+};
+
+/** How a file's bytes reach the caller: inline when they fit in a Lambda response, else by a presigned redirect. */
+export type FileContent = { kind: "inline"; body: Uint8Array } | { kind: "redirect"; url: string };
+
+export const readFileContent = async (deps: FileDeps, file: FileRecord): Promise<FileContent> => {
+  if (file.bytes > deps.config.maxInlineDownloadBytes) {
+    const url = await deps.blobs.presignGet(file.blobKey, { expiresInSeconds: deps.config.presignTtlSeconds, filename: file.filename });
+    return { kind: "redirect", url };
+  }
+  return { kind: "inline", body: await deps.blobs.read(file.blobKey) };
+};

@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from "node:crypto";
+
+const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+const idPattern = /^[a-z2-7]{24}$/;
+
+/** A new object id: 120 random bits as 24 lowercase base32 characters (unguessable, URL- and S3-safe). */
+export const newId = (): string => {
+  const bytes = randomBytes(15);
+  let bits = 0;
+  let value = 0;
+  let id = "";
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      id += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return id;
+};
+
+/** True when `id` has the shape of a gateway id (anything else cannot exist, so callers answer 404). */
+export const isId = (id: string): boolean => idPattern.test(id);
+
+/**
+ * The per-dialect renderings of a gateway id (DESIGN.md "Ids"). Parsing strips the prefix and returns
+ * undefined for anything that is not one of ours, so a foreign or malformed id is simply "not found".
+ */
+export const idPrefix = {
+  openaiFile: "file-",
+  openaiBatch: "batch_",
+  anthropicFile: "file_",
+  anthropicBatch: "msgbatch_",
+  genaiFile: "files/",
+  genaiBatch: "batches/",
+} as const;
+
+/** Renders `id` with a dialect prefix. */
+export const renderId = (prefix: string, id: string): string => `${prefix}${id}`;
+
+/** Parses a dialect-rendered id back to the gateway id, or undefined when it is not one. */
+export const parseId = (prefix: string, rendered: string): string | undefined => {
+  if (!rendered.startsWith(prefix)) return undefined;
+  const id = rendered.slice(prefix.length);
+  return isId(id) ? id : undefined;
+};
+
+/** The tenant a credential belongs to: a salted SHA-256, so the credential itself is never stored. */
+export const tenantOf = (credential: string): string =>
+  createHash("sha256").update(`finops-tenant\0${credential}`).digest("hex").slice(0, 32);

@@ -1,0 +1,129 @@
+/** The neutral model: what every dialect parses into and every provider works from. */
+
+export const Provider = {
+  openai: "openai",
+  anthropic: "anthropic",
+  gemini: "gemini",
+  bedrock: "bedrock",
+} as const;
+export type Provider = (typeof Provider)[keyof typeof Provider];
+export const providers = Object.values(Provider);
+
+export const Dialect = {
+  openai: "openai",
+  anthropic: "anthropic",
+  genai: "genai",
+  bedrock: "bedrock",
+} as const;
+export type Dialect = (typeof Dialect)[keyof typeof Dialect];
+
+export const ObjectKind = { file: "file", batch: "batch" } as const;
+export type ObjectKind = (typeof ObjectKind)[keyof typeof ObjectKind];
+
+/** Why a file exists; the OpenAI purposes, which the other dialects map onto. */
+export const FilePurpose = {
+  assistants: "assistants",
+  batch: "batch",
+  batchOutput: "batch_output",
+  fineTune: "fine-tune",
+  vision: "vision",
+  userData: "user_data",
+  evals: "evals",
+} as const;
+export type FilePurpose = (typeof FilePurpose)[keyof typeof FilePurpose];
+/** Purposes a caller may upload with (the others are written by the gateway). */
+export const uploadPurposes = ["assistants", "batch", "fine-tune", "vision", "user_data", "evals"] as const;
+
+/** Fields every stored object has. Times are epoch milliseconds. */
+export interface StoredObject {
+  id: string;
+  kind: ObjectKind;
+  tenant: string;
+  dialect: Dialect;
+  provider: Provider;
+  createdAt: number;
+  /** When the object stops existing; reads after it answer 404 even before the TTL sweep. */
+  expiresAt?: number;
+}
+
+/** A file: bytes in the blob store plus what the caller told us about them. */
+export interface FileRecord extends StoredObject {
+  kind: "file";
+  filename: string;
+  purpose: FilePurpose;
+  bytes: number;
+  contentType: string;
+  sha256: string;
+  blobKey: string;
+  /** Lines counted at upload for batch files (non-blank JSONL lines). */
+  lineCount?: number;
+  /** Provider storage hints the caller sent (e.g. the seeds' `storage_config`); kept, not needed. */
+  storageConfig?: Record<string, unknown>;
+}
+
+/** Neutral batch status (reference/upstreams.md §6.1). */
+export const BatchStatus = {
+  validating: "validating",
+  queued: "queued",
+  inProgress: "in_progress",
+  finalizing: "finalizing",
+  cancelling: "cancelling",
+  completed: "completed",
+  failed: "failed",
+  cancelled: "cancelled",
+  expired: "expired",
+} as const;
+export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
+export const terminalBatchStatuses: readonly BatchStatus[] = ["completed", "failed", "cancelled", "expired"];
+
+/** Per-batch request tally, kept current while the batch runs. */
+export interface RequestCounts {
+  total: number;
+  completed: number;
+  failed: number;
+}
+
+/** A batch: one upstream job (or the gateway's own run of a small one) and where its results go. */
+export interface BatchRecord extends StoredObject {
+  kind: "batch";
+  status: BatchStatus;
+  endpoint: string;
+  model?: string;
+  inputFileId?: string;
+  outputFileId?: string;
+  errorFileId?: string;
+  requestCounts: RequestCounts;
+  metadata?: Record<string, string>;
+  /** When each status was entered (epoch ms), for the dialects' `*_at` fields. */
+  statusTimes: Partial<Record<BatchStatus, number>>;
+  /** Upstream job id; never shown to callers. */
+  upstreamId?: string;
+  /** A reason the caller can read when the batch failed. */
+  failureReason?: string;
+}
+
+export type AnyRecord = FileRecord | BatchRecord;
+
+/** One page of a tenant's objects, newest first unless asked otherwise. */
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+}
+
+/** How a list is asked for: a cursor is the id of the last object the caller saw. */
+export interface ListQuery {
+  limit: number;
+  order: "asc" | "desc";
+  after?: string;
+  /** Only objects whose named attributes equal these values. */
+  where?: Partial<Record<"purpose" | "provider" | "status" | "model", string>>;
+}
+
+/** One request's outcome as a provider reports it, before a dialect renders it. */
+export interface NeutralResult {
+  customId: string;
+  outcome: "succeeded" | "errored" | "cancelled" | "expired";
+  /** The response body, in the neutral (chat completion) shape, when the request succeeded. */
+  response?: unknown;
+  error?: { code: string; message: string; statusCode?: number };
+}

@@ -1,0 +1,22 @@
+import { ErrorKind, type GatewayError } from "../../core/errors";
+import type { DialectDefinition } from "../../http/dialect-handler";
+import { json } from "../../http/response";
+
+const statusOf: Record<ErrorKind, string> = {
+  [ErrorKind.invalidRequest]: "INVALID_ARGUMENT",
+  [ErrorKind.authentication]: "UNAUTHENTICATED",
+  [ErrorKind.permission]: "PERMISSION_DENIED",
+  [ErrorKind.notFound]: "NOT_FOUND",
+  [ErrorKind.conflict]: "FAILED_PRECONDITION",
+  [ErrorKind.payloadTooLarge]: "INVALID_ARGUMENT",
+  [ErrorKind.rateLimit]: "RESOURCE_EXHAUSTED",
+  [ErrorKind.upstream]: "UNAVAILABLE",
+  [ErrorKind.internal]: "INTERNAL",
+};
+
+/** Renders an error as Google's `{error:{code, message, status}}`. */
+export const renderGenAiError = (error: GatewayError) =>
+  json(error.statusCode, { error: { code: error.statusCode, message: error.message, status: statusOf[error.kind] } });
+
+/** The Google GenAI SDK's front door at `{GW}/genai`; its Files and Batches routes arrive with issue 7. */
+export const genAiDialect = (): DialectDefinition => ({ name: "genai", renderError: renderGenAiError, routes: [] });

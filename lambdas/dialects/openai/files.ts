@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { BadRequestError } from "../../core/errors";
+import { createFile, deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
+import { idPrefix, parseId, renderId, tenantOf } from "../../core/ids";
+import { type FileRecord, uploadPurposes } from "../../core/model";
+import { intString, providerSchema } from "../../core/schemas";
+import { parseWith } from "../../core/validation";
+import { bearerToken, requireCredential } from "../../http/auth";
+import { type HttpRequest, unflattenBrackets } from "../../http/request";
+import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+import { parseMultipart } from "./multipart";
+
+const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
+
+/** A file as OpenAI's FileObject. */
+export const renderFile = (file: FileRecord) => ({
+  id: renderId(idPrefix.openaiFile, file.id),
+  object: "file",
+  bytes: file.bytes,
+  created_at: seconds(file.createdAt),
+  filename: file.filename,
+  purpose: file.purpose,
+  status: "processed",
+  expires_at: seconds(file.expiresAt),
+  status_details: null,
+});
+
+/** The tenant of an OpenAI SDK call: its `Authorization: Bearer` key, hashed. */
+export const openAiTenant = (request: HttpRequest): string =>
+  tenantOf(requireCredential(bearerToken(request), "'Authorization: Bearer <key>' (the OpenAI SDK's api_key)"));
+
+const uploadFields = z.object({
+  purpose: z.enum(uploadPurposes, { error: `purpose must be one of ${uploadPurposes.join(", ")}` }),
+  provider: providerSchema.default("openai"),
+  expires_after: z
+    .object({ anchor: z.literal("created_at"), seconds: intString(3600, 2_592_000) })
+    .optional(),
+  storage_config: z.record(z.string(), z.unknown()).optional(),
+});
+
+const listQuery = z.object({
+  limit: intString(1, 10_000).default(10_000),
+  order: z.enum(["asc", "desc"]).default("desc"),
+  after: z.string().optional(),
+  purpose: z.string().optional(),
+  provider: providerSchema.optional(),
+});
+
+const fileIdOf = (request: HttpRequest) => {
+  const shown = request.params.fileId ?? "";
+  return { shown, id: parseId(idPrefix.openaiFile, shown) };
+};
+
+/** The Files API routes of the OpenAI dialect. */
+export const openAiFileRoutes = (deps: FileDeps) => ({
+  /** `files.create`: multipart `file` + `purpose`, plus the seeds' `provider` and `storage_config` fields. */
+  async create(request: HttpRequest): Promise<HttpResponse> {
+    const tenant = openAiTenant(request);
+    const upload = await parseMultipart(request);
+    const fields = parseWith(uploadFields, unflattenBrackets(upload.fields), "form");
+    const record = await createFile(deps, {
+      tenant,
+      dialect: "openai",
+      provider: fields.provider,
+      filename: upload.file.filename,
+      purpose: fields.purpose,
+      contentType: upload.file.contentType,
+      body: upload.file.body,
+      expiresAfterSeconds: fields.expires_after?.seconds,
+      storageConfig: fields.storage_config,
+    });
+    return json(200, renderFile(record));
+  },
+
+  /** `files.list`: cursor pages (`after` is the last id seen), `has_more` drives the SDK's auto-pagination. */
+  async list(request: HttpRequest): Promise<HttpResponse> {
+    const tenant = openAiTenant(request);
+    const query = parseWith(listQuery, unflattenBrackets(Object.entries(request.query)), "query");
+    let after: string | undefined;
+    if (query.after !== undefined) {
+      after = parseId(idPrefix.openaiFile, query.after);
+      if (!after) throw new BadRequestError(`Invalid 'after': ${query.after} is not a file id.`, { param: "after" });
+    }
+    const page = await listFiles(deps, tenant, {
+      limit: query.limit,
+      order: query.order,
+      after,
+      where: { purpose: query.purpose, provider: query.provider },
+    });
+    const data = page.items.map(renderFile);
+    return json(200, { object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
+  },
+
+  async retrieve(request: HttpRequest): Promise<HttpResponse> {
+    const { shown, id } = fileIdOf(request);
+    return json(200, renderFile(await getFile(deps, openAiTenant(request), id, shown)));
+  },
+
+  async delete(request: HttpRequest): Promise<HttpResponse> {
+    const { shown, id } = fileIdOf(request);
+    await deleteFile(deps, openAiTenant(request), id, shown);
+    return json(200, { id: shown, object: "file", deleted: true });
+  },
+
+  /** `files.content`: the bytes exactly as uploaded, or a redirect to S3 when too large for a Lambda response. */
+  async content(request: HttpRequest): Promise<HttpResponse> {
+    const { shown, id } = fileIdOf(request);
+    const file = await getFile(deps, openAiTenant(request), id, shown);
+    const content = await readFileContent(deps, file);
+    if (content.kind === "redirect") return redirect(content.url);
+    return bytes(200, content.body, "application/octet-stream", {
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+    });
+  },
+});

@@ -1,0 +1,59 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import middy from "@middy/core";
+import httpRouterHandler, { type Method } from "@middy/http-router";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { GatewayError, NotFoundError, toGatewayError } from "../core/errors";
+import { type HttpRequest, toHttpRequest } from "./request";
+import type { HttpResponse } from "./response";
+
+/** One row of a dialect's route table. */
+export interface Route {
+  method: Method;
+  /** Full resource path, with `{name}` parameters, e.g. `/openai/files/{fileId}`. */
+  path: string;
+  handler: (request: HttpRequest) => Promise<HttpResponse>;
+}
+
+/** What a dialect gives the shared handler: its routes and how its SDK expects errors. */
+export interface DialectDefinition {
+  name: string;
+  routes: Route[];
+  renderError: (error: GatewayError, request: HttpRequest | undefined) => HttpResponse;
+}
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
+
+const logger = new Logger({ serviceName: "finops-gateway" });
+
+/**
+ * The Lambda entry point of a dialect: middy + http-router over the dialect's route table, and one
+ * error middleware that renders every failure in the dialect's envelope. 5xx details are logged, not shown.
+ */
+export const createDialectHandler = (dialect: DialectDefinition): ProxyHandler => {
+  const routes = dialect.routes.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: (event: APIGatewayProxyEvent) => route.handler(toHttpRequest(event)),
+  }));
+  const router = httpRouterHandler({
+    routes,
+    notFoundResponse: ({ method, path }: { method: string; path: string }) => {
+      throw new NotFoundError(`Unknown request URL: ${method} ${path}.`);
+    },
+  });
+  const handler = middy<APIGatewayProxyEvent, HttpResponse>().handler(router as never);
+  handler.use({
+    onError: async (request) => {
+      const error = toGatewayError(request.error);
+      if (error.statusCode >= 500) logger.error("request failed", { dialect: dialect.name, error: request.error as Error });
+      let parsed: HttpRequest | undefined;
+      try {
+        parsed = toHttpRequest(request.event);
+      } catch {
+        parsed = undefined;
+      }
+      request.response = dialect.renderError(error, parsed);
+    },
+  });
+  return handler as unknown as ProxyHandler;
+};

@@ -1,0 +1,18 @@
+import { lambdaPayloadLimitBytes } from "../core/config";
+
+/** API Gateway's hard limit on a request body. */
+export const apiGatewayBodyLimitBytes = 10 * 1024 * 1024;
+
+/**
+ * The body API Gateway answers with its own 413 (a gateway response, so it cannot know the dialect):
+ * one JSON object every JSON SDK reads as its typed error — OpenAI reads `error.message`, Anthropic
+ * `type`/`error.type`, Google `error.code`/`error.status`.
+ */
+export const tooLargeEnvelope = (message: string) => ({
+  type: "error",
+  error: { type: "request_too_large", code: 413, status: "INVALID_ARGUMENT", message, param: null },
+});
+
+export const tooLargeMessage =
+  `Request body too large: the gateway takes at most ${lambdaPayloadLimitBytes} bytes per request once ` +
+  "base64-encoded for Lambda (about 4.5 MB of raw bytes), and API Gateway at most 10 MB.";

@@ -1,0 +1,104 @@
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { BadRequestError } from "../core/errors";
+
+/** An HTTP request as the dialects see it: decoded once from the API Gateway (REST, v1) proxy event. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  /** Route parameters, percent-decoded. */
+  params: Record<string, string>;
+  /** Query parameters; a repeated key keeps its last value (the SDKs never repeat the keys we read). */
+  query: Record<string, string>;
+  /** Header names lowercased. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Scheme, host and stage path of the gateway as the caller reached it, for absolute URLs in responses. */
+  baseUrl: string;
+}
+
+const lowerKeys = (headers: Record<string, string | undefined> | null): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = value;
+  return out;
+};
+
+const decodeParams = (params: Record<string, string | undefined> | null): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (value === undefined) continue;
+    try {
+      out[name] = decodeURIComponent(value);
+    } catch {
+      throw new BadRequestError(`Malformed percent-encoding in the path parameter '${name}'.`, { param: name });
+    }
+  }
+  return out;
+};
+
+/** Builds the request view from a proxy event (the local server builds the same event). */
+export const toHttpRequest = (event: APIGatewayProxyEvent): HttpRequest => {
+  const headers = lowerKeys(event.headers);
+  const raw = event.body ?? "";
+  const body = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  const proto = headers["x-forwarded-proto"] ?? "https";
+  const host = headers.host ?? event.requestContext?.domainName ?? "localhost";
+  // requestContext.path is the path the caller used (with the stage or custom-domain base path); event.path is
+  // the resource path, so what precedes it is the prefix every absolute URL we hand out must keep.
+  const callerPath = event.requestContext?.path ?? event.path;
+  const prefix = callerPath.endsWith(event.path) ? callerPath.slice(0, callerPath.length - event.path.length) : "";
+  return {
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    params: decodeParams(event.pathParameters),
+    query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    headers,
+    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    baseUrl: `${proto}://${host}${prefix}`,
+  };
+};
+
+/** The body as JSON; an empty body is `{}` (Python SDKs send `content-type: application/json` with no body). */
+export const jsonBody = (request: HttpRequest): unknown => {
+  if (request.body.byteLength === 0) return {};
+  const text = Buffer.from(request.body).toString("utf8");
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new BadRequestError(`The request body is not valid JSON: ${cause instanceof Error ? cause.message : cause}.`, { cause });
+  }
+};
+
+/**
+ * Turns bracketed keys (`storage_config[s3][bucket]`, as the Python SDKs encode nested form fields and
+ * query parameters) into nested objects; `k[]` collects a list.
+ */
+export const unflattenBrackets = (entries: Iterable<[string, string]>): Record<string, unknown> => {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of entries) {
+    const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
+    if (!match) {
+      root[key] = value;
+      continue;
+    }
+    const path = [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)];
+    let node: Record<string, unknown> = root;
+    path.forEach((segment, index) => {
+      const last = index === path.length - 1;
+      const next = path[index + 1];
+      if (last) {
+        if (segment === "") return;
+        node[segment] = value;
+      } else if (next === "") {
+        const list = Array.isArray(node[segment]) ? (node[segment] as unknown[]) : [];
+        list.push(value);
+        node[segment] = list;
+      } else {
+        const child = node[segment];
+        node[segment] = typeof child === "object" && child !== null && !Array.isArray(child) ? child : {};
+        node = node[segment] as Record<string, unknown>;
+      }
+    });
+  }
+  return root;
+};

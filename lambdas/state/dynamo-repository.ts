@@ -1,0 +1,125 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { AnyRecord, ListQuery, ObjectKind, Page } from "../core/model";
+import type { ObjectRepository } from "../core/ports";
+
+/** The table's key schema; the CDK construct and the local emulator create the table from it. */
+export const tableSchema = {
+  partitionKey: "pk",
+  tenantIndex: "byTenant",
+  tenantIndexPartitionKey: "gsi1pk",
+  tenantIndexSortKey: "gsi1sk",
+  ttlAttribute: "ttl",
+} as const;
+
+type Item = AnyRecord & { pk: string; gsi1pk: string; gsi1sk: string; ttl?: number };
+
+const indexPartition = (tenant: string, kind: ObjectKind): string => `${tenant}#${kind}`;
+/** Creation time first so the index sorts by age; the id breaks ties and makes the key unique. */
+const indexSort = (record: AnyRecord): string => `${String(record.createdAt).padStart(15, "0")}#${record.id}`;
+
+const toRecord = (item: Item): AnyRecord => {
+  const { pk: _pk, gsi1pk: _p, gsi1sk: _s, ttl: _t, ...record } = item;
+  return record as AnyRecord;
+};
+
+/** The object repository on DynamoDB: one item per object, a GSI per tenant and kind, newest first. */
+export class DynamoRepository implements ObjectRepository {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async create(record: AnyRecord): Promise<void> {
+    const item: Item = {
+      ...record,
+      pk: record.id,
+      gsi1pk: indexPartition(record.tenant, record.kind),
+      gsi1sk: indexSort(record),
+      ttl: record.expiresAt === undefined ? undefined : Math.ceil(record.expiresAt / 1000),
+    };
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
+  }
+
+  async get<K extends ObjectKind>(kind: K, tenant: string, id: string) {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: id }, ConsistentRead: true }),
+    );
+    if (!item || item.kind !== kind || item.tenant !== tenant || this.isExpired(item as Item)) return undefined;
+    return toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
+  }
+
+  async list<K extends ObjectKind>(kind: K, tenant: string, query: ListQuery): Promise<Page<Extract<AnyRecord, { kind: K }>>> {
+    const cursor = query.after === undefined ? undefined : await this.get(kind, tenant, query.after);
+    const names: Record<string, string> = { "#p": tableSchema.tenantIndexPartitionKey, "#e": "expiresAt" };
+    const values: Record<string, unknown> = { ":p": indexPartition(tenant, kind), ":now": this.now() };
+    let keyCondition = "#p = :p";
+    if (cursor) {
+      keyCondition += query.order === "desc" ? " AND #s < :c" : " AND #s > :c";
+      names["#s"] = tableSchema.tenantIndexSortKey;
+      values[":c"] = indexSort(cursor);
+    }
+    const filters = ["(attribute_not_exists(#e) OR #e > :now)"];
+    for (const [field, value] of Object.entries(query.where ?? {})) {
+      if (value === undefined) continue;
+      names[`#w_${field}`] = field;
+      values[`:w_${field}`] = value;
+      filters.push(`#w_${field} = :w_${field}`);
+    }
+    const items: AnyRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A filter applies after DynamoDB's Limit, so keep reading until one more item than asked for is found.
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: tableSchema.tenantIndex,
+          KeyConditionExpression: keyCondition,
+          FilterExpression: filters.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: query.order === "asc",
+          Limit: Math.min(1000, query.limit + 1),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(toRecord(item as Item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length <= query.limit);
+    return {
+      items: items.slice(0, query.limit) as Extract<AnyRecord, { kind: K }>[],
+      hasMore: items.length > query.limit,
+    };
+  }
+
+  async delete<K extends ObjectKind>(kind: K, tenant: string, id: string) {
+    try {
+      const { Attributes: old } = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: id },
+          ConditionExpression: "#k = :k AND #t = :t",
+          ExpressionAttributeNames: { "#k": "kind", "#t": "tenant" },
+          ExpressionAttributeValues: { ":k": kind, ":t": tenant },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      if (!old || this.isExpired(old as Item)) return undefined;
+      return toRecord(old as Item) as Extract<AnyRecord, { kind: K }>;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  private isExpired(item: Pick<Item, "expiresAt">): boolean {
+    return item.expiresAt !== undefined && item.expiresAt <= this.now();
+  }
+}

@@ -1,0 +1,87 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import dynalite from "dynalite";
+import { mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import S3rver from "s3rver";
+import { tableSchema } from "../lambdas/state/dynamo-repository";
+
+/** The names local mode gives the table and bucket the stack would create. */
+export const localNames = { table: "finops-local", bucket: "finops-staging-local", region: "us-east-1" } as const;
+
+const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+/** DynamoDB (dynalite) and S3 (s3rver) running in this process, persisted under `dataDir`. */
+export interface Emulators {
+  dynamo: DynamoDBClient;
+  s3: S3Client;
+  close(): Promise<void>;
+}
+
+/** Creates the table exactly as the CDK storage construct does (same keys and index). */
+const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: localNames.table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: tableSchema.partitionKey, AttributeType: "S" },
+          { AttributeName: tableSchema.tenantIndexPartitionKey, AttributeType: "S" },
+          { AttributeName: tableSchema.tenantIndexSortKey, AttributeType: "S" },
+        ],
+        KeySchema: [{ AttributeName: tableSchema.partitionKey, KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: tableSchema.tenantIndex,
+            KeySchema: [
+              { AttributeName: tableSchema.tenantIndexPartitionKey, KeyType: "HASH" },
+              { AttributeName: tableSchema.tenantIndexSortKey, KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+};
+
+/** Starts both emulators on free loopback ports. */
+export const startEmulators = async (dataDir: string): Promise<Emulators> => {
+  await mkdir(join(dataDir, "s3"), { recursive: true });
+  const dynamoServer = dynalite({ path: join(dataDir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => dynamoServer.listen(0, "127.0.0.1", resolve).once("error", reject));
+  const s3rver = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: join(dataDir, "s3"),
+    configureBuckets: [{ name: localNames.bucket }],
+  });
+  const s3Address = await s3rver.run();
+  const dynamoPort = (dynamoServer.address() as AddressInfo).port;
+  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: localNames.region, credentials: localCredentials });
+  const s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${s3Address.port}`,
+    region: localNames.region,
+    credentials: localCredentials,
+    forcePathStyle: true,
+    // s3rver mangles bodies sent with flexible checksums (aws-chunked trailers); send plain bodies.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  await ensureTable(dynamo);
+  return {
+    dynamo,
+    s3,
+    async close() {
+      dynamo.destroy();
+      s3.destroy();
+      await s3rver.close();
+      await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
+    },
+  };
+};

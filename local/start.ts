@@ -1,0 +1,20 @@
+import { startLocalGateway } from "./server";
+
+/** `npm start`: the gateway on 127.0.0.1:$PORT with embedded defaults (no AWS account, no keys). */
+const dataDir = process.env.FINOPS_DATA_DIR ?? ".finops-local";
+const gateway = await startLocalGateway({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? "127.0.0.1", dataDir });
+const gw = gateway.url;
+console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and run \`npm run wipe\` to start fresh)
+  health           ${gw}/health
+  OpenAI SDK       base_url="${gw}/openai"
+  Anthropic SDK    base_url="${gw}/anthropic"
+  Google GenAI SDK http_options={"base_url": "${gw}/genai"}
+  AWS SDK (S3)     endpoint_url="${gw}/bedrock/files"
+  AWS SDK (Bedrock) endpoint_url="${gw}/bedrock"`);
+
+const stop = async () => {
+  await gateway.close();
+  process.exit(0);
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);
