@@ -10,6 +10,9 @@ import { tableSchema } from "../lambdas/state/dynamo-repository";
 /** The names local mode gives the table and bucket the stack would create. */
 export const localNames = { table: "finops-local", bucket: "finops-staging-local", region: "us-east-1" } as const;
 
+// Local tooling runs on the machine's Node 20; the deployed Lambdas run Node 22+, where the warning does not apply.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /** DynamoDB (dynalite) and S3 (s3rver) running in this process, persisted under `dataDir`. */
