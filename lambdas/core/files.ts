@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { GatewayConfig } from "./config";
 import { BadRequestError, NotFoundError } from "./errors";
 import { newId } from "./ids";
+import { stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
 import type { BlobStore, ObjectRepository } from "./ports";
 import { validateJsonlObjects } from "../formats/jsonl";
@@ -53,7 +54,7 @@ export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRe
     bytes: input.body.byteLength,
     contentType: input.contentType,
     sha256: createHash("sha256").update(input.body).digest("hex"),
-    blobKey: `files/${input.tenant}/${id}`,
+    blobKey: `${stagingPrefix.files}${input.tenant}/${id}`,
     lineCount,
     storageConfig: input.storageConfig,
   };

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { providers } from "./model";
 
 /** A provider name; the message lists the valid ones. */

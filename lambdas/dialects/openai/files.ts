@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
 import { createFile, deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
 import { idPrefix, parseId, renderId, tenantOf } from "../../core/ids";

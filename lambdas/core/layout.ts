@@ -1,0 +1,12 @@
+/**
+ * Where things live in the staging bucket. Shared by the handlers and the stack, so the Bedrock role's
+ * S3 permissions cover exactly the prefixes the gateway writes for it.
+ */
+export const stagingPrefix = {
+  /** Uploaded files: `files/{tenant}/{id}`. */
+  files: "files/",
+  /** Converted inputs the gateway stages for Bedrock jobs. */
+  bedrockInput: "bedrock/input/",
+  /** Where Bedrock jobs write their outputs. */
+  bedrockOutput: "bedrock/output/",
+} as const;

@@ -1,0 +1,64 @@
+import { Duration, Validations } from "aws-cdk-lib";
+import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { fileURLToPath } from "node:url";
+
+/** Props of {@link DialectFunction}. */
+export interface DialectFunctionProps {
+  /** Entry file under `lambdas/handlers/`, without extension (e.g. `openai`). */
+  readonly entry: string;
+  /** Environment variables beyond the defaults. @default {} */
+  readonly environment?: Record<string, string>;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+const handlersDir = fileURLToPath(new URL("../../lambdas/handlers/", import.meta.url));
+const lockFile = fileURLToPath(new URL("../../package-lock.json", import.meta.url));
+
+/**
+ * A dialect's Lambda with the gateway's defaults: current Node runtime on arm64, bundled by the local
+ * esbuild (never Docker), minified with the AWS SDK included so the code runs against the SDK it was tested with,
+ * structured JSON logs kept for a month, and a timeout just under API Gateway's 29 s.
+ */
+export class DialectFunction extends Construct {
+  public readonly function: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: DialectFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, "Logs", { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    this.function = new NodejsFunction(this, "Function", {
+      entry: `${handlersDir}${props.entry}.ts`,
+      handler: "handler",
+      depsLockFilePath: lockFile,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: Duration.seconds(29),
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: `finops-${props.entry}`,
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        target: "node22",
+        format: OutputFormat.CJS,
+        mainFields: ["module", "main"],
+        externalModules: [],
+        sourceMap: false,
+      },
+    });
+    const policy = `Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;
+    Validations.of(this.function).acknowledge({
+      id: `AwsSolutions-IAM4[${policy}]`,
+      reason: "The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.",
+    });
+  }
+}

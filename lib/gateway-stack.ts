@@ -1,0 +1,72 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
+import { DialectFunction } from "./constructs/dialect-function";
+import { GatewayApi } from "./constructs/gateway-api";
+import { StagingStorage } from "./constructs/staging-storage";
+import { stagingPrefix } from "../lambdas/core/layout";
+
+/** Props of {@link GatewayStack}. */
+export interface GatewayStackProps extends StackProps {
+  /**
+   * Days uploaded files and staged objects are kept.
+   * @default 30
+   */
+  readonly retentionDays?: number;
+  /**
+   * Removal policy of the bucket and table (RETAIN keeps data when the stack is deleted).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+  /** API Gateway stage throttling, requests per second. @default 100 */
+  readonly throttlingRateLimit?: number;
+}
+
+/** The FinOps gateway: API Gateway → one Lambda per SDK dialect → DynamoDB + S3, plus Bedrock's batch role and the provider keys secret. */
+export class GatewayStack extends Stack {
+  constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
+    super(scope, id, props);
+
+    const storage = new StagingStorage(this, "Storage", {
+      retentionDays: props.retentionDays,
+      removalPolicy: props.dataRemovalPolicy,
+    });
+    const bedrockRole = new BedrockBatchRole(this, "BedrockBatchRole", { bucket: storage.bucket });
+    const providerKeys = new Secret(this, "ProviderKeys", {
+      description:
+        'FinOps provider API keys as JSON: {"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "...", "GEMINI_API_KEY": "..."}',
+    });
+    Validations.of(providerKeys).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so no rotation Lambda can rotate them.",
+    });
+
+    const environment = {
+      TABLE_NAME: storage.table.tableName,
+      BUCKET_NAME: storage.bucket.bucketName,
+      FILE_TTL_DAYS: String(storage.retentionDays),
+    };
+    const dialect = (id: string, entry: string) => {
+      const fn = new DialectFunction(this, id, { entry, environment }).function;
+      storage.grantObjectAccess(fn, stagingPrefix.files);
+      return fn;
+    };
+    const api = new GatewayApi(this, "Gateway", {
+      throttlingRateLimit: props.throttlingRateLimit,
+      functions: {
+        openai: dialect("OpenAiDialect", "openai"),
+        anthropic: dialect("AnthropicDialect", "anthropic"),
+        genai: dialect("GenAiDialect", "genai"),
+        bedrock: dialect("BedrockDialect", "bedrock"),
+        bedrockFiles: dialect("BedrockFilesDialect", "bedrock-files"),
+      },
+    });
+
+    const url = api.api.url.replace(/\/$/, "");
+    new CfnOutput(this, "GatewayUrl", { value: api.api.url, description: "The gateway's base URL ({GW})" });
+    new CfnOutput(this, "OpenAiBaseUrl", { value: `${url}/openai` });
+    new CfnOutput(this, "ProviderKeysSecretName", { value: providerKeys.secretName });
+    new CfnOutput(this, "BedrockBatchRoleArn", { value: bedrockRole.role.roleArn });
+  }
+}

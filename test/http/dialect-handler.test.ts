@@ -1,0 +1,67 @@
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { BadRequestError } from "../../lambdas/core/errors";
+import { renderAnthropicError } from "../../lambdas/dialects/anthropic/dialect";
+import { renderBedrockError } from "../../lambdas/dialects/bedrock/dialect";
+import { renderS3Error } from "../../lambdas/dialects/bedrock/s3-dialect";
+import { renderGenAiError } from "../../lambdas/dialects/genai/dialect";
+import { renderOpenAiError } from "../../lambdas/dialects/openai/errors";
+import { createDialectHandler } from "../../lambdas/http/dialect-handler";
+import { json } from "../../lambdas/http/response";
+
+const event = (method: string, path: string): APIGatewayProxyEvent =>
+  ({ httpMethod: method, path, headers: {}, queryStringParameters: null, pathParameters: null, body: null, isBase64Encoded: false, requestContext: { path } }) as unknown as APIGatewayProxyEvent;
+
+const handler = createDialectHandler({
+  name: "test",
+  renderError: renderOpenAiError,
+  routes: [
+    { method: "GET", path: "/t/ok/{id}", handler: async (r) => json(200, { id: r.params.id }) },
+    { method: "GET", path: "/t/bad", handler: async () => { throw new BadRequestError("nope", { param: "x" }); } },
+    { method: "GET", path: "/t/crash", handler: async () => { throw new Error("secret table name in stack trace"); } },
+  ],
+});
+const call = (method: string, path: string) => handler(event(method, path), {} as Context);
+
+describe("createDialectHandler", () => {
+  it("routes by method and path and decodes path parameters", async () => {
+    const response = await call("GET", "/t/ok/a%3Ab");
+    expect(JSON.parse(response.body)).toEqual({ id: "a:b" });
+  });
+
+  it("renders gateway errors in the dialect's envelope", async () => {
+    const response = await call("GET", "/t/bad");
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: { message: "nope", type: "invalid_request_error", param: "x", code: null } });
+  });
+
+  it("answers an unknown route with a 404 in the envelope", async () => {
+    const response = await call("POST", "/t/ok/1");
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body).error.message).toMatch(/Unknown request URL: POST \/t\/ok\/1/);
+  });
+
+  it("hides the details of unexpected failures behind a 500", async () => {
+    const response = await call("GET", "/t/crash");
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain("secret");
+    expect(JSON.parse(response.body).error.type).toBe("server_error");
+  });
+});
+
+describe("error envelopes of the other dialects", () => {
+  const error = new BadRequestError("bad <thing>");
+  it("Anthropic: {type:error, error:{type,message}}", () => {
+    expect(JSON.parse(renderAnthropicError(error).body)).toEqual({ type: "error", error: { type: "invalid_request_error", message: "bad <thing>" } });
+  });
+  it("Google: {error:{code,message,status}}", () => {
+    expect(JSON.parse(renderGenAiError(error).body)).toEqual({ error: { code: 400, message: "bad <thing>", status: "INVALID_ARGUMENT" } });
+  });
+  it("Bedrock: AWS JSON with x-amzn-ErrorType", () => {
+    const response = renderBedrockError(error);
+    expect(response.headers?.["x-amzn-errortype"]).toBe("ValidationException");
+  });
+  it("S3: XML with the message escaped", () => {
+    expect(renderS3Error(error).body).toContain("<Code>InvalidRequest</Code><Message>bad &#60;thing&#62;</Message>");
+  });
+});
