@@ -1,10 +1,18 @@
-import { App, Validations } from "aws-cdk-lib";
+import { App, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { GatewayStack } from "../lib/gateway-stack";
 
 const app = new App();
-new GatewayStack(app, "FinOpsGateway", {
+/** Optional settings, given as `cdk deploy -c name=value` (README "Configuration"). */
+const numberContext = (name: string): number | undefined => {
+  const value = app.node.tryGetContext(name) as string | number | undefined;
+  return value === undefined ? undefined : Number(value);
+};
+new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   description: "FinOps batch gateway for LLM workloads",
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  retentionDays: numberContext("retentionDays"),
+  throttlingRateLimit: numberContext("throttlingRateLimit"),
+  dataRemovalPolicy: app.node.tryGetContext("destroyDataOnDelete") === "true" ? RemovalPolicy.DESTROY : undefined,
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
