@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
 import httpRouterHandler, { type Method } from "@middy/http-router";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { GatewayError, NotFoundError, toGatewayError } from "../core/errors";
+import { type GatewayError, NotFoundError, toGatewayError } from "../core/errors";
 import { type HttpRequest, toHttpRequest } from "./request";
 import type { HttpResponse } from "./response";
 
@@ -18,7 +18,7 @@ export interface Route {
 export interface DialectDefinition {
   name: string;
   routes: Route[];
-  renderError: (error: GatewayError, request: HttpRequest | undefined) => HttpResponse;
+  renderError: (error: GatewayError) => HttpResponse;
 }
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
@@ -46,13 +46,7 @@ export const createDialectHandler = (dialect: DialectDefinition): ProxyHandler =
     onError: async (request) => {
       const error = toGatewayError(request.error);
       if (error.statusCode >= 500) logger.error("request failed", { dialect: dialect.name, error: request.error as Error });
-      let parsed: HttpRequest | undefined;
-      try {
-        parsed = toHttpRequest(request.event);
-      } catch {
-        parsed = undefined;
-      }
-      request.response = dialect.renderError(error, parsed);
+      request.response = dialect.renderError(error);
     },
   });
   return handler as unknown as ProxyHandler;

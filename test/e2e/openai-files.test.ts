@@ -178,3 +178,48 @@ describe("OpenAI SDK Files API through the local gateway", () => {
     expect(back.equals(payload)).toBe(true);
   });
 });
+
+describe("OpenAI SDK uploads that stream or carry odd metadata", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let client: OpenAI;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+    client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-stream", maxRetries: 0 });
+  });
+  afterAll(() => gateway.stop());
+
+  it("takes a file streamed from disk (chunked transfer encoding, no content-length)", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { createReadStream } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(join(tmpdir(), "finops-upload-"));
+    const path = join(dir, "input.jsonl");
+    const content = Array.from({ length: 200 }, (_, i) => batchLine(`req-${i}`)).join("\n") + "\n";
+    await writeFile(path, content);
+    const file = await client.files.create({ file: createReadStream(path), purpose: "batch" });
+    expect(file).toMatchObject({ filename: "input.jsonl", bytes: Buffer.byteLength(content) });
+    expect(await (await client.files.content(file.id)).text()).toBe(content);
+  });
+
+  it("keeps a unicode filename and refuses one with control characters", async () => {
+    const file = await client.files.create({ file: await toFile(Buffer.from(batchLine("u")), "données-日本.jsonl"), purpose: "batch" });
+    expect(file.filename).toBe("données-日本.jsonl");
+    const error = await client.files.create({ file: await toFile(Buffer.from(batchLine("u")), "bad\u0001name.jsonl"), purpose: "batch" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/control characters/);
+  });
+
+  it("refuses an oversized storage_config instead of failing in the table", async () => {
+    const error = await client.files
+      .create({
+        file: await toFile(Buffer.from(batchLine("s")), "s.jsonl"),
+        purpose: "batch",
+        // @ts-expect-error extra body field
+        storage_config: { s3: { bucket: "b".repeat(5000) } },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("storage_config");
+  });
+});

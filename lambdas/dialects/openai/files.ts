@@ -35,8 +35,18 @@ const uploadFields = z.object({
   expires_after: z
     .object({ anchor: z.literal("created_at"), seconds: intString(3600, 2_592_000) })
     .optional(),
-  storage_config: z.record(z.string(), z.unknown()).optional(),
+  storage_config: z
+    .record(z.string(), z.unknown())
+    .refine((value) => JSON.stringify(value).length <= 4096, "at most 4 KiB of settings")
+    .optional(),
 });
+
+/** Filenames are display metadata (never a storage key), but they must be printable and fit in the table. */
+const filenameSchema = z
+  .string()
+  .min(1, "the file part needs a filename")
+  .max(512, "a filename is at most 512 characters")
+  .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "a filename cannot contain control characters");
 
 const listQuery = z.object({
   limit: intString(1, 10_000).default(10_000),
@@ -62,7 +72,7 @@ export const openAiFileRoutes = (deps: FileDeps) => ({
       tenant,
       dialect: "openai",
       provider: fields.provider,
-      filename: upload.file.filename,
+      filename: parseWith(z.object({ filename: filenameSchema }), { filename: upload.file.filename }).filename,
       purpose: fields.purpose,
       contentType: upload.file.contentType,
       body: upload.file.body,
