@@ -1,4 +1,5 @@
 /** The neutral model: what every dialect parses into and every provider works from. */
+import type { ChatResponse, Usage } from "./chat";
 
 export const Provider = {
   openai: "openai",
@@ -75,6 +76,20 @@ export const BatchStatus = {
 } as const;
 export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
 export const terminalBatchStatuses: readonly BatchStatus[] = ["completed", "failed", "cancelled", "expired"];
+export const isTerminal = (status: BatchStatus): boolean => terminalBatchStatuses.includes(status);
+
+/** How far along each status is: a batch only ever moves to a status of higher rank (no backwards transition). */
+export const statusRank: Record<BatchStatus, number> = {
+  validating: 0,
+  queued: 1,
+  in_progress: 2,
+  finalizing: 3,
+  cancelling: 3,
+  completed: 4,
+  failed: 4,
+  cancelled: 4,
+  expired: 4,
+};
 
 /** Per-batch request tally, kept current while the batch runs. */
 export interface RequestCounts {
@@ -83,23 +98,40 @@ export interface RequestCounts {
   failed: number;
 }
 
+/** What the gateway knows of the upstream job; never shown to callers. */
+export interface UpstreamRef {
+  /** The upstream batch or job id (for Bedrock the job ARN). */
+  id: string;
+  /** The upstream input file id or staged input location, when there is one. */
+  inputRef?: string;
+  /** How the batch runs: the provider's batch API, or the gateway's own on-demand calls for small batches. */
+  mode: "batch" | "on_demand";
+}
+
 /** A batch: one upstream job (or the gateway's own run of a small one) and where its results go. */
 export interface BatchRecord extends StoredObject {
   kind: "batch";
   status: BatchStatus;
   endpoint: string;
+  completionWindow: string;
   model?: string;
+  /** The caller's input file (absent for inline requests). */
   inputFileId?: string;
+  /** Where the input lines are: the input file's blob, or the staged inline requests. */
+  inputBlobKey: string;
   outputFileId?: string;
   errorFileId?: string;
   requestCounts: RequestCounts;
   metadata?: Record<string, string>;
   /** When each status was entered (epoch ms), for the dialects' `*_at` fields. */
   statusTimes: Partial<Record<BatchStatus, number>>;
-  /** Upstream job id; never shown to callers. */
-  upstreamId?: string;
+  upstream?: UpstreamRef;
+  /** Set by a cancel request; the batch engine forwards it upstream. */
+  cancelRequested?: boolean;
   /** A reason the caller can read when the batch failed. */
   failureReason?: string;
+  /** Token totals of the requests that ran. */
+  usage?: Usage;
 }
 
 export type AnyRecord = FileRecord | BatchRecord;
@@ -123,7 +155,7 @@ export interface ListQuery {
 export interface NeutralResult {
   customId: string;
   outcome: "succeeded" | "errored" | "cancelled" | "expired";
-  /** The response body, in the neutral (chat completion) shape, when the request succeeded. */
-  response?: unknown;
+  /** The answer, when the request succeeded. */
+  response?: ChatResponse;
   error?: { code: string; message: string; statusCode?: number };
 }

@@ -18,6 +18,16 @@ export interface ObjectRepository {
   get<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
   /** A page of the tenant's objects of one kind. */
   list<K extends ObjectKind>(kind: K, tenant: string, query: ListQuery): Promise<Page<Extract<AnyRecord, { kind: K }>>>;
+  /**
+   * Sets fields of an object, optionally only while its status is one of `statusIn` (the guard against lost
+   * updates and backwards transitions). Returns the updated object, or undefined when the guard failed.
+   */
+  update<K extends ObjectKind>(
+    kind: K,
+    id: string,
+    changes: Partial<Extract<AnyRecord, { kind: K }>>,
+    guard?: { statusIn?: readonly string[] },
+  ): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
   /** Removes the tenant's object and returns what it was; undefined when there was none. */
   delete<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
 }

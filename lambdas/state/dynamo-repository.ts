@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AnyRecord, ListQuery, ObjectKind, Page } from "../core/model";
 import type { ObjectRepository } from "../core/ports";
 
@@ -97,6 +97,53 @@ export class DynamoRepository implements ObjectRepository {
       items: items.slice(0, query.limit) as Extract<AnyRecord, { kind: K }>[],
       hasMore: items.length > query.limit,
     };
+  }
+
+  async update<K extends ObjectKind>(
+    kind: K,
+    id: string,
+    changes: Partial<Extract<AnyRecord, { kind: K }>>,
+    guard: { statusIn?: readonly string[] } = {},
+  ) {
+    const names: Record<string, string> = { "#kind": "kind" };
+    const values: Record<string, unknown> = { ":kind": kind };
+    const sets: string[] = [];
+    const removes: string[] = [];
+    Object.entries(changes).forEach(([field, value], index) => {
+      names[`#f${index}`] = field;
+      if (value === undefined) removes.push(`#f${index}`);
+      else {
+        values[`:v${index}`] = value;
+        sets.push(`#f${index} = :v${index}`);
+      }
+    });
+    let condition = "#kind = :kind";
+    if (guard.statusIn) {
+      names["#status"] = "status";
+      const keys = guard.statusIn.map((status, index) => {
+        values[`:s${index}`] = status;
+        return `:s${index}`;
+      });
+      condition += ` AND #status IN (${keys.join(", ")})`;
+    }
+    const expression = [sets.length > 0 && `SET ${sets.join(", ")}`, removes.length > 0 && `REMOVE ${removes.join(", ")}`].filter(Boolean).join(" ");
+    try {
+      const { Attributes: item } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: id },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return item ? (toRecord(item as Item) as Extract<AnyRecord, { kind: K }>) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   async delete<K extends ObjectKind>(kind: K, tenant: string, id: string) {

@@ -1,0 +1,58 @@
+/**
+ * The neutral chat request and response every format converts to and from. A request in any provider's
+ * format becomes a ChatRequest; any provider's answer becomes a ChatResponse; each dialect renders those.
+ */
+
+export type ChatPart =
+  | { type: "text"; text: string }
+  | { type: "image"; mediaType?: string; data?: string; url?: string };
+
+export interface ChatMessage {
+  role: "user" | "assistant";
+  content: ChatPart[];
+}
+
+export interface ChatRequest {
+  model?: string;
+  /** System instructions, joined when a format has several. */
+  system?: string;
+  messages: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+}
+
+export const FinishReason = { stop: "stop", length: "length", contentFilter: "content_filter", toolCalls: "tool_calls" } as const;
+export type FinishReason = (typeof FinishReason)[keyof typeof FinishReason];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ChatResponse {
+  id: string;
+  model: string;
+  text: string;
+  finishReason: FinishReason;
+  usage: Usage;
+  /** Unix seconds. */
+  created: number;
+}
+
+/** One request of a batch input, whatever format the line was in. */
+export interface NeutralRequest {
+  customId: string;
+  lineNumber: number;
+  /** The OpenAI endpoint the request targets (`/v1/chat/completions` for every chat format). */
+  endpoint: string;
+  request: ChatRequest;
+}
+
+/** The text of a message's parts, for formats that take plain strings. */
+export const textOf = (parts: ChatPart[]): string =>
+  parts.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
+
+/** Rough token estimate (≈4 characters per token), used only by the simulators. */
+export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));

@@ -1,0 +1,119 @@
+import * as z from "zod";
+import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
+import type { NeutralResult } from "../core/model";
+import { parseLine } from "./line-errors";
+import { chatEndpoint } from "./openai-batch";
+
+const defaultMaxTokens = 4096;
+
+const toConverseContent = (part: ChatPart) => {
+  if (part.type === "text") return { text: part.text };
+  const format = (part.mediaType ?? "image/png").replace("image/", "").replace("jpg", "jpeg");
+  return { image: { format, source: { bytes: part.data ?? "" } } };
+};
+
+/** The neutral request as a Converse request body (a Bedrock `Converse`-type job's `modelInput`). */
+export const toConverseInput = (request: ChatRequest) => ({
+  messages: request.messages.map((m) => ({ role: m.role, content: m.content.map(toConverseContent) })),
+  ...(request.system && { system: [{ text: request.system }] }),
+  inferenceConfig: {
+    maxTokens: request.maxTokens ?? defaultMaxTokens,
+    ...(request.temperature !== undefined && { temperature: request.temperature }),
+    ...(request.topP !== undefined && { topP: request.topP }),
+    ...(request.stop !== undefined && { stopSequences: request.stop }),
+  },
+});
+
+/** A Bedrock batch input record: `{recordId, modelInput}`. */
+export const toBedrockRecord = (recordId: string, request: ChatRequest) => ({ recordId, modelInput: toConverseInput(request) });
+
+const converseBlock = z.object({
+  text: z.string().optional(),
+  image: z.object({ format: z.string(), source: z.object({ bytes: z.string() }) }).optional(),
+});
+const converseInput = z.object({
+  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(converseBlock) })).min(1),
+  system: z.array(z.object({ text: z.string() })).optional(),
+  inferenceConfig: z
+    .object({ maxTokens: z.number().int().positive().optional(), temperature: z.number().optional(), topP: z.number().optional(), stopSequences: z.array(z.string()).optional() })
+    .optional(),
+});
+const inputRecord = z.object({ recordId: z.string().min(1, "recordId must be a non-empty string"), modelInput: converseInput });
+
+/** True when a parsed line looks like a Bedrock record. */
+export const isBedrockLine = (line: Record<string, unknown>): boolean => "modelInput" in line;
+
+const fromConverseBlock = (block: z.infer<typeof converseBlock>): ChatPart[] => [
+  ...(block.text !== undefined ? [{ type: "text" as const, text: block.text }] : []),
+  ...(block.image ? [{ type: "image" as const, mediaType: `image/${block.image.format}`, data: block.image.source.bytes }] : []),
+];
+
+/** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
+export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  const record = parseLine(inputRecord, value, lineNumber);
+  const config = record.modelInput.inferenceConfig;
+  return {
+    customId: record.recordId,
+    lineNumber,
+    endpoint: chatEndpoint,
+    request: {
+      system: record.modelInput.system?.map((s) => s.text).join("\n\n"),
+      messages: record.modelInput.messages.map((m) => ({ role: m.role, content: m.content.flatMap(fromConverseBlock) })),
+      maxTokens: config?.maxTokens,
+      temperature: config?.temperature,
+      topP: config?.topP,
+      stop: config?.stopSequences,
+    },
+  };
+};
+
+const stopReasons: Record<string, ChatResponse["finishReason"]> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  max_tokens: "length",
+  content_filtered: "content_filter",
+  guardrail_intervened: "content_filter",
+  tool_use: "tool_calls",
+};
+
+const converseOutput = z.object({
+  output: z.object({ message: z.object({ content: z.array(z.object({ text: z.string().optional() }).loose()) }) }),
+  stopReason: z.string().default("end_turn"),
+  usage: z.object({ inputTokens: z.number().default(0), outputTokens: z.number().default(0) }).default({ inputTokens: 0, outputTokens: 0 }),
+});
+const outputRecord = z.object({
+  recordId: z.string(),
+  modelOutput: z.unknown().optional(),
+  error: z.object({ errorCode: z.union([z.number(), z.string()]).optional(), errorMessage: z.string().optional() }).optional(),
+});
+
+/** A Converse response as the neutral response. */
+export const chatResponseFromConverse = (output: unknown, model: string, id: string, created: number): ChatResponse => {
+  const parsed = converseOutput.parse(output);
+  return {
+    id,
+    model,
+    created,
+    text: parsed.output.message.content.map((c) => c.text ?? "").join(""),
+    finishReason: stopReasons[parsed.stopReason] ?? "stop",
+    usage: { inputTokens: parsed.usage.inputTokens, outputTokens: parsed.usage.outputTokens },
+  };
+};
+
+/** One line of a Bedrock `.jsonl.out` file as a neutral result (its `recordId` still the upstream key). */
+export const resultFromBedrockRecord = (value: unknown, lineNumber: number, model: string, created: number): NeutralResult => {
+  const record = parseLine(outputRecord, value, lineNumber);
+  if (record.modelOutput !== undefined && !record.error) {
+    return { customId: record.recordId, outcome: "succeeded", response: chatResponseFromConverse(record.modelOutput, model, `chatcmpl-${record.recordId}`, created) };
+  }
+  const status = Number(record.error?.errorCode);
+  return {
+    customId: record.recordId,
+    outcome: "errored",
+    error: {
+      code: String(record.error?.errorCode ?? "model_error"),
+      message: record.error?.errorMessage ?? "Bedrock reported no output for this record.",
+      statusCode: Number.isInteger(status) && status >= 400 ? status : 500,
+    },
+  };
+};

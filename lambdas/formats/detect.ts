@@ -1,0 +1,37 @@
+import type { NeutralRequest } from "../core/chat";
+import { BadRequestError } from "../core/errors";
+import { isAnthropicLine, parseAnthropicLine } from "./anthropic-request";
+import { isBedrockLine, parseBedrockLine } from "./bedrock-records";
+import { isBlank, parseObjectLine, readLines } from "./jsonl";
+import { isOpenAiLine, parseOpenAiLine } from "./openai-batch";
+
+/** The batch input formats the gateway reads, detected from the lines themselves (DESIGN.md "Formats"). */
+export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock" } as const;
+export type InputFormat = (typeof InputFormat)[keyof typeof InputFormat];
+
+const codecs: { format: InputFormat; matches: (line: Record<string, unknown>) => boolean; parse: (line: Record<string, unknown>, n: number) => NeutralRequest }[] = [
+  { format: "openai", matches: isOpenAiLine, parse: parseOpenAiLine },
+  { format: "anthropic", matches: isAnthropicLine, parse: parseAnthropicLine },
+  { format: "bedrock", matches: isBedrockLine, parse: parseBedrockLine },
+];
+
+/** Parses one object line in whatever known format it is in. */
+export const parseAnyLine = (line: Record<string, unknown>, lineNumber: number): { format: InputFormat; request: NeutralRequest } => {
+  const codec = codecs.find((c) => c.matches(line));
+  if (!codec) {
+    throw new BadRequestError(
+      `Line ${lineNumber}: not a batch request in a known format (OpenAI {custom_id, method, url, body}, Anthropic {custom_id, params} or Bedrock {recordId, modelInput}).`,
+      { param: "input_file_id" },
+    );
+  }
+  return { format: codec.format, request: codec.parse(line, lineNumber) };
+};
+
+/** Streams the neutral requests of a batch input, one line at a time. */
+export async function* readRequests(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<NeutralRequest & { format: InputFormat }> {
+  for await (const line of readLines(source)) {
+    if (isBlank(line)) continue;
+    const { format, request } = parseAnyLine(parseObjectLine(line), line.lineNumber);
+    yield { ...request, format };
+  }
+}
