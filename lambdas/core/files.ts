@@ -59,7 +59,7 @@ export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRe
     storageConfig: input.storageConfig,
   };
   await deps.blobs.put(record.blobKey, input.body, input.contentType);
-  await deps.repo.create(record);
+  if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
   return record;
 };
 

@@ -3,14 +3,13 @@ import { createHash, randomBytes } from "node:crypto";
 const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 const idPattern = /^[a-z2-7]{24}$/;
 
-/** A new object id: 120 random bits as 24 lowercase base32 characters (unguessable, URL- and S3-safe). */
-export const newId = (): string => {
-  const bytes = randomBytes(15);
+/** 15 bytes (120 bits) as 24 lowercase base32 characters. */
+const base32 = (bytes: Uint8Array): string => {
   let bits = 0;
   let value = 0;
   let id = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
+  for (const byte of bytes.subarray(0, 15)) {
+    value = ((value << 8) | byte) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       id += alphabet[(value >>> (bits - 5)) & 31];
@@ -19,6 +18,9 @@ export const newId = (): string => {
   }
   return id;
 };
+
+/** A new object id: 120 random bits as 24 lowercase base32 characters (unguessable, URL- and S3-safe). */
+export const newId = (): string => base32(randomBytes(15));
 
 /** True when `id` has the shape of a gateway id (anything else cannot exist, so callers answer 404). */
 export const isId = (id: string): boolean => idPattern.test(id);
@@ -49,3 +51,10 @@ export const parseId = (prefix: string, rendered: string): string | undefined =>
 /** The tenant a credential belongs to: a salted SHA-256, so the credential itself is never stored. */
 export const tenantOf = (credential: string): string =>
   createHash("sha256").update(`finops-tenant\0${credential}`).digest("hex").slice(0, 32);
+
+/**
+ * An id derived from another object's id and a role (e.g. a batch's output file): the same every time, so a
+ * retried step rewrites the same object instead of leaving a second one behind.
+ */
+export const derivedId = (parentId: string, role: string): string =>
+  base32(createHash("sha256").update(`${parentId}\0${role}`).digest());

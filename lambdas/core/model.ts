@@ -126,6 +126,8 @@ export interface BatchRecord extends StoredObject {
   /** When each status was entered (epoch ms), for the dialects' `*_at` fields. */
   statusTimes: Partial<Record<BatchStatus, number>>;
   upstream?: UpstreamRef;
+  /** The upstream's terminal status, recorded when polling sees it, applied when the results are stored. */
+  upstreamOutcome?: { status: BatchStatus; message?: string };
   /** Set by a cancel request; the batch engine forwards it upstream. */
   cancelRequested?: boolean;
   /** A reason the caller can read when the batch failed. */

@@ -1,4 +1,6 @@
 import type { Readable } from "node:stream";
+import type { InputFormat } from "../formats/detect";
+import type { NeutralRequest } from "./chat";
 import type {
   AnyRecord,
   BatchRecord,
@@ -8,12 +10,13 @@ import type {
   ObjectKind,
   Page,
   RequestCounts,
+  UpstreamRef,
 } from "./model";
 
 /** The only code that reads and writes object metadata. Every call is scoped to a tenant. */
 export interface ObjectRepository {
-  /** Stores a new object; fails if the id exists. */
-  create(record: AnyRecord): Promise<void>;
+  /** Stores a new object; false (and nothing written) when the id already exists. */
+  create(record: AnyRecord): Promise<boolean>;
   /** The tenant's object, or undefined (also for another tenant's id and for expired objects). */
   get<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
   /** A page of the tenant's objects of one kind. */
@@ -35,6 +38,10 @@ export interface ObjectRepository {
 /** Where bytes live (uploads, staged upstream inputs, converted results). */
 export interface BlobStore {
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** Streams a body of unknown length into the store (multipart under the hood), never holding it whole. */
+  putStream(key: string, body: Readable, contentType: string): Promise<void>;
+  /** True when the object exists. */
+  exists(key: string): Promise<boolean>;
   /** The object as a stream (for line-by-line conversion). */
   stream(key: string): Promise<Readable>;
   read(key: string): Promise<Uint8Array>;
@@ -47,18 +54,44 @@ export interface BlobStore {
 export interface UpstreamStatus {
   status: BatchStatus;
   counts: RequestCounts;
+  /** The upstream's reason, for failed batches. */
+  message?: string;
+}
+
+/** The batch input as a provider's submit sees it. */
+export interface SubmitInput {
+  /** The format the input lines are in (detected from the lines). */
+  format: InputFormat;
+  /** The neutral requests, streamed from the input (may be called more than once). */
+  requests(): AsyncIterable<NeutralRequest>;
+  /** The input bytes as uploaded, for providers that take them untouched. */
+  raw(): Promise<Readable>;
 }
 
 /**
- * The port every upstream provider implements (the batch engine drives it from the state machine).
+ * The port every upstream provider implements; the batch engine drives it from the state machine.
  * Listing every operation here makes a missing one a compile error in the adapter, not an empty stub.
  */
 export interface ProviderAdapter {
-  readonly name: string;
-  /** Converts and uploads/stages the batch input; returns the upstream id of the created batch. */
-  submit(batch: BatchRecord): Promise<{ upstreamId: string }>;
+  /** Converts and uploads or stages the input, creates the upstream batch, and says how to find it again. */
+  submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef>;
   status(batch: BatchRecord): Promise<UpstreamStatus>;
+  /** Asks the upstream to stop; safe to call more than once and after the batch ended. */
   cancel(batch: BatchRecord): Promise<void>;
-  /** Streams the upstream results, converted to neutral result lines, for the collector to render. */
+  /** Streams the upstream results as neutral results whose `customId` is the upstream key of the request. */
   results(batch: BatchRecord): AsyncIterable<NeutralResult>;
+}
+
+/** Where a batch's results go, in the calling dialect's format. */
+export interface ResultSink {
+  write(result: NeutralResult): Promise<void>;
+  /** Stores what was written; returns the ids of the files created (absent when a file would be empty). */
+  close(): Promise<{ outputFileId?: string; errorFileId?: string }>;
+}
+
+/** Starts and signals batch executions (Step Functions in AWS, the local executor locally). */
+export interface BatchRunner {
+  start(batch: BatchRecord): Promise<void>;
+  /** Forwards a cancel request to the upstream now rather than at the next poll. */
+  cancel(batch: BatchRecord): Promise<void>;
 }

@@ -6,7 +6,10 @@ import { chatEndpoint } from "./openai-batch";
 
 const defaultMaxTokens = 4096;
 
-const toConverseContent = (part: ChatPart) => {
+/** A Converse content block as it appears in a batch record (image bytes base64-encoded). */
+export type ConverseRecordBlock = { text: string } | { image: { format: string; source: { bytes: string } } };
+
+const toConverseContent = (part: ChatPart): ConverseRecordBlock => {
   if (part.type === "text") return { text: part.text };
   const format = (part.mediaType ?? "image/png").replace("image/", "").replace("jpg", "jpeg");
   return { image: { format, source: { bytes: part.data ?? "" } } };

@@ -35,7 +35,7 @@ export class DynamoRepository implements ObjectRepository {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async create(record: AnyRecord): Promise<void> {
+  async create(record: AnyRecord): Promise<boolean> {
     const item: Item = {
       ...record,
       pk: record.id,
@@ -43,9 +43,13 @@ export class DynamoRepository implements ObjectRepository {
       gsi1sk: indexSort(record),
       ttl: record.expiresAt === undefined ? undefined : Math.ceil(record.expiresAt / 1000),
     };
-    await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
-    );
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async get<K extends ObjectKind>(kind: K, tenant: string, id: string) {

@@ -1,0 +1,209 @@
+import type { FileDeps } from "./files";
+import { isTerminal, type BatchRecord, type BatchStatus, type Dialect, type NeutralResult, type Provider, statusRank, terminalBatchStatuses } from "./model";
+import type { ProviderAdapter, ResultSink, SubmitInput } from "./ports";
+import type { Usage } from "./chat";
+import { readRequests, type InputFormat } from "../formats/detect";
+import { upstreamKey } from "../formats/keys";
+
+/** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
+export interface PollSchedule {
+  baseSeconds: number;
+  factor: number;
+  capSeconds: number;
+}
+
+/** In AWS: 30 s at first, ×1.5 per poll, at most 10 min (≈140 polls, ≈430 state transitions for a 24 h batch). */
+export const defaultPollSchedule: PollSchedule = { baseSeconds: 30, factor: 1.5, capSeconds: 600 };
+
+export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): number =>
+  Math.min(schedule.capSeconds, Math.round(schedule.baseSeconds * schedule.factor ** attempt));
+
+/** What the engine needs: state, the provider adapters, and each dialect's result sink. */
+export interface EngineDeps extends FileDeps {
+  providers: Record<Provider, ProviderAdapter>;
+  sinks: Record<Dialect, (batch: BatchRecord) => ResultSink>;
+  poll: PollSchedule;
+}
+
+/** The input of every task state: which batch, and (for polls) how many polls came before. */
+export interface TaskInput {
+  batchId: string;
+  tenant: string;
+  attempt?: number;
+  /** The error a Catch caught, as Step Functions passes it. */
+  error?: { Error?: string; Cause?: string };
+}
+
+/** Where the state machine goes next: wait and poll again, collect the results, or stop. */
+export interface Route {
+  next: "wait" | "collect" | "done";
+  waitSeconds: number;
+  attempt: number;
+}
+
+const nonTerminal: readonly BatchStatus[] = ["validating", "queued", "in_progress", "finalizing", "cancelling"];
+
+/** A task that can be retried: its failure was transient (throttling, upstream 5xx, network). */
+export class RetryableError extends Error {
+  override name = "Retryable";
+}
+
+/** The batch engine's four tasks, run by the state machine (Step Functions in AWS, the local executor locally). */
+export const createBatchEngine = (deps: EngineDeps) => {
+  const load = async ({ tenant, batchId }: TaskInput): Promise<BatchRecord> => {
+    const batch = await deps.repo.get("batch", tenant, batchId);
+    if (!batch) throw new Error(`Batch ${batchId} no longer exists`);
+    return batch;
+  };
+  const route = (next: Route["next"], attempt = 0): Route => ({ next, attempt, waitSeconds: pollDelaySeconds(deps.poll, attempt) });
+  const stamp = (batch: BatchRecord, status: BatchStatus) =>
+    batch.statusTimes[status] ? batch.statusTimes : { ...batch.statusTimes, [status]: Date.now() };
+
+  const submitInput = (batch: BatchRecord, format: InputFormat): SubmitInput => ({
+    format,
+    requests: async function* () {
+      for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) yield request;
+    },
+    raw: () => deps.blobs.stream(batch.inputBlobKey),
+  });
+
+  const firstFormat = async (batch: BatchRecord): Promise<InputFormat> => {
+    for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) return request.format;
+    return "openai";
+  };
+
+  /**
+   * Renders every request of the batch exactly once: the upstream's results first (ids restored), then a
+   * not-executed line for each request the upstream did not answer. Returns the counts, usage and files.
+   */
+  const writeResults = async (batch: BatchRecord, results: AsyncIterable<NeutralResult> | undefined, missing: Pick<NeutralResult, "outcome" | "error">) => {
+    const byKey = new Map<string, string>();
+    const pending = new Set<string>();
+    for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) {
+      pending.add(request.customId);
+      byKey.set(upstreamKey(request.customId), request.customId);
+    }
+    const sink = deps.sinks[batch.dialect](batch);
+    let succeeded = 0;
+    const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    for await (const result of results ?? []) {
+      const customId = pending.has(result.customId) ? result.customId : byKey.get(result.customId);
+      if (customId === undefined || !pending.delete(customId)) continue;
+      if (result.outcome === "succeeded") succeeded++;
+      if (result.response) {
+        usage.inputTokens += result.response.usage.inputTokens;
+        usage.outputTokens += result.response.usage.outputTokens;
+      }
+      await sink.write({ ...result, customId });
+    }
+    for (const customId of pending) await sink.write({ customId, ...missing });
+    const files = await sink.close();
+    const total = batch.requestCounts.total;
+    return { files, counts: { total, completed: succeeded, failed: total - succeeded }, usage };
+  };
+
+  return {
+    /** Converts and hands the input to the provider (once, even when retried), then starts polling. */
+    async submit(input: TaskInput): Promise<Route> {
+      const batch = await load(input);
+      if (isTerminal(batch.status)) return route("done");
+      if (batch.cancelRequested && !batch.upstream) return route("collect");
+      if (!batch.upstream) {
+        const upstream = await deps.providers[batch.provider].submit(batch, submitInput(batch, await firstFormat(batch)));
+        await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal });
+      }
+      return route("wait", 0);
+    },
+
+    /** Reads the upstream status and counts; forwards a pending cancel; moves on to collect once the upstream ended. */
+    async poll(input: TaskInput): Promise<Route> {
+      const batch = await load(input);
+      if (isTerminal(batch.status)) return route("done");
+      if (!batch.upstream) return route("collect");
+      const adapter = deps.providers[batch.provider];
+      if (batch.cancelRequested) await adapter.cancel(batch);
+      const upstream = await adapter.status(batch);
+      const requestCounts = { ...upstream.counts, total: batch.requestCounts.total };
+      if (isTerminal(upstream.status)) {
+        const status = batch.status === "cancelling" ? "cancelling" : "finalizing";
+        await deps.repo.update(
+          "batch",
+          batch.id,
+          { status, requestCounts, upstreamOutcome: { status: upstream.status, message: upstream.message }, statusTimes: stamp(batch, status) },
+          { statusIn: nonTerminal },
+        );
+        return route("collect");
+      }
+      const status = batch.status === "cancelling" || statusRank[upstream.status] <= statusRank[batch.status] ? batch.status : upstream.status;
+      await deps.repo.update("batch", batch.id, { status, requestCounts, statusTimes: stamp(batch, status) }, { statusIn: [batch.status] });
+      const attempt = (input.attempt ?? 0) + 1;
+      return route("wait", attempt);
+    },
+
+    /** Stores the results in the calling dialect's format, then marks the batch terminal. */
+    async collect(input: TaskInput): Promise<Route> {
+      const batch = await load(input);
+      if (isTerminal(batch.status)) return route("done");
+      const outcome = batch.upstreamOutcome?.status ?? (batch.cancelRequested ? "cancelled" : "completed");
+      const missing: Pick<NeutralResult, "outcome" | "error"> =
+        outcome === "cancelled"
+          ? { outcome: "cancelled", error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." } }
+          : outcome === "expired"
+            ? { outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." } }
+            : { outcome: "errored", error: { code: outcome === "failed" ? "batch_failed" : "missing_result", message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request." } };
+      const results = batch.upstream ? deps.providers[batch.provider].results(batch) : undefined;
+      const { files, counts, usage } = await writeResults(batch, results, missing);
+      const status = outcome === "failed" ? "failed" : outcome;
+      await deps.repo.update(
+        "batch",
+        batch.id,
+        {
+          status,
+          ...files,
+          requestCounts: counts,
+          usage,
+          failureReason: status === "failed" ? (batch.upstreamOutcome?.message ?? "The provider failed the batch.") : undefined,
+          statusTimes: stamp(batch, status),
+        },
+        { statusIn: ["finalizing", "cancelling", "validating", "queued", "in_progress"] },
+      );
+      return route("done");
+    },
+
+    /** The Catch of the state machine: the batch fails with a reason the caller can read, each request in the error file. */
+    async fail(input: TaskInput): Promise<Route> {
+      const batch = await load(input);
+      if (terminalBatchStatuses.includes(batch.status)) return route("done");
+      const reason = describeFailure(input.error);
+      const { files, counts } = await writeResults(batch, undefined, { outcome: "errored", error: { code: "batch_failed", message: reason } });
+      await deps.repo.update(
+        "batch",
+        batch.id,
+        { status: "failed", failureReason: reason, ...files, requestCounts: counts, statusTimes: stamp(batch, "failed") },
+        { statusIn: nonTerminal },
+      );
+      return route("done");
+    },
+
+    /** Forwards a cancel request now (called by the API right after the batch became `cancelling`). */
+    async cancel(input: TaskInput): Promise<Route> {
+      const batch = await load(input);
+      if (batch.upstream && !isTerminal(batch.status)) await deps.providers[batch.provider].cancel(batch);
+      return route("done");
+    },
+  };
+};
+
+export type BatchEngine = ReturnType<typeof createBatchEngine>;
+
+/** The caught error as a sentence: Lambda errors arrive as JSON `{errorMessage}` in `Cause`. */
+export const describeFailure = (error: TaskInput["error"]): string => {
+  if (!error?.Cause) return `The batch failed (${error?.Error ?? "unknown error"}).`;
+  try {
+    const cause = JSON.parse(error.Cause) as { errorMessage?: string };
+    if (cause.errorMessage) return `The batch failed: ${cause.errorMessage}`;
+  } catch {
+    // a plain-text cause
+  }
+  return `The batch failed: ${error.Cause}`;
+};

@@ -1,0 +1,169 @@
+import { BadRequestError, InternalError, NotFoundError } from "./errors";
+import type { FileDeps } from "./files";
+import { createFile, getFile } from "./files";
+import { newId } from "./ids";
+import type { BatchRecord, BatchStatus, Dialect, ListQuery, Page, Provider } from "./model";
+import type { BatchRunner } from "./ports";
+import { chatEndpoint } from "../formats/openai-batch";
+import { readRequests } from "../formats/detect";
+
+/** What the batch operations need beyond the file operations. */
+export interface BatchDeps extends FileDeps {
+  runner: BatchRunner;
+}
+
+/** A new batch, already parsed from the dialect's request. */
+export interface NewBatch {
+  tenant: string;
+  dialect: Dialect;
+  provider: Provider;
+  endpoint: string;
+  completionWindow: string;
+  metadata?: Record<string, string>;
+  /** The model for the whole batch, when the caller names one outside the lines. */
+  model?: string;
+  /** The caller's input file (gateway id and the id as the caller wrote it). */
+  inputFile?: { id: string | undefined; shown: string };
+  /** Requests given inline instead of a file, each one JSONL line's object. */
+  inlineRequests?: Record<string, unknown>[];
+}
+
+/** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
+export const maxRequestsPerBatch = 50_000;
+/** Providers whose batches run a single model (Anthropic allows a model per request). */
+const singleModelProviders: ReadonlySet<Provider> = new Set(["openai", "gemini", "bedrock"]);
+
+/**
+ * Reads every request of the input once before anything is created: each line must be a known format, a chat
+ * request for the batch's endpoint, with a unique custom_id, and one model where the provider needs one.
+ */
+const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
+  const ids = new Set<string>();
+  let model = input.model;
+  let modelLine: number | undefined;
+  for await (const request of readRequests(await deps.blobs.stream(blobKey))) {
+    const at = `Line ${request.lineNumber}`;
+    if (request.endpoint !== input.endpoint) {
+      throw new BadRequestError(`${at}: the request targets ${request.endpoint} but the batch's endpoint is ${input.endpoint}.`, { param: "input_file_id" });
+    }
+    if (ids.has(request.customId)) {
+      throw new BadRequestError(`${at}: duplicate custom_id ${JSON.stringify(request.customId)}; each request needs its own.`, { param: "input_file_id" });
+    }
+    ids.add(request.customId);
+    if (ids.size > maxRequestsPerBatch) throw new BadRequestError(`The input holds more than ${maxRequestsPerBatch} requests.`, { param: "input_file_id" });
+    const lineModel = request.request.model;
+    if (lineModel === undefined) continue;
+    if (model === undefined) {
+      model = lineModel;
+      modelLine = request.lineNumber;
+    } else if (lineModel !== model && singleModelProviders.has(input.provider)) {
+      const first = modelLine ? `line ${modelLine}` : "the batch's 'model'";
+      throw new BadRequestError(
+        `${at}: model ${JSON.stringify(lineModel)} differs from ${JSON.stringify(model)} (${first}); a ${input.provider} batch runs one model.`,
+        { param: "model" },
+      );
+    }
+  }
+  if (ids.size === 0) throw new BadRequestError("The batch has no requests.", { param: "input_file_id" });
+  if (model === undefined) throw new BadRequestError("No model: name it in each request's body or as the batch's 'model'.", { param: "model" });
+  return { total: ids.size, model };
+};
+
+/** Validates the input, stores the batch as `validating`, and starts its execution. */
+export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<BatchRecord> => {
+  if (input.endpoint !== chatEndpoint) {
+    throw new BadRequestError(`Unsupported endpoint ${JSON.stringify(input.endpoint)}: the gateway converts ${chatEndpoint} batches for every provider.`, { param: "endpoint" });
+  }
+  let inputFileId: string;
+  let inputBlobKey: string;
+  if (input.inputFile && input.inputFile.shown !== "") {
+    const file = await getFile(deps, input.tenant, input.inputFile.id, input.inputFile.shown);
+    if (file.purpose !== "batch") {
+      throw new BadRequestError(`File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`, { param: "input_file_id" });
+    }
+    inputFileId = file.id;
+    inputBlobKey = file.blobKey;
+  } else if (input.inlineRequests && input.inlineRequests.length > 0) {
+    const body = Buffer.from(input.inlineRequests.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const file = await createFile(deps, {
+      tenant: input.tenant,
+      dialect: input.dialect,
+      provider: input.provider,
+      filename: "inline_requests.jsonl",
+      purpose: "batch",
+      contentType: "application/jsonl",
+      body,
+    });
+    inputFileId = file.id;
+    inputBlobKey = file.blobKey;
+  } else {
+    throw new BadRequestError("Give an input_file_id, or inline 'requests' with an empty input_file_id.", { param: "input_file_id" });
+  }
+  const { total, model } = await validateInput(deps, inputBlobKey, input);
+  const now = deps.now?.() ?? Date.now();
+  const batch: BatchRecord = {
+    id: newId(),
+    kind: "batch",
+    tenant: input.tenant,
+    dialect: input.dialect,
+    provider: input.provider,
+    createdAt: now,
+    expiresAt: now + deps.config.fileTtlDays * 86_400_000,
+    status: "validating",
+    endpoint: input.endpoint,
+    completionWindow: input.completionWindow,
+    model,
+    inputFileId,
+    inputBlobKey,
+    requestCounts: { total, completed: 0, failed: 0 },
+    metadata: input.metadata,
+    statusTimes: { validating: now },
+  };
+  if (!(await deps.repo.create(batch))) throw new InternalError("Batch id collision.");
+  try {
+    await deps.runner.start(batch);
+  } catch (cause) {
+    await deps.repo.update("batch", batch.id, { status: "failed", failureReason: "The batch engine could not be started.", statusTimes: { ...batch.statusTimes, failed: Date.now() } }, { statusIn: ["validating"] });
+    throw new InternalError(undefined, { cause });
+  }
+  return batch;
+};
+
+/** The tenant's batch, or a 404. */
+export const getBatch = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<BatchRecord> => {
+  const batch = id ? await deps.repo.get("batch", tenant, id) : undefined;
+  if (!batch) throw new NotFoundError(`No such Batch object: ${shownId}`, { param: "batch_id" });
+  return batch;
+};
+
+/** A page of the tenant's batches; `after` must be one of the tenant's batches. */
+export const listBatches = async (deps: FileDeps, tenant: string, query: ListQuery): Promise<Page<BatchRecord>> => {
+  if (query.after !== undefined && !(await deps.repo.get("batch", tenant, query.after))) {
+    throw new BadRequestError("Invalid 'after': no such batch to page after.", { param: "after" });
+  }
+  return deps.repo.list("batch", tenant, query);
+};
+
+const cancellable: readonly BatchStatus[] = ["validating", "queued", "in_progress"];
+
+/**
+ * Asks for a batch to stop: it becomes `cancelling` at once and the engine forwards the request upstream;
+ * it ends `cancelled` with the results that were ready. Cancelling twice is harmless; an ended batch is a 400.
+ */
+export const cancelBatch = async (deps: BatchDeps, tenant: string, id: string | undefined, shownId: string): Promise<BatchRecord> => {
+  const batch = await getBatch(deps, tenant, id, shownId);
+  if (batch.status === "cancelling" || batch.status === "cancelled") return batch;
+  const updated = await deps.repo.update(
+    "batch",
+    batch.id,
+    { status: "cancelling", cancelRequested: true, statusTimes: { ...batch.statusTimes, cancelling: Date.now() } },
+    { statusIn: cancellable },
+  );
+  if (!updated) {
+    const current = await getBatch(deps, tenant, id, shownId);
+    if (current.status === "cancelling" || current.status === "cancelled") return current;
+    throw new BadRequestError(`Cannot cancel a batch with status '${current.status}'.`, { param: "batch_id" });
+  }
+  await deps.runner.cancel(updated).catch(() => undefined); // the next poll forwards it again
+  return updated;
+};

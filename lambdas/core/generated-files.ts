@@ -1,0 +1,60 @@
+import { derivedId } from "./ids";
+import { stagingPrefix } from "./layout";
+import type { BatchRecord, FileRecord } from "./model";
+import type { FileDeps } from "./files";
+import { JsonlBlobWriter } from "../formats/jsonl-writer";
+
+/**
+ * A result file the gateway writes for a batch (e.g. its output or error file). Its id is derived from the
+ * batch, so a retried collect overwrites the same blob and finds the record already there. An empty file is
+ * not kept: `close` returns undefined and removes the blob.
+ */
+export class GeneratedFile {
+  private readonly id: string;
+  private readonly writer: JsonlBlobWriter;
+
+  constructor(
+    private readonly deps: FileDeps,
+    private readonly batch: BatchRecord,
+    role: string,
+    private readonly filename: string,
+  ) {
+    this.id = derivedId(batch.id, role);
+    this.writer = new JsonlBlobWriter(deps.blobs, `${stagingPrefix.files}${batch.tenant}/${this.id}`);
+  }
+
+  get lines(): number {
+    return this.writer.lines;
+  }
+
+  write(value: unknown): Promise<void> {
+    return this.writer.write(value);
+  }
+
+  async close(): Promise<string | undefined> {
+    const { bytes, lines, sha256 } = await this.writer.close();
+    if (lines === 0) {
+      await this.deps.blobs.delete(this.writer.key);
+      return undefined;
+    }
+    const now = this.deps.now?.() ?? Date.now();
+    const record: FileRecord = {
+      id: this.id,
+      kind: "file",
+      tenant: this.batch.tenant,
+      dialect: this.batch.dialect,
+      provider: this.batch.provider,
+      createdAt: now,
+      expiresAt: now + this.deps.config.fileTtlDays * 86_400_000,
+      filename: this.filename,
+      purpose: "batch_output",
+      bytes,
+      contentType: "application/jsonl",
+      sha256,
+      blobKey: this.writer.key,
+      lineCount: lines,
+    };
+    await this.deps.repo.create(record); // false on a retry: the record of the same file is already there
+    return this.id;
+  }
+}

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { RetryableError } from "../core/batch-engine";
+
+/** Options of {@link upstreamFetch}. */
+export interface UpstreamFetchOptions {
+  /** Attempts after the first for 408/409/429/5xx and network errors. @default 3 */
+  retries?: number;
+  /** First backoff in ms, doubled each retry (a `retry-after` header wins). @default 250 */
+  backoffMs?: number;
+}
+
+const transient = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
+
+/**
+ * fetch against an upstream API, retrying transient failures with backoff. A transient failure that outlasts
+ * the retries becomes a RetryableError (the state machine retries the whole task later); any other non-2xx
+ * becomes an Error carrying the upstream's own message.
+ */
+export const upstreamFetch = async (provider: string, url: string, init: RequestInit, options: UpstreamFetchOptions = {}): Promise<Response> => {
+  const retries = options.retries ?? 3;
+  let delay = options.backoffMs ?? 250;
+  for (let attempt = 0; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (cause) {
+      if (attempt >= retries || init.body instanceof ReadableStream || isStream(init.body)) {
+        throw new RetryableError(`${provider} could not be reached: ${cause instanceof Error ? cause.message : cause}`, { cause });
+      }
+      await sleep(delay);
+      delay *= 2;
+      continue;
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    if (transient(response.status) && attempt < retries && !isStream(init.body)) {
+      const retryAfter = Number(response.headers.get("retry-after"));
+      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay);
+      delay *= 2;
+      continue;
+    }
+    const message = `${provider} answered ${response.status}: ${upstreamMessage(text)}`;
+    throw transient(response.status) ? new RetryableError(message) : new Error(message);
+  }
+};
+
+const isStream = (body: unknown): boolean => typeof body === "object" && body !== null && Symbol.asyncIterator in body;
+
+/** The message of an upstream error body (OpenAI/Anthropic/Google/AWS shapes), or the body itself. */
+const upstreamMessage = (text: string): string => {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
+    if (typeof body.error === "object" && body.error?.message) return body.error.message;
+    if (typeof body.error === "string") return body.error;
+    if (body.message) return body.message;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 500);
+};
