@@ -1,8 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engine";
+import type { BatchDeps } from "../lambdas/core/batches";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import type { FileDeps } from "../lambdas/core/files";
+import { openAiResultSink } from "../lambdas/dialects/openai/results";
+import { batchProviders, createProviders } from "../lambdas/providers/registry";
+import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { anthropicDialect } from "../lambdas/dialects/anthropic/dialect";
 import { bedrockDialect } from "../lambdas/dialects/bedrock/dialect";
 import { bedrockFilesDialect } from "../lambdas/dialects/bedrock/s3-dialect";
@@ -13,6 +18,10 @@ import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localNames, startEmulators } from "./emulators";
 import { type Mount, serveThroughHandler } from "./http-adapter";
+import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
+import { startBedrockSimulator } from "./simulators/bedrock";
+import type { Simulator, SimulatorOptions } from "./simulators/common";
+import { startOpenAiSimulator } from "./simulators/openai";
 
 /** Options of the local gateway; every one has an embedded default. */
 export interface LocalGatewayOptions {
@@ -24,17 +33,26 @@ export interface LocalGatewayOptions {
   dataDir?: string;
   /** Overrides of the handlers' config. @default from the environment */
   config?: Partial<GatewayConfig>;
+  /** How the simulated upstreams behave. @default jobs take 1.5 s */
+  simulators?: SimulatorOptions;
+  /** How fast the local state machine polls and retries. @default 200 ms polls */
+  runner?: LocalRunnerOptions;
+  /** Bedrock's minimum records per job, as the simulator enforces it. @default 100 */
+  bedrockMinRecords?: number;
 }
 
 /** A running local gateway. */
 export interface LocalGateway {
   url: string;
   server: Server;
+  /** The simulated upstreams in use (absent for a provider with a real key), for fault injection in tests. */
+  simulators: { openai?: Simulator; bedrock: Simulator };
+  runner: LocalRunner;
   close(): Promise<void>;
 }
 
 /** The SDK mounts, most specific first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
-const mountsFor = (deps: FileDeps): Mount[] => [
+const mountsFor = (deps: BatchDeps): Mount[] => [
   { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect()) },
   { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect()) },
   { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps)) },
@@ -49,11 +67,33 @@ const mountsFor = (deps: FileDeps): Mount[] => [
 export const startLocalGateway = async (options: LocalGatewayOptions = {}): Promise<LocalGateway> => {
   const dataDir = resolve(options.dataDir ?? ".finops-local");
   const emulators = await startEmulators(dataDir);
-  const deps: FileDeps = {
+  const files: FileDeps = {
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
     config: { ...configFromEnv(process.env), ...options.config },
   };
+  // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
+  const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(options.simulators);
+  const bedrockSim = await startBedrockSimulator({ ...options.simulators, s3: emulators.s3, minRecords: options.bedrockMinRecords, region: localNames.region });
+  const settings = providerSettingsFromEnv({
+    ...process.env,
+    ...(openaiSim && { OPENAI_API_KEY: "sk-simulated", OPENAI_BASE_URL: openaiSim.url }),
+    BUCKET_NAME: localNames.bucket,
+    BEDROCK_ROLE_ARN: "arn:aws:iam::000000000000:role/finops-bedrock-batch",
+    BEDROCK_MIN_RECORDS: String(options.bedrockMinRecords ?? 100),
+    AWS_REGION: localNames.region,
+    AWS_ENDPOINT_URL_BEDROCK: bedrockSim.url,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockSim.url,
+  });
+  const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
+  const engine = createBatchEngine({
+    ...files,
+    providers: createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
+    sinks: { openai: openAiResultSink(files) },
+    poll,
+  });
+  const runner = new LocalRunner(engine, options.runner);
+  const deps: BatchDeps = { ...files, runner, providers: batchProviders };
   const mounts = mountsFor(deps);
   const server = createServer((request, response) => {
     if (request.url === "/health") {
@@ -73,9 +113,13 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   return {
     url: `http://${address}:${port}`,
     server,
+    simulators: { openai: openaiSim, bedrock: bedrockSim },
+    runner,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      await runner.drain(true);
+      await Promise.all([openaiSim?.close(), bedrockSim.close()]);
       await emulators.close();
     },
   };

@@ -20,8 +20,8 @@ export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): numbe
 
 /** What the engine needs: state, the provider adapters, and each dialect's result sink. */
 export interface EngineDeps extends FileDeps {
-  providers: Record<Provider, ProviderAdapter>;
-  sinks: Record<Dialect, (batch: BatchRecord) => ResultSink>;
+  providers: Partial<Record<Provider, ProviderAdapter>>;
+  sinks: Partial<Record<Dialect, (batch: BatchRecord) => ResultSink>>;
   poll: PollSchedule;
 }
 
@@ -55,6 +55,16 @@ export const createBatchEngine = (deps: EngineDeps) => {
     if (!batch) throw new Error(`Batch ${batchId} no longer exists`);
     return batch;
   };
+  const adapterFor = (batch: BatchRecord): ProviderAdapter => {
+    const adapter = deps.providers[batch.provider];
+    if (!adapter) throw new Error(`Provider ${batch.provider} is not configured on this gateway`);
+    return adapter;
+  };
+  const sinkFor = (batch: BatchRecord): ResultSink => {
+    const sink = deps.sinks[batch.dialect];
+    if (!sink) throw new Error(`No result format for the ${batch.dialect} dialect`);
+    return sink(batch);
+  };
   const route = (next: Route["next"], attempt = 0): Route => ({ next, attempt, waitSeconds: pollDelaySeconds(deps.poll, attempt) });
   const stamp = (batch: BatchRecord, status: BatchStatus) =>
     batch.statusTimes[status] ? batch.statusTimes : { ...batch.statusTimes, [status]: Date.now() };
@@ -83,7 +93,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       pending.add(request.customId);
       byKey.set(upstreamKey(request.customId), request.customId);
     }
-    const sink = deps.sinks[batch.dialect](batch);
+    const sink = sinkFor(batch);
     let succeeded = 0;
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     for await (const result of results ?? []) {
@@ -109,7 +119,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (isTerminal(batch.status)) return route("done");
       if (batch.cancelRequested && !batch.upstream) return route("collect");
       if (!batch.upstream) {
-        const upstream = await deps.providers[batch.provider].submit(batch, submitInput(batch, await firstFormat(batch)));
+        const upstream = await adapterFor(batch).submit(batch, submitInput(batch, await firstFormat(batch)));
         await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal });
       }
       return route("wait", 0);
@@ -120,7 +130,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const batch = await load(input);
       if (isTerminal(batch.status)) return route("done");
       if (!batch.upstream) return route("collect");
-      const adapter = deps.providers[batch.provider];
+      const adapter = adapterFor(batch);
       if (batch.cancelRequested) await adapter.cancel(batch);
       const upstream = await adapter.status(batch);
       const requestCounts = { ...upstream.counts, total: batch.requestCounts.total };
@@ -151,7 +161,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
           : outcome === "expired"
             ? { outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." } }
             : { outcome: "errored", error: { code: outcome === "failed" ? "batch_failed" : "missing_result", message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request." } };
-      const results = batch.upstream ? deps.providers[batch.provider].results(batch) : undefined;
+      const results = batch.upstream ? adapterFor(batch).results(batch) : undefined;
       const { files, counts, usage } = await writeResults(batch, results, missing);
       const status = outcome === "failed" ? "failed" : outcome;
       await deps.repo.update(
@@ -188,7 +198,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
     /** Forwards a cancel request now (called by the API right after the batch became `cancelling`). */
     async cancel(input: TaskInput): Promise<Route> {
       const batch = await load(input);
-      if (batch.upstream && !isTerminal(batch.status)) await deps.providers[batch.provider].cancel(batch);
+      if (batch.upstream && !isTerminal(batch.status)) await adapterFor(batch).cancel(batch);
       return route("done");
     },
   };

@@ -10,6 +10,8 @@ import { readRequests } from "../formats/detect";
 /** What the batch operations need beyond the file operations. */
 export interface BatchDeps extends FileDeps {
   runner: BatchRunner;
+  /** The providers this gateway can run batches on. */
+  providers: readonly Provider[];
 }
 
 /** A new batch, already parsed from the dialect's request. */
@@ -71,6 +73,9 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
 
 /** Validates the input, stores the batch as `validating`, and starts its execution. */
 export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<BatchRecord> => {
+  if (!deps.providers.includes(input.provider)) {
+    throw new BadRequestError(`Provider '${input.provider}' cannot run batches on this gateway yet; use one of ${deps.providers.join(", ")}.`, { param: "provider" });
+  }
   if (input.endpoint !== chatEndpoint) {
     throw new BadRequestError(`Unsupported endpoint ${JSON.stringify(input.endpoint)}: the gateway converts ${chatEndpoint} batches for every provider.`, { param: "endpoint" });
   }

@@ -1,6 +1,6 @@
 import { openAiDialect } from "../dialects/openai/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { depsFromEnv } from "../state/aws-deps";
+import { batchDepsFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/openai`. */
-export const handler = createDialectHandler(openAiDialect(depsFromEnv()));
+export const handler = createDialectHandler(openAiDialect(batchDepsFromEnv()));

@@ -1,9 +1,18 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { type PollSchedule, defaultPollSchedule, type EngineDeps } from "../core/batch-engine";
+import type { BatchDeps } from "../core/batches";
 import { configFromEnv } from "../core/config";
 import type { FileDeps } from "../core/files";
+import { openAiResultSink } from "../dialects/openai/results";
+import { batchProviders, createProviders } from "../providers/registry";
+import { providerSettingsFromEnv } from "../providers/settings";
 import { DynamoRepository } from "./dynamo-repository";
 import { S3BlobStore } from "./s3-blob-store";
+import { StepFunctionsRunner } from "./sfn-runner";
 
 const required = (env: NodeJS.ProcessEnv, name: string): string => {
   const value = env[name];
@@ -11,9 +20,46 @@ const required = (env: NodeJS.ProcessEnv, name: string): string => {
   return value;
 };
 
-/** The handlers' dependencies in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME). */
-export const depsFromEnv = (env: NodeJS.ProcessEnv = process.env): FileDeps => ({
+/** State access in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME). */
+export const fileDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): FileDeps => ({
   repo: new DynamoRepository(new DynamoDBClient({}), required(env, "TABLE_NAME")),
   blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
   config: configFromEnv(env),
 });
+
+/** A dialect Lambda's dependencies: state plus the Step Functions runner (STATE_MACHINE_ARN, TASK_FUNCTION_NAME). */
+export const batchDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BatchDeps => ({
+  ...fileDepsFromEnv(env),
+  providers: batchProviders,
+  runner: new StepFunctionsRunner(new SFNClient({}), required(env, "STATE_MACHINE_ARN"), new LambdaClient({}), required(env, "TASK_FUNCTION_NAME")),
+});
+
+/** The poll backoff, from POLL_BASE_SECONDS, POLL_FACTOR and POLL_CAP_SECONDS. */
+export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
+  baseSeconds: Number(env.POLL_BASE_SECONDS ?? defaultPollSchedule.baseSeconds),
+  factor: Number(env.POLL_FACTOR ?? defaultPollSchedule.factor),
+  capSeconds: Number(env.POLL_CAP_SECONDS ?? defaultPollSchedule.capSeconds),
+});
+
+/** The batch task Lambda's dependencies, with provider keys read once from the stack's secret. */
+export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): Promise<EngineDeps> => {
+  const files = fileDepsFromEnv(env);
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(env, "PROVIDER_KEYS_SECRET_ARN") }));
+  return {
+    ...files,
+    providers: createProviders(providerSettingsFromEnv(env, parseKeys(secret.SecretString)), files.blobs),
+    sinks: { openai: openAiResultSink(files) },
+    poll: pollScheduleFromEnv(env),
+  };
+};
+
+/** The secret's JSON object of keys; anything else (e.g. the random value the secret starts with) holds none. */
+const parseKeys = (text: string | undefined): Record<string, string> => {
+  try {
+    const value = JSON.parse(text ?? "{}") as unknown;
+    return typeof value === "object" && value !== null ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+};
+

@@ -1,0 +1,33 @@
+import type { BedrockSettings } from "./bedrock/batches";
+import type { OpenAiSettings } from "./openai/client";
+
+/** Every upstream's settings; a provider without its key is not configured. */
+export interface ProviderSettings {
+  openai?: OpenAiSettings;
+  bedrock: BedrockSettings & { region?: string; endpoint?: string; runtimeEndpoint?: string };
+}
+
+const number = (value: string | undefined, fallback: number): number => {
+  const parsed = Number(value);
+  return value !== undefined && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+};
+
+/**
+ * Reads provider settings the way each provider's own SDK reads them: keys from the environment (or the
+ * stack's secret, passed as `keys`), `OPENAI_BASE_URL` with `/v1`, AWS endpoints from `AWS_ENDPOINT_URL_*`.
+ */
+export const providerSettingsFromEnv = (env: NodeJS.ProcessEnv, keys: Record<string, string | undefined> = {}): ProviderSettings => {
+  const openAiKey = keys.OPENAI_API_KEY ?? env.OPENAI_API_KEY;
+  return {
+    openai: openAiKey ? { apiKey: openAiKey, baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1" } : undefined,
+    bedrock: {
+      bucket: env.BUCKET_NAME ?? "",
+      roleArn: env.BEDROCK_ROLE_ARN ?? "",
+      minRecords: number(env.BEDROCK_MIN_RECORDS, 100),
+      onDemandConcurrency: number(env.BEDROCK_ON_DEMAND_CONCURRENCY, 4),
+      region: env.AWS_REGION,
+      endpoint: env.AWS_ENDPOINT_URL_BEDROCK,
+      runtimeEndpoint: env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+    },
+  };
+};

@@ -1,0 +1,212 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { closeServer, errorMarker, type Faults, readBody, sendJson, serveSimulator, simulatedAnswer, type Simulator, type SimulatorOptions } from "./common";
+
+interface ConverseInput {
+  messages: { role: string; content: { text?: string }[] }[];
+}
+
+interface Record_ {
+  recordId: string;
+  modelInput: ConverseInput;
+}
+
+interface SimJob {
+  arn: string;
+  id: string;
+  name: string;
+  modelId: string;
+  roleArn: string;
+  token?: string;
+  input: string;
+  output: string;
+  records: Record_[];
+  submitMs: number;
+  fate: "complete" | "fail" | "partial";
+  failReason?: string;
+  stopMs?: number;
+  ended?: { status: string; at: number; success: number; errors: number };
+  body: Record<string, unknown>;
+}
+
+const parseS3 = (uri: string) => {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`bad S3 URI ${uri}`);
+  return { bucket: match[1]!, key: match[2]! };
+};
+
+const lastPrompt = (input: ConverseInput): string =>
+  (input.messages.at(-1)?.content ?? []).map((c) => c.text ?? "").join("");
+
+/** A Converse response for one prompt, or undefined when the prompt asks for a simulated error. */
+const converse = (input: ConverseInput) => {
+  const prompt = lastPrompt(input);
+  if (prompt.includes(errorMarker)) return undefined;
+  const answer = simulatedAnswer(prompt);
+  return {
+    output: { message: { role: "assistant", content: [{ text: answer.text }] } },
+    stopReason: "end_turn",
+    usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, totalTokens: answer.inputTokens + answer.outputTokens },
+    metrics: { latencyMs: 1 },
+  };
+};
+
+/** Options of the Bedrock simulator. */
+export interface BedrockSimulatorOptions extends SimulatorOptions {
+  /** Where jobs read inputs and write outputs (the S3 emulator). */
+  s3: S3Client;
+  /** Bedrock's minimum records per job. @default 100 */
+  minRecords?: number;
+  region?: string;
+}
+
+/**
+ * Bedrock's control plane (model invocation jobs) and runtime (`Converse`), simulated on the real REST-JSON wire
+ * format. Jobs read their input from the S3 emulator and write `{output}/{jobId}/{file}.out` and
+ * `manifest.json.out` there, as Bedrock does; jobs under the minimum record count are refused.
+ */
+export const startBedrockSimulator = async (options: BedrockSimulatorOptions): Promise<Simulator> => {
+  const latency = options.jobLatencyMs ?? 1500;
+  const minRecords = options.minRecords ?? 100;
+  const region = options.region ?? "us-east-1";
+  const faults: Faults = { failNextCalls: [] };
+  const jobs = new Map<string, SimJob>();
+
+  const awsError = (response: ServerResponse, status: number, type: string, message: string) =>
+    sendJson(response, status, { message }, { "x-amzn-errortype": type });
+
+  const writeOutputs = async (job: SimJob, processed: number) => {
+    const lines: string[] = [];
+    let success = 0;
+    let inputTokens = 0;
+    let outputTokens = 0;
+    for (const record of job.records.slice(0, processed)) {
+      const output = converse(record.modelInput);
+      if (output) {
+        success++;
+        inputTokens += output.usage.inputTokens;
+        outputTokens += output.usage.outputTokens;
+        lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, modelOutput: output }));
+      } else {
+        lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, error: { errorCode: 400, errorMessage: "Simulated malformed input request." } }));
+      }
+    }
+    const { bucket, key } = parseS3(job.output);
+    const folder = `${key.replace(/\/?$/, "/")}${job.id}/`;
+    const inputName = job.input.slice(job.input.lastIndexOf("/") + 1);
+    await options.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}${inputName}.out`, Body: lines.join("\n") + (lines.length ? "\n" : "") }));
+    const manifest = { totalRecordCount: job.records.length, processedRecordCount: processed, successRecordCount: success, errorRecordCount: processed - success, inputTokenCount: inputTokens, outputTokenCount: outputTokens };
+    await options.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}manifest.json.out`, Body: JSON.stringify(manifest) }));
+    return { success, errors: processed - success };
+  };
+
+  /** Moves a job along its lifecycle and writes its outputs when it ends. */
+  const advance = async (job: SimJob) => {
+    if (job.ended) return;
+    const now = Date.now();
+    const elapsed = now - job.submitMs;
+    if (job.stopMs !== undefined && now - job.stopMs >= latency * 0.2) {
+      job.ended = { status: "Stopped", at: now, ...(await writeOutputs(job, Math.floor(job.records.length / 2))) };
+    } else if (job.fate === "fail" && elapsed >= latency * 0.2) {
+      job.ended = { status: "Failed", at: now, success: 0, errors: 0 };
+    } else if (elapsed >= latency && job.stopMs === undefined) {
+      const processed = job.fate === "partial" ? Math.floor(job.records.length / 2) : job.records.length;
+      job.ended = { status: job.fate === "partial" ? "PartiallyCompleted" : "Completed", at: now, ...(await writeOutputs(job, processed)) };
+    }
+  };
+
+  const view = (job: SimJob) => {
+    const elapsed = Date.now() - job.submitMs;
+    const status =
+      job.ended?.status ?? (job.stopMs !== undefined ? "Stopping" : elapsed < latency * 0.1 ? "Submitted" : elapsed < latency * 0.2 ? "Validating" : elapsed < latency * 0.3 ? "Scheduled" : "InProgress");
+    const processed = job.ended ? job.ended.success + job.ended.errors : status === "InProgress" ? Math.floor((elapsed / latency) * job.records.length) : 0;
+    return {
+      ...job.body,
+      jobArn: job.arn,
+      jobName: job.name,
+      modelId: job.modelId,
+      roleArn: job.roleArn,
+      status,
+      ...(job.ended?.status === "Failed" && { message: job.failReason }),
+      submitTime: new Date(job.submitMs).toISOString(),
+      lastModifiedTime: new Date(job.ended?.at ?? Date.now()).toISOString(),
+      ...(job.ended && { endTime: new Date(job.ended.at).toISOString() }),
+      totalRecordCount: job.records.length,
+      processedRecordCount: processed,
+      successRecordCount: job.ended?.success ?? processed,
+      errorRecordCount: job.ended?.errors ?? 0,
+    };
+  };
+
+  const fault = (response: ServerResponse, status: number) =>
+    awsError(response, status, status === 429 ? "ThrottlingException" : "InternalServerException", `Simulated ${status}`);
+
+  const { url, server } = await serveSimulator(faults, fault, async (request, response, url) => {
+    const method = request.method ?? "GET";
+    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (method === "POST" && segments[0] === "model" && segments[2] === "converse") {
+      const input = JSON.parse((await readBody(request)).toString("utf8")) as ConverseInput;
+      const output = converse(input);
+      return output ? sendJson(response, 200, output) : awsError(response, 400, "ValidationException", "Simulated malformed input request.");
+    }
+    if (method === "POST" && url.pathname === "/model-invocation-job") {
+      const body = JSON.parse((await readBody(request)).toString("utf8")) as {
+        jobName: string;
+        roleArn: string;
+        modelId: string;
+        clientRequestToken?: string;
+        inputDataConfig: { s3InputDataConfig: { s3Uri: string } };
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: string } };
+      };
+      const existing = [...jobs.values()].find((j) => body.clientRequestToken && j.token === body.clientRequestToken);
+      if (existing) return sendJson(response, 200, { jobArn: existing.arn });
+      const input = parseS3(body.inputDataConfig.s3InputDataConfig.s3Uri);
+      let text: string;
+      try {
+        const object = await options.s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: input.key }));
+        text = await object.Body!.transformToString();
+      } catch {
+        return awsError(response, 400, "ValidationException", `Cannot read the input at ${body.inputDataConfig.s3InputDataConfig.s3Uri}`);
+      }
+      const records = text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Record_);
+      if (records.length < minRecords) {
+        return awsError(response, 400, "ValidationException", `The number of records (${records.length}) is less than the minimum number of records per batch inference job (${minRecords}).`);
+      }
+      const id = randomBytes(6).toString("hex");
+      const job: SimJob = {
+        arn: `arn:aws:bedrock:${region}:000000000000:model-invocation-job/${id}`,
+        id,
+        name: body.jobName,
+        modelId: body.modelId,
+        roleArn: body.roleArn,
+        token: body.clientRequestToken,
+        input: body.inputDataConfig.s3InputDataConfig.s3Uri,
+        output: body.outputDataConfig.s3OutputDataConfig.s3Uri,
+        records,
+        submitMs: Date.now(),
+        fate: faults.failNextJob ? "fail" : faults.expireNextJob ? "partial" : "complete",
+        failReason: faults.failNextJob,
+        body: { inputDataConfig: body.inputDataConfig, outputDataConfig: body.outputDataConfig },
+      };
+      faults.failNextJob = undefined;
+      faults.expireNextJob = undefined;
+      jobs.set(job.arn, job);
+      return sendJson(response, 200, { jobArn: job.arn });
+    }
+    if (segments[0] === "model-invocation-job" && segments[1]) {
+      const job = jobs.get(segments[1]) ?? [...jobs.values()].find((j) => j.id === segments[1]);
+      if (!job) return awsError(response, 404, "ResourceNotFoundException", `No job ${segments[1]}`);
+      await advance(job);
+      if (method === "GET") return sendJson(response, 200, view(job));
+      if (method === "POST" && segments[2] === "stop") {
+        request.resume();
+        if (job.ended) return awsError(response, 400, "ValidationException", `Job ${job.id} has already ended`);
+        job.stopMs ??= Date.now();
+        return sendJson(response, 200, {});
+      }
+    }
+    awsError(response, 404, "UnknownOperationException", `Unknown route ${method} ${url.pathname}`);
+  });
+  return { url, faults, close: () => closeServer(server) };
+};

@@ -1,0 +1,76 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { estimateTokens } from "../../lambdas/core/chat";
+
+/**
+ * Fault injection shared by the simulated upstreams; tests change it at run time.
+ * Statuses in `failNextCalls` are answered, one per call, before the simulator behaves again.
+ */
+export interface Faults {
+  failNextCalls: number[];
+  /** The next job created fails with this reason. */
+  failNextJob?: string;
+  /** The next job created runs out of time half way (partial results). */
+  expireNextJob?: boolean;
+}
+
+/** Behaviour of a simulated upstream. */
+export interface SimulatorOptions {
+  /** How long a simulated batch job takes to finish. @default 1500 */
+  jobLatencyMs?: number;
+}
+
+/** A request whose text holds this marker gets an error answer instead of a reply. */
+export const errorMarker = "[[sim:error]]";
+
+/** The deterministic answer every simulator gives: it names the prompt, so tests can check the text came back. */
+export const simulatedAnswer = (prompt: string) => {
+  const text = `Simulated reply to: ${prompt}`;
+  return { text, inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) };
+};
+
+export const readBody = async (request: IncomingMessage): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
+
+export const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers }).end(text);
+};
+
+/** A running simulator: its base URL, its faults, and how to stop it. */
+export interface Simulator {
+  url: string;
+  faults: Faults;
+  close(): Promise<void>;
+}
+
+/** Serves `handle` on a free loopback port, answering injected faults first. */
+export const serveSimulator = async (
+  faults: Faults,
+  fault: (response: ServerResponse, status: number) => void,
+  handle: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>,
+): Promise<{ url: string; server: Server }> => {
+  const server = createServer((request, response) => {
+    const status = faults.failNextCalls.shift();
+    if (status !== undefined) {
+      request.resume();
+      fault(response, status);
+      return;
+    }
+    const url = new URL(request.url ?? "/", "http://localhost");
+    handle(request, response, url).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { message: String(error) });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+};
+
+export const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
