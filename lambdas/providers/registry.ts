@@ -1,6 +1,7 @@
 import { BedrockClient } from "@aws-sdk/client-bedrock";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Provider } from "../core/model";
 import type { BlobStore, ProviderAdapter } from "../core/ports";
 import { BedrockProvider } from "./bedrock/batches";
@@ -22,7 +23,8 @@ export const createProviders = (
     openai: settings.openai ? new OpenAiProvider(settings.openai) : undefined,
     bedrock: new BedrockProvider(
       new BedrockClient({ ...aws, endpoint: bedrock.endpoint }),
-      new BedrockRuntimeClient({ ...aws, endpoint: bedrock.runtimeEndpoint }),
+      // Converse is a unary call: HTTP/1.1 serves it as well as the client's default HTTP/2, and works with any endpoint.
+      new BedrockRuntimeClient({ ...aws, endpoint: bedrock.runtimeEndpoint, requestHandler: new NodeHttpHandler() }),
       blobs,
       bedrock,
     ),

@@ -13,6 +13,7 @@ export const startTestGateway = async (options: Omit<LocalGatewayOptions, "port"
   return {
     url: gateway.url,
     dataDir,
+    gateway,
     close: () => gateway.close(),
     async stop() {
       await gateway.close();
