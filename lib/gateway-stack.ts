@@ -2,7 +2,8 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from "a
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
-import { DialectFunction } from "./constructs/dialect-function";
+import { BatchEngine } from "./constructs/batch-engine";
+import { GatewayFunction } from "./constructs/gateway-function";
 import { GatewayApi } from "./constructs/gateway-api";
 import { StagingStorage } from "./constructs/staging-storage";
 import { stagingPrefix } from "../lambdas/core/layout";
@@ -47,15 +48,18 @@ export class GatewayStack extends Stack {
       BUCKET_NAME: storage.bucket.bucketName,
       FILE_TTL_DAYS: String(storage.retentionDays),
     };
+    const engine = new BatchEngine(this, "BatchEngine", { storage, providerKeys, bedrockRole: bedrockRole.role, environment });
     const dialect = (id: string, entry: string) => {
-      const fn = new DialectFunction(this, id, { entry, environment }).function;
+      const fn = new GatewayFunction(this, id, { entry, environment }).function;
       storage.grantObjectAccess(fn, stagingPrefix.files);
       return fn;
     };
+    const openai = dialect("OpenAiDialect", "openai");
+    engine.grantStartBatches(openai);
     const api = new GatewayApi(this, "Gateway", {
       throttlingRateLimit: props.throttlingRateLimit,
       functions: {
-        openai: dialect("OpenAiDialect", "openai"),
+        openai,
         anthropic: dialect("AnthropicDialect", "anthropic"),
         genai: dialect("GenAiDialect", "genai"),
         bedrock: dialect("BedrockDialect", "bedrock"),
@@ -68,5 +72,6 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, "OpenAiBaseUrl", { value: `${url}/openai` });
     new CfnOutput(this, "ProviderKeysSecretName", { value: providerKeys.secretName });
     new CfnOutput(this, "BedrockBatchRoleArn", { value: bedrockRole.role.roleArn });
+    new CfnOutput(this, "BatchStateMachineArn", { value: engine.stateMachine.stateMachineArn });
   }
 }

@@ -90,6 +90,13 @@ export class StagingStorage extends Construct {
       reason: "Listing queries the table's per-tenant index; the wildcard covers only this table's indexes.",
     });
   }
+
+  /** Lets a handler list keys under one prefix (S3 answers a missing key with 404 rather than 403 only then). */
+  grantList(grantee: IGrantable, prefix: string): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } } }),
+    );
+  }
 }
 
 /** The logical id CloudFormation gives a construct's resource (cdk-nag names resources by it in finding ids). */

@@ -33,11 +33,13 @@ describe("GatewayStack", () => {
 
   it("proxies each mount to its own Lambda on a current Node runtime", () => {
     const functions = template.findResources("AWS::Lambda::Function");
-    expect(Object.keys(functions)).toHaveLength(5);
-    for (const fn of Object.values(functions) as { Properties: { Runtime: string; Timeout: number } }[]) {
+    expect(Object.keys(functions)).toHaveLength(6);
+    const dialects = Object.entries(functions).filter(([id]) => id.includes("Dialect"));
+    expect(dialects).toHaveLength(5);
+    for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
       expect(Number(/nodejs(\d+)/.exec(fn.Properties.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
-      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
     }
+    for (const [, fn] of dialects as [string, { Properties: { Timeout: number } }][]) expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
     const integrations = Object.values(template.findResources("AWS::ApiGateway::Method")).map(
       (m) => JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration),
     );
@@ -106,6 +108,34 @@ describe("GatewayStack", () => {
     expect(resources).toContain(`/${stagingPrefix.bedrockInput}*`);
     expect(resources).toContain(`/${stagingPrefix.bedrockOutput}*`);
     expect(resources).not.toContain(`/${stagingPrefix.files}`);
+  });
+
+  it("runs batches on a logged, traced Standard state machine whose tasks are one Lambda", () => {
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL" }),
+    });
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as { Properties: { DefinitionString: unknown } }[];
+    const definition = JSON.stringify(machine!.Properties.DefinitionString);
+    for (const state of ["Submit", "WaitForUpstream", "Poll", "Collect", "MarkFailed"]) expect(definition).toContain(state);
+    const [taskId] = Object.keys(template.findResources("AWS::Lambda::Function", { Properties: { Timeout: 900 } }));
+    expect(taskId).toBeDefined();
+    expect(definition).toContain(taskId);
+  });
+
+  it("lets the task pass the Bedrock role only to Bedrock, and read the provider keys", () => {
+    const policies = Object.values(template.findResources("AWS::IAM::Policy")).map((p) => JSON.stringify(p));
+    const task = policies.find((p) => p.includes("iam:PassRole"));
+    expect(task).toContain('"iam:PassedToService":"bedrock.amazonaws.com"');
+    expect(task).toContain("secretsmanager:GetSecretValue");
+    expect(task).toContain("bedrock:CreateModelInvocationJob");
+  });
+
+  it("gives the OpenAI dialect the state machine to start batches on", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue(), TASK_FUNCTION_NAME: Match.anyValue() }) },
+    });
   });
 
   it("has a Secrets Manager secret for the provider keys", () => {

@@ -5,10 +5,12 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { fileURLToPath } from "node:url";
 
-/** Props of {@link DialectFunction}. */
-export interface DialectFunctionProps {
+/** Props of {@link GatewayFunction}. */
+export interface GatewayFunctionProps {
   /** Entry file under `lambdas/handlers/`, without extension (e.g. `openai`). */
   readonly entry: string;
+  /** @default Duration.seconds(29), just under API Gateway's integration timeout */
+  readonly timeout?: Duration;
   /** Environment variables beyond the defaults. @default {} */
   readonly environment?: Record<string, string>;
   /** @default 1024 */
@@ -21,14 +23,14 @@ const handlersDir = fileURLToPath(new URL("../../lambdas/handlers/", import.meta
 const lockFile = fileURLToPath(new URL("../../package-lock.json", import.meta.url));
 
 /**
- * A dialect's Lambda with the gateway's defaults: current Node runtime on arm64, bundled by the local
- * esbuild (never Docker), minified with the AWS SDK included so the code runs against the SDK it was tested with,
- * structured JSON logs kept for a month, and a timeout just under API Gateway's 29 s.
+ * A gateway Lambda with the project's defaults: current Node runtime on arm64, bundled by the local esbuild
+ * (never Docker), minified with the AWS SDK included so the code runs against the SDK it was tested with,
+ * structured JSON logs kept for a month.
  */
-export class DialectFunction extends Construct {
+export class GatewayFunction extends Construct {
   public readonly function: NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: DialectFunctionProps) {
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
     const logGroup = new LogGroup(this, "Logs", { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     this.function = new NodejsFunction(this, "Function", {
@@ -38,7 +40,7 @@ export class DialectFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
-      timeout: Duration.seconds(29),
+      timeout: props.timeout ?? Duration.seconds(29),
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       environment: {
