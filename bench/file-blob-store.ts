@@ -1,0 +1,37 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { BlobStore } from "../lambdas/core/ports";
+
+/** A BlobStore on the local disk, so benchmarks measure the conversion and not an emulator. */
+export class FileBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+  private path(key: string) {
+    return join(this.root, key);
+  }
+  async put(key: string, body: Uint8Array): Promise<void> {
+    await mkdir(dirname(this.path(key)), { recursive: true });
+    await writeFile(this.path(key), body);
+  }
+  async putStream(key: string, body: Readable): Promise<void> {
+    await mkdir(dirname(this.path(key)), { recursive: true });
+    await pipeline(body, createWriteStream(this.path(key)));
+  }
+  async exists(key: string): Promise<boolean> {
+    return stat(this.path(key)).then(() => true, () => false);
+  }
+  async stream(key: string): Promise<Readable> {
+    return createReadStream(this.path(key), { highWaterMark: 256 * 1024 });
+  }
+  async read(key: string): Promise<Uint8Array> {
+    return readFile(this.path(key));
+  }
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+  async presignGet(): Promise<string> {
+    throw new Error("not available on the local disk");
+  }
+}
