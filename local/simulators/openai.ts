@@ -149,6 +149,11 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       batches.set(batch.id, batch);
       return sendJson(response, 200, view(batch));
     }
+    if (method === "GET" && path === "/v1/batches") {
+      const limit = Number(url.searchParams.get("limit") ?? 20);
+      const data = [...batches.values()].reverse().slice(0, limit).map(view);
+      return sendJson(response, 200, { object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: batches.size > limit });
+    }
     const one = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
     const batch = one ? batches.get(decodeURIComponent(one[1]!)) : undefined;
     if (one && !batch) return sendJson(response, 404, { error: { message: "No such batch", type: "invalid_request_error", param: null, code: null } });

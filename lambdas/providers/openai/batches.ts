@@ -18,6 +18,8 @@ const statusMap: Record<string, BatchStatus> = {
 
 interface OpenAiBatch {
   id: string;
+  input_file_id?: string;
+  metadata?: Record<string, string> | null;
   status: string;
   output_file_id?: string | null;
   error_file_id?: string | null;
@@ -61,6 +63,9 @@ export class OpenAiProvider implements ProviderAdapter {
   }
 
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
+    // A retried submit may follow a create whose answer was lost: find that batch instead of making a second.
+    const existing = await this.findCreated(batch.id);
+    if (existing) return { id: existing.id, inputRef: existing.input_file_id, mode: "batch" };
     const file = await this.client.uploadBatchFile(`finops_${batch.id}.jsonl`, openAiLines(batch, input));
     const created = await this.client.json<OpenAiBatch>("POST", "/batches", {
       input_file_id: file.id,
@@ -95,6 +100,12 @@ export class OpenAiProvider implements ProviderAdapter {
         if (!isBlank(line)) yield resultFromOpenAiLine(parseObjectLine(line), line.lineNumber);
       }
     }
+  }
+
+  /** The upstream batch created for this gateway batch, among the most recent ones (tagged in its metadata). */
+  private async findCreated(batchId: string): Promise<OpenAiBatch | undefined> {
+    const page = await this.client.json<{ data: OpenAiBatch[] }>("GET", "/batches?limit=100");
+    return page.data.find((b) => b.metadata?.finops_batch_id === batchId);
   }
 
   private upstreamId(batch: BatchRecord): string {

@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBatchEngine, defaultPollSchedule } from "../../lambdas/core/batch-engine";
+import { defaultConfig } from "../../lambdas/core/config";
+import { createFile, type FileDeps } from "../../lambdas/core/files";
+import { newId } from "../../lambdas/core/ids";
+import type { BatchRecord, BatchStatus, NeutralResult } from "../../lambdas/core/model";
+import type { ProviderAdapter, ResultSink, UpstreamStatus } from "../../lambdas/core/ports";
+import { upstreamKey } from "../../lambdas/formats/keys";
+import { DynamoRepository } from "../../lambdas/state/dynamo-repository";
+import { S3BlobStore } from "../../lambdas/state/s3-blob-store";
+import { type Emulators, localNames, startEmulators } from "../../local/emulators";
+
+/** A provider whose answers the test scripts, counting every call. */
+class ScriptedProvider implements ProviderAdapter {
+  calls = { submit: 0, status: 0, cancel: 0, results: 0 };
+  next: UpstreamStatus = { status: "in_progress", counts: { total: 3, completed: 1, failed: 0 } };
+  answers: NeutralResult[] = [];
+  async submit() {
+    this.calls.submit++;
+    return { id: `up-${this.calls.submit}`, mode: "batch" as const };
+  }
+  async status() {
+    this.calls.status++;
+    return this.next;
+  }
+  async cancel() {
+    this.calls.cancel++;
+  }
+  async *results() {
+    this.calls.results++;
+    yield* this.answers;
+  }
+}
+
+describe("the batch engine's tasks", () => {
+  let emulators: Emulators;
+  let dataDir: string;
+  let files: FileDeps;
+  const written: NeutralResult[][] = [];
+  const provider = new ScriptedProvider();
+  let engine: ReturnType<typeof createBatchEngine>;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "finops-engine-"));
+    emulators = await startEmulators(dataDir);
+    files = { repo: new DynamoRepository(emulators.dynamo, localNames.table), blobs: new S3BlobStore(emulators.s3, localNames.bucket), config: defaultConfig };
+    const sink = (): ResultSink => {
+      const lines: NeutralResult[] = [];
+      written.push(lines);
+      return { write: async (r) => void lines.push(r), close: async () => ({ outputFileId: "out" }) };
+    };
+    engine = createBatchEngine({ ...files, providers: { openai: provider }, sinks: { openai: sink }, poll: defaultPollSchedule });
+  });
+  afterAll(async () => {
+    await emulators.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const newBatch = async (ids: string[]): Promise<BatchRecord> => {
+    const body = Buffer.from(ids.map((id) => JSON.stringify({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "m", messages: [{ role: "user", content: id }] } })).join("\n"));
+    const input = await createFile(files, { tenant: "t", dialect: "openai", provider: "openai", filename: "in.jsonl", purpose: "batch", contentType: "application/jsonl", body });
+    const batch: BatchRecord = {
+      id: newId(), kind: "batch", tenant: "t", dialect: "openai", provider: "openai", createdAt: Date.now(), status: "validating",
+      endpoint: "/v1/chat/completions", completionWindow: "24h", model: "m", inputFileId: input.id, inputBlobKey: input.blobKey,
+      requestCounts: { total: ids.length, completed: 0, failed: 0 }, statusTimes: { validating: Date.now() },
+    };
+    await files.repo.create(batch);
+    return batch;
+  };
+  const statusOf = async (batch: BatchRecord): Promise<BatchStatus | undefined> => (await files.repo.get("batch", "t", batch.id))?.status;
+
+  it("submits once even when the task is delivered twice", async () => {
+    const batch = await newBatch(["a", "b", "c"]);
+    const before = provider.calls.submit;
+    expect(await engine.submit({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "wait", waitSeconds: 30 });
+    expect(await engine.submit({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "wait" });
+    expect(provider.calls.submit - before).toBe(1);
+  });
+
+  it("keeps counts current, never moves a status backwards, and backs off", async () => {
+    const batch = await newBatch(["a", "b", "c"]);
+    await engine.submit({ batchId: batch.id, tenant: "t" });
+    provider.next = { status: "in_progress", counts: { total: 3, completed: 2, failed: 0 } };
+    const route = await engine.poll({ batchId: batch.id, tenant: "t", attempt: 3 });
+    expect(route).toEqual({ next: "wait", attempt: 4, waitSeconds: Math.round(30 * 1.5 ** 4) });
+    expect(await statusOf(batch)).toBe("in_progress");
+    expect((await files.repo.get("batch", "t", batch.id))?.requestCounts).toEqual({ total: 3, completed: 2, failed: 0 });
+    provider.next = { status: "validating", counts: { total: 3, completed: 2, failed: 0 } };
+    await engine.poll({ batchId: batch.id, tenant: "t" });
+    expect(await statusOf(batch)).toBe("in_progress");
+  });
+
+  it("collects each request exactly once: duplicates and unknown ids dropped, missing ones written as not run", async () => {
+    const ids = ["plain", "needs mapping/ü", "never answered"];
+    const batch = await newBatch(ids);
+    await engine.submit({ batchId: batch.id, tenant: "t" });
+    provider.next = { status: "completed", counts: { total: 3, completed: 2, failed: 0 } };
+    expect(await engine.poll({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "collect" });
+    expect(await statusOf(batch)).toBe("finalizing");
+    const ok = (customId: string): NeutralResult => ({ customId, outcome: "succeeded", response: { id: "x", model: "m", text: customId, finishReason: "stop", usage: { inputTokens: 2, outputTokens: 3 }, created: 0 } });
+    provider.answers = [ok("plain"), ok(upstreamKey("needs mapping/ü")), ok("plain"), ok("stranger")];
+    expect(await engine.collect({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
+    const lines = written.at(-1)!;
+    expect(lines.map((l) => [l.customId, l.outcome]).sort()).toEqual([
+      ["needs mapping/ü", "succeeded"],
+      ["never answered", "errored"],
+      ["plain", "succeeded"],
+    ]);
+    const done = await files.repo.get("batch", "t", batch.id);
+    expect(done).toMatchObject({ status: "completed", outputFileId: "out", requestCounts: { total: 3, completed: 2, failed: 1 }, usage: { inputTokens: 4, outputTokens: 6 } });
+    // a duplicate delivery of collect after the batch ended changes nothing
+    const count = written.length;
+    expect(await engine.collect({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
+    expect(written.length).toBe(count);
+  });
+
+  it("forwards a cancel and ends cancelled, not finalizing, when the upstream stops", async () => {
+    const batch = await newBatch(["a", "b"]);
+    await engine.submit({ batchId: batch.id, tenant: "t" });
+    await files.repo.update("batch", batch.id, { status: "cancelling", cancelRequested: true }, { statusIn: ["validating"] });
+    const cancels = provider.calls.cancel;
+    provider.next = { status: "cancelled", counts: { total: 2, completed: 1, failed: 0 } };
+    provider.answers = [];
+    expect(await engine.poll({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "collect" });
+    expect(provider.calls.cancel - cancels).toBe(1);
+    expect(await statusOf(batch)).toBe("cancelling");
+    await engine.collect({ batchId: batch.id, tenant: "t" });
+    expect(await statusOf(batch)).toBe("cancelled");
+    expect(written.at(-1)!.map((l) => l.error?.code)).toEqual(["batch_cancelled", "batch_cancelled"]);
+  });
+
+  it("fails a batch with the caught error's message and never un-fails it", async () => {
+    const batch = await newBatch(["a"]);
+    await engine.fail({ batchId: batch.id, tenant: "t", error: { Error: "Error", Cause: JSON.stringify({ errorMessage: "OpenAI answered 400: bad model" }) } });
+    const failed = await files.repo.get("batch", "t", batch.id);
+    expect(failed).toMatchObject({ status: "failed", failureReason: "The batch failed: OpenAI answered 400: bad model" });
+    provider.next = { status: "completed", counts: { total: 1, completed: 1, failed: 0 } };
+    expect(await engine.poll({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
+    expect(await statusOf(batch)).toBe("failed");
+  });
+});
