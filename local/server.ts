@@ -19,8 +19,10 @@ import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localNames, startEmulators } from "./emulators";
 import { type Mount, serveThroughHandler } from "./http-adapter";
 import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
+import { startAnthropicSimulator } from "./simulators/anthropic";
 import { startBedrockSimulator } from "./simulators/bedrock";
 import type { Simulator, SimulatorOptions } from "./simulators/common";
+import { startGeminiSimulator } from "./simulators/gemini";
 import { startOpenAiSimulator } from "./simulators/openai";
 
 /** Options of the local gateway; every one has an embedded default. */
@@ -46,7 +48,7 @@ export interface LocalGateway {
   url: string;
   server: Server;
   /** The simulated upstreams in use (absent for a provider with a real key), for fault injection in tests. */
-  simulators: { openai?: Simulator; bedrock: Simulator };
+  simulators: { openai?: Simulator; anthropic?: Simulator; gemini?: Simulator; bedrock: Simulator };
   runner: LocalRunner;
   close(): Promise<void>;
 }
@@ -74,10 +76,14 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   };
   // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
   const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(options.simulators);
+  const anthropicSim = process.env.ANTHROPIC_API_KEY ? undefined : await startAnthropicSimulator(options.simulators);
+  const geminiSim = process.env.GEMINI_API_KEY ? undefined : await startGeminiSimulator(options.simulators);
   const bedrockSim = await startBedrockSimulator({ ...options.simulators, s3: emulators.s3, minRecords: options.bedrockMinRecords, region: localNames.region });
   const settings = providerSettingsFromEnv({
     ...process.env,
     ...(openaiSim && { OPENAI_API_KEY: "sk-simulated", OPENAI_BASE_URL: openaiSim.url }),
+    ...(anthropicSim && { ANTHROPIC_API_KEY: "sk-ant-simulated", ANTHROPIC_BASE_URL: anthropicSim.url }),
+    ...(geminiSim && { GEMINI_API_KEY: "gemini-simulated", GEMINI_BASE_URL: geminiSim.url }),
     BUCKET_NAME: localNames.bucket,
     BEDROCK_ROLE_ARN: "arn:aws:iam::000000000000:role/finops-bedrock-batch",
     BEDROCK_MIN_RECORDS: String(options.bedrockMinRecords ?? 100),
@@ -113,13 +119,13 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   return {
     url: `http://${address}:${port}`,
     server,
-    simulators: { openai: openaiSim, bedrock: bedrockSim },
+    simulators: { openai: openaiSim, anthropic: anthropicSim, gemini: geminiSim, bedrock: bedrockSim },
     runner,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await runner.drain(true);
-      await Promise.all([openaiSim?.close(), bedrockSim.close()]);
+      await Promise.all([openaiSim?.close(), anthropicSim?.close(), geminiSim?.close(), bedrockSim.close()]);
       await emulators.close();
     },
   };

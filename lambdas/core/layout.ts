@@ -9,4 +9,6 @@ export const stagingPrefix = {
   bedrockInput: "bedrock/input/",
   /** Where Bedrock jobs write their outputs. */
   bedrockOutput: "bedrock/output/",
+  /** Converted inputs staged on their way to other upstreams (e.g. Gemini's upload needs the length first). */
+  staged: "staged/",
 } as const;

@@ -2,17 +2,19 @@ import type { NeutralRequest } from "../core/chat";
 import { BadRequestError } from "../core/errors";
 import { isAnthropicLine, parseAnthropicLine } from "./anthropic-request";
 import { isBedrockLine, parseBedrockLine } from "./bedrock-records";
+import { isGeminiLine, parseGeminiLine } from "./gemini";
 import { isBlank, parseObjectLine, readLines } from "./jsonl";
 import { isOpenAiLine, parseOpenAiLine } from "./openai-batch";
 
 /** The batch input formats the gateway reads, detected from the lines themselves (DESIGN.md "Formats"). */
-export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock" } as const;
+export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock", gemini: "gemini" } as const;
 export type InputFormat = (typeof InputFormat)[keyof typeof InputFormat];
 
 const codecs: { format: InputFormat; matches: (line: Record<string, unknown>) => boolean; parse: (line: Record<string, unknown>, n: number) => NeutralRequest }[] = [
   { format: "openai", matches: isOpenAiLine, parse: parseOpenAiLine },
   { format: "anthropic", matches: isAnthropicLine, parse: parseAnthropicLine },
   { format: "bedrock", matches: isBedrockLine, parse: parseBedrockLine },
+  { format: "gemini", matches: isGeminiLine, parse: parseGeminiLine },
 ];
 
 /** Parses one object line in whatever known format it is in. */
@@ -20,7 +22,7 @@ export const parseAnyLine = (line: Record<string, unknown>, lineNumber: number):
   const codec = codecs.find((c) => c.matches(line));
   if (!codec) {
     throw new BadRequestError(
-      `Line ${lineNumber}: not a batch request in a known format (OpenAI {custom_id, method, url, body}, Anthropic {custom_id, params} or Bedrock {recordId, modelInput}).`,
+      `Line ${lineNumber}: not a batch request in a known format (OpenAI {custom_id, method, url, body}, Anthropic {custom_id, params}, Bedrock {recordId, modelInput} or Gemini {key, request}).`,
       { param: "input_file_id" },
     );
   }

@@ -4,12 +4,14 @@ import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Provider } from "../core/model";
 import type { BlobStore, ProviderAdapter } from "../core/ports";
+import { AnthropicProvider } from "./anthropic/batches";
 import { BedrockProvider } from "./bedrock/batches";
+import { GeminiProvider } from "./gemini/batches";
 import { OpenAiProvider } from "./openai/batches";
 import type { ProviderSettings } from "./settings";
 
-/** The providers that have an adapter (Anthropic and Gemini arrive with their own issue). */
-export const batchProviders = ["openai", "bedrock"] as const satisfies readonly Provider[];
+/** The providers batches can run on. */
+export const batchProviders = ["openai", "anthropic", "gemini", "bedrock"] as const satisfies readonly Provider[];
 
 /** The adapters of the configured providers. */
 export const createProviders = (
@@ -21,6 +23,8 @@ export const createProviders = (
   const aws = { region: bedrock.region ?? "us-east-1", credentials, maxAttempts: 6, retryMode: "adaptive" as const };
   return {
     openai: settings.openai ? new OpenAiProvider(settings.openai) : undefined,
+    anthropic: settings.anthropic ? new AnthropicProvider(settings.anthropic) : undefined,
+    gemini: settings.gemini ? new GeminiProvider(settings.gemini, blobs) : undefined,
     bedrock: new BedrockProvider(
       new BedrockClient({ ...aws, endpoint: bedrock.endpoint }),
       // Converse is a unary call: HTTP/1.1 serves it as well as the client's default HTTP/2, and works with any endpoint.

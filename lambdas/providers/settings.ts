@@ -1,9 +1,13 @@
+import type { AnthropicSettings } from "./anthropic/batches";
 import type { BedrockSettings } from "./bedrock/batches";
+import type { GeminiSettings } from "./gemini/batches";
 import type { OpenAiSettings } from "./openai/client";
 
 /** Every upstream's settings; a provider without its key is not configured. */
 export interface ProviderSettings {
   openai?: OpenAiSettings;
+  anthropic?: AnthropicSettings;
+  gemini?: GeminiSettings;
   bedrock: BedrockSettings & { region?: string; endpoint?: string; runtimeEndpoint?: string };
 }
 
@@ -17,9 +21,14 @@ const number = (value: string | undefined, fallback: number): number => {
  * stack's secret, passed as `keys`), `OPENAI_BASE_URL` with `/v1`, AWS endpoints from `AWS_ENDPOINT_URL_*`.
  */
 export const providerSettingsFromEnv = (env: NodeJS.ProcessEnv, keys: Record<string, string | undefined> = {}): ProviderSettings => {
-  const openAiKey = keys.OPENAI_API_KEY ?? env.OPENAI_API_KEY;
+  const key = (name: string) => keys[name] || env[name] || undefined;
+  const openAiKey = key("OPENAI_API_KEY");
+  const anthropicKey = key("ANTHROPIC_API_KEY");
+  const geminiKey = key("GEMINI_API_KEY");
   return {
     openai: openAiKey ? { apiKey: openAiKey, baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1" } : undefined,
+    anthropic: anthropicKey ? { apiKey: anthropicKey, baseUrl: env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com" } : undefined,
+    gemini: geminiKey ? { apiKey: geminiKey, baseUrl: env.GEMINI_BASE_URL ?? "https://generativelanguage.googleapis.com" } : undefined,
     bedrock: {
       bucket: env.BUCKET_NAME ?? "",
       roleArn: env.BEDROCK_ROLE_ARN ?? "",

@@ -43,7 +43,9 @@ export class BatchEngine extends Construct {
       },
     }).function;
     const task = this.taskFunction;
-    for (const prefix of [stagingPrefix.files, stagingPrefix.bedrockInput, stagingPrefix.bedrockOutput]) props.storage.grantObjectAccess(task, prefix);
+    for (const prefix of [stagingPrefix.files, stagingPrefix.bedrockInput, stagingPrefix.bedrockOutput, stagingPrefix.staged]) {
+      props.storage.grantObjectAccess(task, prefix);
+    }
     props.storage.grantList(task, stagingPrefix.bedrockOutput);
     props.providerKeys.grantRead(task);
 

@@ -39,6 +39,9 @@ const statusMap: Record<string, BatchStatus> = {
   Expired: "expired",
 };
 
+/** A Bedrock job status in the neutral set. */
+export const bedrockStatus = (status: string | undefined): BatchStatus => statusMap[status ?? ""] ?? "in_progress";
+
 const inputFileName = "input.jsonl";
 const keys = (batch: BatchRecord) => ({
   input: `${stagingPrefix.bedrockInput}${batch.id}/${inputFileName}`,
@@ -90,7 +93,7 @@ export class BedrockProvider implements ProviderAdapter {
     if (batch.upstream?.mode === "on_demand") return { status: "completed", counts: batch.requestCounts };
     const job = await this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) }));
     return {
-      status: statusMap[job.status ?? ""] ?? "in_progress",
+      status: bedrockStatus(job.status),
       counts: { total: job.totalRecordCount ?? batch.requestCounts.total, completed: job.successRecordCount ?? 0, failed: job.errorRecordCount ?? 0 },
       message: job.message,
     };

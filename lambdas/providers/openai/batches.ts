@@ -16,6 +16,9 @@ const statusMap: Record<string, BatchStatus> = {
   cancelled: "cancelled",
 };
 
+/** An OpenAI batch status in the neutral set. */
+export const openAiStatus = (status: string): BatchStatus => statusMap[status] ?? "in_progress";
+
 interface OpenAiBatch {
   id: string;
   input_file_id?: string;
@@ -80,7 +83,7 @@ export class OpenAiProvider implements ProviderAdapter {
     const upstream = await this.client.json<OpenAiBatch>("GET", `/batches/${encodeURIComponent(this.upstreamId(batch))}`);
     const counts = upstream.request_counts ?? { total: 0, completed: 0, failed: 0 };
     return {
-      status: statusMap[upstream.status] ?? "in_progress",
+      status: openAiStatus(upstream.status),
       counts: { total: counts.total, completed: counts.completed, failed: counts.failed },
       message: upstream.errors?.data?.map((e) => e.message).filter(Boolean).join("; ") || undefined,
     };

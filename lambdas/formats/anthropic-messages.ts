@@ -1,0 +1,93 @@
+import * as z from "zod";
+import type { ChatPart, ChatRequest, ChatResponse } from "../core/chat";
+import type { NeutralResult } from "../core/model";
+import { parseLine } from "./line-errors";
+
+/** Anthropic requires `max_tokens`; requests that name none get this (README "Providers"). */
+export const defaultAnthropicMaxTokens = 4096;
+
+const toBlock = (part: ChatPart) =>
+  part.type === "text"
+    ? { type: "text", text: part.text }
+    : part.data
+      ? { type: "image", source: { type: "base64", media_type: part.mediaType ?? "image/png", data: part.data } }
+      : { type: "image", source: { type: "url", url: part.url } };
+
+/** The neutral request as Anthropic Messages params (`model` per request; Anthropic allows mixed models). */
+export const toAnthropicParams = (request: ChatRequest, model: string) => ({
+  model: request.model ?? model,
+  max_tokens: request.maxTokens ?? defaultAnthropicMaxTokens,
+  ...(request.system && { system: request.system }),
+  messages: request.messages.map((m) => ({
+    role: m.role,
+    content: m.content.length === 1 && m.content[0]!.type === "text" ? m.content[0]!.text : m.content.map(toBlock),
+  })),
+  ...(request.temperature !== undefined && { temperature: Math.min(1, request.temperature) }),
+  ...(request.topP !== undefined && { top_p: request.topP }),
+  ...(request.stop !== undefined && { stop_sequences: request.stop }),
+});
+
+const stopReasons: Record<string, ChatResponse["finishReason"]> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  pause_turn: "stop",
+  max_tokens: "length",
+  model_context_window_exceeded: "length",
+  tool_use: "tool_calls",
+  refusal: "content_filter",
+};
+
+const message = z.object({
+  id: z.string().default(""),
+  model: z.string().default(""),
+  content: z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()).default([]),
+  stop_reason: z.string().nullable().default("end_turn"),
+  usage: z.object({ input_tokens: z.number().default(0), output_tokens: z.number().default(0) }).loose().default({ input_tokens: 0, output_tokens: 0 }),
+});
+
+/** An Anthropic Message as the neutral response. */
+export const chatResponseFromAnthropic = (value: unknown, created: number): ChatResponse => {
+  const m = message.parse(value);
+  return {
+    id: m.id,
+    model: m.model,
+    created,
+    text: m.content.flatMap((b) => (b.type === "text" && b.text !== undefined ? [b.text] : [])).join(""),
+    finishReason: stopReasons[m.stop_reason ?? "end_turn"] ?? "stop",
+    usage: { inputTokens: m.usage.input_tokens, outputTokens: m.usage.output_tokens },
+  };
+};
+
+/** HTTP statuses of Anthropic's error types, for OpenAI's `response.status_code`. */
+const errorStatus: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+const resultLine = z.object({
+  custom_id: z.string(),
+  result: z.object({
+    type: z.enum(["succeeded", "errored", "canceled", "expired"]),
+    message: z.unknown().optional(),
+    error: z.object({ error: z.object({ type: z.string().default("api_error"), message: z.string().default("") }).loose().optional() }).loose().optional(),
+  }),
+});
+
+/** One line of Anthropic's results JSONL as a neutral result. */
+export const resultFromAnthropicLine = (value: unknown, lineNumber: number, created: number): NeutralResult => {
+  const line = parseLine(resultLine, value, lineNumber);
+  const { result } = line;
+  if (result.type === "succeeded") return { customId: line.custom_id, outcome: "succeeded", response: chatResponseFromAnthropic(result.message, created) };
+  if (result.type === "canceled") return { customId: line.custom_id, outcome: "cancelled", error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." } };
+  if (result.type === "expired") return { customId: line.custom_id, outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the batch expired." } };
+  const type = result.error?.error?.type ?? "api_error";
+  return { customId: line.custom_id, outcome: "errored", error: { code: type, message: result.error?.error?.message || "The request failed.", statusCode: errorStatus[type] ?? 500 } };
+};

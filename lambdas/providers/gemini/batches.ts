@@ -1,0 +1,137 @@
+import { Readable } from "node:stream";
+import { stagingPrefix } from "../../core/layout";
+import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
+import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
+import { resultFromGeminiLine, toGeminiRequest } from "../../formats/gemini";
+import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
+import { JsonlBlobWriter } from "../../formats/jsonl-writer";
+import { upstreamFetch } from "../http";
+
+/** Where the Gemini Developer API is; `baseUrl` is the host root (the gateway adds `/v1beta`, `/upload/v1beta`). */
+export interface GeminiSettings {
+  apiKey: string;
+  baseUrl: string;
+}
+
+/** Gemini batch states (REST `BATCH_STATE_*`, and the SDK's `JOB_STATE_*` spelling) in the neutral set. */
+export const geminiStatus = (state: string | undefined): BatchStatus => {
+  const name = (state ?? "").replace(/^(BATCH|JOB)_STATE_/, "");
+  const map: Record<string, BatchStatus> = {
+    UNSPECIFIED: "queued",
+    PENDING: "queued",
+    QUEUED: "queued",
+    RUNNING: "in_progress",
+    PAUSED: "in_progress",
+    UPDATING: "in_progress",
+    CANCELLING: "cancelling",
+    SUCCEEDED: "completed",
+    PARTIALLY_SUCCEEDED: "completed",
+    FAILED: "failed",
+    CANCELLED: "cancelled",
+    EXPIRED: "expired",
+  };
+  return map[name] ?? "in_progress";
+};
+
+interface Operation {
+  name: string;
+  done?: boolean;
+  error?: { code?: number; message?: string };
+  metadata?: {
+    state?: string;
+    batchStats?: { requestCount?: string; successfulRequestCount?: string; failedRequestCount?: string };
+    output?: { responsesFile?: string; inlinedResponses?: { inlinedResponses?: unknown[] } };
+  };
+  response?: { responsesFile?: string; output?: { responsesFile?: string } };
+}
+
+/**
+ * The Gemini Batch API as a provider: convert to `{key, request}` lines, stage them (the resumable upload must
+ * announce its length), upload with the Files API, `batchGenerateContent` on the batch's one model, poll, cancel,
+ * download the responses file.
+ */
+export class GeminiProvider implements ProviderAdapter {
+  constructor(
+    private readonly settings: GeminiSettings,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  private url(path: string): string {
+    return `${this.settings.baseUrl.replace(/\/$/, "")}${path}`;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await upstreamFetch("Gemini", this.url(path), {
+      method,
+      headers: { "x-goog-api-key": this.settings.apiKey, ...(body !== undefined && { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as T;
+  }
+
+  async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
+    const key = `${stagingPrefix.staged}${batch.tenant}/${batch.id}/gemini-input.jsonl`;
+    const writer = new JsonlBlobWriter(this.blobs, key);
+    for await (const request of input.requests()) await writer.write({ key: request.customId, request: toGeminiRequest(request.request) });
+    const { bytes } = await writer.close();
+
+    const start = await upstreamFetch("Gemini", this.url("/upload/v1beta/files"), {
+      method: "POST",
+      headers: {
+        "x-goog-api-key": this.settings.apiKey,
+        "content-type": "application/json",
+        "x-goog-upload-protocol": "resumable",
+        "x-goog-upload-command": "start",
+        "x-goog-upload-header-content-length": String(bytes),
+        "x-goog-upload-header-content-type": "application/jsonl",
+      },
+      body: JSON.stringify({ file: { displayName: `finops-${batch.id}` } }),
+    });
+    const uploadUrl = start.headers.get("x-goog-upload-url");
+    if (!uploadUrl) throw new Error("Gemini returned no upload URL");
+    const uploaded = await upstreamFetch("Gemini", uploadUrl, {
+      method: "POST",
+      headers: { "content-length": String(bytes), "x-goog-upload-offset": "0", "x-goog-upload-command": "upload, finalize" },
+      body: (await this.blobs.stream(key)) as unknown as BodyInit,
+      duplex: "half",
+    } as RequestInit);
+    const file = ((await uploaded.json()) as { file: { name: string } }).file.name;
+    const model = (batch.model ?? "").replace(/^models\//, "");
+    const operation = await this.call<Operation>("POST", `/v1beta/models/${encodeURIComponent(model)}:batchGenerateContent`, {
+      batch: { displayName: `finops-${batch.id}`, inputConfig: { fileName: file } },
+    });
+    return { id: operation.name, inputRef: file, mode: "batch" };
+  }
+
+  async status(batch: BatchRecord): Promise<UpstreamStatus> {
+    const operation = await this.operation(batch);
+    const stats = operation.metadata?.batchStats;
+    return {
+      status: geminiStatus(operation.metadata?.state),
+      counts: { total: batch.requestCounts.total, completed: Number(stats?.successfulRequestCount ?? 0), failed: Number(stats?.failedRequestCount ?? 0) },
+      message: operation.error?.message,
+    };
+  }
+
+  async cancel(batch: BatchRecord): Promise<void> {
+    const operation = await this.operation(batch);
+    if (["queued", "in_progress"].includes(geminiStatus(operation.metadata?.state))) await this.call("POST", `/v1beta/${operation.name}:cancel`, {});
+  }
+
+  async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
+    const operation = await this.operation(batch);
+    const created = Math.floor(Date.now() / 1000);
+    const file = operation.metadata?.output?.responsesFile ?? operation.response?.responsesFile ?? operation.response?.output?.responsesFile;
+    if (!file) return;
+    const response = await upstreamFetch("Gemini", this.url(`/download/v1beta/${file}:download?alt=media`), { headers: { "x-goog-api-key": this.settings.apiKey } });
+    if (!response.body) return;
+    for await (const line of readLines(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream))) {
+      if (!isBlank(line)) yield resultFromGeminiLine(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
+    }
+  }
+
+  private operation(batch: BatchRecord): Promise<Operation> {
+    if (!batch.upstream) throw new Error(`Batch ${batch.id} has no upstream job`);
+    return this.call<Operation>("GET", `/v1beta/${batch.upstream.id}`);
+  }
+}

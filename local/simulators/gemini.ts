@@ -1,0 +1,157 @@
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { textOf } from "../../lambdas/core/chat";
+import { chatRequestFromGemini } from "../../lambdas/formats/gemini";
+import { closeServer, errorMarker, type Faults, readBody, sendJson, serveSimulator, simulatedAnswer, type Simulator, type SimulatorOptions } from "./common";
+
+interface SimBatch {
+  id: string;
+  model: string;
+  displayName: string;
+  inputFile: string;
+  createdMs: number;
+  fate: "complete" | "fail" | "expire";
+  failReason?: string;
+  cancelMs?: number;
+  ended?: { at: number; state: string; responsesFile?: string; success: number; failed: number };
+}
+
+/**
+ * The Gemini Developer API's Files (resumable upload, download) and Batch API, simulated on the wire format:
+ * batches are Operations with `BATCH_STATE_*` in `metadata.state` and a responses file of `{key, response}` lines.
+ */
+export const startGeminiSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
+  const latency = options.jobLatencyMs ?? 1500;
+  const faults: Faults = { failNextCalls: [] };
+  const files = new Map<string, Buffer>();
+  const uploads = new Map<string, string>();
+  const batches = new Map<string, SimBatch>();
+  let baseUrl = "";
+
+  const rpcError = (response: ServerResponse, status: number, message: string, code = "INVALID_ARGUMENT") =>
+    sendJson(response, status, { error: { code: status, message, status: code } });
+
+  const finish = (batch: SimBatch, state: string, done: number) => {
+    const lines = files.get(batch.inputFile)!.toString("utf8").split("\n").filter((l) => l.trim());
+    let success = 0;
+    let failed = 0;
+    const output = lines.slice(0, done).map((text) => {
+      const line = JSON.parse(text) as { key: string; request: Parameters<typeof chatRequestFromGemini>[0] };
+      const prompt = textOf(chatRequestFromGemini(line.request).messages.at(-1)?.content ?? []);
+      if (prompt.includes(errorMarker)) {
+        failed++;
+        return JSON.stringify({ key: line.key, error: { code: 3, message: "Simulated invalid argument." } });
+      }
+      success++;
+      const answer = simulatedAnswer(prompt);
+      const response = {
+        candidates: [{ content: { role: "model", parts: [{ text: answer.text }] }, finishReason: "STOP", index: 0 }],
+        usageMetadata: { promptTokenCount: answer.inputTokens, candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens },
+        modelVersion: batch.model,
+        responseId: randomBytes(8).toString("hex"),
+      };
+      return JSON.stringify({ key: line.key, response });
+    });
+    const responsesFile = `files/batch-${batch.id}`;
+    files.set(responsesFile, Buffer.from(output.join("\n") + (output.length ? "\n" : "")));
+    batch.ended = { at: Date.now(), state, responsesFile: done > 0 ? responsesFile : undefined, success, failed };
+  };
+
+  const view = (batch: SimBatch) => {
+    const now = Date.now();
+    const total = files.get(batch.inputFile)!.toString("utf8").split("\n").filter((l) => l.trim()).length;
+    if (!batch.ended) {
+      if (batch.cancelMs !== undefined && now - batch.cancelMs >= latency * 0.2) finish(batch, "BATCH_STATE_CANCELLED", Math.floor(total / 2));
+      else if (batch.fate === "fail" && now - batch.createdMs >= latency * 0.2) batch.ended = { at: now, state: "BATCH_STATE_FAILED", success: 0, failed: 0 };
+      else if (batch.fate === "expire" && now - batch.createdMs >= latency) batch.ended = { at: now, state: "BATCH_STATE_EXPIRED", success: 0, failed: 0 };
+      else if (batch.fate === "complete" && now - batch.createdMs >= latency) finish(batch, "BATCH_STATE_SUCCEEDED", total);
+    }
+    const state = batch.ended?.state ?? (now - batch.createdMs < latency * 0.2 ? "BATCH_STATE_PENDING" : "BATCH_STATE_RUNNING");
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const output = batch.ended?.responsesFile ? { responsesFile: batch.ended.responsesFile } : undefined;
+    return {
+      name: `batches/${batch.id}`,
+      metadata: {
+        "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch",
+        model: `models/${batch.model}`,
+        displayName: batch.displayName,
+        inputConfig: { fileName: batch.inputFile },
+        state,
+        createTime: iso(batch.createdMs),
+        updateTime: iso(batch.ended?.at ?? now),
+        ...(batch.ended && { endTime: iso(batch.ended.at) }),
+        batchStats: {
+          requestCount: String(total),
+          successfulRequestCount: String(batch.ended?.success ?? 0),
+          failedRequestCount: String(batch.ended?.failed ?? 0),
+          pendingRequestCount: String(batch.ended ? 0 : total),
+        },
+        ...(output && { output }),
+      },
+      done: Boolean(batch.ended),
+      ...(batch.ended?.state === "BATCH_STATE_FAILED" && { error: { code: 13, message: batch.failReason } }),
+      ...(output && { response: { "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput", ...output } }),
+    };
+  };
+
+  const fault = (response: ServerResponse, status: number) => rpcError(response, status, `Simulated ${status}`, status === 429 ? "RESOURCE_EXHAUSTED" : "INTERNAL");
+
+  const { url, server } = await serveSimulator(faults, fault, async (request, response, url) => {
+    const method = request.method ?? "GET";
+    const path = url.pathname;
+    const uploadId = url.searchParams.get("upload_id");
+    if (method === "POST" && path === "/upload/v1beta/files" && uploadId) {
+      const name = uploads.get(uploadId);
+      if (!name) return rpcError(response, 404, "Unknown upload", "NOT_FOUND");
+      files.set(name, await readBody(request));
+      response.setHeader("x-goog-upload-status", "final");
+      return sendJson(response, 200, { file: { name, mimeType: "application/jsonl", sizeBytes: String(files.get(name)!.byteLength), state: "ACTIVE" } });
+    }
+    if (!request.headers["x-goog-api-key"]) return rpcError(response, 401, "API key not valid.", "UNAUTHENTICATED");
+    if (method === "POST" && path === "/upload/v1beta/files") {
+      request.resume();
+      const id = randomBytes(8).toString("hex");
+      uploads.set(id, `files/${randomBytes(6).toString("hex")}`);
+      response.setHeader("x-goog-upload-url", `${baseUrl}/upload/v1beta/files?upload_id=${id}`);
+      response.setHeader("x-goog-upload-status", "active");
+      return sendJson(response, 200, {});
+    }
+    const download = /^\/download\/v1beta\/(files\/[^:]+):download$/.exec(path);
+    if (method === "GET" && download) {
+      const file = files.get(download[1]!);
+      if (!file) return rpcError(response, 404, "File not found", "NOT_FOUND");
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": file.byteLength }).end(file);
+      return;
+    }
+    const create = /^\/v1beta\/models\/([^:]+):batchGenerateContent$/.exec(path);
+    if (method === "POST" && create) {
+      const body = JSON.parse((await readBody(request)).toString("utf8")) as { batch: { displayName: string; inputConfig: { fileName: string } } };
+      if (!files.has(body.batch.inputConfig.fileName)) return rpcError(response, 400, `File ${body.batch.inputConfig.fileName} not found`);
+      const batch: SimBatch = {
+        id: randomBytes(8).toString("hex"),
+        model: decodeURIComponent(create[1]!),
+        displayName: body.batch.displayName,
+        inputFile: body.batch.inputConfig.fileName,
+        createdMs: Date.now(),
+        fate: faults.failNextJob ? "fail" : faults.expireNextJob ? "expire" : "complete",
+        failReason: faults.failNextJob,
+      };
+      faults.failNextJob = undefined;
+      faults.expireNextJob = undefined;
+      batches.set(batch.id, batch);
+      return sendJson(response, 200, view(batch));
+    }
+    const one = /^\/v1beta\/batches\/([^:/]+)(:cancel)?$/.exec(path);
+    const batch = one ? batches.get(one[1]!) : undefined;
+    if (!batch) return rpcError(response, 404, `Unknown ${method} ${path}`, "NOT_FOUND");
+    request.resume();
+    if (method === "GET" && !one![2]) return sendJson(response, 200, view(batch));
+    if (method === "POST" && one![2]) {
+      if (!batch.ended) batch.cancelMs ??= Date.now();
+      return sendJson(response, 200, {});
+    }
+    rpcError(response, 404, `Unknown ${method} ${path}`, "NOT_FOUND");
+  });
+  baseUrl = url;
+  return { url, faults, close: () => closeServer(server) };
+};
