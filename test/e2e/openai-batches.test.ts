@@ -172,6 +172,19 @@ describe("OpenAI SDK batches through the local gateway", () => {
     expect(batch.request_counts?.completed).toBe(6);
   });
 
+  it("lets an Anthropic batch mix models, and refuses mixed models for Gemini", async () => {
+    const mixed = `${chatLines("claude-3-5-haiku-latest", ["a"])}\n${chatLines("claude-3-sonnet-20240229", ["b"], ["req-2"])}`;
+    const anthropicFile = await uploadBatchInput(client, mixed, "anthropic");
+    const created = await client.batches.create({ input_file_id: anthropicFile.id, endpoint: "/v1/chat/completions", completion_window: "24h", provider: "anthropic" } as never);
+    const batch = await waitForBatch(client, created.id);
+    expect(batch.status).toBe("completed");
+    expect((await resultLines(client, batch.output_file_id)).map((l) => l.response?.body.model).sort()).toEqual(["claude-3-5-haiku-latest", "claude-3-sonnet-20240229"]);
+    const geminiFile = await uploadBatchInput(client, `${chatLines("gemini-1.5-flash", ["a"])}\n${chatLines("gemini-2.0-flash", ["b"], ["req-2"])}`, "gemini");
+    const error = await client.batches.create({ input_file_id: geminiFile.id, endpoint: "/v1/chat/completions", completion_window: "24h", provider: "gemini" } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/a gemini batch runs one model/);
+  });
+
   it("lists batches newest first with cursor pages and the seeds' provider/model filters", async () => {
     const c = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-list-batches", maxRetries: 0 });
     const ids: string[] = [];
