@@ -32,5 +32,5 @@ export const resultLines = async (client: OpenAI, fileId: string | null | undefi
   return text
     .split("\n")
     .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as { id: string; custom_id: string; response: { status_code: number; body: { choices: { message: { content: string } }[]; object: string; usage: { total_tokens: number } } } | null; error: { code: string; message: string } | null });
+    .map((line) => JSON.parse(line) as { id: string; custom_id: string; response: { status_code: number; body: { model: string; choices: { message: { content: string } }[]; object: string; usage: { total_tokens: number } } } | null; error: { code: string; message: string } | null });
 };
