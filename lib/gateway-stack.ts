@@ -56,11 +56,13 @@ export class GatewayStack extends Stack {
     };
     const openai = dialect("OpenAiDialect", "openai");
     engine.grantStartBatches(openai);
+    const anthropic = dialect("AnthropicDialect", "anthropic");
+    engine.grantStartBatches(anthropic);
     const api = new GatewayApi(this, "Gateway", {
       throttlingRateLimit: props.throttlingRateLimit,
       functions: {
         openai,
-        anthropic: dialect("AnthropicDialect", "anthropic"),
+        anthropic,
         genai: dialect("GenAiDialect", "genai"),
         bedrock: dialect("BedrockDialect", "bedrock"),
         bedrockFiles: dialect("BedrockFilesDialect", "bedrock-files"),

@@ -44,7 +44,13 @@ const group = (entries: Iterable<[string, string]>) => {
 
 /** Builds the API Gateway REST (v1) proxy event Lambda would receive for this request. */
 export const toProxyEvent = (request: IncomingMessage, body: Buffer, mount: Mount, path: string, search: URLSearchParams): APIGatewayProxyEvent => {
-  const headers = group(pairs(request.rawHeaders));
+  // API Gateway adds the forwarding headers; locally the scheme is plain HTTP.
+  const forwarded: [string, string][] = [
+    ["X-Forwarded-Proto", "http"],
+    ["X-Forwarded-For", request.socket.remoteAddress ?? "127.0.0.1"],
+    ["X-Forwarded-Port", String(request.socket.localPort ?? "")],
+  ];
+  const headers = group([...pairs(request.rawHeaders), ...forwarded]);
   const query = group(search.entries());
   const hasQuery = [...search.keys()].length > 0;
   return {

@@ -5,6 +5,7 @@ import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engi
 import type { BatchDeps } from "../lambdas/core/batches";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import type { FileDeps } from "../lambdas/core/files";
+import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
 import { openAiResultSink } from "../lambdas/dialects/openai/results";
 import { batchProviders, createProviders } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
@@ -58,7 +59,7 @@ const mountsFor = (deps: BatchDeps): Mount[] => [
   { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect()) },
   { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect()) },
   { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps)) },
-  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect()) },
+  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps)) },
   { prefix: "/genai", handler: createDialectHandler(genAiDialect()) },
 ];
 
@@ -95,7 +96,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const engine = createBatchEngine({
     ...files,
     providers: createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
-    sinks: { openai: openAiResultSink(files) },
+    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files) },
     poll,
   });
   const runner = new LocalRunner(engine, options.runner);

@@ -94,12 +94,12 @@ export const createBatchEngine = (deps: EngineDeps) => {
       byKey.set(upstreamKey(request.customId), request.customId);
     }
     const sink = sinkFor(batch);
-    let succeeded = 0;
+    const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     for await (const result of results ?? []) {
       const customId = pending.has(result.customId) ? result.customId : byKey.get(result.customId);
       if (customId === undefined || !pending.delete(customId)) continue;
-      if (result.outcome === "succeeded") succeeded++;
+      outcomes[result.outcome]++;
       if (result.response) {
         usage.inputTokens += result.response.usage.inputTokens;
         usage.outputTokens += result.response.usage.outputTokens;
@@ -107,9 +107,10 @@ export const createBatchEngine = (deps: EngineDeps) => {
       await sink.write({ ...result, customId });
     }
     for (const customId of pending) await sink.write({ customId, ...missing });
+    outcomes[missing.outcome] += pending.size;
     const files = await sink.close();
     const total = batch.requestCounts.total;
-    return { files, counts: { total, completed: succeeded, failed: total - succeeded }, usage };
+    return { files, counts: { total, completed: outcomes.succeeded, failed: total - outcomes.succeeded }, outcomes, usage };
   };
 
   return {
@@ -162,7 +163,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
             ? { outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." } }
             : { outcome: "errored", error: { code: outcome === "failed" ? "batch_failed" : "missing_result", message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request." } };
       const results = batch.upstream ? adapterFor(batch).results(batch) : undefined;
-      const { files, counts, usage } = await writeResults(batch, results, missing);
+      const { files, counts, outcomes, usage } = await writeResults(batch, results, missing);
       const status = outcome === "failed" ? "failed" : outcome;
       await deps.repo.update(
         "batch",
@@ -171,6 +172,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
           status,
           ...files,
           requestCounts: counts,
+          outcomeCounts: outcomes,
           usage,
           failureReason: status === "failed" ? (batch.upstreamOutcome?.message ?? "The provider failed the batch.") : undefined,
           statusTimes: stamp(batch, status),
@@ -185,11 +187,11 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const batch = await load(input);
       if (terminalBatchStatuses.includes(batch.status)) return route("done");
       const reason = describeFailure(input.error);
-      const { files, counts } = await writeResults(batch, undefined, { outcome: "errored", error: { code: "batch_failed", message: reason } });
+      const { files, counts, outcomes } = await writeResults(batch, undefined, { outcome: "errored", error: { code: "batch_failed", message: reason } });
       await deps.repo.update(
         "batch",
         batch.id,
-        { status: "failed", failureReason: reason, ...files, requestCounts: counts, statusTimes: stamp(batch, "failed") },
+        { status: "failed", failureReason: reason, ...files, requestCounts: counts, outcomeCounts: outcomes, statusTimes: stamp(batch, "failed") },
         { statusIn: nonTerminal },
       );
       return route("done");

@@ -2,7 +2,7 @@ import { BadRequestError, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
 import { createFile, getFile } from "./files";
 import { newId } from "./ids";
-import type { BatchRecord, BatchStatus, Dialect, ListQuery, Page, Provider } from "./model";
+import { type BatchRecord, type BatchStatus, type Dialect, isTerminal, type ListQuery, type Page, type Provider } from "./model";
 import type { BatchRunner } from "./ports";
 import { chatEndpoint } from "../formats/openai-batch";
 import { readRequests } from "../formats/detect";
@@ -171,4 +171,17 @@ export const cancelBatch = async (deps: BatchDeps, tenant: string, id: string | 
   }
   await deps.runner.cancel(updated).catch(() => undefined); // the next poll forwards it again
   return updated;
+};
+
+/** Deletes an ended batch and the result files it produced; a batch still running is a 400. */
+export const deleteBatch = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<void> => {
+  const batch = await getBatch(deps, tenant, id, shownId);
+  if (!isTerminal(batch.status)) {
+    throw new BadRequestError(`Batch ${shownId} is still processing; cancel it and wait until it has ended before deleting it.`, { param: "batch_id" });
+  }
+  await deps.repo.delete("batch", tenant, batch.id);
+  for (const fileId of [batch.outputFileId, batch.errorFileId]) {
+    const file = fileId ? await deps.repo.delete("file", tenant, fileId) : undefined;
+    if (file) await deps.blobs.delete(file.blobKey);
+  }
 };

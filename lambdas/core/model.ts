@@ -132,6 +132,8 @@ export interface BatchRecord extends StoredObject {
   cancelRequested?: boolean;
   /** A reason the caller can read when the batch failed. */
   failureReason?: string;
+  /** How the requests ended, once the batch has (Anthropic's counts need the breakdown of failures). */
+  outcomeCounts?: Record<NeutralResult["outcome"], number>;
   /** Token totals of the requests that ran. */
   usage?: Usage;
 }

@@ -7,6 +7,7 @@ import { type PollSchedule, defaultPollSchedule, type EngineDeps } from "../core
 import type { BatchDeps } from "../core/batches";
 import { configFromEnv } from "../core/config";
 import type { FileDeps } from "../core/files";
+import { anthropicResultSink } from "../dialects/anthropic/results";
 import { openAiResultSink } from "../dialects/openai/results";
 import { batchProviders, createProviders } from "../providers/registry";
 import { providerSettingsFromEnv } from "../providers/settings";
@@ -48,7 +49,7 @@ export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): P
   return {
     ...files,
     providers: createProviders(providerSettingsFromEnv(env, parseKeys(secret.SecretString)), files.blobs),
-    sinks: { openai: openAiResultSink(files) },
+    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files) },
     poll: pollScheduleFromEnv(env),
   };
 };

@@ -52,7 +52,7 @@ describe("createDialectHandler", () => {
 describe("error envelopes of the other dialects", () => {
   const error = new BadRequestError("bad <thing>");
   it("Anthropic: {type:error, error:{type,message}}", () => {
-    expect(JSON.parse(renderAnthropicError(error).body)).toEqual({ type: "error", error: { type: "invalid_request_error", message: "bad <thing>" } });
+    expect(JSON.parse(renderAnthropicError(error).body)).toEqual({ type: "error", error: { type: "invalid_request_error", message: "bad <thing>" }, request_id: null });
   });
   it("Google: {error:{code,message,status}}", () => {
     expect(JSON.parse(renderGenAiError(error).body)).toEqual({ error: { code: 400, message: "bad <thing>", status: "INVALID_ARGUMENT" } });

@@ -1,22 +1,33 @@
-import { ErrorKind, type GatewayError } from "../../core/errors";
+import type { BatchDeps } from "../../core/batches";
 import type { DialectDefinition } from "../../http/dialect-handler";
-import { json } from "../../http/response";
+import { anthropicBatchRoutes } from "./batches";
+import { renderAnthropicError } from "./errors";
+import { anthropicFileRoutes } from "./files";
 
-const typeOf: Record<ErrorKind, string> = {
-  [ErrorKind.invalidRequest]: "invalid_request_error",
-  [ErrorKind.authentication]: "authentication_error",
-  [ErrorKind.permission]: "permission_error",
-  [ErrorKind.notFound]: "not_found_error",
-  [ErrorKind.conflict]: "invalid_request_error",
-  [ErrorKind.payloadTooLarge]: "request_too_large",
-  [ErrorKind.rateLimit]: "rate_limit_error",
-  [ErrorKind.upstream]: "api_error",
-  [ErrorKind.internal]: "api_error",
+export { renderAnthropicError };
+
+/**
+ * The Anthropic SDK's front door at `{GW}/anthropic` (the SDK adds `/v1`). The same paths serve the GA and
+ * beta namespaces; `?beta=true`, `anthropic-beta` and any `anthropic-version` are accepted and ignored.
+ */
+export const anthropicDialect = (deps: BatchDeps): DialectDefinition => {
+  const files = anthropicFileRoutes(deps);
+  const batches = anthropicBatchRoutes(deps);
+  return {
+    name: "anthropic",
+    renderError: renderAnthropicError,
+    routes: [
+      { method: "POST", path: "/anthropic/v1/files", handler: files.upload },
+      { method: "GET", path: "/anthropic/v1/files", handler: files.list },
+      { method: "GET", path: "/anthropic/v1/files/{fileId}", handler: files.retrieve },
+      { method: "DELETE", path: "/anthropic/v1/files/{fileId}", handler: files.delete },
+      { method: "GET", path: "/anthropic/v1/files/{fileId}/content", handler: files.download },
+      { method: "POST", path: "/anthropic/v1/messages/batches", handler: batches.create },
+      { method: "GET", path: "/anthropic/v1/messages/batches", handler: batches.list },
+      { method: "GET", path: "/anthropic/v1/messages/batches/{batchId}", handler: batches.retrieve },
+      { method: "POST", path: "/anthropic/v1/messages/batches/{batchId}/cancel", handler: batches.cancel },
+      { method: "DELETE", path: "/anthropic/v1/messages/batches/{batchId}", handler: batches.delete },
+      { method: "GET", path: "/anthropic/v1/messages/batches/{batchId}/results", handler: batches.results },
+    ],
+  };
 };
-
-/** Renders an error as Anthropic's `{type:"error", error:{type, message}}`. */
-export const renderAnthropicError = (error: GatewayError) =>
-  json(error.statusCode, { type: "error", error: { type: typeOf[error.kind], message: error.message } });
-
-/** The Anthropic SDK's front door at `{GW}/anthropic`; its Files and Message Batches routes arrive with issue 5. */
-export const anthropicDialect = (): DialectDefinition => ({ name: "anthropic", renderError: renderAnthropicError, routes: [] });
