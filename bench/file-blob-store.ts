@@ -25,8 +25,9 @@ export class FileBlobStore implements BlobStore {
   async stream(key: string): Promise<Readable> {
     return createReadStream(this.path(key), { highWaterMark: 256 * 1024 });
   }
-  async read(key: string): Promise<Uint8Array> {
-    return readFile(this.path(key));
+  async read(key: string, range?: { start: number; end: number }): Promise<Uint8Array> {
+    const bytes = await readFile(this.path(key));
+    return range ? bytes.subarray(range.start, range.end + 1) : bytes;
   }
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });

@@ -58,13 +58,16 @@ export class GatewayStack extends Stack {
     engine.grantStartBatches(openai);
     const anthropic = dialect("AnthropicDialect", "anthropic");
     engine.grantStartBatches(anthropic);
+    const bedrock = dialect("BedrockDialect", "bedrock");
+    engine.grantStartBatches(bedrock);
+    bedrock.addEnvironment("ACCOUNT_ID", this.account);
     const api = new GatewayApi(this, "Gateway", {
       throttlingRateLimit: props.throttlingRateLimit,
       functions: {
         openai,
         anthropic,
         genai: dialect("GenAiDialect", "genai"),
-        bedrock: dialect("BedrockDialect", "bedrock"),
+        bedrock,
         bedrockFiles: dialect("BedrockFilesDialect", "bedrock-files"),
       },
     });

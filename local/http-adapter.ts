@@ -138,6 +138,7 @@ export const serveThroughHandler = async (request: IncomingMessage, response: Se
   const headers: Record<string, string | string[]> = { ...(result.multiValueHeaders as Record<string, string[]> | undefined) };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : Buffer.from(result.body ?? "", "utf8");
-  headers["content-length"] = String(payload.byteLength);
+  // A HEAD answer keeps the object's length; a 204 has no body at all.
+  if (request.method !== "HEAD" && result.statusCode !== 204) headers["content-length"] = String(payload.byteLength);
   response.writeHead(result.statusCode, headers).end(request.method === "HEAD" ? undefined : payload);
 };

@@ -2,9 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engine";
-import type { BatchDeps } from "../lambdas/core/batches";
+import type { S3Deps } from "../lambdas/core/s3-objects";
+import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
+import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
+import { DynamoS3Index } from "../lambdas/state/dynamo-s3-index";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
-import type { FileDeps } from "../lambdas/core/files";
 import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
 import { openAiResultSink } from "../lambdas/dialects/openai/results";
 import { batchProviders, createProviders } from "../lambdas/providers/registry";
@@ -55,9 +57,9 @@ export interface LocalGateway {
 }
 
 /** The SDK mounts, most specific first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
-const mountsFor = (deps: BatchDeps): Mount[] => [
-  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect()) },
-  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect()) },
+const mountsFor = (deps: BedrockJobDeps): Mount[] => [
+  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect(deps)) },
+  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps)) },
   { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps)) },
   { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps)) },
   { prefix: "/genai", handler: createDialectHandler(genAiDialect()) },
@@ -70,9 +72,10 @@ const mountsFor = (deps: BatchDeps): Mount[] => [
 export const startLocalGateway = async (options: LocalGatewayOptions = {}): Promise<LocalGateway> => {
   const dataDir = resolve(options.dataDir ?? ".finops-local");
   const emulators = await startEmulators(dataDir);
-  const files: FileDeps = {
+  const files: S3Deps = {
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
+    s3: new DynamoS3Index(emulators.dynamo, localNames.table),
     config: { ...configFromEnv(process.env), ...options.config },
   };
   // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
@@ -96,11 +99,11 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const engine = createBatchEngine({
     ...files,
     providers: createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
-    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files) },
+    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files) },
     poll,
   });
   const runner = new LocalRunner(engine, options.runner);
-  const deps: BatchDeps = { ...files, runner, providers: batchProviders };
+  const deps: BedrockJobDeps = { ...files, runner, providers: batchProviders, accountId: "000000000000", region: localNames.region };
   const mounts = mountsFor(deps);
   const server = createServer((request, response) => {
     if (request.url === "/health") {

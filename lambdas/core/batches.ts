@@ -28,6 +28,12 @@ export interface NewBatch {
   inputFile?: { id: string | undefined; shown: string };
   /** Requests given inline instead of a file, each one JSONL line's object. */
   inlineRequests?: Record<string, unknown>[];
+  /** A caller-derived id (e.g. from an idempotency token); a new random one when absent. */
+  id?: string;
+  /** Take an input file of any purpose (S3 objects have none); its lines are checked all the same. */
+  anyPurpose?: boolean;
+  /** Bedrock job details to keep with the batch. */
+  job?: BatchRecord["job"];
 }
 
 /** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
@@ -83,7 +89,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   let inputBlobKey: string;
   if (input.inputFile && input.inputFile.shown !== "") {
     const file = await getFile(deps, input.tenant, input.inputFile.id, input.inputFile.shown);
-    if (file.purpose !== "batch") {
+    if (file.purpose !== "batch" && !input.anyPurpose) {
       throw new BadRequestError(`File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`, { param: "input_file_id" });
     }
     inputFileId = file.id;
@@ -107,7 +113,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   const { total, model } = await validateInput(deps, inputBlobKey, input);
   const now = deps.now?.() ?? Date.now();
   const batch: BatchRecord = {
-    id: newId(),
+    id: input.id ?? newId(),
     kind: "batch",
     tenant: input.tenant,
     dialect: input.dialect,
@@ -123,6 +129,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     requestCounts: { total, completed: 0, failed: 0 },
     metadata: input.metadata,
     statusTimes: { validating: now },
+    job: input.job,
   };
   if (!(await deps.repo.create(batch))) throw new InternalError("Batch id collision.");
   try {

@@ -8,6 +8,7 @@ export const ErrorKind = {
   permission: "permission",
   notFound: "not_found",
   conflict: "conflict",
+  precondition: "precondition",
   payloadTooLarge: "payload_too_large",
   rateLimit: "rate_limit",
   upstream: "upstream",
@@ -21,11 +22,14 @@ export interface GatewayErrorOptions {
   param?: string;
   /** The underlying error, kept for logs; never shown to callers. */
   cause?: unknown;
+  /** A dialect-specific error code when the kind alone does not say it (e.g. S3's `NoSuchBucket`). */
+  code?: string;
 }
 
 /** Base class: an HTTP status, a neutral kind, a message safe to show the caller. */
 export class GatewayError extends Error {
   readonly param?: string;
+  readonly code?: string;
   constructor(
     readonly statusCode: number,
     readonly kind: ErrorKind,
@@ -35,6 +39,7 @@ export class GatewayError extends Error {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.param = options.param;
+    this.code = options.code;
   }
 }
 
@@ -63,6 +68,13 @@ export class NotFoundError extends GatewayError {
 export class ConflictError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {
     super(409, ErrorKind.conflict, message, options);
+  }
+}
+
+/** 412: a condition the caller set (e.g. `If-Match`) does not hold. */
+export class PreconditionFailedError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(412, ErrorKind.precondition, message, options);
   }
 }
 

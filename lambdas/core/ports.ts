@@ -35,6 +35,27 @@ export interface ObjectRepository {
   delete<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
 }
 
+/** An object of a tenant's S3-compatible namespace (bucket and key as the caller named them) pointing at a file. */
+export interface S3Entry {
+  tenant: string;
+  bucket: string;
+  key: string;
+  fileId: string;
+  size: number;
+  contentType: string;
+  lastModified: number;
+}
+
+/** The per-tenant bucket/key namespace of the S3-compatible API, kept in key order for listing. */
+export interface S3Index {
+  /** Points a key at a file; returns the entry it replaced, if any. */
+  put(entry: S3Entry): Promise<S3Entry | undefined>;
+  get(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined>;
+  delete(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined>;
+  /** Keys of one bucket in byte order, after `startAfter` (exclusive), under `prefix`, at most `limit`. */
+  list(tenant: string, bucket: string, options: { prefix: string; startAfter?: string; limit: number }): Promise<{ entries: S3Entry[]; truncated: boolean }>;
+}
+
 /** Where bytes live (uploads, staged upstream inputs, converted results). */
 export interface BlobStore {
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
@@ -44,7 +65,8 @@ export interface BlobStore {
   exists(key: string): Promise<boolean>;
   /** The object as a stream (for line-by-line conversion). */
   stream(key: string): Promise<Readable>;
-  read(key: string): Promise<Uint8Array>;
+  /** The object's bytes, or the inclusive byte range `[start, end]` of them. */
+  read(key: string, range?: { start: number; end: number }): Promise<Uint8Array>;
   delete(key: string): Promise<void>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;

@@ -1,5 +1,6 @@
 import { bedrockDialect } from "../dialects/bedrock/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
+import { bedrockDepsFromEnv } from "../state/aws-deps";
 
-/** Lambda entry point for `{GW}/bedrock`. */
-export const handler = createDialectHandler(bedrockDialect());
+/** Lambda entry point for `{GW}/bedrock` (model invocation jobs). */
+export const handler = createDialectHandler(bedrockDialect(bedrockDepsFromEnv()));

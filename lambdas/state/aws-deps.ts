@@ -11,7 +11,11 @@ import { anthropicResultSink } from "../dialects/anthropic/results";
 import { openAiResultSink } from "../dialects/openai/results";
 import { batchProviders, createProviders } from "../providers/registry";
 import { providerSettingsFromEnv } from "../providers/settings";
+import { bedrockResultSink } from "../dialects/bedrock/results";
+import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
+import type { S3Deps } from "../core/s3-objects";
 import { DynamoRepository } from "./dynamo-repository";
+import { DynamoS3Index } from "./dynamo-s3-index";
 import { S3BlobStore } from "./s3-blob-store";
 import { StepFunctionsRunner } from "./sfn-runner";
 
@@ -26,6 +30,20 @@ export const fileDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): FileDeps 
   repo: new DynamoRepository(new DynamoDBClient({}), required(env, "TABLE_NAME")),
   blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
   config: configFromEnv(env),
+});
+
+/** The S3-compatible namespace's dependencies: state plus the key index in the same table. */
+export const s3DepsFromEnv = (env: NodeJS.ProcessEnv = process.env): S3Deps => ({
+  ...fileDepsFromEnv(env),
+  s3: new DynamoS3Index(new DynamoDBClient({}), required(env, "TABLE_NAME")),
+});
+
+/** The Bedrock control plane's dependencies: batches, the S3 namespace, and the account ARNs carry (ACCOUNT_ID). */
+export const bedrockDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BedrockJobDeps => ({
+  ...batchDepsFromEnv(env),
+  s3: new DynamoS3Index(new DynamoDBClient({}), required(env, "TABLE_NAME")),
+  accountId: env.ACCOUNT_ID ?? "000000000000",
+  region: env.AWS_REGION ?? "us-east-1",
 });
 
 /** A dialect Lambda's dependencies: state plus the Step Functions runner (STATE_MACHINE_ARN, TASK_FUNCTION_NAME). */
@@ -44,12 +62,12 @@ export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
 
 /** The batch task Lambda's dependencies, with provider keys read once from the stack's secret. */
 export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): Promise<EngineDeps> => {
-  const files = fileDepsFromEnv(env);
+  const files = s3DepsFromEnv(env);
   const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(env, "PROVIDER_KEYS_SECRET_ARN") }));
   return {
     ...files,
     providers: createProviders(providerSettingsFromEnv(env, parseKeys(secret.SecretString)), files.blobs),
-    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files) },
+    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files) },
     poll: pollScheduleFromEnv(env),
   };
 };

@@ -35,8 +35,9 @@ export class S3BlobStore implements BlobStore {
     return Body;
   }
 
-  async read(key: string): Promise<Uint8Array> {
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async read(key: string, range?: { start: number; end: number }): Promise<Uint8Array> {
+    const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
+    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
     if (!Body) throw new Error(`S3 returned no body for ${key}`);
     return Body.transformToByteArray();
   }

@@ -8,6 +8,7 @@ export const anthropicErrorType: Record<ErrorKind, string> = {
   [ErrorKind.permission]: "permission_error",
   [ErrorKind.notFound]: "not_found_error",
   [ErrorKind.conflict]: "invalid_request_error",
+  [ErrorKind.precondition]: "invalid_request_error",
   [ErrorKind.payloadTooLarge]: "request_too_large",
   [ErrorKind.rateLimit]: "rate_limit_error",
   [ErrorKind.upstream]: "api_error",

@@ -1,5 +1,6 @@
 import { ErrorKind, type GatewayError } from "../../core/errors";
 import type { DialectDefinition } from "../../http/dialect-handler";
+import { type BedrockJobDeps, bedrockJobRoutes } from "./jobs";
 import { json } from "../../http/response";
 
 const typeOf: Record<ErrorKind, string> = {
@@ -8,6 +9,7 @@ const typeOf: Record<ErrorKind, string> = {
   [ErrorKind.permission]: "AccessDeniedException",
   [ErrorKind.notFound]: "ResourceNotFoundException",
   [ErrorKind.conflict]: "ConflictException",
+  [ErrorKind.precondition]: "ConflictException",
   [ErrorKind.payloadTooLarge]: "ValidationException",
   [ErrorKind.rateLimit]: "ThrottlingException",
   [ErrorKind.upstream]: "ServiceUnavailableException",
@@ -18,5 +20,17 @@ const typeOf: Record<ErrorKind, string> = {
 export const renderBedrockError = (error: GatewayError) =>
   json(error.statusCode, { message: error.message }, { "x-amzn-errortype": typeOf[error.kind] });
 
-/** The Bedrock control plane's front door at `{GW}/bedrock`; model invocation jobs arrive with issue 6. */
-export const bedrockDialect = (): DialectDefinition => ({ name: "bedrock", renderError: renderBedrockError, routes: [] });
+/** The Bedrock control plane's front door at `{GW}/bedrock`: model invocation jobs on any provider. */
+export const bedrockDialect = (deps: BedrockJobDeps): DialectDefinition => {
+  const jobs = bedrockJobRoutes(deps);
+  return {
+    name: "bedrock",
+    renderError: renderBedrockError,
+    routes: [
+      { method: "POST", path: "/bedrock/model-invocation-job", handler: jobs.create },
+      { method: "GET", path: "/bedrock/model-invocation-job/{jobIdentifier}", handler: jobs.get },
+      { method: "POST", path: "/bedrock/model-invocation-job/{jobIdentifier}/stop", handler: jobs.stop },
+      { method: "GET", path: "/bedrock/model-invocation-jobs", handler: jobs.list },
+    ],
+  };
+};

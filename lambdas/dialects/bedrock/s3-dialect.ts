@@ -1,5 +1,8 @@
 import { ErrorKind, type GatewayError } from "../../core/errors";
+import type { S3Deps } from "../../core/s3-objects";
 import type { DialectDefinition } from "../../http/dialect-handler";
+import { escapeXml } from "../../http/xml";
+import { s3ObjectRoutes } from "./s3-objects";
 
 const codeOf: Record<ErrorKind, string> = {
   [ErrorKind.invalidRequest]: "InvalidRequest",
@@ -7,21 +10,33 @@ const codeOf: Record<ErrorKind, string> = {
   [ErrorKind.permission]: "AccessDenied",
   [ErrorKind.notFound]: "NoSuchKey",
   [ErrorKind.conflict]: "OperationAborted",
+  [ErrorKind.precondition]: "PreconditionFailed",
   [ErrorKind.payloadTooLarge]: "EntityTooLarge",
   [ErrorKind.rateLimit]: "SlowDown",
   [ErrorKind.upstream]: "ServiceUnavailable",
   [ErrorKind.internal]: "InternalError",
 };
 
-const escapeXml = (text: string): string =>
-  text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Renders an error as S3's XML `<Error><Code/><Message/></Error>`. */
-export const renderS3Error = (error: GatewayError) => ({
-  statusCode: error.statusCode,
-  headers: { "content-type": "application/xml" },
-  body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${codeOf[error.kind]}</Code><Message>${escapeXml(error.message)}</Message></Error>`,
-});
+/** Renders an error as S3's XML `<Error><Code/><Message/></Error>` (S3 answers every auth failure with 403). */
+export const renderS3Error = (error: GatewayError) => {
+  const auth = error.kind === ErrorKind.authentication;
+  return {
+    statusCode: auth ? 403 : error.statusCode,
+    headers: { "content-type": "application/xml" },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${auth ? "AccessDenied" : (error.code ?? codeOf[error.kind])}</Code><Message>${escapeXml(error.message)}</Message></Error>`,
+  };
+};
 
-/** The S3-compatible file API at `{GW}/bedrock/files`; its object routes arrive with issue 6. */
-export const bedrockFilesDialect = (): DialectDefinition => ({ name: "bedrock-files", renderError: renderS3Error, routes: [] });
+/** The S3-compatible file API at `{GW}/bedrock/files`: a per-tenant bucket/key namespace over gateway files. */
+export const bedrockFilesDialect = (deps: S3Deps): DialectDefinition => {
+  const objects = s3ObjectRoutes(deps);
+  return {
+    name: "bedrock-files",
+    renderError: renderS3Error,
+    routes: [
+      { method: "ANY", path: "/bedrock/files", handler: objects.handle },
+      { method: "ANY", path: "/bedrock/files/{proxy+}", handler: objects.handle },
+    ],
+  };
+};

@@ -8,6 +8,7 @@ const statusOf: Record<ErrorKind, string> = {
   [ErrorKind.permission]: "PERMISSION_DENIED",
   [ErrorKind.notFound]: "NOT_FOUND",
   [ErrorKind.conflict]: "FAILED_PRECONDITION",
+  [ErrorKind.precondition]: "FAILED_PRECONDITION",
   [ErrorKind.payloadTooLarge]: "INVALID_ARGUMENT",
   [ErrorKind.rateLimit]: "RESOURCE_EXHAUSTED",
   [ErrorKind.upstream]: "UNAVAILABLE",

@@ -8,6 +8,7 @@ const typeOf: Record<ErrorKind, { type: string; code: string | null }> = {
   [ErrorKind.permission]: { type: "invalid_request_error", code: "permission_denied" },
   [ErrorKind.notFound]: { type: "invalid_request_error", code: null },
   [ErrorKind.conflict]: { type: "invalid_request_error", code: "conflict" },
+  [ErrorKind.precondition]: { type: "invalid_request_error", code: "precondition_failed" },
   [ErrorKind.payloadTooLarge]: { type: "invalid_request_error", code: "request_too_large" },
   [ErrorKind.rateLimit]: { type: "requests", code: "rate_limit_exceeded" },
   [ErrorKind.upstream]: { type: "server_error", code: "upstream_error" },

@@ -1,0 +1,142 @@
+import { BadRequestError, NotFoundError, PreconditionFailedError } from "./errors";
+import { createFile, type FileDeps } from "./files";
+import type { Provider } from "./model";
+import type { S3Entry, S3Index } from "./ports";
+import { validateJsonlObjects } from "../formats/jsonl";
+
+/** The S3-compatible namespace operations need the file operations plus the key index. */
+export interface S3Deps extends FileDeps {
+  s3: S3Index;
+}
+
+const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const top = "\u{10FFFF}";
+
+/** Checks a bucket and key as S3 would (bucket naming rules, key length, no `..` path games). */
+export const checkLocation = (bucket: string, key?: string): void => {
+  if (!bucketName.test(bucket)) throw new BadRequestError(`The specified bucket is not valid: ${bucket}.`, { code: "InvalidBucketName" });
+  if (key === undefined) return;
+  if (key.length === 0 || Buffer.byteLength(key) > 1024) throw new BadRequestError("Keys must be 1 to 1024 bytes long.", { code: "KeyTooLongError" });
+  if (key.split("/").some((segment) => segment === "." || segment === "..")) {
+    throw new BadRequestError(`Key ${JSON.stringify(key)} has a '.' or '..' segment, which this namespace does not allow.`, { code: "InvalidArgument" });
+  }
+};
+
+/** The quoted ETag of an entry: the file's gateway id, usable as a routing identifier (`s3://openai-files/{etag}`). */
+export const etagOf = (entry: S3Entry): string => `"${entry.fileId}"`;
+
+const checkIfMatch = (entry: S3Entry, ifMatch: string | undefined): void => {
+  if (ifMatch === undefined || ifMatch.trim() === "*") return;
+  const wanted = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"|"$/g, ""));
+  if (!wanted.includes(entry.fileId)) throw new PreconditionFailedError("At least one of the pre-conditions you specified did not hold", { code: "PreconditionFailed" });
+};
+
+/**
+ * Stores an object: the bytes become a gateway file (a batch input when they are JSONL objects) and the key
+ * points at it. Overwriting a key removes the file it pointed at.
+ */
+export const putObject = async (
+  deps: S3Deps,
+  input: { tenant: string; provider: Provider; bucket: string; key: string; body: Uint8Array; contentType: string },
+): Promise<S3Entry> => {
+  checkLocation(input.bucket, input.key);
+  const isBatchInput = await validateJsonlObjects([input.body]).then(() => true, () => false);
+  const file = await createFile(deps, {
+    tenant: input.tenant,
+    dialect: "bedrock",
+    provider: input.provider,
+    filename: input.key.slice(input.key.lastIndexOf("/") + 1),
+    purpose: isBatchInput ? "batch" : "user_data",
+    contentType: input.contentType,
+    body: input.body,
+  });
+  const entry: S3Entry = { tenant: input.tenant, bucket: input.bucket, key: input.key, fileId: file.id, size: file.bytes, contentType: file.contentType, lastModified: file.createdAt };
+  const replaced = await deps.s3.put(entry);
+  if (replaced && replaced.fileId !== file.id) {
+    const old = await deps.repo.delete("file", input.tenant, replaced.fileId);
+    if (old) await deps.blobs.delete(old.blobKey);
+  }
+  return entry;
+};
+
+/** The entry at a key (checking `If-Match`), or S3's `NoSuchKey`. */
+export const headObject = async (deps: S3Deps, tenant: string, bucket: string, key: string, ifMatch?: string): Promise<S3Entry> => {
+  checkLocation(bucket, key);
+  const entry = await deps.s3.get(tenant, bucket, key);
+  if (!entry || !(await deps.repo.get("file", tenant, entry.fileId))) {
+    throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
+  }
+  checkIfMatch(entry, ifMatch);
+  return entry;
+};
+
+/** Removes a key and its file; a missing key is not an error (S3 answers 204 either way), a failed `If-Match` is. */
+export const deleteObject = async (deps: S3Deps, tenant: string, bucket: string, key: string, ifMatch?: string): Promise<void> => {
+  checkLocation(bucket, key);
+  const entry = await deps.s3.get(tenant, bucket, key);
+  if (!entry) {
+    if (ifMatch !== undefined) throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
+    return;
+  }
+  checkIfMatch(entry, ifMatch);
+  await deps.s3.delete(tenant, bucket, key);
+  const file = await deps.repo.delete("file", tenant, entry.fileId);
+  if (file) await deps.blobs.delete(file.blobKey);
+};
+
+/** One page of ListObjectsV2. */
+export interface ObjectListing {
+  contents: S3Entry[];
+  commonPrefixes: string[];
+  truncated: boolean;
+  nextToken?: string;
+}
+
+const encodeToken = (startAfter: string): string => Buffer.from(startAfter, "utf8").toString("base64url");
+const decodeToken = (token: string): string => {
+  const decoded = Buffer.from(token, "base64url").toString("utf8");
+  if (encodeToken(decoded) !== token.replace(/=+$/, "")) throw new BadRequestError("The continuation token provided is incorrect.", { code: "InvalidArgument" });
+  return decoded;
+};
+
+/**
+ * ListObjectsV2 over a tenant's bucket: keys in byte order under `prefix`, keys sharing a `delimiter`-ended prefix
+ * rolled up into one common prefix, `maxKeys` items per page with an opaque continuation token. A bucket the tenant
+ * holds no object in does not exist (NoSuchBucket): buckets are only names in this namespace.
+ */
+export const listObjects = async (
+  deps: S3Deps,
+  tenant: string,
+  bucket: string,
+  options: { prefix: string; delimiter?: string; maxKeys: number; continuationToken?: string; startAfter?: string },
+): Promise<ObjectListing> => {
+  checkLocation(bucket);
+  if ((await deps.s3.list(tenant, bucket, { prefix: "", limit: 1 })).entries.length === 0) {
+    throw new NotFoundError("The specified bucket does not exist.", { code: "NoSuchBucket" });
+  }
+  let cursor = options.continuationToken !== undefined ? decodeToken(options.continuationToken) : options.startAfter;
+  const contents: S3Entry[] = [];
+  const commonPrefixes: string[] = [];
+  let count = 0;
+  for (;;) {
+    const page = await deps.s3.list(tenant, bucket, { prefix: options.prefix, startAfter: cursor, limit: Math.max(options.maxKeys, 1) });
+    for (const entry of page.entries) {
+      if (count >= options.maxKeys) return { contents, commonPrefixes, truncated: true, nextToken: encodeToken(cursor ?? "") };
+      const rest = entry.key.slice(options.prefix.length);
+      const cut = options.delimiter ? rest.indexOf(options.delimiter) : -1;
+      if (cut >= 0) {
+        const common = options.prefix + rest.slice(0, cut + options.delimiter!.length);
+        commonPrefixes.push(common);
+        cursor = `${common}${top}`;
+      } else {
+        contents.push(entry);
+        cursor = entry.key;
+      }
+      count++;
+      if (cut >= 0) break; // re-query after the common prefix rather than reading every key under it
+    }
+    const rolledUp = commonPrefixes.length > 0 && cursor?.endsWith(top);
+    if (!page.truncated && !rolledUp) return { contents, commonPrefixes, truncated: false };
+    if (page.entries.length === 0) return { contents, commonPrefixes, truncated: false };
+  }
+};

@@ -1,0 +1,39 @@
+import { BadRequestError } from "../../core/errors";
+import type { BatchRecord } from "../../core/model";
+
+/** Bucket and key of an `s3://bucket/key` URI. */
+export const parseS3Uri = (uri: string): { bucket: string; key: string } => {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new BadRequestError(`${JSON.stringify(uri)} is not an s3:// URI.`, { param: "s3Uri" });
+  return { bucket: match[1]!, key: match[2]! };
+};
+
+/** The job ARN Bedrock would give this batch. */
+export const jobArnOf = (batch: BatchRecord, account: string): string =>
+  `arn:aws:bedrock:${batch.job?.region ?? "us-east-1"}:${account}:model-invocation-job/${batch.id}`;
+
+/** A job identifier (the ARN or the bare id) as the gateway id. */
+export const jobIdOf = (identifier: string): string => identifier.slice(identifier.lastIndexOf("/") + 1);
+
+/** The neutral status as Bedrock's job status (an expired batch with results is PartiallyCompleted). */
+export const bedrockJobStatus = (batch: BatchRecord): string => {
+  switch (batch.status) {
+    case "validating":
+      return batch.upstream ? "Validating" : "Submitted";
+    case "queued":
+      return "Scheduled";
+    case "in_progress":
+    case "finalizing":
+      return "InProgress";
+    case "cancelling":
+      return "Stopping";
+    case "completed":
+      return "Completed";
+    case "failed":
+      return "Failed";
+    case "cancelled":
+      return "Stopped";
+    case "expired":
+      return (batch.outcomeCounts?.succeeded ?? batch.requestCounts.completed) > 0 ? "PartiallyCompleted" : "Expired";
+  }
+};

@@ -1,0 +1,194 @@
+import * as z from "zod";
+import { type BatchDeps, cancelBatch, createBatch, getBatch } from "../../core/batches";
+import { BadRequestError, NotFoundError } from "../../core/errors";
+import { derivedId, idPrefix, isId, parseId } from "../../core/ids";
+import { type BatchRecord, isTerminal } from "../../core/model";
+import type { S3Index } from "../../core/ports";
+import { parseWith } from "../../core/validation";
+import { chatEndpoint } from "../../formats/openai-batch";
+import { type HttpRequest, jsonBody } from "../../http/request";
+import { type HttpResponse, json } from "../../http/response";
+import { awsProvider, awsTenant, callerRegion } from "./auth";
+import { bedrockJobStatus, jobArnOf, jobIdOf, parseS3Uri } from "./jobs-model";
+
+/** What the job routes need: batches, the S3 namespace, and the account and region ARNs are written with. */
+export interface BedrockJobDeps extends BatchDeps {
+  s3: S3Index;
+  accountId: string;
+  region: string;
+}
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+const createBody = z.object({
+  jobName: z.string().regex(/^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+\-.]){0,63}$/, "jobName must match [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+-.]){0,63}"),
+  roleArn: z.string().optional(),
+  clientRequestToken: z.string().min(1).max(256).optional(),
+  modelId: z.string().min(1, "modelId is required"),
+  inputDataConfig: z.object({ s3InputDataConfig: z.object({ s3Uri: z.string(), s3InputFormat: z.literal("JSONL").optional(), s3BucketOwner: z.string().optional() }) }),
+  outputDataConfig: z.object({ s3OutputDataConfig: z.object({ s3Uri: z.string(), s3EncryptionKeyId: z.string().optional(), s3BucketOwner: z.string().optional() }) }),
+  timeoutDurationInHours: z.number().int().min(24).max(168).optional(),
+  tags: z.array(z.object({ key: z.string(), value: z.string() })).max(200).optional(),
+  modelInvocationType: z.enum(["InvokeModel", "Converse"]).optional(),
+  vpcConfig: z.unknown().optional(),
+});
+
+const listQuery = z.object({
+  maxResults: z.coerce.number().int().min(1).max(1000).default(1000),
+  nextToken: z.string().optional(),
+  statusEquals: z.enum(["Submitted", "InProgress", "Completed", "Failed", "Stopping", "Stopped", "PartiallyCompleted", "Expired", "Validating", "Scheduled"]).optional(),
+  nameContains: z.string().optional(),
+  submitTimeAfter: z.iso.datetime({ offset: true }).optional(),
+  submitTimeBefore: z.iso.datetime({ offset: true }).optional(),
+  sortBy: z.literal("CreationTime").optional(),
+  sortOrder: z.enum(["Ascending", "Descending"]).default("Descending"),
+});
+
+/**
+ * The input object of a job: a key of the caller's namespace, a file id used as a routing identifier
+ * (`s3://openai-files/{etag}` in the seeds), or a prefix holding exactly one `.jsonl` object.
+ */
+const resolveInput = async (deps: BedrockJobDeps, tenant: string, uri: string): Promise<{ fileId: string; fileName: string }> => {
+  const { bucket, key } = parseS3Uri(uri);
+  if (key !== "" && !key.endsWith("/")) {
+    const entry = await deps.s3.get(tenant, bucket, key);
+    if (entry) return { fileId: entry.fileId, fileName: key.slice(key.lastIndexOf("/") + 1) };
+    const candidates = [isId(key) ? key : undefined, parseId(idPrefix.openaiFile, key), parseId(idPrefix.anthropicFile, key), parseId(idPrefix.genaiFile, key)];
+    for (const id of candidates) {
+      const file = id ? await deps.repo.get("file", tenant, id) : undefined;
+      if (file) return { fileId: file.id, fileName: file.filename };
+    }
+  }
+  const under = (await deps.s3.list(tenant, bucket, { prefix: key, limit: 1000 })).entries.filter((e) => e.key.endsWith(".jsonl"));
+  if (under.length === 1) return { fileId: under[0]!.fileId, fileName: under[0]!.key.slice(under[0]!.key.lastIndexOf("/") + 1) };
+  if (under.length > 1) throw new BadRequestError(`${uri} holds ${under.length} .jsonl objects; name one input file.`, { param: "s3Uri" });
+  throw new BadRequestError(`No input object at ${uri}: upload it through the S3 API first.`, { param: "s3Uri" });
+};
+
+/** A batch as Bedrock's GetModelInvocationJob response (also each ListModelInvocationJobs summary). */
+export const renderJob = (batch: BatchRecord, deps: Pick<BedrockJobDeps, "accountId">) => {
+  const job = batch.job;
+  const t = batch.statusTimes;
+  const ended = isTerminal(batch.status);
+  const times = Object.values(t).filter((v): v is number => v !== undefined);
+  return {
+    jobArn: jobArnOf(batch, deps.accountId),
+    jobName: job?.name ?? `finops-${batch.id}`,
+    modelId: batch.model ?? "",
+    clientRequestToken: job?.clientRequestToken,
+    roleArn: job?.roleArn ?? "",
+    status: bedrockJobStatus(batch),
+    message: batch.failureReason,
+    submitTime: iso(batch.createdAt),
+    lastModifiedTime: iso(Math.max(batch.createdAt, ...times)),
+    endTime: ended ? iso(Math.max(...times)) : undefined,
+    jobExpirationTime: iso(batch.createdAt + (job?.timeoutHours ?? 24) * 3_600_000),
+    inputDataConfig: { s3InputDataConfig: { s3InputFormat: "JSONL", s3Uri: job?.inputUri ?? "" } },
+    outputDataConfig: { s3OutputDataConfig: { s3Uri: job?.outputUri ?? "" } },
+    timeoutDurationInHours: job?.timeoutHours ?? 24,
+    modelInvocationType: job?.invocationType,
+    totalRecordCount: batch.requestCounts.total,
+    processedRecordCount: batch.requestCounts.completed + batch.requestCounts.failed,
+    successRecordCount: batch.requestCounts.completed,
+    errorRecordCount: batch.requestCounts.failed,
+  };
+};
+
+/** The model invocation job routes of the Bedrock control plane at `{GW}/bedrock`. */
+export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
+  /**
+   * CreateModelInvocationJob. `roleArn` is accepted and ignored: jobs run under the stack's own Bedrock role.
+   * `clientRequestToken` makes create idempotent: the same token answers the same job.
+   */
+  async create(request: HttpRequest): Promise<HttpResponse> {
+    const tenant = awsTenant(request);
+    const body = parseWith(createBody, jsonBody(request), "body");
+    const id = body.clientRequestToken ? derivedId(tenant, `bedrock-token\0${body.clientRequestToken}`) : undefined;
+    const existing = id ? await deps.repo.get("batch", tenant, id) : undefined;
+    if (existing) return json(200, { jobArn: jobArnOf(existing, deps.accountId) });
+    const inputUri = body.inputDataConfig.s3InputDataConfig.s3Uri;
+    const outputUri = body.outputDataConfig.s3OutputDataConfig.s3Uri;
+    parseS3Uri(outputUri);
+    const input = await resolveInput(deps, tenant, inputUri);
+    const endpoint = body.tags?.find((tag) => tag.key === "endpoint")?.value ?? chatEndpoint;
+    const batch = await createBatch(deps, {
+      id,
+      tenant,
+      dialect: "bedrock",
+      provider: awsProvider(request),
+      endpoint,
+      completionWindow: "24h",
+      model: body.modelId,
+      inputFile: { id: input.fileId, shown: inputUri },
+      anyPurpose: true,
+      metadata: Object.fromEntries((body.tags ?? []).map((tag) => [tag.key, tag.value])),
+      job: {
+        name: body.jobName,
+        roleArn: body.roleArn,
+        clientRequestToken: body.clientRequestToken,
+        inputUri,
+        outputUri,
+        inputFileName: input.fileName,
+        region: callerRegion(request, deps.region),
+        timeoutHours: body.timeoutDurationInHours ?? 24,
+        invocationType: body.modelInvocationType,
+        tags: body.tags,
+      },
+    });
+    return json(200, { jobArn: jobArnOf(batch, deps.accountId) });
+  },
+
+  async get(request: HttpRequest): Promise<HttpResponse> {
+    const shown = request.params.jobIdentifier ?? "";
+    const batch = await jobOf(deps, awsTenant(request), shown);
+    return json(200, renderJob(batch, deps));
+  },
+
+  /** ListModelInvocationJobs: newest first by default, filtered by status, name and submit time, paged by `nextToken`. */
+  async list(request: HttpRequest): Promise<HttpResponse> {
+    const tenant = awsTenant(request);
+    const q = parseWith(listQuery, request.query, "query");
+    const after = q.submitTimeAfter ? Date.parse(q.submitTimeAfter) : -Infinity;
+    const before = q.submitTimeBefore ? Date.parse(q.submitTimeBefore) : Infinity;
+    let cursor = q.nextToken;
+    if (cursor !== undefined && !isId(cursor)) throw new BadRequestError("Invalid nextToken.", { param: "nextToken" });
+    const summaries: ReturnType<typeof renderJob>[] = [];
+    let more = true;
+    while (summaries.length <= q.maxResults && more) {
+      const page = await deps.repo.list("batch", tenant, { limit: 100, order: q.sortOrder === "Ascending" ? "asc" : "desc", after: cursor });
+      for (const batch of page.items) {
+        cursor = batch.id;
+        if (batch.dialect !== "bedrock" && !batch.job) continue;
+        if (batch.createdAt <= after || batch.createdAt >= before) continue;
+        if (q.nameContains && !(batch.job?.name ?? "").includes(q.nameContains)) continue;
+        const summary = renderJob(batch, deps);
+        if (q.statusEquals && summary.status !== q.statusEquals) continue;
+        summaries.push(summary);
+        if (summaries.length > q.maxResults) break;
+      }
+      more = page.hasMore;
+    }
+    const data = summaries.slice(0, q.maxResults);
+    const nextToken = summaries.length > q.maxResults ? jobIdOf(data.at(-1)!.jobArn) : undefined;
+    return json(200, { invocationJobSummaries: data, ...(nextToken && { nextToken }) });
+  },
+
+  async stop(request: HttpRequest): Promise<HttpResponse> {
+    const tenant = awsTenant(request);
+    const batch = await jobOf(deps, tenant, request.params.jobIdentifier ?? "");
+    if (isTerminal(batch.status)) throw new BadRequestError(`The job has already ended (${bedrockJobStatus(batch)}) and cannot be stopped.`);
+    await cancelBatch(deps, tenant, batch.id, batch.id);
+    return json(200, {});
+  },
+});
+
+/** The tenant's job for an identifier (ARN or id), or ResourceNotFoundException. */
+const jobOf = async (deps: BatchDeps, tenant: string, identifier: string): Promise<BatchRecord> => {
+  const id = jobIdOf(identifier);
+  try {
+    return await getBatch(deps, tenant, isId(id) ? id : undefined, identifier);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`Could not find the model invocation job ${identifier}.`);
+    throw error;
+  }
+};

@@ -1,0 +1,74 @@
+import type { FileDeps } from "../../core/files";
+import { GeneratedFile } from "../../core/generated-files";
+import type { BatchRecord, NeutralResult } from "../../core/model";
+import type { ResultSink, S3Index } from "../../core/ports";
+import { toConverseInput } from "../../formats/bedrock-records";
+import { readRequests } from "../../formats/detect";
+import { parseS3Uri } from "./jobs-model";
+
+/** Inputs up to this size have their records echoed as `modelInput` in the outputs, as Bedrock does. */
+const echoLimitBytes = 32 * 1024 * 1024;
+
+/** A neutral response as a Converse `modelOutput`. */
+const converseOutput = (result: NeutralResult) => {
+  const r = result.response!;
+  const stopReason = { stop: "end_turn", length: "max_tokens", content_filter: "content_filtered", tool_calls: "tool_use" }[r.finishReason];
+  return {
+    output: { message: { role: "assistant", content: [{ text: r.text }] } },
+    stopReason,
+    usage: { inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, totalTokens: r.usage.inputTokens + r.usage.outputTokens },
+  };
+};
+
+/**
+ * Writes a job's outputs where Bedrock would put them, in the caller's namespace: `{output}/{jobId}/{input}.out`
+ * (`{recordId, modelInput, modelOutput}` or `{recordId, modelInput, error}`) and `manifest.json.out`.
+ */
+export const bedrockResultSink =
+  (deps: FileDeps & { s3: S3Index }) =>
+  (batch: BatchRecord): ResultSink => {
+    const job = batch.job!;
+    const output = parseS3Uri(job.outputUri);
+    const folder = `${output.key.replace(/\/?$/, "/").replace(/^\/$/, "")}${batch.id}/`;
+    const records = new GeneratedFile(deps, batch, "bedrock-out", `${job.inputFileName}.out`);
+    const manifestFile = new GeneratedFile(deps, batch, "bedrock-manifest", "manifest.json.out");
+    const manifest = { totalRecordCount: batch.requestCounts.total, processedRecordCount: 0, successRecordCount: 0, errorRecordCount: 0, inputTokenCount: 0, outputTokenCount: 0 };
+    let inputs: Promise<Map<string, unknown>> | undefined;
+    const modelInputs = async (): Promise<Map<string, unknown>> => {
+      const map = new Map<string, unknown>();
+      const file = batch.inputFileId ? await deps.repo.get("file", batch.tenant, batch.inputFileId) : undefined;
+      if (!file || file.bytes > echoLimitBytes) return map;
+      for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) map.set(request.customId, toConverseInput(request.request));
+      return map;
+    };
+    const publish = async (file: GeneratedFile, key: string) => {
+      const fileId = await file.close();
+      if (!fileId) return undefined;
+      const stored = await deps.repo.get("file", batch.tenant, fileId);
+      await deps.s3.put({ tenant: batch.tenant, bucket: output.bucket, key, fileId, size: stored!.bytes, contentType: stored!.contentType, lastModified: stored!.createdAt });
+      return fileId;
+    };
+    return {
+      async write(result) {
+        inputs ??= modelInputs();
+        const modelInput = (await inputs).get(result.customId) ?? {};
+        if (result.outcome === "cancelled" || result.outcome === "expired") return; // not processed: Bedrock writes no record
+        manifest.processedRecordCount++;
+        if (result.outcome === "succeeded" && result.response) {
+          manifest.successRecordCount++;
+          manifest.inputTokenCount += result.response.usage.inputTokens;
+          manifest.outputTokenCount += result.response.usage.outputTokens;
+          await records.write({ recordId: result.customId, modelInput, modelOutput: converseOutput(result) });
+        } else {
+          manifest.errorRecordCount++;
+          await records.write({ recordId: result.customId, modelInput, error: { errorCode: result.error?.statusCode ?? 500, errorMessage: result.error?.message ?? "The record failed." } });
+        }
+      },
+      async close() {
+        const outputFileId = await publish(records, `${folder}${job.inputFileName}.out`);
+        await manifestFile.write(manifest);
+        await publish(manifestFile, `${folder}manifest.json.out`);
+        return { outputFileId };
+      },
+    };
+  };

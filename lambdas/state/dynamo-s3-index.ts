@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { S3Entry, S3Index } from "../core/ports";
+import { tableSchema } from "./dynamo-repository";
+
+const kind = "s3object";
+/** The largest code point, so `prefix + top` sorts after every key that starts with `prefix`. */
+const top = "\u{10FFFF}";
+
+const pkOf = (tenant: string, bucket: string, key: string): string =>
+  `s3#${createHash("sha256").update(`${tenant}\0${bucket}\0${key}`).digest("hex")}`;
+const partitionOf = (tenant: string, bucket: string): string => `${tenant}#${kind}#${bucket}`;
+
+type Item = S3Entry & { pk: string; kind: string; gsi1pk: string; gsi1sk: string };
+
+const toEntry = ({ pk: _pk, kind: _kind, gsi1pk: _p, gsi1sk: _s, ...entry }: Item): S3Entry => entry;
+
+/** The S3 namespace in the gateway's table: one item per key, listed through the per-tenant index sorted by key. */
+export class DynamoS3Index implements S3Index {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly tableName: string) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async put(entry: S3Entry): Promise<S3Entry | undefined> {
+    const item: Item = { ...entry, pk: pkOf(entry.tenant, entry.bucket, entry.key), kind, gsi1pk: partitionOf(entry.tenant, entry.bucket), gsi1sk: entry.key };
+    const { Attributes: old } = await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: "ALL_OLD" }));
+    return old ? toEntry(old as Item) : undefined;
+  }
+
+  async get(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined> {
+    const { Item: item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ConsistentRead: true }));
+    return item ? toEntry(item as Item) : undefined;
+  }
+
+  async delete(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined> {
+    const { Attributes: old } = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ReturnValues: "ALL_OLD" }));
+    return old ? toEntry(old as Item) : undefined;
+  }
+
+  async list(tenant: string, bucket: string, options: { prefix: string; startAfter?: string; limit: number }) {
+    const low = options.startAfter !== undefined && options.startAfter >= options.prefix ? `${options.startAfter}\0` : options.prefix;
+    const entries: S3Entry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: tableSchema.tenantIndex,
+          KeyConditionExpression: "#p = :p AND #s BETWEEN :low AND :high",
+          ExpressionAttributeNames: { "#p": tableSchema.tenantIndexPartitionKey, "#s": tableSchema.tenantIndexSortKey },
+          ExpressionAttributeValues: { ":p": partitionOf(tenant, bucket), ":low": low, ":high": `${options.prefix}${top}` },
+          Limit: options.limit + 1 - entries.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(toEntry(item as Item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && entries.length <= options.limit);
+    return { entries: entries.slice(0, options.limit), truncated: entries.length > options.limit };
+  }
+}
