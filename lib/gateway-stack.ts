@@ -61,12 +61,15 @@ export class GatewayStack extends Stack {
     const bedrock = dialect("BedrockDialect", "bedrock");
     engine.grantStartBatches(bedrock);
     bedrock.addEnvironment("ACCOUNT_ID", this.account);
+    const genai = dialect("GenAiDialect", "genai");
+    engine.grantStartBatches(genai);
+    storage.grantObjectAccess(genai, stagingPrefix.staged); // resumable upload chunks
     const api = new GatewayApi(this, "Gateway", {
       throttlingRateLimit: props.throttlingRateLimit,
       functions: {
         openai,
         anthropic,
-        genai: dialect("GenAiDialect", "genai"),
+        genai,
         bedrock,
         bedrockFiles: dialect("BedrockFilesDialect", "bedrock-files"),
       },

@@ -5,6 +5,7 @@ import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engi
 import type { S3Deps } from "../lambdas/core/s3-objects";
 import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
 import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
+import { genAiResultSink } from "../lambdas/dialects/genai/results";
 import { DynamoS3Index } from "../lambdas/state/dynamo-s3-index";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
@@ -62,7 +63,7 @@ const mountsFor = (deps: BedrockJobDeps): Mount[] => [
   { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps)) },
   { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps)) },
   { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps)) },
-  { prefix: "/genai", handler: createDialectHandler(genAiDialect()) },
+  { prefix: "/genai", handler: createDialectHandler(genAiDialect(deps)) },
 ];
 
 /**
@@ -99,7 +100,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const engine = createBatchEngine({
     ...files,
     providers: createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
-    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files) },
+    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll,
   });
   const runner = new LocalRunner(engine, options.runner);

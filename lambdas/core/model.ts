@@ -18,7 +18,7 @@ export const Dialect = {
 } as const;
 export type Dialect = (typeof Dialect)[keyof typeof Dialect];
 
-export const ObjectKind = { file: "file", batch: "batch" } as const;
+export const ObjectKind = { file: "file", batch: "batch", upload: "upload" } as const;
 export type ObjectKind = (typeof ObjectKind)[keyof typeof ObjectKind];
 
 /** Why a file exists; the OpenAI purposes, which the other dialects map onto. */
@@ -155,7 +155,20 @@ export interface BatchRecord extends StoredObject {
   usage?: Usage;
 }
 
-export type AnyRecord = FileRecord | BatchRecord;
+/** A resumable upload in progress (Google's protocol); its unguessable id authorises the chunks. */
+export interface UploadRecord extends StoredObject {
+  kind: "upload";
+  displayName?: string;
+  mimeType: string;
+  /** Bytes announced at start. */
+  size: number;
+  /** Offsets of the chunks received so far, each stored as its own blob. */
+  chunks: { offset: number; bytes: number }[];
+  /** The file the upload became, once finalized. */
+  fileId?: string;
+}
+
+export type AnyRecord = FileRecord | BatchRecord | UploadRecord;
 
 /** One page of a tenant's objects, newest first unless asked otherwise. */
 export interface Page<T> {

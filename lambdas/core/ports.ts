@@ -19,6 +19,11 @@ export interface ObjectRepository {
   create(record: AnyRecord): Promise<boolean>;
   /** The tenant's object, or undefined (also for another tenant's id and for expired objects). */
   get<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
+  /**
+   * An object by id alone, for capability ids whose holder is authorised by knowing them (upload sessions,
+   * whose chunk requests carry no API key in the Python SDK).
+   */
+  getById<K extends ObjectKind>(kind: K, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
   /** A page of the tenant's objects of one kind. */
   list<K extends ObjectKind>(kind: K, tenant: string, query: ListQuery): Promise<Page<Extract<AnyRecord, { kind: K }>>>;
   /**

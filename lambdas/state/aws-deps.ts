@@ -12,6 +12,7 @@ import { openAiResultSink } from "../dialects/openai/results";
 import { batchProviders, createProviders } from "../providers/registry";
 import { providerSettingsFromEnv } from "../providers/settings";
 import { bedrockResultSink } from "../dialects/bedrock/results";
+import { genAiResultSink } from "../dialects/genai/results";
 import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
 import type { S3Deps } from "../core/s3-objects";
 import { DynamoRepository } from "./dynamo-repository";
@@ -67,7 +68,7 @@ export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): P
   return {
     ...files,
     providers: createProviders(providerSettingsFromEnv(env, parseKeys(secret.SecretString)), files.blobs),
-    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files) },
+    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll: pollScheduleFromEnv(env),
   };
 };

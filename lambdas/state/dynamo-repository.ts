@@ -60,6 +60,12 @@ export class DynamoRepository implements ObjectRepository {
     return toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
   }
 
+  async getById<K extends ObjectKind>(kind: K, id: string) {
+    const { Item: item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: id }, ConsistentRead: true }));
+    if (!item || item.kind !== kind || this.isExpired(item as Item)) return undefined;
+    return toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
+  }
+
   async list<K extends ObjectKind>(kind: K, tenant: string, query: ListQuery): Promise<Page<Extract<AnyRecord, { kind: K }>>> {
     const cursor = query.after === undefined ? undefined : await this.get(kind, tenant, query.after);
     const names: Record<string, string> = { "#p": tableSchema.tenantIndexPartitionKey, "#e": "expiresAt" };

@@ -1,0 +1,122 @@
+import * as z from "zod";
+import { BadRequestError } from "../../core/errors";
+import { deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
+import { idPrefix, isId, parseId, renderId, tenantOf } from "../../core/ids";
+import type { FileRecord } from "../../core/model";
+import { intString, providerSchema } from "../../core/schemas";
+import { startUpload, uploadChunk } from "../../core/uploads";
+import { parseWith } from "../../core/validation";
+import { requireCredential } from "../../http/auth";
+import { type HttpRequest, jsonBody } from "../../http/request";
+import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+
+/** The tenant of a Google GenAI SDK call: `x-goog-api-key` (or the `key` query parameter). */
+export const genAiTenant = (request: HttpRequest): string =>
+  tenantOf(requireCredential(request.headers["x-goog-api-key"] || request.query.key, "the 'x-goog-api-key' header (the GenAI SDK's api_key)"));
+
+/** The provider named by `x-model-provider` (default `gemini`). */
+export const genAiProvider = (request: HttpRequest) =>
+  parseWith(providerSchema.optional(), request.headers["x-model-provider"], "x-model-provider header") ?? "gemini";
+
+const rfc3339 = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** A file as Gemini's File resource (camelCase, int64 as a string, base64 SHA-256). */
+export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({
+  name: renderId(idPrefix.genaiFile, file.id),
+  displayName: file.filename,
+  mimeType: file.contentType,
+  sizeBytes: String(file.bytes),
+  createTime: rfc3339(file.createdAt),
+  updateTime: rfc3339(file.createdAt),
+  expirationTime: rfc3339(file.expiresAt),
+  sha256Hash: Buffer.from(file.sha256, "hex").toString("base64"),
+  uri: `${baseUrl}/genai/v1beta/${renderId(idPrefix.genaiFile, file.id)}`,
+  state: "ACTIVE",
+  source: file.purpose === "batch_output" ? "GENERATED" : "UPLOADED",
+});
+
+/** A `files/{id}` name (or the bare id, as `files.get` accepts both) as the gateway id. */
+export const fileIdFromName = (name: string): string | undefined => parseId(idPrefix.genaiFile, name) ?? (isId(name) ? name : undefined);
+
+/** The start body: camelCase from JS, snake_case from Python; every field optional. */
+const startBody = z.object({
+  file: z
+    .object({
+      displayName: z.string().optional(),
+      display_name: z.string().optional(),
+      mimeType: z.string().optional(),
+      mime_type: z.string().optional(),
+    })
+    .loose()
+    .optional(),
+});
+
+const listQuery = z.object({ pageSize: intString(1, 100).default(10), pageToken: z.string().optional() });
+
+/** The Files routes of the GenAI dialect: the resumable upload, list, get, delete, download. */
+export const genAiFileRoutes = (deps: FileDeps) => {
+  const download = async (request: HttpRequest): Promise<HttpResponse> => {
+    const raw = (request.params.fileId ?? "").replace(/:download$/, "");
+    const file = await getFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
+    const content = await readFileContent(deps, file);
+    return content.kind === "redirect" ? redirect(content.url) : bytes(200, content.body, "application/octet-stream");
+  };
+  return {
+  download,
+  /**
+   * The resumable upload endpoint. `start` opens a session and answers an absolute `X-Goog-Upload-URL` on the
+   * gateway (keeping the `/genai` mount); chunks then come with `upload_id`, which authorises them (Python sends
+   * no API key on chunks).
+   */
+  async upload(request: HttpRequest): Promise<HttpResponse> {
+    const command = (request.headers["x-goog-upload-command"] ?? "").toLowerCase().split(",").map((c) => c.trim());
+    const uploadId = request.query.upload_id;
+    if (uploadId) {
+      const offset = Number(request.headers["x-goog-upload-offset"] ?? 0);
+      const { file } = await uploadChunk(deps, { uploadId, offset, body: request.body, finalize: command.includes("finalize") });
+      if (!file) return json(200, {}, { "x-goog-upload-status": "active" });
+      return json(200, { file: renderGenAiFile(file, request.baseUrl) }, { "x-goog-upload-status": "final" });
+    }
+    if (!command.includes("start")) throw new BadRequestError("Start a resumable upload with 'X-Goog-Upload-Command: start'.");
+    const tenant = genAiTenant(request);
+    const body = parseWith(startBody, jsonBody(request), "body");
+    const upload = await startUpload(deps, {
+      tenant,
+      dialect: "genai",
+      provider: genAiProvider(request),
+      size: Number(request.headers["x-goog-upload-header-content-length"] ?? NaN),
+      mimeType: request.headers["x-goog-upload-header-content-type"] ?? body.file?.mimeType ?? body.file?.mime_type ?? "application/octet-stream",
+      displayName: body.file?.displayName ?? body.file?.display_name ?? request.headers["x-goog-upload-file-name"],
+    });
+    const url = `${request.baseUrl}/genai/upload/v1beta/files?upload_id=${upload.id}&upload_protocol=resumable`;
+    return json(200, {}, { "x-goog-upload-url": url, "x-goog-upload-control-url": url, "x-goog-upload-status": "active" });
+  },
+
+  async list(request: HttpRequest): Promise<HttpResponse> {
+    const tenant = genAiTenant(request);
+    const q = parseWith(listQuery, request.query, "query");
+    let after: string | undefined;
+    if (q.pageToken) {
+      after = isId(q.pageToken) ? q.pageToken : undefined;
+      if (!after) throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
+    }
+    const page = await listFiles(deps, tenant, { limit: q.pageSize, order: "desc", after });
+    const files = page.items.map((f) => renderGenAiFile(f, request.baseUrl));
+    return json(200, { files, ...(page.hasMore && { nextPageToken: page.items.at(-1)!.id }) });
+  },
+
+  /** `files.get`, or the download of `files/{id}:download`. */
+  async get(request: HttpRequest): Promise<HttpResponse> {
+    const raw = request.params.fileId ?? "";
+    if (raw.endsWith(":download")) return download(request);
+    const file = await getFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
+    return json(200, renderGenAiFile(file, request.baseUrl));
+  },
+
+  async delete(request: HttpRequest): Promise<HttpResponse> {
+    const raw = request.params.fileId ?? "";
+    await deleteFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
+    return json(200, {});
+  },
+};
+};

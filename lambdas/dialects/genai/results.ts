@@ -1,0 +1,63 @@
+import type { ChatResponse } from "../../core/chat";
+import type { FileDeps } from "../../core/files";
+import { GeneratedFile } from "../../core/generated-files";
+import type { BatchRecord, NeutralResult } from "../../core/model";
+import type { ResultSink } from "../../core/ports";
+import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
+
+const finishReasons: Record<ChatResponse["finishReason"], string> = { stop: "STOP", length: "MAX_TOKENS", content_filter: "SAFETY", tool_calls: "STOP" };
+const rpc: Record<number, { code: number; status: string }> = {
+  400: { code: 3, status: "INVALID_ARGUMENT" },
+  401: { code: 16, status: "UNAUTHENTICATED" },
+  403: { code: 7, status: "PERMISSION_DENIED" },
+  404: { code: 5, status: "NOT_FOUND" },
+  429: { code: 8, status: "RESOURCE_EXHAUSTED" },
+  504: { code: 4, status: "DEADLINE_EXCEEDED" },
+};
+
+/** A neutral response as a Gemini GenerateContentResponse. */
+export const renderGenerateContentResponse = (response: ChatResponse) => ({
+  candidates: [{ content: { role: "model", parts: [{ text: response.text }] }, finishReason: finishReasons[response.finishReason], index: 0 }],
+  usageMetadata: {
+    promptTokenCount: response.usage.inputTokens,
+    candidatesTokenCount: response.usage.outputTokens,
+    totalTokenCount: response.usage.inputTokens + response.usage.outputTokens,
+  },
+  modelVersion: response.model,
+  responseId: response.id,
+});
+
+/** One neutral result as a Gemini result line `{key, response}` or `{key, error}` (google.rpc.Status). */
+export const renderGeminiResultLine = (result: NeutralResult) => {
+  if (result.outcome === "succeeded" && result.response) return { key: result.customId, response: renderGenerateContentResponse(result.response) };
+  const status = result.error?.statusCode;
+  const { code, status: name } =
+    result.outcome === "cancelled" ? { code: 1, status: "CANCELLED" } : result.outcome === "expired" ? { code: 4, status: "DEADLINE_EXCEEDED" } : (rpc[status ?? 0] ?? { code: 13, status: "INTERNAL" });
+  return { key: result.customId, error: { code, message: result.error?.message ?? "The request failed.", status: name } };
+};
+
+/**
+ * Writes a batch's results as Gemini's responses file, in input order (Gemini clients may rely on it): results
+ * are held by key until the batch ends, then written in the order of the input lines.
+ */
+export const genAiResultSink =
+  (deps: FileDeps) =>
+  (batch: BatchRecord): ResultSink => {
+    const byKey = new Map<string, string>();
+    return {
+      async write(result) {
+        byKey.set(result.customId, JSON.stringify(renderGeminiResultLine(result)));
+      },
+      async close() {
+        const file = new GeneratedFile(deps, batch, "responses", `batch-${batch.id}.jsonl`);
+        for await (const line of readLines(await deps.blobs.stream(batch.inputBlobKey))) {
+          if (isBlank(line)) continue;
+          const value = parseObjectLine(line) as { key?: string; metadata?: { key?: string }; custom_id?: string; recordId?: string };
+          const key = value.key ?? value.metadata?.key ?? value.custom_id ?? value.recordId;
+          const rendered = key !== undefined ? byKey.get(key) : undefined;
+          if (rendered !== undefined) await file.write(JSON.parse(rendered));
+        }
+        return { outputFileId: await file.close() };
+      },
+    };
+  };
