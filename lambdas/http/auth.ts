@@ -7,8 +7,8 @@ export const bearerToken = (request: HttpRequest): string | undefined => {
   return match?.[1]?.trim() || undefined;
 };
 
-/** The first credential found, or a 401 saying where the SDK should have put it. */
-export const requireCredential = (credential: string | undefined, where: string): string => {
-  if (!credential) throw new AuthenticationError(`Missing API key: send it as ${where}.`);
-  return credential;
+/** The tenant the dialect handler authenticated (every route but capability ones runs after authentication). */
+export const requireTenant = (request: HttpRequest): string => {
+  if (!request.tenant) throw new AuthenticationError("The request is not authenticated.");
+  return request.tenant;
 };

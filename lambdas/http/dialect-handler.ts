@@ -3,6 +3,7 @@ import middy from "@middy/core";
 import httpRouterHandler, { type Method } from "@middy/http-router";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { type GatewayError, NotFoundError, toGatewayError } from "../core/errors";
+import { type Authenticator, openAuthenticator, type Presented } from "./authenticator";
 import { type HttpRequest, toHttpRequest } from "./request";
 import type { HttpResponse } from "./response";
 
@@ -14,10 +15,12 @@ export interface Route {
   handler: (request: HttpRequest) => Promise<HttpResponse>;
 }
 
-/** What a dialect gives the shared handler: its routes and how its SDK expects errors. */
+/** What a dialect gives the shared handler: its routes, how its SDK presents credentials, and how it expects errors. */
 export interface DialectDefinition {
   name: string;
   routes: Route[];
+  /** Where this SDK puts its credential on a request. */
+  presented: (request: HttpRequest) => Presented;
   renderError: (error: GatewayError) => HttpResponse;
 }
 
@@ -26,14 +29,19 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
 const logger = new Logger({ serviceName: "finops-gateway" });
 
 /**
- * The Lambda entry point of a dialect: middy + http-router over the dialect's route table, and one
- * error middleware that renders every failure in the dialect's envelope. 5xx details are logged, not shown.
+ * The Lambda entry point of a dialect: middy + http-router over the dialect's route table, the caller
+ * authenticated before any route runs, and one error middleware that renders every failure in the dialect's
+ * envelope. 5xx details are logged, not shown.
  */
-export const createDialectHandler = (dialect: DialectDefinition): ProxyHandler => {
+export const createDialectHandler = (dialect: DialectDefinition, authenticator: Authenticator = openAuthenticator): ProxyHandler => {
   const routes = dialect.routes.map((route) => ({
     method: route.method,
     path: route.path,
-    handler: (event: APIGatewayProxyEvent) => route.handler(toHttpRequest(event)),
+    handler: async (event: APIGatewayProxyEvent) => {
+      const request = toHttpRequest(event);
+      request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
+      return route.handler(request);
+    },
   }));
   const router = httpRouterHandler({
     routes,

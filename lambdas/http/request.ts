@@ -4,7 +4,12 @@ import { BadRequestError } from "../core/errors";
 /** An HTTP request as the dialects see it: decoded once from the API Gateway (REST, v1) proxy event. */
 export interface HttpRequest {
   method: string;
+  /** The resource path (without the stage), as routes match it. */
   path: string;
+  /** The path exactly as the caller sent it (stage included, percent-encoding kept), as SigV4 signed it. */
+  rawPath: string;
+  /** The authenticated tenant, set by the dialect handler before the route runs. */
+  tenant?: string;
   /** Route parameters, percent-decoded. */
   params: Record<string, string>;
   /** Query parameters; a repeated key keeps its last value (the SDKs never repeat the keys we read). */
@@ -49,6 +54,7 @@ export const toHttpRequest = (event: APIGatewayProxyEvent): HttpRequest => {
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
+    rawPath: callerPath,
     params: decodeParams(event.pathParameters),
     query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>,
     headers,

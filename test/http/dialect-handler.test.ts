@@ -15,6 +15,7 @@ const event = (method: string, path: string): APIGatewayProxyEvent =>
 const handler = createDialectHandler({
   name: "test",
   renderError: renderOpenAiError,
+  presented: () => ({ type: "key", key: "k" }),
   routes: [
     { method: "GET", path: "/t/ok/{id}", handler: async (r) => json(200, { id: r.params.id }) },
     { method: "GET", path: "/t/bad", handler: async () => { throw new BadRequestError("nope", { param: "x" }); } },

@@ -2,7 +2,7 @@ import type { BatchDeps } from "../../core/batches";
 import type { DialectDefinition } from "../../http/dialect-handler";
 import { anthropicBatchRoutes } from "./batches";
 import { renderAnthropicError } from "./errors";
-import { anthropicFileRoutes } from "./files";
+import { anthropicFileRoutes, anthropicPresented } from "./files";
 
 export { renderAnthropicError };
 
@@ -16,6 +16,7 @@ export const anthropicDialect = (deps: BatchDeps): DialectDefinition => {
   return {
     name: "anthropic",
     renderError: renderAnthropicError,
+    presented: anthropicPresented,
     routes: [
       { method: "POST", path: "/anthropic/v1/files", handler: files.upload },
       { method: "GET", path: "/anthropic/v1/files", handler: files.list },

@@ -1,19 +1,25 @@
 import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
 import { createFile, deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
-import { idPrefix, parseId, renderId, tenantOf } from "../../core/ids";
+import { idPrefix, parseId, renderId } from "../../core/ids";
 import type { FileRecord, ListQuery, Page } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { validateJsonlObjects } from "../../formats/jsonl";
-import { bearerToken, requireCredential } from "../../http/auth";
+import { bearerToken, requireTenant } from "../../http/auth";
+import type { Presented } from "../../http/authenticator";
 import type { HttpRequest } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 import { parseMultipart } from "../openai/multipart";
 
-/** The tenant of an Anthropic SDK call: `X-Api-Key` (Python, JS 0.x) or `Authorization: Bearer` (JS ≥1.0). */
-export const anthropicTenant = (request: HttpRequest): string =>
-  tenantOf(requireCredential(request.headers["x-api-key"] || bearerToken(request), "'X-Api-Key: <key>' or 'Authorization: Bearer <key>' (the Anthropic SDK's api_key)"));
+/** Where the Anthropic SDK puts its key: `X-Api-Key` (Python, JS 0.x) or `Authorization: Bearer` (JS ≥1.0). */
+export const anthropicPresented = (request: HttpRequest): Presented => {
+  const key = request.headers["x-api-key"] || bearerToken(request);
+  return key ? { type: "key", key } : { type: "none", hint: "'X-Api-Key: <key>' or 'Authorization: Bearer <key>' (the Anthropic SDK's api_key)" };
+};
+
+/** The tenant of an Anthropic SDK call. */
+export const anthropicTenant = requireTenant;
 
 /** RFC 3339 with microseconds, as Anthropic writes timestamps. */
 export const rfc3339 = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString().replace(/Z$/, "000Z"));

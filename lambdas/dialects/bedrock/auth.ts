@@ -1,19 +1,16 @@
-import { tenantOf } from "../../core/ids";
 import type { Provider } from "../../core/model";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
-import { bearerToken, requireCredential } from "../../http/auth";
+import { requireTenant } from "../../http/auth";
+import type { Presented } from "../../http/authenticator";
 import { parseSigV4 } from "../../http/aws";
 import type { HttpRequest } from "../../http/request";
 
-/**
- * The tenant of an AWS SDK call: the SigV4 access key id (`Credential=AKID/…`), or the token of a Bedrock API
- * key (`Authorization: Bearer`, as botocore sends with AWS_BEARER_TOKEN_BEDROCK). Signatures are verified in issue 8.
- */
-export const awsTenant = (request: HttpRequest): string => {
-  const sigv4 = parseSigV4(request);
-  return tenantOf(requireCredential(sigv4?.accessKeyId ?? bearerToken(request), "a SigV4-signed request (AWS credentials) or a Bedrock API key"));
-};
+/** AWS SDK calls are SigV4-signed (or carry a Bedrock API key as `Authorization: Bearer`); the authenticator reads them. */
+export const awsPresented = (): Presented => ({ type: "aws" });
+
+/** The tenant of an AWS SDK call: its access key's (or, in open mode, the hash of the access key id). */
+export const awsTenant = requireTenant;
 
 /** The region the caller signed for, used in the ARNs the gateway hands back. */
 export const callerRegion = (request: HttpRequest, fallback: string): string => parseSigV4(request)?.region ?? fallback;

@@ -2,6 +2,7 @@ import { ErrorKind, type GatewayError } from "../../core/errors";
 import type { S3Deps } from "../../core/s3-objects";
 import type { DialectDefinition } from "../../http/dialect-handler";
 import { escapeXml } from "../../http/xml";
+import { awsPresented } from "./auth";
 import { s3ObjectRoutes } from "./s3-objects";
 
 const codeOf: Record<ErrorKind, string> = {
@@ -34,6 +35,7 @@ export const bedrockFilesDialect = (deps: S3Deps): DialectDefinition => {
   return {
     name: "bedrock-files",
     renderError: renderS3Error,
+    presented: awsPresented,
     routes: [
       { method: "ANY", path: "/bedrock/files", handler: objects.handle },
       { method: "ANY", path: "/bedrock/files/{proxy+}", handler: objects.handle },

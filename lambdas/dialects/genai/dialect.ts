@@ -2,7 +2,7 @@ import { ErrorKind, type GatewayError } from "../../core/errors";
 import type { BatchDeps } from "../../core/batches";
 import type { DialectDefinition } from "../../http/dialect-handler";
 import { genAiBatchRoutes } from "./batches";
-import { genAiFileRoutes } from "./files";
+import { genAiFileRoutes, genAiPresented } from "./files";
 import { json } from "../../http/response";
 
 const statusOf: Record<ErrorKind, string> = {
@@ -32,6 +32,7 @@ export const genAiDialect = (deps: BatchDeps): DialectDefinition => {
   return {
     name: "genai",
     renderError: renderGenAiError,
+    presented: genAiPresented,
     routes: [
       { method: "POST", path: "/genai/upload/v1beta/files", handler: files.upload },
       { method: "GET", path: "/genai/v1beta/files", handler: files.list },

@@ -1,18 +1,28 @@
 import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
 import { deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
-import { idPrefix, isId, parseId, renderId, tenantOf } from "../../core/ids";
+import { idPrefix, isId, parseId, renderId } from "../../core/ids";
 import type { FileRecord } from "../../core/model";
 import { intString, providerSchema } from "../../core/schemas";
 import { startUpload, uploadChunk } from "../../core/uploads";
 import { parseWith } from "../../core/validation";
-import { requireCredential } from "../../http/auth";
+import { requireTenant } from "../../http/auth";
+import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 
-/** The tenant of a Google GenAI SDK call: `x-goog-api-key` (or the `key` query parameter). */
-export const genAiTenant = (request: HttpRequest): string =>
-  tenantOf(requireCredential(request.headers["x-goog-api-key"] || request.query.key, "the 'x-goog-api-key' header (the GenAI SDK's api_key)"));
+/**
+ * Where the GenAI SDK puts its key: `x-goog-api-key` (or `key=`). Upload chunks carry an `upload_id` instead,
+ * which is their credential (the Python SDK sends no key on them).
+ */
+export const genAiPresented = (request: HttpRequest): Presented => {
+  if (request.query.upload_id && request.path === "/genai/upload/v1beta/files") return { type: "capability" };
+  const key = request.headers["x-goog-api-key"] || request.query.key;
+  return key ? { type: "key", key } : { type: "none", hint: "the 'x-goog-api-key' header (the GenAI SDK's api_key)" };
+};
+
+/** The tenant of a GenAI SDK call. */
+export const genAiTenant = requireTenant;
 
 /** The provider named by `x-model-provider` (default `gemini`). */
 export const genAiProvider = (request: HttpRequest) =>

@@ -2,7 +2,7 @@ import type { BatchDeps } from "../../core/batches";
 import type { DialectDefinition } from "../../http/dialect-handler";
 import { openAiBatchRoutes } from "./batches";
 import { renderOpenAiError } from "./errors";
-import { openAiFileRoutes } from "./files";
+import { openAiFileRoutes, openAiPresented } from "./files";
 
 /** The OpenAI SDK's front door at `{GW}/openai` (the SDK adds no `/v1`). */
 export const openAiDialect = (deps: BatchDeps): DialectDefinition => {
@@ -11,6 +11,7 @@ export const openAiDialect = (deps: BatchDeps): DialectDefinition => {
   return {
     name: "openai",
     renderError: renderOpenAiError,
+    presented: openAiPresented,
     routes: [
       { method: "POST", path: "/openai/files", handler: files.create },
       { method: "GET", path: "/openai/files", handler: files.list },

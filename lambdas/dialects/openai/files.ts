@@ -1,11 +1,12 @@
 import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
 import { createFile, deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
-import { idPrefix, parseId, renderId, tenantOf } from "../../core/ids";
+import { idPrefix, parseId, renderId } from "../../core/ids";
 import { type FileRecord, uploadPurposes } from "../../core/model";
 import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
-import { bearerToken, requireCredential } from "../../http/auth";
+import { bearerToken, requireTenant } from "../../http/auth";
+import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, unflattenBrackets } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 import { parseMultipart } from "./multipart";
@@ -25,9 +26,14 @@ export const renderFile = (file: FileRecord) => ({
   status_details: null,
 });
 
-/** The tenant of an OpenAI SDK call: its `Authorization: Bearer` key, hashed. */
-export const openAiTenant = (request: HttpRequest): string =>
-  tenantOf(requireCredential(bearerToken(request), "'Authorization: Bearer <key>' (the OpenAI SDK's api_key)"));
+/** Where the OpenAI SDK puts its key: `Authorization: Bearer`. */
+export const openAiPresented = (request: HttpRequest): Presented => {
+  const key = bearerToken(request);
+  return key ? { type: "key", key } : { type: "none", hint: "'Authorization: Bearer <key>' (the OpenAI SDK's api_key)" };
+};
+
+/** The tenant of an OpenAI SDK call. */
+export const openAiTenant = requireTenant;
 
 const uploadFields = z.object({
   purpose: z.enum(uploadPurposes, { error: `purpose must be one of ${uploadPurposes.join(", ")}` }),

@@ -1,0 +1,111 @@
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { timingSafeEqual } from "node:crypto";
+import { AuthenticationError, GatewayError, ErrorKind } from "../core/errors";
+import { type CredentialStore, hashApiKey, type SecretSealer } from "../core/credentials";
+import { tenantOf } from "../core/ids";
+import { bearerToken } from "./auth";
+import { parseSigV4 } from "./aws";
+import type { HttpRequest } from "./request";
+
+/** What a caller presented: an API key (as its SDK sends it), AWS credentials (SigV4), or nothing. */
+export type Presented =
+  | { type: "key"; key: string }
+  | { type: "aws" }
+  | { type: "none"; hint: string }
+  /** The request carries its own capability (an upload session id), checked by the route. */
+  | { type: "capability" };
+
+/** Turns what a caller presented into a tenant, or refuses it. */
+export interface Authenticator {
+  tenantFor(request: HttpRequest, presented: Presented): Promise<string>;
+}
+
+/** 403 for AWS callers (what S3 and Bedrock answer), with the AWS error code the SDKs read. */
+class AwsAuthError extends GatewayError {
+  constructor(message: string, code: string) {
+    super(403, ErrorKind.permission, message, { code });
+  }
+}
+
+/**
+ * Open mode (local default): any credential is accepted and its hash is the tenant, so callers are still kept
+ * apart; SigV4 signatures are parsed, not verified.
+ */
+export const openAuthenticator: Authenticator = {
+  async tenantFor(request, presented) {
+    if (presented.type === "capability") return "";
+    if (presented.type === "key") return tenantOf(presented.key);
+    if (presented.type === "aws") {
+      const credential = parseSigV4(request)?.accessKeyId ?? bearerToken(request);
+      if (!credential) throw new AuthenticationError("Missing credentials: sign the request (AWS credentials) or send a Bedrock API key.");
+      return tenantOf(credential);
+    }
+    throw new AuthenticationError(`Missing API key: send it as ${presented.hint}.`);
+  },
+};
+
+const maxSkewMs = 15 * 60_000;
+const signedHeadersOf = (authorization: string): string[] => /SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]?.split(";") ?? [];
+const signatureOf = (authorization: string): string => /Signature=([0-9a-f]{64})/i.exec(authorization)?.[1] ?? "";
+
+/** `20261122T121952Z` as epoch ms. */
+const parseAmzDate = (value: string | undefined): number => {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? "");
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+};
+
+/**
+ * Keys mode (deployed default): API keys must be gateway keys (looked up by hash), and AWS requests must carry a
+ * valid SigV4 signature by a gateway access key: the request is signed again with the stored secret over the same
+ * signed headers, path, query and payload hash, and the signatures compared in constant time.
+ */
+export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, now: () => number = Date.now): Authenticator => ({
+  async tenantFor(request, presented) {
+    if (presented.type === "capability") return "";
+    if (presented.type === "none") throw new AuthenticationError(`Missing API key: send a gateway key as ${presented.hint}.`);
+    const bearer = presented.type === "aws" && !request.headers.authorization?.startsWith("AWS4-") ? bearerToken(request) : undefined;
+    if (presented.type === "key" || bearer) {
+      const record = await store.byApiKeyHash(hashApiKey(presented.type === "key" ? presented.key : bearer!));
+      if (!record || record.status !== "enabled") {
+        if (bearer) throw new AwsAuthError("The security token included in the request is invalid.", "UnrecognizedClientException");
+        throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");
+      }
+      return record.tenant;
+    }
+    const authorization = request.headers.authorization ?? "";
+    const credential = parseSigV4(request);
+    if (!credential || !authorization.startsWith("AWS4-HMAC-SHA256")) {
+      throw new AwsAuthError("Requests must be signed with AWS Signature Version 4 using a gateway access key.", "MissingAuthenticationToken");
+    }
+    const record = await store.byAccessKeyId(credential.accessKeyId);
+    if (!record || record.status !== "enabled") {
+      throw new AwsAuthError("The AWS access key ID you provided does not exist in our records.", "InvalidAccessKeyId");
+    }
+    const signingDate = parseAmzDate(request.headers["x-amz-date"]);
+    if (!Number.isFinite(signingDate) || Math.abs(now() - signingDate) > maxSkewMs) {
+      throw new AwsAuthError("The difference between the request time and the current time is too large.", "RequestTimeTooSkewed");
+    }
+    const signedHeaders = signedHeadersOf(authorization);
+    const headers: Record<string, string> = {};
+    for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: await sealer.unseal(record.sealedSecret) },
+      region: credential.region,
+      service: credential.service,
+      sha256: Sha256,
+      uriEscapePath: credential.service !== "s3",
+      applyChecksum: false,
+    });
+    const signed = await signer.sign(
+      { method: request.method, protocol: "https:", hostname: headers.host ?? "", path: request.rawPath, query: request.query, headers, body: request.body },
+      { signingDate: new Date(signingDate), signableHeaders: new Set(signedHeaders) },
+    );
+    const expected = Buffer.from(signatureOf(String(signed.headers.authorization ?? signed.headers.Authorization ?? "")));
+    const given = Buffer.from(signatureOf(authorization));
+    if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new AwsAuthError("The request signature we calculated does not match the signature you provided.", "SignatureDoesNotMatch");
+    }
+    return record.tenant;
+  },
+});
