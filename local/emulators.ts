@@ -10,6 +10,9 @@ import { tableSchema } from "../lambdas/state/dynamo-repository";
 /** The names local mode gives the table and bucket the stack would create. */
 export const localNames = { table: "finops-local", bucket: "finops-staging-local", region: "us-east-1" } as const;
 
+/** A DynamoDB client for an emulator endpoint. */
+export const localDynamoClient = (endpoint: string) => new DynamoDBClient({ endpoint, region: localNames.region, credentials: localCredentials });
+
 // Local tooling runs on the machine's Node 20; the deployed Lambdas run Node 22+, where the warning does not apply.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -18,6 +21,8 @@ const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 /** DynamoDB (dynalite) and S3 (s3rver) running in this process, persisted under `dataDir`. */
 export interface Emulators {
   dynamo: DynamoDBClient;
+  /** Where the emulated DynamoDB listens (the keys command connects to a running gateway's emulator). */
+  dynamoEndpoint: string;
   s3: S3Client;
   close(): Promise<void>;
 }
@@ -66,7 +71,7 @@ export const startEmulators = async (dataDir: string): Promise<Emulators> => {
   });
   const s3Address = await s3rver.run();
   const dynamoPort = (dynamoServer.address() as AddressInfo).port;
-  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: localNames.region, credentials: localCredentials });
+  const dynamo = localDynamoClient(`http://127.0.0.1:${dynamoPort}`);
   const s3 = new S3Client({
     endpoint: `http://127.0.0.1:${s3Address.port}`,
     region: localNames.region,
@@ -79,6 +84,7 @@ export const startEmulators = async (dataDir: string): Promise<Emulators> => {
   await ensureTable(dynamo);
   return {
     dynamo,
+    dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
     s3,
     async close() {
       dynamo.destroy();

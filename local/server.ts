@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engine";
+import { createCredential, type CredentialStore, type NewCredential } from "../lambdas/core/credentials";
 import type { S3Deps } from "../lambdas/core/s3-objects";
 import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
 import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
@@ -17,7 +19,9 @@ import { bedrockDialect } from "../lambdas/dialects/bedrock/dialect";
 import { bedrockFilesDialect } from "../lambdas/dialects/bedrock/s3-dialect";
 import { genAiDialect } from "../lambdas/dialects/genai/dialect";
 import { openAiDialect } from "../lambdas/dialects/openai/dialect";
+import { type Authenticator, keyAuthenticator, openAuthenticator } from "../lambdas/http/authenticator";
 import { createDialectHandler } from "../lambdas/http/dialect-handler";
+import { localCredentialStore, localSealer } from "./credentials";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localNames, startEmulators } from "./emulators";
@@ -45,11 +49,22 @@ export interface LocalGatewayOptions {
   runner?: LocalRunnerOptions;
   /** Bedrock's minimum records per job, as the simulator enforces it. @default 100 */
   bedrockMinRecords?: number;
+  /**
+   * `open` accepts any key (each key is its own tenant); `keys` admits only gateway keys and verifies SigV4, as a
+   * deployed stack does. @default process.env.FINOPS_AUTH or "open"
+   */
+  auth?: "open" | "keys";
 }
 
 /** A running local gateway. */
 export interface LocalGateway {
   url: string;
+  /** Whether callers must present gateway keys. */
+  auth: "open" | "keys";
+  /** Creates a gateway credential in this gateway's store (what `npm run keys -- create` does). */
+  createCredential(name: string): Promise<NewCredential>;
+  /** The gateway's credential store (to disable or delete credentials in tests). */
+  credentials: CredentialStore;
   server: Server;
   /** The simulated upstreams in use (absent for a provider with a real key), for fault injection in tests. */
   simulators: { openai?: Simulator; anthropic?: Simulator; gemini?: Simulator; bedrock: Simulator };
@@ -58,12 +73,12 @@ export interface LocalGateway {
 }
 
 /** The SDK mounts, most specific first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
-const mountsFor = (deps: BedrockJobDeps): Mount[] => [
-  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect(deps)) },
-  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps)) },
-  { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps)) },
-  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps)) },
-  { prefix: "/genai", handler: createDialectHandler(genAiDialect(deps)) },
+const mountsFor = (deps: BedrockJobDeps, auth: Authenticator): Mount[] => [
+  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect(deps), auth) },
+  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps), auth) },
+  { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps), auth) },
+  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps), auth) },
+  { prefix: "/genai", handler: createDialectHandler(genAiDialect(deps), auth) },
 ];
 
 /**
@@ -105,7 +120,11 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   });
   const runner = new LocalRunner(engine, options.runner);
   const deps: BedrockJobDeps = { ...files, runner, providers: batchProviders, accountId: "000000000000", region: localNames.region };
-  const mounts = mountsFor(deps);
+  const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
+  const credentials = localCredentialStore(emulators.dynamo);
+  const sealer = await localSealer(dataDir);
+  const auth = mode === "keys" ? keyAuthenticator(credentials, sealer) : openAuthenticator;
+  const mounts = mountsFor(deps, auth);
   const server = createServer((request, response) => {
     if (request.url === "/health") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
@@ -121,8 +140,14 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     server.once("error", reject).listen(options.port ?? 8080, options.host ?? "127.0.0.1", resolveListen);
   });
   const { address, port } = server.address() as AddressInfo;
+  // Lets `npm run keys` reach this gateway's emulated table while it runs (LevelDB allows one process).
+  const endpointsFile = join(dataDir, "endpoints.json");
+  await writeFile(endpointsFile, JSON.stringify({ dynamodb: emulators.dynamoEndpoint }));
   return {
     url: `http://${address}:${port}`,
+    auth: mode,
+    createCredential: (name) => createCredential(credentials, sealer, name),
+    credentials,
     server,
     simulators: { openai: openaiSim, anthropic: anthropicSim, gemini: geminiSim, bedrock: bedrockSim },
     runner,
@@ -130,6 +155,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await runner.drain(true);
+      await rm(endpointsFile, { force: true });
       await Promise.all([openaiSim?.close(), anthropicSim?.close(), geminiSim?.close(), bedrockSim.close()]);
       await emulators.close();
     },

@@ -1,0 +1,102 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { BedrockClient, GetModelInvocationJobCommand, ListModelInvocationJobsCommand, CreateModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { GoogleGenAI } from "@google/genai";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { Agent } from "node:http";
+import { Readable } from "node:stream";
+import OpenAI, { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NewCredential } from "../../lambdas/core/credentials";
+import { startTestGateway } from "../support/gateway";
+
+describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let team: NewCredential;
+  let other: NewCredential;
+  const s3For = (accessKeyId: string, secretAccessKey: string, extra: Record<string, unknown> = {}) =>
+    new S3Client({ endpoint: `${gateway.url}/bedrock/files`, region: "us-west-2", credentials: { accessKeyId, secretAccessKey }, forcePathStyle: true, ...extra });
+  const bedrockFor = (accessKeyId: string, secretAccessKey: string) => new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-west-2", credentials: { accessKeyId, secretAccessKey } });
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ auth: "keys", simulators: { jobLatencyMs: 300 }, runner: { pollWaitMs: 50, retryWaitMs: 20 } });
+    team = await gateway.gateway.createCredential("team-a");
+    other = await gateway.gateway.createCredential("team-b");
+  });
+  afterAll(() => gateway.stop());
+
+  it("stores no secret in clear", async () => {
+    const stored = await gateway.gateway.credentials.byName("team-a");
+    const text = JSON.stringify(stored);
+    expect(text).not.toContain(team.apiKey);
+    expect(text).not.toContain(team.secretAccessKey);
+    expect(stored?.accessKeyId).toBe(team.record.accessKeyId);
+  });
+
+  it("OpenAI SDK: a gateway key works, an unknown or disabled one is an AuthenticationError", async () => {
+    const good = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: team.apiKey, maxRetries: 0 });
+    const file = await good.files.create({ file: await toFile(Buffer.from("hello"), "a.txt"), purpose: "user_data" });
+    expect(file.id).toMatch(/^file-/);
+    const unknown = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-not-a-gateway-key", maxRetries: 0 });
+    await expect(unknown.files.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    const missing = await fetch(`${gateway.url}/openai/files`);
+    expect(missing.status).toBe(401);
+    const temp = await gateway.gateway.createCredential("temporary");
+    const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: temp.apiKey, maxRetries: 0 });
+    await client.files.list();
+    await gateway.gateway.credentials.setStatus("temporary", "disabled");
+    await expect(client.files.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it("Anthropic and GenAI SDKs: unknown keys are refused in their envelopes", async () => {
+    const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: "sk-ant-unknown", maxRetries: 0 });
+    await expect(anthropic.beta.files.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((await new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: team.apiKey, maxRetries: 0 }).beta.files.list()).data.length).toBeGreaterThanOrEqual(0);
+    const genai = new GoogleGenAI({ apiKey: "AIza-unknown", httpOptions: { baseUrl: `${gateway.url}/genai` } });
+    await expect(genai.batches.list()).rejects.toMatchObject({ status: 401 });
+    const ok = new GoogleGenAI({ apiKey: team.apiKey, httpOptions: { baseUrl: `${gateway.url}/genai` } });
+    for await (const _ of await ok.files.list()) void _;
+  });
+
+  it("AWS SDKs: correctly signed calls pass (plain, aws-chunked, virtual-hosted, ARN paths)", async () => {
+    const s3 = s3For(team.record.accessKeyId, team.secretAccessKey);
+    await s3.send(new PutObjectCommand({ Bucket: "signed", Key: "dir/my file é+x.jsonl", Body: '{"recordId":"1","modelInput":{"messages":[{"role":"user","content":[{"text":"hi"}]}]}}' }));
+    await s3.send(new PutObjectCommand({ Bucket: "signed", Key: "stream.bin", Body: Readable.from([Buffer.from("abc"), Buffer.from("def")]), ContentLength: 6 }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: "signed", Key: "stream.bin" }))).Body!.transformToString()).toBe("abcdef");
+    const agent = new Agent({ lookup: (_h, o, cb) => (o.all ? cb(null, [{ address: "127.0.0.1", family: 4 }] as never, 4) : cb(null, "127.0.0.1", 4)) });
+    const virtual = new S3Client({ endpoint: `http://localhost:${new URL(gateway.url).port}/bedrock/files`, region: "us-west-2", credentials: { accessKeyId: team.record.accessKeyId, secretAccessKey: team.secretAccessKey }, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+    expect((await virtual.send(new ListObjectsV2Command({ Bucket: "signed" }))).KeyCount).toBe(2);
+    const bedrock = bedrockFor(team.record.accessKeyId, team.secretAccessKey);
+    const { jobArn } = await bedrock.send(new CreateModelInvocationJobCommand({ jobName: "signed", modelId: "amazon.nova-lite-v1:0", roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://signed/dir/my file é+x.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://signed/out/" } } }));
+    expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).jobArn).toBe(jobArn);
+  });
+
+  it("AWS SDKs: a wrong secret, an unknown key or no signature is refused with AWS's error codes", async () => {
+    const wrong = s3For(team.record.accessKeyId, "not-the-secret");
+    const s3Error = (await wrong.send(new ListObjectsV2Command({ Bucket: "signed" })).catch((e: unknown) => e)) as S3ServiceException;
+    expect(s3Error.$metadata.httpStatusCode).toBe(403);
+    expect(s3Error.name).toBe("SignatureDoesNotMatch");
+    const unknown = (await s3For("FOPSUNKNOWNKEY000000", "x").send(new ListObjectsV2Command({ Bucket: "signed" })).catch((e: unknown) => e)) as S3ServiceException;
+    expect(unknown.name).toBe("InvalidAccessKeyId");
+    const bedrockWrong = (await bedrockFor(team.record.accessKeyId, "nope").send(new ListModelInvocationJobsCommand({})).catch((e: unknown) => e)) as Error;
+    expect(bedrockWrong.name).toBe("InvalidSignatureException");
+    const bedrockUnknown = (await bedrockFor("FOPSUNKNOWNKEY000000", "x").send(new ListModelInvocationJobsCommand({})).catch((e: unknown) => e)) as Error;
+    expect(bedrockUnknown.name).toBe("UnrecognizedClientException");
+    const unsigned = await fetch(`${gateway.url}/bedrock/files/signed?list-type=2`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>");
+  });
+
+  it("one credential is one tenant across SDKs; another credential sees nothing of it", async () => {
+    const s3 = s3For(team.record.accessKeyId, team.secretAccessKey);
+    const put = await s3.send(new PutObjectCommand({ Bucket: "shared", Key: "in.jsonl", Body: "hello across SDKs" }));
+    const fileId = put.ETag!.replace(/"/g, "");
+    const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: team.apiKey, maxRetries: 0 });
+    expect(await (await openai.files.content(`file-${fileId}`)).text()).toBe("hello across SDKs");
+    const intruder = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: other.apiKey, maxRetries: 0 });
+    await expect(intruder.files.retrieve(`file-${fileId}`)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const otherS3 = s3For(other.record.accessKeyId, other.secretAccessKey);
+    const listed = (await otherS3.send(new ListObjectsV2Command({ Bucket: "shared" })).catch((e: unknown) => e)) as Error;
+    expect(listed.name).toBe("NoSuchBucket");
+  });
+});
