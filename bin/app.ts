@@ -14,5 +14,6 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   retentionDays: numberContext("retentionDays"),
   throttlingRateLimit: numberContext("throttlingRateLimit"),
   dataRemovalPolicy: app.node.tryGetContext("destroyDataOnDelete") === "true" ? RemovalPolicy.DESTROY : undefined,
+  requireAuth: app.node.tryGetContext("requireAuth") !== "false",
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

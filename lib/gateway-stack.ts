@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { Key } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
@@ -22,6 +23,12 @@ export interface GatewayStackProps extends StackProps {
   readonly dataRemovalPolicy?: RemovalPolicy;
   /** API Gateway stage throttling, requests per second. @default 100 */
   readonly throttlingRateLimit?: number;
+  /**
+   * Admit only gateway credentials (`npm run keys -- create`) and verify SigV4. Turning it off lets any key in,
+   * each key its own tenant — for a private network only.
+   * @default true
+   */
+  readonly requireAuth?: boolean;
 }
 
 /** The FinOps gateway: API Gateway → one Lambda per SDK dialect → DynamoDB + S3, plus Bedrock's batch role and the provider keys secret. */
@@ -43,15 +50,20 @@ export class GatewayStack extends Stack {
       reason: "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so no rotation Lambda can rotate them.",
     });
 
+    // Seals the AWS secrets of gateway credentials; the dialect Lambdas only ever decrypt.
+    const credentialsKey = new Key(this, "CredentialsKey", { description: "FinOps gateway: seals gateway credentials' AWS secrets", enableKeyRotation: true });
     const environment = {
       TABLE_NAME: storage.table.tableName,
       BUCKET_NAME: storage.bucket.bucketName,
       FILE_TTL_DAYS: String(storage.retentionDays),
+      FINOPS_AUTH: props.requireAuth === false ? "open" : "keys",
+      CREDENTIALS_KMS_KEY: credentialsKey.keyArn,
     };
     const engine = new BatchEngine(this, "BatchEngine", { storage, providerKeys, bedrockRole: bedrockRole.role, environment });
     const dialect = (id: string, entry: string) => {
       const fn = new GatewayFunction(this, id, { entry, environment }).function;
       storage.grantObjectAccess(fn, stagingPrefix.files);
+      credentialsKey.grantDecrypt(fn);
       return fn;
     };
     const openai = dialect("OpenAiDialect", "openai");
@@ -81,5 +93,7 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, "ProviderKeysSecretName", { value: providerKeys.secretName });
     new CfnOutput(this, "BedrockBatchRoleArn", { value: bedrockRole.role.roleArn });
     new CfnOutput(this, "BatchStateMachineArn", { value: engine.stateMachine.stateMachineArn });
+    new CfnOutput(this, "TableName", { value: storage.table.tableName, description: "TABLE_NAME for `npm run keys`" });
+    new CfnOutput(this, "CredentialsKmsKey", { value: credentialsKey.keyArn, description: "CREDENTIALS_KMS_KEY for `npm run keys`" });
   }
 }

@@ -1,6 +1,6 @@
 import { openAiDialect } from "../dialects/openai/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { batchDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, batchDepsFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/openai`. */
-export const handler = createDialectHandler(openAiDialect(batchDepsFromEnv()));
+export const handler = createDialectHandler(openAiDialect(batchDepsFromEnv()), authenticatorFromEnv());

@@ -15,7 +15,11 @@ import { bedrockResultSink } from "../dialects/bedrock/results";
 import { genAiResultSink } from "../dialects/genai/results";
 import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
 import type { S3Deps } from "../core/s3-objects";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { type Authenticator, keyAuthenticator, openAuthenticator } from "../http/authenticator";
+import { DynamoCredentialStore } from "./dynamo-credential-store";
 import { DynamoRepository } from "./dynamo-repository";
+import { KmsSealer } from "./sealers";
 import { DynamoS3Index } from "./dynamo-s3-index";
 import { S3BlobStore } from "./s3-blob-store";
 import { StepFunctionsRunner } from "./sfn-runner";
@@ -53,6 +57,15 @@ export const batchDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BatchDep
   providers: batchProviders,
   runner: new StepFunctionsRunner(new SFNClient({}), required(env, "STATE_MACHINE_ARN"), new LambdaClient({}), required(env, "TASK_FUNCTION_NAME")),
 });
+
+/**
+ * Who may call: FINOPS_AUTH=keys (the stack's default) admits only gateway credentials, with AWS secrets unsealed
+ * by the stack's KMS key (CREDENTIALS_KMS_KEY); FINOPS_AUTH=open keeps every key apart without checking it.
+ */
+export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Authenticator =>
+  env.FINOPS_AUTH === "open"
+    ? openAuthenticator
+    : keyAuthenticator(new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME")), new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")));
 
 /** The poll backoff, from POLL_BASE_SECONDS, POLL_FACTOR and POLL_CAP_SECONDS. */
 export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({

@@ -138,6 +138,19 @@ describe("GatewayStack", () => {
     });
   });
 
+  it("requires gateway credentials by default, their secrets sealed by a rotated KMS key the dialects can only decrypt with", () => {
+    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    const dialects = Object.entries(template.findResources("AWS::Lambda::Function")).filter(([id]) => id.includes("Dialect"));
+    for (const [, fn] of dialects as [string, { Properties: { Environment: { Variables: Record<string, unknown> } } }][]) {
+      expect(fn.Properties.Environment.Variables.FINOPS_AUTH).toBe("keys");
+    }
+    const kmsActions = Object.values(template.findResources("AWS::IAM::Policy"))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement)
+      .flatMap((st) => [st.Action].flat())
+      .filter((a) => a.startsWith("kms:"));
+    expect(new Set(kmsActions)).toEqual(new Set(["kms:Decrypt"]));
+  });
+
   it("has a Secrets Manager secret for the provider keys", () => {
     template.resourceCountIs("AWS::SecretsManager::Secret", 1);
     template.hasOutput("ProviderKeysSecretName", {});
