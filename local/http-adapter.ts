@@ -111,8 +111,9 @@ const sendJson = (response: ServerResponse, status: number, body: unknown): void
  * with the same payload limits: 10 MB at the gateway, 6 MB for the whole Lambda event.
  */
 export const serveThroughHandler = async (request: IncomingMessage, response: ServerResponse, mounts: Mount[]): Promise<void> => {
-  const url = new URL(request.url ?? "/", "http://localhost");
-  const path = url.pathname;
+  // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
+  const [path = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
+  const url = { searchParams: new URLSearchParams(query) };
   const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   if (!mount) {
     request.resume();
