@@ -29,6 +29,10 @@ export interface GatewayStackProps extends StackProps {
    * @default true
    */
   readonly requireAuth?: boolean;
+  /** Requests per minute per gateway credential (429 with retry-after beyond; 0 = none). @default 600 */
+  readonly rateLimitPerMinute?: number;
+  /** Batches in progress per gateway credential (0 = none). @default 20 */
+  readonly maxConcurrentBatches?: number;
 }
 
 /** The FinOps gateway: API Gateway → one Lambda per SDK dialect → DynamoDB + S3, plus Bedrock's batch role and the provider keys secret. */
@@ -58,6 +62,8 @@ export class GatewayStack extends Stack {
       FILE_TTL_DAYS: String(storage.retentionDays),
       FINOPS_AUTH: props.requireAuth === false ? "open" : "keys",
       CREDENTIALS_KMS_KEY: credentialsKey.keyArn,
+      RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
+      MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
     };
     const engine = new BatchEngine(this, "BatchEngine", { storage, providerKeys, bedrockRole: bedrockRole.role, environment });
     const dialect = (id: string, entry: string) => {

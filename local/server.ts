@@ -4,6 +4,8 @@ import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engine";
 import { createCredential, type CredentialStore, type NewCredential } from "../lambdas/core/credentials";
+import { type Limiter, type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
+import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import type { S3Deps } from "../lambdas/core/s3-objects";
 import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
 import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
@@ -54,6 +56,8 @@ export interface LocalGatewayOptions {
    * deployed stack does. @default process.env.FINOPS_AUTH or "open"
    */
   auth?: "open" | "keys";
+  /** Per-key limits (0 = none). @default from RATE_LIMIT_PER_MINUTE and MAX_CONCURRENT_BATCHES, else none */
+  limits?: Partial<LimitSettings>;
 }
 
 /** A running local gateway. */
@@ -73,12 +77,12 @@ export interface LocalGateway {
 }
 
 /** The SDK mounts, most specific first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
-const mountsFor = (deps: BedrockJobDeps, auth: Authenticator): Mount[] => [
-  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect(deps), auth) },
-  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps), auth) },
-  { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps), auth) },
-  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps), auth) },
-  { prefix: "/genai", handler: createDialectHandler(genAiDialect(deps), auth) },
+const mountsFor = (deps: BedrockJobDeps, auth: Authenticator, limiter: Limiter): Mount[] => [
+  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect(deps), auth, limiter) },
+  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps), auth, limiter) },
+  { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps), auth, limiter) },
+  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps), auth, limiter) },
+  { prefix: "/genai", handler: createDialectHandler(genAiDialect(deps), auth, limiter) },
 ];
 
 /**
@@ -112,19 +116,21 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockSim.url,
   });
   const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
+  const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, { ...limitsFromEnv(process.env), ...options.limits });
   const engine = createBatchEngine({
     ...files,
+    limiter,
     providers: createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
     sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll,
   });
   const runner = new LocalRunner(engine, options.runner);
-  const deps: BedrockJobDeps = { ...files, runner, providers: batchProviders, accountId: "000000000000", region: localNames.region };
+  const deps: BedrockJobDeps = { ...files, runner, limiter, providers: batchProviders, accountId: "000000000000", region: localNames.region };
   const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
   const credentials = localCredentialStore(emulators.dynamo);
   const sealer = await localSealer(dataDir);
   const auth = mode === "keys" ? keyAuthenticator(credentials, sealer) : openAuthenticator;
-  const mounts = mountsFor(deps, auth);
+  const mounts = mountsFor(deps, auth, limiter);
   const server = createServer((request, response) => {
     if (request.url === "/health") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');

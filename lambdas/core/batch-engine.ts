@@ -2,6 +2,7 @@ import type { FileDeps } from "./files";
 import { isTerminal, type BatchRecord, type BatchStatus, type Dialect, type NeutralResult, type Provider, statusRank, terminalBatchStatuses } from "./model";
 import type { ProviderAdapter, ResultSink, SubmitInput } from "./ports";
 import type { Usage } from "./chat";
+import type { Limiter } from "./limits";
 import { readRequests, type InputFormat } from "../formats/detect";
 import { upstreamKey } from "../formats/keys";
 
@@ -20,6 +21,8 @@ export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): numbe
 
 /** What the engine needs: state, the provider adapters, and each dialect's result sink. */
 export interface EngineDeps extends FileDeps {
+  /** Told when a batch ends, to free its slot. @default no limit */
+  limiter?: Limiter;
   providers: Partial<Record<Provider, ProviderAdapter>>;
   sinks: Partial<Record<Dialect, (batch: BatchRecord) => ResultSink>>;
   poll: PollSchedule;
@@ -165,7 +168,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const results = batch.upstream ? adapterFor(batch).results(batch) : undefined;
       const { files, counts, outcomes, usage } = await writeResults(batch, results, missing);
       const status = outcome === "failed" ? "failed" : outcome;
-      await deps.repo.update(
+      const ended = await deps.repo.update(
         "batch",
         batch.id,
         {
@@ -179,6 +182,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
         },
         { statusIn: ["finalizing", "cancelling", "validating", "queued", "in_progress"] },
       );
+      if (ended) await deps.limiter?.batchEnded(batch.tenant);
       return route("done");
     },
 
@@ -188,12 +192,13 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (terminalBatchStatuses.includes(batch.status)) return route("done");
       const reason = describeFailure(input.error);
       const { files, counts, outcomes } = await writeResults(batch, undefined, { outcome: "errored", error: { code: "batch_failed", message: reason } });
-      await deps.repo.update(
+      const ended = await deps.repo.update(
         "batch",
         batch.id,
         { status: "failed", failureReason: reason, ...files, requestCounts: counts, outcomeCounts: outcomes, statusTimes: stamp(batch, "failed") },
         { statusIn: nonTerminal },
       );
+      if (ended) await deps.limiter?.batchEnded(batch.tenant);
       return route("done");
     },
 

@@ -3,6 +3,7 @@ import type { FileDeps } from "./files";
 import { createFile, getFile } from "./files";
 import { newId } from "./ids";
 import { type BatchRecord, type BatchStatus, type Dialect, isTerminal, type ListQuery, type Page, type Provider } from "./model";
+import type { Limiter } from "./limits";
 import type { BatchRunner } from "./ports";
 import { chatEndpoint } from "../formats/openai-batch";
 import { readRequests } from "../formats/detect";
@@ -12,6 +13,8 @@ export interface BatchDeps extends FileDeps {
   runner: BatchRunner;
   /** The providers this gateway can run batches on. */
   providers: readonly Provider[];
+  /** Counts each tenant's batches in progress. @default no limit */
+  limiter?: Limiter;
 }
 
 /** A new batch, already parsed from the dialect's request. */
@@ -131,10 +134,15 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     statusTimes: { validating: now },
     job: input.job,
   };
-  if (!(await deps.repo.create(batch))) throw new InternalError("Batch id collision.");
+  await deps.limiter?.batchStarted(input.tenant);
+  if (!(await deps.repo.create(batch))) {
+    await deps.limiter?.batchEnded(input.tenant);
+    throw new InternalError("Batch id collision.");
+  }
   try {
     await deps.runner.start(batch);
   } catch (cause) {
+    await deps.limiter?.batchEnded(input.tenant);
     await deps.repo.update("batch", batch.id, { status: "failed", failureReason: "The batch engine could not be started.", statusTimes: { ...batch.statusTimes, failed: Date.now() } }, { statusIn: ["validating"] });
     throw new InternalError(undefined, { cause });
   }

@@ -85,6 +85,13 @@ export class PayloadTooLargeError extends GatewayError {
   }
 }
 
+/** 429: the caller is over a limit; `retryAfterSeconds` becomes the `retry-after` header every SDK honours. */
+export class RateLimitError extends GatewayError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(429, ErrorKind.rateLimit, message);
+  }
+}
+
 /** 500: a failure of the gateway itself; details are logged, not shown. */
 export class InternalError extends GatewayError {
   constructor(message = "The gateway failed to process the request.", options?: GatewayErrorOptions) {

@@ -1,6 +1,6 @@
 import { anthropicDialect } from "../dialects/anthropic/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, batchDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, limiterFromEnv, batchDepsFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/anthropic`. */
-export const handler = createDialectHandler(anthropicDialect(batchDepsFromEnv()), authenticatorFromEnv());
+export const handler = createDialectHandler(anthropicDialect(batchDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());

@@ -1,6 +1,6 @@
 import { bedrockDialect } from "../dialects/bedrock/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, bedrockDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, limiterFromEnv, bedrockDepsFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/bedrock` (model invocation jobs). */
-export const handler = createDialectHandler(bedrockDialect(bedrockDepsFromEnv()), authenticatorFromEnv());
+export const handler = createDialectHandler(bedrockDialect(bedrockDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());

@@ -1,6 +1,6 @@
 import { openAiDialect } from "../dialects/openai/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, batchDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, limiterFromEnv, batchDepsFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/openai`. */
-export const handler = createDialectHandler(openAiDialect(batchDepsFromEnv()), authenticatorFromEnv());
+export const handler = createDialectHandler(openAiDialect(batchDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());

@@ -2,7 +2,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
 import httpRouterHandler, { type Method } from "@middy/http-router";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { type GatewayError, NotFoundError, toGatewayError } from "../core/errors";
+import { type GatewayError, NotFoundError, RateLimitError, toGatewayError } from "../core/errors";
+import { type Limiter, noLimits } from "../core/limits";
 import { type Authenticator, openAuthenticator, type Presented } from "./authenticator";
 import { type HttpRequest, toHttpRequest } from "./request";
 import type { HttpResponse } from "./response";
@@ -33,13 +34,14 @@ const logger = new Logger({ serviceName: "finops-gateway" });
  * authenticated before any route runs, and one error middleware that renders every failure in the dialect's
  * envelope. 5xx details are logged, not shown.
  */
-export const createDialectHandler = (dialect: DialectDefinition, authenticator: Authenticator = openAuthenticator): ProxyHandler => {
+export const createDialectHandler = (dialect: DialectDefinition, authenticator: Authenticator = openAuthenticator, limiter: Limiter = noLimits): ProxyHandler => {
   const routes = dialect.routes.map((route) => ({
     method: route.method,
     path: route.path,
     handler: async (event: APIGatewayProxyEvent) => {
       const request = toHttpRequest(event);
       request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
+      if (request.tenant) await limiter.request(request.tenant);
       return route.handler(request);
     },
   }));
@@ -54,7 +56,9 @@ export const createDialectHandler = (dialect: DialectDefinition, authenticator: 
     onError: async (request) => {
       const error = toGatewayError(request.error);
       if (error.statusCode >= 500) logger.error("request failed", { dialect: dialect.name, error: request.error as Error });
-      request.response = dialect.renderError(error);
+      const response = dialect.renderError(error);
+      if (error instanceof RateLimitError) response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };
+      request.response = response;
     },
   });
   return handler as unknown as ProxyHandler;

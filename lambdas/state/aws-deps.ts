@@ -17,7 +17,9 @@ import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
 import type { S3Deps } from "../core/s3-objects";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { type Authenticator, keyAuthenticator, openAuthenticator } from "../http/authenticator";
+import { type Limiter, limitsFromEnv } from "../core/limits";
 import { DynamoCredentialStore } from "./dynamo-credential-store";
+import { DynamoLimiter } from "./dynamo-limiter";
 import { DynamoRepository } from "./dynamo-repository";
 import { KmsSealer } from "./sealers";
 import { DynamoS3Index } from "./dynamo-s3-index";
@@ -51,9 +53,14 @@ export const bedrockDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): Bedroc
   region: env.AWS_REGION ?? "us-east-1",
 });
 
+/** Per-key limits in the table, from RATE_LIMIT_PER_MINUTE and MAX_CONCURRENT_BATCHES (the stack sets both). */
+export const limiterFromEnv = (env: NodeJS.ProcessEnv = process.env): Limiter =>
+  new DynamoLimiter(new DynamoDBClient({}), required(env, "TABLE_NAME"), limitsFromEnv(env));
+
 /** A dialect Lambda's dependencies: state plus the Step Functions runner (STATE_MACHINE_ARN, TASK_FUNCTION_NAME). */
 export const batchDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BatchDeps => ({
   ...fileDepsFromEnv(env),
+  limiter: limiterFromEnv(env),
   providers: batchProviders,
   runner: new StepFunctionsRunner(new SFNClient({}), required(env, "STATE_MACHINE_ARN"), new LambdaClient({}), required(env, "TASK_FUNCTION_NAME")),
 });
@@ -80,6 +87,7 @@ export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): P
   const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(env, "PROVIDER_KEYS_SECRET_ARN") }));
   return {
     ...files,
+    limiter: limiterFromEnv(env),
     providers: createProviders(providerSettingsFromEnv(env, parseKeys(secret.SecretString)), files.blobs),
     sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll: pollScheduleFromEnv(env),

@@ -1,0 +1,83 @@
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI, { toFile } from "openai";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RateLimitError } from "../../lambdas/core/errors";
+import { DynamoLimiter } from "../../lambdas/state/dynamo-limiter";
+import { type Emulators, localNames, startEmulators } from "../../local/emulators";
+import { startTestGateway } from "../support/gateway";
+
+describe("per-key limits", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ limits: { requestsPerMinute: 2, concurrentBatches: 1 }, simulators: { jobLatencyMs: 1500 }, runner: { pollWaitMs: 50 } });
+  });
+  afterAll(() => gateway.stop());
+
+  it("answers a key over its request rate with a 429 and retry-after, in each SDK's envelope; other keys are unaffected", async () => {
+    // 6 calls span at most two one-minute windows of 2, so at least two are refused.
+    const statuses: number[] = [];
+    let refused: Response | undefined;
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`${gateway.url}/openai/files`, { headers: { authorization: "Bearer sk-rate" } });
+      statuses.push(response.status);
+      if (response.status === 429) refused ??= response;
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(2);
+    expect(Number(refused!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await refused!.json()).toMatchObject({ error: { type: "requests", code: "rate_limit_exceeded" } });
+    const sdk = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-rate", maxRetries: 0 });
+    await expect(sdk.files.list()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: "sk-rate", maxRetries: 0 });
+    await expect(anthropic.beta.files.list()).rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    const other = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-someone-else", maxRetries: 0 });
+    expect((await other.files.list()).data).toEqual([]);
+  });
+});
+
+describe("concurrent-batch limit", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ limits: { concurrentBatches: 1 }, simulators: { jobLatencyMs: 800 }, runner: { pollWaitMs: 50 } });
+  });
+  afterAll(() => gateway.stop());
+
+  it("refuses a second batch in progress with a 429, and frees the slot when the first ends", async () => {
+    const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-slots", maxRetries: 0 });
+    const line = JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] } });
+    const file = await client.files.create({ file: await toFile(Buffer.from(line), "in.jsonl"), purpose: "batch" });
+    const create = () => client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+    const first = await create();
+    await expect(create()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    for (let i = 0; i < 100 && (await client.batches.retrieve(first.id)).status !== "completed"; i++) await new Promise((r) => setTimeout(r, 100));
+    const second = await create();
+    expect(second.id).not.toBe(first.id);
+  });
+});
+
+describe("DynamoLimiter windows (fixed clock)", () => {
+  let emulators: Emulators;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "finops-limits-"));
+    emulators = await startEmulators(dataDir);
+  });
+  afterAll(async () => {
+    await emulators.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("allows the limit per minute, then refuses until the next minute with the seconds left", async () => {
+    let now = Date.UTC(2026, 10, 22, 12, 0, 15);
+    const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, { requestsPerMinute: 3, concurrentBatches: 0 }, () => now);
+    for (let i = 0; i < 3; i++) await limiter.request("t1");
+    const error = await limiter.request("t1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retryAfterSeconds).toBe(45);
+    await limiter.request("t2");
+    now += 60_000;
+    await limiter.request("t1");
+  });
+});
