@@ -6,6 +6,8 @@ import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engi
 import { createCredential, type CredentialStore, type NewCredential } from "../lambdas/core/credentials";
 import { type Limiter, type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
+import type { Provider } from "../lambdas/core/model";
+import type { ProviderAdapter } from "../lambdas/core/ports";
 import type { S3Deps } from "../lambdas/core/s3-objects";
 import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
 import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
@@ -58,6 +60,8 @@ export interface LocalGatewayOptions {
   auth?: "open" | "keys";
   /** Per-key limits (0 = none). @default from RATE_LIMIT_PER_MINUTE and MAX_CONCURRENT_BATCHES, else none */
   limits?: Partial<LimitSettings>;
+  /** Wraps the provider adapters, for fault-injection tests. @default none */
+  wrapProviders?: (providers: Partial<Record<Provider, ProviderAdapter>>) => Partial<Record<Provider, ProviderAdapter>>;
 }
 
 /** A running local gateway. */
@@ -120,7 +124,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const engine = createBatchEngine({
     ...files,
     limiter,
-    providers: createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
+    providers: (options.wrapProviders ?? ((p) => p))(createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" })),
     sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll,
   });

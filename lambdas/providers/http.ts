@@ -7,6 +7,8 @@ export interface UpstreamFetchOptions {
   retries?: number;
   /** First backoff in ms, doubled each retry (a `retry-after` header wins). @default 250 */
   backoffMs?: number;
+  /** Milliseconds before an unanswered call counts as failed. @default UPSTREAM_TIMEOUT_MS or 120000 */
+  timeoutMs?: number;
 }
 
 const transient = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
@@ -22,7 +24,8 @@ export const upstreamFetch = async (provider: string, url: string, init: Request
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
-      response = await fetch(url, init);
+      const timeoutMs = options.timeoutMs ?? (Number(process.env.UPSTREAM_TIMEOUT_MS) || 120_000);
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (cause) {
       if (attempt >= retries || init.body instanceof ReadableStream || isStream(init.body)) {
         throw new RetryableError(`${provider} could not be reached: ${cause instanceof Error ? cause.message : cause}`, { cause });

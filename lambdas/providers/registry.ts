@@ -20,15 +20,18 @@ export const createProviders = (
   credentials?: AwsCredentialIdentity,
 ): Partial<Record<Provider, ProviderAdapter>> => {
   const { bedrock } = settings;
+  // A hung upstream call must fail (and be retried), not hold the task until Lambda's own timeout.
+  const requestTimeout = Number(process.env.UPSTREAM_TIMEOUT_MS) || 120_000;
+  const requestHandler = () => new NodeHttpHandler({ requestTimeout, connectionTimeout: Math.min(requestTimeout, 10_000), throwOnRequestTimeout: true });
   const aws = { region: bedrock.region ?? "us-east-1", credentials, maxAttempts: 6, retryMode: "adaptive" as const };
   return {
     openai: settings.openai ? new OpenAiProvider(settings.openai) : undefined,
     anthropic: settings.anthropic ? new AnthropicProvider(settings.anthropic) : undefined,
     gemini: settings.gemini ? new GeminiProvider(settings.gemini, blobs) : undefined,
     bedrock: new BedrockProvider(
-      new BedrockClient({ ...aws, endpoint: bedrock.endpoint }),
+      new BedrockClient({ ...aws, endpoint: bedrock.endpoint, requestHandler: requestHandler() }),
       // Converse is a unary call: HTTP/1.1 serves it as well as the client's default HTTP/2, and works with any endpoint.
-      new BedrockRuntimeClient({ ...aws, endpoint: bedrock.runtimeEndpoint, requestHandler: new NodeHttpHandler() }),
+      new BedrockRuntimeClient({ ...aws, endpoint: bedrock.runtimeEndpoint, requestHandler: requestHandler() }),
       blobs,
       bedrock,
     ),

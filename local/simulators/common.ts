@@ -8,6 +8,8 @@ import { estimateTokens } from "../../lambdas/core/chat";
  */
 export interface Faults {
   failNextCalls: number[];
+  /** The next N calls get no answer at all (the connection hangs until the caller gives up). */
+  hangNextCalls?: number;
   /** The next job created fails with this reason. */
   failNextJob?: string;
   /** The next job created runs out of time half way (partial results). */
@@ -54,6 +56,11 @@ export const serveSimulator = async (
   handle: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>,
 ): Promise<{ url: string; server: Server }> => {
   const server = createServer((request, response) => {
+    if ((faults.hangNextCalls ?? 0) > 0) {
+      faults.hangNextCalls!--;
+      request.resume();
+      return; // never answered
+    }
     const status = faults.failNextCalls.shift();
     if (status !== undefined) {
       request.resume();

@@ -127,6 +127,14 @@ describe("provider adapters: one contract, four upstreams", () => {
     });
   });
 
+  it.each(["openai", "bedrock"] as const)("%s: a repeated submit (a retried task) finds the job it already made", async (provider) => {
+    const adapter = adapters[provider]!;
+    const batch = batchFor(provider);
+    const first = await adapter.submit(batch, input);
+    const second = await adapter.submit(batch, input);
+    expect(second.id).toBe(first.id);
+  });
+
   it.each<[string, (raw: string) => BatchStatus, Record<string, BatchStatus>]>([
     ["openai", openAiStatus, { validating: "validating", in_progress: "in_progress", finalizing: "finalizing", completed: "completed", failed: "failed", expired: "expired", cancelling: "cancelling", cancelled: "cancelled" }],
     ["bedrock", bedrockStatus, { Submitted: "validating", Validating: "validating", Scheduled: "queued", InProgress: "in_progress", Stopping: "cancelling", Completed: "completed", PartiallyCompleted: "expired", Failed: "failed", Stopped: "cancelled", Expired: "expired" }],
