@@ -15,6 +15,7 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   throttlingRateLimit: numberContext("throttlingRateLimit"),
   dataRemovalPolicy: app.node.tryGetContext("destroyDataOnDelete") === "true" ? RemovalPolicy.DESTROY : undefined,
   requireAuth: app.node.tryGetContext("requireAuth") !== "false",
+  passThrough: app.node.tryGetContext("passThrough") === "true",
   rateLimitPerMinute: numberContext("rateLimitPerMinute"),
   maxConcurrentBatches: numberContext("maxConcurrentBatches"),
 });

@@ -29,6 +29,12 @@ export interface GatewayStackProps extends StackProps {
    * @default true
    */
   readonly requireAuth?: boolean;
+  /**
+   * Pass-through: a key that is not a gateway key is taken as the caller's own provider key (sealed with the
+   * stack's KMS key, its batches run with it), and its hash is the tenant.
+   * @default false
+   */
+  readonly passThrough?: boolean;
   /** Requests per minute per gateway credential (429 with retry-after beyond; 0 = none). @default 600 */
   readonly rateLimitPerMinute?: number;
   /** Batches in progress per gateway credential (0 = none). @default 20 */
@@ -62,14 +68,17 @@ export class GatewayStack extends Stack {
       FILE_TTL_DAYS: String(storage.retentionDays),
       FINOPS_AUTH: props.requireAuth === false ? "open" : "keys",
       CREDENTIALS_KMS_KEY: credentialsKey.keyArn,
+      FINOPS_PASSTHROUGH: props.passThrough ? "on" : "off",
       RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
     };
     const engine = new BatchEngine(this, "BatchEngine", { storage, providerKeys, bedrockRole: bedrockRole.role, environment });
+    if (props.passThrough) credentialsKey.grantDecrypt(engine.taskFunction);
     const dialect = (id: string, entry: string) => {
       const fn = new GatewayFunction(this, id, { entry, environment }).function;
       storage.grantObjectAccess(fn, stagingPrefix.files);
       credentialsKey.grantDecrypt(fn);
+      if (props.passThrough) credentialsKey.grantEncrypt(fn);
       return fn;
     };
     const openai = dialect("OpenAiDialect", "openai");

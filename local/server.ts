@@ -16,14 +16,14 @@ import { DynamoS3Index } from "../lambdas/state/dynamo-s3-index";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
 import { openAiResultSink } from "../lambdas/dialects/openai/results";
-import { batchProviders, createProviders } from "../lambdas/providers/registry";
+import { batchProviders, createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { anthropicDialect } from "../lambdas/dialects/anthropic/dialect";
 import { bedrockDialect } from "../lambdas/dialects/bedrock/dialect";
 import { bedrockFilesDialect } from "../lambdas/dialects/bedrock/s3-dialect";
 import { genAiDialect } from "../lambdas/dialects/genai/dialect";
 import { openAiDialect } from "../lambdas/dialects/openai/dialect";
-import { type Authenticator, keyAuthenticator, openAuthenticator } from "../lambdas/http/authenticator";
+import { type Authenticator, keyAuthenticator, openAuthenticator, passThroughAuthenticator } from "../lambdas/http/authenticator";
 import { createDialectHandler } from "../lambdas/http/dialect-handler";
 import { localCredentialStore, localSealer } from "./credentials";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
@@ -60,6 +60,11 @@ export interface LocalGatewayOptions {
   auth?: "open" | "keys";
   /** Per-key limits (0 = none). @default from RATE_LIMIT_PER_MINUTE and MAX_CONCURRENT_BATCHES, else none */
   limits?: Partial<LimitSettings>;
+  /**
+   * Pass-through: a key that is not a gateway key is the caller's own provider key, and its batches run with it.
+   * @default process.env.FINOPS_PASSTHROUGH === "on"
+   */
+  passThrough?: boolean;
   /** Wraps the provider adapters, for fault-injection tests. @default none */
   wrapProviders?: (providers: Partial<Record<Provider, ProviderAdapter>>) => Partial<Record<Provider, ProviderAdapter>>;
 }
@@ -120,20 +125,23 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockSim.url,
   });
   const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
+  const credentials = localCredentialStore(emulators.dynamo);
+  const sealer = await localSealer(dataDir);
   const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, { ...limitsFromEnv(process.env), ...options.limits });
   const engine = createBatchEngine({
     ...files,
     limiter,
     providers: (options.wrapProviders ?? ((p) => p))(createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" })),
+    providerWithKey: providerWithKey(settings, files.blobs),
+    sealer,
     sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll,
   });
   const runner = new LocalRunner(engine, options.runner);
-  const deps: BedrockJobDeps = { ...files, runner, limiter, providers: batchProviders, accountId: "000000000000", region: localNames.region };
+  const deps: BedrockJobDeps = { ...files, runner, limiter, sealer, providers: batchProviders, accountId: "000000000000", region: localNames.region };
   const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
-  const credentials = localCredentialStore(emulators.dynamo);
-  const sealer = await localSealer(dataDir);
-  const auth = mode === "keys" ? keyAuthenticator(credentials, sealer) : openAuthenticator;
+  const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
+  const auth = mode === "keys" ? keyAuthenticator(credentials, sealer, Date.now, passThrough) : passThrough ? passThroughAuthenticator : openAuthenticator;
   const mounts = mountsFor(deps, auth, limiter);
   const server = createServer((request, response) => {
     if (request.url === "/health") {

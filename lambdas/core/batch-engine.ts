@@ -2,6 +2,7 @@ import type { FileDeps } from "./files";
 import { isTerminal, type BatchRecord, type BatchStatus, type Dialect, type NeutralResult, type Provider, statusRank, terminalBatchStatuses } from "./model";
 import type { ProviderAdapter, ResultSink, SubmitInput } from "./ports";
 import type { Usage } from "./chat";
+import type { SecretSealer } from "./credentials";
 import type { Limiter } from "./limits";
 import { readRequests, type InputFormat } from "../formats/detect";
 import { upstreamKey } from "../formats/keys";
@@ -21,6 +22,10 @@ export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): numbe
 
 /** What the engine needs: state, the provider adapters, and each dialect's result sink. */
 export interface EngineDeps extends FileDeps {
+  /** Pass-through mode: an adapter for a batch that runs with the caller's own provider key. */
+  providerWithKey?: (provider: Provider, key: string) => ProviderAdapter | undefined;
+  /** Unseals callers' provider keys (pass-through mode). */
+  sealer?: SecretSealer;
   /** Told when a batch ends, to free its slot. @default no limit */
   limiter?: Limiter;
   providers: Partial<Record<Provider, ProviderAdapter>>;
@@ -58,8 +63,9 @@ export const createBatchEngine = (deps: EngineDeps) => {
     if (!batch) throw new Error(`Batch ${batchId} no longer exists`);
     return batch;
   };
-  const adapterFor = (batch: BatchRecord): ProviderAdapter => {
-    const adapter = deps.providers[batch.provider];
+  const adapterFor = async (batch: BatchRecord): Promise<ProviderAdapter> => {
+    const own = batch.sealedProviderKey && deps.sealer && deps.providerWithKey?.(batch.provider, await deps.sealer.unseal(batch.sealedProviderKey));
+    const adapter = own || deps.providers[batch.provider];
     if (!adapter) throw new Error(`Provider ${batch.provider} is not configured on this gateway`);
     return adapter;
   };
@@ -123,7 +129,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (isTerminal(batch.status)) return route("done");
       if (batch.cancelRequested && !batch.upstream) return route("collect");
       if (!batch.upstream) {
-        const upstream = await adapterFor(batch).submit(batch, submitInput(batch, await firstFormat(batch)));
+        const upstream = await (await adapterFor(batch)).submit(batch, submitInput(batch, await firstFormat(batch)));
         await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal });
       }
       return route("wait", 0);
@@ -134,7 +140,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const batch = await load(input);
       if (isTerminal(batch.status)) return route("done");
       if (!batch.upstream) return route("collect");
-      const adapter = adapterFor(batch);
+      const adapter = await adapterFor(batch);
       if (batch.cancelRequested) await adapter.cancel(batch);
       const upstream = await adapter.status(batch);
       const requestCounts = { ...upstream.counts, total: batch.requestCounts.total };
@@ -165,7 +171,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
           : outcome === "expired"
             ? { outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." } }
             : { outcome: "errored", error: { code: outcome === "failed" ? "batch_failed" : "missing_result", message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request." } };
-      const results = batch.upstream ? adapterFor(batch).results(batch) : undefined;
+      const results = batch.upstream ? (await adapterFor(batch)).results(batch) : undefined;
       const { files, counts, outcomes, usage } = await writeResults(batch, results, missing);
       const status = outcome === "failed" ? "failed" : outcome;
       const ended = await deps.repo.update(
@@ -205,7 +211,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
     /** Forwards a cancel request now (called by the API right after the batch became `cancelling`). */
     async cancel(input: TaskInput): Promise<Route> {
       const batch = await load(input);
-      if (batch.upstream && !isTerminal(batch.status)) await adapterFor(batch).cancel(batch);
+      if (batch.upstream && !isTerminal(batch.status)) await (await adapterFor(batch)).cancel(batch);
       return route("done");
     },
   };

@@ -3,6 +3,7 @@ import type { FileDeps } from "./files";
 import { createFile, getFile } from "./files";
 import { newId } from "./ids";
 import { type BatchRecord, type BatchStatus, type Dialect, isTerminal, type ListQuery, type Page, type Provider } from "./model";
+import type { SecretSealer } from "./credentials";
 import type { Limiter } from "./limits";
 import type { BatchRunner } from "./ports";
 import { chatEndpoint } from "../formats/openai-batch";
@@ -15,6 +16,8 @@ export interface BatchDeps extends FileDeps {
   providers: readonly Provider[];
   /** Counts each tenant's batches in progress. @default no limit */
   limiter?: Limiter;
+  /** Seals callers' own provider keys in pass-through mode. */
+  sealer?: SecretSealer;
 }
 
 /** A new batch, already parsed from the dialect's request. */
@@ -35,6 +38,8 @@ export interface NewBatch {
   id?: string;
   /** Take an input file of any purpose (S3 objects have none); its lines are checked all the same. */
   anyPurpose?: boolean;
+  /** Pass-through mode: the caller's own provider key, kept sealed with the batch. */
+  providerKey?: string;
   /** Bedrock job details to keep with the batch. */
   job?: BatchRecord["job"];
 }
@@ -133,6 +138,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     metadata: input.metadata,
     statusTimes: { validating: now },
     job: input.job,
+    sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
   };
   await deps.limiter?.batchStarted(input.tenant);
   if (!(await deps.repo.create(batch))) {

@@ -143,6 +143,8 @@ export interface BatchRecord extends StoredObject {
   upstream?: UpstreamRef;
   /** The upstream's terminal status, recorded when polling sees it, applied when the results are stored. */
   upstreamOutcome?: { status: BatchStatus; message?: string };
+  /** Pass-through mode: the caller's own provider key, sealed; the engine runs the batch with it. */
+  sealedProviderKey?: string;
   /** Set by a cancel request; the batch engine forwards it upstream. */
   cancelRequested?: boolean;
   /** A reason the caller can read when the batch failed. */

@@ -45,6 +45,23 @@ export const openAuthenticator: Authenticator = {
   },
 };
 
+/**
+ * Pass-through mode (off by default): a key that is not a gateway key is taken as the caller's own provider key —
+ * its batches run with it — and its hash is the tenant.
+ */
+const passThroughTenant = (request: HttpRequest, key: string): string => {
+  request.providerKey = key;
+  return tenantOf(key);
+};
+
+/** Open mode with pass-through: every key is also the caller's provider key. */
+export const passThroughAuthenticator: Authenticator = {
+  async tenantFor(request, presented) {
+    if (presented.type === "key") return passThroughTenant(request, presented.key);
+    return openAuthenticator.tenantFor(request, presented);
+  },
+};
+
 const maxSkewMs = 15 * 60_000;
 const signedHeadersOf = (authorization: string): string[] => /SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]?.split(";") ?? [];
 const signatureOf = (authorization: string): string => /Signature=([0-9a-f]{64})/i.exec(authorization)?.[1] ?? "";
@@ -60,13 +77,14 @@ const parseAmzDate = (value: string | undefined): number => {
  * valid SigV4 signature by a gateway access key: the request is signed again with the stored secret over the same
  * signed headers, path, query and payload hash, and the signatures compared in constant time.
  */
-export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, now: () => number = Date.now): Authenticator => ({
+export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, now: () => number = Date.now, passThrough = false): Authenticator => ({
   async tenantFor(request, presented) {
     if (presented.type === "capability") return "";
     if (presented.type === "none") throw new AuthenticationError(`Missing API key: send a gateway key as ${presented.hint}.`);
     const bearer = presented.type === "aws" && !request.headers.authorization?.startsWith("AWS4-") ? bearerToken(request) : undefined;
     if (presented.type === "key" || bearer) {
       const record = await store.byApiKeyHash(hashApiKey(presented.type === "key" ? presented.key : bearer!));
+      if (!record && passThrough && presented.type === "key") return passThroughTenant(request, presented.key);
       if (!record || record.status !== "enabled") {
         if (bearer) throw new AwsAuthError("The security token included in the request is invalid.", "UnrecognizedClientException");
         throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");

@@ -10,6 +10,8 @@ export interface HttpRequest {
   rawPath: string;
   /** The authenticated tenant, set by the dialect handler before the route runs. */
   tenant?: string;
+  /** In pass-through mode, the caller's own provider key, to run its batches with. */
+  providerKey?: string;
   /** Route parameters, percent-decoded. */
   params: Record<string, string>;
   /** Query parameters; a repeated key keeps its last value (the SDKs never repeat the keys we read). */

@@ -37,3 +37,16 @@ export const createProviders = (
     ),
   };
 };
+
+/**
+ * Pass-through mode: an adapter for one provider that authenticates with the caller's own key (Bedrock has no
+ * API key here: it always runs under the stack's role).
+ */
+export const providerWithKey =
+  (settings: ProviderSettings, blobs: BlobStore) =>
+  (provider: Provider, apiKey: string): ProviderAdapter | undefined => {
+    const defaults = { openai: "https://api.openai.com/v1", anthropic: "https://api.anthropic.com", gemini: "https://generativelanguage.googleapis.com" } as const;
+    if (provider === "bedrock") return undefined;
+    const baseUrl = settings[provider]?.baseUrl ?? defaults[provider];
+    return createProviders({ ...settings, [provider]: { apiKey, baseUrl } }, blobs)[provider];
+  };

@@ -9,14 +9,14 @@ import { configFromEnv } from "../core/config";
 import type { FileDeps } from "../core/files";
 import { anthropicResultSink } from "../dialects/anthropic/results";
 import { openAiResultSink } from "../dialects/openai/results";
-import { batchProviders, createProviders } from "../providers/registry";
+import { batchProviders, createProviders, providerWithKey } from "../providers/registry";
 import { providerSettingsFromEnv } from "../providers/settings";
 import { bedrockResultSink } from "../dialects/bedrock/results";
 import { genAiResultSink } from "../dialects/genai/results";
 import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
 import type { S3Deps } from "../core/s3-objects";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { type Authenticator, keyAuthenticator, openAuthenticator } from "../http/authenticator";
+import { type Authenticator, keyAuthenticator, openAuthenticator, passThroughAuthenticator } from "../http/authenticator";
 import { type Limiter, limitsFromEnv } from "../core/limits";
 import { DynamoCredentialStore } from "./dynamo-credential-store";
 import { DynamoLimiter } from "./dynamo-limiter";
@@ -61,6 +61,7 @@ export const limiterFromEnv = (env: NodeJS.ProcessEnv = process.env): Limiter =>
 export const batchDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BatchDeps => ({
   ...fileDepsFromEnv(env),
   limiter: limiterFromEnv(env),
+  sealer: passThroughSealer(env),
   providers: batchProviders,
   runner: new StepFunctionsRunner(new SFNClient({}), required(env, "STATE_MACHINE_ARN"), new LambdaClient({}), required(env, "TASK_FUNCTION_NAME")),
 });
@@ -69,10 +70,16 @@ export const batchDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BatchDep
  * Who may call: FINOPS_AUTH=keys (the stack's default) admits only gateway credentials, with AWS secrets unsealed
  * by the stack's KMS key (CREDENTIALS_KMS_KEY); FINOPS_AUTH=open keeps every key apart without checking it.
  */
-export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Authenticator =>
-  env.FINOPS_AUTH === "open"
-    ? openAuthenticator
-    : keyAuthenticator(new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME")), new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")));
+export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Authenticator => {
+  const passThrough = env.FINOPS_PASSTHROUGH === "on";
+  if (env.FINOPS_AUTH === "open") return passThrough ? passThroughAuthenticator : openAuthenticator;
+  const store = new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME"));
+  return keyAuthenticator(store, new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")), Date.now, passThrough);
+};
+
+/** In pass-through mode, callers' provider keys are sealed with the stack's KMS key before they are stored. */
+const passThroughSealer = (env: NodeJS.ProcessEnv) =>
+  env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
 
 /** The poll backoff, from POLL_BASE_SECONDS, POLL_FACTOR and POLL_CAP_SECONDS. */
 export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
@@ -85,10 +92,13 @@ export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
 export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): Promise<EngineDeps> => {
   const files = s3DepsFromEnv(env);
   const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(env, "PROVIDER_KEYS_SECRET_ARN") }));
+  const settings = providerSettingsFromEnv(env, parseKeys(secret.SecretString));
   return {
     ...files,
     limiter: limiterFromEnv(env),
-    providers: createProviders(providerSettingsFromEnv(env, parseKeys(secret.SecretString)), files.blobs),
+    providers: createProviders(settings, files.blobs),
+    providerWithKey: providerWithKey(settings, files.blobs),
+    sealer: passThroughSealer(env),
     sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
     poll: pollScheduleFromEnv(env),
   };

@@ -11,7 +11,9 @@ export class DynamoLimiter implements Limiter {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(client: DynamoDBClient, private readonly tableName: string, private readonly settings: LimitSettings, private readonly now: () => number = Date.now) {
-    this.doc = DynamoDBDocumentClient.from(client);
+    // Same options as every other document client: `from` writes them onto the shared client's config, so a
+    // client built without them would switch off `removeUndefinedValues` for the repository too.
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
   private async increment(pk: string, limit: number, ttl?: number): Promise<boolean> {

@@ -84,7 +84,7 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
 
   const fault = (response: ServerResponse, status: number) => apiError(response, status, status === 429 ? "rate_limit_error" : "api_error", `Simulated ${status}`);
 
-  const { url, server } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
     if (!request.headers["x-api-key"] && !/^Bearer /.test(request.headers.authorization ?? "")) return apiError(response, 401, "authentication_error", "x-api-key header is required");
     const method = request.method ?? "GET";
     if (method === "POST" && url.pathname === "/v1/messages/batches") {
@@ -128,5 +128,5 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
     apiError(response, 404, "not_found_error", `Unknown route ${method} ${url.pathname}`);
   });
   baseUrl = url;
-  return { url, faults, close: () => closeServer(server) };
+  return { url, faults, seenKeys, close: () => closeServer(server) };
 };

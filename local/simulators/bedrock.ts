@@ -142,7 +142,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
   const fault = (response: ServerResponse, status: number) =>
     awsError(response, status, status === 429 ? "ThrottlingException" : "InternalServerException", `Simulated ${status}`);
 
-  const { url, server } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
     const method = request.method ?? "GET";
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "POST" && segments[0] === "model" && segments[2] === "converse") {
@@ -208,5 +208,5 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     }
     awsError(response, 404, "UnknownOperationException", `Unknown route ${method} ${url.pathname}`);
   });
-  return { url, faults, close: () => closeServer(server) };
+  return { url, faults, seenKeys, close: () => closeServer(server) };
 };

@@ -46,6 +46,8 @@ export const sendJson = (response: ServerResponse, status: number, body: unknown
 export interface Simulator {
   url: string;
   faults: Faults;
+  /** Every API key the simulator was called with (to check which key a batch ran on). */
+  seenKeys: Set<string>;
   close(): Promise<void>;
 }
 
@@ -54,8 +56,11 @@ export const serveSimulator = async (
   faults: Faults,
   fault: (response: ServerResponse, status: number) => void,
   handle: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>,
-): Promise<{ url: string; server: Server }> => {
+): Promise<{ url: string; server: Server; seenKeys: Set<string> }> => {
+  const seenKeys = new Set<string>();
   const server = createServer((request, response) => {
+    const key = request.headers["x-api-key"] ?? request.headers["x-goog-api-key"] ?? request.headers.authorization?.replace(/^Bearer /, "");
+    if (typeof key === "string") seenKeys.add(key);
     if ((faults.hangNextCalls ?? 0) > 0) {
       faults.hangNextCalls!--;
       request.resume();
@@ -73,7 +78,7 @@ export const serveSimulator = async (
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seenKeys };
 };
 
 export const closeServer = (server: Server): Promise<void> =>

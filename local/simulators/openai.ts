@@ -111,7 +111,7 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
   const fault = (response: ServerResponse, status: number) =>
     sendJson(response, status, { error: { message: `Simulated ${status}`, type: status === 429 ? "rate_limit_error" : "server_error", param: null, code: null } });
 
-  const { url, server } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
     const path = url.pathname;
     const method = request.method ?? "GET";
     if (!/^Bearer \S+/.test(request.headers.authorization ?? "")) return sendJson(response, 401, { error: { message: "Missing API key", type: "invalid_request_error", param: null, code: "invalid_api_key" } });
@@ -165,5 +165,5 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
     }
     sendJson(response, 404, { error: { message: `Unknown route ${method} ${path}`, type: "invalid_request_error", param: null, code: null } });
   });
-  return { url: `${url}/v1`, faults, close: () => closeServer(server) };
+  return { url: `${url}/v1`, faults, seenKeys, close: () => closeServer(server) };
 };

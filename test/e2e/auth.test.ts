@@ -100,3 +100,35 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     expect(listed.name).toBe("NoSuchBucket");
   });
 });
+
+describe("pass-through mode (off by default)", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ auth: "keys", passThrough: true, simulators: { jobLatencyMs: 300 }, runner: { pollWaitMs: 50, retryWaitMs: 20 } });
+  });
+  afterAll(() => gateway.stop());
+
+  it("runs a caller's batches with the caller's own provider key, keeps it sealed, and keys the tenant on it", async () => {
+    const ownKey = "sk-ant-callers-own-key";
+    const client = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: ownKey, maxRetries: 0 });
+    const created = await client.messages.batches.create({ requests: [{ custom_id: "a", params: { model: "claude-3-5-haiku-latest", max_tokens: 10, messages: [{ role: "user", content: "hi" }] } }] });
+    let batch = created;
+    for (let i = 0; i < 100 && batch.processing_status !== "ended"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      batch = await client.messages.batches.retrieve(created.id);
+    }
+    expect(batch.request_counts.succeeded).toBe(1);
+    const sim = gateway.gateway.simulators.anthropic!;
+    expect(sim.seenKeys).toContain(ownKey);
+    expect(sim.seenKeys).not.toContain("sk-ant-simulated");
+    const other = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: "sk-ant-someone-else", maxRetries: 0 });
+    await expect(other.messages.batches.retrieve(created.id)).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+  });
+
+  it("still verifies AWS signatures (AWS callers have no provider key to pass through)", async () => {
+    const error = (await new S3Client({ endpoint: `${gateway.url}/bedrock/files`, region: "us-east-1", credentials: { accessKeyId: "FOPSUNKNOWN000000000", secretAccessKey: "x" }, forcePathStyle: true })
+      .send(new ListObjectsV2Command({ Bucket: "b" }))
+      .catch((e: unknown) => e)) as S3ServiceException;
+    expect(error.name).toBe("InvalidAccessKeyId");
+  });
+});

@@ -76,6 +76,7 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
     checkRequests(body.requests);
     const provider = parseWith(providerSchema.optional(), request.headers["x-model-provider"], "x-model-provider header") ?? body.provider ?? "anthropic";
     const batch = await createBatch(deps, {
+      providerKey: request.providerKey,
       tenant,
       dialect: "anthropic",
       provider,

@@ -131,6 +131,7 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
       metadata.finops_input = "inline";
     }
     const batch = await createBatch(deps, {
+      providerKey: request.providerKey,
       tenant,
       dialect: "genai",
       provider: genAiProvider(request),

@@ -89,6 +89,7 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
     const body = parseWith(createBody, { provider: query.provider, ...(jsonBody(request) as object) }, "body");
     const shownFile = body.input_file_id;
     const batch = await createBatch(deps, {
+      providerKey: request.providerKey,
       tenant,
       dialect: "openai",
       provider: body.provider ?? "openai",
