@@ -5,7 +5,7 @@ const dataDir = process.env.FINOPS_DATA_DIR ?? ".finops-local";
 const gateway = await startLocalGateway({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? "127.0.0.1", dataDir });
 const gw = gateway.url;
 console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and run \`npm run wipe\` to start fresh)
-  auth             ${gateway.auth === "keys" ? "gateway keys required (create one: npm run keys -- create --name NAME)" : "open: any key works, each key is its own tenant (FINOPS_AUTH=keys to require gateway keys)"}
+  auth             ${gateway.auth === "keys" ? "gateway keys required (create one: npm run keys -- create --name NAME)" : "open (every key works, each key its own tenant; FINOPS_AUTH=keys requires gateway keys)"}
   health           ${gw}/health
   OpenAI SDK       base_url="${gw}/openai"
   Anthropic SDK    base_url="${gw}/anthropic"

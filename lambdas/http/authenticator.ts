@@ -29,7 +29,7 @@ class AwsAuthError extends GatewayError {
 }
 
 /**
- * Open mode (local default): any credential is accepted and its hash is the tenant, so callers are still kept
+ * Open mode (local default): every credential is accepted and its hash is the tenant, so callers are still kept
  * apart; SigV4 signatures are parsed, not verified.
  */
 export const openAuthenticator: Authenticator = {
