@@ -113,7 +113,7 @@ const sendJson = (response: ServerResponse, status: number, body: unknown): void
 export const serveThroughHandler = async (request: IncomingMessage, response: ServerResponse, mounts: Mount[]): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
   const [path = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
-  const url = { searchParams: new URLSearchParams(query) };
+  const search = new URLSearchParams(query);
   const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   if (!mount) {
     request.resume();
@@ -130,7 +130,7 @@ export const serveThroughHandler = async (request: IncomingMessage, response: Se
     request.destroy();
     return;
   }
-  const event = toProxyEvent(request, body, mount, path, url.searchParams);
+  const event = toProxyEvent(request, body, mount, path, search);
   if (Buffer.byteLength(JSON.stringify(event)) > lambdaPayloadLimitBytes) {
     sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
     return;
