@@ -27,7 +27,8 @@ export interface DialectDefinition {
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
-const logger = new Logger({ serviceName: "finops-gateway" });
+/** The handlers' logger: 5xx failures only, never request headers or bodies. */
+export const gatewayLogger = new Logger({ serviceName: "finops-gateway" });
 
 /**
  * The Lambda entry point of a dialect: middy + http-router over the dialect's route table, the caller
@@ -55,7 +56,7 @@ export const createDialectHandler = (dialect: DialectDefinition, authenticator: 
   handler.use({
     onError: async (request) => {
       const error = toGatewayError(request.error);
-      if (error.statusCode >= 500) logger.error("request failed", { dialect: dialect.name, error: request.error as Error });
+      if (error.statusCode >= 500) gatewayLogger.error("request failed", { dialect: dialect.name, error: request.error as Error });
       const response = dialect.renderError(error);
       if (error instanceof RateLimitError) response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };
       request.response = response;

@@ -6,7 +6,7 @@ import { renderBedrockError } from "../../lambdas/dialects/bedrock/dialect";
 import { renderS3Error } from "../../lambdas/dialects/bedrock/s3-dialect";
 import { renderGenAiError } from "../../lambdas/dialects/genai/dialect";
 import { renderOpenAiError } from "../../lambdas/dialects/openai/errors";
-import { createDialectHandler } from "../../lambdas/http/dialect-handler";
+import { createDialectHandler, gatewayLogger } from "../../lambdas/http/dialect-handler";
 import { json } from "../../lambdas/http/response";
 
 const event = (method: string, path: string): APIGatewayProxyEvent =>
@@ -64,5 +64,38 @@ describe("error envelopes of the other dialects", () => {
   });
   it("S3: XML with the message escaped", () => {
     expect(renderS3Error(error).body).toContain("<Code>InvalidRequest</Code><Message>bad &#60;thing&#62;</Message>");
+  });
+});
+
+describe("logging", () => {
+  it("logs a 5xx without the caller's key or the request body", async () => {
+    const previous = gatewayLogger.getLevelName();
+    gatewayLogger.setLogLevel("ERROR");
+    const written: string[] = [];
+    const originals = [process.stdout.write, process.stderr.write];
+    const capture = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    try {
+      const crashing = createDialectHandler({
+        name: "log-test",
+        renderError: renderOpenAiError,
+        presented: () => ({ type: "key", key: "sk-secret-key-123" }),
+        routes: [{ method: "POST", path: "/t/crash", handler: async () => { throw new Error("database unavailable"); } }],
+      });
+      const e = { ...event("POST", "/t/crash"), headers: { authorization: "Bearer sk-secret-key-123" }, body: '{"prompt":"my private prompt"}' } as APIGatewayProxyEvent;
+      const response = await crashing(e, {} as Context);
+      expect(response.statusCode).toBe(500);
+    } finally {
+      [process.stdout.write, process.stderr.write] = originals as [typeof process.stdout.write, typeof process.stderr.write];
+      gatewayLogger.setLogLevel(previous);
+    }
+    const log = written.join("");
+    expect(log).toContain("database unavailable"); // the failure itself is logged…
+    expect(log).not.toContain("sk-secret-key-123"); // …but not the caller's key or prompt
+    expect(log).not.toContain("my private prompt");
   });
 });
