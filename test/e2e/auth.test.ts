@@ -51,11 +51,15 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
   it("Anthropic and GenAI SDKs: unknown keys are refused in their envelopes", async () => {
     const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: "sk-ant-unknown", maxRetries: 0 });
     await expect(anthropic.beta.files.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((await new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: team.apiKey, maxRetries: 0 }).beta.files.list()).data.length).toBeGreaterThanOrEqual(0);
+    // The gateway key reaches the team's own files: the one uploaded through the OpenAI SDK above.
+    const teamFiles = await new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: team.apiKey, maxRetries: 0 }).beta.files.list();
+    expect(teamFiles.data.map((f) => f.filename)).toContain("a.txt");
     const genai = new GoogleGenAI({ apiKey: "AIza-unknown", httpOptions: { baseUrl: `${gateway.url}/genai` } });
     await expect(genai.batches.list()).rejects.toMatchObject({ status: 401 });
     const ok = new GoogleGenAI({ apiKey: team.apiKey, httpOptions: { baseUrl: `${gateway.url}/genai` } });
-    for await (const _ of await ok.files.list()) void _;
+    const names: string[] = [];
+    for await (const f of await ok.files.list()) names.push(f.displayName ?? "");
+    expect(names).toContain("a.txt");
   });
 
   it("AWS SDKs: correctly signed calls pass (plain, aws-chunked, virtual-hosted, ARN paths)", async () => {

@@ -81,7 +81,6 @@ describe("faults lose nothing", () => {
   });
 
   it("a cancel racing completion ends the batch once, completed or cancelled, with every request accounted for", async () => {
-    const outcomes = new Set<string>();
     for (const delay of [250, 350, 450, 550]) {
       const file = await uploadBatchInput(client, chatLines("gpt-4o-mini", prompts, ids), "openai");
       const created = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
@@ -91,10 +90,8 @@ describe("faults lose nothing", () => {
       });
       const batch = await waitForBatch(client, created.id);
       expect(["completed", "cancelled"]).toContain(batch.status);
-      outcomes.add(batch.status);
       await expectEachIdOnce(client, batch, ids);
     }
-    expect(outcomes.size).toBeGreaterThanOrEqual(1);
   });
 
 });
