@@ -172,6 +172,10 @@ export interface UploadRecord extends StoredObject {
 
 export type AnyRecord = FileRecord | BatchRecord | UploadRecord;
 
+/** When a batch last changed status (its end time once it has ended). */
+export const lastStatusTime = (batch: BatchRecord): number =>
+  Math.max(batch.createdAt, ...Object.values(batch.statusTimes).filter((t): t is number => t !== undefined));
+
 /** One page of a tenant's objects, newest first unless asked otherwise. */
 export interface Page<T> {
   items: T[];

@@ -2,7 +2,7 @@ import { BadRequestError, NotFoundError, PreconditionFailedError } from "./error
 import { createFile, type FileDeps } from "./files";
 import type { Provider } from "./model";
 import type { S3Entry, S3Index } from "./ports";
-import { validateJsonlObjects } from "../formats/jsonl";
+import { isJsonlOfObjects } from "../formats/jsonl";
 
 /** The S3-compatible namespace operations need the file operations plus the key index. */
 export interface S3Deps extends FileDeps {
@@ -40,7 +40,7 @@ export const putObject = async (
   input: { tenant: string; provider: Provider; bucket: string; key: string; body: Uint8Array; contentType: string },
 ): Promise<S3Entry> => {
   checkLocation(input.bucket, input.key);
-  const isBatchInput = await validateJsonlObjects([input.body]).then(() => true, () => false);
+  const isBatchInput = await isJsonlOfObjects(input.body);
   const file = await createFile(deps, {
     tenant: input.tenant,
     dialect: "bedrock",

@@ -3,7 +3,7 @@ import { createFile, type FileDeps } from "./files";
 import { newId } from "./ids";
 import { stagingPrefix } from "./layout";
 import type { Dialect, FileRecord, Provider, UploadRecord } from "./model";
-import { validateJsonlObjects } from "../formats/jsonl";
+import { isJsonlOfObjects } from "../formats/jsonl";
 
 /**
  * The largest file a resumable upload takes. The SDKs send chunks of up to 8 MiB, and a chunk must fit in one
@@ -71,7 +71,7 @@ export const uploadChunk = async (
   }
   if (expected !== upload.size) throw new BadRequestError(`Received ${expected} of the announced ${upload.size} bytes.`);
   const body = Buffer.concat(await Promise.all(chunks.map((c) => deps.blobs.read(chunkKey(upload, c.offset)))));
-  const isBatchInput = await validateJsonlObjects([body]).then(() => true, () => false);
+  const isBatchInput = await isJsonlOfObjects(body);
   const file = await createFile(deps, {
     tenant: upload.tenant,
     dialect: upload.dialect,

@@ -3,7 +3,7 @@ import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBa
 import { BadRequestError } from "../../core/errors";
 import { getFile, readFileContent } from "../../core/files";
 import { idPrefix, parseId, renderId } from "../../core/ids";
-import { type BatchRecord, isTerminal } from "../../core/model";
+import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { chatEndpoint } from "../../formats/openai-batch";
@@ -22,7 +22,7 @@ export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
   const total = batch.requestCounts.total;
   const outcomes = batch.outcomeCounts ?? { succeeded: batch.requestCounts.completed, errored: batch.requestCounts.failed, cancelled: 0, expired: 0 };
   const id = renderId(idPrefix.anthropicBatch, batch.id);
-  const endedAt = ended ? Math.max(...Object.values(batch.statusTimes).filter((t): t is number => t !== undefined)) : undefined;
+  const endedAt = ended ? lastStatusTime(batch) : undefined;
   return {
     id,
     type: "message_batch",

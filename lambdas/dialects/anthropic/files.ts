@@ -5,7 +5,7 @@ import { idPrefix, parseId, renderId } from "../../core/ids";
 import type { FileRecord, ListQuery, Page } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
-import { validateJsonlObjects } from "../../formats/jsonl";
+import { isJsonlOfObjects } from "../../formats/jsonl";
 import { bearerToken, requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
 import type { HttpRequest } from "../../http/request";
@@ -86,7 +86,7 @@ export const anthropicFileRoutes = (deps: FileDeps) => ({
     const tenant = anthropicTenant(request);
     const upload = await parseMultipart(request);
     const fields = parseWith(uploadFields, Object.fromEntries(upload.fields), "form");
-    const isBatchInput = /\.jsonl$/i.test(upload.file.filename) && (await validateJsonlObjects([upload.file.body]).then(() => true, () => false));
+    const isBatchInput = /\.jsonl$/i.test(upload.file.filename) && (await isJsonlOfObjects(upload.file.body));
     const record = await createFile(deps, {
       tenant,
       dialect: "anthropic",

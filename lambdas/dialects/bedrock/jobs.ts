@@ -2,7 +2,7 @@ import * as z from "zod";
 import { type BatchDeps, cancelBatch, createBatch, getBatch } from "../../core/batches";
 import { BadRequestError, NotFoundError } from "../../core/errors";
 import { derivedId, idPrefix, isId, parseId } from "../../core/ids";
-import { type BatchRecord, isTerminal } from "../../core/model";
+import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import type { S3Index } from "../../core/ports";
 import { parseWith } from "../../core/validation";
 import { chatEndpoint } from "../../formats/openai-batch";
@@ -68,9 +68,7 @@ const resolveInput = async (deps: BedrockJobDeps, tenant: string, uri: string): 
 /** A batch as Bedrock's GetModelInvocationJob response (also each ListModelInvocationJobs summary). */
 export const renderJob = (batch: BatchRecord, deps: Pick<BedrockJobDeps, "accountId">) => {
   const job = batch.job;
-  const t = batch.statusTimes;
   const ended = isTerminal(batch.status);
-  const times = Object.values(t).filter((v): v is number => v !== undefined);
   return {
     jobArn: jobArnOf(batch, deps.accountId),
     jobName: job?.name ?? `finops-${batch.id}`,
@@ -80,8 +78,8 @@ export const renderJob = (batch: BatchRecord, deps: Pick<BedrockJobDeps, "accoun
     status: bedrockJobStatus(batch),
     message: batch.failureReason,
     submitTime: iso(batch.createdAt),
-    lastModifiedTime: iso(Math.max(batch.createdAt, ...times)),
-    endTime: ended ? iso(Math.max(...times)) : undefined,
+    lastModifiedTime: iso(lastStatusTime(batch)),
+    endTime: ended ? iso(lastStatusTime(batch)) : undefined,
     jobExpirationTime: iso(batch.createdAt + (job?.timeoutHours ?? 24) * 3_600_000),
     inputDataConfig: { s3InputDataConfig: { s3InputFormat: "JSONL", s3Uri: job?.inputUri ?? "" } },
     outputDataConfig: { s3OutputDataConfig: { s3Uri: job?.outputUri ?? "" } },

@@ -2,16 +2,15 @@ import * as z from "zod";
 import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from "../../core/batches";
 import { BadRequestError } from "../../core/errors";
 import { idPrefix, isId, parseId, renderId } from "../../core/ids";
-import { type BatchRecord, isTerminal } from "../../core/model";
+import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { chatEndpoint } from "../../formats/openai-batch";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
-import { fileIdFromName, genAiProvider, genAiTenant } from "./files";
+import { fileIdFromName, genAiProvider, genAiTenant, rfc3339 } from "./files";
 
-const rfc3339 = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** Inline outputs are returned inside the batch; past this size the batch points at a responses file instead. */
 const inlineOutputLimitBytes = 3 * 1024 * 1024;
@@ -58,7 +57,6 @@ const inlinedResponses = async (deps: BatchDeps, batch: BatchRecord) => {
 export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
   const name = renderId(idPrefix.genaiBatch, batch.id);
   const ended = isTerminal(batch.status);
-  const times = Object.values(batch.statusTimes).filter((t): t is number => t !== undefined);
   const inline = batch.metadata?.finops_input === "inline";
   let output: Record<string, unknown> | undefined;
   if (ended && batch.outputFileId) {
@@ -75,8 +73,8 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
       displayName: batch.metadata?.displayName ?? name,
       inputConfig: inline ? { requests: {} } : { fileName: batch.inputFileId ? renderId(idPrefix.genaiFile, batch.inputFileId) : undefined },
       createTime: rfc3339(batch.createdAt),
-      updateTime: rfc3339(Math.max(batch.createdAt, ...times)),
-      ...(ended && { endTime: rfc3339(Math.max(...times)) }),
+      updateTime: rfc3339(lastStatusTime(batch)),
+      ...(ended && { endTime: rfc3339(lastStatusTime(batch)) }),
       batchStats: {
         requestCount: String(total),
         successfulRequestCount: String(batch.requestCounts.completed),

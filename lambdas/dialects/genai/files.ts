@@ -28,7 +28,8 @@ export const genAiTenant = requireTenant;
 export const genAiProvider = (request: HttpRequest) =>
   parseWith(providerSchema.optional(), request.headers["x-model-provider"], "x-model-provider header") ?? "gemini";
 
-const rfc3339 = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+/** RFC 3339 as Google writes it. */
+export const rfc3339 = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** A file as Gemini's File resource (camelCase, int64 as a string, base64 SHA-256). */
 export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({

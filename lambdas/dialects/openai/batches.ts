@@ -7,9 +7,8 @@ import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody, unflattenBrackets } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
-import { openAiTenant } from "./files";
+import { openAiTenant, seconds } from "./files";
 
-const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 const dayMs = 86_400_000;
 
 /** A batch as OpenAI's Batch object (neutral `queued` has no OpenAI state and shows as `validating`). */

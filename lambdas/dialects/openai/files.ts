@@ -11,7 +11,8 @@ import { type HttpRequest, unflattenBrackets } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 import { parseMultipart } from "./multipart";
 
-const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
+/** Unix seconds, as OpenAI writes times. */
+export const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 
 /** A file as OpenAI's FileObject. */
 export const renderFile = (file: FileRecord) => ({
