@@ -1,4 +1,5 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { setTimeout as sleep } from "node:timers/promises";
 import { S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import { mkdir } from "node:fs/promises";
@@ -55,6 +56,13 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+  // dynalite flips a new table to ACTIVE on a later tick; a write before then finds no table.
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
+    if (Table?.TableStatus === "ACTIVE" && Table.GlobalSecondaryIndexes?.every((index) => index.IndexStatus === "ACTIVE")) return;
+    await sleep(25);
+  }
+  throw new Error(`The emulated table ${localNames.table} never became active`);
 };
 
 /** Starts both emulators on free loopback ports. */
