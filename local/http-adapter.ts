@@ -37,7 +37,7 @@ const group = (entries: Iterable<[string, string]>) => {
   const multi: Record<string, string[]> = {};
   for (const [key, value] of entries) {
     single[key] = value;
-    (multi[key] ??= []).push(value);
+    multi[key] = [...(multi[key] ?? []), value];
   }
   return { single, multi };
 };

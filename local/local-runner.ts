@@ -66,7 +66,7 @@ export class LocalRunner implements BatchRunner {
   /** Waits for every running execution to end (tests), or aborts them. */
   async drain(abort = false): Promise<void> {
     const executions = [...this.running.values()];
-    if (abort) executions.forEach((e) => e.abort());
+    if (abort) for (const execution of executions) execution.abort();
     await Promise.all(executions.map((e) => e.result));
   }
 }

@@ -103,7 +103,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     inputFileId = file.id;
     inputBlobKey = file.blobKey;
   } else if (input.inlineRequests && input.inlineRequests.length > 0) {
-    const body = Buffer.from(input.inlineRequests.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const body = Buffer.from(`${input.inlineRequests.map((r) => JSON.stringify(r)).join("\n")}\n`);
     const file = await createFile(deps, {
       tenant: input.tenant,
       dialect: input.dialect,

@@ -85,7 +85,7 @@ export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, n
     if (presented.type === "key" || bearer) {
       const record = await store.byApiKeyHash(hashApiKey(presented.type === "key" ? presented.key : bearer!));
       if (!record && passThrough && presented.type === "key") return passThroughTenant(request, presented.key);
-      if (!record || record.status !== "enabled") {
+      if (record?.status !== "enabled") {
         if (bearer) throw new AwsAuthError("The security token included in the request is invalid.", "UnrecognizedClientException");
         throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");
       }
@@ -97,7 +97,7 @@ export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, n
       throw new AwsAuthError("Requests must be signed with AWS Signature Version 4 using a gateway access key.", "MissingAuthenticationToken");
     }
     const record = await store.byAccessKeyId(credential.accessKeyId);
-    if (!record || record.status !== "enabled") {
+    if (record?.status !== "enabled") {
       throw new AwsAuthError("The AWS access key ID you provided does not exist in our records.", "InvalidAccessKeyId");
     }
     const signingDate = parseAmzDate(request.headers["x-amz-date"]);

@@ -121,7 +121,7 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
     if (method === "GET" && match![2] === "/results") {
       view(batch);
       if (!batch.ended) return apiError(response, 400, "invalid_request_error", "Batch has not ended");
-      const text = batch.ended.results.join("\n") + "\n";
+      const text = `${batch.ended.results.join("\n")}\n`;
       response.writeHead(200, { "content-type": "application/binary", "content-length": Buffer.byteLength(text) }).end(text);
       return;
     }

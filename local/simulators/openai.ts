@@ -74,8 +74,8 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       };
       output.push(JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response: { status_code: 200, request_id: requestId, body }, error: null }));
     });
-    const out = output.length ? storeFile(Buffer.from(output.join("\n") + "\n"), "output.jsonl", "batch_output").id : null;
-    const err = errors.length ? storeFile(Buffer.from(errors.join("\n") + "\n"), "errors.jsonl", "batch_output").id : null;
+    const out = output.length ? storeFile(Buffer.from(`${output.join("\n")}\n`), "output.jsonl", "batch_output").id : null;
+    const err = errors.length ? storeFile(Buffer.from(`${errors.join("\n")}\n`), "errors.jsonl", "batch_output").id : null;
     batch.ended = { status, output_file_id: out, error_file_id: err, at: Date.now() };
   };
 

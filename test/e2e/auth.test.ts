@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { BedrockClient, GetModelInvocationJobCommand, ListModelInvocationJobsCommand, CreateModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from "@aws-sdk/client-s3";
 import { GoogleGenAI } from "@google/genai";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Agent } from "node:http";

@@ -1,3 +1,5 @@
+import { Agent } from "node:http";
+import { Readable } from "node:stream";
 import {
   BedrockClient,
   CreateModelInvocationJobCommand,
@@ -16,36 +18,49 @@ import {
   ListObjectsV2Command,
   NoSuchBucket,
   NoSuchKey,
-  paginateListObjectsV2,
   PutObjectCommand,
+  paginateListObjectsV2,
   S3Client,
-  S3ServiceException,
+  type S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { Agent } from "node:http";
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
 
 type Format = "bedrock" | "openai" | "gemini" | "anthropic";
-const models = { bedrock: "anthropic.claude-3-sonnet-20240229-v1:0", openai: "gpt-4o-mini", gemini: "gemini-1.5-flash", anthropic: "claude-3-5-haiku-latest" } as const;
+const models = {
+  bedrock: "anthropic.claude-3-sonnet-20240229-v1:0",
+  openai: "gpt-4o-mini",
+  gemini: "gemini-1.5-flash",
+  anthropic: "claude-3-5-haiku-latest",
+} as const;
 
 /** The seeds' input lines for each provider's own format (`request-N` ids, the question as the prompt). */
+const lineIn: Record<Format, (id: string, text: string) => object> = {
+  bedrock: (id, text) => ({
+    recordId: id,
+    modelInput: { messages: [{ role: "user", content: [{ text }] }], inferenceConfig: { maxTokens: 100 } },
+  }),
+  openai: (id, text) => ({
+    custom_id: id,
+    method: "POST",
+    url: "/v1/chat/completions",
+    body: { model: models.openai, messages: [{ role: "user", content: text }], max_tokens: 100 },
+  }),
+  gemini: (id, text) => ({
+    request: { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: 100 } },
+    metadata: { key: id },
+  }),
+  anthropic: (id, text) => ({
+    custom_id: id,
+    params: { model: models.anthropic, max_tokens: 100, messages: [{ role: "user", content: text }] },
+  }),
+};
+
 const inputLines = (format: Format, count: number): string =>
-  Array.from({ length: count }, (_, i) => {
-    const id = `request-${i + 1}`;
-    const text = `What is ${i + 1} + ${i + 1}? Answer briefly.`;
-    switch (format) {
-      case "bedrock":
-        return { recordId: id, modelInput: { messages: [{ role: "user", content: [{ text }] }], inferenceConfig: { maxTokens: 100 } } };
-      case "openai":
-        return { custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: models.openai, messages: [{ role: "user", content: text }], max_tokens: 100 } };
-      case "gemini":
-        return { request: { contents: [{ role: "user", parts: [{ text }] }], generationConfig: { maxOutputTokens: 100 } }, metadata: { key: id } };
-      case "anthropic":
-        return { custom_id: id, params: { model: models.anthropic, max_tokens: 100, messages: [{ role: "user", content: text }] } };
-    }
-  })
+  Array.from({ length: count }, (_, i) =>
+    lineIn[format](`request-${i + 1}`, `What is ${i + 1} + ${i + 1}? Answer briefly.`),
+  )
     .map((line) => JSON.stringify(line))
     .join("\n");
 
@@ -67,9 +82,19 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   const clients = (accessKeyId: string, provider?: string) => {
     const credentials = { accessKeyId, secretAccessKey: "secret" };
-    const s3 = new S3Client({ endpoint: `${gateway.url}/bedrock/files`, region: "us-west-2", credentials, forcePathStyle: true });
+    const s3 = new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-west-2",
+      credentials,
+      forcePathStyle: true,
+    });
     const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-west-2", credentials });
-    return provider ? { s3: withProvider(s3, provider), bedrock: withProvider(bedrock as unknown as S3Client, provider) as unknown as BedrockClient } : { s3, bedrock };
+    return provider
+      ? {
+          s3: withProvider(s3, provider),
+          bedrock: withProvider(bedrock as unknown as S3Client, provider) as unknown as BedrockClient,
+        }
+      : { s3, bedrock };
   };
   const waitForJob = async (bedrock: BedrockClient, jobArn: string): Promise<GetModelInvocationJobCommandOutput> => {
     for (let i = 0; i < 300; i++) {
@@ -79,10 +104,15 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
     }
     throw new Error("job never ended");
   };
-  const readText = async (s3: S3Client, bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+  const readText = async (s3: S3Client, bucket: string, key: string) =>
+    (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ simulators: { jobLatencyMs: 400 }, runner: { pollWaitMs: 50, retryWaitMs: 20 }, bedrockMinRecords: 5 });
+    gateway = await startTestGateway({
+      simulators: { jobLatencyMs: 400 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+      bedrockMinRecords: 5,
+    });
   });
   afterAll(() => gateway.stop());
 
@@ -98,7 +128,14 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       const native = provider === "bedrock";
       const bucket = native ? "your-s3-bucket" : `${provider}-files`;
       const key = native ? `finops-batch-input/batch_${count}.jsonl` : `batch_${count}.jsonl`;
-      const upload = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: inputLines(provider, count), ContentType: "application/jsonl" }));
+      const upload = await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: inputLines(provider, count),
+          ContentType: "application/jsonl",
+        }),
+      );
       const fileId = upload.ETag!.replace(/"/g, "");
       const inputUri = native ? `s3://${bucket}/${key}` : `s3://${bucket}/${fileId}`;
       const outputUri = native ? `s3://${bucket}/finops-batch-output/` : `s3://${provider}-output/`;
@@ -109,12 +146,21 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
           roleArn: `not-required-for-${provider}`,
           inputDataConfig: { s3InputDataConfig: { s3Uri: inputUri, s3InputFormat: "JSONL" } },
           outputDataConfig: { s3OutputDataConfig: { s3Uri: outputUri } },
-          tags: [{ key: "endpoint", value: "/v1/chat/completions" }, { key: "file_id", value: fileId }],
+          tags: [
+            { key: "endpoint", value: "/v1/chat/completions" },
+            { key: "file_id", value: fileId },
+          ],
         }),
       );
       expect(jobArn).toMatch(/^arn:aws:bedrock:us-west-2:\d{12}:model-invocation-job\/[a-z2-7]{24}$/);
       const job = await waitForJob(bedrock, jobArn!);
-      expect(job).toMatchObject({ status: "Completed", totalRecordCount: count, successRecordCount: count, errorRecordCount: 0, jobName: `${provider}-e2e-${count}` });
+      expect(job).toMatchObject({
+        status: "Completed",
+        totalRecordCount: count,
+        successRecordCount: count,
+        errorRecordCount: 0,
+        jobName: `${provider}-e2e-${count}`,
+      });
       expect(job.submitTime).toBeInstanceOf(Date);
       const listed = await bedrock.send(new ListModelInvocationJobsCommand({ maxResults: 20 }));
       expect(listed.invocationJobSummaries?.map((j) => j.jobArn)).toContain(jobArn);
@@ -124,17 +170,32 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       const folder = `${out.pathname.slice(1)}${jobId}/`;
       const outputs = await s3.send(new ListObjectsV2Command({ Bucket: out.host, Prefix: folder }));
       const fileName = native ? key.slice(key.lastIndexOf("/") + 1) : key;
-      expect(outputs.Contents?.map((c) => c.Key).sort()).toEqual([`${folder}${fileName}.out`, `${folder}manifest.json.out`]);
-      const records = (await readText(s3, out.host, `${folder}${fileName}.out`)).trim().split("\n").map((l) => JSON.parse(l));
-      expect(records.map((r) => r.recordId).sort()).toEqual(Array.from({ length: count }, (_, i) => `request-${i + 1}`).sort());
+      expect(outputs.Contents?.map((c) => c.Key).sort()).toEqual([
+        `${folder}${fileName}.out`,
+        `${folder}manifest.json.out`,
+      ]);
+      const records = (await readText(s3, out.host, `${folder}${fileName}.out`))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(records.map((r) => r.recordId).sort()).toEqual(
+        Array.from({ length: count }, (_, i) => `request-${i + 1}`).sort(),
+      );
       for (const record of records) {
         const n = Number(record.recordId.slice(8));
-        expect(record.modelOutput.output.message.content[0].text).toBe(`Simulated reply to: What is ${n} + ${n}? Answer briefly.`);
+        expect(record.modelOutput.output.message.content[0].text).toBe(
+          `Simulated reply to: What is ${n} + ${n}? Answer briefly.`,
+        );
         expect(record.modelInput.messages[0].content[0].text).toBe(`What is ${n} + ${n}? Answer briefly.`);
         expect(record.modelOutput.usage.inputTokens).toBeGreaterThan(0);
       }
       const manifest = JSON.parse(await readText(s3, out.host, `${folder}manifest.json.out`));
-      expect(manifest).toMatchObject({ totalRecordCount: count, processedRecordCount: count, successRecordCount: count, errorRecordCount: 0 });
+      expect(manifest).toMatchObject({
+        totalRecordCount: count,
+        processedRecordCount: count,
+        successRecordCount: count,
+        errorRecordCount: 0,
+      });
       expect(manifest.inputTokenCount).toBeGreaterThan(0);
     });
   });
@@ -143,22 +204,50 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
     const { s3, bedrock } = clients("AKIDERRORS");
     const lines = inputLines("bedrock", 2).replace("What is 2 + 2? Answer briefly.", "[[sim:error]] please fail");
     await s3.send(new PutObjectCommand({ Bucket: "errs", Key: "in/input.jsonl", Body: lines }));
-    const { jobArn } = await bedrock.send(new CreateModelInvocationJobCommand({ jobName: "errs", modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://errs/in/input.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://errs/out/" } } }));
+    const { jobArn } = await bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: "errs",
+        modelId: models.bedrock,
+        roleArn: "r",
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://errs/in/input.jsonl" } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://errs/out/" } },
+      }),
+    );
     const job = await waitForJob(bedrock, jobArn!);
     expect(job).toMatchObject({ status: "Completed", successRecordCount: 1, errorRecordCount: 1 });
     const jobId = jobArn!.split("/").pop();
-    const records = (await readText(s3, "errs", `out/${jobId}/input.jsonl.out`)).trim().split("\n").map((l) => JSON.parse(l));
+    const records = (await readText(s3, "errs", `out/${jobId}/input.jsonl.out`))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(records.find((r) => r.recordId === "request-2")).toMatchObject({ error: { errorCode: 400 } });
   });
 
   it("stops a job: Stopping at once, then Stopped with the partial outputs", async () => {
-    const slow = await startTestGateway({ simulators: { jobLatencyMs: 4000 }, runner: { pollWaitMs: 50, retryWaitMs: 20 }, bedrockMinRecords: 5 });
+    const slow = await startTestGateway({
+      simulators: { jobLatencyMs: 4000 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+      bedrockMinRecords: 5,
+    });
     try {
       const credentials = { accessKeyId: "AKIDSTOP", secretAccessKey: "s" };
-      const s3 = new S3Client({ endpoint: `${slow.url}/bedrock/files`, region: "us-east-1", credentials, forcePathStyle: true });
+      const s3 = new S3Client({
+        endpoint: `${slow.url}/bedrock/files`,
+        region: "us-east-1",
+        credentials,
+        forcePathStyle: true,
+      });
       const bedrock = new BedrockClient({ endpoint: `${slow.url}/bedrock`, region: "us-east-1", credentials });
       await s3.send(new PutObjectCommand({ Bucket: "stops", Key: "in.jsonl", Body: inputLines("bedrock", 6) }));
-      const { jobArn } = await bedrock.send(new CreateModelInvocationJobCommand({ jobName: "stopme", modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://stops/in.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://stops/out/" } } }));
+      const { jobArn } = await bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: "stopme",
+          modelId: models.bedrock,
+          roleArn: "r",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://stops/in.jsonl" } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://stops/out/" } },
+        }),
+      );
       await new Promise((r) => setTimeout(r, 300));
       await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
       expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status).toBe("Stopping");
@@ -166,9 +255,19 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         const job = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
         if (job.status === "Stopped") {
           expect(job.successRecordCount).toBe(3);
-          const records = (await (await s3.send(new GetObjectCommand({ Bucket: "stops", Key: `out/${jobArn!.split("/").pop()}/in.jsonl.out` }))).Body!.transformToString()).trim().split("\n");
+          const records = (
+            await (
+              await s3.send(
+                new GetObjectCommand({ Bucket: "stops", Key: `out/${jobArn!.split("/").pop()}/in.jsonl.out` }),
+              )
+            ).Body!.transformToString()
+          )
+            .trim()
+            .split("\n");
           expect(records).toHaveLength(3);
-          await expect(bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }))).rejects.toBeInstanceOf(ValidationException);
+          await expect(
+            bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn })),
+          ).rejects.toBeInstanceOf(ValidationException);
           return;
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -182,7 +281,17 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
   it("makes create idempotent with clientRequestToken", async () => {
     const { s3, bedrock } = clients("AKIDIDEMPOTENT");
     await s3.send(new PutObjectCommand({ Bucket: "idem", Key: "in.jsonl", Body: inputLines("bedrock", 1) }));
-    const create = () => bedrock.send(new CreateModelInvocationJobCommand({ jobName: "idem", clientRequestToken: "token-1", modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://idem/in.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://idem/out/" } } }));
+    const create = () =>
+      bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: "idem",
+          clientRequestToken: "token-1",
+          modelId: models.bedrock,
+          roleArn: "r",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://idem/in.jsonl" } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://idem/out/" } },
+        }),
+      );
     const [a, b] = [await create(), await create()];
     expect(a.jobArn).toBe(b.jobArn);
     expect((await bedrock.send(new ListModelInvocationJobsCommand({}))).invocationJobSummaries).toHaveLength(1);
@@ -194,24 +303,60 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
     await s3.send(new PutObjectCommand({ Bucket: "lists", Key: "in.jsonl", Body: inputLines("bedrock", 1) }));
     const arns: string[] = [];
     for (const name of ["alpha-1", "beta-1", "alpha-2"]) {
-      arns.push((await bedrock.send(new CreateModelInvocationJobCommand({ jobName: name, modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://lists/in.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://lists/out/" } } }))).jobArn!);
+      arns.push(
+        (
+          await bedrock.send(
+            new CreateModelInvocationJobCommand({
+              jobName: name,
+              modelId: models.bedrock,
+              roleArn: "r",
+              inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://lists/in.jsonl" } },
+              outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://lists/out/" } },
+            }),
+          )
+        ).jobArn!,
+      );
     }
     for (const arn of arns) await waitForJob(bedrock, arn);
     const seen: string[] = [];
-    for await (const page of paginateListModelInvocationJobs({ client: bedrock }, { maxResults: 2 })) seen.push(...(page.invocationJobSummaries ?? []).map((j) => j.jobArn!));
+    for await (const page of paginateListModelInvocationJobs({ client: bedrock }, { maxResults: 2 }))
+      seen.push(...(page.invocationJobSummaries ?? []).map((j) => j.jobArn!));
     expect(seen).toEqual([...arns].reverse());
-    const alphas = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: "alpha", sortOrder: "Ascending" }));
+    const alphas = await bedrock.send(
+      new ListModelInvocationJobsCommand({ nameContains: "alpha", sortOrder: "Ascending" }),
+    );
     expect(alphas.invocationJobSummaries?.map((j) => j.jobName)).toEqual(["alpha-1", "alpha-2"]);
-    expect((await bedrock.send(new ListModelInvocationJobsCommand({ statusEquals: "InProgress" }))).invocationJobSummaries).toEqual([]);
-    const future = await bedrock.send(new ListModelInvocationJobsCommand({ submitTimeAfter: new Date(Date.now() + 60_000) }));
+    expect(
+      (await bedrock.send(new ListModelInvocationJobsCommand({ statusEquals: "InProgress" }))).invocationJobSummaries,
+    ).toEqual([]);
+    const future = await bedrock.send(
+      new ListModelInvocationJobsCommand({ submitTimeAfter: new Date(Date.now() + 60_000) }),
+    );
     expect(future.invocationJobSummaries).toEqual([]);
   });
 
   it("refuses bad input with AWS's typed errors", async () => {
     const { s3, bedrock } = clients("AKIDBAD");
     const create = (s3Uri: string, extra: Record<string, unknown> = {}) =>
-      bedrock.send(new CreateModelInvocationJobCommand({ jobName: "bad", modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://bad/out/" } }, ...extra })).catch((e: unknown) => e);
-    await s3.send(new PutObjectCommand({ Bucket: "bad", Key: "broken.jsonl", Body: `${inputLines("bedrock", 1)}\n{"recordId": "x", "modelInput": ` }));
+      bedrock
+        .send(
+          new CreateModelInvocationJobCommand({
+            jobName: "bad",
+            modelId: models.bedrock,
+            roleArn: "r",
+            inputDataConfig: { s3InputDataConfig: { s3Uri } },
+            outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://bad/out/" } },
+            ...extra,
+          }),
+        )
+        .catch((e: unknown) => e);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "bad",
+        Key: "broken.jsonl",
+        Body: `${inputLines("bedrock", 1)}\n{"recordId": "x", "modelInput": `,
+      }),
+    );
     const broken = await create("s3://bad/broken.jsonl");
     expect(broken).toBeInstanceOf(ValidationException);
     expect((broken as Error).message).toMatch(/Line 2: not valid JSON/);
@@ -219,7 +364,13 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
     expect(unknown).toBeInstanceOf(ValidationException);
     expect((unknown as Error).message).toMatch(/No input object at s3:\/\/bad\/nothing-here.jsonl/);
     expect(await create("s3://bad/broken.jsonl", { jobName: "bad name!" })).toBeInstanceOf(ValidationException);
-    const missing = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: "arn:aws:bedrock:us-west-2:000000000000:model-invocation-job/aaaaaaaaaaaaaaaaaaaaaaaa" })).catch((e: unknown) => e);
+    const missing = await bedrock
+      .send(
+        new GetModelInvocationJobCommand({
+          jobIdentifier: "arn:aws:bedrock:us-west-2:000000000000:model-invocation-job/aaaaaaaaaaaaaaaaaaaaaaaa",
+        }),
+      )
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
     expect((await bedrock.send(new ListModelInvocationJobsCommand({}))).invocationJobSummaries).toEqual([]);
   });
@@ -229,7 +380,14 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       const { s3 } = clients("AKIDBODIES");
       const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
       await s3.send(new PutObjectCommand({ Bucket: "bodies", Key: "plain.bin", Body: data }));
-      await s3.send(new PutObjectCommand({ Bucket: "bodies", Key: "dir/stream é+x.bin", Body: Readable.from([data.subarray(0, 40_000), data.subarray(40_000)]), ContentLength: data.byteLength }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: "bodies",
+          Key: "dir/stream é+x.bin",
+          Body: Readable.from([data.subarray(0, 40_000), data.subarray(40_000)]),
+          ContentLength: data.byteLength,
+        }),
+      );
       for (const key of ["plain.bin", "dir/stream é+x.bin"]) {
         const object = await s3.send(new GetObjectCommand({ Bucket: "bodies", Key: key }));
         expect(object.ContentLength).toBe(data.byteLength);
@@ -241,10 +399,27 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
 
     it("serves virtual-hosted requests where the Host carries the bucket (a DNS host such as localhost)", async () => {
       const port = new URL(gateway.url).port;
-      const agent = new Agent({ lookup: (_host, options, callback) => (options.all ? callback(null, [{ address: "127.0.0.1", family: 4 }] as never, 4) : callback(null, "127.0.0.1", 4)) });
-      const virtual = new S3Client({ endpoint: `http://localhost:${port}/bedrock/files`, region: "us-west-2", credentials: { accessKeyId: "AKIDVIRTUAL", secretAccessKey: "s" }, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
-      const put = await virtual.send(new PutObjectCommand({ Bucket: "my-bucket", Key: "input/records.jsonl", Body: inputLines("bedrock", 1) }));
-      const pathStyle = new S3Client({ endpoint: `${gateway.url}/bedrock/files`, region: "us-west-2", credentials: { accessKeyId: "AKIDVIRTUAL", secretAccessKey: "s" }, forcePathStyle: true });
+      const agent = new Agent({
+        lookup: (_host, options, callback) =>
+          options.all
+            ? callback(null, [{ address: "127.0.0.1", family: 4 }] as never, 4)
+            : callback(null, "127.0.0.1", 4),
+      });
+      const virtual = new S3Client({
+        endpoint: `http://localhost:${port}/bedrock/files`,
+        region: "us-west-2",
+        credentials: { accessKeyId: "AKIDVIRTUAL", secretAccessKey: "s" },
+        requestHandler: new NodeHttpHandler({ httpAgent: agent }),
+      });
+      const put = await virtual.send(
+        new PutObjectCommand({ Bucket: "my-bucket", Key: "input/records.jsonl", Body: inputLines("bedrock", 1) }),
+      );
+      const pathStyle = new S3Client({
+        endpoint: `${gateway.url}/bedrock/files`,
+        region: "us-west-2",
+        credentials: { accessKeyId: "AKIDVIRTUAL", secretAccessKey: "s" },
+        forcePathStyle: true,
+      });
       const head = await pathStyle.send(new HeadObjectCommand({ Bucket: "my-bucket", Key: "input/records.jsonl" }));
       expect(head.ETag).toBe(put.ETag);
       const listed = await virtual.send(new ListObjectsV2Command({ Bucket: "my-bucket" }));
@@ -253,15 +428,28 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
 
     it("checks If-Match on head, get and delete", async () => {
       const { s3 } = clients("AKIDIFMATCH");
-      const put = await s3.send(new PutObjectCommand({ Bucket: "cond", Key: "a.jsonl", Body: inputLines("openai", 1) }));
-      expect((await s3.send(new HeadObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: put.ETag }))).ContentLength).toBeGreaterThan(0);
-      const head = await s3.send(new HeadObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: '"deadbeef"' })).catch((e: unknown) => e);
+      const put = await s3.send(
+        new PutObjectCommand({ Bucket: "cond", Key: "a.jsonl", Body: inputLines("openai", 1) }),
+      );
+      expect(
+        (await s3.send(new HeadObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: put.ETag }))).ContentLength,
+      ).toBeGreaterThan(0);
+      const head = await s3
+        .send(new HeadObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: '"deadbeef"' }))
+        .catch((e: unknown) => e);
       expect((head as S3ServiceException).$metadata.httpStatusCode).toBe(412);
-      const get = await s3.send(new GetObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: '"deadbeef"' })).catch((e: unknown) => e);
+      const get = await s3
+        .send(new GetObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: '"deadbeef"' }))
+        .catch((e: unknown) => e);
       expect((get as S3ServiceException).name).toBe("PreconditionFailed");
-      const del = await s3.send(new DeleteObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: '"deadbeef"' })).catch((e: unknown) => e);
+      const del = await s3
+        .send(new DeleteObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: '"deadbeef"' }))
+        .catch((e: unknown) => e);
       expect((del as S3ServiceException).name).toBe("PreconditionFailed");
-      expect((await s3.send(new DeleteObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: put.ETag }))).$metadata.httpStatusCode).toBe(204);
+      expect(
+        (await s3.send(new DeleteObjectCommand({ Bucket: "cond", Key: "a.jsonl", IfMatch: put.ETag }))).$metadata
+          .httpStatusCode,
+      ).toBe(204);
       await expect(s3.send(new GetObjectCommand({ Bucket: "cond", Key: "a.jsonl" }))).rejects.toBeInstanceOf(NoSuchKey);
       const gone = await s3.send(new HeadObjectCommand({ Bucket: "cond", Key: "a.jsonl" })).catch((e: unknown) => e);
       expect((gone as S3ServiceException).$metadata.httpStatusCode).toBe(404);
@@ -272,14 +460,21 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       const keys = ["a/1.jsonl", "a/2.jsonl", "a/b/3.jsonl", "a/b/4.jsonl", "a/c/5.jsonl", "z.jsonl"];
       for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: "listing", Key: key, Body: "{}" }));
       const all: string[] = [];
-      for await (const page of paginateListObjectsV2({ client: s3, pageSize: 2 }, { Bucket: "listing" })) all.push(...(page.Contents ?? []).map((c) => c.Key!));
+      for await (const page of paginateListObjectsV2({ client: s3, pageSize: 2 }, { Bucket: "listing" }))
+        all.push(...(page.Contents ?? []).map((c) => c.Key!));
       expect(all).toEqual(keys);
       const grouped = await s3.send(new ListObjectsV2Command({ Bucket: "listing", Prefix: "a/", Delimiter: "/" }));
       expect(grouped.Contents?.map((c) => c.Key)).toEqual(["a/1.jsonl", "a/2.jsonl"]);
       expect(grouped.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["a/b/", "a/c/"]);
       const pagedGroups: string[] = [];
-      for await (const page of paginateListObjectsV2({ client: s3, pageSize: 1 }, { Bucket: "listing", Prefix: "a/", Delimiter: "/" })) {
-        pagedGroups.push(...(page.Contents ?? []).map((c) => c.Key!), ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!));
+      for await (const page of paginateListObjectsV2(
+        { client: s3, pageSize: 1 },
+        { Bucket: "listing", Prefix: "a/", Delimiter: "/" },
+      )) {
+        pagedGroups.push(
+          ...(page.Contents ?? []).map((c) => c.Key!),
+          ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!),
+        );
       }
       expect(pagedGroups).toEqual(["a/1.jsonl", "a/2.jsonl", "a/b/", "a/c/"]);
       const after = await s3.send(new ListObjectsV2Command({ Bucket: "listing", StartAfter: "a/c/5.jsonl" }));
@@ -290,13 +485,39 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
     it("keeps two access keys apart: neither sees the other's objects or jobs", async () => {
       const a = clients("AKIDTENANTA");
       const b = clients("AKIDTENANTB");
-      await a.s3.send(new PutObjectCommand({ Bucket: "shared-name", Key: "secret.jsonl", Body: inputLines("bedrock", 1) }));
-      const { jobArn } = await a.bedrock.send(new CreateModelInvocationJobCommand({ jobName: "mine", modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://shared-name/secret.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://shared-name/out/" } } }));
-      await expect(b.s3.send(new GetObjectCommand({ Bucket: "shared-name", Key: "secret.jsonl" }))).rejects.toBeInstanceOf(NoSuchKey);
+      await a.s3.send(
+        new PutObjectCommand({ Bucket: "shared-name", Key: "secret.jsonl", Body: inputLines("bedrock", 1) }),
+      );
+      const { jobArn } = await a.bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: "mine",
+          modelId: models.bedrock,
+          roleArn: "r",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://shared-name/secret.jsonl" } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://shared-name/out/" } },
+        }),
+      );
+      await expect(
+        b.s3.send(new GetObjectCommand({ Bucket: "shared-name", Key: "secret.jsonl" })),
+      ).rejects.toBeInstanceOf(NoSuchKey);
       await expect(b.s3.send(new ListObjectsV2Command({ Bucket: "shared-name" }))).rejects.toBeInstanceOf(NoSuchBucket);
-      await expect(b.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-      await expect(b.bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-      const stolen = await b.bedrock.send(new CreateModelInvocationJobCommand({ jobName: "steal", modelId: models.bedrock, roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://shared-name/secret.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://x/out/" } } })).catch((e: unknown) => e);
+      await expect(b.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+      await expect(b.bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+      const stolen = await b.bedrock
+        .send(
+          new CreateModelInvocationJobCommand({
+            jobName: "steal",
+            modelId: models.bedrock,
+            roleArn: "r",
+            inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://shared-name/secret.jsonl" } },
+            outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://x/out/" } },
+          }),
+        )
+        .catch((e: unknown) => e);
       expect(stolen).toBeInstanceOf(ValidationException);
       await waitForJob(a.bedrock, jobArn!);
     });

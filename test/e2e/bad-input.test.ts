@@ -16,13 +16,13 @@ const auth: Record<Dialect, Record<string, string>> = {
   openai: { authorization: "Bearer sk-bad-input" },
   anthropic: { "x-api-key": "sk-bad-input", "anthropic-version": "2023-06-01" },
   genai: { "x-goog-api-key": "AIza-bad-input" },
-  bedrock: { authorization: "AWS4-HMAC-SHA256 Credential=AKIDBAD/20261122/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0".repeat(64) },
-  s3: { authorization: "AWS4-HMAC-SHA256 Credential=AKIDBAD/20261122/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0".repeat(64) },
+  bedrock: { authorization: `AWS4-HMAC-SHA256 Credential=AKIDBAD/20261122/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"0".repeat(64)}` },
+  s3: { authorization: `AWS4-HMAC-SHA256 Credential=AKIDBAD/20261122/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"0".repeat(64)}` },
 };
 const json = { "content-type": "application/json" };
 const multipart = (parts: { name: string; value: string; filename?: string }[]) => {
   const boundary = "bad-input-boundary";
-  const body = parts.map((p) => `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ""}\r\n\r\n${p.value}\r\n`).join("") + `--${boundary}--\r\n`;
+  const body = `${parts.map((p) => `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ""}\r\n\r\n${p.value}\r\n`).join("")}--${boundary}--\r\n`;
   return { headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body };
 };
 const line = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], ...extra } });

@@ -8,13 +8,13 @@ import { startTestGateway } from "../support/gateway";
  * bodiless DELETE, and `extra_query` in bracket style.
  */
 const pythonMultipart = (boundary: string, parts: { name: string; value: string; filename?: string; type?: string }[]) =>
-  parts
+  `${parts
     .map((p) =>
       p.filename
         ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n${p.value}\r\n`
         : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`,
     )
-    .join("") + `--${boundary}--\r\n`;
+    .join("")}--${boundary}--\r\n`;
 
 const pythonHeaders = { authorization: "Bearer sk-python", accept: "application/json", "user-agent": "OpenAI/Python 3.22.1" };
 

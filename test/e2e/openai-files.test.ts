@@ -195,7 +195,7 @@ describe("OpenAI SDK uploads that stream or carry odd metadata", () => {
     const { tmpdir } = await import("node:os");
     const dir = await mkdtemp(join(tmpdir(), "finops-upload-"));
     const path = join(dir, "input.jsonl");
-    const content = Array.from({ length: 200 }, (_, i) => batchLine(`req-${i}`)).join("\n") + "\n";
+    const content = `${Array.from({ length: 200 }, (_, i) => batchLine(`req-${i}`)).join("\n")}\n`;
     await writeFile(path, content);
     const file = await client.files.create({ file: createReadStream(path), purpose: "batch" });
     expect(file).toMatchObject({ filename: "input.jsonl", bytes: Buffer.byteLength(content) });

@@ -1,4 +1,5 @@
-import OpenAI, { toFile } from "openai";
+import type OpenAI from "openai";
+import { toFile } from "openai";
 import type { Batch } from "openai/resources/batches";
 
 export const terminal = ["completed", "failed", "expired", "cancelled"];

@@ -48,12 +48,15 @@ const uploadFields = z.object({
     .optional(),
 });
 
+/** C0 control characters and DEL, which a filename cannot hold. */
+const isControl = (char: string): boolean => char.charCodeAt(0) < 0x20 || char === "\u007f";
+
 /** Filenames are display metadata (never a storage key), but they must be printable and fit in the table. */
 const filenameSchema = z
   .string()
   .min(1, "the file part needs a filename")
   .max(512, "a filename is at most 512 characters")
-  .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "a filename cannot contain control characters");
+  .refine((name) => ![...name].some(isControl), "a filename cannot contain control characters");
 
 const listQuery = z.object({
   limit: intString(1, 10_000).default(10_000),

@@ -79,7 +79,7 @@ export class AnthropicProvider implements ProviderAdapter {
       const response = await upstreamFetch("Anthropic", this.url("/v1/messages/batches"), {
         method: "POST",
         headers: this.headers(true),
-        body: Readable.from(body()) as unknown as BodyInit,
+        body: Readable.from(body()) as unknown as RequestInit["body"],
         duplex: "half",
       } as RequestInit);
       ids.push(((await response.json()) as MessageBatch).id);

@@ -8,7 +8,7 @@ import { type BedrockRuntimeClient, type ContentBlock, ConverseCommand, type Con
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
-import { resultFromBedrockRecord, toBedrockRecord, toConverseInput } from "../../formats/bedrock-records";
+import { resultFromBedrockRecord, toBedrockRecord, type toConverseInput } from "../../formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { JsonlBlobWriter } from "../../formats/jsonl-writer";
 import { upstreamKey } from "../../formats/keys";

@@ -92,7 +92,7 @@ export class GeminiProvider implements ProviderAdapter {
     const uploaded = await upstreamFetch("Gemini", uploadUrl, {
       method: "POST",
       headers: { "content-length": String(bytes), "x-goog-upload-offset": "0", "x-goog-upload-command": "upload, finalize" },
-      body: (await this.blobs.stream(key)) as unknown as BodyInit,
+      body: (await this.blobs.stream(key)) as unknown as RequestInit["body"],
       duplex: "half",
     } as RequestInit);
     const file = ((await uploaded.json()) as { file: { name: string } }).file.name;

@@ -40,7 +40,7 @@ export class OpenAiClient {
     const response = await upstreamFetch("OpenAI", this.url("/files"), {
       method: "POST",
       headers: this.headers({ "content-type": `multipart/form-data; boundary=${boundary}` }),
-      body: Readable.from(multipart()) as unknown as BodyInit,
+      body: Readable.from(multipart()) as unknown as RequestInit["body"],
       duplex: "half",
     } as RequestInit);
     return (await response.json()) as { id: string };
