@@ -3,13 +3,14 @@
  * Bedrock records, and a matching Bedrock output file back to OpenAI output lines, printing MB/s and the
  * peak RSS growth of each direction. Targets (issue 3): RSS growth < 150 MB, ≥ 50 MB/s per core.
  */
+
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 import { renderOpenAiResultLine } from "../lambdas/dialects/openai/results";
-import { toBedrockRecord, resultFromBedrockRecord } from "../lambdas/formats/bedrock-records";
+import { resultFromBedrockRecord, toBedrockRecord } from "../lambdas/formats/bedrock-records";
 import { readRequests } from "../lambdas/formats/detect";
 import { isBlank, parseObjectLine, readLines } from "../lambdas/formats/jsonl";
 import { JsonlBlobWriter } from "../lambdas/formats/jsonl-writer";
@@ -55,7 +56,19 @@ const measure = async (label: string, bytes: number, work: () => Promise<void>) 
 };
 
 const inputBytes = await writeFile("input.jsonl", lines, (i) =>
-  JSON.stringify({ custom_id: `request-${i}`, method: "POST", url: "/v1/chat/completions", body: { model: "anthropic.claude-3-sonnet-20240229-v1:0", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: prompt(i) }], max_tokens: 100 } }),
+  JSON.stringify({
+    custom_id: `request-${i}`,
+    method: "POST",
+    url: "/v1/chat/completions",
+    body: {
+      model: "anthropic.claude-3-sonnet-20240229-v1:0",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: prompt(i) },
+      ],
+      max_tokens: 100,
+    },
+  }),
 );
 
 await measure("OpenAI batch lines → Bedrock records", inputBytes, async () => {
@@ -73,7 +86,11 @@ const outputBytes = await writeFile("bedrock/input.jsonl.out", lines, (i) =>
   JSON.stringify({
     recordId: `request-${i}`,
     modelInput: { messages: [{ role: "user", content: [{ text: prompt(i) }] }], inferenceConfig: { maxTokens: 100 } },
-    modelOutput: { output: { message: { role: "assistant", content: [{ text: `Answer ${i}` }] } }, stopReason: "end_turn", usage: { inputTokens: 1000, outputTokens: 3, totalTokens: 1003 } },
+    modelOutput: {
+      output: { message: { role: "assistant", content: [{ text: `Answer ${i}` }] } },
+      stopReason: "end_turn",
+      usage: { inputTokens: 1000, outputTokens: 3, totalTokens: 1003 },
+    },
   }),
 );
 
@@ -82,7 +99,12 @@ await measure("Bedrock output → OpenAI output lines", outputBytes, async () =>
   const created = Math.floor(Date.now() / 1000);
   for await (const line of readLines(await blobs.stream("bedrock/input.jsonl.out"))) {
     if (isBlank(line)) continue;
-    const result = resultFromBedrockRecord(parseObjectLine(line), line.lineNumber, "anthropic.claude-3-sonnet-20240229-v1:0", created);
+    const result = resultFromBedrockRecord(
+      parseObjectLine(line),
+      line.lineNumber,
+      "anthropic.claude-3-sonnet-20240229-v1:0",
+      created,
+    );
     await writer.write(renderOpenAiResultLine(result).line);
   }
   const { lines: written } = await writer.close();

@@ -20,7 +20,10 @@ export class FileBlobStore implements BlobStore {
     await pipeline(body, createWriteStream(this.path(key)));
   }
   async exists(key: string): Promise<boolean> {
-    return stat(this.path(key)).then(() => true, () => false);
+    return stat(this.path(key)).then(
+      () => true,
+      () => false,
+    );
   }
   async stream(key: string): Promise<Readable> {
     return createReadStream(this.path(key), { highWaterMark: 256 * 1024 });

@@ -4,11 +4,11 @@
  *   2. OpenAI SDK file round trips against the local gateway (upload + download), median of several runs.
  */
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { randomBytes } from "node:crypto";
 import OpenAI, { toFile } from "openai";
 import { startLocalGateway } from "../local/server";
 
@@ -29,7 +29,9 @@ const synth = () => {
     const file = join(out, resource.Metadata?.["aws:asset:path"] ?? "", "index.js");
     const bytes = statSync(file).size;
     const gz = gzipSync(readFileSync(file)).byteLength;
-    console.log(`  ${id.replace(/[0-9A-F]{8}$/, "").padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  gzip ${(gz / 1024).toFixed(1).padStart(6)} KiB`);
+    console.log(
+      `  ${id.replace(/[0-9A-F]{8}$/, "").padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  gzip ${(gz / 1024).toFixed(1).padStart(6)} KiB`,
+    );
   }
   rmSync(out, { recursive: true, force: true });
 };
@@ -52,7 +54,9 @@ const roundTrips = async () => {
         down.push(performance.now() - t);
         if (!back.equals(payload)) throw new Error("round trip changed the bytes");
       }
-      console.log(`local files round trip ${String(size).padStart(8)} B: upload p50 ${median(up).toFixed(1)} ms, download p50 ${median(down).toFixed(1)} ms`);
+      console.log(
+        `local files round trip ${String(size).padStart(8)} B: upload p50 ${median(up).toFixed(1)} ms, download p50 ${median(down).toFixed(1)} ms`,
+      );
     }
   } finally {
     await gateway.close();

@@ -39,7 +39,14 @@ const transientErrors = [
 ];
 
 const retry = [
-  { ErrorEquals: transientErrors, IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: "FULL" },
+  {
+    ErrorEquals: transientErrors,
+    IntervalSeconds: 5,
+    BackoffRate: 2,
+    MaxAttempts: 6,
+    MaxDelaySeconds: 300,
+    JitterStrategy: "FULL",
+  },
   { ErrorEquals: ["States.ALL"], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 2 },
 ];
 
@@ -69,10 +76,17 @@ export const batchStateMachineDefinition = (taskResource: string) => ({
       Default: batchStates.wait,
     },
     [batchStates.wait]: { Type: "Wait", SecondsPath: "$.route.waitSeconds", Next: batchStates.poll },
-    [batchStates.poll]: { ...task(taskResource, "poll", batchStates.route, { "attempt.$": "$.route.attempt" }), Catch: onFailure },
+    [batchStates.poll]: {
+      ...task(taskResource, "poll", batchStates.route, { "attempt.$": "$.route.attempt" }),
+      Catch: onFailure,
+    },
     [batchStates.collect]: { ...task(taskResource, "collect", batchStates.done), Catch: onFailure },
     [batchStates.markFailed]: task(taskResource, "fail", batchStates.failed, { "error.$": "$.error" }),
-    [batchStates.failed]: { Type: "Fail", Error: "BatchFailed", Cause: "The batch failed; its reason is on the batch." },
+    [batchStates.failed]: {
+      Type: "Fail",
+      Error: "BatchFailed",
+      Cause: "The batch failed; its reason is on the batch.",
+    },
     [batchStates.done]: { Type: "Succeed" },
   },
 });

@@ -2,12 +2,12 @@ import { CfnOutput, type RemovalPolicy, Stack, type StackProps, Validations } fr
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
-import { BatchEngine } from "./constructs/batch-engine";
-import { GatewayFunction } from "./constructs/gateway-function";
-import { GatewayApi } from "./constructs/gateway-api";
-import { StagingStorage } from "./constructs/staging-storage";
 import { stagingPrefix } from "../lambdas/core/layout";
+import { BatchEngine } from "./constructs/batch-engine";
+import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
+import { GatewayApi } from "./constructs/gateway-api";
+import { GatewayFunction } from "./constructs/gateway-function";
+import { StagingStorage } from "./constructs/staging-storage";
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps extends StackProps {
@@ -57,11 +57,15 @@ export class GatewayStack extends Stack {
     });
     Validations.of(providerKeys).acknowledge({
       id: "AwsSolutions-SMG4",
-      reason: "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so no rotation Lambda can rotate them.",
+      reason:
+        "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so no rotation Lambda can rotate them.",
     });
 
     // Seals the AWS secrets of gateway credentials; the dialect Lambdas only ever decrypt.
-    const credentialsKey = new Key(this, "CredentialsKey", { description: "FinOps gateway: seals gateway credentials' AWS secrets", enableKeyRotation: true });
+    const credentialsKey = new Key(this, "CredentialsKey", {
+      description: "FinOps gateway: seals gateway credentials' AWS secrets",
+      enableKeyRotation: true,
+    });
     const environment = {
       TABLE_NAME: storage.table.tableName,
       BUCKET_NAME: storage.bucket.bucketName,
@@ -72,7 +76,12 @@ export class GatewayStack extends Stack {
       RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
     };
-    const engine = new BatchEngine(this, "BatchEngine", { storage, providerKeys, bedrockRole: bedrockRole.role, environment });
+    const engine = new BatchEngine(this, "BatchEngine", {
+      storage,
+      providerKeys,
+      bedrockRole: bedrockRole.role,
+      environment,
+    });
     if (props.passThrough) credentialsKey.grantDecrypt(engine.taskFunction);
     const dialect = (id: string, entry: string) => {
       const fn = new GatewayFunction(this, id, { entry, environment }).function;
@@ -109,6 +118,9 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, "BedrockBatchRoleArn", { value: bedrockRole.role.roleArn });
     new CfnOutput(this, "BatchStateMachineArn", { value: engine.stateMachine.stateMachineArn });
     new CfnOutput(this, "TableName", { value: storage.table.tableName, description: "TABLE_NAME for `npm run keys`" });
-    new CfnOutput(this, "CredentialsKmsKey", { value: credentialsKey.keyArn, description: "CREDENTIALS_KMS_KEY for `npm run keys`" });
+    new CfnOutput(this, "CredentialsKmsKey", {
+      value: credentialsKey.keyArn,
+      description: "CREDENTIALS_KMS_KEY for `npm run keys`",
+    });
   }
 }

@@ -1,10 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { AesGcmSealer } from "../lambdas/state/sealers";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
+import { AesGcmSealer } from "../lambdas/state/sealers";
 import { localNames } from "./emulators";
 
 /** The local sealer's master key: 32 random bytes kept in the data folder (created on first use, mode 0600). */

@@ -1,10 +1,15 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import { setTimeout as sleep } from "node:timers/promises";
-import { S3Client } from "@aws-sdk/client-s3";
-import dynalite from "dynalite";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { tableSchema } from "../lambdas/state/dynamo-repository";
 
@@ -12,7 +17,8 @@ import { tableSchema } from "../lambdas/state/dynamo-repository";
 export const localNames = { table: "finops-local", bucket: "finops-staging-local", region: "us-east-1" } as const;
 
 /** A DynamoDB client for an emulator endpoint. */
-export const localDynamoClient = (endpoint: string) => new DynamoDBClient({ endpoint, region: localNames.region, credentials: localCredentials });
+export const localDynamoClient = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: localNames.region, credentials: localCredentials });
 
 // Local tooling runs on the machine's Node 20; the deployed Lambdas run Node 22+, where the warning does not apply.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -59,7 +65,11 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
   // dynalite flips a new table to ACTIVE on a later tick; a write before then finds no table.
   for (let i = 0; i < 200; i++) {
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
-    if (Table?.TableStatus === "ACTIVE" && Table.GlobalSecondaryIndexes?.every((index) => index.IndexStatus === "ACTIVE")) return;
+    if (
+      Table?.TableStatus === "ACTIVE" &&
+      Table.GlobalSecondaryIndexes?.every((index) => index.IndexStatus === "ACTIVE")
+    )
+      return;
     await sleep(25);
   }
   throw new Error(`The emulated table ${localNames.table} never became active`);
@@ -68,7 +78,12 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
 /** Starts both emulators on free loopback ports. */
 export const startEmulators = async (dataDir: string): Promise<Emulators> => {
   await mkdir(join(dataDir, "s3"), { recursive: true });
-  const dynamoServer = dynalite({ path: join(dataDir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoServer = dynalite({
+    path: join(dataDir, "dynamodb"),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => dynamoServer.listen(0, "127.0.0.1", resolve).once("error", reject));
   const s3rver = new S3rver({
     address: "127.0.0.1",

@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
 import { apiGatewayBodyLimitBytes, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
@@ -43,7 +43,13 @@ const group = (entries: Iterable<[string, string]>) => {
 };
 
 /** Builds the API Gateway REST (v1) proxy event Lambda would receive for this request. */
-export const toProxyEvent = (request: IncomingMessage, body: Buffer, mount: Mount, path: string, search: URLSearchParams): APIGatewayProxyEvent => {
+export const toProxyEvent = (
+  request: IncomingMessage,
+  body: Buffer,
+  mount: Mount,
+  path: string,
+  search: URLSearchParams,
+): APIGatewayProxyEvent => {
   // API Gateway adds the forwarding headers; locally the scheme is plain HTTP.
   const forwarded: [string, string][] = [
     ["X-Forwarded-Proto", "http"],
@@ -71,7 +77,9 @@ export const toProxyEvent = (request: IncomingMessage, body: Buffer, mount: Moun
       authorizer: undefined,
       protocol: `HTTP/${request.httpVersion}`,
       httpMethod: request.method ?? "GET",
-      identity: { sourceIp: request.socket.remoteAddress ?? "127.0.0.1" } as APIGatewayProxyEvent["requestContext"]["identity"],
+      identity: {
+        sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+      } as APIGatewayProxyEvent["requestContext"]["identity"],
       path,
       stage: "local",
       requestId: randomUUID(),
@@ -103,14 +111,20 @@ const lambdaContext = (name: string): Context => {
 
 const sendJson = (response: ServerResponse, status: number, body: unknown): void => {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+  response
+    .writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+    .end(text);
 };
 
 /**
  * Serves one Node request through the matching dialect handler the way API Gateway and Lambda would,
  * with the same payload limits: 10 MB at the gateway, 6 MB for the whole Lambda event.
  */
-export const serveThroughHandler = async (request: IncomingMessage, response: ServerResponse, mounts: Mount[]): Promise<void> => {
+export const serveThroughHandler = async (
+  request: IncomingMessage,
+  response: ServerResponse,
+  mounts: Mount[],
+): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
   const [path = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
   const search = new URLSearchParams(query);
@@ -136,7 +150,9 @@ export const serveThroughHandler = async (request: IncomingMessage, response: Se
     return;
   }
   const result = await mount.handler(event, lambdaContext(mount.prefix.slice(1).replace(/\//g, "-")));
-  const headers: Record<string, string | string[]> = { ...(result.multiValueHeaders as Record<string, string[]> | undefined) };
+  const headers: Record<string, string | string[]> = {
+    ...(result.multiValueHeaders as Record<string, string[]> | undefined),
+  };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : Buffer.from(result.body ?? "", "utf8");
   // A HEAD answer keeps the object's length; a 204 has no body at all.

@@ -4,11 +4,12 @@
  *   Local mode: works on FINOPS_DATA_DIR (default .finops-local), through the running gateway's emulator if any.
  * `create` prints the API key and the AWS key pair once; only a hash and a sealed secret are stored.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KMSClient } from "@aws-sdk/client-kms";
+
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { KmsSealer } from "../lambdas/state/sealers";
@@ -18,7 +19,12 @@ import { localDynamoClient, startEmulators } from "./emulators";
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: "string" } } });
 const [command] = positionals;
 
-const open = async (): Promise<{ store: CredentialStore; sealer: SecretSealer; close: () => Promise<void>; where: string }> => {
+const open = async (): Promise<{
+  store: CredentialStore;
+  sealer: SecretSealer;
+  close: () => Promise<void>;
+  where: string;
+}> => {
   if (process.env.TABLE_NAME && process.env.CREDENTIALS_KMS_KEY) {
     return {
       store: new DynamoCredentialStore(new DynamoDBClient({}), process.env.TABLE_NAME),
@@ -32,10 +38,20 @@ const open = async (): Promise<{ store: CredentialStore; sealer: SecretSealer; c
   const endpoints = join(dataDir, "endpoints.json");
   if (existsSync(endpoints)) {
     const { dynamodb } = JSON.parse(readFileSync(endpoints, "utf8")) as { dynamodb: string };
-    return { store: localCredentialStore(localDynamoClient(dynamodb)), sealer, close: async () => undefined, where: `the running local gateway (${dataDir})` };
+    return {
+      store: localCredentialStore(localDynamoClient(dynamodb)),
+      sealer,
+      close: async () => undefined,
+      where: `the running local gateway (${dataDir})`,
+    };
   }
   const emulators = await startEmulators(dataDir);
-  return { store: localCredentialStore(emulators.dynamo), sealer, close: () => emulators.close(), where: `local state in ${dataDir}` };
+  return {
+    store: localCredentialStore(emulators.dynamo),
+    sealer,
+    close: () => emulators.close(),
+    where: `local state in ${dataDir}`,
+  };
 };
 
 const requireName = (): string => {
@@ -55,11 +71,13 @@ try {
       break;
     }
     case "list":
-      for (const r of await store.list()) console.log(`${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}`);
+      for (const r of await store.list())
+        console.log(`${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}`);
       break;
     case "enable":
     case "disable":
-      if (!(await store.setStatus(requireName(), command === "enable" ? "enabled" : "disabled"))) throw new Error(`No credential named ${values.name}.`);
+      if (!(await store.setStatus(requireName(), command === "enable" ? "enabled" : "disabled")))
+        throw new Error(`No credential named ${values.name}.`);
       console.log(`${values.name} ${command}d.`);
       break;
     case "delete":

@@ -5,7 +5,9 @@ import type { BatchRunner } from "../lambdas/core/ports";
 import { batchStateMachineDefinition, batchStates, taskActions } from "../lib/batch-definition";
 
 // aws-local-stepfunctions 3 targets Node 22; on the machine's Node 20 it needs Promise.withResolvers.
-const promiseStatics = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
+const promiseStatics = Promise as unknown as {
+  withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+};
 promiseStatics.withResolvers ??= <T>() => {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
@@ -29,9 +31,12 @@ export interface LocalRunnerOptions {
  * bound to the engine function the task Lambda would run, and waits scaled down to milliseconds.
  */
 export class LocalRunner implements BatchRunner {
-  private readonly machine = new StateMachine(batchStateMachineDefinition("arn:aws:lambda:us-east-1:000000000000:function:finops-batch-task") as never, {
-    validationOptions: { checkArn: false },
-  });
+  private readonly machine = new StateMachine(
+    batchStateMachineDefinition("arn:aws:lambda:us-east-1:000000000000:function:finops-batch-task") as never,
+    {
+      validationOptions: { checkArn: false },
+    },
+  );
   private readonly running = new Map<string, { abort: () => void; result: Promise<unknown> }>();
 
   constructor(
@@ -42,20 +47,30 @@ export class LocalRunner implements BatchRunner {
   async start(batch: BatchRecord): Promise<void> {
     if (this.running.has(batch.id)) return;
     const handlers = Object.fromEntries(
-      Object.entries(taskActions).map(([state, action]) => [state, (input: unknown) => this.engine[action](input as TaskInput) as never]),
+      Object.entries(taskActions).map(([state, action]) => [
+        state,
+        (input: unknown) => this.engine[action](input as TaskInput) as never,
+      ]),
     );
-    const execution = this.machine.run({ batchId: batch.id, tenant: batch.tenant }, {
-      overrides: {
-        taskResourceLocalHandlers: handlers,
-        waitTimeOverrides: { [batchStates.wait]: this.options.pollWaitMs ?? 200 },
-        retryIntervalOverrides: Object.fromEntries(Object.keys(taskActions).map((state) => [state, this.options.retryWaitMs ?? 50])),
+    const execution = this.machine.run(
+      { batchId: batch.id, tenant: batch.tenant },
+      {
+        overrides: {
+          taskResourceLocalHandlers: handlers,
+          waitTimeOverrides: { [batchStates.wait]: this.options.pollWaitMs ?? 200 },
+          retryIntervalOverrides: Object.fromEntries(
+            Object.keys(taskActions).map((state) => [state, this.options.retryWaitMs ?? 50]),
+          ),
+        },
+        noThrowOnAbort: true,
       },
-      noThrowOnAbort: true,
-    });
-    const result = execution.result.catch((error: unknown) => {
-      // A failed execution already marked its batch failed (MarkFailed); keep the reason in the local log.
-      if (process.env.FINOPS_LOG_EXECUTIONS) console.error(`batch ${batch.id} execution failed`, error);
-    }).finally(() => this.running.delete(batch.id));
+    );
+    const result = execution.result
+      .catch((error: unknown) => {
+        // A failed execution already marked its batch failed (MarkFailed); keep the reason in the local log.
+        if (process.env.FINOPS_LOG_EXECUTIONS) console.error(`batch ${batch.id} execution failed`, error);
+      })
+      .finally(() => this.running.delete(batch.id));
     this.running.set(batch.id, { abort: execution.abort, result });
   }
 

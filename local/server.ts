@@ -1,33 +1,38 @@
+import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engine";
-import { createCredential, type CredentialStore, type NewCredential } from "../lambdas/core/credentials";
+import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
+import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
 import { type Limiter, type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
-import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import type { Provider } from "../lambdas/core/model";
 import type { ProviderAdapter } from "../lambdas/core/ports";
 import type { S3Deps } from "../lambdas/core/s3-objects";
+import { anthropicDialect } from "../lambdas/dialects/anthropic/dialect";
+import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
+import { bedrockDialect } from "../lambdas/dialects/bedrock/dialect";
 import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
 import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
-import { genAiResultSink } from "../lambdas/dialects/genai/results";
-import { DynamoS3Index } from "../lambdas/state/dynamo-s3-index";
-import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
-import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
-import { openAiResultSink } from "../lambdas/dialects/openai/results";
-import { batchProviders, createProviders, providerWithKey } from "../lambdas/providers/registry";
-import { providerSettingsFromEnv } from "../lambdas/providers/settings";
-import { anthropicDialect } from "../lambdas/dialects/anthropic/dialect";
-import { bedrockDialect } from "../lambdas/dialects/bedrock/dialect";
 import { bedrockFilesDialect } from "../lambdas/dialects/bedrock/s3-dialect";
 import { genAiDialect } from "../lambdas/dialects/genai/dialect";
+import { genAiResultSink } from "../lambdas/dialects/genai/results";
 import { openAiDialect } from "../lambdas/dialects/openai/dialect";
-import { type Authenticator, keyAuthenticator, openAuthenticator, passThroughAuthenticator } from "../lambdas/http/authenticator";
+import { openAiResultSink } from "../lambdas/dialects/openai/results";
+import {
+  type Authenticator,
+  keyAuthenticator,
+  openAuthenticator,
+  passThroughAuthenticator,
+} from "../lambdas/http/authenticator";
 import { createDialectHandler } from "../lambdas/http/dialect-handler";
-import { localCredentialStore, localSealer } from "./credentials";
+import { batchProviders, createProviders, providerWithKey } from "../lambdas/providers/registry";
+import { providerSettingsFromEnv } from "../lambdas/providers/settings";
+import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
+import { DynamoS3Index } from "../lambdas/state/dynamo-s3-index";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
+import { localCredentialStore, localSealer } from "./credentials";
 import { localNames, startEmulators } from "./emulators";
 import { type Mount, serveThroughHandler } from "./http-adapter";
 import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
@@ -111,7 +116,12 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(options.simulators);
   const anthropicSim = process.env.ANTHROPIC_API_KEY ? undefined : await startAnthropicSimulator(options.simulators);
   const geminiSim = process.env.GEMINI_API_KEY ? undefined : await startGeminiSimulator(options.simulators);
-  const bedrockSim = await startBedrockSimulator({ ...options.simulators, s3: emulators.s3, minRecords: options.bedrockMinRecords, region: localNames.region });
+  const bedrockSim = await startBedrockSimulator({
+    ...options.simulators,
+    s3: emulators.s3,
+    minRecords: options.bedrockMinRecords,
+    region: localNames.region,
+  });
   const settings = providerSettingsFromEnv({
     ...process.env,
     ...(openaiSim && { OPENAI_API_KEY: "sk-simulated", OPENAI_BASE_URL: openaiSim.url }),
@@ -127,21 +137,44 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
   const credentials = localCredentialStore(emulators.dynamo);
   const sealer = await localSealer(dataDir);
-  const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, { ...limitsFromEnv(process.env), ...options.limits });
+  const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, {
+    ...limitsFromEnv(process.env),
+    ...options.limits,
+  });
   const engine = createBatchEngine({
     ...files,
     limiter,
-    providers: (options.wrapProviders ?? ((p) => p))(createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" })),
+    providers: (options.wrapProviders ?? ((p) => p))(
+      createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
+    ),
     providerWithKey: providerWithKey(settings, files.blobs),
     sealer,
-    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
+    sinks: {
+      openai: openAiResultSink(files),
+      anthropic: anthropicResultSink(files),
+      bedrock: bedrockResultSink(files),
+      genai: genAiResultSink(files),
+    },
     poll,
   });
   const runner = new LocalRunner(engine, options.runner);
-  const deps: BedrockJobDeps = { ...files, runner, limiter, sealer, providers: batchProviders, accountId: "000000000000", region: localNames.region };
+  const deps: BedrockJobDeps = {
+    ...files,
+    runner,
+    limiter,
+    sealer,
+    providers: batchProviders,
+    accountId: "000000000000",
+    region: localNames.region,
+  };
   const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
   const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
-  const auth = mode === "keys" ? keyAuthenticator(credentials, sealer, Date.now, passThrough) : passThrough ? passThroughAuthenticator : openAuthenticator;
+  const auth =
+    mode === "keys"
+      ? keyAuthenticator(credentials, sealer, Date.now, passThrough)
+      : passThrough
+        ? passThroughAuthenticator
+        : openAuthenticator;
   const mounts = mountsFor(deps, auth, limiter);
   const server = createServer((request, response) => {
     if (request.url === "/health") {

@@ -2,7 +2,11 @@ import { startLocalGateway } from "./server";
 
 /** `npm start`: the gateway on 127.0.0.1:$PORT with embedded defaults (no AWS account, no keys). */
 const dataDir = process.env.FINOPS_DATA_DIR ?? ".finops-local";
-const gateway = await startLocalGateway({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? "127.0.0.1", dataDir });
+const gateway = await startLocalGateway({
+  port: Number(process.env.PORT ?? 8080),
+  host: process.env.HOST ?? "127.0.0.1",
+  dataDir,
+});
 const gw = gateway.url;
 console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and run \`npm run wipe\` to start fresh)
   auth             ${gateway.auth === "keys" ? "gateway keys required (create one: npm run keys -- create --name NAME)" : "open (every key works, each key its own tenant; FINOPS_AUTH=keys requires gateway keys)"}

@@ -1,11 +1,20 @@
-import type { FileDeps } from "./files";
-import { isTerminal, type BatchRecord, type BatchStatus, type Dialect, type NeutralResult, type Provider, statusRank, terminalBatchStatuses } from "./model";
-import type { ProviderAdapter, ResultSink, SubmitInput } from "./ports";
+import { type InputFormat, readRequests } from "../formats/detect";
+import { upstreamKey } from "../formats/keys";
 import type { Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
+import type { FileDeps } from "./files";
 import type { Limiter } from "./limits";
-import { readRequests, type InputFormat } from "../formats/detect";
-import { upstreamKey } from "../formats/keys";
+import {
+  type BatchRecord,
+  type BatchStatus,
+  type Dialect,
+  isTerminal,
+  type NeutralResult,
+  type Provider,
+  statusRank,
+  terminalBatchStatuses,
+} from "./model";
+import type { ProviderAdapter, ResultSink, SubmitInput } from "./ports";
 
 /** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
 export interface PollSchedule {
@@ -64,7 +73,10 @@ export const createBatchEngine = (deps: EngineDeps) => {
     return batch;
   };
   const adapterFor = async (batch: BatchRecord): Promise<ProviderAdapter> => {
-    const own = batch.sealedProviderKey && deps.sealer && deps.providerWithKey?.(batch.provider, await deps.sealer.unseal(batch.sealedProviderKey));
+    const own =
+      batch.sealedProviderKey &&
+      deps.sealer &&
+      deps.providerWithKey?.(batch.provider, await deps.sealer.unseal(batch.sealedProviderKey));
     const adapter = own || deps.providers[batch.provider];
     if (!adapter) throw new Error(`Provider ${batch.provider} is not configured on this gateway`);
     return adapter;
@@ -74,7 +86,11 @@ export const createBatchEngine = (deps: EngineDeps) => {
     if (!sink) throw new Error(`No result format for the ${batch.dialect} dialect`);
     return sink(batch);
   };
-  const route = (next: Route["next"], attempt = 0): Route => ({ next, attempt, waitSeconds: pollDelaySeconds(deps.poll, attempt) });
+  const route = (next: Route["next"], attempt = 0): Route => ({
+    next,
+    attempt,
+    waitSeconds: pollDelaySeconds(deps.poll, attempt),
+  });
   const stamp = (batch: BatchRecord, status: BatchStatus) =>
     batch.statusTimes[status] ? batch.statusTimes : { ...batch.statusTimes, [status]: Date.now() };
 
@@ -95,7 +111,11 @@ export const createBatchEngine = (deps: EngineDeps) => {
    * Renders every request of the batch exactly once: the upstream's results first (ids restored), then a
    * not-executed line for each request the upstream did not answer. Returns the counts, usage and files.
    */
-  const writeResults = async (batch: BatchRecord, results: AsyncIterable<NeutralResult> | undefined, missing: Pick<NeutralResult, "outcome" | "error">) => {
+  const writeResults = async (
+    batch: BatchRecord,
+    results: AsyncIterable<NeutralResult> | undefined,
+    missing: Pick<NeutralResult, "outcome" | "error">,
+  ) => {
     const byKey = new Map<string, string>();
     const pending = new Set<string>();
     for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) {
@@ -119,7 +139,12 @@ export const createBatchEngine = (deps: EngineDeps) => {
     outcomes[missing.outcome] += pending.size;
     const files = await sink.close();
     const total = batch.requestCounts.total;
-    return { files, counts: { total, completed: outcomes.succeeded, failed: total - outcomes.succeeded }, outcomes, usage };
+    return {
+      files,
+      counts: { total, completed: outcomes.succeeded, failed: total - outcomes.succeeded },
+      outcomes,
+      usage,
+    };
   };
 
   return {
@@ -149,13 +174,26 @@ export const createBatchEngine = (deps: EngineDeps) => {
         await deps.repo.update(
           "batch",
           batch.id,
-          { status, requestCounts, upstreamOutcome: { status: upstream.status, message: upstream.message }, statusTimes: stamp(batch, status) },
+          {
+            status,
+            requestCounts,
+            upstreamOutcome: { status: upstream.status, message: upstream.message },
+            statusTimes: stamp(batch, status),
+          },
           { statusIn: nonTerminal },
         );
         return route("collect");
       }
-      const status = batch.status === "cancelling" || statusRank[upstream.status] <= statusRank[batch.status] ? batch.status : upstream.status;
-      await deps.repo.update("batch", batch.id, { status, requestCounts, statusTimes: stamp(batch, status) }, { statusIn: [batch.status] });
+      const status =
+        batch.status === "cancelling" || statusRank[upstream.status] <= statusRank[batch.status]
+          ? batch.status
+          : upstream.status;
+      await deps.repo.update(
+        "batch",
+        batch.id,
+        { status, requestCounts, statusTimes: stamp(batch, status) },
+        { statusIn: [batch.status] },
+      );
       const attempt = (input.attempt ?? 0) + 1;
       return route("wait", attempt);
     },
@@ -167,10 +205,25 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const outcome = batch.upstreamOutcome?.status ?? (batch.cancelRequested ? "cancelled" : "completed");
       const missing: Pick<NeutralResult, "outcome" | "error"> =
         outcome === "cancelled"
-          ? { outcome: "cancelled", error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." } }
+          ? {
+              outcome: "cancelled",
+              error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." },
+            }
           : outcome === "expired"
-            ? { outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." } }
-            : { outcome: "errored", error: { code: outcome === "failed" ? "batch_failed" : "missing_result", message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request." } };
+            ? {
+                outcome: "expired",
+                error: {
+                  code: "batch_expired",
+                  message: "This request could not be executed before the completion window expired.",
+                },
+              }
+            : {
+                outcome: "errored",
+                error: {
+                  code: outcome === "failed" ? "batch_failed" : "missing_result",
+                  message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request.",
+                },
+              };
       const results = batch.upstream ? (await adapterFor(batch)).results(batch) : undefined;
       const { files, counts, outcomes, usage } = await writeResults(batch, results, missing);
       const status = outcome === "failed" ? "failed" : outcome;
@@ -183,7 +236,8 @@ export const createBatchEngine = (deps: EngineDeps) => {
           requestCounts: counts,
           outcomeCounts: outcomes,
           usage,
-          failureReason: status === "failed" ? (batch.upstreamOutcome?.message ?? "The provider failed the batch.") : undefined,
+          failureReason:
+            status === "failed" ? (batch.upstreamOutcome?.message ?? "The provider failed the batch.") : undefined,
           statusTimes: stamp(batch, status),
         },
         { statusIn: ["finalizing", "cancelling", "validating", "queued", "in_progress"] },
@@ -197,11 +251,21 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const batch = await load(input);
       if (terminalBatchStatuses.includes(batch.status)) return route("done");
       const reason = describeFailure(input.error);
-      const { files, counts, outcomes } = await writeResults(batch, undefined, { outcome: "errored", error: { code: "batch_failed", message: reason } });
+      const { files, counts, outcomes } = await writeResults(batch, undefined, {
+        outcome: "errored",
+        error: { code: "batch_failed", message: reason },
+      });
       const ended = await deps.repo.update(
         "batch",
         batch.id,
-        { status: "failed", failureReason: reason, ...files, requestCounts: counts, outcomeCounts: outcomes, statusTimes: stamp(batch, "failed") },
+        {
+          status: "failed",
+          failureReason: reason,
+          ...files,
+          requestCounts: counts,
+          outcomeCounts: outcomes,
+          statusTimes: stamp(batch, "failed"),
+        },
         { statusIn: nonTerminal },
       );
       if (ended) await deps.limiter?.batchEnded(batch.tenant);

@@ -1,13 +1,21 @@
+import { readRequests } from "../formats/detect";
+import { chatEndpoint } from "../formats/openai-batch";
+import type { SecretSealer } from "./credentials";
 import { BadRequestError, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
 import { createFile, getFile } from "./files";
 import { newId } from "./ids";
-import { type BatchRecord, type BatchStatus, type Dialect, isTerminal, type ListQuery, type Page, type Provider } from "./model";
-import type { SecretSealer } from "./credentials";
 import type { Limiter } from "./limits";
+import {
+  type BatchRecord,
+  type BatchStatus,
+  type Dialect,
+  isTerminal,
+  type ListQuery,
+  type Page,
+  type Provider,
+} from "./model";
 import type { BatchRunner } from "./ports";
-import { chatEndpoint } from "../formats/openai-batch";
-import { readRequests } from "../formats/detect";
 
 /** What the batch operations need beyond the file operations. */
 export interface BatchDeps extends FileDeps {
@@ -60,13 +68,22 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   for await (const request of readRequests(await deps.blobs.stream(blobKey))) {
     const at = `Line ${request.lineNumber}`;
     if (request.endpoint !== input.endpoint) {
-      throw new BadRequestError(`${at}: the request targets ${request.endpoint} but the batch's endpoint is ${input.endpoint}.`, { param: "input_file_id" });
+      throw new BadRequestError(
+        `${at}: the request targets ${request.endpoint} but the batch's endpoint is ${input.endpoint}.`,
+        { param: "input_file_id" },
+      );
     }
     if (ids.has(request.customId)) {
-      throw new BadRequestError(`${at}: duplicate custom_id ${JSON.stringify(request.customId)}; each request needs its own.`, { param: "input_file_id" });
+      throw new BadRequestError(
+        `${at}: duplicate custom_id ${JSON.stringify(request.customId)}; each request needs its own.`,
+        { param: "input_file_id" },
+      );
     }
     ids.add(request.customId);
-    if (ids.size > maxRequestsPerBatch) throw new BadRequestError(`The input holds more than ${maxRequestsPerBatch} requests.`, { param: "input_file_id" });
+    if (ids.size > maxRequestsPerBatch)
+      throw new BadRequestError(`The input holds more than ${maxRequestsPerBatch} requests.`, {
+        param: "input_file_id",
+      });
     const lineModel = request.request.model;
     if (lineModel === undefined) continue;
     if (model === undefined) {
@@ -81,24 +98,36 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     }
   }
   if (ids.size === 0) throw new BadRequestError("The batch has no requests.", { param: "input_file_id" });
-  if (model === undefined) throw new BadRequestError("No model: name it in each request's body or as the batch's 'model'.", { param: "model" });
+  if (model === undefined)
+    throw new BadRequestError("No model: name it in each request's body or as the batch's 'model'.", {
+      param: "model",
+    });
   return { total: ids.size, model };
 };
 
 /** Validates the input, stores the batch as `validating`, and starts its execution. */
 export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<BatchRecord> => {
   if (!deps.providers.includes(input.provider)) {
-    throw new BadRequestError(`Provider '${input.provider}' cannot run batches on this gateway yet; use one of ${deps.providers.join(", ")}.`, { param: "provider" });
+    throw new BadRequestError(
+      `Provider '${input.provider}' cannot run batches on this gateway yet; use one of ${deps.providers.join(", ")}.`,
+      { param: "provider" },
+    );
   }
   if (input.endpoint !== chatEndpoint) {
-    throw new BadRequestError(`Unsupported endpoint ${JSON.stringify(input.endpoint)}: the gateway converts ${chatEndpoint} batches for every provider.`, { param: "endpoint" });
+    throw new BadRequestError(
+      `Unsupported endpoint ${JSON.stringify(input.endpoint)}: the gateway converts ${chatEndpoint} batches for every provider.`,
+      { param: "endpoint" },
+    );
   }
   let inputFileId: string;
   let inputBlobKey: string;
   if (input.inputFile && input.inputFile.shown !== "") {
     const file = await getFile(deps, input.tenant, input.inputFile.id, input.inputFile.shown);
     if (file.purpose !== "batch" && !input.anyPurpose) {
-      throw new BadRequestError(`File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`, { param: "input_file_id" });
+      throw new BadRequestError(
+        `File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`,
+        { param: "input_file_id" },
+      );
     }
     inputFileId = file.id;
     inputBlobKey = file.blobKey;
@@ -116,7 +145,9 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     inputFileId = file.id;
     inputBlobKey = file.blobKey;
   } else {
-    throw new BadRequestError("Give an input_file_id, or inline 'requests' with an empty input_file_id.", { param: "input_file_id" });
+    throw new BadRequestError("Give an input_file_id, or inline 'requests' with an empty input_file_id.", {
+      param: "input_file_id",
+    });
   }
   const { total, model } = await validateInput(deps, inputBlobKey, input);
   const now = deps.now?.() ?? Date.now();
@@ -149,14 +180,28 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     await deps.runner.start(batch);
   } catch (cause) {
     await deps.limiter?.batchEnded(input.tenant);
-    await deps.repo.update("batch", batch.id, { status: "failed", failureReason: "The batch engine could not be started.", statusTimes: { ...batch.statusTimes, failed: Date.now() } }, { statusIn: ["validating"] });
+    await deps.repo.update(
+      "batch",
+      batch.id,
+      {
+        status: "failed",
+        failureReason: "The batch engine could not be started.",
+        statusTimes: { ...batch.statusTimes, failed: Date.now() },
+      },
+      { statusIn: ["validating"] },
+    );
     throw new InternalError(undefined, { cause });
   }
   return batch;
 };
 
 /** The tenant's batch, or a 404. */
-export const getBatch = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<BatchRecord> => {
+export const getBatch = async (
+  deps: FileDeps,
+  tenant: string,
+  id: string | undefined,
+  shownId: string,
+): Promise<BatchRecord> => {
   const batch = id ? await deps.repo.get("batch", tenant, id) : undefined;
   if (!batch) throw new NotFoundError(`No such Batch object: ${shownId}`, { param: "batch_id" });
   return batch;
@@ -176,7 +221,12 @@ const cancellable: readonly BatchStatus[] = ["validating", "queued", "in_progres
  * Asks for a batch to stop: it becomes `cancelling` at once and the engine forwards the request upstream;
  * it ends `cancelled` with the results that were ready. Cancelling twice is harmless; an ended batch is a 400.
  */
-export const cancelBatch = async (deps: BatchDeps, tenant: string, id: string | undefined, shownId: string): Promise<BatchRecord> => {
+export const cancelBatch = async (
+  deps: BatchDeps,
+  tenant: string,
+  id: string | undefined,
+  shownId: string,
+): Promise<BatchRecord> => {
   const batch = await getBatch(deps, tenant, id, shownId);
   if (batch.status === "cancelling" || batch.status === "cancelled") return batch;
   const updated = await deps.repo.update(
@@ -195,10 +245,18 @@ export const cancelBatch = async (deps: BatchDeps, tenant: string, id: string | 
 };
 
 /** Deletes an ended batch and the result files it produced; a batch still running is a 400. */
-export const deleteBatch = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<void> => {
+export const deleteBatch = async (
+  deps: FileDeps,
+  tenant: string,
+  id: string | undefined,
+  shownId: string,
+): Promise<void> => {
   const batch = await getBatch(deps, tenant, id, shownId);
   if (!isTerminal(batch.status)) {
-    throw new BadRequestError(`Batch ${shownId} is still processing; cancel it and wait until it has ended before deleting it.`, { param: "batch_id" });
+    throw new BadRequestError(
+      `Batch ${shownId} is still processing; cancel it and wait until it has ended before deleting it.`,
+      { param: "batch_id" },
+    );
   }
   await deps.repo.delete("batch", tenant, batch.id);
   for (const fileId of [batch.outputFileId, batch.errorFileId]) {

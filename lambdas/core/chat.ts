@@ -23,7 +23,12 @@ export interface ChatRequest {
   stop?: string[];
 }
 
-export const FinishReason = { stop: "stop", length: "length", contentFilter: "content_filter", toolCalls: "tool_calls" } as const;
+export const FinishReason = {
+  stop: "stop",
+  length: "length",
+  contentFilter: "content_filter",
+  toolCalls: "tool_calls",
+} as const;
 export type FinishReason = (typeof FinishReason)[keyof typeof FinishReason];
 
 export interface Usage {

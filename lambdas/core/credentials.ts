@@ -41,11 +41,18 @@ export interface CredentialStore {
 export const hashApiKey = (key: string): string => createHash("sha256").update(key).digest("hex");
 
 const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const token = (length: number, alphabet: string): string => [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
+const token = (length: number, alphabet: string): string =>
+  [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
 
 /** Makes a new credential: a `fops-…` API key, an `FOPS…` access key id and a 40-character secret. */
-export const createCredential = async (store: CredentialStore, sealer: SecretSealer, name: string, now = Date.now()): Promise<NewCredential> => {
-  if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name)) throw new Error("A credential name is 1–64 letters, digits, '_', '.' or '-'.");
+export const createCredential = async (
+  store: CredentialStore,
+  sealer: SecretSealer,
+  name: string,
+  now = Date.now(),
+): Promise<NewCredential> => {
+  if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name))
+    throw new Error("A credential name is 1–64 letters, digits, '_', '.' or '-'.");
   if (await store.byName(name)) throw new Error(`A credential named ${name} already exists.`);
   const apiKey = `fops-${randomBytes(24).toString("base64url")}`;
   const secretAccessKey = randomBytes(30).toString("base64").slice(0, 40);

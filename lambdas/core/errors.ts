@@ -87,7 +87,10 @@ export class PayloadTooLargeError extends GatewayError {
 
 /** 429: the caller is over a limit; `retryAfterSeconds` becomes the `retry-after` header every SDK honours. */
 export class RateLimitError extends GatewayError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(429, ErrorKind.rateLimit, message);
   }
 }

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
+import { validateJsonlObjects } from "../formats/jsonl";
 import type { GatewayConfig } from "./config";
 import { BadRequestError, NotFoundError } from "./errors";
 import { newId } from "./ids";
 import { stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
 import type { BlobStore, ObjectRepository } from "./ports";
-import { validateJsonlObjects } from "../formats/jsonl";
 
 /** What the file operations need; handlers build it once per cold start. */
 export interface FileDeps {
@@ -64,7 +64,12 @@ export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRe
 };
 
 /** The tenant's file, or a 404 (another tenant's id and an expired file look exactly like a missing one). */
-export const getFile = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<FileRecord> => {
+export const getFile = async (
+  deps: FileDeps,
+  tenant: string,
+  id: string | undefined,
+  shownId: string,
+): Promise<FileRecord> => {
   const record = id ? await deps.repo.get("file", tenant, id) : undefined;
   if (!record) throw new NotFoundError(`No such File object: ${shownId}`, { param: "file_id" });
   return record;
@@ -79,7 +84,12 @@ export const listFiles = async (deps: FileDeps, tenant: string, query: ListQuery
 };
 
 /** Deletes the metadata first (the file disappears at once), then the bytes; a stray blob is expired by the bucket lifecycle. */
-export const deleteFile = async (deps: FileDeps, tenant: string, id: string | undefined, shownId: string): Promise<void> => {
+export const deleteFile = async (
+  deps: FileDeps,
+  tenant: string,
+  id: string | undefined,
+  shownId: string,
+): Promise<void> => {
   const deleted = id ? await deps.repo.delete("file", tenant, id) : undefined;
   if (!deleted) throw new NotFoundError(`No such File object: ${shownId}`, { param: "file_id" });
   await deps.blobs.delete(deleted.blobKey);
@@ -90,7 +100,10 @@ export type FileContent = { kind: "inline"; body: Uint8Array } | { kind: "redire
 
 export const readFileContent = async (deps: FileDeps, file: FileRecord): Promise<FileContent> => {
   if (file.bytes > deps.config.maxInlineDownloadBytes) {
-    const url = await deps.blobs.presignGet(file.blobKey, { expiresInSeconds: deps.config.presignTtlSeconds, filename: file.filename });
+    const url = await deps.blobs.presignGet(file.blobKey, {
+      expiresInSeconds: deps.config.presignTtlSeconds,
+      filename: file.filename,
+    });
     return { kind: "redirect", url };
   }
   return { kind: "inline", body: await deps.blobs.read(file.blobKey) };

@@ -1,8 +1,8 @@
+import { JsonlBlobWriter } from "../formats/jsonl-writer";
+import type { FileDeps } from "./files";
 import { derivedId } from "./ids";
 import { stagingPrefix } from "./layout";
 import type { BatchRecord, FileRecord } from "./model";
-import type { FileDeps } from "./files";
-import { JsonlBlobWriter } from "../formats/jsonl-writer";
 
 /**
  * A result file the gateway writes for a batch (e.g. its output or error file). Its id is derived from the

@@ -16,7 +16,11 @@ export interface Limiter {
 }
 
 /** No limits (local mode's default). */
-export const noLimits: Limiter = { request: async () => undefined, batchStarted: async () => undefined, batchEnded: async () => undefined };
+export const noLimits: Limiter = {
+  request: async () => undefined,
+  batchStarted: async () => undefined,
+  batchEnded: async () => undefined,
+};
 
 export const limitsFromEnv = (env: NodeJS.ProcessEnv): LimitSettings => ({
   requestsPerMinute: Math.max(0, Number(env.RATE_LIMIT_PER_MINUTE ?? 0) || 0),

@@ -37,7 +37,11 @@ export interface ObjectRepository {
     guard?: { statusIn?: readonly string[] },
   ): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
   /** Removes the tenant's object and returns what it was; undefined when there was none. */
-  delete<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
+  delete<K extends ObjectKind>(
+    kind: K,
+    tenant: string,
+    id: string,
+  ): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
 }
 
 /** An object of a tenant's S3-compatible namespace (bucket and key as the caller named them) pointing at a file. */
@@ -58,7 +62,11 @@ export interface S3Index {
   get(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined>;
   delete(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined>;
   /** Keys of one bucket in byte order, after `startAfter` (exclusive), under `prefix`, at most `limit`. */
-  list(tenant: string, bucket: string, options: { prefix: string; startAfter?: string; limit: number }): Promise<{ entries: S3Entry[]; truncated: boolean }>;
+  list(
+    tenant: string,
+    bucket: string,
+    options: { prefix: string; startAfter?: string; limit: number },
+  ): Promise<{ entries: S3Entry[]; truncated: boolean }>;
 }
 
 /** Where bytes live (uploads, staged upstream inputs, converted results). */

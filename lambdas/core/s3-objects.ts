@@ -1,8 +1,8 @@
+import { isJsonlOfObjects } from "../formats/jsonl";
 import { BadRequestError, NotFoundError, PreconditionFailedError } from "./errors";
 import { createFile, type FileDeps } from "./files";
 import type { Provider } from "./model";
 import type { S3Entry, S3Index } from "./ports";
-import { isJsonlOfObjects } from "../formats/jsonl";
 
 /** The S3-compatible namespace operations need the file operations plus the key index. */
 export interface S3Deps extends FileDeps {
@@ -14,11 +14,16 @@ const top = "\u{10FFFF}";
 
 /** Checks a bucket and key as S3 would (bucket naming rules, key length, no `..` path games). */
 export const checkLocation = (bucket: string, key?: string): void => {
-  if (!bucketName.test(bucket)) throw new BadRequestError(`The specified bucket is not valid: ${bucket}.`, { code: "InvalidBucketName" });
+  if (!bucketName.test(bucket))
+    throw new BadRequestError(`The specified bucket is not valid: ${bucket}.`, { code: "InvalidBucketName" });
   if (key === undefined) return;
-  if (key.length === 0 || Buffer.byteLength(key) > 1024) throw new BadRequestError("Keys must be 1 to 1024 bytes long.", { code: "KeyTooLongError" });
+  if (key.length === 0 || Buffer.byteLength(key) > 1024)
+    throw new BadRequestError("Keys must be 1 to 1024 bytes long.", { code: "KeyTooLongError" });
   if (key.split("/").some((segment) => segment === "." || segment === "..")) {
-    throw new BadRequestError(`Key ${JSON.stringify(key)} has a '.' or '..' segment, which this namespace does not allow.`, { code: "InvalidArgument" });
+    throw new BadRequestError(
+      `Key ${JSON.stringify(key)} has a '.' or '..' segment, which this namespace does not allow.`,
+      { code: "InvalidArgument" },
+    );
   }
 };
 
@@ -28,7 +33,10 @@ export const etagOf = (entry: S3Entry): string => `"${entry.fileId}"`;
 const checkIfMatch = (entry: S3Entry, ifMatch: string | undefined): void => {
   if (ifMatch === undefined || ifMatch.trim() === "*") return;
   const wanted = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"|"$/g, ""));
-  if (!wanted.includes(entry.fileId)) throw new PreconditionFailedError("At least one of the pre-conditions you specified did not hold", { code: "PreconditionFailed" });
+  if (!wanted.includes(entry.fileId))
+    throw new PreconditionFailedError("At least one of the pre-conditions you specified did not hold", {
+      code: "PreconditionFailed",
+    });
 };
 
 /**
@@ -50,7 +58,15 @@ export const putObject = async (
     contentType: input.contentType,
     body: input.body,
   });
-  const entry: S3Entry = { tenant: input.tenant, bucket: input.bucket, key: input.key, fileId: file.id, size: file.bytes, contentType: file.contentType, lastModified: file.createdAt };
+  const entry: S3Entry = {
+    tenant: input.tenant,
+    bucket: input.bucket,
+    key: input.key,
+    fileId: file.id,
+    size: file.bytes,
+    contentType: file.contentType,
+    lastModified: file.createdAt,
+  };
   const replaced = await deps.s3.put(entry);
   if (replaced && replaced.fileId !== file.id) {
     const old = await deps.repo.delete("file", input.tenant, replaced.fileId);
@@ -60,7 +76,13 @@ export const putObject = async (
 };
 
 /** The entry at a key (checking `If-Match`), or S3's `NoSuchKey`. */
-export const headObject = async (deps: S3Deps, tenant: string, bucket: string, key: string, ifMatch?: string): Promise<S3Entry> => {
+export const headObject = async (
+  deps: S3Deps,
+  tenant: string,
+  bucket: string,
+  key: string,
+  ifMatch?: string,
+): Promise<S3Entry> => {
   checkLocation(bucket, key);
   const entry = await deps.s3.get(tenant, bucket, key);
   if (!entry || !(await deps.repo.get("file", tenant, entry.fileId))) {
@@ -71,7 +93,13 @@ export const headObject = async (deps: S3Deps, tenant: string, bucket: string, k
 };
 
 /** Removes a key and its file; a missing key is not an error (S3 answers 204 either way), a failed `If-Match` is. */
-export const deleteObject = async (deps: S3Deps, tenant: string, bucket: string, key: string, ifMatch?: string): Promise<void> => {
+export const deleteObject = async (
+  deps: S3Deps,
+  tenant: string,
+  bucket: string,
+  key: string,
+  ifMatch?: string,
+): Promise<void> => {
   checkLocation(bucket, key);
   const entry = await deps.s3.get(tenant, bucket, key);
   if (!entry) {
@@ -95,7 +123,8 @@ export interface ObjectListing {
 const encodeToken = (startAfter: string): string => Buffer.from(startAfter, "utf8").toString("base64url");
 const decodeToken = (token: string): string => {
   const decoded = Buffer.from(token, "base64url").toString("utf8");
-  if (encodeToken(decoded) !== token.replace(/=+$/, "")) throw new BadRequestError("The continuation token provided is incorrect.", { code: "InvalidArgument" });
+  if (encodeToken(decoded) !== token.replace(/=+$/, ""))
+    throw new BadRequestError("The continuation token provided is incorrect.", { code: "InvalidArgument" });
   return decoded;
 };
 
@@ -119,9 +148,14 @@ export const listObjects = async (
   const commonPrefixes: string[] = [];
   let count = 0;
   for (;;) {
-    const page = await deps.s3.list(tenant, bucket, { prefix: options.prefix, startAfter: cursor, limit: Math.max(options.maxKeys, 1) });
+    const page = await deps.s3.list(tenant, bucket, {
+      prefix: options.prefix,
+      startAfter: cursor,
+      limit: Math.max(options.maxKeys, 1),
+    });
     for (const entry of page.entries) {
-      if (count >= options.maxKeys) return { contents, commonPrefixes, truncated: true, nextToken: encodeToken(cursor ?? "") };
+      if (count >= options.maxKeys)
+        return { contents, commonPrefixes, truncated: true, nextToken: encodeToken(cursor ?? "") };
       const rest = entry.key.slice(options.prefix.length);
       const cut = options.delimiter ? rest.indexOf(options.delimiter) : -1;
       if (cut >= 0) {

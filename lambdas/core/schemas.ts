@@ -8,8 +8,4 @@ export const providerSchema = z.enum(providers, {
 
 /** An integer given as a query or form string. */
 export const intString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "expected an integer")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, "expected an integer").transform(Number).pipe(z.number().int().min(min).max(max));

@@ -1,9 +1,9 @@
+import { isJsonlOfObjects } from "../formats/jsonl";
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from "./errors";
 import { createFile, type FileDeps } from "./files";
 import { newId } from "./ids";
 import { stagingPrefix } from "./layout";
 import type { Dialect, FileRecord, Provider, UploadRecord } from "./model";
-import { isJsonlOfObjects } from "../formats/jsonl";
 
 /**
  * The largest file a resumable upload takes. The SDKs send chunks of up to 8 MiB, and a chunk must fit in one
@@ -13,14 +13,16 @@ import { isJsonlOfObjects } from "../formats/jsonl";
 export const maxResumableUploadBytes = 4 * 1024 * 1024;
 
 const sessionTtlMs = 24 * 3_600_000;
-const chunkKey = (upload: UploadRecord, offset: number) => `${stagingPrefix.staged}uploads/${upload.id}/${String(offset).padStart(12, "0")}`;
+const chunkKey = (upload: UploadRecord, offset: number) =>
+  `${stagingPrefix.staged}uploads/${upload.id}/${String(offset).padStart(12, "0")}`;
 
 /** Opens an upload session for `size` bytes; its id is the credential of the chunk requests. */
 export const startUpload = async (
   deps: FileDeps,
   input: { tenant: string; dialect: Dialect; provider: Provider; size: number; mimeType: string; displayName?: string },
 ): Promise<UploadRecord> => {
-  if (!Number.isInteger(input.size) || input.size < 0) throw new BadRequestError("X-Goog-Upload-Header-Content-Length must be the file's size in bytes.");
+  if (!Number.isInteger(input.size) || input.size < 0)
+    throw new BadRequestError("X-Goog-Upload-Header-Content-Length must be the file's size in bytes.");
   if (input.size > maxResumableUploadBytes) {
     throw new PayloadTooLargeError(
       `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxResumableUploadBytes} bytes (4 MiB), because each upload chunk passes through one Lambda invocation.`,
@@ -56,20 +58,27 @@ export const uploadChunk = async (
   if (!upload) throw new NotFoundError("No such upload session (it may have expired).");
   if (upload.fileId) return { upload, file: await deps.repo.get("file", upload.tenant, upload.fileId) };
   if (!Number.isInteger(input.offset) || input.offset < 0 || input.offset + input.body.byteLength > upload.size) {
-    throw new BadRequestError(`Chunk at offset ${input.offset} of ${input.body.byteLength} bytes does not fit the announced ${upload.size} bytes.`);
+    throw new BadRequestError(
+      `Chunk at offset ${input.offset} of ${input.body.byteLength} bytes does not fit the announced ${upload.size} bytes.`,
+    );
   }
   await deps.blobs.put(chunkKey(upload, input.offset), input.body, "application/octet-stream");
-  const chunks = [...upload.chunks.filter((c) => c.offset !== input.offset), { offset: input.offset, bytes: input.body.byteLength }].sort((a, b) => a.offset - b.offset);
+  const chunks = [
+    ...upload.chunks.filter((c) => c.offset !== input.offset),
+    { offset: input.offset, bytes: input.body.byteLength },
+  ].sort((a, b) => a.offset - b.offset);
   if (!input.finalize) {
     const updated = await deps.repo.update("upload", upload.id, { chunks });
     return { upload: updated ?? upload };
   }
   let expected = 0;
   for (const chunk of chunks) {
-    if (chunk.offset !== expected) throw new BadRequestError(`Missing bytes ${expected}–${chunk.offset - 1}: upload every chunk before finalizing.`);
+    if (chunk.offset !== expected)
+      throw new BadRequestError(`Missing bytes ${expected}–${chunk.offset - 1}: upload every chunk before finalizing.`);
     expected += chunk.bytes;
   }
-  if (expected !== upload.size) throw new BadRequestError(`Received ${expected} of the announced ${upload.size} bytes.`);
+  if (expected !== upload.size)
+    throw new BadRequestError(`Received ${expected} of the announced ${upload.size} bytes.`);
   const body = Buffer.concat(await Promise.all(chunks.map((c) => deps.blobs.read(chunkKey(upload, c.offset)))));
   const isBatchInput = await isJsonlOfObjects(body);
   const file = await createFile(deps, {

@@ -42,7 +42,10 @@ const message = z.object({
   model: z.string().default(""),
   content: z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()).default([]),
   stop_reason: z.string().nullable().default("end_turn"),
-  usage: z.object({ input_tokens: z.number().default(0), output_tokens: z.number().default(0) }).loose().default({ input_tokens: 0, output_tokens: 0 }),
+  usage: z
+    .object({ input_tokens: z.number().default(0), output_tokens: z.number().default(0) })
+    .loose()
+    .default({ input_tokens: 0, output_tokens: 0 }),
 });
 
 /** An Anthropic Message as the neutral response. */
@@ -77,7 +80,15 @@ const resultLine = z.object({
   result: z.object({
     type: z.enum(["succeeded", "errored", "canceled", "expired"]),
     message: z.unknown().optional(),
-    error: z.object({ error: z.object({ type: z.string().default("api_error"), message: z.string().default("") }).loose().optional() }).loose().optional(),
+    error: z
+      .object({
+        error: z
+          .object({ type: z.string().default("api_error"), message: z.string().default("") })
+          .loose()
+          .optional(),
+      })
+      .loose()
+      .optional(),
   }),
 });
 
@@ -85,9 +96,32 @@ const resultLine = z.object({
 export const resultFromAnthropicLine = (value: unknown, lineNumber: number, created: number): NeutralResult => {
   const line = parseLine(resultLine, value, lineNumber);
   const { result } = line;
-  if (result.type === "succeeded") return { customId: line.custom_id, outcome: "succeeded", response: chatResponseFromAnthropic(result.message, created) };
-  if (result.type === "canceled") return { customId: line.custom_id, outcome: "cancelled", error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." } };
-  if (result.type === "expired") return { customId: line.custom_id, outcome: "expired", error: { code: "batch_expired", message: "This request could not be executed before the batch expired." } };
+  if (result.type === "succeeded")
+    return {
+      customId: line.custom_id,
+      outcome: "succeeded",
+      response: chatResponseFromAnthropic(result.message, created),
+    };
+  if (result.type === "canceled")
+    return {
+      customId: line.custom_id,
+      outcome: "cancelled",
+      error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." },
+    };
+  if (result.type === "expired")
+    return {
+      customId: line.custom_id,
+      outcome: "expired",
+      error: { code: "batch_expired", message: "This request could not be executed before the batch expired." },
+    };
   const type = result.error?.error?.type ?? "api_error";
-  return { customId: line.custom_id, outcome: "errored", error: { code: type, message: result.error?.error?.message || "The request failed.", statusCode: errorStatus[type] ?? 500 } };
+  return {
+    customId: line.custom_id,
+    outcome: "errored",
+    error: {
+      code: type,
+      message: result.error?.error?.message || "The request failed.",
+      statusCode: errorStatus[type] ?? 500,
+    },
+  };
 };

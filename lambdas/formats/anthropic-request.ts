@@ -5,13 +5,20 @@ import { chatEndpoint } from "./openai-batch";
 
 const block = z.union([
   z.object({ type: z.literal("text"), text: z.string() }).loose(),
-  z.object({ type: z.literal("image"), source: z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }) }).loose(),
+  z
+    .object({
+      type: z.literal("image"),
+      source: z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }),
+    })
+    .loose(),
 ]);
 const params = z.object({
   model: z.string().min(1),
   max_tokens: z.number({ error: "max_tokens is required" }).int().positive(),
   system: z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }).loose())]).optional(),
-  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(block)]) })).min(1),
+  messages: z
+    .array(z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(block)]) }))
+    .min(1),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().optional(),
   stop_sequences: z.array(z.string()).optional(),
@@ -22,13 +29,18 @@ const request = z.object({ custom_id: z.string().min(1), params });
 export const isAnthropicLine = (line: Record<string, unknown>): boolean => "custom_id" in line && "params" in line;
 
 const toPart = (b: z.infer<typeof block>): ChatPart =>
-  b.type === "text" ? { type: "text", text: b.text } : { type: "image", mediaType: b.source.media_type, data: b.source.data };
+  b.type === "text"
+    ? { type: "text", text: b.text }
+    : { type: "image", mediaType: b.source.media_type, data: b.source.data };
 
 /** Anthropic Messages params as the neutral request. */
 export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest => ({
   model: p.model,
   system: typeof p.system === "string" ? p.system : p.system?.map((s) => s.text).join("\n\n"),
-  messages: p.messages.map((m) => ({ role: m.role, content: typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content.map(toPart) })),
+  messages: p.messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content.map(toPart),
+  })),
   maxTokens: p.max_tokens,
   temperature: p.temperature,
   topP: p.top_p,
@@ -38,5 +50,10 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
 /** Parses one Anthropic batch request (as a JSONL line or an inline `requests` entry). */
 export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   const line = parseLine(request, value, lineNumber);
-  return { customId: line.custom_id, lineNumber, endpoint: chatEndpoint, request: chatRequestFromAnthropic(line.params) };
+  return {
+    customId: line.custom_id,
+    lineNumber,
+    endpoint: chatEndpoint,
+    request: chatRequestFromAnthropic(line.params),
+  };
 };

@@ -28,7 +28,10 @@ export const toConverseInput = (request: ChatRequest) => ({
 });
 
 /** A Bedrock batch input record: `{recordId, modelInput}`. */
-export const toBedrockRecord = (recordId: string, request: ChatRequest) => ({ recordId, modelInput: toConverseInput(request) });
+export const toBedrockRecord = (recordId: string, request: ChatRequest) => ({
+  recordId,
+  modelInput: toConverseInput(request),
+});
 
 const converseBlock = z.object({
   text: z.string().optional(),
@@ -38,17 +41,27 @@ const converseInput = z.object({
   messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(converseBlock) })).min(1),
   system: z.array(z.object({ text: z.string() })).optional(),
   inferenceConfig: z
-    .object({ maxTokens: z.number().int().positive().optional(), temperature: z.number().optional(), topP: z.number().optional(), stopSequences: z.array(z.string()).optional() })
+    .object({
+      maxTokens: z.number().int().positive().optional(),
+      temperature: z.number().optional(),
+      topP: z.number().optional(),
+      stopSequences: z.array(z.string()).optional(),
+    })
     .optional(),
 });
-const inputRecord = z.object({ recordId: z.string().min(1, "recordId must be a non-empty string"), modelInput: converseInput });
+const inputRecord = z.object({
+  recordId: z.string().min(1, "recordId must be a non-empty string"),
+  modelInput: converseInput,
+});
 
 /** True when a parsed line looks like a Bedrock record. */
 export const isBedrockLine = (line: Record<string, unknown>): boolean => "modelInput" in line;
 
 const fromConverseBlock = (block: z.infer<typeof converseBlock>): ChatPart[] => [
   ...(block.text !== undefined ? [{ type: "text" as const, text: block.text }] : []),
-  ...(block.image ? [{ type: "image" as const, mediaType: `image/${block.image.format}`, data: block.image.source.bytes }] : []),
+  ...(block.image
+    ? [{ type: "image" as const, mediaType: `image/${block.image.format}`, data: block.image.source.bytes }]
+    : []),
 ];
 
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
@@ -61,7 +74,10 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
     endpoint: chatEndpoint,
     request: {
       system: record.modelInput.system?.map((s) => s.text).join("\n\n"),
-      messages: record.modelInput.messages.map((m) => ({ role: m.role, content: m.content.flatMap(fromConverseBlock) })),
+      messages: record.modelInput.messages.map((m) => ({
+        role: m.role,
+        content: m.content.flatMap(fromConverseBlock),
+      })),
       maxTokens: config?.maxTokens,
       temperature: config?.temperature,
       topP: config?.topP,
@@ -82,12 +98,16 @@ const stopReasons: Record<string, ChatResponse["finishReason"]> = {
 const converseOutput = z.object({
   output: z.object({ message: z.object({ content: z.array(z.object({ text: z.string().optional() }).loose()) }) }),
   stopReason: z.string().default("end_turn"),
-  usage: z.object({ inputTokens: z.number().default(0), outputTokens: z.number().default(0) }).default({ inputTokens: 0, outputTokens: 0 }),
+  usage: z
+    .object({ inputTokens: z.number().default(0), outputTokens: z.number().default(0) })
+    .default({ inputTokens: 0, outputTokens: 0 }),
 });
 const outputRecord = z.object({
   recordId: z.string(),
   modelOutput: z.unknown().optional(),
-  error: z.object({ errorCode: z.union([z.number(), z.string()]).optional(), errorMessage: z.string().optional() }).optional(),
+  error: z
+    .object({ errorCode: z.union([z.number(), z.string()]).optional(), errorMessage: z.string().optional() })
+    .optional(),
 });
 
 /** A Converse response as the neutral response. */
@@ -104,10 +124,19 @@ export const chatResponseFromConverse = (output: unknown, model: string, id: str
 };
 
 /** One line of a Bedrock `.jsonl.out` file as a neutral result (its `recordId` still the upstream key). */
-export const resultFromBedrockRecord = (value: unknown, lineNumber: number, model: string, created: number): NeutralResult => {
+export const resultFromBedrockRecord = (
+  value: unknown,
+  lineNumber: number,
+  model: string,
+  created: number,
+): NeutralResult => {
   const record = parseLine(outputRecord, value, lineNumber);
   if (record.modelOutput !== undefined && !record.error) {
-    return { customId: record.recordId, outcome: "succeeded", response: chatResponseFromConverse(record.modelOutput, model, `chatcmpl-${record.recordId}`, created) };
+    return {
+      customId: record.recordId,
+      outcome: "succeeded",
+      response: chatResponseFromConverse(record.modelOutput, model, `chatcmpl-${record.recordId}`, created),
+    };
   }
   const status = Number(record.error?.errorCode);
   return {

@@ -10,7 +10,11 @@ import { isOpenAiLine, parseOpenAiLine } from "./openai-batch";
 export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock", gemini: "gemini" } as const;
 export type InputFormat = (typeof InputFormat)[keyof typeof InputFormat];
 
-const codecs: { format: InputFormat; matches: (line: Record<string, unknown>) => boolean; parse: (line: Record<string, unknown>, n: number) => NeutralRequest }[] = [
+const codecs: {
+  format: InputFormat;
+  matches: (line: Record<string, unknown>) => boolean;
+  parse: (line: Record<string, unknown>, n: number) => NeutralRequest;
+}[] = [
   { format: "openai", matches: isOpenAiLine, parse: parseOpenAiLine },
   { format: "anthropic", matches: isAnthropicLine, parse: parseAnthropicLine },
   { format: "bedrock", matches: isBedrockLine, parse: parseBedrockLine },
@@ -18,7 +22,10 @@ const codecs: { format: InputFormat; matches: (line: Record<string, unknown>) =>
 ];
 
 /** Parses one object line in whatever known format it is in. */
-export const parseAnyLine = (line: Record<string, unknown>, lineNumber: number): { format: InputFormat; request: NeutralRequest } => {
+export const parseAnyLine = (
+  line: Record<string, unknown>,
+  lineNumber: number,
+): { format: InputFormat; request: NeutralRequest } => {
   const codec = codecs.find((c) => c.matches(line));
   if (!codec) {
     throw new BadRequestError(
@@ -30,7 +37,9 @@ export const parseAnyLine = (line: Record<string, unknown>, lineNumber: number):
 };
 
 /** Streams the neutral requests of a batch input, one line at a time. */
-export async function* readRequests(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<NeutralRequest & { format: InputFormat }> {
+export async function* readRequests(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<NeutralRequest & { format: InputFormat }> {
   for await (const line of readLines(source)) {
     if (isBlank(line)) continue;
     const { format, request } = parseAnyLine(parseObjectLine(line), line.lineNumber);

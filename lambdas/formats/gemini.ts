@@ -20,13 +20,18 @@ export const toGeminiRequest = (request: ChatRequest) => {
     ...(request.stop !== undefined && { stopSequences: request.stop }),
   };
   return {
-    contents: request.messages.map((m) => ({ role: m.role === "assistant" ? "model" : "user", parts: m.content.map(toPart) })),
+    contents: request.messages.map((m) => ({
+      role: m.role === "assistant" ? "model" : "user",
+      parts: m.content.map(toPart),
+    })),
     ...(request.system && { systemInstruction: { parts: [{ text: request.system }] } }),
     ...(Object.keys(generationConfig).length > 0 && { generationConfig }),
   };
 };
 
-const part = z.object({ text: z.string().optional(), inlineData: z.object({ mimeType: z.string(), data: z.string() }).optional() }).loose();
+const part = z
+  .object({ text: z.string().optional(), inlineData: z.object({ mimeType: z.string(), data: z.string() }).optional() })
+  .loose();
 const generationConfig = z
   .object({
     maxOutputTokens: z.number().optional(),
@@ -41,7 +46,9 @@ const generationConfig = z
 const generateContentRequest = z
   .object({
     model: z.string().optional(),
-    contents: z.array(z.object({ role: z.string().optional(), parts: z.array(part) })).min(1, "needs at least one content"),
+    contents: z
+      .array(z.object({ role: z.string().optional(), parts: z.array(part) }))
+      .min(1, "needs at least one content"),
     systemInstruction: z.object({ parts: z.array(part) }).optional(),
     system_instruction: z.object({ parts: z.array(part) }).optional(),
     generationConfig: generationConfig.optional(),
@@ -54,7 +61,8 @@ const keyedLine = z.union([
 ]);
 
 /** True when a parsed line looks like a Gemini batch line (`{key, request}` or `{request, metadata.key}`). */
-export const isGeminiLine = (line: Record<string, unknown>): boolean => "request" in line && ("key" in line || "metadata" in line);
+export const isGeminiLine = (line: Record<string, unknown>): boolean =>
+  "request" in line && ("key" in line || "metadata" in line);
 
 const fromParts = (parts: z.infer<typeof part>[]): ChatPart[] =>
   parts.flatMap((p): ChatPart[] => [
@@ -69,7 +77,10 @@ export const chatRequestFromGemini = (request: z.infer<typeof generateContentReq
   return {
     model: request.model?.replace(/^models\//, ""),
     system: system ? system.parts.map((p) => p.text ?? "").join("") : undefined,
-    messages: request.contents.map((c) => ({ role: c.role === "model" ? "assistant" : "user", content: fromParts(c.parts) })),
+    messages: request.contents.map((c) => ({
+      role: c.role === "model" ? "assistant" : "user",
+      content: fromParts(c.parts),
+    })),
     maxTokens: config?.maxOutputTokens ?? config?.max_output_tokens,
     temperature: config?.temperature,
     topP: config?.topP ?? config?.top_p,
@@ -99,9 +110,22 @@ const response = z
   .object({
     responseId: z.string().default(""),
     modelVersion: z.string().default(""),
-    candidates: z.array(z.object({ content: z.object({ parts: z.array(part).default([]) }).optional(), finishReason: z.string().optional() }).loose()).default([]),
+    candidates: z
+      .array(
+        z
+          .object({
+            content: z.object({ parts: z.array(part).default([]) }).optional(),
+            finishReason: z.string().optional(),
+          })
+          .loose(),
+      )
+      .default([]),
     usageMetadata: z
-      .object({ promptTokenCount: z.number().default(0), candidatesTokenCount: z.number().default(0), thoughtsTokenCount: z.number().default(0) })
+      .object({
+        promptTokenCount: z.number().default(0),
+        candidatesTokenCount: z.number().default(0),
+        thoughtsTokenCount: z.number().default(0),
+      })
       .loose()
       .default({ promptTokenCount: 0, candidatesTokenCount: 0, thoughtsTokenCount: 0 }),
   })
@@ -117,7 +141,10 @@ export const chatResponseFromGemini = (value: unknown, model: string, created: n
     created,
     text: (candidate?.content?.parts ?? []).map((p) => p.text ?? "").join(""),
     finishReason: finishReasons[candidate?.finishReason ?? "STOP"] ?? "stop",
-    usage: { inputTokens: r.usageMetadata.promptTokenCount, outputTokens: r.usageMetadata.candidatesTokenCount + r.usageMetadata.thoughtsTokenCount },
+    usage: {
+      inputTokens: r.usageMetadata.promptTokenCount,
+      outputTokens: r.usageMetadata.candidatesTokenCount + r.usageMetadata.thoughtsTokenCount,
+    },
   };
 };
 
@@ -128,15 +155,32 @@ const outputLine = z.object({
   key: z.string().optional(),
   metadata: z.object({ key: z.string() }).optional(),
   response: z.unknown().optional(),
-  error: z.object({ code: z.number().default(13), message: z.string().default("") }).loose().optional(),
+  error: z
+    .object({ code: z.number().default(13), message: z.string().default("") })
+    .loose()
+    .optional(),
 });
 
 /** One line of a Gemini responses file (`{key, response}` or `{key, error}`) as a neutral result. */
-export const resultFromGeminiLine = (value: unknown, lineNumber: number, model: string, created: number): NeutralResult => {
+export const resultFromGeminiLine = (
+  value: unknown,
+  lineNumber: number,
+  model: string,
+  created: number,
+): NeutralResult => {
   const line = parseLine(outputLine, value, lineNumber);
   const customId = line.key ?? line.metadata?.key ?? "";
-  if (line.response !== undefined && !line.error) return { customId, outcome: "succeeded", response: chatResponseFromGemini(line.response, model, created) };
+  if (line.response !== undefined && !line.error)
+    return { customId, outcome: "succeeded", response: chatResponseFromGemini(line.response, model, created) };
   const code = line.error?.code ?? 13;
   const statusCode = code >= 100 ? code : (rpcStatus[code] ?? 500);
-  return { customId, outcome: "errored", error: { code: String(line.error?.code ?? "internal"), message: line.error?.message || "The request failed.", statusCode } };
+  return {
+    customId,
+    outcome: "errored",
+    error: {
+      code: String(line.error?.code ?? "internal"),
+      message: line.error?.message || "The request failed.",
+      statusCode,
+    },
+  };
 };

@@ -19,7 +19,10 @@ export class JsonlBlobWriter {
   bytes = 0;
   lines = 0;
 
-  constructor(blobs: BlobStore, readonly key: string) {
+  constructor(
+    blobs: BlobStore,
+    readonly key: string,
+  ) {
     this.upload = blobs.putStream(key, this.stream, "application/jsonl");
     // Surface an upload failure on the next write instead of as an unhandled rejection.
     this.upload.catch(() => this.stream.destroy());

@@ -52,13 +52,18 @@ export const parseObjectLine = ({ lineNumber, text }: Line): Record<string, unkn
   return value as Record<string, unknown>;
 };
 
-const describe = (value: unknown): string => (Array.isArray(value) ? "an array" : value === null ? "null" : typeof value);
+const describe = (value: unknown): string =>
+  Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
 
 /** True for lines that hold only whitespace; JSONL readers skip them (a trailing newline is common). */
 export const isBlank = (line: Line): boolean => line.text.trim().length === 0;
 
 /** True when the bytes are JSONL with one object per non-blank line (uploads without a purpose become batch inputs). */
-export const isJsonlOfObjects = (bytes: Uint8Array): Promise<boolean> => validateJsonlObjects([bytes]).then(() => true, () => false);
+export const isJsonlOfObjects = (bytes: Uint8Array): Promise<boolean> =>
+  validateJsonlObjects([bytes]).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Checks that a batch input is JSONL with one object per non-blank line, streaming. Returns the number of
@@ -73,6 +78,9 @@ export const validateJsonlObjects = async (
     parseObjectLine(line);
     count++;
   }
-  if (count === 0) throw new BadRequestError("The file holds no JSONL lines; a batch input needs at least one request.", { param: "file" });
+  if (count === 0)
+    throw new BadRequestError("The file holds no JSONL lines; a batch input needs at least one request.", {
+      param: "file",
+    });
   return count;
 };

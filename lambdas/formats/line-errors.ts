@@ -7,5 +7,7 @@ export const parseLine = <S extends z.ZodType>(schema: S, value: unknown, lineNu
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.map(String).join(".");
-  throw new BadRequestError(`Line ${lineNumber}: ${path ? `'${path}' ` : ""}${issue?.message ?? "is malformed"}.`, { param: "input_file_id" });
+  throw new BadRequestError(`Line ${lineNumber}: ${path ? `'${path}' ` : ""}${issue?.message ?? "is malformed"}.`, {
+    param: "input_file_id",
+  });
 };

@@ -11,7 +11,9 @@ const contentPart = z.union([
   z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string() }) }),
 ]);
 const message = z.object({
-  role: z.enum(["system", "developer", "user", "assistant"], { error: "role must be system, developer, user or assistant" }),
+  role: z.enum(["system", "developer", "user", "assistant"], {
+    error: "role must be system, developer, user or assistant",
+  }),
   content: z.union([z.string(), z.array(contentPart)]),
 });
 const chatBody = z.object({
@@ -31,7 +33,8 @@ const inputLine = z.object({
 });
 
 /** True when a parsed line looks like an OpenAI batch input line. */
-export const isOpenAiLine = (line: Record<string, unknown>): boolean => "custom_id" in line && "body" in line && "url" in line;
+export const isOpenAiLine = (line: Record<string, unknown>): boolean =>
+  "custom_id" in line && "body" in line && "url" in line;
 
 const dataUrl = /^data:([^;,]+);base64,(.*)$/s;
 const toPart = (part: z.infer<typeof contentPart>): ChatPart => {
@@ -46,7 +49,8 @@ export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatReque
   const messages: ChatMessage[] = [];
   for (const m of body.messages) {
     const parts = typeof m.content === "string" ? [{ type: "text" as const, text: m.content }] : m.content.map(toPart);
-    if (m.role === "system" || m.role === "developer") system.push(parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join(""));
+    if (m.role === "system" || m.role === "developer")
+      system.push(parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join(""));
     else messages.push({ role: m.role, content: parts });
   }
   return {
@@ -68,7 +72,9 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
     customId: line.custom_id,
     lineNumber,
     endpoint: line.url,
-    request: body ? chatRequestFromOpenAi(body) : { model: typeof line.body.model === "string" ? line.body.model : undefined, messages: [] },
+    request: body
+      ? chatRequestFromOpenAi(body)
+      : { model: typeof line.body.model === "string" ? line.body.model : undefined, messages: [] },
   };
 };
 
@@ -101,7 +107,12 @@ export const renderChatCompletion = (response: ChatResponse) => ({
   created: response.created,
   model: response.model,
   choices: [
-    { index: 0, message: { role: "assistant", content: response.text, refusal: null }, logprobs: null, finish_reason: response.finishReason },
+    {
+      index: 0,
+      message: { role: "assistant", content: response.text, refusal: null },
+      logprobs: null,
+      finish_reason: response.finishReason,
+    },
   ],
   usage: {
     prompt_tokens: response.usage.inputTokens,
@@ -115,14 +126,24 @@ const completion = z.object({
   model: z.string().default(""),
   created: z.number().default(0),
   choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullable().default("") }).optional(), finish_reason: z.string().nullable().optional() }))
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullable().default("") }).optional(),
+        finish_reason: z.string().nullable().optional(),
+      }),
+    )
     .default([]),
-  usage: z.object({ prompt_tokens: z.number().default(0), completion_tokens: z.number().default(0) }).default({ prompt_tokens: 0, completion_tokens: 0 }),
+  usage: z
+    .object({ prompt_tokens: z.number().default(0), completion_tokens: z.number().default(0) })
+    .default({ prompt_tokens: 0, completion_tokens: 0 }),
 });
 const outputLine = z.object({
   custom_id: z.string(),
   response: z.object({ status_code: z.number(), body: z.unknown() }).nullable().optional(),
-  error: z.object({ code: z.string().nullable().optional(), message: z.string().nullable().optional() }).nullable().optional(),
+  error: z
+    .object({ code: z.string().nullable().optional(), message: z.string().nullable().optional() })
+    .nullable()
+    .optional(),
 });
 
 const finishReasons = new Set(["stop", "length", "content_filter", "tool_calls"]);
@@ -153,10 +174,18 @@ export const resultFromOpenAiLine = (value: unknown, lineNumber: number): Neutra
     return {
       customId: line.custom_id,
       outcome: "errored",
-      error: { code: body?.error?.code ?? body?.error?.type ?? "upstream_error", message: body?.error?.message ?? "The request failed upstream.", statusCode: line.response.status_code },
+      error: {
+        code: body?.error?.code ?? body?.error?.type ?? "upstream_error",
+        message: body?.error?.message ?? "The request failed upstream.",
+        statusCode: line.response.status_code,
+      },
     };
   }
   const code = line.error?.code ?? "upstream_error";
   const outcome = code === "batch_expired" ? "expired" : code === "batch_cancelled" ? "cancelled" : "errored";
-  return { customId: line.custom_id, outcome, error: { code, message: line.error?.message ?? "The request was not executed." } };
+  return {
+    customId: line.custom_id,
+    outcome,
+    error: { code, message: line.error?.message ?? "The request was not executed." },
+  };
 };

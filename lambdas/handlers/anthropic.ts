@@ -1,6 +1,10 @@
 import { anthropicDialect } from "../dialects/anthropic/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, limiterFromEnv, batchDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, batchDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/anthropic`. */
-export const handler = createDialectHandler(anthropicDialect(batchDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());
+export const handler = createDialectHandler(
+  anthropicDialect(batchDepsFromEnv()),
+  authenticatorFromEnv(),
+  limiterFromEnv(),
+);

@@ -1,6 +1,6 @@
 import { genAiDialect } from "../dialects/genai/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, limiterFromEnv, batchDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, batchDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/genai`. */
 export const handler = createDialectHandler(genAiDialect(batchDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());

@@ -1,6 +1,10 @@
 import { openAiDialect } from "../dialects/openai/dialect";
 import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, limiterFromEnv, batchDepsFromEnv } from "../state/aws-deps";
+import { authenticatorFromEnv, batchDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
 /** Lambda entry point for `{GW}/openai`. */
-export const handler = createDialectHandler(openAiDialect(batchDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());
+export const handler = createDialectHandler(
+  openAiDialect(batchDepsFromEnv()),
+  authenticatorFromEnv(),
+  limiterFromEnv(),
+);

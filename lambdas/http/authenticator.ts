@@ -1,8 +1,8 @@
+import { timingSafeEqual } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { timingSafeEqual } from "node:crypto";
-import { AuthenticationError, GatewayError, ErrorKind } from "../core/errors";
 import { type CredentialStore, hashApiKey, type SecretSealer } from "../core/credentials";
+import { AuthenticationError, ErrorKind, GatewayError } from "../core/errors";
 import { tenantOf } from "../core/ids";
 import { bearerToken } from "./auth";
 import { parseSigV4 } from "./aws";
@@ -38,7 +38,10 @@ export const openAuthenticator: Authenticator = {
     if (presented.type === "key") return tenantOf(presented.key);
     if (presented.type === "aws") {
       const credential = parseSigV4(request)?.accessKeyId ?? bearerToken(request);
-      if (!credential) throw new AuthenticationError("Missing credentials: sign the request (AWS credentials) or send a Bedrock API key.");
+      if (!credential)
+        throw new AuthenticationError(
+          "Missing credentials: sign the request (AWS credentials) or send a Bedrock API key.",
+        );
       return tenantOf(credential);
     }
     throw new AuthenticationError(`Missing API key: send it as ${presented.hint}.`);
@@ -63,7 +66,8 @@ export const passThroughAuthenticator: Authenticator = {
 };
 
 const maxSkewMs = 15 * 60_000;
-const signedHeadersOf = (authorization: string): string[] => /SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]?.split(";") ?? [];
+const signedHeadersOf = (authorization: string): string[] =>
+  /SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]?.split(";") ?? [];
 const signatureOf = (authorization: string): string => /Signature=([0-9a-f]{64})/i.exec(authorization)?.[1] ?? "";
 
 /** `20261122T121952Z` as epoch ms. */
@@ -77,16 +81,29 @@ const parseAmzDate = (value: string | undefined): number => {
  * valid SigV4 signature by a gateway access key: the request is signed again with the stored secret over the same
  * signed headers, path, query and payload hash, and the signatures compared in constant time.
  */
-export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, now: () => number = Date.now, passThrough = false): Authenticator => ({
+export const keyAuthenticator = (
+  store: CredentialStore,
+  sealer: SecretSealer,
+  now: () => number = Date.now,
+  passThrough = false,
+): Authenticator => ({
   async tenantFor(request, presented) {
     if (presented.type === "capability") return "";
-    if (presented.type === "none") throw new AuthenticationError(`Missing API key: send a gateway key as ${presented.hint}.`);
-    const bearer = presented.type === "aws" && !request.headers.authorization?.startsWith("AWS4-") ? bearerToken(request) : undefined;
+    if (presented.type === "none")
+      throw new AuthenticationError(`Missing API key: send a gateway key as ${presented.hint}.`);
+    const bearer =
+      presented.type === "aws" && !request.headers.authorization?.startsWith("AWS4-")
+        ? bearerToken(request)
+        : undefined;
     if (presented.type === "key" || bearer) {
       const record = await store.byApiKeyHash(hashApiKey(presented.type === "key" ? presented.key : bearer!));
       if (!record && passThrough && presented.type === "key") return passThroughTenant(request, presented.key);
       if (record?.status !== "enabled") {
-        if (bearer) throw new AwsAuthError("The security token included in the request is invalid.", "UnrecognizedClientException");
+        if (bearer)
+          throw new AwsAuthError(
+            "The security token included in the request is invalid.",
+            "UnrecognizedClientException",
+          );
         throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");
       }
       return record.tenant;
@@ -94,7 +111,10 @@ export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, n
     const authorization = request.headers.authorization ?? "";
     const credential = parseSigV4(request);
     if (!credential || !authorization.startsWith("AWS4-HMAC-SHA256")) {
-      throw new AwsAuthError("Requests must be signed with AWS Signature Version 4 using a gateway access key.", "MissingAuthenticationToken");
+      throw new AwsAuthError(
+        "Requests must be signed with AWS Signature Version 4 using a gateway access key.",
+        "MissingAuthenticationToken",
+      );
     }
     const record = await store.byAccessKeyId(credential.accessKeyId);
     if (record?.status !== "enabled") {
@@ -102,7 +122,10 @@ export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, n
     }
     const signingDate = parseAmzDate(request.headers["x-amz-date"]);
     if (!Number.isFinite(signingDate) || Math.abs(now() - signingDate) > maxSkewMs) {
-      throw new AwsAuthError("The difference between the request time and the current time is too large.", "RequestTimeTooSkewed");
+      throw new AwsAuthError(
+        "The difference between the request time and the current time is too large.",
+        "RequestTimeTooSkewed",
+      );
     }
     const signedHeaders = signedHeadersOf(authorization);
     const headers: Record<string, string> = {};
@@ -116,13 +139,26 @@ export const keyAuthenticator = (store: CredentialStore, sealer: SecretSealer, n
       applyChecksum: false,
     });
     const signed = await signer.sign(
-      { method: request.method, protocol: "https:", hostname: headers.host ?? "", path: request.rawPath, query: request.query, headers, body: request.body },
+      {
+        method: request.method,
+        protocol: "https:",
+        hostname: headers.host ?? "",
+        path: request.rawPath,
+        query: request.query,
+        headers,
+        body: request.body,
+      },
       { signingDate: new Date(signingDate), signableHeaders: new Set(signedHeaders) },
     );
-    const expected = Buffer.from(signatureOf(String(signed.headers.authorization ?? signed.headers.Authorization ?? "")));
+    const expected = Buffer.from(
+      signatureOf(String(signed.headers.authorization ?? signed.headers.Authorization ?? "")),
+    );
     const given = Buffer.from(signatureOf(authorization));
     if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw new AwsAuthError("The request signature we calculated does not match the signature you provided.", "SignatureDoesNotMatch");
+      throw new AwsAuthError(
+        "The request signature we calculated does not match the signature you provided.",
+        "SignatureDoesNotMatch",
+      );
     }
     return record.tenant;
   },

@@ -9,7 +9,8 @@ export interface SigV4Credential {
   service: string;
 }
 
-const sigV4 = /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})$/i;
+const sigV4 =
+  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})$/i;
 
 /** Parses a SigV4 `Authorization` header; undefined when the header is absent or another scheme. */
 export const parseSigV4 = (request: HttpRequest): SigV4Credential | undefined => {
@@ -33,7 +34,14 @@ export const parseSigV4 = (request: HttpRequest): SigV4Credential | undefined =>
 export const decodeAwsChunked = (request: HttpRequest): { body: Uint8Array; trailers: Record<string, string> } => {
   const encoding = (request.headers["content-encoding"] ?? "").toLowerCase();
   const sha = request.headers["x-amz-content-sha256"] ?? "";
-  if (!encoding.split(",").map((e) => e.trim()).includes("aws-chunked") && !sha.startsWith("STREAMING-")) return { body: request.body, trailers: {} };
+  if (
+    !encoding
+      .split(",")
+      .map((e) => e.trim())
+      .includes("aws-chunked") &&
+    !sha.startsWith("STREAMING-")
+  )
+    return { body: request.body, trailers: {} };
   const raw = Buffer.from(request.body);
   const parts: Buffer[] = [];
   const trailers: Record<string, string> = {};
@@ -45,7 +53,8 @@ export const decodeAwsChunked = (request: HttpRequest): { body: Uint8Array; trai
     if (!Number.isFinite(size) || size < 0) throw new BadRequestError("Malformed aws-chunked body: bad chunk size.");
     offset = lineEnd + 2;
     if (size === 0) break;
-    if (offset + size > raw.length) throw new BadRequestError("Malformed aws-chunked body: a chunk is shorter than its size.");
+    if (offset + size > raw.length)
+      throw new BadRequestError("Malformed aws-chunked body: a chunk is shorter than its size.");
     parts.push(raw.subarray(offset, offset + size));
     offset += size + 2;
   }
@@ -56,7 +65,9 @@ export const decodeAwsChunked = (request: HttpRequest): { body: Uint8Array; trai
   const body = Buffer.concat(parts);
   const declared = request.headers["x-amz-decoded-content-length"];
   if (declared !== undefined && Number(declared) !== body.byteLength) {
-    throw new BadRequestError(`The aws-chunked body decodes to ${body.byteLength} bytes, not the declared ${declared}.`);
+    throw new BadRequestError(
+      `The aws-chunked body decodes to ${body.byteLength} bytes, not the declared ${declared}.`,
+    );
   }
   return { body, trailers };
 };

@@ -35,7 +35,11 @@ export const gatewayLogger = new Logger({ serviceName: "finops-gateway" });
  * authenticated before any route runs, and one error middleware that renders every failure in the dialect's
  * envelope. 5xx details are logged, not shown.
  */
-export const createDialectHandler = (dialect: DialectDefinition, authenticator: Authenticator = openAuthenticator, limiter: Limiter = noLimits): ProxyHandler => {
+export const createDialectHandler = (
+  dialect: DialectDefinition,
+  authenticator: Authenticator = openAuthenticator,
+  limiter: Limiter = noLimits,
+): ProxyHandler => {
   const routes = dialect.routes.map((route) => ({
     method: route.method,
     path: route.path,
@@ -56,9 +60,11 @@ export const createDialectHandler = (dialect: DialectDefinition, authenticator: 
   handler.use({
     onError: async (request) => {
       const error = toGatewayError(request.error);
-      if (error.statusCode >= 500) gatewayLogger.error("request failed", { dialect: dialect.name, error: request.error as Error });
+      if (error.statusCode >= 500)
+        gatewayLogger.error("request failed", { dialect: dialect.name, error: request.error as Error });
       const response = dialect.renderError(error);
-      if (error instanceof RateLimitError) response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };
+      if (error instanceof RateLimitError)
+        response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };
       request.response = response;
     },
   });

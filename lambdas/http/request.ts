@@ -58,7 +58,9 @@ export const toHttpRequest = (event: APIGatewayProxyEvent): HttpRequest => {
     path: event.path,
     rawPath: callerPath,
     params: decodeParams(event.pathParameters),
-    query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    query: Object.fromEntries(
+      Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
     headers,
     body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
     baseUrl: `${proto}://${host}${prefix}`,
@@ -73,7 +75,10 @@ export const jsonBody = (request: HttpRequest): unknown => {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new BadRequestError(`The request body is not valid JSON: ${cause instanceof Error ? cause.message : cause}.`, { cause });
+    throw new BadRequestError(
+      `The request body is not valid JSON: ${cause instanceof Error ? cause.message : cause}.`,
+      { cause },
+    );
   }
 };
 

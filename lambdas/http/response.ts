@@ -10,7 +10,12 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
 });
 
 /** Raw bytes, base64-encoded for API Gateway (its binary media types turn them back into bytes). */
-export const bytes = (statusCode: number, body: Uint8Array, contentType: string, headers: Record<string, string> = {}): HttpResponse => ({
+export const bytes = (
+  statusCode: number,
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): HttpResponse => ({
   statusCode,
   headers: { "content-type": contentType, "content-length": String(body.byteLength), ...headers },
   body: Buffer.from(body).toString("base64"),

@@ -18,7 +18,12 @@ const transient = (status: number): boolean => status === 408 || status === 409 
  * the retries becomes a RetryableError (the state machine retries the whole task later); any other non-2xx
  * becomes an Error carrying the upstream's own message.
  */
-export const upstreamFetch = async (provider: string, url: string, init: RequestInit, options: UpstreamFetchOptions = {}): Promise<Response> => {
+export const upstreamFetch = async (
+  provider: string,
+  url: string,
+  init: RequestInit,
+  options: UpstreamFetchOptions = {},
+): Promise<Response> => {
   const retries = options.retries ?? 3;
   let delay = options.backoffMs ?? 250;
   for (let attempt = 0; ; attempt++) {
@@ -28,7 +33,10 @@ export const upstreamFetch = async (provider: string, url: string, init: Request
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (cause) {
       if (attempt >= retries || init.body instanceof ReadableStream || isStream(init.body)) {
-        throw new RetryableError(`${provider} could not be reached: ${cause instanceof Error ? cause.message : cause}`, { cause });
+        throw new RetryableError(
+          `${provider} could not be reached: ${cause instanceof Error ? cause.message : cause}`,
+          { cause },
+        );
       }
       await sleep(delay);
       delay *= 2;

@@ -22,7 +22,12 @@ export const createProviders = (
   const { bedrock } = settings;
   // A hung upstream call must fail (and be retried), not hold the task until Lambda's own timeout.
   const requestTimeout = Number(process.env.UPSTREAM_TIMEOUT_MS) || 120_000;
-  const requestHandler = () => new NodeHttpHandler({ requestTimeout, connectionTimeout: Math.min(requestTimeout, 10_000), throwOnRequestTimeout: true });
+  const requestHandler = () =>
+    new NodeHttpHandler({
+      requestTimeout,
+      connectionTimeout: Math.min(requestTimeout, 10_000),
+      throwOnRequestTimeout: true,
+    });
   const aws = { region: bedrock.region ?? "us-east-1", credentials, maxAttempts: 6, retryMode: "adaptive" as const };
   return {
     openai: settings.openai ? new OpenAiProvider(settings.openai) : undefined,
@@ -45,7 +50,11 @@ export const createProviders = (
 export const providerWithKey =
   (settings: ProviderSettings, blobs: BlobStore) =>
   (provider: Provider, apiKey: string): ProviderAdapter | undefined => {
-    const defaults = { openai: "https://api.openai.com/v1", anthropic: "https://api.anthropic.com", gemini: "https://generativelanguage.googleapis.com" } as const;
+    const defaults = {
+      openai: "https://api.openai.com/v1",
+      anthropic: "https://api.anthropic.com",
+      gemini: "https://generativelanguage.googleapis.com",
+    } as const;
     if (provider === "bedrock") return undefined;
     const baseUrl = settings[provider]?.baseUrl ?? defaults[provider];
     return createProviders({ ...settings, [provider]: { apiKey, baseUrl } }, blobs)[provider];

@@ -20,15 +20,22 @@ const number = (value: string | undefined, fallback: number): number => {
  * Reads provider settings the way each provider's own SDK reads them: keys from the environment (or the
  * stack's secret, passed as `keys`), `OPENAI_BASE_URL` with `/v1`, AWS endpoints from `AWS_ENDPOINT_URL_*`.
  */
-export const providerSettingsFromEnv = (env: NodeJS.ProcessEnv, keys: Record<string, string | undefined> = {}): ProviderSettings => {
+export const providerSettingsFromEnv = (
+  env: NodeJS.ProcessEnv,
+  keys: Record<string, string | undefined> = {},
+): ProviderSettings => {
   const key = (name: string) => keys[name] || env[name] || undefined;
   const openAiKey = key("OPENAI_API_KEY");
   const anthropicKey = key("ANTHROPIC_API_KEY");
   const geminiKey = key("GEMINI_API_KEY");
   return {
     openai: openAiKey ? { apiKey: openAiKey, baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1" } : undefined,
-    anthropic: anthropicKey ? { apiKey: anthropicKey, baseUrl: env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com" } : undefined,
-    gemini: geminiKey ? { apiKey: geminiKey, baseUrl: env.GEMINI_BASE_URL ?? "https://generativelanguage.googleapis.com" } : undefined,
+    anthropic: anthropicKey
+      ? { apiKey: anthropicKey, baseUrl: env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com" }
+      : undefined,
+    gemini: geminiKey
+      ? { apiKey: geminiKey, baseUrl: env.GEMINI_BASE_URL ?? "https://generativelanguage.googleapis.com" }
+      : undefined,
     bedrock: {
       bucket: env.BUCKET_NAME ?? "",
       roleArn: env.BEDROCK_ROLE_ARN ?? "",

@@ -1,29 +1,34 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { type PollSchedule, defaultPollSchedule, type EngineDeps } from "../core/batch-engine";
+import { defaultPollSchedule, type EngineDeps, type PollSchedule } from "../core/batch-engine";
 import type { BatchDeps } from "../core/batches";
 import { configFromEnv } from "../core/config";
 import type { FileDeps } from "../core/files";
+import { type Limiter, limitsFromEnv } from "../core/limits";
+import type { S3Deps } from "../core/s3-objects";
 import { anthropicResultSink } from "../dialects/anthropic/results";
-import { openAiResultSink } from "../dialects/openai/results";
-import { batchProviders, createProviders, providerWithKey } from "../providers/registry";
-import { providerSettingsFromEnv } from "../providers/settings";
+import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
 import { bedrockResultSink } from "../dialects/bedrock/results";
 import { genAiResultSink } from "../dialects/genai/results";
-import type { BedrockJobDeps } from "../dialects/bedrock/jobs";
-import type { S3Deps } from "../core/s3-objects";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { type Authenticator, keyAuthenticator, openAuthenticator, passThroughAuthenticator } from "../http/authenticator";
-import { type Limiter, limitsFromEnv } from "../core/limits";
+import { openAiResultSink } from "../dialects/openai/results";
+import {
+  type Authenticator,
+  keyAuthenticator,
+  openAuthenticator,
+  passThroughAuthenticator,
+} from "../http/authenticator";
+import { batchProviders, createProviders, providerWithKey } from "../providers/registry";
+import { providerSettingsFromEnv } from "../providers/settings";
 import { DynamoCredentialStore } from "./dynamo-credential-store";
 import { DynamoLimiter } from "./dynamo-limiter";
 import { DynamoRepository } from "./dynamo-repository";
-import { KmsSealer } from "./sealers";
 import { DynamoS3Index } from "./dynamo-s3-index";
 import { S3BlobStore } from "./s3-blob-store";
+import { KmsSealer } from "./sealers";
 import { StepFunctionsRunner } from "./sfn-runner";
 
 const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -63,7 +68,12 @@ export const batchDepsFromEnv = (env: NodeJS.ProcessEnv = process.env): BatchDep
   limiter: limiterFromEnv(env),
   sealer: passThroughSealer(env),
   providers: batchProviders,
-  runner: new StepFunctionsRunner(new SFNClient({}), required(env, "STATE_MACHINE_ARN"), new LambdaClient({}), required(env, "TASK_FUNCTION_NAME")),
+  runner: new StepFunctionsRunner(
+    new SFNClient({}),
+    required(env, "STATE_MACHINE_ARN"),
+    new LambdaClient({}),
+    required(env, "TASK_FUNCTION_NAME"),
+  ),
 });
 
 /**
@@ -74,7 +84,12 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
   const passThrough = env.FINOPS_PASSTHROUGH === "on";
   if (env.FINOPS_AUTH === "open") return passThrough ? passThroughAuthenticator : openAuthenticator;
   const store = new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME"));
-  return keyAuthenticator(store, new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")), Date.now, passThrough);
+  return keyAuthenticator(
+    store,
+    new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")),
+    Date.now,
+    passThrough,
+  );
 };
 
 /** In pass-through mode, callers' provider keys are sealed with the stack's KMS key before they are stored. */
@@ -91,7 +106,9 @@ export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
 /** The batch task Lambda's dependencies, with provider keys read once from the stack's secret. */
 export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): Promise<EngineDeps> => {
   const files = s3DepsFromEnv(env);
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(env, "PROVIDER_KEYS_SECRET_ARN") }));
+  const secret = await new SecretsManagerClient({}).send(
+    new GetSecretValueCommand({ SecretId: required(env, "PROVIDER_KEYS_SECRET_ARN") }),
+  );
   const settings = providerSettingsFromEnv(env, parseKeys(secret.SecretString));
   return {
     ...files,
@@ -99,7 +116,12 @@ export const engineDepsFromEnv = async (env: NodeJS.ProcessEnv = process.env): P
     providers: createProviders(settings, files.blobs),
     providerWithKey: providerWithKey(settings, files.blobs),
     sealer: passThroughSealer(env),
-    sinks: { openai: openAiResultSink(files), anthropic: anthropicResultSink(files), bedrock: bedrockResultSink(files), genai: genAiResultSink(files) },
+    sinks: {
+      openai: openAiResultSink(files),
+      anthropic: anthropicResultSink(files),
+      bedrock: bedrockResultSink(files),
+      genai: genAiResultSink(files),
+    },
     poll: pollScheduleFromEnv(env),
   };
 };
@@ -113,4 +135,3 @@ const parseKeys = (text: string | undefined): Record<string, string> => {
     return {};
   }
 };
-

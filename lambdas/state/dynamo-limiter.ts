@@ -10,7 +10,12 @@ import type { Limiter, LimitSettings } from "../core/limits";
 export class DynamoLimiter implements Limiter {
   private readonly doc: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly tableName: string, private readonly settings: LimitSettings, private readonly now: () => number = Date.now) {
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly settings: LimitSettings,
+    private readonly now: () => number = Date.now,
+  ) {
     // Same options as every other document client: `from` writes them onto the shared client's config, so a
     // client built without them would switch off `removeUndefinedValues` for the repository too.
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -41,7 +46,10 @@ export class DynamoLimiter implements Limiter {
     const now = this.now();
     const minute = Math.floor(now / 60_000);
     if (!(await this.increment(`rate#${tenant}#${minute}`, limit, (minute + 2) * 60))) {
-      throw new RateLimitError(`Rate limit reached: at most ${limit} requests per minute per key.`, Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)));
+      throw new RateLimitError(
+        `Rate limit reached: at most ${limit} requests per minute per key.`,
+        Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)),
+      );
     }
   }
 

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { AnyRecord, ListQuery, ObjectKind, Page } from "../core/model";
 import type { ObjectRepository } from "../core/ports";
 
@@ -44,7 +51,9 @@ export class DynamoRepository implements ObjectRepository {
       ttl: record.expiresAt === undefined ? undefined : Math.ceil(record.expiresAt / 1000),
     };
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -61,12 +70,18 @@ export class DynamoRepository implements ObjectRepository {
   }
 
   async getById<K extends ObjectKind>(kind: K, id: string) {
-    const { Item: item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: id }, ConsistentRead: true }));
+    const { Item: item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: id }, ConsistentRead: true }),
+    );
     if (!item || item.kind !== kind || this.isExpired(item as Item)) return undefined;
     return toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
   }
 
-  async list<K extends ObjectKind>(kind: K, tenant: string, query: ListQuery): Promise<Page<Extract<AnyRecord, { kind: K }>>> {
+  async list<K extends ObjectKind>(
+    kind: K,
+    tenant: string,
+    query: ListQuery,
+  ): Promise<Page<Extract<AnyRecord, { kind: K }>>> {
     const cursor = query.after === undefined ? undefined : await this.get(kind, tenant, query.after);
     const names: Record<string, string> = { "#p": tableSchema.tenantIndexPartitionKey, "#e": "expiresAt" };
     const values: Record<string, unknown> = { ":p": indexPartition(tenant, kind), ":now": this.now() };
@@ -136,7 +151,12 @@ export class DynamoRepository implements ObjectRepository {
       });
       condition += ` AND #status IN (${keys.join(", ")})`;
     }
-    const expression = [sets.length > 0 && `SET ${sets.join(", ")}`, removes.length > 0 && `REMOVE ${removes.join(", ")}`].filter(Boolean).join(" ");
+    const expression = [
+      sets.length > 0 && `SET ${sets.join(", ")}`,
+      removes.length > 0 && `REMOVE ${removes.join(", ")}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
     try {
       const { Attributes: item } = await this.doc.send(
         new UpdateCommand({

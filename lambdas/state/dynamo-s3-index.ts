@@ -20,28 +20,46 @@ const toEntry = ({ pk: _pk, kind: _kind, gsi1pk: _p, gsi1sk: _s, ...entry }: Ite
 export class DynamoS3Index implements S3Index {
   private readonly doc: DynamoDBDocumentClient;
 
-  constructor(client: DynamoDBClient, private readonly tableName: string) {
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
   async put(entry: S3Entry): Promise<S3Entry | undefined> {
-    const item: Item = { ...entry, pk: pkOf(entry.tenant, entry.bucket, entry.key), kind, gsi1pk: partitionOf(entry.tenant, entry.bucket), gsi1sk: entry.key };
-    const { Attributes: old } = await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: "ALL_OLD" }));
+    const item: Item = {
+      ...entry,
+      pk: pkOf(entry.tenant, entry.bucket, entry.key),
+      kind,
+      gsi1pk: partitionOf(entry.tenant, entry.bucket),
+      gsi1sk: entry.key,
+    };
+    const { Attributes: old } = await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: "ALL_OLD" }),
+    );
     return old ? toEntry(old as Item) : undefined;
   }
 
   async get(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined> {
-    const { Item: item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ConsistentRead: true }));
+    const { Item: item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ConsistentRead: true }),
+    );
     return item ? toEntry(item as Item) : undefined;
   }
 
   async delete(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined> {
-    const { Attributes: old } = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ReturnValues: "ALL_OLD" }));
+    const { Attributes: old } = await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ReturnValues: "ALL_OLD" }),
+    );
     return old ? toEntry(old as Item) : undefined;
   }
 
   async list(tenant: string, bucket: string, options: { prefix: string; startAfter?: string; limit: number }) {
-    const low = options.startAfter !== undefined && options.startAfter >= options.prefix ? `${options.startAfter}\0` : options.prefix;
+    const low =
+      options.startAfter !== undefined && options.startAfter >= options.prefix
+        ? `${options.startAfter}\0`
+        : options.prefix;
     const entries: S3Entry[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -51,7 +69,11 @@ export class DynamoS3Index implements S3Index {
           IndexName: tableSchema.tenantIndex,
           KeyConditionExpression: "#p = :p AND #s BETWEEN :low AND :high",
           ExpressionAttributeNames: { "#p": tableSchema.tenantIndexPartitionKey, "#s": tableSchema.tenantIndexSortKey },
-          ExpressionAttributeValues: { ":p": partitionOf(tenant, bucket), ":low": low, ":high": `${options.prefix}${top}` },
+          ExpressionAttributeValues: {
+            ":p": partitionOf(tenant, bucket),
+            ":low": low,
+            ":high": `${options.prefix}${top}`,
+          },
           Limit: options.limit + 1 - entries.length,
           ExclusiveStartKey: startKey,
         }),

@@ -1,7 +1,14 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { Readable } from "node:stream";
 import type { BlobStore } from "../core/ports";
 
 /** The blob store on the staging S3 bucket. */
@@ -16,7 +23,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async putStream(key: string, body: Readable, contentType: string): Promise<void> {
-    await new Upload({ client: this.s3, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }, queueSize: 2 }).done();
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+      queueSize: 2,
+    }).done();
   }
 
   async exists(key: string): Promise<boolean> {
@@ -47,7 +58,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
-    const disposition = options.filename ? `attachment; filename*=UTF-8''${encodeURIComponent(options.filename)}` : undefined;
+    const disposition = options.filename
+      ? `attachment; filename*=UTF-8''${encodeURIComponent(options.filename)}`
+      : undefined;
     return getSignedUrl(
       this.s3,
       new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentDisposition: disposition }),

@@ -1,18 +1,25 @@
-import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
 import type { SecretSealer } from "../core/credentials";
 
 /** Seals with a KMS key: what the deployed stack uses. */
 export class KmsSealer implements SecretSealer {
-  constructor(private readonly kms: KMSClient, private readonly keyId: string) {}
+  constructor(
+    private readonly kms: KMSClient,
+    private readonly keyId: string,
+  ) {}
 
   async seal(plain: string): Promise<string> {
-    const { CiphertextBlob } = await this.kms.send(new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(plain) }));
+    const { CiphertextBlob } = await this.kms.send(
+      new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(plain) }),
+    );
     return Buffer.from(CiphertextBlob!).toString("base64");
   }
 
   async unseal(sealed: string): Promise<string> {
-    const { Plaintext } = await this.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(sealed, "base64"), KeyId: this.keyId }));
+    const { Plaintext } = await this.kms.send(
+      new DecryptCommand({ CiphertextBlob: Buffer.from(sealed, "base64"), KeyId: this.keyId }),
+    );
     return Buffer.from(Plaintext!).toString("utf8");
   }
 }

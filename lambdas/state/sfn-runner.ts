@@ -15,7 +15,11 @@ export class StepFunctionsRunner implements BatchRunner {
   async start(batch: BatchRecord): Promise<void> {
     try {
       await this.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: batch.id, input: JSON.stringify({ batchId: batch.id, tenant: batch.tenant }) }),
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: batch.id,
+          input: JSON.stringify({ batchId: batch.id, tenant: batch.tenant }),
+        }),
       );
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;

@@ -2,12 +2,12 @@ import { Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
   EndpointType,
+  type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   ResponseType,
   RestApi,
-  type IResource,
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -75,15 +75,18 @@ export class GatewayApi extends Construct {
 
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG2",
-      reason: "Requests are proxied whole; each dialect Lambda validates its SDK's payload with a schema and answers in that SDK's error envelope.",
+      reason:
+        "Requests are proxied whole; each dialect Lambda validates its SDK's payload with a schema and answers in that SDK's error envelope.",
     });
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG3",
-      reason: "WAF is optional for this self-hosted gateway; stage throttling is set, and a web ACL can be associated with the stage after deploy.",
+      reason:
+        "WAF is optional for this self-hosted gateway; stage throttling is set, and a web ACL can be associated with the stage after deploy.",
     });
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG6",
-      reason: "Access logs are on; execution logging needs the account-wide API Gateway CloudWatch role, which a user's stack should not take over.",
+      reason:
+        "Access logs are on; execution logging needs the account-wide API Gateway CloudWatch role, which a user's stack should not take over.",
     });
   }
 
@@ -97,7 +100,8 @@ export class GatewayApi extends Construct {
       if (method.node.id !== "ANY") continue;
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
-        reason: "The dialect Lambda authenticates each SDK's own credential (API key header or SigV4) and scopes every object to it.",
+        reason:
+          "The dialect Lambda authenticates each SDK's own credential (API key header or SigV4) and scopes every object to it.",
       });
       Validations.of(method).acknowledge({
         id: "AwsSolutions-COG4",

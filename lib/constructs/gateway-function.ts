@@ -1,9 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { Duration, Validations } from "aws-cdk-lib";
 import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { fileURLToPath } from "node:url";
 
 /** Props of {@link GatewayFunction}. */
 export interface GatewayFunctionProps {

@@ -78,7 +78,14 @@ export class StagingStorage extends Construct {
         resources: [this.bucket.arnForObjects(`${prefix}*`)],
       }),
     );
-    this.table.grant(grantee, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query");
+    this.table.grant(
+      grantee,
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
+    );
     const bucketId = logicalIdOf(this.bucket);
     const tableId = logicalIdOf(this.table);
     Validations.of(grantee).acknowledge({
@@ -94,7 +101,11 @@ export class StagingStorage extends Construct {
   /** Lets a handler list keys under one prefix (S3 answers a missing key with 404 rather than 403 only then). */
   grantList(grantee: IGrantable, prefix: string): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } } }),
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+      }),
     );
   }
 }

@@ -2,7 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { textOf } from "../../lambdas/core/chat";
 import { chatRequestFromAnthropic } from "../../lambdas/formats/anthropic-request";
-import { closeServer, errorMarker, type Faults, readBody, sendJson, serveSimulator, simulatedAnswer, type Simulator, type SimulatorOptions } from "./common";
+import {
+  closeServer,
+  errorMarker,
+  type Faults,
+  readBody,
+  type Simulator,
+  type SimulatorOptions,
+  sendJson,
+  serveSimulator,
+  simulatedAnswer,
+} from "./common";
 
 type Params = Parameters<typeof chatRequestFromAnthropic>[0];
 
@@ -42,7 +52,13 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
       if (batch.fate === "fail" || prompt.includes(errorMarker)) {
         counts.errored++;
         const type = batch.fate === "fail" ? "api_error" : "invalid_request_error";
-        return JSON.stringify({ custom_id: r.custom_id, result: { type: "errored", error: { type: "error", error: { type, message: "Simulated error." }, request_id: null } } });
+        return JSON.stringify({
+          custom_id: r.custom_id,
+          result: {
+            type: "errored",
+            error: { type: "error", error: { type, message: "Simulated error." }, request_id: null },
+          },
+        });
       }
       counts.succeeded++;
       const answer = simulatedAnswer(prompt);
@@ -64,8 +80,10 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
   const view = (batch: SimBatch) => {
     const now = Date.now();
     if (!batch.ended) {
-      if (batch.cancelMs !== undefined && now - batch.cancelMs >= latency * 0.2) end(batch, Math.floor(batch.requests.length / 2), "canceled");
-      else if (now - batch.createdMs >= latency) end(batch, batch.fate === "expire" ? Math.floor(batch.requests.length / 2) : batch.requests.length, "expired");
+      if (batch.cancelMs !== undefined && now - batch.cancelMs >= latency * 0.2)
+        end(batch, Math.floor(batch.requests.length / 2), "canceled");
+      else if (now - batch.createdMs >= latency)
+        end(batch, batch.fate === "expire" ? Math.floor(batch.requests.length / 2) : batch.requests.length, "expired");
     }
     const iso = (ms: number) => new Date(ms).toISOString();
     return {
@@ -82,21 +100,37 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
     };
   };
 
-  const fault = (response: ServerResponse, status: number) => apiError(response, status, status === 429 ? "rate_limit_error" : "api_error", `Simulated ${status}`);
+  const fault = (response: ServerResponse, status: number) =>
+    apiError(response, status, status === 429 ? "rate_limit_error" : "api_error", `Simulated ${status}`);
 
   const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
-    if (!request.headers["x-api-key"] && !/^Bearer /.test(request.headers.authorization ?? "")) return apiError(response, 401, "authentication_error", "x-api-key header is required");
+    if (!request.headers["x-api-key"] && !/^Bearer /.test(request.headers.authorization ?? ""))
+      return apiError(response, 401, "authentication_error", "x-api-key header is required");
     const method = request.method ?? "GET";
     if (method === "POST" && url.pathname === "/v1/messages/batches") {
       const body = JSON.parse((await readBody(request)).toString("utf8")) as { requests?: SimBatch["requests"] };
       const requests = body.requests ?? [];
-      if (requests.length === 0) return apiError(response, 400, "invalid_request_error", "requests: at least one request is required");
+      if (requests.length === 0)
+        return apiError(response, 400, "invalid_request_error", "requests: at least one request is required");
       const seen = new Set<string>();
       for (const [index, r] of requests.entries()) {
-        if (!/^[a-zA-Z0-9_-]{1,64}$/.test(r.custom_id)) return apiError(response, 400, "invalid_request_error", `requests.${index}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`);
-        if (seen.has(r.custom_id)) return apiError(response, 400, "invalid_request_error", `requests.${index}.custom_id: duplicate`);
+        if (!/^[a-zA-Z0-9_-]{1,64}$/.test(r.custom_id))
+          return apiError(
+            response,
+            400,
+            "invalid_request_error",
+            `requests.${index}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`,
+          );
+        if (seen.has(r.custom_id))
+          return apiError(response, 400, "invalid_request_error", `requests.${index}.custom_id: duplicate`);
         seen.add(r.custom_id);
-        if (typeof r.params?.max_tokens !== "number") return apiError(response, 400, "invalid_request_error", `requests.${index}.params.max_tokens: Field required`);
+        if (typeof r.params?.max_tokens !== "number")
+          return apiError(
+            response,
+            400,
+            "invalid_request_error",
+            `requests.${index}.params.max_tokens: Field required`,
+          );
       }
       const batch: SimBatch = {
         id: `msgbatch_${randomBytes(12).toString("hex")}`,
@@ -122,7 +156,9 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
       view(batch);
       if (!batch.ended) return apiError(response, 400, "invalid_request_error", "Batch has not ended");
       const text = `${batch.ended.results.join("\n")}\n`;
-      response.writeHead(200, { "content-type": "application/binary", "content-length": Buffer.byteLength(text) }).end(text);
+      response
+        .writeHead(200, { "content-type": "application/binary", "content-length": Buffer.byteLength(text) })
+        .end(text);
       return;
     }
     apiError(response, 404, "not_found_error", `Unknown route ${method} ${url.pathname}`);

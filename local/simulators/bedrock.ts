@@ -1,7 +1,17 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { closeServer, errorMarker, type Faults, readBody, sendJson, serveSimulator, simulatedAnswer, type Simulator, type SimulatorOptions } from "./common";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  closeServer,
+  errorMarker,
+  type Faults,
+  readBody,
+  type Simulator,
+  type SimulatorOptions,
+  sendJson,
+  serveSimulator,
+  simulatedAnswer,
+} from "./common";
 
 interface ConverseInput {
   messages: { role: string; content: { text?: string }[] }[];
@@ -47,7 +57,11 @@ const converse = (input: ConverseInput) => {
   return {
     output: { message: { role: "assistant", content: [{ text: answer.text }] } },
     stopReason: "end_turn",
-    usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, totalTokens: answer.inputTokens + answer.outputTokens },
+    usage: {
+      inputTokens: answer.inputTokens,
+      outputTokens: answer.outputTokens,
+      totalTokens: answer.inputTokens + answer.outputTokens,
+    },
     metrics: { latencyMs: 1 },
   };
 };
@@ -89,15 +103,36 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         outputTokens += output.usage.outputTokens;
         lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, modelOutput: output }));
       } else {
-        lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, error: { errorCode: 400, errorMessage: "Simulated malformed input request." } }));
+        lines.push(
+          JSON.stringify({
+            recordId: record.recordId,
+            modelInput: record.modelInput,
+            error: { errorCode: 400, errorMessage: "Simulated malformed input request." },
+          }),
+        );
       }
     }
     const { bucket, key } = parseS3(job.output);
     const folder = `${key.replace(/\/?$/, "/")}${job.id}/`;
     const inputName = job.input.slice(job.input.lastIndexOf("/") + 1);
-    await options.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}${inputName}.out`, Body: lines.join("\n") + (lines.length ? "\n" : "") }));
-    const manifest = { totalRecordCount: job.records.length, processedRecordCount: processed, successRecordCount: success, errorRecordCount: processed - success, inputTokenCount: inputTokens, outputTokenCount: outputTokens };
-    await options.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}manifest.json.out`, Body: JSON.stringify(manifest) }));
+    await options.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${folder}${inputName}.out`,
+        Body: lines.join("\n") + (lines.length ? "\n" : ""),
+      }),
+    );
+    const manifest = {
+      totalRecordCount: job.records.length,
+      processedRecordCount: processed,
+      successRecordCount: success,
+      errorRecordCount: processed - success,
+      inputTokenCount: inputTokens,
+      outputTokenCount: outputTokens,
+    };
+    await options.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `${folder}manifest.json.out`, Body: JSON.stringify(manifest) }),
+    );
     return { success, errors: processed - success };
   };
 
@@ -112,15 +147,32 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
       job.ended = { status: "Failed", at: now, success: 0, errors: 0 };
     } else if (elapsed >= latency && job.stopMs === undefined) {
       const processed = job.fate === "partial" ? Math.floor(job.records.length / 2) : job.records.length;
-      job.ended = { status: job.fate === "partial" ? "PartiallyCompleted" : "Completed", at: now, ...(await writeOutputs(job, processed)) };
+      job.ended = {
+        status: job.fate === "partial" ? "PartiallyCompleted" : "Completed",
+        at: now,
+        ...(await writeOutputs(job, processed)),
+      };
     }
   };
 
   const view = (job: SimJob) => {
     const elapsed = Date.now() - job.submitMs;
     const status =
-      job.ended?.status ?? (job.stopMs !== undefined ? "Stopping" : elapsed < latency * 0.1 ? "Submitted" : elapsed < latency * 0.2 ? "Validating" : elapsed < latency * 0.3 ? "Scheduled" : "InProgress");
-    const processed = job.ended ? job.ended.success + job.ended.errors : status === "InProgress" ? Math.floor((elapsed / latency) * job.records.length) : 0;
+      job.ended?.status ??
+      (job.stopMs !== undefined
+        ? "Stopping"
+        : elapsed < latency * 0.1
+          ? "Submitted"
+          : elapsed < latency * 0.2
+            ? "Validating"
+            : elapsed < latency * 0.3
+              ? "Scheduled"
+              : "InProgress");
+    const processed = job.ended
+      ? job.ended.success + job.ended.errors
+      : status === "InProgress"
+        ? Math.floor((elapsed / latency) * job.records.length)
+        : 0;
     return {
       ...job.body,
       jobArn: job.arn,
@@ -140,7 +192,12 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
   };
 
   const fault = (response: ServerResponse, status: number) =>
-    awsError(response, status, status === 429 ? "ThrottlingException" : "InternalServerException", `Simulated ${status}`);
+    awsError(
+      response,
+      status,
+      status === 429 ? "ThrottlingException" : "InternalServerException",
+      `Simulated ${status}`,
+    );
 
   const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
     const method = request.method ?? "GET";
@@ -148,7 +205,9 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     if (method === "POST" && segments[0] === "model" && segments[2] === "converse") {
       const input = JSON.parse((await readBody(request)).toString("utf8")) as ConverseInput;
       const output = converse(input);
-      return output ? sendJson(response, 200, output) : awsError(response, 400, "ValidationException", "Simulated malformed input request.");
+      return output
+        ? sendJson(response, 200, output)
+        : awsError(response, 400, "ValidationException", "Simulated malformed input request.");
     }
     if (method === "POST" && url.pathname === "/model-invocation-job") {
       const body = JSON.parse((await readBody(request)).toString("utf8")) as {
@@ -167,11 +226,24 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         const object = await options.s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: input.key }));
         text = await object.Body!.transformToString();
       } catch {
-        return awsError(response, 400, "ValidationException", `Cannot read the input at ${body.inputDataConfig.s3InputDataConfig.s3Uri}`);
+        return awsError(
+          response,
+          400,
+          "ValidationException",
+          `Cannot read the input at ${body.inputDataConfig.s3InputDataConfig.s3Uri}`,
+        );
       }
-      const records = text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Record_);
+      const records = text
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Record_);
       if (records.length < minRecords) {
-        return awsError(response, 400, "ValidationException", `The number of records (${records.length}) is less than the minimum number of records per batch inference job (${minRecords}).`);
+        return awsError(
+          response,
+          400,
+          "ValidationException",
+          `The number of records (${records.length}) is less than the minimum number of records per batch inference job (${minRecords}).`,
+        );
       }
       const id = randomBytes(6).toString("hex");
       const job: SimJob = {

@@ -37,9 +37,16 @@ export const readBody = async (request: IncomingMessage): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-export const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+export const sendJson = (
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void => {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers }).end(text);
+  response
+    .writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers })
+    .end(text);
 };
 
 /** A running simulator: its base URL, its faults, and how to stop it. */
@@ -59,7 +66,10 @@ export const serveSimulator = async (
 ): Promise<{ url: string; server: Server; seenKeys: Set<string> }> => {
   const seenKeys = new Set<string>();
   const server = createServer((request, response) => {
-    const key = request.headers["x-api-key"] ?? request.headers["x-goog-api-key"] ?? request.headers.authorization?.replace(/^Bearer /, "");
+    const key =
+      request.headers["x-api-key"] ??
+      request.headers["x-goog-api-key"] ??
+      request.headers.authorization?.replace(/^Bearer /, "");
     if (typeof key === "string") seenKeys.add(key);
     if ((faults.hangNextCalls ?? 0) > 0) {
       faults.hangNextCalls!--;

@@ -2,7 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { textOf } from "../../lambdas/core/chat";
 import { chatRequestFromGemini } from "../../lambdas/formats/gemini";
-import { closeServer, errorMarker, type Faults, readBody, sendJson, serveSimulator, simulatedAnswer, type Simulator, type SimulatorOptions } from "./common";
+import {
+  closeServer,
+  errorMarker,
+  type Faults,
+  readBody,
+  type Simulator,
+  type SimulatorOptions,
+  sendJson,
+  serveSimulator,
+  simulatedAnswer,
+} from "./common";
 
 interface SimBatch {
   id: string;
@@ -32,7 +42,11 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     sendJson(response, status, { error: { code: status, message, status: code } });
 
   const finish = (batch: SimBatch, state: string, done: number) => {
-    const lines = files.get(batch.inputFile)!.toString("utf8").split("\n").filter((l) => l.trim());
+    const lines = files
+      .get(batch.inputFile)!
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim());
     let success = 0;
     let failed = 0;
     const output = lines.slice(0, done).map((text) => {
@@ -46,7 +60,11 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
       const answer = simulatedAnswer(prompt);
       const response = {
         candidates: [{ content: { role: "model", parts: [{ text: answer.text }] }, finishReason: "STOP", index: 0 }],
-        usageMetadata: { promptTokenCount: answer.inputTokens, candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens },
+        usageMetadata: {
+          promptTokenCount: answer.inputTokens,
+          candidatesTokenCount: answer.outputTokens,
+          totalTokenCount: answer.inputTokens + answer.outputTokens,
+        },
         modelVersion: batch.model,
         responseId: randomBytes(8).toString("hex"),
       };
@@ -59,14 +77,23 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
 
   const view = (batch: SimBatch) => {
     const now = Date.now();
-    const total = files.get(batch.inputFile)!.toString("utf8").split("\n").filter((l) => l.trim()).length;
+    const total = files
+      .get(batch.inputFile)!
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim()).length;
     if (!batch.ended) {
-      if (batch.cancelMs !== undefined && now - batch.cancelMs >= latency * 0.2) finish(batch, "BATCH_STATE_CANCELLED", Math.floor(total / 2));
-      else if (batch.fate === "fail" && now - batch.createdMs >= latency * 0.2) batch.ended = { at: now, state: "BATCH_STATE_FAILED", success: 0, failed: 0 };
-      else if (batch.fate === "expire" && now - batch.createdMs >= latency) batch.ended = { at: now, state: "BATCH_STATE_EXPIRED", success: 0, failed: 0 };
-      else if (batch.fate === "complete" && now - batch.createdMs >= latency) finish(batch, "BATCH_STATE_SUCCEEDED", total);
+      if (batch.cancelMs !== undefined && now - batch.cancelMs >= latency * 0.2)
+        finish(batch, "BATCH_STATE_CANCELLED", Math.floor(total / 2));
+      else if (batch.fate === "fail" && now - batch.createdMs >= latency * 0.2)
+        batch.ended = { at: now, state: "BATCH_STATE_FAILED", success: 0, failed: 0 };
+      else if (batch.fate === "expire" && now - batch.createdMs >= latency)
+        batch.ended = { at: now, state: "BATCH_STATE_EXPIRED", success: 0, failed: 0 };
+      else if (batch.fate === "complete" && now - batch.createdMs >= latency)
+        finish(batch, "BATCH_STATE_SUCCEEDED", total);
     }
-    const state = batch.ended?.state ?? (now - batch.createdMs < latency * 0.2 ? "BATCH_STATE_PENDING" : "BATCH_STATE_RUNNING");
+    const state =
+      batch.ended?.state ?? (now - batch.createdMs < latency * 0.2 ? "BATCH_STATE_PENDING" : "BATCH_STATE_RUNNING");
     const iso = (ms: number) => new Date(ms).toISOString();
     const output = batch.ended?.responsesFile ? { responsesFile: batch.ended.responsesFile } : undefined;
     return {
@@ -90,11 +117,17 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
       },
       done: Boolean(batch.ended),
       ...(batch.ended?.state === "BATCH_STATE_FAILED" && { error: { code: 13, message: batch.failReason } }),
-      ...(output && { response: { "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput", ...output } }),
+      ...(output && {
+        response: {
+          "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput",
+          ...output,
+        },
+      }),
     };
   };
 
-  const fault = (response: ServerResponse, status: number) => rpcError(response, status, `Simulated ${status}`, status === 429 ? "RESOURCE_EXHAUSTED" : "INTERNAL");
+  const fault = (response: ServerResponse, status: number) =>
+    rpcError(response, status, `Simulated ${status}`, status === 429 ? "RESOURCE_EXHAUSTED" : "INTERNAL");
 
   const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
     const method = request.method ?? "GET";
@@ -105,7 +138,9 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
       if (!name) return rpcError(response, 404, "Unknown upload", "NOT_FOUND");
       files.set(name, await readBody(request));
       response.setHeader("x-goog-upload-status", "final");
-      return sendJson(response, 200, { file: { name, mimeType: "application/jsonl", sizeBytes: String(files.get(name)!.byteLength), state: "ACTIVE" } });
+      return sendJson(response, 200, {
+        file: { name, mimeType: "application/jsonl", sizeBytes: String(files.get(name)!.byteLength), state: "ACTIVE" },
+      });
     }
     if (!request.headers["x-goog-api-key"]) return rpcError(response, 401, "API key not valid.", "UNAUTHENTICATED");
     if (method === "POST" && path === "/upload/v1beta/files") {
@@ -120,13 +155,18 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     if (method === "GET" && download) {
       const file = files.get(download[1]!);
       if (!file) return rpcError(response, 404, "File not found", "NOT_FOUND");
-      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": file.byteLength }).end(file);
+      response
+        .writeHead(200, { "content-type": "application/octet-stream", "content-length": file.byteLength })
+        .end(file);
       return;
     }
     const create = /^\/v1beta\/models\/([^:]+):batchGenerateContent$/.exec(path);
     if (method === "POST" && create) {
-      const body = JSON.parse((await readBody(request)).toString("utf8")) as { batch: { displayName: string; inputConfig: { fileName: string } } };
-      if (!files.has(body.batch.inputConfig.fileName)) return rpcError(response, 400, `File ${body.batch.inputConfig.fileName} not found`);
+      const body = JSON.parse((await readBody(request)).toString("utf8")) as {
+        batch: { displayName: string; inputConfig: { fileName: string } };
+      };
+      if (!files.has(body.batch.inputConfig.fileName))
+        return rpcError(response, 400, `File ${body.batch.inputConfig.fileName} not found`);
       const batch: SimBatch = {
         id: randomBytes(8).toString("hex"),
         model: decodeURIComponent(create[1]!),

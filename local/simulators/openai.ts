@@ -1,8 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { chatRequestFromOpenAi } from "../../lambdas/formats/openai-batch";
 import { textOf } from "../../lambdas/core/chat";
-import { closeServer, errorMarker, type Faults, readBody, sendJson, serveSimulator, simulatedAnswer, type Simulator, type SimulatorOptions } from "./common";
+import { chatRequestFromOpenAi } from "../../lambdas/formats/openai-batch";
+import {
+  closeServer,
+  errorMarker,
+  type Faults,
+  readBody,
+  type Simulator,
+  type SimulatorOptions,
+  sendJson,
+  serveSimulator,
+  simulatedAnswer,
+} from "./common";
 
 interface SimFile {
   id: string;
@@ -46,21 +56,37 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
 
   /** Writes the output and error files for the first `done` requests; the rest get `notRun` error lines. */
   const finish = (batch: SimBatch, status: string, done: number, notRun?: { code: string; message: string }) => {
-    const lines = files.get(batch.input_file_id)!.bytes.toString("utf8").split("\n").filter((l) => l.trim());
+    const lines = files
+      .get(batch.input_file_id)!
+      .bytes.toString("utf8")
+      .split("\n")
+      .filter((l) => l.trim());
     const output: string[] = [];
     const errors: string[] = [];
     lines.forEach((text, index) => {
       const line = JSON.parse(text) as { custom_id: string; body: Parameters<typeof chatRequestFromOpenAi>[0] };
       const requestId = id("req_");
       if (index >= done) {
-        if (notRun) errors.push(JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response: null, error: notRun }));
+        if (notRun)
+          errors.push(
+            JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response: null, error: notRun }),
+          );
         return;
       }
       const request = chatRequestFromOpenAi(line.body);
       const prompt = textOf(request.messages.at(-1)?.content ?? []);
       if (prompt.includes(errorMarker)) {
-        const body = { error: { message: "Simulated invalid request.", type: "invalid_request_error", param: null, code: null } };
-        errors.push(JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response: { status_code: 400, request_id: requestId, body }, error: null }));
+        const body = {
+          error: { message: "Simulated invalid request.", type: "invalid_request_error", param: null, code: null },
+        };
+        errors.push(
+          JSON.stringify({
+            id: id("batch_req_"),
+            custom_id: line.custom_id,
+            response: { status_code: 400, request_id: requestId, body },
+            error: null,
+          }),
+        );
         return;
       }
       const answer = simulatedAnswer(prompt);
@@ -70,12 +96,27 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
         created: seconds(Date.now()),
         model: request.model,
         choices: [{ index: 0, message: { role: "assistant", content: answer.text }, finish_reason: "stop" }],
-        usage: { prompt_tokens: answer.inputTokens, completion_tokens: answer.outputTokens, total_tokens: answer.inputTokens + answer.outputTokens },
+        usage: {
+          prompt_tokens: answer.inputTokens,
+          completion_tokens: answer.outputTokens,
+          total_tokens: answer.inputTokens + answer.outputTokens,
+        },
       };
-      output.push(JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response: { status_code: 200, request_id: requestId, body }, error: null }));
+      output.push(
+        JSON.stringify({
+          id: id("batch_req_"),
+          custom_id: line.custom_id,
+          response: { status_code: 200, request_id: requestId, body },
+          error: null,
+        }),
+      );
     });
-    const out = output.length ? storeFile(Buffer.from(`${output.join("\n")}\n`), "output.jsonl", "batch_output").id : null;
-    const err = errors.length ? storeFile(Buffer.from(`${errors.join("\n")}\n`), "errors.jsonl", "batch_output").id : null;
+    const out = output.length
+      ? storeFile(Buffer.from(`${output.join("\n")}\n`), "output.jsonl", "batch_output").id
+      : null;
+    const err = errors.length
+      ? storeFile(Buffer.from(`${errors.join("\n")}\n`), "errors.jsonl", "batch_output").id
+      : null;
     batch.ended = { status, output_file_id: out, error_file_id: err, at: Date.now() };
   };
 
@@ -84,19 +125,43 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
     const now = Date.now();
     const elapsed = now - batch.createdMs;
     if (!batch.ended) {
-      if (batch.cancelledMs !== undefined && now - batch.cancelledMs >= latency * 0.2) finish(batch, "cancelled", Math.floor(batch.total / 2), { code: "batch_cancelled", message: "Batch was cancelled." });
-      else if (batch.fate === "fail" && elapsed >= latency * 0.2) batch.ended = { status: "failed", output_file_id: null, error_file_id: null, at: now };
-      else if (batch.fate === "expire" && elapsed >= latency) finish(batch, "expired", Math.floor(batch.total / 2), { code: "batch_expired", message: "This request could not be executed before the completion window expired." });
+      if (batch.cancelledMs !== undefined && now - batch.cancelledMs >= latency * 0.2)
+        finish(batch, "cancelled", Math.floor(batch.total / 2), {
+          code: "batch_cancelled",
+          message: "Batch was cancelled.",
+        });
+      else if (batch.fate === "fail" && elapsed >= latency * 0.2)
+        batch.ended = { status: "failed", output_file_id: null, error_file_id: null, at: now };
+      else if (batch.fate === "expire" && elapsed >= latency)
+        finish(batch, "expired", Math.floor(batch.total / 2), {
+          code: "batch_expired",
+          message: "This request could not be executed before the completion window expired.",
+        });
       else if (batch.fate === "complete" && elapsed >= latency) finish(batch, "completed", batch.total);
     }
     const progress = Math.min(1, elapsed / latency);
-    const status = batch.ended?.status ?? (batch.cancelledMs !== undefined ? "cancelling" : elapsed < latency * 0.2 ? "validating" : elapsed < latency * 0.8 ? "in_progress" : "finalizing");
-    const completed = batch.ended ? (batch.ended.status === "failed" ? 0 : Math.floor(batch.total / (batch.ended.status === "completed" ? 1 : 2))) : Math.floor(progress * batch.total);
+    const status =
+      batch.ended?.status ??
+      (batch.cancelledMs !== undefined
+        ? "cancelling"
+        : elapsed < latency * 0.2
+          ? "validating"
+          : elapsed < latency * 0.8
+            ? "in_progress"
+            : "finalizing");
+    const completed = batch.ended
+      ? batch.ended.status === "failed"
+        ? 0
+        : Math.floor(batch.total / (batch.ended.status === "completed" ? 1 : 2))
+      : Math.floor(progress * batch.total);
     return {
       id: batch.id,
       object: "batch",
       endpoint: batch.endpoint,
-      errors: batch.ended?.status === "failed" ? { object: "list", data: [{ code: "invalid_request", message: batch.failReason, param: null, line: null }] } : null,
+      errors:
+        batch.ended?.status === "failed"
+          ? { object: "list", data: [{ code: "invalid_request", message: batch.failReason, param: null, line: null }] }
+          : null,
       input_file_id: batch.input_file_id,
       completion_window: "24h",
       status,
@@ -109,30 +174,70 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
   };
 
   const fault = (response: ServerResponse, status: number) =>
-    sendJson(response, status, { error: { message: `Simulated ${status}`, type: status === 429 ? "rate_limit_error" : "server_error", param: null, code: null } });
+    sendJson(response, status, {
+      error: {
+        message: `Simulated ${status}`,
+        type: status === 429 ? "rate_limit_error" : "server_error",
+        param: null,
+        code: null,
+      },
+    });
 
   const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
     const path = url.pathname;
     const method = request.method ?? "GET";
-    if (!/^Bearer \S+/.test(request.headers.authorization ?? "")) return sendJson(response, 401, { error: { message: "Missing API key", type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+    if (!/^Bearer \S+/.test(request.headers.authorization ?? ""))
+      return sendJson(response, 401, {
+        error: { message: "Missing API key", type: "invalid_request_error", param: null, code: "invalid_api_key" },
+      });
     if (method === "POST" && path === "/v1/files") {
-      const form = await new Response((await readBody(request)) as Uint8Array<ArrayBuffer>, { headers: { "content-type": request.headers["content-type"] ?? "" } }).formData();
+      const form = await new Response((await readBody(request)) as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": request.headers["content-type"] ?? "" },
+      }).formData();
       const file = form.get("file");
-      if (!(file instanceof File)) return sendJson(response, 400, { error: { message: "file is required", type: "invalid_request_error", param: "file", code: null } });
+      if (!(file instanceof File))
+        return sendJson(response, 400, {
+          error: { message: "file is required", type: "invalid_request_error", param: "file", code: null },
+        });
       const stored = storeFile(Buffer.from(await file.arrayBuffer()), file.name, String(form.get("purpose")));
-      return sendJson(response, 200, { id: stored.id, object: "file", bytes: stored.bytes.byteLength, created_at: stored.created_at, filename: stored.filename, purpose: stored.purpose, status: "processed" });
+      return sendJson(response, 200, {
+        id: stored.id,
+        object: "file",
+        bytes: stored.bytes.byteLength,
+        created_at: stored.created_at,
+        filename: stored.filename,
+        purpose: stored.purpose,
+        status: "processed",
+      });
     }
     const content = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
     if (method === "GET" && content) {
       const file = files.get(decodeURIComponent(content[1]!));
-      if (!file) return sendJson(response, 404, { error: { message: "No such file", type: "invalid_request_error", param: null, code: null } });
-      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": file.bytes.byteLength }).end(file.bytes);
+      if (!file)
+        return sendJson(response, 404, {
+          error: { message: "No such file", type: "invalid_request_error", param: null, code: null },
+        });
+      response
+        .writeHead(200, { "content-type": "application/octet-stream", "content-length": file.bytes.byteLength })
+        .end(file.bytes);
       return;
     }
     if (method === "POST" && path === "/v1/batches") {
-      const body = JSON.parse((await readBody(request)).toString("utf8")) as { input_file_id: string; endpoint: string; metadata?: Record<string, string> };
+      const body = JSON.parse((await readBody(request)).toString("utf8")) as {
+        input_file_id: string;
+        endpoint: string;
+        metadata?: Record<string, string>;
+      };
       const input = files.get(body.input_file_id);
-      if (!input) return sendJson(response, 400, { error: { message: `Invalid input_file_id ${body.input_file_id}`, type: "invalid_request_error", param: "input_file_id", code: null } });
+      if (!input)
+        return sendJson(response, 400, {
+          error: {
+            message: `Invalid input_file_id ${body.input_file_id}`,
+            type: "invalid_request_error",
+            param: "input_file_id",
+            code: null,
+          },
+        });
       const fate = faults.failNextJob ? "fail" : faults.expireNextJob ? "expire" : "complete";
       const batch: SimBatch = {
         id: id("batch_sim"),
@@ -140,7 +245,10 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
         endpoint: body.endpoint,
         createdMs: Date.now(),
         metadata: body.metadata ?? null,
-        total: input.bytes.toString("utf8").split("\n").filter((l) => l.trim()).length,
+        total: input.bytes
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l.trim()).length,
         fate,
         failReason: faults.failNextJob,
       };
@@ -152,18 +260,29 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
     if (method === "GET" && path === "/v1/batches") {
       const limit = Number(url.searchParams.get("limit") ?? 20);
       const data = [...batches.values()].reverse().slice(0, limit).map(view);
-      return sendJson(response, 200, { object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: batches.size > limit });
+      return sendJson(response, 200, {
+        object: "list",
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: batches.size > limit,
+      });
     }
     const one = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
     const batch = one ? batches.get(decodeURIComponent(one[1]!)) : undefined;
-    if (one && !batch) return sendJson(response, 404, { error: { message: "No such batch", type: "invalid_request_error", param: null, code: null } });
+    if (one && !batch)
+      return sendJson(response, 404, {
+        error: { message: "No such batch", type: "invalid_request_error", param: null, code: null },
+      });
     if (batch && method === "GET" && !one![2]) return sendJson(response, 200, view(batch));
     if (batch && method === "POST" && one![2]) {
       request.resume();
       if (!batch.ended && batch.cancelledMs === undefined) batch.cancelledMs = Date.now();
       return sendJson(response, 200, view(batch));
     }
-    sendJson(response, 404, { error: { message: `Unknown route ${method} ${path}`, type: "invalid_request_error", param: null, code: null } });
+    sendJson(response, 404, {
+      error: { message: `Unknown route ${method} ${path}`, type: "invalid_request_error", param: null, code: null },
+    });
   });
   return { url: `${url}/v1`, faults, seenKeys, close: () => closeServer(server) };
 };

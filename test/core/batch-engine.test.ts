@@ -46,13 +46,22 @@ describe("the batch engine's tasks", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "finops-engine-"));
     emulators = await startEmulators(dataDir);
-    files = { repo: new DynamoRepository(emulators.dynamo, localNames.table), blobs: new S3BlobStore(emulators.s3, localNames.bucket), config: defaultConfig };
+    files = {
+      repo: new DynamoRepository(emulators.dynamo, localNames.table),
+      blobs: new S3BlobStore(emulators.s3, localNames.bucket),
+      config: defaultConfig,
+    };
     const sink = (): ResultSink => {
       const lines: NeutralResult[] = [];
       written.push(lines);
       return { write: async (r) => void lines.push(r), close: async () => ({ outputFileId: "out" }) };
     };
-    engine = createBatchEngine({ ...files, providers: { openai: provider }, sinks: { openai: sink }, poll: defaultPollSchedule });
+    engine = createBatchEngine({
+      ...files,
+      providers: { openai: provider },
+      sinks: { openai: sink },
+      poll: defaultPollSchedule,
+    });
   });
   afterAll(async () => {
     await emulators.close();
@@ -60,17 +69,48 @@ describe("the batch engine's tasks", () => {
   });
 
   const newBatch = async (ids: string[]): Promise<BatchRecord> => {
-    const body = Buffer.from(ids.map((id) => JSON.stringify({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "m", messages: [{ role: "user", content: id }] } })).join("\n"));
-    const input = await createFile(files, { tenant: "t", dialect: "openai", provider: "openai", filename: "in.jsonl", purpose: "batch", contentType: "application/jsonl", body });
+    const body = Buffer.from(
+      ids
+        .map((id) =>
+          JSON.stringify({
+            custom_id: id,
+            method: "POST",
+            url: "/v1/chat/completions",
+            body: { model: "m", messages: [{ role: "user", content: id }] },
+          }),
+        )
+        .join("\n"),
+    );
+    const input = await createFile(files, {
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      filename: "in.jsonl",
+      purpose: "batch",
+      contentType: "application/jsonl",
+      body,
+    });
     const batch: BatchRecord = {
-      id: newId(), kind: "batch", tenant: "t", dialect: "openai", provider: "openai", createdAt: Date.now(), status: "validating",
-      endpoint: "/v1/chat/completions", completionWindow: "24h", model: "m", inputFileId: input.id, inputBlobKey: input.blobKey,
-      requestCounts: { total: ids.length, completed: 0, failed: 0 }, statusTimes: { validating: Date.now() },
+      id: newId(),
+      kind: "batch",
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      createdAt: Date.now(),
+      status: "validating",
+      endpoint: "/v1/chat/completions",
+      completionWindow: "24h",
+      model: "m",
+      inputFileId: input.id,
+      inputBlobKey: input.blobKey,
+      requestCounts: { total: ids.length, completed: 0, failed: 0 },
+      statusTimes: { validating: Date.now() },
     };
     await files.repo.create(batch);
     return batch;
   };
-  const statusOf = async (batch: BatchRecord): Promise<BatchStatus | undefined> => (await files.repo.get("batch", "t", batch.id))?.status;
+  const statusOf = async (batch: BatchRecord): Promise<BatchStatus | undefined> =>
+    (await files.repo.get("batch", "t", batch.id))?.status;
 
   it("submits once even when the task is delivered twice", async () => {
     const batch = await newBatch(["a", "b", "c"]);
@@ -87,7 +127,11 @@ describe("the batch engine's tasks", () => {
     const route = await engine.poll({ batchId: batch.id, tenant: "t", attempt: 3 });
     expect(route).toEqual({ next: "wait", attempt: 4, waitSeconds: Math.round(30 * 1.5 ** 4) });
     expect(await statusOf(batch)).toBe("in_progress");
-    expect((await files.repo.get("batch", "t", batch.id))?.requestCounts).toEqual({ total: 3, completed: 2, failed: 0 });
+    expect((await files.repo.get("batch", "t", batch.id))?.requestCounts).toEqual({
+      total: 3,
+      completed: 2,
+      failed: 0,
+    });
     provider.next = { status: "validating", counts: { total: 3, completed: 2, failed: 0 } };
     await engine.poll({ batchId: batch.id, tenant: "t" });
     expect(await statusOf(batch)).toBe("in_progress");
@@ -100,7 +144,18 @@ describe("the batch engine's tasks", () => {
     provider.next = { status: "completed", counts: { total: 3, completed: 2, failed: 0 } };
     expect(await engine.poll({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "collect" });
     expect(await statusOf(batch)).toBe("finalizing");
-    const ok = (customId: string): NeutralResult => ({ customId, outcome: "succeeded", response: { id: "x", model: "m", text: customId, finishReason: "stop", usage: { inputTokens: 2, outputTokens: 3 }, created: 0 } });
+    const ok = (customId: string): NeutralResult => ({
+      customId,
+      outcome: "succeeded",
+      response: {
+        id: "x",
+        model: "m",
+        text: customId,
+        finishReason: "stop",
+        usage: { inputTokens: 2, outputTokens: 3 },
+        created: 0,
+      },
+    });
     provider.answers = [ok("plain"), ok(upstreamKey("needs mapping/ü")), ok("plain"), ok("stranger")];
     expect(await engine.collect({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
     const lines = written.at(-1)!;
@@ -110,7 +165,12 @@ describe("the batch engine's tasks", () => {
       ["plain", "succeeded"],
     ]);
     const done = await files.repo.get("batch", "t", batch.id);
-    expect(done).toMatchObject({ status: "completed", outputFileId: "out", requestCounts: { total: 3, completed: 2, failed: 1 }, usage: { inputTokens: 4, outputTokens: 6 } });
+    expect(done).toMatchObject({
+      status: "completed",
+      outputFileId: "out",
+      requestCounts: { total: 3, completed: 2, failed: 1 },
+      usage: { inputTokens: 4, outputTokens: 6 },
+    });
     // a duplicate delivery of collect after the batch ended changes nothing
     const count = written.length;
     expect(await engine.collect({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
@@ -120,7 +180,12 @@ describe("the batch engine's tasks", () => {
   it("forwards a cancel and ends cancelled, not finalizing, when the upstream stops", async () => {
     const batch = await newBatch(["a", "b"]);
     await engine.submit({ batchId: batch.id, tenant: "t" });
-    await files.repo.update("batch", batch.id, { status: "cancelling", cancelRequested: true }, { statusIn: ["validating"] });
+    await files.repo.update(
+      "batch",
+      batch.id,
+      { status: "cancelling", cancelRequested: true },
+      { statusIn: ["validating"] },
+    );
     const cancels = provider.calls.cancel;
     provider.next = { status: "cancelled", counts: { total: 2, completed: 1, failed: 0 } };
     provider.answers = [];
@@ -134,9 +199,16 @@ describe("the batch engine's tasks", () => {
 
   it("fails a batch with the caught error's message and never un-fails it", async () => {
     const batch = await newBatch(["a"]);
-    await engine.fail({ batchId: batch.id, tenant: "t", error: { Error: "Error", Cause: JSON.stringify({ errorMessage: "OpenAI answered 400: bad model" }) } });
+    await engine.fail({
+      batchId: batch.id,
+      tenant: "t",
+      error: { Error: "Error", Cause: JSON.stringify({ errorMessage: "OpenAI answered 400: bad model" }) },
+    });
     const failed = await files.repo.get("batch", "t", batch.id);
-    expect(failed).toMatchObject({ status: "failed", failureReason: "The batch failed: OpenAI answered 400: bad model" });
+    expect(failed).toMatchObject({
+      status: "failed",
+      failureReason: "The batch failed: OpenAI answered 400: bad model",
+    });
     provider.next = { status: "completed", counts: { total: 1, completed: 1, failed: 0 } };
     expect(await engine.poll({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
     expect(await statusOf(batch)).toBe("failed");

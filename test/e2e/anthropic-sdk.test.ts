@@ -7,39 +7,69 @@ import { startTestGateway } from "../support/gateway";
 const sdks = [
   {
     name: "@anthropic-ai/sdk 1.12",
-    make: (baseURL: string, apiKey: string, headers: Record<string, string> = {}) => new Anthropic({ baseURL, apiKey, defaultHeaders: headers, maxRetries: 0 }),
+    make: (baseURL: string, apiKey: string, headers: Record<string, string> = {}) =>
+      new Anthropic({ baseURL, apiKey, defaultHeaders: headers, maxRetries: 0 }),
     toFile,
     errors: { NotFound: Anthropic.NotFoundError, BadRequest: Anthropic.BadRequestError },
   },
   {
     name: "@anthropic-ai/sdk 0.60",
-    make: (baseURL: string, apiKey: string, headers: Record<string, string> = {}) => new Anthropic0({ baseURL, apiKey, defaultHeaders: headers, maxRetries: 0 }) as unknown as Anthropic,
+    make: (baseURL: string, apiKey: string, headers: Record<string, string> = {}) =>
+      new Anthropic0({ baseURL, apiKey, defaultHeaders: headers, maxRetries: 0 }) as unknown as Anthropic,
     toFile: toFile0 as unknown as typeof toFile,
-    errors: { NotFound: Anthropic0.NotFoundError as unknown as typeof Anthropic.NotFoundError, BadRequest: Anthropic0.BadRequestError as unknown as typeof Anthropic.BadRequestError },
+    errors: {
+      NotFound: Anthropic0.NotFoundError as unknown as typeof Anthropic.NotFoundError,
+      BadRequest: Anthropic0.BadRequestError as unknown as typeof Anthropic.BadRequestError,
+    },
   },
 ];
 
 /** The message inside an Anthropic error body. */
-const bodyMessage = (error: unknown): string => ((error as { error?: { error?: { message?: string } } }).error?.error?.message ?? "");
+const bodyMessage = (error: unknown): string =>
+  (error as { error?: { error?: { message?: string } } }).error?.error?.message ?? "";
 
-const models = { anthropic: "claude-3-sonnet-20240229", openai: "gpt-4o-mini", gemini: "gemini-1.5-flash", bedrock: "anthropic.claude-3-sonnet-20240229-v1:0" } as const;
+const models = {
+  anthropic: "claude-3-sonnet-20240229",
+  openai: "gpt-4o-mini",
+  gemini: "gemini-1.5-flash",
+  bedrock: "anthropic.claude-3-sonnet-20240229-v1:0",
+} as const;
 type ProviderName = keyof typeof models;
 
-const seedRequests = (model: string, questions = ["What is 15 * 7?", "What is the largest ocean?"], ids = ["math-question", "geography-question"]) =>
-  questions.map((content, i) => ({ custom_id: ids[i]!, params: { model, max_tokens: 100, messages: [{ role: "user" as const, content }] } }));
+const seedRequests = (
+  model: string,
+  questions = ["What is 15 * 7?", "What is the largest ocean?"],
+  ids = ["math-question", "geography-question"],
+) =>
+  questions.map((content, i) => ({
+    custom_id: ids[i]!,
+    params: { model, max_tokens: 100, messages: [{ role: "user" as const, content }] },
+  }));
 
 const waitEnded = async (client: Anthropic, id: string) => {
   for (let i = 0; i < 300; i++) {
     const batch = await client.beta.messages.batches.retrieve(id);
     if (batch.processing_status === "ended") return batch;
-    expect(batch.request_counts.succeeded + batch.request_counts.errored + batch.request_counts.canceled + batch.request_counts.expired).toBe(0);
+    expect(
+      batch.request_counts.succeeded +
+        batch.request_counts.errored +
+        batch.request_counts.canceled +
+        batch.request_counts.expired,
+    ).toBe(0);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("batch never ended");
 };
 
 const collectResults = async (client: Anthropic, id: string) => {
-  const out: { custom_id: string; result: { type: string; message?: { content: { type: string; text?: string }[]; type: string; role: string }; error?: unknown } }[] = [];
+  const out: {
+    custom_id: string;
+    result: {
+      type: string;
+      message?: { content: { type: string; text?: string }[]; type: string; role: string };
+      error?: unknown;
+    };
+  }[] = [];
   for await (const r of await client.beta.messages.batches.results(id)) out.push(r as (typeof out)[number]);
   return out;
 };
@@ -49,34 +79,47 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
   let base: string;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ simulators: { jobLatencyMs: 400 }, runner: { pollWaitMs: 50, retryWaitMs: 20 }, bedrockMinRecords: 5 });
+    gateway = await startTestGateway({
+      simulators: { jobLatencyMs: 400 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+      bedrockMinRecords: 5,
+    });
     base = `${gateway.url}/anthropic`;
   });
   afterAll(() => gateway.stop());
 
-  it.each(Object.keys(models) as ProviderName[])("runs the seeds' batch workflow on %s and yields a real message per request", async (provider) => {
-    const client = make(base, "sk-ant-workflow", { "x-model-provider": provider });
-    const created = await client.beta.messages.batches.create({ requests: seedRequests(models[provider]) });
-    expect(created).toMatchObject({ type: "message_batch", processing_status: "in_progress", request_counts: { processing: 2, succeeded: 0, errored: 0, canceled: 0, expired: 0 }, results_url: null, ended_at: null });
-    expect(created.id).toMatch(/^msgbatch_[a-z2-7]{24}$/);
-    expect(Date.parse(created.expires_at) - Date.parse(created.created_at)).toBe(86_400_000);
+  it.each(Object.keys(models) as ProviderName[])(
+    "runs the seeds' batch workflow on %s and yields a real message per request",
+    async (provider) => {
+      const client = make(base, "sk-ant-workflow", { "x-model-provider": provider });
+      const created = await client.beta.messages.batches.create({ requests: seedRequests(models[provider]) });
+      expect(created).toMatchObject({
+        type: "message_batch",
+        processing_status: "in_progress",
+        request_counts: { processing: 2, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+        results_url: null,
+        ended_at: null,
+      });
+      expect(created.id).toMatch(/^msgbatch_[a-z2-7]{24}$/);
+      expect(Date.parse(created.expires_at) - Date.parse(created.created_at)).toBe(86_400_000);
 
-    const batch = await waitEnded(client, created.id);
-    expect(batch.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
-    expect(batch.results_url).toBe(`${base}/v1/messages/batches/${created.id}/results`);
-    expect(batch.ended_at).not.toBeNull();
-    const list = await client.beta.messages.batches.list({ limit: 20 });
-    expect(list.data.map((b) => b.id)).toContain(batch.id);
+      const batch = await waitEnded(client, created.id);
+      expect(batch.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
+      expect(batch.results_url).toBe(`${base}/v1/messages/batches/${created.id}/results`);
+      expect(batch.ended_at).not.toBeNull();
+      const list = await client.beta.messages.batches.list({ limit: 20 });
+      expect(list.data.map((b) => b.id)).toContain(batch.id);
 
-    const results = await collectResults(client, batch.id);
-    expect(results.map((r) => r.custom_id).sort()).toEqual(["geography-question", "math-question"]);
-    for (const r of results) {
-      expect(r.result.type).toBe("succeeded");
-      expect(r.result.message).toMatchObject({ type: "message", role: "assistant", content: [{ type: "text" }] });
-      const question = r.custom_id === "math-question" ? "What is 15 * 7?" : "What is the largest ocean?";
-      expect(r.result.message?.content[0]?.text).toBe(`Simulated reply to: ${question}`);
-    }
-  });
+      const results = await collectResults(client, batch.id);
+      expect(results.map((r) => r.custom_id).sort()).toEqual(["geography-question", "math-question"]);
+      for (const r of results) {
+        expect(r.result.type).toBe("succeeded");
+        expect(r.result.message).toMatchObject({ type: "message", role: "assistant", content: [{ type: "text" }] });
+        const question = r.custom_id === "math-question" ? "What is 15 * 7?" : "What is the largest ocean?";
+        expect(r.result.message?.content[0]?.text).toBe(`Simulated reply to: ${question}`);
+      }
+    },
+  );
 
   it("works through the GA namespace too, and deletes an ended batch", async () => {
     const client = make(base, "sk-ant-ga");
@@ -92,16 +135,28 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
     const batch = await waitEnded(client, (await client.beta.messages.batches.create({ requests })).id);
     expect(batch.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 1, canceled: 0, expired: 0 });
     const results = await collectResults(client, batch.id);
-    expect(results.map((r) => [r.custom_id, r.result.type]).sort()).toEqual([["a", "succeeded"], ["b", "errored"], ["c", "succeeded"]]);
-    expect(results.find((r) => r.custom_id === "b")?.result.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect(results.map((r) => [r.custom_id, r.result.type]).sort()).toEqual([
+      ["a", "succeeded"],
+      ["b", "errored"],
+      ["c", "succeeded"],
+    ]);
+    expect(results.find((r) => r.custom_id === "b")?.result.error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error" },
+    });
   });
 
   it("cancels: canceling at once, then ended with canceled requests in the results", async () => {
-    const slow = await startTestGateway({ simulators: { jobLatencyMs: 4000 }, runner: { pollWaitMs: 50, retryWaitMs: 20 } });
+    const slow = await startTestGateway({
+      simulators: { jobLatencyMs: 4000 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+    });
     try {
       const client = make(`${slow.url}/anthropic`, "sk-ant-cancel");
       const ids = ["r0", "r1", "r2", "r3"];
-      const created = await client.beta.messages.batches.create({ requests: seedRequests(models.anthropic, ["q0", "q1", "q2", "q3"], ids) });
+      const created = await client.beta.messages.batches.create({
+        requests: seedRequests(models.anthropic, ["q0", "q1", "q2", "q3"], ids),
+      });
       await new Promise((r) => setTimeout(r, 300));
       const canceling = await client.beta.messages.batches.cancel(created.id);
       expect(canceling.processing_status).toBe("canceling");
@@ -120,9 +175,19 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
     const client = make(base, "sk-ant-files");
     const uploaded = [];
     for (const name of ["a.txt", "b.txt", "c.txt"]) {
-      uploaded.push(await client.beta.files.upload({ file: await makeFile(Buffer.from(`content of ${name}`), name, { type: "text/plain" }) }));
+      uploaded.push(
+        await client.beta.files.upload({
+          file: await makeFile(Buffer.from(`content of ${name}`), name, { type: "text/plain" }),
+        }),
+      );
     }
-    expect(uploaded[0]).toMatchObject({ type: "file", filename: "a.txt", mime_type: "text/plain", size_bytes: 16, downloadable: true });
+    expect(uploaded[0]).toMatchObject({
+      type: "file",
+      filename: "a.txt",
+      mime_type: "text/plain",
+      size_bytes: 16,
+      downloadable: true,
+    });
     expect(uploaded[0]!.id).toMatch(/^file_[a-z2-7]{24}$/);
     const seen: string[] = [];
     for await (const file of client.beta.files.list({ limit: 2 })) seen.push(file.id);
@@ -136,7 +201,9 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
   it("keeps tenants apart: another key cannot see a file or a batch", async () => {
     const owner = make(base, "sk-ant-owner");
     const intruder = make(base, "sk-ant-intruder");
-    const file = await owner.beta.files.upload({ file: await makeFile(Buffer.from("secret"), "s.txt", { type: "text/plain" }) });
+    const file = await owner.beta.files.upload({
+      file: await makeFile(Buffer.from("secret"), "s.txt", { type: "text/plain" }),
+    });
     const batch = await owner.beta.messages.batches.create({ requests: seedRequests(models.anthropic) });
     await expect(intruder.beta.files.retrieveMetadata(file.id)).rejects.toBeInstanceOf(errors.NotFound);
     await expect(intruder.beta.files.download(file.id)).rejects.toBeInstanceOf(errors.NotFound);
@@ -148,23 +215,47 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
   });
 
   it.each([
-    ["a bad custom_id", [{ custom_id: "has space", params: { model: "claude-3-haiku", max_tokens: 10, messages: [{ role: "user", content: "x" }] } }], /requests\.0\.custom_id: "has space" must match/],
-    ["a duplicate custom_id", [...seedRequests("claude-3-haiku", ["x"], ["dup"]), ...seedRequests("claude-3-haiku", ["y"], ["dup"])], /requests\.1\.custom_id: duplicate custom_id "dup"/],
+    [
+      "a bad custom_id",
+      [
+        {
+          custom_id: "has space",
+          params: { model: "claude-3-haiku", max_tokens: 10, messages: [{ role: "user", content: "x" }] },
+        },
+      ],
+      /requests\.0\.custom_id: "has space" must match/,
+    ],
+    [
+      "a duplicate custom_id",
+      [...seedRequests("claude-3-haiku", ["x"], ["dup"]), ...seedRequests("claude-3-haiku", ["y"], ["dup"])],
+      /requests\.1\.custom_id: duplicate custom_id "dup"/,
+    ],
     ["an empty request list", [], /at least one request is required/],
-    ["a request without max_tokens", [{ custom_id: "a", params: { model: "claude-3-haiku", messages: [{ role: "user", content: "x" }] } }], /requests\.0\.params\.max_tokens: field required/],
+    [
+      "a request without max_tokens",
+      [{ custom_id: "a", params: { model: "claude-3-haiku", messages: [{ role: "user", content: "x" }] } }],
+      /requests\.0\.params\.max_tokens: field required/,
+    ],
   ])("refuses %s with a 400 in Anthropic's envelope", async (_, requests, message) => {
     const client = make(base, "sk-ant-bad");
     const error = await client.beta.messages.batches.create({ requests: requests as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(errors.BadRequest);
-    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error" },
+    });
     expect(bodyMessage(error)).toMatch(message);
   });
 
   it("refuses an unknown provider, an unknown batch, deleting a running batch, and a missing key", async () => {
     const bad = make(base, "sk-ant-misc", { "x-model-provider": "mistral" });
-    await expect(bad.beta.messages.batches.create({ requests: seedRequests("m") })).rejects.toBeInstanceOf(errors.BadRequest);
+    await expect(bad.beta.messages.batches.create({ requests: seedRequests("m") })).rejects.toBeInstanceOf(
+      errors.BadRequest,
+    );
     const client = make(base, "sk-ant-misc");
-    await expect(client.beta.messages.batches.retrieve("msgbatch_aaaaaaaaaaaaaaaaaaaaaaaa")).rejects.toBeInstanceOf(errors.NotFound);
+    await expect(client.beta.messages.batches.retrieve("msgbatch_aaaaaaaaaaaaaaaaaaaaaaaa")).rejects.toBeInstanceOf(
+      errors.NotFound,
+    );
     const running = await client.beta.messages.batches.create({ requests: seedRequests(models.anthropic) });
     await expect(client.beta.messages.batches.delete(running.id)).rejects.toBeInstanceOf(errors.BadRequest);
     const anonymous = await fetch(`${base}/v1/messages/batches`);

@@ -1,10 +1,21 @@
-import Anthropic from "@anthropic-ai/sdk";
-import { BedrockClient, GetModelInvocationJobCommand, ListModelInvocationJobsCommand, CreateModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from "@aws-sdk/client-s3";
-import { GoogleGenAI } from "@google/genai";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Agent } from "node:http";
 import { Readable } from "node:stream";
+import Anthropic from "@anthropic-ai/sdk";
+import {
+  BedrockClient,
+  CreateModelInvocationJobCommand,
+  GetModelInvocationJobCommand,
+  ListModelInvocationJobsCommand,
+} from "@aws-sdk/client-bedrock";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { GoogleGenAI } from "@google/genai";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewCredential } from "../../lambdas/core/credentials";
@@ -15,11 +26,26 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
   let team: NewCredential;
   let other: NewCredential;
   const s3For = (accessKeyId: string, secretAccessKey: string, extra: Record<string, unknown> = {}) =>
-    new S3Client({ endpoint: `${gateway.url}/bedrock/files`, region: "us-west-2", credentials: { accessKeyId, secretAccessKey }, forcePathStyle: true, ...extra });
-  const bedrockFor = (accessKeyId: string, secretAccessKey: string) => new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-west-2", credentials: { accessKeyId, secretAccessKey } });
+    new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-west-2",
+      credentials: { accessKeyId, secretAccessKey },
+      forcePathStyle: true,
+      ...extra,
+    });
+  const bedrockFor = (accessKeyId: string, secretAccessKey: string) =>
+    new BedrockClient({
+      endpoint: `${gateway.url}/bedrock`,
+      region: "us-west-2",
+      credentials: { accessKeyId, secretAccessKey },
+    });
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ auth: "keys", simulators: { jobLatencyMs: 300 }, runner: { pollWaitMs: 50, retryWaitMs: 20 } });
+    gateway = await startTestGateway({
+      auth: "keys",
+      simulators: { jobLatencyMs: 300 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+    });
     team = await gateway.gateway.createCredential("team-a");
     other = await gateway.gateway.createCredential("team-b");
   });
@@ -52,7 +78,11 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: "sk-ant-unknown", maxRetries: 0 });
     await expect(anthropic.beta.files.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     // The gateway key reaches the team's own files: the one uploaded through the OpenAI SDK above.
-    const teamFiles = await new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: team.apiKey, maxRetries: 0 }).beta.files.list();
+    const teamFiles = await new Anthropic({
+      baseURL: `${gateway.url}/anthropic`,
+      apiKey: team.apiKey,
+      maxRetries: 0,
+    }).beta.files.list();
     expect(teamFiles.data.map((f) => f.filename)).toContain("a.txt");
     const genai = new GoogleGenAI({ apiKey: "AIza-unknown", httpOptions: { baseUrl: `${gateway.url}/genai` } });
     await expect(genai.batches.list()).rejects.toMatchObject({ status: 401 });
@@ -64,27 +94,66 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
 
   it("AWS SDKs: correctly signed calls pass (plain, aws-chunked, virtual-hosted, ARN paths)", async () => {
     const s3 = s3For(team.record.accessKeyId, team.secretAccessKey);
-    await s3.send(new PutObjectCommand({ Bucket: "signed", Key: "dir/my file é+x.jsonl", Body: '{"recordId":"1","modelInput":{"messages":[{"role":"user","content":[{"text":"hi"}]}]}}' }));
-    await s3.send(new PutObjectCommand({ Bucket: "signed", Key: "stream.bin", Body: Readable.from([Buffer.from("abc"), Buffer.from("def")]), ContentLength: 6 }));
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: "signed", Key: "stream.bin" }))).Body!.transformToString()).toBe("abcdef");
-    const agent = new Agent({ lookup: (_h, o, cb) => (o.all ? cb(null, [{ address: "127.0.0.1", family: 4 }] as never, 4) : cb(null, "127.0.0.1", 4)) });
-    const virtual = new S3Client({ endpoint: `http://localhost:${new URL(gateway.url).port}/bedrock/files`, region: "us-west-2", credentials: { accessKeyId: team.record.accessKeyId, secretAccessKey: team.secretAccessKey }, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "signed",
+        Key: "dir/my file é+x.jsonl",
+        Body: '{"recordId":"1","modelInput":{"messages":[{"role":"user","content":[{"text":"hi"}]}]}}',
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "signed",
+        Key: "stream.bin",
+        Body: Readable.from([Buffer.from("abc"), Buffer.from("def")]),
+        ContentLength: 6,
+      }),
+    );
+    expect(
+      await (await s3.send(new GetObjectCommand({ Bucket: "signed", Key: "stream.bin" }))).Body!.transformToString(),
+    ).toBe("abcdef");
+    const agent = new Agent({
+      lookup: (_h, o, cb) =>
+        o.all ? cb(null, [{ address: "127.0.0.1", family: 4 }] as never, 4) : cb(null, "127.0.0.1", 4),
+    });
+    const virtual = new S3Client({
+      endpoint: `http://localhost:${new URL(gateway.url).port}/bedrock/files`,
+      region: "us-west-2",
+      credentials: { accessKeyId: team.record.accessKeyId, secretAccessKey: team.secretAccessKey },
+      requestHandler: new NodeHttpHandler({ httpAgent: agent }),
+    });
     expect((await virtual.send(new ListObjectsV2Command({ Bucket: "signed" }))).KeyCount).toBe(2);
     const bedrock = bedrockFor(team.record.accessKeyId, team.secretAccessKey);
-    const { jobArn } = await bedrock.send(new CreateModelInvocationJobCommand({ jobName: "signed", modelId: "amazon.nova-lite-v1:0", roleArn: "r", inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://signed/dir/my file é+x.jsonl" } }, outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://signed/out/" } } }));
+    const { jobArn } = await bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: "signed",
+        modelId: "amazon.nova-lite-v1:0",
+        roleArn: "r",
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://signed/dir/my file é+x.jsonl" } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://signed/out/" } },
+      }),
+    );
     expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).jobArn).toBe(jobArn);
   });
 
   it("AWS SDKs: a wrong secret, an unknown key or no signature is refused with AWS's error codes", async () => {
     const wrong = s3For(team.record.accessKeyId, "not-the-secret");
-    const s3Error = (await wrong.send(new ListObjectsV2Command({ Bucket: "signed" })).catch((e: unknown) => e)) as S3ServiceException;
+    const s3Error = (await wrong
+      .send(new ListObjectsV2Command({ Bucket: "signed" }))
+      .catch((e: unknown) => e)) as S3ServiceException;
     expect(s3Error.$metadata.httpStatusCode).toBe(403);
     expect(s3Error.name).toBe("SignatureDoesNotMatch");
-    const unknown = (await s3For("FOPSUNKNOWNKEY000000", "x").send(new ListObjectsV2Command({ Bucket: "signed" })).catch((e: unknown) => e)) as S3ServiceException;
+    const unknown = (await s3For("FOPSUNKNOWNKEY000000", "x")
+      .send(new ListObjectsV2Command({ Bucket: "signed" }))
+      .catch((e: unknown) => e)) as S3ServiceException;
     expect(unknown.name).toBe("InvalidAccessKeyId");
-    const bedrockWrong = (await bedrockFor(team.record.accessKeyId, "nope").send(new ListModelInvocationJobsCommand({})).catch((e: unknown) => e)) as Error;
+    const bedrockWrong = (await bedrockFor(team.record.accessKeyId, "nope")
+      .send(new ListModelInvocationJobsCommand({}))
+      .catch((e: unknown) => e)) as Error;
     expect(bedrockWrong.name).toBe("InvalidSignatureException");
-    const bedrockUnknown = (await bedrockFor("FOPSUNKNOWNKEY000000", "x").send(new ListModelInvocationJobsCommand({})).catch((e: unknown) => e)) as Error;
+    const bedrockUnknown = (await bedrockFor("FOPSUNKNOWNKEY000000", "x")
+      .send(new ListModelInvocationJobsCommand({}))
+      .catch((e: unknown) => e)) as Error;
     expect(bedrockUnknown.name).toBe("UnrecognizedClientException");
     const unsigned = await fetch(`${gateway.url}/bedrock/files/signed?list-type=2`);
     expect(unsigned.status).toBe(403);
@@ -100,7 +169,9 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     const intruder = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: other.apiKey, maxRetries: 0 });
     await expect(intruder.files.retrieve(`file-${fileId}`)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const otherS3 = s3For(other.record.accessKeyId, other.secretAccessKey);
-    const listed = (await otherS3.send(new ListObjectsV2Command({ Bucket: "shared" })).catch((e: unknown) => e)) as Error;
+    const listed = (await otherS3
+      .send(new ListObjectsV2Command({ Bucket: "shared" }))
+      .catch((e: unknown) => e)) as Error;
     expect(listed.name).toBe("NoSuchBucket");
   });
 });
@@ -108,14 +179,26 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
 describe("pass-through mode (off by default)", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {
-    gateway = await startTestGateway({ auth: "keys", passThrough: true, simulators: { jobLatencyMs: 300 }, runner: { pollWaitMs: 50, retryWaitMs: 20 } });
+    gateway = await startTestGateway({
+      auth: "keys",
+      passThrough: true,
+      simulators: { jobLatencyMs: 300 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+    });
   });
   afterAll(() => gateway.stop());
 
   it("runs a caller's batches with the caller's own provider key, keeps it sealed, and keys the tenant on it", async () => {
     const ownKey = "sk-ant-callers-own-key";
     const client = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: ownKey, maxRetries: 0 });
-    const created = await client.messages.batches.create({ requests: [{ custom_id: "a", params: { model: "claude-3-5-haiku-latest", max_tokens: 10, messages: [{ role: "user", content: "hi" }] } }] });
+    const created = await client.messages.batches.create({
+      requests: [
+        {
+          custom_id: "a",
+          params: { model: "claude-3-5-haiku-latest", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+        },
+      ],
+    });
     let batch = created;
     for (let i = 0; i < 100 && batch.processing_status !== "ended"; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -130,7 +213,12 @@ describe("pass-through mode (off by default)", () => {
   });
 
   it("still verifies AWS signatures (AWS callers have no provider key to pass through)", async () => {
-    const error = (await new S3Client({ endpoint: `${gateway.url}/bedrock/files`, region: "us-east-1", credentials: { accessKeyId: "FOPSUNKNOWN000000000", secretAccessKey: "x" }, forcePathStyle: true })
+    const error = (await new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "FOPSUNKNOWN000000000", secretAccessKey: "x" },
+      forcePathStyle: true,
+    })
       .send(new ListObjectsV2Command({ Bucket: "b" }))
       .catch((e: unknown) => e)) as S3ServiceException;
     expect(error.name).toBe("InvalidAccessKeyId");

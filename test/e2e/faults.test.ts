@@ -45,7 +45,12 @@ describe("faults lose nothing", () => {
 
   beforeAll(async () => {
     process.env.UPSTREAM_TIMEOUT_MS = "300";
-    gateway = await startTestGateway({ simulators: { jobLatencyMs: 400 }, runner: { pollWaitMs: 50, retryWaitMs: 20 }, bedrockMinRecords: 5, wrapProviders: crashOnceMidResults });
+    gateway = await startTestGateway({
+      simulators: { jobLatencyMs: 400 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+      bedrockMinRecords: 5,
+      wrapProviders: crashOnceMidResults,
+    });
     client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-faults", maxRetries: 0 });
   });
   afterAll(async () => {
@@ -55,7 +60,12 @@ describe("faults lose nothing", () => {
 
   const run = async (provider: string, model: string) => {
     const file = await uploadBatchInput(client, chatLines(model, prompts, ids), provider);
-    const created = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h", provider } as never);
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      provider,
+    } as never);
     return waitForBatch(client, created.id);
   };
 
@@ -83,7 +93,11 @@ describe("faults lose nothing", () => {
   it("a cancel racing completion ends the batch once, completed or cancelled, with every request accounted for", async () => {
     for (const delay of [250, 350, 450, 550]) {
       const file = await uploadBatchInput(client, chatLines("gpt-4o-mini", prompts, ids), "openai");
-      const created = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+      const created = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
       await new Promise((r) => setTimeout(r, delay));
       await client.batches.cancel(created.id).catch((e: unknown) => {
         expect(e).toBeInstanceOf(OpenAI.BadRequestError); // already ended: "Cannot cancel a batch with status …"
@@ -93,5 +107,4 @@ describe("faults lose nothing", () => {
       await expectEachIdOnce(client, batch, ids);
     }
   });
-
 });

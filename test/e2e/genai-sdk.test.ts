@@ -1,25 +1,36 @@
-import { ApiError, GoogleGenAI, type BatchJob } from "@google/genai";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ApiError, type BatchJob, GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxResumableUploadBytes } from "../../lambdas/core/uploads";
 import { startTestGateway } from "../support/gateway";
 
-const models = { gemini: "gemini-1.5-flash", openai: "gpt-4o-mini", anthropic: "claude-3-5-haiku-latest", bedrock: "anthropic.claude-3-sonnet-20240229-v1:0" } as const;
+const models = {
+  gemini: "gemini-1.5-flash",
+  openai: "gpt-4o-mini",
+  anthropic: "claude-3-5-haiku-latest",
+  bedrock: "anthropic.claude-3-sonnet-20240229-v1:0",
+} as const;
 type ProviderName = keyof typeof models;
 const endStates = ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"];
 
 const seedInline = [
   { contents: [{ parts: [{ text: "What is 2+2?" }], role: "user" }], config: { responseModalities: ["TEXT"] } },
-  { contents: [{ parts: [{ text: "What is the capital of France?" }], role: "user" }], config: { responseModalities: ["TEXT"] } },
+  {
+    contents: [{ parts: [{ text: "What is the capital of France?" }], role: "user" }],
+    config: { responseModalities: ["TEXT"] },
+  },
 ];
 
 describe("Google GenAI SDK through the local gateway", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let dir: string;
   const client = (apiKey: string, provider?: ProviderName) =>
-    new GoogleGenAI({ apiKey, httpOptions: { baseUrl: `${gateway.url}/genai`, headers: provider ? { "x-model-provider": provider } : {} } });
+    new GoogleGenAI({
+      apiKey,
+      httpOptions: { baseUrl: `${gateway.url}/genai`, headers: provider ? { "x-model-provider": provider } : {} },
+    });
   const waitDone = async (ai: GoogleGenAI, name: string): Promise<BatchJob> => {
     for (let i = 0; i < 300; i++) {
       const job = await ai.batches.get({ name });
@@ -36,37 +47,81 @@ describe("Google GenAI SDK through the local gateway", () => {
   const downloadLines = async (ai: GoogleGenAI, fileName: string) => {
     const path = join(dir, `${fileName.replace("/", "_")}.out`);
     await ai.files.download({ file: fileName, downloadPath: path });
-    return (await readFile(path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { key: string; response?: { candidates: { content: { parts: { text: string }[] } }[] }; error?: { code: number } });
+    return (await readFile(path, "utf8"))
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            key: string;
+            response?: { candidates: { content: { parts: { text: string }[] } }[] };
+            error?: { code: number };
+          },
+      );
   };
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ simulators: { jobLatencyMs: 400 }, runner: { pollWaitMs: 50, retryWaitMs: 20 }, bedrockMinRecords: 5 });
+    gateway = await startTestGateway({
+      simulators: { jobLatencyMs: 400 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+      bedrockMinRecords: 5,
+    });
     dir = await mkdtemp(join(tmpdir(), "finops-genai-"));
   });
   afterAll(() => gateway.stop());
 
-  it.each(Object.keys(models) as ProviderName[])("runs the seeds' inline batch on %s; dest.inlinedResponses has one response per request, in order", async (provider) => {
-    const ai = client("AIza-inline", provider);
-    const created = await ai.batches.create({ model: models[provider], src: seedInline });
-    expect(created.name).toMatch(/^batches\/[a-z2-7]{24}$/);
-    expect(created.state).toBe("JOB_STATE_PENDING");
-    const job = await waitDone(ai, created.name!);
-    expect(job.state).toBe("JOB_STATE_SUCCEEDED");
-    expect(job.model).toBe(`models/${models[provider]}`);
-    expect(job.endTime).toBeDefined();
-    expect(job.dest?.inlinedResponses?.map((r) => r.response?.candidates?.[0]?.content?.parts?.[0]?.text)).toEqual([
-      "Simulated reply to: What is 2+2?",
-      "Simulated reply to: What is the capital of France?",
-    ]);
-  });
+  it.each(Object.keys(models) as ProviderName[])(
+    "runs the seeds' inline batch on %s; dest.inlinedResponses has one response per request, in order",
+    async (provider) => {
+      const ai = client("AIza-inline", provider);
+      const created = await ai.batches.create({ model: models[provider], src: seedInline });
+      expect(created.name).toMatch(/^batches\/[a-z2-7]{24}$/);
+      expect(created.state).toBe("JOB_STATE_PENDING");
+      const job = await waitDone(ai, created.name!);
+      expect(job.state).toBe("JOB_STATE_SUCCEEDED");
+      expect(job.model).toBe(`models/${models[provider]}`);
+      expect(job.endTime).toBeDefined();
+      expect(job.dest?.inlinedResponses?.map((r) => r.response?.candidates?.[0]?.content?.parts?.[0]?.text)).toEqual([
+        "Simulated reply to: What is 2+2?",
+        "Simulated reply to: What is the capital of France?",
+      ]);
+    },
+  );
 
   it.each<[ProviderName, string]>([
-    ["gemini", [1, 2].map((i) => JSON.stringify({ key: `request_${i}`, request: { contents: [{ parts: [{ text: `Hello ${i}` }], role: "user" }] } })).join("\n")],
-    ["openai", [1, 2].map((i) => JSON.stringify({ custom_id: `request_${i}`, method: "POST", url: "/v1/chat/completions", body: { model: models.openai, messages: [{ role: "user", content: `Hello ${i}` }], max_tokens: 100 } })).join("\n")],
+    [
+      "gemini",
+      [1, 2]
+        .map((i) =>
+          JSON.stringify({
+            key: `request_${i}`,
+            request: { contents: [{ parts: [{ text: `Hello ${i}` }], role: "user" }] },
+          }),
+        )
+        .join("\n"),
+    ],
+    [
+      "openai",
+      [1, 2]
+        .map((i) =>
+          JSON.stringify({
+            custom_id: `request_${i}`,
+            method: "POST",
+            url: "/v1/chat/completions",
+            body: { model: models.openai, messages: [{ role: "user", content: `Hello ${i}` }], max_tokens: 100 },
+          }),
+        )
+        .join("\n"),
+    ],
   ])("runs a file batch on %s and downloads a responses file in input order", async (provider, text) => {
     const ai = client("AIza-files", provider);
     const file = await uploadText(ai, `${provider}_input.jsonl`, text);
-    expect(file).toMatchObject({ displayName: `${provider}_input.jsonl`, mimeType: "application/jsonl", sizeBytes: String(Buffer.byteLength(text)), state: "ACTIVE" });
+    expect(file).toMatchObject({
+      displayName: `${provider}_input.jsonl`,
+      mimeType: "application/jsonl",
+      sizeBytes: String(Buffer.byteLength(text)),
+      state: "ACTIVE",
+    });
     expect(file.name).toMatch(/^files\/[a-z2-7]{24}$/);
     const job = await waitDone(ai, (await ai.batches.create({ model: models[provider], src: file.name! })).name!);
     expect(job.state).toBe("JOB_STATE_SUCCEEDED");
@@ -81,7 +136,16 @@ describe("Google GenAI SDK through the local gateway", () => {
   it("lists files and batches with page tokens, gets and deletes them", async () => {
     const ai = client("AIza-paging");
     const names: string[] = [];
-    for (const i of [1, 2, 3]) names.push((await uploadText(ai, `f${i}.jsonl`, JSON.stringify({ key: "k", request: { contents: [{ parts: [{ text: "x" }] }] } }))).name!);
+    for (const i of [1, 2, 3])
+      names.push(
+        (
+          await uploadText(
+            ai,
+            `f${i}.jsonl`,
+            JSON.stringify({ key: "k", request: { contents: [{ parts: [{ text: "x" }] }] } }),
+          )
+        ).name!,
+      );
     const seen: string[] = [];
     for await (const f of await ai.files.list({ config: { pageSize: 2 } })) seen.push(f.name!);
     expect(seen).toEqual([...names].reverse());
@@ -100,7 +164,10 @@ describe("Google GenAI SDK through the local gateway", () => {
   });
 
   it("cancels a batch", async () => {
-    const slow = await startTestGateway({ simulators: { jobLatencyMs: 4000 }, runner: { pollWaitMs: 50, retryWaitMs: 20 } });
+    const slow = await startTestGateway({
+      simulators: { jobLatencyMs: 4000 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+    });
     try {
       const ai = new GoogleGenAI({ apiKey: "AIza-cancel", httpOptions: { baseUrl: `${slow.url}/genai` } });
       const created = await ai.batches.create({ model: models.gemini, src: [...seedInline, ...seedInline] });
@@ -146,12 +213,18 @@ describe("Google GenAI SDK through the local gateway", () => {
         "x-goog-upload-header-content-length": String(Buffer.byteLength(text)),
         "x-goog-upload-header-content-type": "application/jsonl",
       },
-      body: JSON.stringify({ file: { display_name: "my input", mime_type: "application/jsonl", size_bytes: Buffer.byteLength(text) } }),
+      body: JSON.stringify({
+        file: { display_name: "my input", mime_type: "application/jsonl", size_bytes: Buffer.byteLength(text) },
+      }),
     });
     const uploadUrl = start.headers.get("x-goog-upload-url")!;
     expect(uploadUrl).toMatch(new RegExp(`^${gateway.url}/genai/upload/v1beta/files\\?upload_id=`));
     const chunk = (command: string) =>
-      fetch(uploadUrl, { method: "POST", headers: { "content-type": "application/json", "x-goog-upload-command": command, "x-goog-upload-offset": "0" }, body: text });
+      fetch(uploadUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-goog-upload-command": command, "x-goog-upload-offset": "0" },
+        body: text,
+      });
     const first = await chunk("upload");
     expect(first.headers.get("x-goog-upload-status")).toBe("active");
     const retried = await chunk("upload, finalize");
@@ -166,21 +239,37 @@ describe("Google GenAI SDK through the local gateway", () => {
 
   it("answers bad input and other tenants with Google's errors", async () => {
     const ai = client("AIza-bad");
-    await expect(ai.batches.create({ model: models.gemini, src: "files/aaaaaaaaaaaaaaaaaaaaaaaa" })).rejects.toMatchObject({ status: 404 });
-    const bad = await uploadText(ai, "bad.jsonl", `${JSON.stringify({ key: "a", request: { contents: [{ parts: [{ text: "x" }] }] } })}\n{"key": "b", "request": `);
-    const error = (await ai.batches.create({ model: models.gemini, src: bad.name! }).catch((e: unknown) => e)) as ApiError;
+    await expect(
+      ai.batches.create({ model: models.gemini, src: "files/aaaaaaaaaaaaaaaaaaaaaaaa" }),
+    ).rejects.toMatchObject({ status: 404 });
+    const bad = await uploadText(
+      ai,
+      "bad.jsonl",
+      `${JSON.stringify({ key: "a", request: { contents: [{ parts: [{ text: "x" }] }] } })}\n{"key": "b", "request": `,
+    );
+    const error = (await ai.batches
+      .create({ model: models.gemini, src: bad.name! })
+      .catch((e: unknown) => e)) as ApiError;
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/Line 2: not valid JSON/);
     expect(error.message).toMatch(/INVALID_ARGUMENT/);
     const unknownProvider = client("AIza-bad", "mistral" as ProviderName);
-    await expect(unknownProvider.batches.create({ model: "m", src: seedInline })).rejects.toMatchObject({ status: 400 });
+    await expect(unknownProvider.batches.create({ model: "m", src: seedInline })).rejects.toMatchObject({
+      status: 400,
+    });
     const owner = client("AIza-owner");
-    const file = await uploadText(owner, "mine.jsonl", JSON.stringify({ key: "k", request: { contents: [{ parts: [{ text: "x" }] }] } }));
+    const file = await uploadText(
+      owner,
+      "mine.jsonl",
+      JSON.stringify({ key: "k", request: { contents: [{ parts: [{ text: "x" }] }] } }),
+    );
     const job = await owner.batches.create({ model: models.gemini, src: seedInline });
     const intruder = client("AIza-intruder");
     await expect(intruder.files.get({ name: file.name! })).rejects.toMatchObject({ status: 404 });
     await expect(intruder.batches.get({ name: job.name! })).rejects.toMatchObject({ status: 404 });
-    await expect(intruder.batches.create({ model: models.gemini, src: file.name! })).rejects.toMatchObject({ status: 404 });
+    await expect(intruder.batches.create({ model: models.gemini, src: file.name! })).rejects.toMatchObject({
+      status: 404,
+    });
     const listed: string[] = [];
     for await (const b of await intruder.batches.list({ config: { pageSize: 10 } })) listed.push(b.name!);
     expect(listed).toEqual([]);

@@ -1,8 +1,8 @@
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI, { toFile } from "openai";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RateLimitError } from "../../lambdas/core/errors";
 import { DynamoLimiter } from "../../lambdas/state/dynamo-limiter";
@@ -12,7 +12,11 @@ import { startTestGateway } from "../support/gateway";
 describe("per-key limits", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {
-    gateway = await startTestGateway({ limits: { requestsPerMinute: 2, concurrentBatches: 1 }, simulators: { jobLatencyMs: 1500 }, runner: { pollWaitMs: 50 } });
+    gateway = await startTestGateway({
+      limits: { requestsPerMinute: 2, concurrentBatches: 1 },
+      simulators: { jobLatencyMs: 1500 },
+      runner: { pollWaitMs: 50 },
+    });
   });
   afterAll(() => gateway.stop());
 
@@ -40,18 +44,29 @@ describe("per-key limits", () => {
 describe("concurrent-batch limit", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {
-    gateway = await startTestGateway({ limits: { concurrentBatches: 1 }, simulators: { jobLatencyMs: 800 }, runner: { pollWaitMs: 50 } });
+    gateway = await startTestGateway({
+      limits: { concurrentBatches: 1 },
+      simulators: { jobLatencyMs: 800 },
+      runner: { pollWaitMs: 50 },
+    });
   });
   afterAll(() => gateway.stop());
 
   it("refuses a second batch in progress with a 429, and frees the slot when the first ends", async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-slots", maxRetries: 0 });
-    const line = JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] } });
+    const line = JSON.stringify({
+      custom_id: "a",
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] },
+    });
     const file = await client.files.create({ file: await toFile(Buffer.from(line), "in.jsonl"), purpose: "batch" });
-    const create = () => client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+    const create = () =>
+      client.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
     const first = await create();
     await expect(create()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
-    for (let i = 0; i < 100 && (await client.batches.retrieve(first.id)).status !== "completed"; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await client.batches.retrieve(first.id)).status !== "completed"; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const second = await create();
     expect(second.id).not.toBe(first.id);
   });
@@ -71,7 +86,12 @@ describe("DynamoLimiter windows (fixed clock)", () => {
 
   it("allows the limit per minute, then refuses until the next minute with the seconds left", async () => {
     let now = Date.UTC(2026, 10, 22, 12, 0, 15);
-    const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, { requestsPerMinute: 3, concurrentBatches: 0 }, () => now);
+    const limiter = new DynamoLimiter(
+      emulators.dynamo,
+      localNames.table,
+      { requestsPerMinute: 3, concurrentBatches: 0 },
+      () => now,
+    );
     for (let i = 0; i < 3; i++) await limiter.request("t1");
     const error = await limiter.request("t1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);

@@ -7,7 +7,10 @@ import { startTestGateway } from "../support/gateway";
  * `purpose` before `file`, `extra_body` as bracketed form fields, `content-type: application/json` on a
  * bodiless DELETE, and `extra_query` in bracket style.
  */
-const pythonMultipart = (boundary: string, parts: { name: string; value: string; filename?: string; type?: string }[]) =>
+const pythonMultipart = (
+  boundary: string,
+  parts: { name: string; value: string; filename?: string; type?: string }[],
+) =>
   `${parts
     .map((p) =>
       p.filename
@@ -16,7 +19,11 @@ const pythonMultipart = (boundary: string, parts: { name: string; value: string;
     )
     .join("")}--${boundary}--\r\n`;
 
-const pythonHeaders = { authorization: "Bearer sk-python", accept: "application/json", "user-agent": "OpenAI/Python 3.22.1" };
+const pythonHeaders = {
+  authorization: "Bearer sk-python",
+  accept: "application/json",
+  "user-agent": "OpenAI/Python 3.22.1",
+};
 
 describe("OpenAI files: the Python SDK's wire format", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
@@ -27,7 +34,8 @@ describe("OpenAI files: the Python SDK's wire format", () => {
 
   it("uploads with purpose first and nested extra_body fields, lists with bracketed extra_query, deletes with an empty JSON body", async () => {
     const boundary = "aad336e150d7b5df8fbc078c33c84df6";
-    const line = '{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}\n';
+    const line =
+      '{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}\n';
     const body = pythonMultipart(boundary, [
       { name: "purpose", value: "batch" },
       { name: "expires_after[anchor]", value: "created_at" },
@@ -43,7 +51,13 @@ describe("OpenAI files: the Python SDK's wire format", () => {
       body,
     });
     expect(created.status).toBe(200);
-    const file = (await created.json()) as { id: string; bytes: number; expires_at: number; created_at: number; purpose: string };
+    const file = (await created.json()) as {
+      id: string;
+      bytes: number;
+      expires_at: number;
+      created_at: number;
+      purpose: string;
+    };
     expect(file).toMatchObject({ bytes: Buffer.byteLength(line), purpose: "batch" });
     expect(file.expires_at - file.created_at).toBe(3600);
 
@@ -75,7 +89,10 @@ describe("OpenAI files: downloads too large for a Lambda response", () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-big", maxRetries: 0 });
     const payload = Buffer.from(Array.from({ length: 5000 }, (_, i) => String.fromCharCode(32 + (i % 90))).join(""));
     const file = await client.files.create({ file: await toFile(payload, "big.txt"), purpose: "user_data" });
-    const raw = await fetch(`${gateway.url}/openai/files/${file.id}/content`, { headers: { authorization: "Bearer sk-big" }, redirect: "manual" });
+    const raw = await fetch(`${gateway.url}/openai/files/${file.id}/content`, {
+      headers: { authorization: "Bearer sk-big" },
+      redirect: "manual",
+    });
     expect(raw.status).toBe(302);
     expect(raw.headers.get("location")).toMatch(/X-Amz-Signature=/);
     const back = Buffer.from(await (await client.files.content(file.id)).arrayBuffer());
@@ -87,7 +104,10 @@ describe("local state", () => {
   it("survives a restart of the local gateway", async () => {
     const first = await startTestGateway();
     const before = new OpenAI({ baseURL: `${first.url}/openai`, apiKey: "sk-restart", maxRetries: 0 });
-    const file = await before.files.create({ file: await toFile(Buffer.from("kept across restarts"), "kept.txt"), purpose: "user_data" });
+    const file = await before.files.create({
+      file: await toFile(Buffer.from("kept across restarts"), "kept.txt"),
+      purpose: "user_data",
+    });
     await first.close();
 
     const second = await startTestGateway({ dataDir: first.dataDir });

@@ -1,10 +1,15 @@
-import OpenAI, { toFile } from "openai";
 import { randomBytes } from "node:crypto";
+import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
 
 const batchLine = (id: string) =>
-  JSON.stringify({ custom_id: id, method: "POST", url: "/v1/chat/completions", body: { model: "gpt-4o-mini", messages: [{ role: "user", content: `hi ${id}` }], max_tokens: 100 } });
+  JSON.stringify({
+    custom_id: id,
+    method: "POST",
+    url: "/v1/chat/completions",
+    body: { model: "gpt-4o-mini", messages: [{ role: "user", content: `hi ${id}` }], max_tokens: 100 },
+  });
 
 describe("OpenAI SDK Files API through the local gateway", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
@@ -26,7 +31,13 @@ describe("OpenAI SDK Files API through the local gateway", () => {
       // @ts-expect-error the seeds' extra body field, sent as a form field
       provider: "openai",
     });
-    expect(file).toMatchObject({ object: "file", bytes: Buffer.byteLength(content), filename: "batch_input.jsonl", purpose: "batch", status: "processed" });
+    expect(file).toMatchObject({
+      object: "file",
+      bytes: Buffer.byteLength(content),
+      filename: "batch_input.jsonl",
+      purpose: "batch",
+      status: "processed",
+    });
     expect(file.id).toMatch(/^file-[a-z2-7]{24}$/);
     expect(file.created_at).toBeGreaterThan(1_700_000_000);
     expect(file.created_at).toBeLessThan(Date.now() / 1000 + 1);
@@ -64,7 +75,10 @@ describe("OpenAI SDK Files API through the local gateway", () => {
     const lister = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-lister", maxRetries: 0 });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const f = await lister.files.create({ file: await toFile(Buffer.from(batchLine(`r${i}`)), `f${i}.jsonl`), purpose: "batch" });
+      const f = await lister.files.create({
+        file: await toFile(Buffer.from(batchLine(`r${i}`)), `f${i}.jsonl`),
+        purpose: "batch",
+      });
       ids.push(f.id);
     }
     const first = await lister.files.list({ limit: 2 });
@@ -86,14 +100,20 @@ describe("OpenAI SDK Files API through the local gateway", () => {
 
   it("filters the list by purpose", async () => {
     const c = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-purpose", maxRetries: 0 });
-    const batch = await c.files.create({ file: await toFile(Buffer.from(batchLine("x")), "b.jsonl"), purpose: "batch" });
+    const batch = await c.files.create({
+      file: await toFile(Buffer.from(batchLine("x")), "b.jsonl"),
+      purpose: "batch",
+    });
     const vision = await c.files.create({ file: await toFile(Buffer.from("png?"), "v.png"), purpose: "vision" });
     expect((await c.files.list({ purpose: "batch" })).data.map((f) => f.id)).toEqual([batch.id]);
     expect((await c.files.list({ purpose: "vision" })).data.map((f) => f.id)).toEqual([vision.id]);
   });
 
   it("deletes a file, after which every read answers 404", async () => {
-    const file = await client.files.create({ file: await toFile(Buffer.from(batchLine("d")), "d.jsonl"), purpose: "batch" });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(batchLine("d")), "d.jsonl"),
+      purpose: "batch",
+    });
     const deleted = await client.files.delete(file.id);
     expect(deleted).toEqual({ id: file.id, object: "file", deleted: true });
     await expect(client.files.retrieve(file.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
@@ -102,7 +122,10 @@ describe("OpenAI SDK Files API through the local gateway", () => {
   });
 
   it("keeps tenants apart: another key cannot list, read, download or delete the file", async () => {
-    const file = await client.files.create({ file: await toFile(Buffer.from(batchLine("secret")), "secret.jsonl"), purpose: "batch" });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(batchLine("secret")), "secret.jsonl"),
+      purpose: "batch",
+    });
     const theirs = await otherTenant.files.list();
     expect(theirs.data.map((f) => f.id)).not.toContain(file.id);
     await expect(otherTenant.files.retrieve(file.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
@@ -164,7 +187,9 @@ describe("OpenAI SDK Files API through the local gateway", () => {
 
   it("answers 413 in an envelope the SDK reads when the body is too large for Lambda", async () => {
     const big = Buffer.alloc(5 * 1024 * 1024, "a");
-    const error = await client.files.create({ file: await toFile(big, "big.bin"), purpose: "user_data" }).catch((e: unknown) => e);
+    const error = await client.files
+      .create({ file: await toFile(big, "big.bin"), purpose: "user_data" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
     expect(apiError.status).toBe(413);
@@ -203,9 +228,14 @@ describe("OpenAI SDK uploads that stream or carry odd metadata", () => {
   });
 
   it("keeps a unicode filename and refuses one with control characters", async () => {
-    const file = await client.files.create({ file: await toFile(Buffer.from(batchLine("u")), "données-日本.jsonl"), purpose: "batch" });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(batchLine("u")), "données-日本.jsonl"),
+      purpose: "batch",
+    });
     expect(file.filename).toBe("données-日本.jsonl");
-    const error = await client.files.create({ file: await toFile(Buffer.from(batchLine("u")), "bad\u0001name.jsonl"), purpose: "batch" }).catch((e: unknown) => e);
+    const error = await client.files
+      .create({ file: await toFile(Buffer.from(batchLine("u")), "bad\u0001name.jsonl"), purpose: "batch" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toMatch(/control characters/);
   });

@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "../../lambdas/core/chat";
+import {
+  defaultAnthropicMaxTokens,
+  resultFromAnthropicLine,
+  toAnthropicParams,
+} from "../../lambdas/formats/anthropic-messages";
 import { chatRequestFromAnthropic } from "../../lambdas/formats/anthropic-request";
-import { defaultAnthropicMaxTokens, resultFromAnthropicLine, toAnthropicParams } from "../../lambdas/formats/anthropic-messages";
 import { parseBedrockLine, resultFromBedrockRecord, toBedrockRecord } from "../../lambdas/formats/bedrock-records";
-import { chatResponseFromGemini, parseGeminiLine, resultFromGeminiLine, toGeminiRequest } from "../../lambdas/formats/gemini";
+import {
+  chatResponseFromGemini,
+  parseGeminiLine,
+  resultFromGeminiLine,
+  toGeminiRequest,
+} from "../../lambdas/formats/gemini";
 import { parseOpenAiLine, renderChatCompletion, toOpenAiChatBody } from "../../lambdas/formats/openai-batch";
 
 const openAiLine = {
@@ -14,7 +23,13 @@ const openAiLine = {
     model: "gpt-4o-mini",
     messages: [
       { role: "system", content: "Be brief." },
-      { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,QUJD" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What is this?" },
+          { type: "image_url", image_url: { url: "data:image/jpeg;base64,QUJD" } },
+        ],
+      },
       { role: "assistant", content: "A cat." },
       { role: "user", content: "Sure?" },
     ],
@@ -33,7 +48,13 @@ describe("batch line codecs", () => {
       model: "gpt-4o-mini",
       system: "Be brief.",
       messages: [
-        { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image", mediaType: "image/jpeg", data: "QUJD" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image", mediaType: "image/jpeg", data: "QUJD" },
+          ],
+        },
         { role: "assistant", content: [{ type: "text", text: "A cat." }] },
         { role: "user", content: [{ type: "text", text: "Sure?" }] },
       ],
@@ -52,7 +73,13 @@ describe("batch line codecs", () => {
       max_tokens: 64,
       system: "Be brief.",
       messages: [
-        { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "QUJD" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "QUJD" } },
+          ],
+        },
         { role: "assistant", content: "A cat." },
         { role: "user", content: "Sure?" },
       ],
@@ -61,7 +88,10 @@ describe("batch line codecs", () => {
       stop_sequences: ["END"],
     });
     const bare: ChatRequest = { messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] };
-    expect(toAnthropicParams(bare, "claude-x")).toMatchObject({ model: "claude-x", max_tokens: defaultAnthropicMaxTokens });
+    expect(toAnthropicParams(bare, "claude-x")).toMatchObject({
+      model: "claude-x",
+      max_tokens: defaultAnthropicMaxTokens,
+    });
     expect(chatRequestFromAnthropic(params as never)).toEqual(neutral.request);
   });
 
@@ -85,7 +115,10 @@ describe("batch line codecs", () => {
     const record = toBedrockRecord("r1", neutral.request);
     expect(record.modelInput).toEqual({
       messages: [
-        { role: "user", content: [{ text: "What is this?" }, { image: { format: "jpeg", source: { bytes: "QUJD" } } }] },
+        {
+          role: "user",
+          content: [{ text: "What is this?" }, { image: { format: "jpeg", source: { bytes: "QUJD" } } }],
+        },
         { role: "assistant", content: [{ text: "A cat." }] },
         { role: "user", content: [{ text: "Sure?" }] },
       ],
@@ -98,25 +131,91 @@ describe("batch line codecs", () => {
 
   it("turns every provider's answer into the same chat.completion", () => {
     const anthropic = resultFromAnthropicLine(
-      { custom_id: "a", result: { type: "succeeded", message: { id: "msg_1", model: "claude", content: [{ type: "text", text: "Hi" }], stop_reason: "max_tokens", usage: { input_tokens: 5, output_tokens: 7 } } } },
+      {
+        custom_id: "a",
+        result: {
+          type: "succeeded",
+          message: {
+            id: "msg_1",
+            model: "claude",
+            content: [{ type: "text", text: "Hi" }],
+            stop_reason: "max_tokens",
+            usage: { input_tokens: 5, output_tokens: 7 },
+          },
+        },
+      },
       1,
       100,
     );
-    const gemini = resultFromGeminiLine({ key: "g", response: { candidates: [{ content: { parts: [{ text: "Hi" }] }, finishReason: "MAX_TOKENS" }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 4, thoughtsTokenCount: 3 } } }, 1, "gemini", 100);
-    const bedrock = resultFromBedrockRecord({ recordId: "b", modelInput: {}, modelOutput: { output: { message: { content: [{ text: "Hi" }] } }, stopReason: "max_tokens", usage: { inputTokens: 5, outputTokens: 7 } } }, 1, "nova", 100);
+    const gemini = resultFromGeminiLine(
+      {
+        key: "g",
+        response: {
+          candidates: [{ content: { parts: [{ text: "Hi" }] }, finishReason: "MAX_TOKENS" }],
+          usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 4, thoughtsTokenCount: 3 },
+        },
+      },
+      1,
+      "gemini",
+      100,
+    );
+    const bedrock = resultFromBedrockRecord(
+      {
+        recordId: "b",
+        modelInput: {},
+        modelOutput: {
+          output: { message: { content: [{ text: "Hi" }] } },
+          stopReason: "max_tokens",
+          usage: { inputTokens: 5, outputTokens: 7 },
+        },
+      },
+      1,
+      "nova",
+      100,
+    );
     for (const result of [anthropic, gemini, bedrock]) {
       const completion = renderChatCompletion(result.response!);
-      expect(completion).toMatchObject({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finish_reason: "length" }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+      expect(completion).toMatchObject({
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finish_reason: "length" }],
+        usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+      });
     }
-    expect(chatResponseFromGemini({ candidates: [{ finishReason: "SAFETY" }] }, "m", 0).finishReason).toBe("content_filter");
+    expect(chatResponseFromGemini({ candidates: [{ finishReason: "SAFETY" }] }, "m", 0).finishReason).toBe(
+      "content_filter",
+    );
   });
 
   it("keeps the id and an HTTP status on every kind of error result", () => {
-    expect(resultFromAnthropicLine({ custom_id: "a", result: { type: "errored", error: { type: "error", error: { type: "overloaded_error", message: "busy" } } } }, 1, 0)).toEqual({
-      customId: "a", outcome: "errored", error: { code: "overloaded_error", message: "busy", statusCode: 529 },
+    expect(
+      resultFromAnthropicLine(
+        {
+          custom_id: "a",
+          result: { type: "errored", error: { type: "error", error: { type: "overloaded_error", message: "busy" } } },
+        },
+        1,
+        0,
+      ),
+    ).toEqual({
+      customId: "a",
+      outcome: "errored",
+      error: { code: "overloaded_error", message: "busy", statusCode: 529 },
     });
-    expect(resultFromAnthropicLine({ custom_id: "b", result: { type: "expired" } }, 1, 0)).toMatchObject({ customId: "b", outcome: "expired" });
-    expect(resultFromGeminiLine({ key: "g", error: { code: 8, message: "quota" } }, 1, "m", 0)).toMatchObject({ customId: "g", error: { statusCode: 429 } });
-    expect(resultFromBedrockRecord({ recordId: "r", modelInput: {}, error: { errorCode: 400, errorMessage: "bad" } }, 1, "m", 0)).toMatchObject({ customId: "r", error: { statusCode: 400, message: "bad" } });
+    expect(resultFromAnthropicLine({ custom_id: "b", result: { type: "expired" } }, 1, 0)).toMatchObject({
+      customId: "b",
+      outcome: "expired",
+    });
+    expect(resultFromGeminiLine({ key: "g", error: { code: 8, message: "quota" } }, 1, "m", 0)).toMatchObject({
+      customId: "g",
+      error: { statusCode: 429 },
+    });
+    expect(
+      resultFromBedrockRecord(
+        { recordId: "r", modelInput: {}, error: { errorCode: 400, errorMessage: "bad" } },
+        1,
+        "m",
+        0,
+      ),
+    ).toMatchObject({ customId: "r", error: { statusCode: 400, message: "bad" } });
   });
 });

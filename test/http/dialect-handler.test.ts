@@ -10,7 +10,16 @@ import { createDialectHandler, gatewayLogger } from "../../lambdas/http/dialect-
 import { json } from "../../lambdas/http/response";
 
 const event = (method: string, path: string): APIGatewayProxyEvent =>
-  ({ httpMethod: method, path, headers: {}, queryStringParameters: null, pathParameters: null, body: null, isBase64Encoded: false, requestContext: { path } }) as unknown as APIGatewayProxyEvent;
+  ({
+    httpMethod: method,
+    path,
+    headers: {},
+    queryStringParameters: null,
+    pathParameters: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { path },
+  }) as unknown as APIGatewayProxyEvent;
 
 const handler = createDialectHandler({
   name: "test",
@@ -18,8 +27,20 @@ const handler = createDialectHandler({
   presented: () => ({ type: "key", key: "k" }),
   routes: [
     { method: "GET", path: "/t/ok/{id}", handler: async (r) => json(200, { id: r.params.id }) },
-    { method: "GET", path: "/t/bad", handler: async () => { throw new BadRequestError("nope", { param: "x" }); } },
-    { method: "GET", path: "/t/crash", handler: async () => { throw new Error("secret table name in stack trace"); } },
+    {
+      method: "GET",
+      path: "/t/bad",
+      handler: async () => {
+        throw new BadRequestError("nope", { param: "x" });
+      },
+    },
+    {
+      method: "GET",
+      path: "/t/crash",
+      handler: async () => {
+        throw new Error("secret table name in stack trace");
+      },
+    },
   ],
 });
 const call = (method: string, path: string) => handler(event(method, path), {} as Context);
@@ -33,7 +54,9 @@ describe("createDialectHandler", () => {
   it("renders gateway errors in the dialect's envelope", async () => {
     const response = await call("GET", "/t/bad");
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body)).toEqual({ error: { message: "nope", type: "invalid_request_error", param: "x", code: null } });
+    expect(JSON.parse(response.body)).toEqual({
+      error: { message: "nope", type: "invalid_request_error", param: "x", code: null },
+    });
   });
 
   it("answers an unknown route with a 404 in the envelope", async () => {
@@ -53,10 +76,16 @@ describe("createDialectHandler", () => {
 describe("error envelopes of the other dialects", () => {
   const error = new BadRequestError("bad <thing>");
   it("Anthropic: {type:error, error:{type,message}}", () => {
-    expect(JSON.parse(renderAnthropicError(error).body)).toEqual({ type: "error", error: { type: "invalid_request_error", message: "bad <thing>" }, request_id: null });
+    expect(JSON.parse(renderAnthropicError(error).body)).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: "bad <thing>" },
+      request_id: null,
+    });
   });
   it("Google: {error:{code,message,status}}", () => {
-    expect(JSON.parse(renderGenAiError(error).body)).toEqual({ error: { code: 400, message: "bad <thing>", status: "INVALID_ARGUMENT" } });
+    expect(JSON.parse(renderGenAiError(error).body)).toEqual({
+      error: { code: 400, message: "bad <thing>", status: "INVALID_ARGUMENT" },
+    });
   });
   it("Bedrock: AWS JSON with x-amzn-ErrorType", () => {
     const response = renderBedrockError(error);
@@ -84,13 +113,28 @@ describe("logging", () => {
         name: "log-test",
         renderError: renderOpenAiError,
         presented: () => ({ type: "key", key: "sk-secret-key-123" }),
-        routes: [{ method: "POST", path: "/t/crash", handler: async () => { throw new Error("database unavailable"); } }],
+        routes: [
+          {
+            method: "POST",
+            path: "/t/crash",
+            handler: async () => {
+              throw new Error("database unavailable");
+            },
+          },
+        ],
       });
-      const e = { ...event("POST", "/t/crash"), headers: { authorization: "Bearer sk-secret-key-123" }, body: '{"prompt":"my private prompt"}' } as APIGatewayProxyEvent;
+      const e = {
+        ...event("POST", "/t/crash"),
+        headers: { authorization: "Bearer sk-secret-key-123" },
+        body: '{"prompt":"my private prompt"}',
+      } as APIGatewayProxyEvent;
       const response = await crashing(e, {} as Context);
       expect(response.statusCode).toBe(500);
     } finally {
-      [process.stdout.write, process.stderr.write] = originals as [typeof process.stdout.write, typeof process.stderr.write];
+      [process.stdout.write, process.stderr.write] = originals as [
+        typeof process.stdout.write,
+        typeof process.stderr.write,
+      ];
       gatewayLogger.setLogLevel(previous);
     }
     const log = written.join("");

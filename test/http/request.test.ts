@@ -21,6 +21,11 @@ describe("unflattenBrackets", () => {
   });
 
   it("keeps keys that are not bracket paths as they are", () => {
-    expect(unflattenBrackets([["a]b", "1"], ["[x]", "2"]])).toEqual({ "a]b": "1", "[x]": "2" });
+    expect(
+      unflattenBrackets([
+        ["a]b", "1"],
+        ["[x]", "2"],
+      ]),
+    ).toEqual({ "a]b": "1", "[x]": "2" });
   });
 });

@@ -2,9 +2,9 @@ import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GatewayStack } from "../../lib/gateway-stack";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { tableSchema } from "../../lambdas/state/dynamo-repository";
+import { GatewayStack } from "../../lib/gateway-stack";
 import { nagFindings } from "./nag-probe";
 
 const env = { account: "123456789012", region: "us-west-2" };
@@ -23,12 +23,28 @@ describe("GatewayStack", () => {
     const parts = Object.values(template.findResources("AWS::ApiGateway::Resource")).map(
       (r) => (r as { Properties: { PathPart: string } }).Properties.PathPart,
     );
-    expect(parts.sort()).toEqual(["anthropic", "bedrock", "files", "genai", "openai", "{proxy+}", "{proxy+}", "{proxy+}", "{proxy+}", "{proxy+}"].sort());
+    expect(parts.sort()).toEqual(
+      [
+        "anthropic",
+        "bedrock",
+        "files",
+        "genai",
+        "openai",
+        "{proxy+}",
+        "{proxy+}",
+        "{proxy+}",
+        "{proxy+}",
+        "{proxy+}",
+      ].sort(),
+    );
     template.hasResourceProperties("AWS::ApiGateway::Stage", {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]),
     });
-    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", { ResponseType: "REQUEST_TOO_LARGE", StatusCode: "413" });
+    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "REQUEST_TOO_LARGE",
+      StatusCode: "413",
+    });
   });
 
   it("proxies each mount to its own Lambda on a current Node runtime", () => {
@@ -39,9 +55,10 @@ describe("GatewayStack", () => {
     for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
       expect(Number(/nodejs(\d+)/.exec(fn.Properties.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
     }
-    for (const [, fn] of dialects as [string, { Properties: { Timeout: number } }][]) expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
-    const integrations = Object.values(template.findResources("AWS::ApiGateway::Method")).map(
-      (m) => JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration),
+    for (const [, fn] of dialects as [string, { Properties: { Timeout: number } }][])
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
+    const integrations = Object.values(template.findResources("AWS::ApiGateway::Method")).map((m) =>
+      JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration),
     );
     expect(integrations).toHaveLength(10);
     for (const integration of integrations) expect(integration).toContain('"Type":"AWS_PROXY"');
@@ -50,9 +67,18 @@ describe("GatewayStack", () => {
 
   it("keeps staged bytes in an encrypted, private, SSL-only bucket that expires them", () => {
     template.hasResourceProperties("AWS::S3::Bucket", {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: "Enabled" })]) },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: "Enabled" })]),
+      },
     });
     template.hasResourceProperties("AWS::S3::BucketPolicy", {
       PolicyDocument: {
@@ -96,12 +122,18 @@ describe("GatewayStack", () => {
       },
     });
     const roles = template.findResources("AWS::IAM::Role", {
-      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: "bedrock.amazonaws.com" } })] } },
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: "bedrock.amazonaws.com" } })],
+        },
+      },
     });
     const [roleId] = Object.keys(roles);
     const policies = template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } });
     const statements = Object.values(policies).flatMap(
-      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } } }).Properties
+          .PolicyDocument.Statement,
     );
     expect(statements.map((s) => s.Action).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
     const resources = JSON.stringify(statements.map((s) => s.Resource));
@@ -116,9 +148,12 @@ describe("GatewayStack", () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: "ALL" }),
     });
-    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as { Properties: { DefinitionString: unknown } }[];
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")) as {
+      Properties: { DefinitionString: unknown };
+    }[];
     const definition = JSON.stringify(machine!.Properties.DefinitionString);
-    for (const state of ["Submit", "WaitForUpstream", "Poll", "Collect", "MarkFailed"]) expect(definition).toContain(state);
+    for (const state of ["Submit", "WaitForUpstream", "Poll", "Collect", "MarkFailed"])
+      expect(definition).toContain(state);
     const [taskId] = Object.keys(template.findResources("AWS::Lambda::Function", { Properties: { Timeout: 900 } }));
     expect(taskId).toBeDefined();
     expect(definition).toContain(taskId);
@@ -134,18 +169,29 @@ describe("GatewayStack", () => {
 
   it("gives the OpenAI dialect the state machine to start batches on", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
-      Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue(), TASK_FUNCTION_NAME: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue(), TASK_FUNCTION_NAME: Match.anyValue() }),
+      },
     });
   });
 
   it("requires gateway credentials by default, their secrets sealed by a rotated KMS key the dialects can only decrypt with", () => {
     template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
-    const dialects = Object.entries(template.findResources("AWS::Lambda::Function")).filter(([id]) => id.includes("Dialect"));
-    for (const [, fn] of dialects as [string, { Properties: { Environment: { Variables: Record<string, unknown> } } }][]) {
+    const dialects = Object.entries(template.findResources("AWS::Lambda::Function")).filter(([id]) =>
+      id.includes("Dialect"),
+    );
+    for (const [, fn] of dialects as [
+      string,
+      { Properties: { Environment: { Variables: Record<string, unknown> } } },
+    ][]) {
       expect(fn.Properties.Environment.Variables.FINOPS_AUTH).toBe("keys");
     }
     const kmsActions = Object.values(template.findResources("AWS::IAM::Policy"))
-      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement)
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties
+            .PolicyDocument.Statement,
+      )
       .flatMap((st) => [st.Action].flat())
       .filter((a) => a.startsWith("kms:"));
     expect(new Set(kmsActions)).toEqual(new Set(["kms:Decrypt"]));

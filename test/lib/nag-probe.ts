@@ -1,8 +1,8 @@
-import { App, type Stack, Validations } from "aws-cdk-lib";
-import { AwsSolutionsChecks } from "cdk-nag";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { App, type Stack, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
 
 interface ValidationReport {
   pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];

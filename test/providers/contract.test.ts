@@ -6,13 +6,13 @@ import type { NeutralRequest } from "../../lambdas/core/chat";
 import { newId } from "../../lambdas/core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult, Provider } from "../../lambdas/core/model";
 import type { ProviderAdapter, SubmitInput } from "../../lambdas/core/ports";
+import { upstreamKey } from "../../lambdas/formats/keys";
 import { anthropicStatus } from "../../lambdas/providers/anthropic/batches";
 import { bedrockStatus } from "../../lambdas/providers/bedrock/batches";
 import { geminiStatus } from "../../lambdas/providers/gemini/batches";
 import { openAiStatus } from "../../lambdas/providers/openai/batches";
 import { createProviders } from "../../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../../lambdas/providers/settings";
-import { upstreamKey } from "../../lambdas/formats/keys";
 import { S3BlobStore } from "../../lambdas/state/s3-blob-store";
 import { type Emulators, localNames, startEmulators } from "../../local/emulators";
 import { startAnthropicSimulator } from "../../local/simulators/anthropic";
@@ -21,7 +21,12 @@ import type { Simulator } from "../../local/simulators/common";
 import { startGeminiSimulator } from "../../local/simulators/gemini";
 import { startOpenAiSimulator } from "../../local/simulators/openai";
 
-const models: Record<Provider, string> = { openai: "gpt-4o-mini", anthropic: "claude-3-5-haiku-latest", gemini: "gemini-2.0-flash", bedrock: "amazon.nova-lite-v1:0" };
+const models: Record<Provider, string> = {
+  openai: "gpt-4o-mini",
+  anthropic: "claude-3-5-haiku-latest",
+  gemini: "gemini-2.0-flash",
+  bedrock: "amazon.nova-lite-v1:0",
+};
 const prompts = ["alpha", "bravo [[sim:error]]", "charlie", "delta", "echo", "foxtrot"];
 const ids = ["id-1", "id with spaces/ü", "id-3", "id-4", "id-5", "id-6"];
 
@@ -29,7 +34,12 @@ const requests: NeutralRequest[] = prompts.map((text, i) => ({
   customId: ids[i]!,
   lineNumber: i + 1,
   endpoint: "/v1/chat/completions",
-  request: { system: "Be brief.", messages: [{ role: "user", content: [{ type: "text", text }] }], maxTokens: 50, temperature: 0.2 },
+  request: {
+    system: "Be brief.",
+    messages: [{ role: "user", content: [{ type: "text", text }] }],
+    maxTokens: 50,
+    temperature: 0.2,
+  },
 }));
 const input: SubmitInput = {
   format: "anthropic", // not OpenAI, so every adapter converts from the neutral requests
@@ -40,9 +50,19 @@ const input: SubmitInput = {
 };
 
 const batchFor = (provider: Provider): BatchRecord => ({
-  id: newId(), kind: "batch", tenant: "contract", dialect: "openai", provider, createdAt: Date.now(), status: "validating",
-  endpoint: "/v1/chat/completions", completionWindow: "24h", model: models[provider], inputBlobKey: "unused",
-  requestCounts: { total: requests.length, completed: 0, failed: 0 }, statusTimes: {},
+  id: newId(),
+  kind: "batch",
+  tenant: "contract",
+  dialect: "openai",
+  provider,
+  createdAt: Date.now(),
+  status: "validating",
+  endpoint: "/v1/chat/completions",
+  completionWindow: "24h",
+  model: models[provider],
+  inputBlobKey: "unused",
+  requestCounts: { total: requests.length, completed: 0, failed: 0 },
+  statusTimes: {},
 });
 
 const collect = async (iterable: AsyncIterable<NeutralResult>) => {
@@ -69,11 +89,23 @@ describe("provider adapters: one contract, four upstreams", () => {
     ]);
     sims.push(openai, anthropic, gemini, bedrock);
     const settings = providerSettingsFromEnv({
-      OPENAI_API_KEY: "k", OPENAI_BASE_URL: openai.url, ANTHROPIC_API_KEY: "k", ANTHROPIC_BASE_URL: anthropic.url, GEMINI_API_KEY: "k", GEMINI_BASE_URL: gemini.url,
-      BUCKET_NAME: localNames.bucket, BEDROCK_ROLE_ARN: "arn:aws:iam::000000000000:role/r", BEDROCK_MIN_RECORDS: "5", AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_BEDROCK: bedrock.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+      OPENAI_API_KEY: "k",
+      OPENAI_BASE_URL: openai.url,
+      ANTHROPIC_API_KEY: "k",
+      ANTHROPIC_BASE_URL: anthropic.url,
+      GEMINI_API_KEY: "k",
+      GEMINI_BASE_URL: gemini.url,
+      BUCKET_NAME: localNames.bucket,
+      BEDROCK_ROLE_ARN: "arn:aws:iam::000000000000:role/r",
+      BEDROCK_MIN_RECORDS: "5",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_BEDROCK: bedrock.url,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
     });
-    adapters = createProviders(settings, new S3BlobStore(emulators.s3, localNames.bucket), { accessKeyId: "a", secretAccessKey: "b" });
+    adapters = createProviders(settings, new S3BlobStore(emulators.s3, localNames.bucket), {
+      accessKeyId: "a",
+      secretAccessKey: "b",
+    });
   });
   afterAll(async () => {
     await Promise.all(sims.map((s) => s.close()));
@@ -122,33 +154,95 @@ describe("provider adapters: one contract, four upstreams", () => {
       await adapter.cancel(batch);
       await adapter.cancel(batch); // twice is harmless
       expect((await runToEnd(adapter, batch)).status).toBe("cancelled");
-      const ran = (await collect(adapter.results(batch))).filter((r) => r.outcome === "succeeded" || r.outcome === "errored");
+      const ran = (await collect(adapter.results(batch))).filter(
+        (r) => r.outcome === "succeeded" || r.outcome === "errored",
+      );
       expect(ran.length).toBeLessThan(6);
     });
   });
 
-  it.each(["openai", "bedrock"] as const)("%s: a repeated submit (a retried task) finds the job it already made", async (provider) => {
-    const adapter = adapters[provider]!;
-    const batch = batchFor(provider);
-    const first = await adapter.submit(batch, input);
-    const second = await adapter.submit(batch, input);
-    expect(second.id).toBe(first.id);
-  });
+  it.each(["openai", "bedrock"] as const)(
+    "%s: a repeated submit (a retried task) finds the job it already made",
+    async (provider) => {
+      const adapter = adapters[provider]!;
+      const batch = batchFor(provider);
+      const first = await adapter.submit(batch, input);
+      const second = await adapter.submit(batch, input);
+      expect(second.id).toBe(first.id);
+    },
+  );
 
   it.each<[string, (raw: string) => BatchStatus, Record<string, BatchStatus>]>([
-    ["openai", openAiStatus, { validating: "validating", in_progress: "in_progress", finalizing: "finalizing", completed: "completed", failed: "failed", expired: "expired", cancelling: "cancelling", cancelled: "cancelled" }],
-    ["bedrock", bedrockStatus, { Submitted: "validating", Validating: "validating", Scheduled: "queued", InProgress: "in_progress", Stopping: "cancelling", Completed: "completed", PartiallyCompleted: "expired", Failed: "failed", Stopped: "cancelled", Expired: "expired" }],
-    ["gemini", geminiStatus, { BATCH_STATE_UNSPECIFIED: "queued", BATCH_STATE_PENDING: "queued", BATCH_STATE_RUNNING: "in_progress", BATCH_STATE_SUCCEEDED: "completed", BATCH_STATE_FAILED: "failed", BATCH_STATE_CANCELLED: "cancelled", BATCH_STATE_EXPIRED: "expired", JOB_STATE_SUCCEEDED: "completed", JOB_STATE_CANCELLING: "cancelling", JOB_STATE_PARTIALLY_SUCCEEDED: "completed" }],
+    [
+      "openai",
+      openAiStatus,
+      {
+        validating: "validating",
+        in_progress: "in_progress",
+        finalizing: "finalizing",
+        completed: "completed",
+        failed: "failed",
+        expired: "expired",
+        cancelling: "cancelling",
+        cancelled: "cancelled",
+      },
+    ],
+    [
+      "bedrock",
+      bedrockStatus,
+      {
+        Submitted: "validating",
+        Validating: "validating",
+        Scheduled: "queued",
+        InProgress: "in_progress",
+        Stopping: "cancelling",
+        Completed: "completed",
+        PartiallyCompleted: "expired",
+        Failed: "failed",
+        Stopped: "cancelled",
+        Expired: "expired",
+      },
+    ],
+    [
+      "gemini",
+      geminiStatus,
+      {
+        BATCH_STATE_UNSPECIFIED: "queued",
+        BATCH_STATE_PENDING: "queued",
+        BATCH_STATE_RUNNING: "in_progress",
+        BATCH_STATE_SUCCEEDED: "completed",
+        BATCH_STATE_FAILED: "failed",
+        BATCH_STATE_CANCELLED: "cancelled",
+        BATCH_STATE_EXPIRED: "expired",
+        JOB_STATE_SUCCEEDED: "completed",
+        JOB_STATE_CANCELLING: "cancelling",
+        JOB_STATE_PARTIALLY_SUCCEEDED: "completed",
+      },
+    ],
   ])("maps every %s status to the neutral set (reference/upstreams.md §6.2)", (_, map, table) => {
     for (const [raw, neutral] of Object.entries(table)) expect(map(raw), raw).toBe(neutral);
   });
 
   it("maps Anthropic's processing status with its counts and cancel time", () => {
     const counts = { processing: 0, succeeded: 1, errored: 0, canceled: 0, expired: 0 };
-    expect(anthropicStatus({ processing_status: "in_progress", cancel_initiated_at: null, request_counts: counts })).toBe("in_progress");
-    expect(anthropicStatus({ processing_status: "canceling", cancel_initiated_at: "t", request_counts: counts })).toBe("cancelling");
-    expect(anthropicStatus({ processing_status: "ended", cancel_initiated_at: "t", request_counts: counts })).toBe("cancelled");
-    expect(anthropicStatus({ processing_status: "ended", cancel_initiated_at: null, request_counts: { ...counts, expired: 2 } })).toBe("expired");
-    expect(anthropicStatus({ processing_status: "ended", cancel_initiated_at: null, request_counts: counts })).toBe("completed");
+    expect(
+      anthropicStatus({ processing_status: "in_progress", cancel_initiated_at: null, request_counts: counts }),
+    ).toBe("in_progress");
+    expect(anthropicStatus({ processing_status: "canceling", cancel_initiated_at: "t", request_counts: counts })).toBe(
+      "cancelling",
+    );
+    expect(anthropicStatus({ processing_status: "ended", cancel_initiated_at: "t", request_counts: counts })).toBe(
+      "cancelled",
+    );
+    expect(
+      anthropicStatus({
+        processing_status: "ended",
+        cancel_initiated_at: null,
+        request_counts: { ...counts, expired: 2 },
+      }),
+    ).toBe("expired");
+    expect(anthropicStatus({ processing_status: "ended", cancel_initiated_at: null, request_counts: counts })).toBe(
+      "completed",
+    );
   });
 });

@@ -86,7 +86,12 @@ describe("DynamoRepository (on dynalite)", () => {
     const page = await repo.list("file", "filter", { limit: 2, order: "asc", where: { purpose: "vision" } });
     expect(page.items.map((r) => r.id)).toEqual(wanted.slice(0, 2));
     expect(page.hasMore).toBe(true);
-    const next = await repo.list("file", "filter", { limit: 2, order: "asc", after: wanted[1], where: { purpose: "vision" } });
+    const next = await repo.list("file", "filter", {
+      limit: 2,
+      order: "asc",
+      after: wanted[1],
+      where: { purpose: "vision" },
+    });
     expect(next.items.map((r) => r.id)).toEqual([wanted[2]]);
     expect(next.hasMore).toBe(false);
   });

@@ -20,7 +20,12 @@ const dayMs = 86_400_000;
 export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
   const ended = isTerminal(batch.status);
   const total = batch.requestCounts.total;
-  const outcomes = batch.outcomeCounts ?? { succeeded: batch.requestCounts.completed, errored: batch.requestCounts.failed, cancelled: 0, expired: 0 };
+  const outcomes = batch.outcomeCounts ?? {
+    succeeded: batch.requestCounts.completed,
+    errored: batch.requestCounts.failed,
+    cancelled: 0,
+    expired: 0,
+  };
   const id = renderId(idPrefix.anthropicBatch, batch.id);
   const endedAt = ended ? lastStatusTime(batch) : undefined;
   return {
@@ -28,7 +33,13 @@ export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
     type: "message_batch",
     processing_status: ended ? "ended" : batch.status === "cancelling" ? "canceling" : "in_progress",
     request_counts: ended
-      ? { processing: 0, succeeded: outcomes.succeeded, errored: outcomes.errored, canceled: outcomes.cancelled, expired: outcomes.expired }
+      ? {
+          processing: 0,
+          succeeded: outcomes.succeeded,
+          errored: outcomes.errored,
+          canceled: outcomes.cancelled,
+          expired: outcomes.expired,
+        }
       : { processing: total, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
     created_at: rfc3339(batch.createdAt),
     expires_at: rfc3339(batch.createdAt + dayMs),
@@ -41,7 +52,9 @@ export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
 
 const customId = /^[a-zA-Z0-9_-]{1,64}$/;
 const createBody = z.object({
-  requests: z.array(z.record(z.string(), z.unknown()), { error: "requests must be a list of {custom_id, params}" }).min(1, "at least one request is required"),
+  requests: z
+    .array(z.record(z.string(), z.unknown()), { error: "requests must be a list of {custom_id, params}" })
+    .min(1, "at least one request is required"),
   provider: providerSchema.optional(),
 });
 
@@ -52,13 +65,21 @@ const checkRequests = (requests: Record<string, unknown>[]): void => {
     const at = `requests.${index}`;
     const id = request.custom_id;
     if (typeof id !== "string" || !customId.test(id)) {
-      throw new BadRequestError(`${at}.custom_id: ${JSON.stringify(id)} must match ^[a-zA-Z0-9_-]{1,64}$.`, { param: `${at}.custom_id` });
+      throw new BadRequestError(`${at}.custom_id: ${JSON.stringify(id)} must match ^[a-zA-Z0-9_-]{1,64}$.`, {
+        param: `${at}.custom_id`,
+      });
     }
-    if (seen.has(id)) throw new BadRequestError(`${at}.custom_id: duplicate custom_id ${JSON.stringify(id)}; each request needs its own.`, { param: `${at}.custom_id` });
+    if (seen.has(id))
+      throw new BadRequestError(
+        `${at}.custom_id: duplicate custom_id ${JSON.stringify(id)}; each request needs its own.`,
+        { param: `${at}.custom_id` },
+      );
     seen.add(id);
     const params = request.params as Record<string, unknown> | undefined;
-    if (typeof params !== "object" || params === null) throw new BadRequestError(`${at}.params: field required.`, { param: `${at}.params` });
-    if (params.max_tokens === undefined) throw new BadRequestError(`${at}.params.max_tokens: field required.`, { param: `${at}.params.max_tokens` });
+    if (typeof params !== "object" || params === null)
+      throw new BadRequestError(`${at}.params: field required.`, { param: `${at}.params` });
+    if (params.max_tokens === undefined)
+      throw new BadRequestError(`${at}.params.max_tokens: field required.`, { param: `${at}.params.max_tokens` });
   });
 };
 
@@ -74,7 +95,10 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
     const tenant = anthropicTenant(request);
     const body = parseWith(createBody, jsonBody(request), "body");
     checkRequests(body.requests);
-    const provider = parseWith(providerSchema.optional(), request.headers["x-model-provider"], "x-model-provider header") ?? body.provider ?? "anthropic";
+    const provider =
+      parseWith(providerSchema.optional(), request.headers["x-model-provider"], "x-model-provider header") ??
+      body.provider ??
+      "anthropic";
     const batch = await createBatch(deps, {
       providerKey: request.providerKey,
       tenant,
@@ -94,7 +118,12 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
 
   async list(request: HttpRequest): Promise<HttpResponse> {
     const tenant = anthropicTenant(request);
-    const page = await anthropicPage(request, idPrefix.anthropicBatch, (query) => listBatches(deps, tenant, query), (b) => renderMessageBatch(b, request.baseUrl));
+    const page = await anthropicPage(
+      request,
+      idPrefix.anthropicBatch,
+      (query) => listBatches(deps, tenant, query),
+      (b) => renderMessageBatch(b, request.baseUrl),
+    );
     const { next_page: _next, ...rest } = page;
     return json(200, rest);
   },

@@ -17,4 +17,8 @@ export const anthropicErrorType: Record<ErrorKind, string> = {
 
 /** Renders an error as Anthropic's `{type:"error", error:{type, message}, request_id}`. */
 export const renderAnthropicError = (error: GatewayError): HttpResponse =>
-  json(error.statusCode, { type: "error", error: { type: anthropicErrorType[error.kind], message: error.message }, request_id: null });
+  json(error.statusCode, {
+    type: "error",
+    error: { type: anthropicErrorType[error.kind], message: error.message },
+    request_id: null,
+  });

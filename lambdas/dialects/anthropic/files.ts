@@ -15,14 +15,17 @@ import { parseMultipart } from "../openai/multipart";
 /** Where the Anthropic SDK puts its key: `X-Api-Key` (Python, JS 0.x) or `Authorization: Bearer` (JS ≥1.0). */
 export const anthropicPresented = (request: HttpRequest): Presented => {
   const key = request.headers["x-api-key"] || bearerToken(request);
-  return key ? { type: "key", key } : { type: "none", hint: "'X-Api-Key: <key>' or 'Authorization: Bearer <key>' (the Anthropic SDK's api_key)" };
+  return key
+    ? { type: "key", key }
+    : { type: "none", hint: "'X-Api-Key: <key>' or 'Authorization: Bearer <key>' (the Anthropic SDK's api_key)" };
 };
 
 /** The tenant of an Anthropic SDK call. */
 export const anthropicTenant = requireTenant;
 
 /** RFC 3339 with microseconds, as Anthropic writes timestamps. */
-export const rfc3339 = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString().replace(/Z$/, "000Z"));
+export const rfc3339 = (ms: number | undefined): string | null =>
+  ms === undefined ? null : new Date(ms).toISOString().replace(/Z$/, "000Z");
 
 /** A file as Anthropic's FileMetadata. */
 export const renderAnthropicFile = (file: FileRecord) => ({
@@ -64,12 +67,22 @@ export const anthropicPage = async <T>(
   };
   const before = cursorOf("before_id");
   const after = cursorOf("page") ?? cursorOf("after_id");
-  const page = before !== undefined
-    ? await list({ limit: query.limit, order: "asc", after: before }).then((p) => ({ ...p, items: [...p.items].reverse() }))
-    : await list({ limit: query.limit, order: "desc", after });
+  const page =
+    before !== undefined
+      ? await list({ limit: query.limit, order: "asc", after: before }).then((p) => ({
+          ...p,
+          items: [...p.items].reverse(),
+        }))
+      : await list({ limit: query.limit, order: "desc", after });
   const data = page.items.map(render);
   const lastId = data.at(-1)?.id ?? null;
-  return { data, has_more: page.hasMore, first_id: data[0]?.id ?? null, last_id: lastId, next_page: page.hasMore && before === undefined ? lastId : null };
+  return {
+    data,
+    has_more: page.hasMore,
+    first_id: data[0]?.id ?? null,
+    last_id: lastId,
+    next_page: page.hasMore && before === undefined ? lastId : null,
+  };
 };
 
 const uploadFields = z.object({ expires_in_seconds: intString(3600, 7_776_000).optional() });
@@ -102,7 +115,15 @@ export const anthropicFileRoutes = (deps: FileDeps) => ({
 
   async list(request: HttpRequest): Promise<HttpResponse> {
     const tenant = anthropicTenant(request);
-    return json(200, await anthropicPage(request, idPrefix.anthropicFile, (query) => listFiles(deps, tenant, query), renderAnthropicFile));
+    return json(
+      200,
+      await anthropicPage(
+        request,
+        idPrefix.anthropicFile,
+        (query) => listFiles(deps, tenant, query),
+        renderAnthropicFile,
+      ),
+    );
   },
 
   async retrieve(request: HttpRequest): Promise<HttpResponse> {

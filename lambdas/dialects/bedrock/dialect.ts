@@ -1,8 +1,8 @@
 import { ErrorKind, type GatewayError } from "../../core/errors";
 import type { DialectDefinition } from "../../http/dialect-handler";
+import { json } from "../../http/response";
 import { awsPresented } from "./auth";
 import { type BedrockJobDeps, bedrockJobRoutes } from "./jobs";
-import { json } from "../../http/response";
 
 const typeOf: Record<ErrorKind, string> = {
   [ErrorKind.invalidRequest]: "ValidationException",
@@ -20,8 +20,13 @@ const typeOf: Record<ErrorKind, string> = {
 /** Renders an error as AWS JSON: `x-amzn-ErrorType` names the exception the SDK throws. */
 export const renderBedrockError = (error: GatewayError) => {
   // AWS services answer an unknown key or a bad signature with these codes, which the SDKs raise by name.
-  const awsAuth: Record<string, string> = { InvalidAccessKeyId: "UnrecognizedClientException", SignatureDoesNotMatch: "InvalidSignatureException" };
-  const type = error.code ? (awsAuth[error.code] ?? (error.kind === ErrorKind.permission ? error.code : typeOf[error.kind])) : typeOf[error.kind];
+  const awsAuth: Record<string, string> = {
+    InvalidAccessKeyId: "UnrecognizedClientException",
+    SignatureDoesNotMatch: "InvalidSignatureException",
+  };
+  const type = error.code
+    ? (awsAuth[error.code] ?? (error.kind === ErrorKind.permission ? error.code : typeOf[error.kind]))
+    : typeOf[error.kind];
   return json(error.statusCode, { message: error.message }, { "x-amzn-errortype": type });
 };
 

@@ -21,14 +21,34 @@ export interface BedrockJobDeps extends BatchDeps {
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 const createBody = z.object({
-  jobName: z.string().regex(/^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+\-.]){0,63}$/, "jobName must match [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+-.]){0,63}"),
+  jobName: z
+    .string()
+    .regex(
+      /^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+\-.]){0,63}$/,
+      "jobName must match [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9+-.]){0,63}",
+    ),
   roleArn: z.string().optional(),
   clientRequestToken: z.string().min(1).max(256).optional(),
   modelId: z.string().min(1, "modelId is required"),
-  inputDataConfig: z.object({ s3InputDataConfig: z.object({ s3Uri: z.string(), s3InputFormat: z.literal("JSONL").optional(), s3BucketOwner: z.string().optional() }) }),
-  outputDataConfig: z.object({ s3OutputDataConfig: z.object({ s3Uri: z.string(), s3EncryptionKeyId: z.string().optional(), s3BucketOwner: z.string().optional() }) }),
+  inputDataConfig: z.object({
+    s3InputDataConfig: z.object({
+      s3Uri: z.string(),
+      s3InputFormat: z.literal("JSONL").optional(),
+      s3BucketOwner: z.string().optional(),
+    }),
+  }),
+  outputDataConfig: z.object({
+    s3OutputDataConfig: z.object({
+      s3Uri: z.string(),
+      s3EncryptionKeyId: z.string().optional(),
+      s3BucketOwner: z.string().optional(),
+    }),
+  }),
   timeoutDurationInHours: z.number().int().min(24).max(168).optional(),
-  tags: z.array(z.object({ key: z.string(), value: z.string() })).max(200).optional(),
+  tags: z
+    .array(z.object({ key: z.string(), value: z.string() }))
+    .max(200)
+    .optional(),
   modelInvocationType: z.enum(["InvokeModel", "Converse"]).optional(),
   vpcConfig: z.unknown().optional(),
 });
@@ -36,7 +56,20 @@ const createBody = z.object({
 const listQuery = z.object({
   maxResults: z.coerce.number().int().min(1).max(1000).default(1000),
   nextToken: z.string().optional(),
-  statusEquals: z.enum(["Submitted", "InProgress", "Completed", "Failed", "Stopping", "Stopped", "PartiallyCompleted", "Expired", "Validating", "Scheduled"]).optional(),
+  statusEquals: z
+    .enum([
+      "Submitted",
+      "InProgress",
+      "Completed",
+      "Failed",
+      "Stopping",
+      "Stopped",
+      "PartiallyCompleted",
+      "Expired",
+      "Validating",
+      "Scheduled",
+    ])
+    .optional(),
   nameContains: z.string().optional(),
   submitTimeAfter: z.iso.datetime({ offset: true }).optional(),
   submitTimeBefore: z.iso.datetime({ offset: true }).optional(),
@@ -48,20 +81,33 @@ const listQuery = z.object({
  * The input object of a job: a key of the caller's namespace, a file id used as a routing identifier
  * (`s3://openai-files/{etag}` in the seeds), or a prefix holding exactly one `.jsonl` object.
  */
-const resolveInput = async (deps: BedrockJobDeps, tenant: string, uri: string): Promise<{ fileId: string; fileName: string }> => {
+const resolveInput = async (
+  deps: BedrockJobDeps,
+  tenant: string,
+  uri: string,
+): Promise<{ fileId: string; fileName: string }> => {
   const { bucket, key } = parseS3Uri(uri);
   if (key !== "" && !key.endsWith("/")) {
     const entry = await deps.s3.get(tenant, bucket, key);
     if (entry) return { fileId: entry.fileId, fileName: key.slice(key.lastIndexOf("/") + 1) };
-    const candidates = [isId(key) ? key : undefined, parseId(idPrefix.openaiFile, key), parseId(idPrefix.anthropicFile, key), parseId(idPrefix.genaiFile, key)];
+    const candidates = [
+      isId(key) ? key : undefined,
+      parseId(idPrefix.openaiFile, key),
+      parseId(idPrefix.anthropicFile, key),
+      parseId(idPrefix.genaiFile, key),
+    ];
     for (const id of candidates) {
       const file = id ? await deps.repo.get("file", tenant, id) : undefined;
       if (file) return { fileId: file.id, fileName: file.filename };
     }
   }
-  const under = (await deps.s3.list(tenant, bucket, { prefix: key, limit: 1000 })).entries.filter((e) => e.key.endsWith(".jsonl"));
-  if (under.length === 1) return { fileId: under[0]!.fileId, fileName: under[0]!.key.slice(under[0]!.key.lastIndexOf("/") + 1) };
-  if (under.length > 1) throw new BadRequestError(`${uri} holds ${under.length} .jsonl objects; name one input file.`, { param: "s3Uri" });
+  const under = (await deps.s3.list(tenant, bucket, { prefix: key, limit: 1000 })).entries.filter((e) =>
+    e.key.endsWith(".jsonl"),
+  );
+  if (under.length === 1)
+    return { fileId: under[0]!.fileId, fileName: under[0]!.key.slice(under[0]!.key.lastIndexOf("/") + 1) };
+  if (under.length > 1)
+    throw new BadRequestError(`${uri} holds ${under.length} .jsonl objects; name one input file.`, { param: "s3Uri" });
   throw new BadRequestError(`No input object at ${uri}: upload it through the S3 API first.`, { param: "s3Uri" });
 };
 
@@ -153,7 +199,11 @@ export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
     const summaries: ReturnType<typeof renderJob>[] = [];
     let more = true;
     while (summaries.length <= q.maxResults && more) {
-      const page = await deps.repo.list("batch", tenant, { limit: 100, order: q.sortOrder === "Ascending" ? "asc" : "desc", after: cursor });
+      const page = await deps.repo.list("batch", tenant, {
+        limit: 100,
+        order: q.sortOrder === "Ascending" ? "asc" : "desc",
+        after: cursor,
+      });
       for (const batch of page.items) {
         cursor = batch.id;
         if (batch.dialect !== "bedrock" && !batch.job) continue;
@@ -174,7 +224,8 @@ export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
   async stop(request: HttpRequest): Promise<HttpResponse> {
     const tenant = awsTenant(request);
     const batch = await jobOf(deps, tenant, request.params.jobIdentifier ?? "");
-    if (isTerminal(batch.status)) throw new BadRequestError(`The job has already ended (${bedrockJobStatus(batch)}) and cannot be stopped.`);
+    if (isTerminal(batch.status))
+      throw new BadRequestError(`The job has already ended (${bedrockJobStatus(batch)}) and cannot be stopped.`);
     await cancelBatch(deps, tenant, batch.id, batch.id);
     return json(200, {});
   },
@@ -186,7 +237,8 @@ const jobOf = async (deps: BatchDeps, tenant: string, identifier: string): Promi
   try {
     return await getBatch(deps, tenant, isId(id) ? id : undefined, identifier);
   } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError(`Could not find the model invocation job ${identifier}.`);
+    if (error instanceof NotFoundError)
+      throw new NotFoundError(`Could not find the model invocation job ${identifier}.`);
     throw error;
   }
 };

@@ -12,11 +12,20 @@ const echoLimitBytes = 32 * 1024 * 1024;
 /** A neutral response as a Converse `modelOutput`. */
 const converseOutput = (result: NeutralResult) => {
   const r = result.response!;
-  const stopReason = { stop: "end_turn", length: "max_tokens", content_filter: "content_filtered", tool_calls: "tool_use" }[r.finishReason];
+  const stopReason = {
+    stop: "end_turn",
+    length: "max_tokens",
+    content_filter: "content_filtered",
+    tool_calls: "tool_use",
+  }[r.finishReason];
   return {
     output: { message: { role: "assistant", content: [{ text: r.text }] } },
     stopReason,
-    usage: { inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, totalTokens: r.usage.inputTokens + r.usage.outputTokens },
+    usage: {
+      inputTokens: r.usage.inputTokens,
+      outputTokens: r.usage.outputTokens,
+      totalTokens: r.usage.inputTokens + r.usage.outputTokens,
+    },
   };
 };
 
@@ -32,20 +41,36 @@ export const bedrockResultSink =
     const folder = `${output.key.replace(/\/?$/, "/").replace(/^\/$/, "")}${batch.id}/`;
     const records = new GeneratedFile(deps, batch, "bedrock-out", `${job.inputFileName}.out`);
     const manifestFile = new GeneratedFile(deps, batch, "bedrock-manifest", "manifest.json.out");
-    const manifest = { totalRecordCount: batch.requestCounts.total, processedRecordCount: 0, successRecordCount: 0, errorRecordCount: 0, inputTokenCount: 0, outputTokenCount: 0 };
+    const manifest = {
+      totalRecordCount: batch.requestCounts.total,
+      processedRecordCount: 0,
+      successRecordCount: 0,
+      errorRecordCount: 0,
+      inputTokenCount: 0,
+      outputTokenCount: 0,
+    };
     let inputs: Promise<Map<string, unknown>> | undefined;
     const modelInputs = async (): Promise<Map<string, unknown>> => {
       const map = new Map<string, unknown>();
       const file = batch.inputFileId ? await deps.repo.get("file", batch.tenant, batch.inputFileId) : undefined;
       if (!file || file.bytes > echoLimitBytes) return map;
-      for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) map.set(request.customId, toConverseInput(request.request));
+      for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey)))
+        map.set(request.customId, toConverseInput(request.request));
       return map;
     };
     const publish = async (file: GeneratedFile, key: string) => {
       const fileId = await file.close();
       if (!fileId) return undefined;
       const stored = await deps.repo.get("file", batch.tenant, fileId);
-      await deps.s3.put({ tenant: batch.tenant, bucket: output.bucket, key, fileId, size: stored!.bytes, contentType: stored!.contentType, lastModified: stored!.createdAt });
+      await deps.s3.put({
+        tenant: batch.tenant,
+        bucket: output.bucket,
+        key,
+        fileId,
+        size: stored!.bytes,
+        contentType: stored!.contentType,
+        lastModified: stored!.createdAt,
+      });
       return fileId;
     };
     return {
@@ -61,7 +86,14 @@ export const bedrockResultSink =
           await records.write({ recordId: result.customId, modelInput, modelOutput: converseOutput(result) });
         } else {
           manifest.errorRecordCount++;
-          await records.write({ recordId: result.customId, modelInput, error: { errorCode: result.error?.statusCode ?? 500, errorMessage: result.error?.message ?? "The record failed." } });
+          await records.write({
+            recordId: result.customId,
+            modelInput,
+            error: {
+              errorCode: result.error?.statusCode ?? 500,
+              errorMessage: result.error?.message ?? "The record failed.",
+            },
+          });
         }
       },
       async close() {

@@ -18,7 +18,6 @@ const codeOf: Record<ErrorKind, string> = {
   [ErrorKind.internal]: "InternalError",
 };
 
-
 /** Renders an error as S3's XML `<Error><Code/><Message/></Error>` (S3 answers every auth failure with 403). */
 export const renderS3Error = (error: GatewayError) => {
   const auth = error.kind === ErrorKind.authentication;

@@ -6,8 +6,8 @@ import { parseWith } from "../../core/validation";
 import { decodeAwsChunked } from "../../http/aws";
 import type { HttpRequest } from "../../http/request";
 import { bytes, type HttpResponse } from "../../http/response";
-import { awsProvider, awsTenant } from "./auth";
 import { escapeXml } from "../../http/xml";
+import { awsProvider, awsTenant } from "./auth";
 
 const mount = "/bedrock/files";
 
@@ -17,7 +17,10 @@ const mount = "/bedrock/files";
  */
 export const locationOf = (request: HttpRequest): { bucket: string; key: string } => {
   const host = (request.headers.host ?? "").replace(/:\d+$/, "");
-  const suffixes = [".localhost", ...(process.env.S3_VIRTUAL_HOST_SUFFIX ? [`.${process.env.S3_VIRTUAL_HOST_SUFFIX}`] : [])];
+  const suffixes = [
+    ".localhost",
+    ...(process.env.S3_VIRTUAL_HOST_SUFFIX ? [`.${process.env.S3_VIRTUAL_HOST_SUFFIX}`] : []),
+  ];
   const suffix = suffixes.find((s) => host.endsWith(s) && host.length > s.length);
   const segments = request.path.slice(mount.length).split("/").slice(1);
   const decode = (segment: string) => {
@@ -42,7 +45,11 @@ const listQuery = z.object({
   "start-after": z.string().optional(),
 });
 
-const xml = (statusCode: number, body: string): HttpResponse => ({ statusCode, headers: { "content-type": "application/xml" }, body });
+const xml = (statusCode: number, body: string): HttpResponse => ({
+  statusCode,
+  headers: { "content-type": "application/xml" },
+  body,
+});
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n` against an object of `size` bytes (one range, as the SDKs send). */
 const parseRange = (header: string | undefined, size: number): { start: number; end: number } | undefined => {
@@ -51,14 +58,16 @@ const parseRange = (header: string | undefined, size: number): { start: number; 
   if (!match || (match[1] === "" && match[2] === "")) return undefined;
   const start = match[1] === "" ? Math.max(0, size - Number(match[2])) : Number(match[1]);
   const end = match[1] === "" || match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (start > end || start >= size) throw new BadRequestError("The requested range is not satisfiable.", { code: "InvalidRange" });
+  if (start > end || start >= size)
+    throw new BadRequestError("The requested range is not satisfiable.", { code: "InvalidRange" });
   return { start, end };
 };
 
 /** The S3-compatible object routes at `{GW}/bedrock/files`. */
 export const s3ObjectRoutes = (deps: S3Deps) => {
   const list = async (request: HttpRequest, tenant: string, bucket: string): Promise<HttpResponse> => {
-    if (request.query["list-type"] !== "2") throw new BadRequestError("Only ListObjectsV2 (list-type=2) is supported.", { code: "NotImplemented" });
+    if (request.query["list-type"] !== "2")
+      throw new BadRequestError("Only ListObjectsV2 (list-type=2) is supported.", { code: "NotImplemented" });
     const q = parseWith(listQuery, request.query, "query");
     const page = await listObjects(deps, tenant, bucket, {
       prefix: q.prefix,
@@ -67,7 +76,8 @@ export const s3ObjectRoutes = (deps: S3Deps) => {
       continuationToken: q["continuation-token"],
       startAfter: q["start-after"],
     });
-    const tag = (name: string, value: string | number | undefined) => (value === undefined ? "" : `<${name}>${escapeXml(String(value))}</${name}>`);
+    const tag = (name: string, value: string | number | undefined) =>
+      value === undefined ? "" : `<${name}>${escapeXml(String(value))}</${name}>`;
     const body = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
@@ -102,14 +112,19 @@ export const s3ObjectRoutes = (deps: S3Deps) => {
     async handle(request: HttpRequest): Promise<HttpResponse> {
       const tenant = awsTenant(request);
       const { bucket, key } = locationOf(request);
-      if (!bucket) throw new BadRequestError("ListBuckets is not supported: name a bucket.", { code: "NotImplemented" });
+      if (!bucket)
+        throw new BadRequestError("ListBuckets is not supported: name a bucket.", { code: "NotImplemented" });
       if (key === "") {
         if (request.method === "GET") return list(request, tenant, bucket);
-        throw new BadRequestError(`${request.method} on a bucket is not supported; buckets exist as names in this namespace.`, { code: "NotImplemented" });
+        throw new BadRequestError(
+          `${request.method} on a bucket is not supported; buckets exist as names in this namespace.`,
+          { code: "NotImplemented" },
+        );
       }
       switch (request.method) {
         case "PUT": {
-          if (request.headers["x-amz-copy-source"]) throw new BadRequestError("CopyObject is not supported.", { code: "NotImplemented" });
+          if (request.headers["x-amz-copy-source"])
+            throw new BadRequestError("CopyObject is not supported.", { code: "NotImplemented" });
           const { body } = decodeAwsChunked(request);
           const entry = await putObject(deps, {
             tenant,
@@ -123,7 +138,11 @@ export const s3ObjectRoutes = (deps: S3Deps) => {
         }
         case "HEAD": {
           const entry = await headObject(deps, tenant, bucket, key, request.headers["if-match"]);
-          return { statusCode: 200, headers: { ...objectHeaders(entry), "content-length": String(entry.size) }, body: "" };
+          return {
+            statusCode: 200,
+            headers: { ...objectHeaders(entry), "content-length": String(entry.size) },
+            body: "",
+          };
         }
         case "GET": {
           const entry = await headObject(deps, tenant, bucket, key, request.headers["if-match"]);

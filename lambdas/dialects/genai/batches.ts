@@ -11,7 +11,6 @@ import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
 import { fileIdFromName, genAiProvider, genAiTenant, rfc3339 } from "./files";
 
-
 /** Inline outputs are returned inside the batch; past this size the batch points at a responses file instead. */
 const inlineOutputLimitBytes = 3 * 1024 * 1024;
 
@@ -61,7 +60,9 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
   let output: Record<string, unknown> | undefined;
   if (ended && batch.outputFileId) {
     const responses = inline ? await inlinedResponses(deps, batch) : undefined;
-    output = responses ? { inlinedResponses: { inlinedResponses: responses } } : { responsesFile: renderId(idPrefix.genaiFile, batch.outputFileId) };
+    output = responses
+      ? { inlinedResponses: { inlinedResponses: responses } }
+      : { responsesFile: renderId(idPrefix.genaiFile, batch.outputFileId) };
   }
   const total = batch.requestCounts.total;
   return {
@@ -71,7 +72,9 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
       name,
       model: `models/${batch.model ?? ""}`,
       displayName: batch.metadata?.displayName ?? name,
-      inputConfig: inline ? { requests: {} } : { fileName: batch.inputFileId ? renderId(idPrefix.genaiFile, batch.inputFileId) : undefined },
+      inputConfig: inline
+        ? { requests: {} }
+        : { fileName: batch.inputFileId ? renderId(idPrefix.genaiFile, batch.inputFileId) : undefined },
       createTime: rfc3339(batch.createdAt),
       updateTime: rfc3339(lastStatusTime(batch)),
       ...(ended && { endTime: rfc3339(lastStatusTime(batch)) }),
@@ -85,8 +88,15 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
       ...(output && { output }),
     },
     done: ended,
-    ...(batch.status === "failed" && { error: { code: 13, message: batch.failureReason ?? "The batch failed.", status: "INTERNAL" } }),
-    ...(output && { response: { "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput", ...output } }),
+    ...(batch.status === "failed" && {
+      error: { code: 13, message: batch.failureReason ?? "The batch failed.", status: "INTERNAL" },
+    }),
+    ...(output && {
+      response: {
+        "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput",
+        ...output,
+      },
+    }),
   };
 };
 
@@ -95,7 +105,20 @@ const createBody = z.object({
     displayName: z.string().optional(),
     inputConfig: z.union([
       z.object({ fileName: z.string() }),
-      z.object({ requests: z.object({ requests: z.array(z.object({ request: z.record(z.string(), z.unknown()), metadata: z.record(z.string(), z.unknown()).optional() }).loose()).min(1, "at least one request is required") }) }),
+      z.object({
+        requests: z.object({
+          requests: z
+            .array(
+              z
+                .object({
+                  request: z.record(z.string(), z.unknown()),
+                  metadata: z.record(z.string(), z.unknown()).optional(),
+                })
+                .loose(),
+            )
+            .min(1, "at least one request is required"),
+        }),
+      }),
     ]),
   }),
 });
@@ -115,7 +138,10 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
     const raw = request.params.model ?? "";
     const cut = raw.lastIndexOf(":"); // model ids may hold ':' themselves (Bedrock's `…-v1:0`)
     const [model, verb] = cut < 0 ? [raw, ""] : [raw.slice(0, cut), raw.slice(cut + 1)];
-    if (verb !== "batchGenerateContent" || !model) throw new BadRequestError(`Unknown method ${request.path}; batches are created with models/{model}:batchGenerateContent.`);
+    if (verb !== "batchGenerateContent" || !model)
+      throw new BadRequestError(
+        `Unknown method ${request.path}; batches are created with models/{model}:batchGenerateContent.`,
+      );
     const body = parseWith(createBody, jsonBody(request), "body");
     const input = body.batch.inputConfig;
     const metadata: Record<string, string> = { ...(body.batch.displayName && { displayName: body.batch.displayName }) };
@@ -125,7 +151,10 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
       inputFile = { id: fileIdFromName(input.fileName), shown: input.fileName };
     } else {
       // Inline requests are answered in input order; a request without metadata.key is keyed by its position.
-      inlineRequests = input.requests.requests.map((entry, index) => ({ key: String(entry.metadata?.key ?? index), request: entry.request }));
+      inlineRequests = input.requests.requests.map((entry, index) => ({
+        key: String(entry.metadata?.key ?? index),
+        request: entry.request,
+      }));
       metadata.finops_input = "inline";
     }
     const batch = await createBatch(deps, {
@@ -152,7 +181,8 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
   async list(request: HttpRequest): Promise<HttpResponse> {
     const tenant = genAiTenant(request);
     const q = parseWith(listQuery, request.query, "query");
-    if (q.pageToken !== undefined && !isId(q.pageToken)) throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
+    if (q.pageToken !== undefined && !isId(q.pageToken))
+      throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
     const page = await listBatches(deps, tenant, { limit: q.pageSize, order: "desc", after: q.pageToken });
     const operations = await Promise.all(page.items.map((b) => renderOperation(deps, b)));
     return json(200, { operations, ...(page.hasMore && { nextPageToken: page.items.at(-1)!.id }) });

@@ -1,9 +1,9 @@
-import { ErrorKind, type GatewayError } from "../../core/errors";
 import type { BatchDeps } from "../../core/batches";
+import { ErrorKind, type GatewayError } from "../../core/errors";
 import type { DialectDefinition } from "../../http/dialect-handler";
+import { json } from "../../http/response";
 import { genAiBatchRoutes } from "./batches";
 import { genAiFileRoutes, genAiPresented } from "./files";
-import { json } from "../../http/response";
 
 const statusOf: Record<ErrorKind, string> = {
   [ErrorKind.invalidRequest]: "INVALID_ARGUMENT",

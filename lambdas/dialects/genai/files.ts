@@ -47,7 +47,8 @@ export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({
 });
 
 /** A `files/{id}` name (or the bare id, as `files.get` accepts both) as the gateway id. */
-export const fileIdFromName = (name: string): string | undefined => parseId(idPrefix.genaiFile, name) ?? (isId(name) ? name : undefined);
+export const fileIdFromName = (name: string): string | undefined =>
+  parseId(idPrefix.genaiFile, name) ?? (isId(name) ? name : undefined);
 
 /** The start body: camelCase from JS, snake_case from Python; every field optional. */
 const startBody = z.object({
@@ -73,61 +74,78 @@ export const genAiFileRoutes = (deps: FileDeps) => {
     return content.kind === "redirect" ? redirect(content.url) : bytes(200, content.body, "application/octet-stream");
   };
   return {
-  download,
-  /**
-   * The resumable upload endpoint. `start` opens a session and answers an absolute `X-Goog-Upload-URL` on the
-   * gateway (keeping the `/genai` mount); chunks then come with `upload_id`, which authorises them (Python sends
-   * no API key on chunks).
-   */
-  async upload(request: HttpRequest): Promise<HttpResponse> {
-    const command = (request.headers["x-goog-upload-command"] ?? "").toLowerCase().split(",").map((c) => c.trim());
-    const uploadId = request.query.upload_id;
-    if (uploadId) {
-      const offset = Number(request.headers["x-goog-upload-offset"] ?? 0);
-      const { file } = await uploadChunk(deps, { uploadId, offset, body: request.body, finalize: command.includes("finalize") });
-      if (!file) return json(200, {}, { "x-goog-upload-status": "active" });
-      return json(200, { file: renderGenAiFile(file, request.baseUrl) }, { "x-goog-upload-status": "final" });
-    }
-    if (!command.includes("start")) throw new BadRequestError("Start a resumable upload with 'X-Goog-Upload-Command: start'.");
-    const tenant = genAiTenant(request);
-    const body = parseWith(startBody, jsonBody(request), "body");
-    const upload = await startUpload(deps, {
-      tenant,
-      dialect: "genai",
-      provider: genAiProvider(request),
-      size: Number(request.headers["x-goog-upload-header-content-length"] ?? NaN),
-      mimeType: request.headers["x-goog-upload-header-content-type"] ?? body.file?.mimeType ?? body.file?.mime_type ?? "application/octet-stream",
-      displayName: body.file?.displayName ?? body.file?.display_name ?? request.headers["x-goog-upload-file-name"],
-    });
-    const url = `${request.baseUrl}/genai/upload/v1beta/files?upload_id=${upload.id}&upload_protocol=resumable`;
-    return json(200, {}, { "x-goog-upload-url": url, "x-goog-upload-control-url": url, "x-goog-upload-status": "active" });
-  },
+    download,
+    /**
+     * The resumable upload endpoint. `start` opens a session and answers an absolute `X-Goog-Upload-URL` on the
+     * gateway (keeping the `/genai` mount); chunks then come with `upload_id`, which authorises them (Python sends
+     * no API key on chunks).
+     */
+    async upload(request: HttpRequest): Promise<HttpResponse> {
+      const command = (request.headers["x-goog-upload-command"] ?? "")
+        .toLowerCase()
+        .split(",")
+        .map((c) => c.trim());
+      const uploadId = request.query.upload_id;
+      if (uploadId) {
+        const offset = Number(request.headers["x-goog-upload-offset"] ?? 0);
+        const { file } = await uploadChunk(deps, {
+          uploadId,
+          offset,
+          body: request.body,
+          finalize: command.includes("finalize"),
+        });
+        if (!file) return json(200, {}, { "x-goog-upload-status": "active" });
+        return json(200, { file: renderGenAiFile(file, request.baseUrl) }, { "x-goog-upload-status": "final" });
+      }
+      if (!command.includes("start"))
+        throw new BadRequestError("Start a resumable upload with 'X-Goog-Upload-Command: start'.");
+      const tenant = genAiTenant(request);
+      const body = parseWith(startBody, jsonBody(request), "body");
+      const upload = await startUpload(deps, {
+        tenant,
+        dialect: "genai",
+        provider: genAiProvider(request),
+        size: Number(request.headers["x-goog-upload-header-content-length"] ?? NaN),
+        mimeType:
+          request.headers["x-goog-upload-header-content-type"] ??
+          body.file?.mimeType ??
+          body.file?.mime_type ??
+          "application/octet-stream",
+        displayName: body.file?.displayName ?? body.file?.display_name ?? request.headers["x-goog-upload-file-name"],
+      });
+      const url = `${request.baseUrl}/genai/upload/v1beta/files?upload_id=${upload.id}&upload_protocol=resumable`;
+      return json(
+        200,
+        {},
+        { "x-goog-upload-url": url, "x-goog-upload-control-url": url, "x-goog-upload-status": "active" },
+      );
+    },
 
-  async list(request: HttpRequest): Promise<HttpResponse> {
-    const tenant = genAiTenant(request);
-    const q = parseWith(listQuery, request.query, "query");
-    let after: string | undefined;
-    if (q.pageToken) {
-      after = isId(q.pageToken) ? q.pageToken : undefined;
-      if (!after) throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
-    }
-    const page = await listFiles(deps, tenant, { limit: q.pageSize, order: "desc", after });
-    const files = page.items.map((f) => renderGenAiFile(f, request.baseUrl));
-    return json(200, { files, ...(page.hasMore && { nextPageToken: page.items.at(-1)!.id }) });
-  },
+    async list(request: HttpRequest): Promise<HttpResponse> {
+      const tenant = genAiTenant(request);
+      const q = parseWith(listQuery, request.query, "query");
+      let after: string | undefined;
+      if (q.pageToken) {
+        after = isId(q.pageToken) ? q.pageToken : undefined;
+        if (!after) throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
+      }
+      const page = await listFiles(deps, tenant, { limit: q.pageSize, order: "desc", after });
+      const files = page.items.map((f) => renderGenAiFile(f, request.baseUrl));
+      return json(200, { files, ...(page.hasMore && { nextPageToken: page.items.at(-1)!.id }) });
+    },
 
-  /** `files.get`, or the download of `files/{id}:download`. */
-  async get(request: HttpRequest): Promise<HttpResponse> {
-    const raw = request.params.fileId ?? "";
-    if (raw.endsWith(":download")) return download(request);
-    const file = await getFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
-    return json(200, renderGenAiFile(file, request.baseUrl));
-  },
+    /** `files.get`, or the download of `files/{id}:download`. */
+    async get(request: HttpRequest): Promise<HttpResponse> {
+      const raw = request.params.fileId ?? "";
+      if (raw.endsWith(":download")) return download(request);
+      const file = await getFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
+      return json(200, renderGenAiFile(file, request.baseUrl));
+    },
 
-  async delete(request: HttpRequest): Promise<HttpResponse> {
-    const raw = request.params.fileId ?? "";
-    await deleteFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
-    return json(200, {});
-  },
-};
+    async delete(request: HttpRequest): Promise<HttpResponse> {
+      const raw = request.params.fileId ?? "";
+      await deleteFile(deps, genAiTenant(request), fileIdFromName(raw), `files/${raw}`);
+      return json(200, {});
+    },
+  };
 };

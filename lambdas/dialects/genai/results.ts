@@ -5,7 +5,12 @@ import type { BatchRecord, NeutralResult } from "../../core/model";
 import type { ResultSink } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 
-const finishReasons: Record<ChatResponse["finishReason"], string> = { stop: "STOP", length: "MAX_TOKENS", content_filter: "SAFETY", tool_calls: "STOP" };
+const finishReasons: Record<ChatResponse["finishReason"], string> = {
+  stop: "STOP",
+  length: "MAX_TOKENS",
+  content_filter: "SAFETY",
+  tool_calls: "STOP",
+};
 const rpc: Record<number, { code: number; status: string }> = {
   400: { code: 3, status: "INVALID_ARGUMENT" },
   401: { code: 16, status: "UNAUTHENTICATED" },
@@ -17,7 +22,13 @@ const rpc: Record<number, { code: number; status: string }> = {
 
 /** A neutral response as a Gemini GenerateContentResponse. */
 export const renderGenerateContentResponse = (response: ChatResponse) => ({
-  candidates: [{ content: { role: "model", parts: [{ text: response.text }] }, finishReason: finishReasons[response.finishReason], index: 0 }],
+  candidates: [
+    {
+      content: { role: "model", parts: [{ text: response.text }] },
+      finishReason: finishReasons[response.finishReason],
+      index: 0,
+    },
+  ],
   usageMetadata: {
     promptTokenCount: response.usage.inputTokens,
     candidatesTokenCount: response.usage.outputTokens,
@@ -29,11 +40,19 @@ export const renderGenerateContentResponse = (response: ChatResponse) => ({
 
 /** One neutral result as a Gemini result line `{key, response}` or `{key, error}` (google.rpc.Status). */
 export const renderGeminiResultLine = (result: NeutralResult) => {
-  if (result.outcome === "succeeded" && result.response) return { key: result.customId, response: renderGenerateContentResponse(result.response) };
+  if (result.outcome === "succeeded" && result.response)
+    return { key: result.customId, response: renderGenerateContentResponse(result.response) };
   const status = result.error?.statusCode;
   const { code, status: name } =
-    result.outcome === "cancelled" ? { code: 1, status: "CANCELLED" } : result.outcome === "expired" ? { code: 4, status: "DEADLINE_EXCEEDED" } : (rpc[status ?? 0] ?? { code: 13, status: "INTERNAL" });
-  return { key: result.customId, error: { code, message: result.error?.message ?? "The request failed.", status: name } };
+    result.outcome === "cancelled"
+      ? { code: 1, status: "CANCELLED" }
+      : result.outcome === "expired"
+        ? { code: 4, status: "DEADLINE_EXCEEDED" }
+        : (rpc[status ?? 0] ?? { code: 13, status: "INTERNAL" });
+  return {
+    key: result.customId,
+    error: { code, message: result.error?.message ?? "The request failed.", status: name },
+  };
 };
 
 /**
@@ -52,7 +71,12 @@ export const genAiResultSink =
         const file = new GeneratedFile(deps, batch, "responses", `batch-${batch.id}.jsonl`);
         for await (const line of readLines(await deps.blobs.stream(batch.inputBlobKey))) {
           if (isBlank(line)) continue;
-          const value = parseObjectLine(line) as { key?: string; metadata?: { key?: string }; custom_id?: string; recordId?: string };
+          const value = parseObjectLine(line) as {
+            key?: string;
+            metadata?: { key?: string };
+            custom_id?: string;
+            recordId?: string;
+          };
           const key = value.key ?? value.metadata?.key ?? value.custom_id ?? value.recordId;
           const rendered = key !== undefined ? byKey.get(key) : undefined;
           if (rendered !== undefined) await file.write(JSON.parse(rendered));

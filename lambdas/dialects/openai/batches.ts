@@ -14,13 +14,24 @@ const dayMs = 86_400_000;
 /** A batch as OpenAI's Batch object (neutral `queued` has no OpenAI state and shows as `validating`). */
 export const renderBatch = (batch: BatchRecord) => {
   const t = batch.statusTimes;
-  const metadata = batch.upstream?.mode === "on_demand" ? { ...batch.metadata, finops_execution: "on_demand" } : (batch.metadata ?? null);
+  const metadata =
+    batch.upstream?.mode === "on_demand"
+      ? { ...batch.metadata, finops_execution: "on_demand" }
+      : (batch.metadata ?? null);
   return {
     id: renderId(idPrefix.openaiBatch, batch.id),
     object: "batch",
     endpoint: batch.endpoint,
     model: batch.model ?? null,
-    errors: batch.status === "failed" ? { object: "list", data: [{ code: "batch_failed", message: batch.failureReason ?? "The batch failed.", param: null, line: null }] } : null,
+    errors:
+      batch.status === "failed"
+        ? {
+            object: "list",
+            data: [
+              { code: "batch_failed", message: batch.failureReason ?? "The batch failed.", param: null, line: null },
+            ],
+          }
+        : null,
     input_file_id: batch.inputFileId ? renderId(idPrefix.openaiFile, batch.inputFileId) : "",
     completion_window: batch.completionWindow,
     status: batch.status === "queued" ? "validating" : batch.status,
@@ -116,9 +127,20 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
       after = parseId(idPrefix.openaiBatch, query.after);
       if (!after) throw new BadRequestError(`Invalid 'after': ${query.after} is not a batch id.`, { param: "after" });
     }
-    const page = await listBatches(deps, tenant, { limit: query.limit, order: "desc", after, where: { provider: query.provider, model: query.model } });
+    const page = await listBatches(deps, tenant, {
+      limit: query.limit,
+      order: "desc",
+      after,
+      where: { provider: query.provider, model: query.model },
+    });
     const data = page.items.map(renderBatch);
-    return json(200, { object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
+    return json(200, {
+      object: "list",
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: page.hasMore,
+    });
   },
 
   async cancel(request: HttpRequest): Promise<HttpResponse> {

@@ -30,7 +30,9 @@ export const renderFile = (file: FileRecord) => ({
 /** Where the OpenAI SDK puts its key: `Authorization: Bearer`. */
 export const openAiPresented = (request: HttpRequest): Presented => {
   const key = bearerToken(request);
-  return key ? { type: "key", key } : { type: "none", hint: "'Authorization: Bearer <key>' (the OpenAI SDK's api_key)" };
+  return key
+    ? { type: "key", key }
+    : { type: "none", hint: "'Authorization: Bearer <key>' (the OpenAI SDK's api_key)" };
 };
 
 /** The tenant of an OpenAI SDK call. */
@@ -39,9 +41,7 @@ export const openAiTenant = requireTenant;
 const uploadFields = z.object({
   purpose: z.enum(uploadPurposes, { error: `purpose must be one of ${uploadPurposes.join(", ")}` }),
   provider: providerSchema.default("openai"),
-  expires_after: z
-    .object({ anchor: z.literal("created_at"), seconds: intString(3600, 2_592_000) })
-    .optional(),
+  expires_after: z.object({ anchor: z.literal("created_at"), seconds: intString(3600, 2_592_000) }).optional(),
   storage_config: z
     .record(z.string(), z.unknown())
     .refine((value) => JSON.stringify(value).length <= 4096, "at most 4 KiB of settings")
@@ -108,7 +108,13 @@ export const openAiFileRoutes = (deps: FileDeps) => ({
       where: { purpose: query.purpose, provider: query.provider },
     });
     const data = page.items.map(renderFile);
-    return json(200, { object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
+    return json(200, {
+      object: "list",
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: page.hasMore,
+    });
   },
 
   async retrieve(request: HttpRequest): Promise<HttpResponse> {

@@ -18,7 +18,9 @@ export const parseMultipart = async (request: HttpRequest, fileField = "file"): 
   }
   let form: FormData;
   try {
-    form = await new Response(request.body as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType } }).formData();
+    form = await new Response(request.body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": contentType },
+    }).formData();
   } catch (cause) {
     throw new BadRequestError("The multipart/form-data body is malformed.", { cause });
   }
@@ -28,9 +30,16 @@ export const parseMultipart = async (request: HttpRequest, fileField = "file"): 
     if (typeof value === "string") {
       fields.push([name, value]);
     } else if (name === fileField) {
-      file = { filename: value.name, contentType: value.type || "application/octet-stream", body: new Uint8Array(await value.arrayBuffer()) };
+      file = {
+        filename: value.name,
+        contentType: value.type || "application/octet-stream",
+        body: new Uint8Array(await value.arrayBuffer()),
+      };
     }
   }
-  if (!file) throw new BadRequestError(`Missing the '${fileField}' part: upload the file as a form file field.`, { param: fileField });
+  if (!file)
+    throw new BadRequestError(`Missing the '${fileField}' part: upload the file as a form file field.`, {
+      param: fileField,
+    });
   return { file, fields };
 };

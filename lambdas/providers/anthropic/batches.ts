@@ -28,7 +28,9 @@ interface MessageBatch {
  * Anthropic's processing status in the neutral set (reference/upstreams.md §6.2): an ended batch is
  * cancelled if a cancel was initiated, expired if requests expired, else completed.
  */
-export const anthropicStatus = (batch: Pick<MessageBatch, "processing_status" | "cancel_initiated_at" | "request_counts">): BatchStatus => {
+export const anthropicStatus = (
+  batch: Pick<MessageBatch, "processing_status" | "cancel_initiated_at" | "request_counts">,
+): BatchStatus => {
   if (batch.processing_status === "in_progress") return "in_progress";
   if (batch.processing_status === "canceling") return "cancelling";
   if (batch.cancel_initiated_at) return "cancelled";
@@ -43,7 +45,11 @@ export class AnthropicProvider implements ProviderAdapter {
   constructor(private readonly settings: AnthropicSettings) {}
 
   private headers(json = false): Record<string, string> {
-    return { "x-api-key": this.settings.apiKey, "anthropic-version": "2023-06-01", ...(json && { "content-type": "application/json" }) };
+    return {
+      "x-api-key": this.settings.apiKey,
+      "anthropic-version": "2023-06-01",
+      ...(json && { "content-type": "application/json" }),
+    };
   }
 
   private url(path: string): string {
@@ -89,13 +95,16 @@ export class AnthropicProvider implements ProviderAdapter {
 
   private async parts(batch: BatchRecord): Promise<MessageBatch[]> {
     const ids = batch.upstream?.id.split(" ").filter(Boolean) ?? [];
-    return Promise.all(ids.map((id) => this.call<MessageBatch>("GET", `/v1/messages/batches/${encodeURIComponent(id)}`)));
+    return Promise.all(
+      ids.map((id) => this.call<MessageBatch>("GET", `/v1/messages/batches/${encodeURIComponent(id)}`)),
+    );
   }
 
   async status(batch: BatchRecord): Promise<UpstreamStatus> {
     const parts = await this.parts(batch);
     const statuses = parts.map(anthropicStatus);
-    const sum = (key: keyof MessageBatch["request_counts"]) => parts.reduce((total, p) => total + p.request_counts[key], 0);
+    const sum = (key: keyof MessageBatch["request_counts"]) =>
+      parts.reduce((total, p) => total + p.request_counts[key], 0);
     const status: BatchStatus = statuses.includes("in_progress")
       ? "in_progress"
       : statuses.includes("cancelling")
@@ -105,12 +114,20 @@ export class AnthropicProvider implements ProviderAdapter {
           : statuses.includes("expired")
             ? "expired"
             : "completed";
-    return { status, counts: { total: batch.requestCounts.total, completed: sum("succeeded"), failed: sum("errored") + sum("canceled") + sum("expired") } };
+    return {
+      status,
+      counts: {
+        total: batch.requestCounts.total,
+        completed: sum("succeeded"),
+        failed: sum("errored") + sum("canceled") + sum("expired"),
+      },
+    };
   }
 
   async cancel(batch: BatchRecord): Promise<void> {
     for (const part of await this.parts(batch)) {
-      if (part.processing_status === "in_progress") await this.call("POST", `/v1/messages/batches/${encodeURIComponent(part.id)}/cancel`);
+      if (part.processing_status === "in_progress")
+        await this.call("POST", `/v1/messages/batches/${encodeURIComponent(part.id)}/cancel`);
     }
   }
 
@@ -118,7 +135,9 @@ export class AnthropicProvider implements ProviderAdapter {
     const created = Math.floor(Date.now() / 1000);
     for (const part of await this.parts(batch)) {
       if (!part.results_url) continue;
-      const response = await upstreamFetch("Anthropic", new URL(part.results_url, this.url("/")).toString(), { headers: this.headers() });
+      const response = await upstreamFetch("Anthropic", new URL(part.results_url, this.url("/")).toString(), {
+        headers: this.headers(),
+      });
       if (!response.body) continue;
       for await (const line of readLines(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream))) {
         if (!isBlank(line)) yield resultFromAnthropicLine(parseObjectLine(line), line.lineNumber, created);

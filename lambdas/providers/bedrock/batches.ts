@@ -4,7 +4,13 @@ import {
   GetModelInvocationJobCommand,
   StopModelInvocationJobCommand,
 } from "@aws-sdk/client-bedrock";
-import { type BedrockRuntimeClient, type ContentBlock, ConverseCommand, type ConverseCommandInput, type ImageFormat } from "@aws-sdk/client-bedrock-runtime";
+import {
+  type BedrockRuntimeClient,
+  type ContentBlock,
+  ConverseCommand,
+  type ConverseCommandInput,
+  type ImageFormat,
+} from "@aws-sdk/client-bedrock-runtime";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
@@ -67,7 +73,8 @@ export class BedrockProvider implements ProviderAdapter {
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
     const { input: inputKey, output } = keys(batch);
     const writer = new JsonlBlobWriter(this.blobs, inputKey);
-    for await (const request of input.requests()) await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
+    for await (const request of input.requests())
+      await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
     const { lines } = await writer.close();
     if (lines < this.settings.minRecords) {
       await this.runOnDemand(batch, inputKey, `${output}on-demand/`);
@@ -80,7 +87,9 @@ export class BedrockProvider implements ProviderAdapter {
         roleArn: this.settings.roleArn,
         modelId: batch.model,
         modelInvocationType: "Converse",
-        inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${inputKey}`, s3InputFormat: "JSONL" } },
+        inputDataConfig: {
+          s3InputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${inputKey}`, s3InputFormat: "JSONL" },
+        },
         outputDataConfig: { s3OutputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${output}` } },
         timeoutDurationInHours: 24,
       }),
@@ -94,7 +103,11 @@ export class BedrockProvider implements ProviderAdapter {
     const job = await this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) }));
     return {
       status: bedrockStatus(job.status),
-      counts: { total: job.totalRecordCount ?? batch.requestCounts.total, completed: job.successRecordCount ?? 0, failed: job.errorRecordCount ?? 0 },
+      counts: {
+        total: job.totalRecordCount ?? batch.requestCounts.total,
+        completed: job.successRecordCount ?? 0,
+        failed: job.errorRecordCount ?? 0,
+      },
       message: job.message,
     };
   }
@@ -113,7 +126,8 @@ export class BedrockProvider implements ProviderAdapter {
     if (!(await this.blobs.exists(key))) return;
     const created = Math.floor(Date.now() / 1000);
     for await (const line of readLines(await this.blobs.stream(key))) {
-      if (!isBlank(line)) yield resultFromBedrockRecord(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
+      if (!isBlank(line))
+        yield resultFromBedrockRecord(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
     }
   }
 
@@ -139,7 +153,9 @@ export class BedrockProvider implements ProviderAdapter {
         const index = next++;
         const record = records[index]!;
         try {
-          const response = await this.runtime.send(new ConverseCommand(converseCommandInput(batch.model ?? "", record.modelInput)));
+          const response = await this.runtime.send(
+            new ConverseCommand(converseCommandInput(batch.model ?? "", record.modelInput)),
+          );
           tokens.input += response.usage?.inputTokens ?? 0;
           tokens.output += response.usage?.outputTokens ?? 0;
           const { $metadata: _m, ...modelOutput } = response;
@@ -148,7 +164,11 @@ export class BedrockProvider implements ProviderAdapter {
           const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
           if (status === undefined || status === 429 || status >= 500) throw error; // transient or network: retry the whole task
           tokens.errors++;
-          outputs[index] = { recordId: record.recordId, modelInput: record.modelInput, error: { errorCode: status, errorMessage: (error as Error).message } };
+          outputs[index] = {
+            recordId: record.recordId,
+            modelInput: record.modelInput,
+            error: { errorCode: status, errorMessage: (error as Error).message },
+          };
         }
       }
     };
@@ -177,7 +197,12 @@ const converseCommandInput = (modelId: string, input: ReturnType<typeof toConver
       (block): ContentBlock =>
         "text" in block
           ? { text: block.text }
-          : { image: { format: block.image.format as ImageFormat, source: { bytes: Buffer.from(block.image.source.bytes, "base64") } } },
+          : {
+              image: {
+                format: block.image.format as ImageFormat,
+                source: { bytes: Buffer.from(block.image.source.bytes, "base64") },
+              },
+            },
     ),
   })),
   system: input.system,

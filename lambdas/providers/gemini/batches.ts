@@ -63,7 +63,10 @@ export class GeminiProvider implements ProviderAdapter {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await upstreamFetch("Gemini", this.url(path), {
       method,
-      headers: { "x-goog-api-key": this.settings.apiKey, ...(body !== undefined && { "content-type": "application/json" }) },
+      headers: {
+        "x-goog-api-key": this.settings.apiKey,
+        ...(body !== undefined && { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return (await response.json()) as T;
@@ -72,7 +75,8 @@ export class GeminiProvider implements ProviderAdapter {
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
     const key = `${stagingPrefix.staged}${batch.tenant}/${batch.id}/gemini-input.jsonl`;
     const writer = new JsonlBlobWriter(this.blobs, key);
-    for await (const request of input.requests()) await writer.write({ key: request.customId, request: toGeminiRequest(request.request) });
+    for await (const request of input.requests())
+      await writer.write({ key: request.customId, request: toGeminiRequest(request.request) });
     const { bytes } = await writer.close();
 
     const start = await upstreamFetch("Gemini", this.url("/upload/v1beta/files"), {
@@ -91,15 +95,23 @@ export class GeminiProvider implements ProviderAdapter {
     if (!uploadUrl) throw new Error("Gemini returned no upload URL");
     const uploaded = await upstreamFetch("Gemini", uploadUrl, {
       method: "POST",
-      headers: { "content-length": String(bytes), "x-goog-upload-offset": "0", "x-goog-upload-command": "upload, finalize" },
+      headers: {
+        "content-length": String(bytes),
+        "x-goog-upload-offset": "0",
+        "x-goog-upload-command": "upload, finalize",
+      },
       body: (await this.blobs.stream(key)) as unknown as RequestInit["body"],
       duplex: "half",
     } as RequestInit);
     const file = ((await uploaded.json()) as { file: { name: string } }).file.name;
     const model = (batch.model ?? "").replace(/^models\//, "");
-    const operation = await this.call<Operation>("POST", `/v1beta/models/${encodeURIComponent(model)}:batchGenerateContent`, {
-      batch: { displayName: `finops-${batch.id}`, inputConfig: { fileName: file } },
-    });
+    const operation = await this.call<Operation>(
+      "POST",
+      `/v1beta/models/${encodeURIComponent(model)}:batchGenerateContent`,
+      {
+        batch: { displayName: `finops-${batch.id}`, inputConfig: { fileName: file } },
+      },
+    );
     return { id: operation.name, inputRef: file, mode: "batch" };
   }
 
@@ -108,25 +120,36 @@ export class GeminiProvider implements ProviderAdapter {
     const stats = operation.metadata?.batchStats;
     return {
       status: geminiStatus(operation.metadata?.state),
-      counts: { total: batch.requestCounts.total, completed: Number(stats?.successfulRequestCount ?? 0), failed: Number(stats?.failedRequestCount ?? 0) },
+      counts: {
+        total: batch.requestCounts.total,
+        completed: Number(stats?.successfulRequestCount ?? 0),
+        failed: Number(stats?.failedRequestCount ?? 0),
+      },
       message: operation.error?.message,
     };
   }
 
   async cancel(batch: BatchRecord): Promise<void> {
     const operation = await this.operation(batch);
-    if (["queued", "in_progress"].includes(geminiStatus(operation.metadata?.state))) await this.call("POST", `/v1beta/${operation.name}:cancel`, {});
+    if (["queued", "in_progress"].includes(geminiStatus(operation.metadata?.state)))
+      await this.call("POST", `/v1beta/${operation.name}:cancel`, {});
   }
 
   async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
     const operation = await this.operation(batch);
     const created = Math.floor(Date.now() / 1000);
-    const file = operation.metadata?.output?.responsesFile ?? operation.response?.responsesFile ?? operation.response?.output?.responsesFile;
+    const file =
+      operation.metadata?.output?.responsesFile ??
+      operation.response?.responsesFile ??
+      operation.response?.output?.responsesFile;
     if (!file) return;
-    const response = await upstreamFetch("Gemini", this.url(`/download/v1beta/${file}:download?alt=media`), { headers: { "x-goog-api-key": this.settings.apiKey } });
+    const response = await upstreamFetch("Gemini", this.url(`/download/v1beta/${file}:download?alt=media`), {
+      headers: { "x-goog-api-key": this.settings.apiKey },
+    });
     if (!response.body) return;
     for await (const line of readLines(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream))) {
-      if (!isBlank(line)) yield resultFromGeminiLine(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
+      if (!isBlank(line))
+        yield resultFromGeminiLine(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
     }
   }
 

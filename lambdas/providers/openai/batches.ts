@@ -52,7 +52,12 @@ async function* openAiLines(batch: BatchRecord, input: SubmitInput): AsyncGenera
     return;
   }
   for await (const request of input.requests()) {
-    const line = { custom_id: request.customId, method: "POST", url: chatEndpoint, body: toOpenAiChatBody(request.request, model) };
+    const line = {
+      custom_id: request.customId,
+      method: "POST",
+      url: chatEndpoint,
+      body: toOpenAiChatBody(request.request, model),
+    };
     yield encoder.encode(`${JSON.stringify(line)}\n`);
   }
 }
@@ -80,12 +85,19 @@ export class OpenAiProvider implements ProviderAdapter {
   }
 
   async status(batch: BatchRecord): Promise<UpstreamStatus> {
-    const upstream = await this.client.json<OpenAiBatch>("GET", `/batches/${encodeURIComponent(this.upstreamId(batch))}`);
+    const upstream = await this.client.json<OpenAiBatch>(
+      "GET",
+      `/batches/${encodeURIComponent(this.upstreamId(batch))}`,
+    );
     const counts = upstream.request_counts ?? { total: 0, completed: 0, failed: 0 };
     return {
       status: openAiStatus(upstream.status),
       counts: { total: counts.total, completed: counts.completed, failed: counts.failed },
-      message: upstream.errors?.data?.map((e) => e.message).filter(Boolean).join("; ") || undefined,
+      message:
+        upstream.errors?.data
+          ?.map((e) => e.message)
+          .filter(Boolean)
+          .join("; ") || undefined,
     };
   }
 
@@ -96,7 +108,10 @@ export class OpenAiProvider implements ProviderAdapter {
   }
 
   async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
-    const upstream = await this.client.json<OpenAiBatch>("GET", `/batches/${encodeURIComponent(this.upstreamId(batch))}`);
+    const upstream = await this.client.json<OpenAiBatch>(
+      "GET",
+      `/batches/${encodeURIComponent(this.upstreamId(batch))}`,
+    );
     for (const fileId of [upstream.output_file_id, upstream.error_file_id]) {
       if (!fileId) continue;
       for await (const line of readLines(await this.client.download(fileId))) {

@@ -33,7 +33,9 @@ export class OpenAiClient {
     const boundary = `finops-${Math.random().toString(36).slice(2)}`;
     async function* multipart() {
       yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n`);
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/jsonl\r\n\r\n`);
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/jsonl\r\n\r\n`,
+      );
       yield* lines;
       yield Buffer.from(`\r\n--${boundary}--\r\n`);
     }
@@ -48,7 +50,9 @@ export class OpenAiClient {
 
   /** A file's content as a byte stream. */
   async download(fileId: string): Promise<Readable> {
-    const response = await upstreamFetch("OpenAI", this.url(`/files/${encodeURIComponent(fileId)}/content`), { headers: this.headers() });
+    const response = await upstreamFetch("OpenAI", this.url(`/files/${encodeURIComponent(fileId)}/content`), {
+      headers: this.headers(),
+    });
     if (!response.body) throw new Error(`OpenAI returned no content for ${fileId}`);
     return Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
   }
