@@ -9,12 +9,12 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { upstreamKey } from "../lambdas/core/ids";
+import { JsonlBlobWriter } from "../lambdas/core/jsonl-blob-writer";
 import { renderOpenAiResultLine } from "../lambdas/dialects/openai/results";
 import { resultFromBedrockRecord, toBedrockRecord } from "../lambdas/formats/bedrock-records";
 import { readRequests } from "../lambdas/formats/detect";
 import { isBlank, parseObjectLine, readLines } from "../lambdas/formats/jsonl";
-import { JsonlBlobWriter } from "../lambdas/formats/jsonl-writer";
-import { upstreamKey } from "../lambdas/formats/keys";
 import { FileBlobStore } from "./file-blob-store";
 
 const lines = 50_000;

@@ -1,3 +1,5 @@
+import { TaskErrorName } from "../lambdas/core/errors";
+
 /**
  * The batch state machine, in Amazon States Language, defined once: the stack deploys it with the task
  * Lambda's ARN, and local mode runs the same definition with the tasks bound to local functions.
@@ -27,9 +29,13 @@ export const taskActions = {
   [batchStates.markFailed]: "fail",
 } as const;
 
-/** Errors worth retrying: the engine's own transient failures and Lambda's service-side ones. */
+/**
+ * Errors worth retrying: the gateway's transient failures (one shared name, thrown by lambdas/core/errors.ts) and
+ * Lambda's service-side ones. Nothing else is retried: an upstream 4xx or a bad input fails the batch at once,
+ * with its reason, instead of failing again twice more.
+ */
 const transientErrors = [
-  "Retryable",
+  TaskErrorName.retryable,
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
@@ -47,7 +53,6 @@ const retry = [
     MaxDelaySeconds: 300,
     JitterStrategy: "FULL",
   },
-  { ErrorEquals: ["States.ALL"], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 2 },
 ];
 
 const task = (resource: string, action: string, next: string, extra: Record<string, string> = {}) => ({

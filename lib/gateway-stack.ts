@@ -3,11 +3,14 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { stagingPrefix } from "../lambdas/core/layout";
+import { frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
-import { GatewayApi } from "./constructs/gateway-api";
+import { GatewayApi, mapFrontDoors } from "./constructs/gateway-api";
 import { GatewayFunction } from "./constructs/gateway-function";
 import { StagingStorage } from "./constructs/staging-storage";
+
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps extends StackProps {
@@ -54,6 +57,9 @@ export class GatewayStack extends Stack {
     const providerKeys = new Secret(this, "ProviderKeys", {
       description:
         'FinOps provider API keys as JSON: {"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "...", "GEMINI_API_KEY": "..."}',
+      // Starts as an empty JSON object (no provider keys; Bedrock needs none), so anything that is not a JSON
+      // object later is an owner's mistake the task reports, not a value it must guess about.
+      secretObjectValue: {},
     });
     Validations.of(providerKeys).acknowledge({
       id: "AwsSolutions-SMG4",
@@ -83,37 +89,22 @@ export class GatewayStack extends Stack {
       environment,
     });
     if (props.passThrough) credentialsKey.grantDecrypt(engine.taskFunction);
-    const dialect = (id: string, entry: string) => {
-      const fn = new GatewayFunction(this, id, { entry, environment }).function;
+    // One Lambda per front door of the registry (lambdas/dialects/front-doors.ts), granted what its row says.
+    const functions = mapFrontDoors((id, door) => {
+      const fn = new GatewayFunction(this, `${upperFirst(id)}Dialect`, { entry: door.entry, environment }).function;
       storage.grantObjectAccess(fn, stagingPrefix.files);
       credentialsKey.grantDecrypt(fn);
       if (props.passThrough) credentialsKey.grantEncrypt(fn);
+      if (door.startsBatches) engine.grantStartBatches(fn);
+      if (door.stagesUploads) storage.grantObjectAccess(fn, stagingPrefix.staged); // resumable upload chunks
+      if (door.needsAccountId) fn.addEnvironment("ACCOUNT_ID", this.account);
       return fn;
-    };
-    const openai = dialect("OpenAiDialect", "openai");
-    engine.grantStartBatches(openai);
-    const anthropic = dialect("AnthropicDialect", "anthropic");
-    engine.grantStartBatches(anthropic);
-    const bedrock = dialect("BedrockDialect", "bedrock");
-    engine.grantStartBatches(bedrock);
-    bedrock.addEnvironment("ACCOUNT_ID", this.account);
-    const genai = dialect("GenAiDialect", "genai");
-    engine.grantStartBatches(genai);
-    storage.grantObjectAccess(genai, stagingPrefix.staged); // resumable upload chunks
-    const api = new GatewayApi(this, "Gateway", {
-      throttlingRateLimit: props.throttlingRateLimit,
-      functions: {
-        openai,
-        anthropic,
-        genai,
-        bedrock,
-        bedrockFiles: dialect("BedrockFilesDialect", "bedrock-files"),
-      },
     });
+    const api = new GatewayApi(this, "Gateway", { throttlingRateLimit: props.throttlingRateLimit, functions });
 
     const url = api.api.url.replace(/\/$/, "");
     new CfnOutput(this, "GatewayUrl", { value: api.api.url, description: "The gateway's base URL ({GW})" });
-    new CfnOutput(this, "OpenAiBaseUrl", { value: `${url}/openai` });
+    new CfnOutput(this, "OpenAiBaseUrl", { value: `${url}/${frontDoors.openai.mount}` });
     new CfnOutput(this, "ProviderKeysSecretName", { value: providerKeys.secretName });
     new CfnOutput(this, "BedrockBatchRoleArn", { value: bedrockRole.role.roleArn });
     new CfnOutput(this, "BatchStateMachineArn", { value: engine.stateMachine.stateMachineArn });

@@ -11,7 +11,7 @@ import {
 import { S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
-import { tableSchema } from "../lambdas/state/dynamo-repository";
+import { tableSchema } from "../lambdas/state/table-schema";
 
 /** The names local mode gives the table and bucket the stack would create. */
 export const localNames = { table: "finops-local", bucket: "finops-staging-local", region: "us-east-1" } as const;

@@ -1,5 +1,6 @@
 import { StateMachine } from "aws-local-stepfunctions";
-import type { BatchEngine, TaskInput } from "../lambdas/core/batch-engine";
+import type { TaskEvent } from "../lambdas/app/task";
+import type { Route } from "../lambdas/core/batch-engine";
 import type { BatchRecord } from "../lambdas/core/model";
 import type { BatchRunner } from "../lambdas/core/ports";
 import { batchStateMachineDefinition, batchStates, taskActions } from "../lib/batch-definition";
@@ -28,7 +29,7 @@ export interface LocalRunnerOptions {
 
 /**
  * Runs the batch state machine's own definition in-process (aws-local-stepfunctions), with each task state
- * bound to the engine function the task Lambda would run, and waits scaled down to milliseconds.
+ * bound to the function the task Lambda runs (lambdas/app/task.ts), and waits scaled down to milliseconds.
  */
 export class LocalRunner implements BatchRunner {
   private readonly machine = new StateMachine(
@@ -40,16 +41,17 @@ export class LocalRunner implements BatchRunner {
   private readonly running = new Map<string, { abort: () => void; result: Promise<unknown> }>();
 
   constructor(
-    private readonly engine: BatchEngine,
+    private readonly task: (event: TaskEvent) => Promise<Route>,
     private readonly options: LocalRunnerOptions = {},
   ) {}
 
   async start(batch: BatchRecord): Promise<void> {
     if (this.running.has(batch.id)) return;
     const handlers = Object.fromEntries(
-      Object.entries(taskActions).map(([state, action]) => [
+      Object.keys(taskActions).map((state) => [
         state,
-        (input: unknown) => this.engine[action](input as TaskInput) as never,
+        // The definition's Parameters already carry the action, exactly as the task Lambda receives them.
+        (input: unknown) => this.task(input as TaskEvent) as never,
       ]),
     );
     const execution = this.machine.run(
@@ -75,7 +77,7 @@ export class LocalRunner implements BatchRunner {
   }
 
   async cancel(batch: BatchRecord): Promise<void> {
-    await this.engine.cancel({ batchId: batch.id, tenant: batch.tenant });
+    await this.task({ action: "cancel", batchId: batch.id, tenant: batch.tenant });
   }
 
   /** Waits for every running execution to end (tests), or aborts them. */

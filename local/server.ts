@@ -2,35 +2,27 @@ import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { createBatchEngine, type PollSchedule } from "../lambdas/core/batch-engine";
+import { composeEngine, frontDoorHandler, gatewayDeps } from "../lambdas/app/compose";
+import { runTask } from "../lambdas/app/task";
+import type { PollSchedule } from "../lambdas/core/batch-engine";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
-import { type Limiter, type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
-import type { Provider } from "../lambdas/core/model";
-import type { ProviderAdapter } from "../lambdas/core/ports";
-import type { S3Deps } from "../lambdas/core/s3-objects";
-import { anthropicDialect } from "../lambdas/dialects/anthropic/dialect";
-import { anthropicResultSink } from "../lambdas/dialects/anthropic/results";
-import { bedrockDialect } from "../lambdas/dialects/bedrock/dialect";
-import type { BedrockJobDeps } from "../lambdas/dialects/bedrock/jobs";
-import { bedrockResultSink } from "../lambdas/dialects/bedrock/results";
-import { bedrockFilesDialect } from "../lambdas/dialects/bedrock/s3-dialect";
-import { genAiDialect } from "../lambdas/dialects/genai/dialect";
-import { genAiResultSink } from "../lambdas/dialects/genai/results";
-import { openAiDialect } from "../lambdas/dialects/openai/dialect";
-import { openAiResultSink } from "../lambdas/dialects/openai/results";
+import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
+import type { BatchRecord } from "../lambdas/core/model";
+import type { BatchRunner, ProviderAdapters } from "../lambdas/core/ports";
+import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
+import { dialects } from "../lambdas/dialects/registry";
 import {
   type Authenticator,
   keyAuthenticator,
   openAuthenticator,
   passThroughAuthenticator,
 } from "../lambdas/http/authenticator";
-import { createDialectHandler } from "../lambdas/http/dialect-handler";
-import { batchProviders, createProviders, providerWithKey } from "../lambdas/providers/registry";
+import { createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
+import { DynamoNamespaceIndex } from "../lambdas/state/dynamo-namespace-index";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
-import { DynamoS3Index } from "../lambdas/state/dynamo-s3-index";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localCredentialStore, localSealer } from "./credentials";
 import { localNames, startEmulators } from "./emulators";
@@ -71,7 +63,7 @@ export interface LocalGatewayOptions {
    */
   passThrough?: boolean;
   /** Wraps the provider adapters, for fault-injection tests. @default none */
-  wrapProviders?: (providers: Partial<Record<Provider, ProviderAdapter>>) => Partial<Record<Provider, ProviderAdapter>>;
+  wrapProviders?: (providers: ProviderAdapters) => ProviderAdapters;
 }
 
 /** A running local gateway. */
@@ -90,15 +82,6 @@ export interface LocalGateway {
   close(): Promise<void>;
 }
 
-/** The SDK mounts, most specific first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
-const mountsFor = (deps: BedrockJobDeps, auth: Authenticator, limiter: Limiter): Mount[] => [
-  { prefix: "/bedrock/files", handler: createDialectHandler(bedrockFilesDialect(deps), auth, limiter) },
-  { prefix: "/bedrock", handler: createDialectHandler(bedrockDialect(deps), auth, limiter) },
-  { prefix: "/openai", handler: createDialectHandler(openAiDialect(deps), auth, limiter) },
-  { prefix: "/anthropic", handler: createDialectHandler(anthropicDialect(deps), auth, limiter) },
-  { prefix: "/genai", handler: createDialectHandler(genAiDialect(deps), auth, limiter) },
-];
-
 /**
  * Starts the gateway on a local port: the same dialect handlers as in Lambda behind an adapter that builds
  * API Gateway events, with DynamoDB and S3 emulated in-process.
@@ -106,12 +89,6 @@ const mountsFor = (deps: BedrockJobDeps, auth: Authenticator, limiter: Limiter):
 export const startLocalGateway = async (options: LocalGatewayOptions = {}): Promise<LocalGateway> => {
   const dataDir = resolve(options.dataDir ?? ".finops-local");
   const emulators = await startEmulators(dataDir);
-  const files: S3Deps = {
-    repo: new DynamoRepository(emulators.dynamo, localNames.table),
-    blobs: new S3BlobStore(emulators.s3, localNames.bucket),
-    s3: new DynamoS3Index(emulators.dynamo, localNames.table),
-    config: { ...configFromEnv(process.env), ...options.config },
-  };
   // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
   const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(options.simulators);
   const anthropicSim = process.env.ANTHROPIC_API_KEY ? undefined : await startAnthropicSimulator(options.simulators);
@@ -137,45 +114,45 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
   const credentials = localCredentialStore(emulators.dynamo);
   const sealer = await localSealer(dataDir);
-  const limiter = new DynamoLimiter(emulators.dynamo, localNames.table, {
-    ...limitsFromEnv(process.env),
-    ...options.limits,
-  });
-  const engine = createBatchEngine({
-    ...files,
-    limiter,
-    providers: (options.wrapProviders ?? ((p) => p))(
-      createProviders(settings, files.blobs, { accessKeyId: "local", secretAccessKey: "local" }),
-    ),
-    providerWithKey: providerWithKey(settings, files.blobs),
+  // The runner needs the engine and the engine the deps: the deps get a runner that forwards to it.
+  let runner: LocalRunner | undefined;
+  const forward: BatchRunner = {
+    start: (batch: BatchRecord) => runner!.start(batch),
+    cancel: (batch: BatchRecord) => runner!.cancel(batch),
+  };
+  const deps = gatewayDeps({
+    repo: new DynamoRepository(emulators.dynamo, localNames.table),
+    blobs: new S3BlobStore(emulators.s3, localNames.bucket),
+    namespace: new DynamoNamespaceIndex(emulators.dynamo, localNames.table),
+    config: { ...configFromEnv(process.env), ...options.config },
+    runner: forward,
+    limiter: new DynamoLimiter(emulators.dynamo, localNames.table, {
+      ...limitsFromEnv(process.env),
+      ...options.limits,
+    }),
     sealer,
-    sinks: {
-      openai: openAiResultSink(files),
-      anthropic: anthropicResultSink(files),
-      bedrock: bedrockResultSink(files),
-      genai: genAiResultSink(files),
-    },
+    deployment: { accountId: "000000000000", region: localNames.region },
+  });
+  const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
+  const engine = composeEngine(deps, dialects, {
+    providers: (options.wrapProviders ?? ((p) => p))(adapters),
+    providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
   });
-  const runner = new LocalRunner(engine, options.runner);
-  const deps: BedrockJobDeps = {
-    ...files,
-    runner,
-    limiter,
-    sealer,
-    providers: batchProviders,
-    accountId: "000000000000",
-    region: localNames.region,
-  };
+  runner = new LocalRunner((event) => runTask(engine, event), options.runner);
   const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
   const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
-  const auth =
+  const auth: Authenticator =
     mode === "keys"
       ? keyAuthenticator(credentials, sealer, Date.now, passThrough)
       : passThrough
         ? passThroughAuthenticator
         : openAuthenticator;
-  const mounts = mountsFor(deps, auth, limiter);
+  // Every front door of the registry, most specific mount first, as API Gateway matches them.
+  const mounts: Mount[] = frontDoorIds.map((id) => ({
+    prefix: `/${frontDoors[id].mount}`,
+    handler: frontDoorHandler(dialects[frontDoors[id].dialect] as never, id as never, deps, auth),
+  }));
   const server = createServer((request, response) => {
     if (request.url === "/health") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');

@@ -1,20 +1,19 @@
-import { type InputFormat, readRequests } from "../formats/detect";
-import { upstreamKey } from "../formats/keys";
-import type { Usage } from "./chat";
+import type { InputFormat, Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
-import type { FileDeps } from "./files";
+import { ConfigurationError } from "./errors";
+import { type FileDeps, readInputRequests } from "./files";
+import { upstreamKey } from "./ids";
 import type { Limiter } from "./limits";
 import {
   type BatchRecord,
   type BatchStatus,
-  type Dialect,
   isTerminal,
   type NeutralResult,
   type Provider,
   statusRank,
   terminalBatchStatuses,
 } from "./model";
-import type { ProviderAdapter, ResultSink, SubmitInput } from "./ports";
+import type { ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
 
 /** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
 export interface PollSchedule {
@@ -32,13 +31,17 @@ export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): numbe
 /** What the engine needs: state, the provider adapters, and each dialect's result sink. */
 export interface EngineDeps extends FileDeps {
   /** Pass-through mode: an adapter for a batch that runs with the caller's own provider key. */
-  providerWithKey?: (provider: Provider, key: string) => ProviderAdapter | undefined;
+  providerWithKey?: (provider: Provider, key: string) => Promise<ProviderAdapter | undefined>;
   /** Unseals callers' provider keys (pass-through mode). */
   sealer?: SecretSealer;
   /** Told when a batch ends, to free its slot. @default no limit */
   limiter?: Limiter;
-  providers: Partial<Record<Provider, ProviderAdapter>>;
-  sinks: Partial<Record<Dialect, (batch: BatchRecord) => ResultSink>>;
+  /**
+   * The provider adapters, or how to load them on first use (in AWS they need the provider keys secret, which
+   * the `fail` task must not depend on).
+   */
+  providers: ProviderAdapters | (() => Promise<ProviderAdapters>);
+  sinks: ResultSinks;
   poll: PollSchedule;
 }
 
@@ -60,32 +63,28 @@ export interface Route {
 
 const nonTerminal: readonly BatchStatus[] = ["validating", "queued", "in_progress", "finalizing", "cancelling"];
 
-/** A task that can be retried: its failure was transient (throttling, upstream 5xx, network). */
-export class RetryableError extends Error {
-  override name = "Retryable";
-}
-
 /** The batch engine's four tasks, run by the state machine (Step Functions in AWS, the local executor locally). */
 export const createBatchEngine = (deps: EngineDeps) => {
   const load = async ({ tenant, batchId }: TaskInput): Promise<BatchRecord> => {
     const batch = await deps.repo.get("batch", tenant, batchId);
-    if (!batch) throw new Error(`Batch ${batchId} no longer exists`);
+    if (!batch) throw new ConfigurationError(`Batch ${batchId} no longer exists.`);
     return batch;
   };
   const adapterFor = async (batch: BatchRecord): Promise<ProviderAdapter> => {
     const own =
       batch.sealedProviderKey &&
       deps.sealer &&
-      deps.providerWithKey?.(batch.provider, await deps.sealer.unseal(batch.sealedProviderKey));
-    const adapter = own || deps.providers[batch.provider];
-    if (!adapter) throw new Error(`Provider ${batch.provider} is not configured on this gateway`);
+      (await deps.providerWithKey?.(batch.provider, await deps.sealer.unseal(batch.sealedProviderKey)));
+    const adapters = typeof deps.providers === "function" ? await deps.providers() : deps.providers;
+    const adapter = own || adapters[batch.provider];
+    if (!adapter) {
+      throw new ConfigurationError(
+        `Provider ${batch.provider} is not configured on this gateway: its API key is missing from the provider keys.`,
+      );
+    }
     return adapter;
   };
-  const sinkFor = (batch: BatchRecord): ResultSink => {
-    const sink = deps.sinks[batch.dialect];
-    if (!sink) throw new Error(`No result format for the ${batch.dialect} dialect`);
-    return sink(batch);
-  };
+  const sinkFor = (batch: BatchRecord): ResultSink => deps.sinks[batch.dialect](batch);
   const route = (next: Route["next"], attempt = 0): Route => ({
     next,
     attempt,
@@ -97,13 +96,13 @@ export const createBatchEngine = (deps: EngineDeps) => {
   const submitInput = (batch: BatchRecord, format: InputFormat): SubmitInput => ({
     format,
     requests: async function* () {
-      for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) yield request;
+      for await (const request of readInputRequests(deps, batch.inputBlobKey)) yield request;
     },
     raw: () => deps.blobs.stream(batch.inputBlobKey),
   });
 
   const firstFormat = async (batch: BatchRecord): Promise<InputFormat> => {
-    for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) return request.format;
+    for await (const request of readInputRequests(deps, batch.inputBlobKey)) return request.format;
     return "openai";
   };
 
@@ -118,7 +117,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
   ) => {
     const byKey = new Map<string, string>();
     const pending = new Set<string>();
-    for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey))) {
+    for await (const request of readInputRequests(deps, batch.inputBlobKey)) {
       pending.add(request.customId);
       byKey.set(upstreamKey(request.customId), request.customId);
     }

@@ -1,9 +1,8 @@
-import { readRequests } from "../formats/detect";
-import { chatEndpoint } from "../formats/openai-batch";
+import { chatEndpoint } from "./chat";
 import type { SecretSealer } from "./credentials";
-import { BadRequestError, InternalError, NotFoundError } from "./errors";
+import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
-import { createFile, getFile } from "./files";
+import { createFile, getFile, readInputRequests } from "./files";
 import { newId } from "./ids";
 import type { Limiter } from "./limits";
 import {
@@ -48,8 +47,8 @@ export interface NewBatch {
   anyPurpose?: boolean;
   /** Pass-through mode: the caller's own provider key, kept sealed with the batch. */
   providerKey?: string;
-  /** Bedrock job details to keep with the batch. */
-  job?: BatchRecord["job"];
+  /** What the dialect keeps with the batch to show it back later (stored untouched). */
+  dialectFields?: Record<string, unknown>;
 }
 
 /** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
@@ -65,24 +64,24 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   const ids = new Set<string>();
   let model = input.model;
   let modelLine: number | undefined;
-  for await (const request of readRequests(await deps.blobs.stream(blobKey))) {
+  for await (const request of readInputRequests(deps, blobKey)) {
     const at = `Line ${request.lineNumber}`;
     if (request.endpoint !== input.endpoint) {
       throw new BadRequestError(
         `${at}: the request targets ${request.endpoint} but the batch's endpoint is ${input.endpoint}.`,
-        { param: "input_file_id" },
+        { param: Field.input },
       );
     }
     if (ids.has(request.customId)) {
       throw new BadRequestError(
         `${at}: duplicate custom_id ${JSON.stringify(request.customId)}; each request needs its own.`,
-        { param: "input_file_id" },
+        { param: Field.input },
       );
     }
     ids.add(request.customId);
     if (ids.size > maxRequestsPerBatch)
       throw new BadRequestError(`The input holds more than ${maxRequestsPerBatch} requests.`, {
-        param: "input_file_id",
+        param: Field.input,
       });
     const lineModel = request.request.model;
     if (lineModel === undefined) continue;
@@ -97,7 +96,7 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       );
     }
   }
-  if (ids.size === 0) throw new BadRequestError("The batch has no requests.", { param: "input_file_id" });
+  if (ids.size === 0) throw new BadRequestError("The batch has no requests.", { param: Field.input });
   if (model === undefined)
     throw new BadRequestError("No model: name it in each request's body or as the batch's 'model'.", {
       param: "model",
@@ -126,7 +125,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     if (file.purpose !== "batch" && !input.anyPurpose) {
       throw new BadRequestError(
         `File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`,
-        { param: "input_file_id" },
+        { param: Field.input },
       );
     }
     inputFileId = file.id;
@@ -145,8 +144,8 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     inputFileId = file.id;
     inputBlobKey = file.blobKey;
   } else {
-    throw new BadRequestError("Give an input_file_id, or inline 'requests' with an empty input_file_id.", {
-      param: "input_file_id",
+    throw new BadRequestError("The batch has no input: name an input file or give its requests inline.", {
+      param: Field.input,
     });
   }
   const { total, model } = await validateInput(deps, inputBlobKey, input);
@@ -168,7 +167,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     requestCounts: { total, completed: 0, failed: 0 },
     metadata: input.metadata,
     statusTimes: { validating: now },
-    job: input.job,
+    dialectFields: input.dialectFields,
     sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
   };
   await deps.limiter?.batchStarted(input.tenant);
@@ -194,6 +193,10 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   }
   return batch;
 };
+
+/** The tenant's batch, or undefined. */
+export const findBatch = (deps: FileDeps, tenant: string, id: string): Promise<BatchRecord | undefined> =>
+  deps.repo.get("batch", tenant, id);
 
 /** The tenant's batch, or a 404. */
 export const getBatch = async (

@@ -46,6 +46,13 @@ export interface ChatResponse {
   created: number;
 }
 
+/** The endpoint every chat format maps to; the only one the gateway converts across providers. */
+export const chatEndpoint = "/v1/chat/completions";
+
+/** The batch input formats the gateway reads, detected from the lines themselves (DESIGN.md "Formats"). */
+export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock", gemini: "gemini" } as const;
+export type InputFormat = (typeof InputFormat)[keyof typeof InputFormat];
+
 /** One request of a batch input, whatever format the line was in. */
 export interface NeutralRequest {
   customId: string;

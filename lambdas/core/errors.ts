@@ -16,6 +16,12 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
+/**
+ * The request fields core's errors point at (`param`) in neutral words; a dialect renders them in its SDK's
+ * terms (OpenAI's `input_file_id` for `input`).
+ */
+export const Field = { input: "input" } as const;
+
 /** Options every gateway error accepts. */
 export interface GatewayErrorOptions {
   /** The request field the error is about (rendered as OpenAI's `param`). */
@@ -92,6 +98,41 @@ export class RateLimitError extends GatewayError {
     readonly retryAfterSeconds: number,
   ) {
     super(429, ErrorKind.rateLimit, message);
+  }
+}
+
+/**
+ * Names the batch state machine matches on (lib/batch-definition.ts imports them): Step Functions sees a Lambda
+ * error's `name` as its error type. Set explicitly, so a minifier that renames classes cannot change them.
+ */
+export const TaskErrorName = {
+  /** A transient failure (throttling, an upstream 5xx, the network): the task is retried with backoff. */
+  retryable: "FinOps.Retryable",
+  /** A failure that will not pass on retry (an upstream 4xx, bad configuration): the batch fails at once. */
+  permanent: "FinOps.Permanent",
+} as const;
+
+/** 502: an upstream provider refused the call; its own reason is the message. Retrying cannot help. */
+export class UpstreamError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(502, ErrorKind.upstream, message, options);
+    this.name = TaskErrorName.permanent;
+  }
+}
+
+/** 503: a transient failure (throttling, an upstream 5xx, the network) that a later attempt may get past. */
+export class RetryableError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(503, ErrorKind.upstream, message, options);
+    this.name = TaskErrorName.retryable;
+  }
+}
+
+/** A gateway fault that no retry fixes (missing or malformed configuration); the batch fails with this reason. */
+export class ConfigurationError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(500, ErrorKind.internal, message, options);
+    this.name = TaskErrorName.permanent;
   }
 }
 

@@ -1,16 +1,18 @@
 import { createHash } from "node:crypto";
-import { validateJsonlObjects } from "../formats/jsonl";
+import type { Readable } from "node:stream";
 import type { GatewayConfig } from "./config";
 import { BadRequestError, NotFoundError } from "./errors";
 import { newId } from "./ids";
 import { stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
-import type { BlobStore, ObjectRepository } from "./ports";
+import type { BlobStore, InputCodec, InputRequest, ObjectRepository } from "./ports";
 
 /** What the file operations need; handlers build it once per cold start. */
 export interface FileDeps {
   repo: ObjectRepository;
   blobs: BlobStore;
+  /** Reads JSONL batch inputs (the formats layer's codec). */
+  codec: InputCodec;
   config: GatewayConfig;
   now?: () => number;
 }
@@ -36,7 +38,7 @@ const dayMs = 86_400_000;
  * is written; the bytes go to the blob store before the metadata, so a listed file always has its bytes.
  */
 export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRecord> => {
-  const lineCount = input.purpose === "batch" ? await validateJsonlObjects([input.body]) : undefined;
+  const lineCount = input.purpose === "batch" ? await deps.codec.countObjectLines([input.body]) : undefined;
   const now = deps.now?.() ?? Date.now();
   const maxLifetimeMs = deps.config.fileTtlDays * dayMs;
   const lifetimeMs = Math.min(maxLifetimeMs, (input.expiresAfterSeconds ?? Infinity) * 1000);
@@ -108,3 +110,29 @@ export const readFileContent = async (deps: FileDeps, file: FileRecord): Promise
   }
   return { kind: "inline", body: await deps.blobs.read(file.blobKey) };
 };
+
+/** True when the bytes are JSONL with one object per non-blank line (uploads without a purpose become batch inputs). */
+export const isBatchInput = (deps: Pick<FileDeps, "codec">, body: Uint8Array): Promise<boolean> =>
+  deps.codec.countObjectLines([body]).then(
+    () => true,
+    () => false,
+  );
+
+/** The tenant's file, or undefined (for ids a caller gives in another dialect's rendering, tried in turn). */
+export const findFile = (deps: FileDeps, tenant: string, id: string): Promise<FileRecord | undefined> =>
+  deps.repo.get("file", tenant, id);
+
+/** A file's bytes, or the inclusive byte range `[start, end]` of them. */
+export const readFileBytes = (
+  deps: FileDeps,
+  file: FileRecord,
+  range?: { start: number; end: number },
+): Promise<Uint8Array> => deps.blobs.read(file.blobKey, range);
+
+/** A file's bytes as a stream. */
+export const streamFile = (deps: FileDeps, file: FileRecord): Promise<Readable> => deps.blobs.stream(file.blobKey);
+
+/** The requests of a batch input file, streamed; a 400 naming the line for one in no known format. */
+export async function* readInputRequests(deps: FileDeps, blobKey: string): AsyncGenerator<InputRequest> {
+  yield* deps.codec.requests(await deps.blobs.stream(blobKey));
+}

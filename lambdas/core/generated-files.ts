@@ -1,6 +1,6 @@
-import { JsonlBlobWriter } from "../formats/jsonl-writer";
 import type { FileDeps } from "./files";
 import { derivedId } from "./ids";
+import { JsonlBlobWriter } from "./jsonl-blob-writer";
 import { stagingPrefix } from "./layout";
 import type { BatchRecord, FileRecord } from "./model";
 
@@ -31,7 +31,13 @@ export class GeneratedFile {
     return this.writer.write(value);
   }
 
+  /** Stores what was written; returns the file's id, or undefined when nothing was. */
   async close(): Promise<string | undefined> {
+    return (await this.closeFile())?.id;
+  }
+
+  /** Stores what was written; returns the file's record, or undefined when nothing was. */
+  async closeFile(): Promise<FileRecord | undefined> {
     const { bytes, lines, sha256 } = await this.writer.close();
     if (lines === 0) {
       await this.deps.blobs.delete(this.writer.key);
@@ -55,6 +61,6 @@ export class GeneratedFile {
       lineCount: lines,
     };
     await this.deps.repo.create(record); // false on a retry: the record of the same file is already there
-    return this.id;
+    return record;
   }
 }

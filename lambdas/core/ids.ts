@@ -50,6 +50,13 @@ export const idPrefix = {
   genaiBatch: "batches/",
 } as const;
 
+/**
+ * The gateway id inside any dialect's rendering (`file-…`, `file_…`, `files/…`, `batch_…`, `msgbatch_…`,
+ * `batches/…`) or a bare id; undefined for anything else. For places that take ids from every SDK.
+ */
+export const idFromAnyRendering = (rendered: string): string | undefined =>
+  /^(?:[a-z]+[-_/])?([a-z2-7]{24})$/.exec(rendered)?.[1];
+
 /** Renders `id` with a dialect prefix. */
 export const renderId = (prefix: string, id: string): string => `${prefix}${id}`;
 
@@ -70,3 +77,13 @@ export const tenantOf = (credential: string): string =>
  */
 export const derivedId = (parentId: string, role: string): string =>
   base32(createHash("sha256").update(`${parentId}\0${role}`).digest());
+
+const upstreamSafe = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The id a request carries upstream. Anthropic requires `^[a-zA-Z0-9_-]{1,64}$` and Bedrock record ids are
+ * safest in the same alphabet, so any other `custom_id` is replaced by a hash of it; the collector maps it
+ * back from the input file.
+ */
+export const upstreamKey = (customId: string): string =>
+  upstreamSafe.test(customId) ? customId : `h-${createHash("sha256").update(customId).digest("hex").slice(0, 40)}`;

@@ -108,21 +108,6 @@ export interface UpstreamRef {
   mode: "batch" | "on_demand";
 }
 
-/** What a Bedrock-dialect caller said about its model invocation job, echoed back by Get/List. */
-export interface BedrockJobSpec {
-  name: string;
-  roleArn?: string;
-  clientRequestToken?: string;
-  inputUri: string;
-  outputUri: string;
-  /** The input object's file name, which names the `.out` file. */
-  inputFileName: string;
-  region: string;
-  timeoutHours: number;
-  invocationType?: string;
-  tags?: { key: string; value: string }[];
-}
-
 /** A batch: one upstream job (or the gateway's own run of a small one) and where its results go. */
 export interface BatchRecord extends StoredObject {
   kind: "batch";
@@ -151,8 +136,11 @@ export interface BatchRecord extends StoredObject {
   failureReason?: string;
   /** How the requests ended, once the batch has (Anthropic's counts need the breakdown of failures). */
   outcomeCounts?: Record<NeutralResult["outcome"], number>;
-  /** Set for batches created through the Bedrock dialect. */
-  job?: BedrockJobSpec;
+  /**
+   * What the creating dialect keeps with the batch to show it back later (the AWS SDK's job name, URIs and
+   * tags); core stores it untouched and never reads it.
+   */
+  dialectFields?: Record<string, unknown>;
   /** Token totals of the requests that ran. */
   usage?: Usage;
 }

@@ -1,14 +1,15 @@
 import type { Readable } from "node:stream";
-import type { InputFormat } from "../formats/detect";
-import type { NeutralRequest } from "./chat";
+import type { InputFormat, NeutralRequest } from "./chat";
 import type {
   AnyRecord,
   BatchRecord,
   BatchStatus,
+  Dialect,
   ListQuery,
   NeutralResult,
   ObjectKind,
   Page,
+  Provider,
   RequestCounts,
   UpstreamRef,
 } from "./model";
@@ -44,8 +45,11 @@ export interface ObjectRepository {
   ): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
 }
 
-/** An object of a tenant's S3-compatible namespace (bucket and key as the caller named them) pointing at a file. */
-export interface S3Entry {
+/**
+ * A named object of a tenant's namespace (a bucket and a key, as a caller named them) pointing at a file; the
+ * AWS SDK dialect presents it as S3.
+ */
+export interface NamespaceEntry {
   tenant: string;
   bucket: string;
   key: string;
@@ -55,18 +59,18 @@ export interface S3Entry {
   lastModified: number;
 }
 
-/** The per-tenant bucket/key namespace of the S3-compatible API, kept in key order for listing. */
-export interface S3Index {
+/** The per-tenant bucket/key namespace, kept in key order for listing. */
+export interface NamespaceIndex {
   /** Points a key at a file; returns the entry it replaced, if any. */
-  put(entry: S3Entry): Promise<S3Entry | undefined>;
-  get(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined>;
-  delete(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined>;
+  put(entry: NamespaceEntry): Promise<NamespaceEntry | undefined>;
+  get(tenant: string, bucket: string, key: string): Promise<NamespaceEntry | undefined>;
+  delete(tenant: string, bucket: string, key: string): Promise<NamespaceEntry | undefined>;
   /** Keys of one bucket in byte order, after `startAfter` (exclusive), under `prefix`, at most `limit`. */
   list(
     tenant: string,
     bucket: string,
     options: { prefix: string; startAfter?: string; limit: number },
-  ): Promise<{ entries: S3Entry[]; truncated: boolean }>;
+  ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }>;
 }
 
 /** Where bytes live (uploads, staged upstream inputs, converted results). */
@@ -83,6 +87,20 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
+}
+
+/** A request of a batch input, with the format its line was written in. */
+export type InputRequest = NeutralRequest & { format: InputFormat };
+
+/** Bytes as a stream of chunks (an S3 body, a file stream, or an array of buffers). */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Reads JSONL batch inputs; the formats layer implements it, so core never parses a line itself. */
+export interface InputCodec {
+  /** The neutral requests of a batch input, streamed; a 400 naming the line for one in no known format. */
+  requests(source: ByteSource): AsyncIterable<InputRequest>;
+  /** The number of non-blank lines, each of which must be a JSON object; a 400 naming the line otherwise. */
+  countObjectLines(source: ByteSource): Promise<number>;
 }
 
 /** What a provider reports about an upstream batch. */
@@ -117,6 +135,9 @@ export interface ProviderAdapter {
   results(batch: BatchRecord): AsyncIterable<NeutralResult>;
 }
 
+/** The adapter of every provider (undefined for one this gateway has no key for). */
+export type ProviderAdapters = { readonly [P in Provider]: ProviderAdapter | undefined };
+
 /** Where a batch's results go, in the calling dialect's format. */
 export interface ResultSink {
   write(result: NeutralResult): Promise<void>;
@@ -130,3 +151,6 @@ export interface BatchRunner {
   /** Forwards a cancel request to the upstream now rather than at the next poll. */
   cancel(batch: BatchRecord): Promise<void>;
 }
+
+/** Each dialect's result sink: total, so a dialect without one does not compile. */
+export type ResultSinks = { readonly [D in Dialect]: (batch: BatchRecord) => ResultSink };

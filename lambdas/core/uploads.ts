@@ -1,6 +1,5 @@
-import { isJsonlOfObjects } from "../formats/jsonl";
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from "./errors";
-import { createFile, type FileDeps } from "./files";
+import { createFile, type FileDeps, isBatchInput } from "./files";
 import { newId } from "./ids";
 import { stagingPrefix } from "./layout";
 import type { Dialect, FileRecord, Provider, UploadRecord } from "./model";
@@ -22,7 +21,7 @@ export const startUpload = async (
   input: { tenant: string; dialect: Dialect; provider: Provider; size: number; mimeType: string; displayName?: string },
 ): Promise<UploadRecord> => {
   if (!Number.isInteger(input.size) || input.size < 0)
-    throw new BadRequestError("X-Goog-Upload-Header-Content-Length must be the file's size in bytes.");
+    throw new BadRequestError("The announced upload size must be a whole number of bytes.");
   if (input.size > maxResumableUploadBytes) {
     throw new PayloadTooLargeError(
       `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxResumableUploadBytes} bytes (4 MiB), because each upload chunk passes through one Lambda invocation.`,
@@ -80,13 +79,13 @@ export const uploadChunk = async (
   if (expected !== upload.size)
     throw new BadRequestError(`Received ${expected} of the announced ${upload.size} bytes.`);
   const body = Buffer.concat(await Promise.all(chunks.map((c) => deps.blobs.read(chunkKey(upload, c.offset)))));
-  const isBatchInput = await isJsonlOfObjects(body);
+  const batchInput = await isBatchInput(deps, body);
   const file = await createFile(deps, {
     tenant: upload.tenant,
     dialect: upload.dialect,
     provider: upload.provider,
     filename: upload.displayName ?? "upload",
-    purpose: isBatchInput ? "batch" : "user_data",
+    purpose: batchInput ? "batch" : "user_data",
     contentType: upload.mimeType,
     body,
   });

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest } from "../core/chat";
+import { chatEndpoint } from "../core/chat";
 import { parseLine } from "./line-errors";
-import { chatEndpoint } from "./openai-batch";
 
 const block = z.union([
   z.object({ type: z.literal("text"), text: z.string() }).loose(),

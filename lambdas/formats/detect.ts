@@ -1,14 +1,11 @@
-import type { NeutralRequest } from "../core/chat";
-import { BadRequestError } from "../core/errors";
+import type { InputFormat, NeutralRequest } from "../core/chat";
+import { BadRequestError, Field } from "../core/errors";
+import type { InputCodec } from "../core/ports";
 import { isAnthropicLine, parseAnthropicLine } from "./anthropic-request";
 import { isBedrockLine, parseBedrockLine } from "./bedrock-records";
 import { isGeminiLine, parseGeminiLine } from "./gemini";
-import { isBlank, parseObjectLine, readLines } from "./jsonl";
+import { isBlank, parseObjectLine, readLines, validateJsonlObjects } from "./jsonl";
 import { isOpenAiLine, parseOpenAiLine } from "./openai-batch";
-
-/** The batch input formats the gateway reads, detected from the lines themselves (DESIGN.md "Formats"). */
-export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock", gemini: "gemini" } as const;
-export type InputFormat = (typeof InputFormat)[keyof typeof InputFormat];
 
 const codecs: {
   format: InputFormat;
@@ -30,7 +27,7 @@ export const parseAnyLine = (
   if (!codec) {
     throw new BadRequestError(
       `Line ${lineNumber}: not a batch request in a known format (OpenAI {custom_id, method, url, body}, Anthropic {custom_id, params}, Bedrock {recordId, modelInput} or Gemini {key, request}).`,
-      { param: "input_file_id" },
+      { param: Field.input },
     );
   }
   return { format: codec.format, request: codec.parse(line, lineNumber) };
@@ -46,3 +43,6 @@ export async function* readRequests(
     yield { ...request, format };
   }
 }
+
+/** The codec core reads batch inputs with (its `InputCodec` port). */
+export const inputCodec: InputCodec = { requests: readRequests, countObjectLines: validateJsonlObjects };

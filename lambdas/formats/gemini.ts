@@ -1,8 +1,8 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
+import { chatEndpoint } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
-import { chatEndpoint } from "./openai-batch";
 
 const toPart = (part: ChatPart) =>
   part.type === "text"

@@ -1,5 +1,5 @@
 import type * as z from "zod";
-import { BadRequestError } from "../core/errors";
+import { BadRequestError, Field } from "../core/errors";
 
 /** Validates one input line with a schema; the first problem becomes a 400 naming the line and the field. */
 export const parseLine = <S extends z.ZodType>(schema: S, value: unknown, lineNumber: number): z.output<S> => {
@@ -8,6 +8,6 @@ export const parseLine = <S extends z.ZodType>(schema: S, value: unknown, lineNu
   const issue = result.error.issues[0];
   const path = issue?.path.map(String).join(".");
   throw new BadRequestError(`Line ${lineNumber}: ${path ? `'${path}' ` : ""}${issue?.message ?? "is malformed"}.`, {
-    param: "input_file_id",
+    param: Field.input,
   });
 };

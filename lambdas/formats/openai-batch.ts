@@ -1,10 +1,14 @@
 import * as z from "zod";
-import type { ChatMessage, ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
+import {
+  type ChatMessage,
+  type ChatPart,
+  type ChatRequest,
+  type ChatResponse,
+  chatEndpoint,
+  type NeutralRequest,
+} from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
-
-/** The endpoint every chat format maps to; the only one the gateway converts across providers. */
-export const chatEndpoint = "/v1/chat/completions";
 
 const contentPart = z.union([
   z.object({ type: z.literal("text"), text: z.string() }),

@@ -1,10 +1,5 @@
+import { lambdaFrontDoor } from "../app/aws";
 import { anthropicDialect } from "../dialects/anthropic/dialect";
-import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, batchDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
-/** Lambda entry point for `{GW}/anthropic`. */
-export const handler = createDialectHandler(
-  anthropicDialect(batchDepsFromEnv()),
-  authenticatorFromEnv(),
-  limiterFromEnv(),
-);
+/** Lambda entry point of the `anthropic` front door (lambdas/dialects/front-doors.ts). */
+export const handler = lambdaFrontDoor(anthropicDialect, "anthropic");

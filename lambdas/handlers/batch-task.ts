@@ -1,18 +1,8 @@
 import middy from "@middy/core";
-import { type BatchEngine, createBatchEngine, type TaskInput } from "../core/batch-engine";
-import { engineDepsFromEnv } from "../state/aws-deps";
+import { awsEngine } from "../app/aws-engine";
+import { runTask, type TaskEvent } from "../app/task";
 
-type TaskEvent = TaskInput & { action: keyof BatchEngine };
-
-let engine: Promise<BatchEngine> | undefined;
+const engine = awsEngine();
 
 /** Lambda entry point of the batch state machine's tasks: `{action, batchId, tenant, …}` → the engine. */
-export const handler = middy<TaskEvent, unknown>().handler(async (event) => {
-  engine ??= engineDepsFromEnv()
-    .then(createBatchEngine)
-    .catch((error: unknown) => {
-      engine = undefined; // try again on the next invocation
-      throw error;
-    });
-  return (await engine)[event.action](event);
-});
+export const handler = middy<TaskEvent, unknown>().handler((event) => runTask(engine, event));

@@ -1,10 +1,5 @@
-import { bedrockFilesDialect } from "../dialects/bedrock/s3-dialect";
-import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, limiterFromEnv, s3DepsFromEnv } from "../state/aws-deps";
+import { lambdaFrontDoor } from "../app/aws";
+import { bedrockDialect } from "../dialects/bedrock/dialect";
 
-/** Lambda entry point for `{GW}/bedrock/files` (the S3-compatible file API). */
-export const handler = createDialectHandler(
-  bedrockFilesDialect(s3DepsFromEnv()),
-  authenticatorFromEnv(),
-  limiterFromEnv(),
-);
+/** Lambda entry point of the `bedrockFiles` front door (lambdas/dialects/front-doors.ts). */
+export const handler = lambdaFrontDoor(bedrockDialect, "bedrockFiles");

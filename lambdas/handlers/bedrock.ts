@@ -1,10 +1,5 @@
+import { lambdaFrontDoor } from "../app/aws";
 import { bedrockDialect } from "../dialects/bedrock/dialect";
-import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, bedrockDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
-/** Lambda entry point for `{GW}/bedrock` (model invocation jobs). */
-export const handler = createDialectHandler(
-  bedrockDialect(bedrockDepsFromEnv()),
-  authenticatorFromEnv(),
-  limiterFromEnv(),
-);
+/** Lambda entry point of the `bedrock` front door (lambdas/dialects/front-doors.ts). */
+export const handler = lambdaFrontDoor(bedrockDialect, "bedrock");

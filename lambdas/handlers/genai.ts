@@ -1,6 +1,5 @@
+import { lambdaFrontDoor } from "../app/aws";
 import { genAiDialect } from "../dialects/genai/dialect";
-import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, batchDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
-/** Lambda entry point for `{GW}/genai`. */
-export const handler = createDialectHandler(genAiDialect(batchDepsFromEnv()), authenticatorFromEnv(), limiterFromEnv());
+/** Lambda entry point of the `genai` front door (lambdas/dialects/front-doors.ts). */
+export const handler = lambdaFrontDoor(genAiDialect, "genai");

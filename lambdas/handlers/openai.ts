@@ -1,10 +1,5 @@
+import { lambdaFrontDoor } from "../app/aws";
 import { openAiDialect } from "../dialects/openai/dialect";
-import { createDialectHandler } from "../http/dialect-handler";
-import { authenticatorFromEnv, batchDepsFromEnv, limiterFromEnv } from "../state/aws-deps";
 
-/** Lambda entry point for `{GW}/openai`. */
-export const handler = createDialectHandler(
-  openAiDialect(batchDepsFromEnv()),
-  authenticatorFromEnv(),
-  limiterFromEnv(),
-);
+/** Lambda entry point of the `openai` front door (lambdas/dialects/front-doors.ts). */
+export const handler = lambdaFrontDoor(openAiDialect, "openai");

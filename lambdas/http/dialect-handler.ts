@@ -1,23 +1,24 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
 import httpRouterHandler, { type Method } from "@middy/http-router";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { type GatewayError, NotFoundError, RateLimitError, toGatewayError } from "../core/errors";
 import { type Limiter, noLimits } from "../core/limits";
+import { logger } from "../logger";
 import { type Authenticator, openAuthenticator, type Presented } from "./authenticator";
 import { type HttpRequest, toHttpRequest } from "./request";
 import type { HttpResponse } from "./response";
 
-/** One row of a dialect's route table. */
+/** One row of a front door's route table. */
 export interface Route {
   method: Method;
-  /** Full resource path, with `{name}` parameters, e.g. `/openai/files/{fileId}`. */
+  /** Path relative to the front door's mount, with `{name}` parameters, e.g. `/files/{fileId}` ("" is the mount). */
   path: string;
   handler: (request: HttpRequest) => Promise<HttpResponse>;
 }
 
-/** What a dialect gives the shared handler: its routes, how its SDK presents credentials, and how it expects errors. */
-export interface DialectDefinition {
+/** What a front door gives the shared handler: routes, how its SDK presents credentials, how it expects errors. */
+export interface FrontDoor {
+  /** For logs. */
   name: string;
   routes: Route[];
   /** Where this SDK puts its credential on a request. */
@@ -27,25 +28,27 @@ export interface DialectDefinition {
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
-/** The handlers' logger: 5xx failures only, never request headers or bodies. */
-export const gatewayLogger = new Logger({ serviceName: "finops-gateway" });
-
 /**
  * The Lambda entry point of a dialect: middy + http-router over the dialect's route table, the caller
  * authenticated before any route runs, and one error middleware that renders every failure in the dialect's
  * envelope. 5xx details are logged, not shown.
  */
 export const createDialectHandler = (
-  dialect: DialectDefinition,
+  dialect: FrontDoor,
+  mount: string,
   authenticator: Authenticator = openAuthenticator,
   limiter: Limiter = noLimits,
 ): ProxyHandler => {
   const routes = dialect.routes.map((route) => ({
     method: route.method,
-    path: route.path,
+    path: `/${mount}${route.path}`,
     handler: async (event: APIGatewayProxyEvent) => {
       const request = toHttpRequest(event);
+      const batchId = request.params.batchId ?? request.params.jobIdentifier;
+      if (batchId) logger.appendKeys({ batchId });
       request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
+      // The tenant is already a salted hash of the credential; the credential itself is never logged.
+      if (request.tenant) logger.appendKeys({ tenant: request.tenant });
       if (request.tenant) await limiter.request(request.tenant);
       return route.handler(request);
     },
@@ -58,10 +61,13 @@ export const createDialectHandler = (
   });
   const handler = middy<APIGatewayProxyEvent, HttpResponse>().handler(router as never);
   handler.use({
+    before: async () => {
+      logger.removeKeys(["batchId", "tenant"]);
+    },
     onError: async (request) => {
       const error = toGatewayError(request.error);
       if (error.statusCode >= 500)
-        gatewayLogger.error("request failed", { dialect: dialect.name, error: request.error as Error });
+        logger.error("request failed", { frontDoor: dialect.name, error: request.error as Error });
       const response = dialect.renderError(error);
       if (error instanceof RateLimitError)
         response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { RetryableError } from "../core/batch-engine";
+import { RetryableError, UpstreamError } from "../core/errors";
 
 /** Options of {@link upstreamFetch}. */
 export interface UpstreamFetchOptions {
@@ -16,7 +16,7 @@ const transient = (status: number): boolean => status === 408 || status === 409 
 /**
  * fetch against an upstream API, retrying transient failures with backoff. A transient failure that outlasts
  * the retries becomes a RetryableError (the state machine retries the whole task later); any other non-2xx
- * becomes an Error carrying the upstream's own message.
+ * becomes an UpstreamError carrying the upstream's own message (the batch fails at once, with it).
  */
 export const upstreamFetch = async (
   provider: string,
@@ -51,7 +51,7 @@ export const upstreamFetch = async (
       continue;
     }
     const message = `${provider} answered ${response.status}: ${upstreamMessage(text)}`;
-    throw transient(response.status) ? new RetryableError(message) : new Error(message);
+    throw transient(response.status) ? new RetryableError(message) : new UpstreamError(message);
   }
 };
 

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { CredentialRecord, CredentialStore } from "../core/credentials";
-import { tableSchema } from "./dynamo-repository";
+import { tableSchema } from "./table-schema";
 
 const kind = "credential";
 /** Three items per credential, one per way it is looked up; each holds the whole record. */

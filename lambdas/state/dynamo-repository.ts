@@ -9,15 +9,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { AnyRecord, ListQuery, ObjectKind, Page } from "../core/model";
 import type { ObjectRepository } from "../core/ports";
-
-/** The table's key schema; the CDK construct and the local emulator create the table from it. */
-export const tableSchema = {
-  partitionKey: "pk",
-  tenantIndex: "byTenant",
-  tenantIndexPartitionKey: "gsi1pk",
-  tenantIndexSortKey: "gsi1sk",
-  ttlAttribute: "ttl",
-} as const;
+import { tableSchema } from "./table-schema";
 
 type Item = AnyRecord & { pk: string; gsi1pk: string; gsi1sk: string; ttl?: number };
 

@@ -12,20 +12,21 @@ import {
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
 import { tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
 
-/** The Lambda behind each SDK's mount. */
-export interface DialectFunctions {
-  readonly openai: IFunction;
-  readonly anthropic: IFunction;
-  readonly genai: IFunction;
-  readonly bedrock: IFunction;
-  readonly bedrockFiles: IFunction;
-}
+/** The Lambda behind each front door (lambdas/dialects/front-doors.ts). */
+export type FrontDoorFunctions = { readonly [K in FrontDoorId]: IFunction };
+
+/** Builds one value per front door, in the registry's order. */
+export const mapFrontDoors = <T>(build: (id: FrontDoorId, door: FrontDoorSpec) => T): { [K in FrontDoorId]: T } =>
+  Object.fromEntries((Object.keys(frontDoors) as FrontDoorId[]).map((id) => [id, build(id, frontDoors[id])])) as {
+    [K in FrontDoorId]: T;
+  };
 
 /** Props of {@link GatewayApi}. */
 export interface GatewayApiProps {
-  readonly functions: DialectFunctions;
+  readonly functions: FrontDoorFunctions;
   /** Steady-state requests per second across the API. @default 100 */
   readonly throttlingRateLimit?: number;
   /** Burst of requests above the steady rate. @default 200 */
@@ -66,12 +67,19 @@ export class GatewayApi extends Construct {
       templates: { "application/json": JSON.stringify(tooLargeEnvelope(tooLargeMessage)) },
     });
 
-    const { functions } = props;
-    const bedrock = this.mount(this.api.root, "bedrock", functions.bedrock);
-    this.mount(bedrock, "files", functions.bedrockFiles);
-    this.mount(this.api.root, "openai", functions.openai);
-    this.mount(this.api.root, "anthropic", functions.anthropic);
-    this.mount(this.api.root, "genai", functions.genai);
+    // Shorter mounts first, so a nested mount (`bedrock/files`) finds the resource of its parent (`bedrock`).
+    const ids = (Object.keys(frontDoors) as FrontDoorId[]).sort(
+      (a, b) => frontDoors[a].mount.split("/").length - frontDoors[b].mount.split("/").length,
+    );
+    for (const id of ids) {
+      const segments = frontDoors[id].mount.split("/");
+      const parent = segments.slice(0, -1).reduce<IResource>((resource, segment) => {
+        const child = resource.getResource(segment);
+        if (!child) throw new Error(`Mount ${frontDoors[id].mount} needs a front door at its parent path first.`);
+        return child;
+      }, this.api.root);
+      this.mount(parent, segments.at(-1) ?? "", props.functions[id]);
+    }
 
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG2",

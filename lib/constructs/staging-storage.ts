@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct, type IConstruct } from "constructs";
-import { tableSchema } from "../../lambdas/state/dynamo-repository";
+import { tableSchema } from "../../lambdas/state/table-schema";
 
 /** Props of {@link StagingStorage}. */
 export interface StagingStorageProps {

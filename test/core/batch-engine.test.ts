@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createBatchEngine, defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { defaultConfig } from "../../lambdas/core/config";
 import { createFile, type FileDeps } from "../../lambdas/core/files";
-import { newId } from "../../lambdas/core/ids";
+import { newId, upstreamKey } from "../../lambdas/core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult } from "../../lambdas/core/model";
 import type { ProviderAdapter, ResultSink, UpstreamStatus } from "../../lambdas/core/ports";
-import { upstreamKey } from "../../lambdas/formats/keys";
-import { DynamoRepository } from "../../lambdas/state/dynamo-repository";
-import { S3BlobStore } from "../../lambdas/state/s3-blob-store";
-import { type Emulators, localNames, startEmulators } from "../../local/emulators";
+import { inputCodec } from "../../lambdas/formats/detect";
+import { MemoryBlobStore, MemoryRepository } from "../support/memory";
 
 /** A provider whose answers the test scripts, counting every call. */
 class ScriptedProvider implements ProviderAdapter {
@@ -35,22 +30,14 @@ class ScriptedProvider implements ProviderAdapter {
   }
 }
 
-describe("the batch engine's tasks", () => {
-  let emulators: Emulators;
-  let dataDir: string;
+describe("the batch engine's tasks (in-memory ports)", () => {
   let files: FileDeps;
   const written: NeutralResult[][] = [];
   const provider = new ScriptedProvider();
   let engine: ReturnType<typeof createBatchEngine>;
 
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "finops-engine-"));
-    emulators = await startEmulators(dataDir);
-    files = {
-      repo: new DynamoRepository(emulators.dynamo, localNames.table),
-      blobs: new S3BlobStore(emulators.s3, localNames.bucket),
-      config: defaultConfig,
-    };
+  beforeAll(() => {
+    files = { repo: new MemoryRepository(), blobs: new MemoryBlobStore(), codec: inputCodec, config: defaultConfig };
     const sink = (): ResultSink => {
       const lines: NeutralResult[] = [];
       written.push(lines);
@@ -58,14 +45,10 @@ describe("the batch engine's tasks", () => {
     };
     engine = createBatchEngine({
       ...files,
-      providers: { openai: provider },
-      sinks: { openai: sink },
+      providers: { openai: provider, anthropic: undefined, gemini: undefined, bedrock: undefined },
+      sinks: { openai: sink, anthropic: sink, genai: sink, bedrock: sink },
       poll: defaultPollSchedule,
     });
-  });
-  afterAll(async () => {
-    await emulators.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   const newBatch = async (ids: string[]): Promise<BatchRecord> => {

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BatchRecord, NeutralResult, Provider } from "../../lambdas/core/model";
-import type { ProviderAdapter } from "../../lambdas/core/ports";
+import type { BatchRecord, NeutralResult } from "../../lambdas/core/model";
+import type { ProviderAdapter, ProviderAdapters } from "../../lambdas/core/ports";
 import { chatLines, resultLines, uploadBatchInput, waitForBatch } from "../support/batches";
 import { startTestGateway } from "../support/gateway";
 
@@ -15,8 +15,11 @@ const expectEachIdOnce = async (client: OpenAI, batch: Awaited<ReturnType<typeof
   expect(batch.request_counts?.completed).toBe(output.length);
 };
 
-/** The OpenAI adapter, with its result stream cut off half way the first time it is read (a crash mid-conversion). */
-const crashOnceMidResults = (providers: Partial<Record<Provider, ProviderAdapter>>) => {
+/**
+ * The OpenAI adapter, with its result stream cut off half way the first time it is read: the task Lambda timing
+ * out mid-conversion, which Step Functions reports as `Sandbox.Timedout` and retries.
+ */
+const crashOnceMidResults = (providers: ProviderAdapters): ProviderAdapters => {
   const inner = providers.openai!;
   let crashed = false;
   const flaky: ProviderAdapter = {
@@ -28,7 +31,7 @@ const crashOnceMidResults = (providers: Partial<Record<Provider, ProviderAdapter
       for await (const result of inner.results(batch)) {
         if (!crashed && ++n === 3) {
           crashed = true;
-          throw new Error("simulated crash of the task mid-conversion");
+          throw Object.assign(new Error("simulated timeout of the task mid-conversion"), { name: "Sandbox.Timedout" });
         }
         yield result;
       }

@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { BadRequestError } from "../../lambdas/core/errors";
-import { renderAnthropicError } from "../../lambdas/dialects/anthropic/dialect";
-import { renderBedrockError } from "../../lambdas/dialects/bedrock/dialect";
-import { renderS3Error } from "../../lambdas/dialects/bedrock/s3-dialect";
-import { renderGenAiError } from "../../lambdas/dialects/genai/dialect";
+import { tenantOf } from "../../lambdas/core/ids";
+import { renderAnthropicError } from "../../lambdas/dialects/anthropic/errors";
+import { renderBedrockError, renderS3Error } from "../../lambdas/dialects/bedrock/errors";
+import { renderGenAiError } from "../../lambdas/dialects/genai/errors";
 import { renderOpenAiError } from "../../lambdas/dialects/openai/errors";
-import { createDialectHandler, gatewayLogger } from "../../lambdas/http/dialect-handler";
+import { createDialectHandler } from "../../lambdas/http/dialect-handler";
 import { json } from "../../lambdas/http/response";
+import { logger as gatewayLogger } from "../../lambdas/logger";
 
 const event = (method: string, path: string): APIGatewayProxyEvent =>
   ({
@@ -21,28 +22,31 @@ const event = (method: string, path: string): APIGatewayProxyEvent =>
     requestContext: { path },
   }) as unknown as APIGatewayProxyEvent;
 
-const handler = createDialectHandler({
-  name: "test",
-  renderError: renderOpenAiError,
-  presented: () => ({ type: "key", key: "k" }),
-  routes: [
-    { method: "GET", path: "/t/ok/{id}", handler: async (r) => json(200, { id: r.params.id }) },
-    {
-      method: "GET",
-      path: "/t/bad",
-      handler: async () => {
-        throw new BadRequestError("nope", { param: "x" });
+const handler = createDialectHandler(
+  {
+    name: "test",
+    renderError: renderOpenAiError,
+    presented: () => ({ type: "key", key: "k" }),
+    routes: [
+      { method: "GET", path: "/ok/{id}", handler: async (r) => json(200, { id: r.params.id }) },
+      {
+        method: "GET",
+        path: "/bad",
+        handler: async () => {
+          throw new BadRequestError("nope", { param: "x" });
+        },
       },
-    },
-    {
-      method: "GET",
-      path: "/t/crash",
-      handler: async () => {
-        throw new Error("secret table name in stack trace");
+      {
+        method: "GET",
+        path: "/crash",
+        handler: async () => {
+          throw new Error("secret table name in stack trace");
+        },
       },
-    },
-  ],
-});
+    ],
+  },
+  "t",
+);
 const call = (method: string, path: string) => handler(event(method, path), {} as Context);
 
 describe("createDialectHandler", () => {
@@ -109,22 +113,25 @@ describe("logging", () => {
     process.stdout.write = capture;
     process.stderr.write = capture;
     try {
-      const crashing = createDialectHandler({
-        name: "log-test",
-        renderError: renderOpenAiError,
-        presented: () => ({ type: "key", key: "sk-secret-key-123" }),
-        routes: [
-          {
-            method: "POST",
-            path: "/t/crash",
-            handler: async () => {
-              throw new Error("database unavailable");
+      const crashing = createDialectHandler(
+        {
+          name: "log-test",
+          renderError: renderOpenAiError,
+          presented: () => ({ type: "key", key: "sk-secret-key-123" }),
+          routes: [
+            {
+              method: "POST",
+              path: "/crash/{batchId}",
+              handler: async () => {
+                throw new Error("database unavailable");
+              },
             },
-          },
-        ],
-      });
+          ],
+        },
+        "t",
+      );
       const e = {
-        ...event("POST", "/t/crash"),
+        ...event("POST", "/t/crash/batch-7"),
         headers: { authorization: "Bearer sk-secret-key-123" },
         body: '{"prompt":"my private prompt"}',
       } as APIGatewayProxyEvent;
@@ -141,5 +148,8 @@ describe("logging", () => {
     expect(log).toContain("database unavailable"); // the failure itself is logged…
     expect(log).not.toContain("sk-secret-key-123"); // …but not the caller's key or prompt
     expect(log).not.toContain("my private prompt");
+    // …and the line says whose request it was (the tenant hash) and which batch it was about.
+    const line = JSON.parse(log.split("\n").find((l) => l.includes("database unavailable")) ?? "{}");
+    expect(line).toMatchObject({ tenant: tenantOf("sk-secret-key-123"), batchId: "batch-7" });
   });
 });

@@ -3,7 +3,8 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stagingPrefix } from "../../lambdas/core/layout";
-import { tableSchema } from "../../lambdas/state/dynamo-repository";
+import { frontDoors } from "../../lambdas/dialects/front-doors";
+import { tableSchema } from "../../lambdas/state/table-schema";
 import { GatewayStack } from "../../lib/gateway-stack";
 import { nagFindings } from "./nag-probe";
 
@@ -167,12 +168,24 @@ describe("GatewayStack", () => {
     expect(task).toContain("bedrock:CreateModelInvocationJob");
   });
 
-  it("gives the OpenAI dialect the state machine to start batches on", () => {
-    template.hasResourceProperties("AWS::Lambda::Function", {
-      Environment: {
-        Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue(), TASK_FUNCTION_NAME: Match.anyValue() }),
-      },
-    });
+  it("gives each front door's Lambda what its registry row says: the state machine only where it starts batches", () => {
+    type Fn = { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const functions = Object.values(template.findResources("AWS::Lambda::Function")) as Fn[];
+    const byEntry = (entry: string) =>
+      functions.filter((fn) => fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === `finops-${entry}`);
+    for (const door of Object.values(frontDoors)) {
+      const [fn, ...others] = byEntry(door.entry);
+      expect(others, door.entry).toHaveLength(0);
+      const variables = fn?.Properties.Environment.Variables ?? {};
+      expect(variables.STATE_MACHINE_ARN !== undefined, door.entry).toBe(door.startsBatches);
+      expect(variables.TASK_FUNCTION_NAME !== undefined, door.entry).toBe(door.startsBatches);
+      expect(variables.ACCOUNT_ID !== undefined, door.entry).toBe(door.needsAccountId);
+    }
+    expect(byEntry("batch-task")).toHaveLength(1);
+  });
+
+  it("starts the provider keys secret as an empty JSON object, which the task reads as no keys", () => {
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { SecretString: "{}" });
   });
 
   it("requires gateway credentials by default, their secrets sealed by a rotated KMS key the dialects can only decrypt with", () => {

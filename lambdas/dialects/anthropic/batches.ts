@@ -1,12 +1,12 @@
 import * as z from "zod";
 import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from "../../core/batches";
+import { chatEndpoint } from "../../core/chat";
 import { BadRequestError } from "../../core/errors";
 import { getFile, readFileContent } from "../../core/files";
 import { idPrefix, parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
-import { chatEndpoint } from "../../formats/openai-batch";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 import { anthropicPage, anthropicTenant, rfc3339 } from "./files";

@@ -1,16 +1,23 @@
 import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
-import { createFile, deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
+import {
+  createFile,
+  deleteFile,
+  type FileDeps,
+  getFile,
+  isBatchInput,
+  listFiles,
+  readFileContent,
+} from "../../core/files";
 import { idPrefix, parseId, renderId } from "../../core/ids";
 import type { FileRecord, ListQuery, Page } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
-import { isJsonlOfObjects } from "../../formats/jsonl";
 import { bearerToken, requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
+import { parseMultipart } from "../../http/multipart";
 import type { HttpRequest } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
-import { parseMultipart } from "../openai/multipart";
 
 /** Where the Anthropic SDK puts its key: `X-Api-Key` (Python, JS 0.x) or `Authorization: Bearer` (JS ≥1.0). */
 export const anthropicPresented = (request: HttpRequest): Presented => {
@@ -99,13 +106,13 @@ export const anthropicFileRoutes = (deps: FileDeps) => ({
     const tenant = anthropicTenant(request);
     const upload = await parseMultipart(request);
     const fields = parseWith(uploadFields, Object.fromEntries(upload.fields), "form");
-    const isBatchInput = /\.jsonl$/i.test(upload.file.filename) && (await isJsonlOfObjects(upload.file.body));
+    const batchInput = /\.jsonl$/i.test(upload.file.filename) && (await isBatchInput(deps, upload.file.body));
     const record = await createFile(deps, {
       tenant,
       dialect: "anthropic",
       provider: "anthropic",
       filename: upload.file.filename || "upload",
-      purpose: isBatchInput ? "batch" : "user_data",
+      purpose: batchInput ? "batch" : "user_data",
       contentType: upload.file.contentType,
       body: upload.file.body,
       expiresAfterSeconds: fields.expires_in_seconds,

@@ -1,47 +1,45 @@
-import { ErrorKind, type GatewayError } from "../../core/errors";
-import type { DialectDefinition } from "../../http/dialect-handler";
-import { json } from "../../http/response";
+import type { GatewayDeps } from "../../core/deps";
+import type { FrontDoor } from "../../http/dialect-handler";
+import type { DialectModule } from "../dialect-module";
 import { awsPresented } from "./auth";
-import { type BedrockJobDeps, bedrockJobRoutes } from "./jobs";
-
-const typeOf: Record<ErrorKind, string> = {
-  [ErrorKind.invalidRequest]: "ValidationException",
-  [ErrorKind.authentication]: "UnrecognizedClientException",
-  [ErrorKind.permission]: "AccessDeniedException",
-  [ErrorKind.notFound]: "ResourceNotFoundException",
-  [ErrorKind.conflict]: "ConflictException",
-  [ErrorKind.precondition]: "ConflictException",
-  [ErrorKind.payloadTooLarge]: "ValidationException",
-  [ErrorKind.rateLimit]: "ThrottlingException",
-  [ErrorKind.upstream]: "ServiceUnavailableException",
-  [ErrorKind.internal]: "InternalServerException",
-};
-
-/** Renders an error as AWS JSON: `x-amzn-ErrorType` names the exception the SDK throws. */
-export const renderBedrockError = (error: GatewayError) => {
-  // AWS services answer an unknown key or a bad signature with these codes, which the SDKs raise by name.
-  const awsAuth: Record<string, string> = {
-    InvalidAccessKeyId: "UnrecognizedClientException",
-    SignatureDoesNotMatch: "InvalidSignatureException",
-  };
-  const type = error.code
-    ? (awsAuth[error.code] ?? (error.kind === ErrorKind.permission ? error.code : typeOf[error.kind]))
-    : typeOf[error.kind];
-  return json(error.statusCode, { message: error.message }, { "x-amzn-errortype": type });
-};
+import { renderBedrockError, renderS3Error } from "./errors";
+import { bedrockJobRoutes } from "./jobs";
+import { bedrockResultSink } from "./results";
+import { s3ObjectRoutes } from "./s3-objects";
 
 /** The Bedrock control plane's front door at `{GW}/bedrock`: model invocation jobs on any provider. */
-export const bedrockDialect = (deps: BedrockJobDeps): DialectDefinition => {
+const bedrockFrontDoor = (deps: GatewayDeps): FrontDoor => {
   const jobs = bedrockJobRoutes(deps);
   return {
     name: "bedrock",
     renderError: renderBedrockError,
     presented: awsPresented,
     routes: [
-      { method: "POST", path: "/bedrock/model-invocation-job", handler: jobs.create },
-      { method: "GET", path: "/bedrock/model-invocation-job/{jobIdentifier}", handler: jobs.get },
-      { method: "POST", path: "/bedrock/model-invocation-job/{jobIdentifier}/stop", handler: jobs.stop },
-      { method: "GET", path: "/bedrock/model-invocation-jobs", handler: jobs.list },
+      { method: "POST", path: "/model-invocation-job", handler: jobs.create },
+      { method: "GET", path: "/model-invocation-job/{jobIdentifier}", handler: jobs.get },
+      { method: "POST", path: "/model-invocation-job/{jobIdentifier}/stop", handler: jobs.stop },
+      { method: "GET", path: "/model-invocation-jobs", handler: jobs.list },
     ],
   };
+};
+
+/** The S3-compatible file API at `{GW}/bedrock/files`: a per-tenant bucket/key namespace over gateway files. */
+const bedrockFilesFrontDoor = (deps: GatewayDeps): FrontDoor => {
+  const objects = s3ObjectRoutes(deps);
+  return {
+    name: "bedrock-files",
+    renderError: renderS3Error,
+    presented: awsPresented,
+    routes: [
+      { method: "ANY", path: "", handler: objects.handle },
+      { method: "ANY", path: "/{proxy+}", handler: objects.handle },
+    ],
+  };
+};
+
+/** The AWS SDK dialect: S3 objects and Bedrock model invocation jobs, outputs where Bedrock puts them. */
+export const bedrockDialect: DialectModule<"bedrock"> = {
+  dialect: "bedrock",
+  frontDoors: { bedrock: bedrockFrontDoor, bedrockFiles: bedrockFilesFrontDoor },
+  resultSink: bedrockResultSink,
 };

@@ -1,22 +1,17 @@
 import * as z from "zod";
-import { type BatchDeps, cancelBatch, createBatch, getBatch } from "../../core/batches";
+import { type BatchDeps, cancelBatch, createBatch, findBatch, getBatch, listBatches } from "../../core/batches";
+import { chatEndpoint } from "../../core/chat";
+import type { Deployment, GatewayDeps } from "../../core/deps";
 import { BadRequestError, NotFoundError } from "../../core/errors";
-import { derivedId, idPrefix, isId, parseId } from "../../core/ids";
+import { findFile } from "../../core/files";
+import { derivedId, idFromAnyRendering, isId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
-import type { S3Index } from "../../core/ports";
+import { findObject, listObjects } from "../../core/namespace";
 import { parseWith } from "../../core/validation";
-import { chatEndpoint } from "../../formats/openai-batch";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
 import { awsProvider, awsTenant, callerRegion } from "./auth";
-import { bedrockJobStatus, jobArnOf, jobIdOf, parseS3Uri } from "./jobs-model";
-
-/** What the job routes need: batches, the S3 namespace, and the account and region ARNs are written with. */
-export interface BedrockJobDeps extends BatchDeps {
-  s3: S3Index;
-  accountId: string;
-  region: string;
-}
+import { type BedrockJobSpec, bedrockJobStatus, jobArnOf, jobIdOf, jobSpecOf, parseS3Uri } from "./jobs-model";
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -82,26 +77,19 @@ const listQuery = z.object({
  * (`s3://openai-files/{etag}` in the seeds), or a prefix holding exactly one `.jsonl` object.
  */
 const resolveInput = async (
-  deps: BedrockJobDeps,
+  deps: GatewayDeps,
   tenant: string,
   uri: string,
 ): Promise<{ fileId: string; fileName: string }> => {
   const { bucket, key } = parseS3Uri(uri);
   if (key !== "" && !key.endsWith("/")) {
-    const entry = await deps.s3.get(tenant, bucket, key);
+    const entry = await findObject(deps, tenant, bucket, key);
     if (entry) return { fileId: entry.fileId, fileName: key.slice(key.lastIndexOf("/") + 1) };
-    const candidates = [
-      isId(key) ? key : undefined,
-      parseId(idPrefix.openaiFile, key),
-      parseId(idPrefix.anthropicFile, key),
-      parseId(idPrefix.genaiFile, key),
-    ];
-    for (const id of candidates) {
-      const file = id ? await deps.repo.get("file", tenant, id) : undefined;
-      if (file) return { fileId: file.id, fileName: file.filename };
-    }
+    const id = idFromAnyRendering(key);
+    const file = id ? await findFile(deps, tenant, id) : undefined;
+    if (file) return { fileId: file.id, fileName: file.filename };
   }
-  const under = (await deps.s3.list(tenant, bucket, { prefix: key, limit: 1000 })).entries.filter((e) =>
+  const under = (await listObjects(deps, tenant, bucket, { prefix: key, limit: 1000 })).entries.filter((e) =>
     e.key.endsWith(".jsonl"),
   );
   if (under.length === 1)
@@ -112,11 +100,11 @@ const resolveInput = async (
 };
 
 /** A batch as Bedrock's GetModelInvocationJob response (also each ListModelInvocationJobs summary). */
-export const renderJob = (batch: BatchRecord, deps: Pick<BedrockJobDeps, "accountId">) => {
-  const job = batch.job;
+export const renderJob = (batch: BatchRecord, deployment: Deployment) => {
+  const job = jobSpecOf(batch);
   const ended = isTerminal(batch.status);
   return {
-    jobArn: jobArnOf(batch, deps.accountId),
+    jobArn: jobArnOf(batch, deployment.accountId),
     jobName: job?.name ?? `finops-${batch.id}`,
     modelId: batch.model ?? "",
     clientRequestToken: job?.clientRequestToken,
@@ -139,7 +127,7 @@ export const renderJob = (batch: BatchRecord, deps: Pick<BedrockJobDeps, "accoun
 };
 
 /** The model invocation job routes of the Bedrock control plane at `{GW}/bedrock`. */
-export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
+export const bedrockJobRoutes = (deps: GatewayDeps) => ({
   /**
    * CreateModelInvocationJob. `roleArn` is accepted and ignored: jobs run under the stack's own Bedrock role.
    * `clientRequestToken` makes create idempotent: the same token answers the same job.
@@ -148,8 +136,8 @@ export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
     const tenant = awsTenant(request);
     const body = parseWith(createBody, jsonBody(request), "body");
     const id = body.clientRequestToken ? derivedId(tenant, `bedrock-token\0${body.clientRequestToken}`) : undefined;
-    const existing = id ? await deps.repo.get("batch", tenant, id) : undefined;
-    if (existing) return json(200, { jobArn: jobArnOf(existing, deps.accountId) });
+    const existing = id ? await findBatch(deps, tenant, id) : undefined;
+    if (existing) return json(200, { jobArn: jobArnOf(existing, deps.deployment.accountId) });
     const inputUri = body.inputDataConfig.s3InputDataConfig.s3Uri;
     const outputUri = body.outputDataConfig.s3OutputDataConfig.s3Uri;
     parseS3Uri(outputUri);
@@ -166,26 +154,26 @@ export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
       inputFile: { id: input.fileId, shown: inputUri },
       anyPurpose: true,
       metadata: Object.fromEntries((body.tags ?? []).map((tag) => [tag.key, tag.value])),
-      job: {
+      dialectFields: {
         name: body.jobName,
         roleArn: body.roleArn,
         clientRequestToken: body.clientRequestToken,
         inputUri,
         outputUri,
         inputFileName: input.fileName,
-        region: callerRegion(request, deps.region),
+        region: callerRegion(request, deps.deployment.region),
         timeoutHours: body.timeoutDurationInHours ?? 24,
         invocationType: body.modelInvocationType,
         tags: body.tags,
-      },
+      } satisfies BedrockJobSpec,
     });
-    return json(200, { jobArn: jobArnOf(batch, deps.accountId) });
+    return json(200, { jobArn: jobArnOf(batch, deps.deployment.accountId) });
   },
 
   async get(request: HttpRequest): Promise<HttpResponse> {
     const shown = request.params.jobIdentifier ?? "";
     const batch = await jobOf(deps, awsTenant(request), shown);
-    return json(200, renderJob(batch, deps));
+    return json(200, renderJob(batch, deps.deployment));
   },
 
   /** ListModelInvocationJobs: newest first by default, filtered by status, name and submit time, paged by `nextToken`. */
@@ -199,17 +187,18 @@ export const bedrockJobRoutes = (deps: BedrockJobDeps) => ({
     const summaries: ReturnType<typeof renderJob>[] = [];
     let more = true;
     while (summaries.length <= q.maxResults && more) {
-      const page = await deps.repo.list("batch", tenant, {
+      const page = await listBatches(deps, tenant, {
         limit: 100,
         order: q.sortOrder === "Ascending" ? "asc" : "desc",
         after: cursor,
       });
       for (const batch of page.items) {
         cursor = batch.id;
-        if (batch.dialect !== "bedrock" && !batch.job) continue;
+        const spec = jobSpecOf(batch);
+        if (!spec) continue;
         if (batch.createdAt <= after || batch.createdAt >= before) continue;
-        if (q.nameContains && !(batch.job?.name ?? "").includes(q.nameContains)) continue;
-        const summary = renderJob(batch, deps);
+        if (q.nameContains && !spec.name.includes(q.nameContains)) continue;
+        const summary = renderJob(batch, deps.deployment);
         if (q.statusEquals && summary.status !== q.statusEquals) continue;
         summaries.push(summary);
         if (summaries.length > q.maxResults) break;

@@ -1,10 +1,10 @@
-import type { FileDeps } from "../../core/files";
+import { findFile, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import type { BatchRecord, NeutralResult } from "../../core/model";
-import type { ResultSink, S3Index } from "../../core/ports";
+import { linkObject, type NamespaceDeps } from "../../core/namespace";
+import type { ResultSink } from "../../core/ports";
 import { toConverseInput } from "../../formats/bedrock-records";
-import { readRequests } from "../../formats/detect";
-import { parseS3Uri } from "./jobs-model";
+import { jobSpecOf, parseS3Uri } from "./jobs-model";
 
 /** Inputs up to this size have their records echoed as `modelInput` in the outputs, as Bedrock does. */
 const echoLimitBytes = 32 * 1024 * 1024;
@@ -34,9 +34,10 @@ const converseOutput = (result: NeutralResult) => {
  * (`{recordId, modelInput, modelOutput}` or `{recordId, modelInput, error}`) and `manifest.json.out`.
  */
 export const bedrockResultSink =
-  (deps: FileDeps & { s3: S3Index }) =>
+  (deps: NamespaceDeps) =>
   (batch: BatchRecord): ResultSink => {
-    const job = batch.job!;
+    const job = jobSpecOf(batch);
+    if (!job) throw new Error(`Batch ${batch.id} has no model invocation job spec`);
     const output = parseS3Uri(job.outputUri);
     const folder = `${output.key.replace(/\/?$/, "/").replace(/^\/$/, "")}${batch.id}/`;
     const records = new GeneratedFile(deps, batch, "bedrock-out", `${job.inputFileName}.out`);
@@ -52,26 +53,25 @@ export const bedrockResultSink =
     let inputs: Promise<Map<string, unknown>> | undefined;
     const modelInputs = async (): Promise<Map<string, unknown>> => {
       const map = new Map<string, unknown>();
-      const file = batch.inputFileId ? await deps.repo.get("file", batch.tenant, batch.inputFileId) : undefined;
+      const file = batch.inputFileId ? await findFile(deps, batch.tenant, batch.inputFileId) : undefined;
       if (!file || file.bytes > echoLimitBytes) return map;
-      for await (const request of readRequests(await deps.blobs.stream(batch.inputBlobKey)))
+      for await (const request of readInputRequests(deps, batch.inputBlobKey))
         map.set(request.customId, toConverseInput(request.request));
       return map;
     };
     const publish = async (file: GeneratedFile, key: string) => {
-      const fileId = await file.close();
-      if (!fileId) return undefined;
-      const stored = await deps.repo.get("file", batch.tenant, fileId);
-      await deps.s3.put({
+      const stored = await file.closeFile();
+      if (!stored) return undefined;
+      await linkObject(deps, {
         tenant: batch.tenant,
         bucket: output.bucket,
         key,
-        fileId,
-        size: stored!.bytes,
-        contentType: stored!.contentType,
-        lastModified: stored!.createdAt,
+        fileId: stored.id,
+        size: stored.bytes,
+        contentType: stored.contentType,
+        lastModified: stored.createdAt,
       });
-      return fileId;
+      return stored.id;
     };
     return {
       async write(result) {

@@ -1,15 +1,18 @@
 import * as z from "zod";
-import { BadRequestError, PayloadTooLargeError } from "../../core/errors";
-import { deleteObject, etagOf, headObject, listObjects, putObject, type S3Deps } from "../../core/s3-objects";
+import { BadRequestError, NotFoundError, PayloadTooLargeError } from "../../core/errors";
+import { findFile, readFileBytes } from "../../core/files";
+import type { NamespaceDeps } from "../../core/namespace";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { decodeAwsChunked } from "../../http/aws";
 import type { HttpRequest } from "../../http/request";
 import { bytes, type HttpResponse } from "../../http/response";
 import { escapeXml } from "../../http/xml";
+import { frontDoors } from "../front-doors";
 import { awsProvider, awsTenant } from "./auth";
+import { deleteObject, etagOf, headObject, listObjects, putObject } from "./s3-namespace";
 
-const mount = "/bedrock/files";
+const mount = `/${frontDoors.bedrockFiles.mount}`;
 
 /**
  * The bucket and key of a request: path style (`/bedrock/files/{bucket}/{key}`), or virtual-hosted style where
@@ -64,7 +67,7 @@ const parseRange = (header: string | undefined, size: number): { start: number; 
 };
 
 /** The S3-compatible object routes at `{GW}/bedrock/files`. */
-export const s3ObjectRoutes = (deps: S3Deps) => {
+export const s3ObjectRoutes = (deps: NamespaceDeps) => {
   const list = async (request: HttpRequest, tenant: string, bucket: string): Promise<HttpResponse> => {
     if (request.query["list-type"] !== "2")
       throw new BadRequestError("Only ListObjectsV2 (list-type=2) is supported.", { code: "NotImplemented" });
@@ -154,8 +157,9 @@ export const s3ObjectRoutes = (deps: S3Deps) => {
               { code: "InvalidRequest" },
             );
           }
-          const file = await deps.repo.get("file", tenant, entry.fileId);
-          const body = await deps.blobs.read(file!.blobKey, range);
+          const file = await findFile(deps, tenant, entry.fileId);
+          if (!file) throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
+          const body = await readFileBytes(deps, file, range);
           const headers: Record<string, string> = objectHeaders(entry);
           if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${entry.size}`;
           return bytes(range ? 206 : 200, body, entry.contentType, headers);

@@ -1,12 +1,13 @@
 import * as z from "zod";
 import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from "../../core/batches";
+import { chatEndpoint } from "../../core/chat";
 import { BadRequestError } from "../../core/errors";
+import { findFile, readFileBytes } from "../../core/files";
 import { idPrefix, isId, parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
-import { chatEndpoint } from "../../formats/openai-batch";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
 import { fileIdFromName, genAiProvider, genAiTenant, rfc3339 } from "./files";
@@ -37,10 +38,10 @@ const batchState = (batch: BatchRecord): string => {
 
 /** The inline responses of an ended inline batch, in input order, each with the metadata its request had. */
 const inlinedResponses = async (deps: BatchDeps, batch: BatchRecord) => {
-  const file = batch.outputFileId ? await deps.repo.get("file", batch.tenant, batch.outputFileId) : undefined;
+  const file = batch.outputFileId ? await findFile(deps, batch.tenant, batch.outputFileId) : undefined;
   if (!file || file.bytes > inlineOutputLimitBytes) return undefined;
   const out: unknown[] = [];
-  for await (const line of readLines([await deps.blobs.read(file.blobKey)])) {
+  for await (const line of readLines([await readFileBytes(deps, file)])) {
     if (isBlank(line)) continue;
     const { key, ...rest } = parseObjectLine(line) as { key: string };
     out.push({ ...rest, metadata: { key } });

@@ -101,11 +101,14 @@ export const genAiFileRoutes = (deps: FileDeps) => {
         throw new BadRequestError("Start a resumable upload with 'X-Goog-Upload-Command: start'.");
       const tenant = genAiTenant(request);
       const body = parseWith(startBody, jsonBody(request), "body");
+      const size = Number(request.headers["x-goog-upload-header-content-length"] ?? Number.NaN);
+      if (!Number.isInteger(size) || size < 0)
+        throw new BadRequestError("X-Goog-Upload-Header-Content-Length must be the file's size in bytes.");
       const upload = await startUpload(deps, {
         tenant,
         dialect: "genai",
         provider: genAiProvider(request),
-        size: Number(request.headers["x-goog-upload-header-content-length"] ?? NaN),
+        size,
         mimeType:
           request.headers["x-goog-upload-header-content-type"] ??
           body.file?.mimeType ??

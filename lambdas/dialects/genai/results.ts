@@ -1,9 +1,8 @@
 import type { ChatResponse } from "../../core/chat";
-import type { FileDeps } from "../../core/files";
+import { type FileDeps, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import type { BatchRecord, NeutralResult } from "../../core/model";
 import type { ResultSink } from "../../core/ports";
-import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 
 const finishReasons: Record<ChatResponse["finishReason"], string> = {
   stop: "STOP",
@@ -69,16 +68,8 @@ export const genAiResultSink =
       },
       async close() {
         const file = new GeneratedFile(deps, batch, "responses", `batch-${batch.id}.jsonl`);
-        for await (const line of readLines(await deps.blobs.stream(batch.inputBlobKey))) {
-          if (isBlank(line)) continue;
-          const value = parseObjectLine(line) as {
-            key?: string;
-            metadata?: { key?: string };
-            custom_id?: string;
-            recordId?: string;
-          };
-          const key = value.key ?? value.metadata?.key ?? value.custom_id ?? value.recordId;
-          const rendered = key !== undefined ? byKey.get(key) : undefined;
+        for await (const request of readInputRequests(deps, batch.inputBlobKey)) {
+          const rendered = byKey.get(request.customId);
           if (rendered !== undefined) await file.write(JSON.parse(rendered));
         }
         return { outputFileId: await file.close() };

@@ -98,6 +98,10 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
     const query = unflattenBrackets(Object.entries(request.query));
     const body = parseWith(createBody, { provider: query.provider, ...(jsonBody(request) as object) }, "body");
     const shownFile = body.input_file_id;
+    if (shownFile === "" && !body.requests?.length)
+      throw new BadRequestError("Give an input_file_id, or inline 'requests' with an empty input_file_id.", {
+        param: "input_file_id",
+      });
     const batch = await createBatch(deps, {
       providerKey: request.providerKey,
       tenant,

@@ -1,11 +1,13 @@
-import type { BatchDeps } from "../../core/batches";
-import type { DialectDefinition } from "../../http/dialect-handler";
+import type { GatewayDeps } from "../../core/deps";
+import type { FrontDoor } from "../../http/dialect-handler";
+import type { DialectModule } from "../dialect-module";
 import { openAiBatchRoutes } from "./batches";
 import { renderOpenAiError } from "./errors";
 import { openAiFileRoutes, openAiPresented } from "./files";
+import { openAiResultSink } from "./results";
 
 /** The OpenAI SDK's front door at `{GW}/openai` (the SDK adds no `/v1`). */
-export const openAiDialect = (deps: BatchDeps): DialectDefinition => {
+const openAiFrontDoor = (deps: GatewayDeps): FrontDoor => {
   const files = openAiFileRoutes(deps);
   const batches = openAiBatchRoutes(deps);
   return {
@@ -13,15 +15,22 @@ export const openAiDialect = (deps: BatchDeps): DialectDefinition => {
     renderError: renderOpenAiError,
     presented: openAiPresented,
     routes: [
-      { method: "POST", path: "/openai/files", handler: files.create },
-      { method: "GET", path: "/openai/files", handler: files.list },
-      { method: "GET", path: "/openai/files/{fileId}", handler: files.retrieve },
-      { method: "DELETE", path: "/openai/files/{fileId}", handler: files.delete },
-      { method: "GET", path: "/openai/files/{fileId}/content", handler: files.content },
-      { method: "POST", path: "/openai/batches", handler: batches.create },
-      { method: "GET", path: "/openai/batches", handler: batches.list },
-      { method: "GET", path: "/openai/batches/{batchId}", handler: batches.retrieve },
-      { method: "POST", path: "/openai/batches/{batchId}/cancel", handler: batches.cancel },
+      { method: "POST", path: "/files", handler: files.create },
+      { method: "GET", path: "/files", handler: files.list },
+      { method: "GET", path: "/files/{fileId}", handler: files.retrieve },
+      { method: "DELETE", path: "/files/{fileId}", handler: files.delete },
+      { method: "GET", path: "/files/{fileId}/content", handler: files.content },
+      { method: "POST", path: "/batches", handler: batches.create },
+      { method: "GET", path: "/batches", handler: batches.list },
+      { method: "GET", path: "/batches/{batchId}", handler: batches.retrieve },
+      { method: "POST", path: "/batches/{batchId}/cancel", handler: batches.cancel },
     ],
   };
+};
+
+/** The OpenAI SDK dialect: Files and Batches, results as OpenAI's output and error files. */
+export const openAiDialect: DialectModule<"openai"> = {
+  dialect: "openai",
+  frontDoors: { openai: openAiFrontDoor },
+  resultSink: openAiResultSink,
 };

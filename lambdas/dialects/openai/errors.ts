@@ -1,4 +1,4 @@
-import { ErrorKind, type GatewayError } from "../../core/errors";
+import { ErrorKind, Field, type GatewayError } from "../../core/errors";
 import { type HttpResponse, json } from "../../http/response";
 
 /** OpenAI's `error.type` and `error.code` for each neutral kind (the SDK picks its error class from the status). */
@@ -15,8 +15,12 @@ const typeOf: Record<ErrorKind, { type: string; code: string | null }> = {
   [ErrorKind.internal]: { type: "server_error", code: null },
 };
 
+/** OpenAI's names for core's neutral fields. */
+const paramOf: Record<string, string> = { [Field.input]: "input_file_id" };
+
 /** Renders any gateway error as OpenAI's `{error:{message,type,param,code}}`. */
 export const renderOpenAiError = (error: GatewayError): HttpResponse => {
   const { type, code } = typeOf[error.kind];
-  return json(error.statusCode, { error: { message: error.message, type, param: error.param ?? null, code } });
+  const param = error.param === undefined ? null : (paramOf[error.param] ?? error.param);
+  return json(error.statusCode, { error: { message: error.message, type, param, code } });
 };

@@ -7,9 +7,9 @@ import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { bearerToken, requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
+import { parseMultipart } from "../../http/multipart";
 import { type HttpRequest, unflattenBrackets } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
-import { parseMultipart } from "./multipart";
 
 /** Unix seconds, as OpenAI writes times. */
 export const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));

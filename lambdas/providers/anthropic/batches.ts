@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import type { NeutralRequest } from "../../core/chat";
+import { upstreamKey } from "../../core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromAnthropicLine, toAnthropicParams } from "../../formats/anthropic-messages";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
-import { upstreamKey } from "../../formats/keys";
 import { upstreamFetch } from "../http";
 
 /** Where the Anthropic API is; `baseUrl` has no `/v1`, as the Anthropic SDK reads ANTHROPIC_BASE_URL. */

@@ -11,13 +11,14 @@ import {
   type ConverseCommandInput,
   type ImageFormat,
 } from "@aws-sdk/client-bedrock-runtime";
+import { upstreamKey } from "../../core/ids";
+import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromBedrockRecord, toBedrockRecord, type toConverseInput } from "../../formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
-import { JsonlBlobWriter } from "../../formats/jsonl-writer";
-import { upstreamKey } from "../../formats/keys";
+import { bedrockCall, bedrockError } from "./errors";
 
 /** What the Bedrock provider needs to know about its account and limits. */
 export interface BedrockSettings {
@@ -80,19 +81,21 @@ export class BedrockProvider implements ProviderAdapter {
       await this.runOnDemand(batch, inputKey, `${output}on-demand/`);
       return { id: `on-demand/${batch.id}`, inputRef: inputKey, mode: "on_demand" };
     }
-    const created = await this.control.send(
-      new CreateModelInvocationJobCommand({
-        jobName: `finops-${batch.id}`,
-        clientRequestToken: batch.id,
-        roleArn: this.settings.roleArn,
-        modelId: batch.model,
-        modelInvocationType: "Converse",
-        inputDataConfig: {
-          s3InputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${inputKey}`, s3InputFormat: "JSONL" },
-        },
-        outputDataConfig: { s3OutputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${output}` } },
-        timeoutDurationInHours: 24,
-      }),
+    const created = await bedrockCall(() =>
+      this.control.send(
+        new CreateModelInvocationJobCommand({
+          jobName: `finops-${batch.id}`,
+          clientRequestToken: batch.id,
+          roleArn: this.settings.roleArn,
+          modelId: batch.model,
+          modelInvocationType: "Converse",
+          inputDataConfig: {
+            s3InputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${inputKey}`, s3InputFormat: "JSONL" },
+          },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${output}` } },
+          timeoutDurationInHours: 24,
+        }),
+      ),
     );
     if (!created.jobArn) throw new Error("Bedrock created no job ARN");
     return { id: created.jobArn, inputRef: inputKey, mode: "batch" };
@@ -100,7 +103,9 @@ export class BedrockProvider implements ProviderAdapter {
 
   async status(batch: BatchRecord): Promise<UpstreamStatus> {
     if (batch.upstream?.mode === "on_demand") return { status: "completed", counts: batch.requestCounts };
-    const job = await this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) }));
+    const job = await bedrockCall(() =>
+      this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) })),
+    );
     return {
       status: bedrockStatus(job.status),
       counts: {
@@ -114,9 +119,13 @@ export class BedrockProvider implements ProviderAdapter {
 
   async cancel(batch: BatchRecord): Promise<void> {
     if (batch.upstream?.mode === "on_demand") return;
-    const job = await this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) }));
+    const job = await bedrockCall(() =>
+      this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) })),
+    );
     if (!["Submitted", "Validating", "Scheduled", "InProgress"].includes(job.status ?? "")) return;
-    await this.control.send(new StopModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) }));
+    await bedrockCall(() =>
+      this.control.send(new StopModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) })),
+    );
   }
 
   async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
@@ -162,7 +171,7 @@ export class BedrockProvider implements ProviderAdapter {
           outputs[index] = { recordId: record.recordId, modelInput: record.modelInput, modelOutput };
         } catch (error) {
           const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (status === undefined || status === 429 || status >= 500) throw error; // transient or network: retry the whole task
+          if (status === undefined || status === 429 || status >= 500) throw bedrockError(error); // retry the whole task
           tokens.errors++;
           outputs[index] = {
             recordId: record.recordId,

@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
+import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromGeminiLine, toGeminiRequest } from "../../formats/gemini";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
-import { JsonlBlobWriter } from "../../formats/jsonl-writer";
 import { upstreamFetch } from "../http";
 
 /** Where the Gemini Developer API is; `baseUrl` is the host root (the gateway adds `/v1beta`, `/upload/v1beta`). */

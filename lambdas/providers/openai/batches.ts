@@ -1,7 +1,8 @@
+import { chatEndpoint } from "../../core/chat";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
-import { chatEndpoint, resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
+import { resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
 import { OpenAiClient, type OpenAiSettings } from "./client";
 
 /** OpenAI's batch statuses in the neutral set (reference/upstreams.md §6.2). */

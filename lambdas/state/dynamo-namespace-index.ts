@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { S3Entry, S3Index } from "../core/ports";
-import { tableSchema } from "./dynamo-repository";
+import type { NamespaceEntry, NamespaceIndex } from "../core/ports";
+import { tableSchema } from "./table-schema";
 
 const kind = "s3object";
 /** The largest code point, so `prefix + top` sorts after every key that starts with `prefix`. */
@@ -12,12 +12,12 @@ const pkOf = (tenant: string, bucket: string, key: string): string =>
   `s3#${createHash("sha256").update(`${tenant}\0${bucket}\0${key}`).digest("hex")}`;
 const partitionOf = (tenant: string, bucket: string): string => `${tenant}#${kind}#${bucket}`;
 
-type Item = S3Entry & { pk: string; kind: string; gsi1pk: string; gsi1sk: string };
+type Item = NamespaceEntry & { pk: string; kind: string; gsi1pk: string; gsi1sk: string };
 
-const toEntry = ({ pk: _pk, kind: _kind, gsi1pk: _p, gsi1sk: _s, ...entry }: Item): S3Entry => entry;
+const toEntry = ({ pk: _pk, kind: _kind, gsi1pk: _p, gsi1sk: _s, ...entry }: Item): NamespaceEntry => entry;
 
 /** The S3 namespace in the gateway's table: one item per key, listed through the per-tenant index sorted by key. */
-export class DynamoS3Index implements S3Index {
+export class DynamoNamespaceIndex implements NamespaceIndex {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -27,7 +27,7 @@ export class DynamoS3Index implements S3Index {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async put(entry: S3Entry): Promise<S3Entry | undefined> {
+  async put(entry: NamespaceEntry): Promise<NamespaceEntry | undefined> {
     const item: Item = {
       ...entry,
       pk: pkOf(entry.tenant, entry.bucket, entry.key),
@@ -41,14 +41,14 @@ export class DynamoS3Index implements S3Index {
     return old ? toEntry(old as Item) : undefined;
   }
 
-  async get(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined> {
+  async get(tenant: string, bucket: string, key: string): Promise<NamespaceEntry | undefined> {
     const { Item: item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ConsistentRead: true }),
     );
     return item ? toEntry(item as Item) : undefined;
   }
 
-  async delete(tenant: string, bucket: string, key: string): Promise<S3Entry | undefined> {
+  async delete(tenant: string, bucket: string, key: string): Promise<NamespaceEntry | undefined> {
     const { Attributes: old } = await this.doc.send(
       new DeleteCommand({ TableName: this.tableName, Key: { pk: pkOf(tenant, bucket, key) }, ReturnValues: "ALL_OLD" }),
     );
@@ -60,7 +60,7 @@ export class DynamoS3Index implements S3Index {
       options.startAfter !== undefined && options.startAfter >= options.prefix
         ? `${options.startAfter}\0`
         : options.prefix;
-    const entries: S3Entry[] = [];
+    const entries: NamespaceEntry[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(

@@ -1,5 +1,5 @@
-import { BadRequestError } from "../../core/errors";
-import type { HttpRequest } from "../../http/request";
+import { BadRequestError } from "../core/errors";
+import type { HttpRequest } from "./request";
 
 /** A parsed multipart upload: the file part and every other field as text. */
 export interface MultipartUpload {

@@ -1,13 +1,13 @@
-import { isJsonlOfObjects } from "../formats/jsonl";
-import { BadRequestError, NotFoundError, PreconditionFailedError } from "./errors";
-import { createFile, type FileDeps } from "./files";
-import type { Provider } from "./model";
-import type { S3Entry, S3Index } from "./ports";
+import { BadRequestError, NotFoundError, PreconditionFailedError } from "../../core/errors";
+import type { Provider } from "../../core/model";
+import type { NamespaceDeps } from "../../core/namespace";
+import * as namespace from "../../core/namespace";
+import type { NamespaceEntry } from "../../core/ports";
 
-/** The S3-compatible namespace operations need the file operations plus the key index. */
-export interface S3Deps extends FileDeps {
-  s3: S3Index;
-}
+/*
+ * S3's rules and words over core's bucket/key namespace: bucket naming, If-Match, S3's error codes, and
+ * ListObjectsV2's delimiter roll-up and continuation tokens.
+ */
 
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const top = "\u{10FFFF}";
@@ -28,9 +28,9 @@ export const checkLocation = (bucket: string, key?: string): void => {
 };
 
 /** The quoted ETag of an entry: the file's gateway id, usable as a routing identifier (`s3://openai-files/{etag}`). */
-export const etagOf = (entry: S3Entry): string => `"${entry.fileId}"`;
+export const etagOf = (entry: NamespaceEntry): string => `"${entry.fileId}"`;
 
-const checkIfMatch = (entry: S3Entry, ifMatch: string | undefined): void => {
+const checkIfMatch = (entry: NamespaceEntry, ifMatch: string | undefined): void => {
   if (ifMatch === undefined || ifMatch.trim() === "*") return;
   const wanted = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"|"$/g, ""));
   if (!wanted.includes(entry.fileId))
@@ -39,53 +39,26 @@ const checkIfMatch = (entry: S3Entry, ifMatch: string | undefined): void => {
     });
 };
 
-/**
- * Stores an object: the bytes become a gateway file (a batch input when they are JSONL objects) and the key
- * points at it. Overwriting a key removes the file it pointed at.
- */
-export const putObject = async (
-  deps: S3Deps,
+/** PutObject: the bytes become a gateway file and the key points at it (replacing what it pointed at). */
+export const putObject = (
+  deps: NamespaceDeps,
   input: { tenant: string; provider: Provider; bucket: string; key: string; body: Uint8Array; contentType: string },
-): Promise<S3Entry> => {
+): Promise<NamespaceEntry> => {
   checkLocation(input.bucket, input.key);
-  const isBatchInput = await isJsonlOfObjects(input.body);
-  const file = await createFile(deps, {
-    tenant: input.tenant,
-    dialect: "bedrock",
-    provider: input.provider,
-    filename: input.key.slice(input.key.lastIndexOf("/") + 1),
-    purpose: isBatchInput ? "batch" : "user_data",
-    contentType: input.contentType,
-    body: input.body,
-  });
-  const entry: S3Entry = {
-    tenant: input.tenant,
-    bucket: input.bucket,
-    key: input.key,
-    fileId: file.id,
-    size: file.bytes,
-    contentType: file.contentType,
-    lastModified: file.createdAt,
-  };
-  const replaced = await deps.s3.put(entry);
-  if (replaced && replaced.fileId !== file.id) {
-    const old = await deps.repo.delete("file", input.tenant, replaced.fileId);
-    if (old) await deps.blobs.delete(old.blobKey);
-  }
-  return entry;
+  return namespace.putObject(deps, { ...input, dialect: "bedrock" });
 };
 
 /** The entry at a key (checking `If-Match`), or S3's `NoSuchKey`. */
 export const headObject = async (
-  deps: S3Deps,
+  deps: NamespaceDeps,
   tenant: string,
   bucket: string,
   key: string,
   ifMatch?: string,
-): Promise<S3Entry> => {
+): Promise<NamespaceEntry> => {
   checkLocation(bucket, key);
-  const entry = await deps.s3.get(tenant, bucket, key);
-  if (!entry || !(await deps.repo.get("file", tenant, entry.fileId))) {
+  const entry = await namespace.findObject(deps, tenant, bucket, key);
+  if (!entry) {
     throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
   }
   checkIfMatch(entry, ifMatch);
@@ -94,27 +67,26 @@ export const headObject = async (
 
 /** Removes a key and its file; a missing key is not an error (S3 answers 204 either way), a failed `If-Match` is. */
 export const deleteObject = async (
-  deps: S3Deps,
+  deps: NamespaceDeps,
   tenant: string,
   bucket: string,
   key: string,
   ifMatch?: string,
 ): Promise<void> => {
   checkLocation(bucket, key);
-  const entry = await deps.s3.get(tenant, bucket, key);
+  const entry = await namespace.findObject(deps, tenant, bucket, key);
   if (!entry) {
     if (ifMatch !== undefined) throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
+    await namespace.deleteObject(deps, tenant, bucket, key); // a key whose file has gone
     return;
   }
   checkIfMatch(entry, ifMatch);
-  await deps.s3.delete(tenant, bucket, key);
-  const file = await deps.repo.delete("file", tenant, entry.fileId);
-  if (file) await deps.blobs.delete(file.blobKey);
+  await namespace.deleteObject(deps, tenant, bucket, key);
 };
 
 /** One page of ListObjectsV2. */
 export interface ObjectListing {
-  contents: S3Entry[];
+  contents: NamespaceEntry[];
   commonPrefixes: string[];
   truncated: boolean;
   nextToken?: string;
@@ -134,21 +106,21 @@ const decodeToken = (token: string): string => {
  * holds no object in does not exist (NoSuchBucket): buckets are only names in this namespace.
  */
 export const listObjects = async (
-  deps: S3Deps,
+  deps: NamespaceDeps,
   tenant: string,
   bucket: string,
   options: { prefix: string; delimiter?: string; maxKeys: number; continuationToken?: string; startAfter?: string },
 ): Promise<ObjectListing> => {
   checkLocation(bucket);
-  if ((await deps.s3.list(tenant, bucket, { prefix: "", limit: 1 })).entries.length === 0) {
+  if ((await namespace.listObjects(deps, tenant, bucket, { prefix: "", limit: 1 })).entries.length === 0) {
     throw new NotFoundError("The specified bucket does not exist.", { code: "NoSuchBucket" });
   }
   let cursor = options.continuationToken !== undefined ? decodeToken(options.continuationToken) : options.startAfter;
-  const contents: S3Entry[] = [];
+  const contents: NamespaceEntry[] = [];
   const commonPrefixes: string[] = [];
   let count = 0;
   for (;;) {
-    const page = await deps.s3.list(tenant, bucket, {
+    const page = await namespace.listObjects(deps, tenant, bucket, {
       prefix: options.prefix,
       startAfter: cursor,
       limit: Math.max(options.maxKeys, 1),

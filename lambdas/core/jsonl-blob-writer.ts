@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
-import type { BlobStore } from "../core/ports";
+import type { BlobStore } from "./ports";
 
 /** Lines are gathered into blocks of this size before they enter the stream (one small write per line is slow). */
 const blockBytes = 256 * 1024;

@@ -1,0 +1,86 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { configFromEnv } from "../core/config";
+import type { GatewayDeps } from "../core/deps";
+import { ConfigurationError } from "../core/errors";
+import { limitsFromEnv } from "../core/limits";
+import type { Dialect } from "../core/model";
+import type { BatchRunner } from "../core/ports";
+import type { DialectModule } from "../dialects/dialect-module";
+import type { FrontDoorsOf } from "../dialects/front-doors";
+import {
+  type Authenticator,
+  keyAuthenticator,
+  openAuthenticator,
+  passThroughAuthenticator,
+} from "../http/authenticator";
+import type { ProxyHandler } from "../http/dialect-handler";
+import { DynamoCredentialStore } from "../state/dynamo-credential-store";
+import { DynamoLimiter } from "../state/dynamo-limiter";
+import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
+import { DynamoRepository } from "../state/dynamo-repository";
+import { S3BlobStore } from "../state/s3-blob-store";
+import { KmsSealer } from "../state/sealers";
+import { StepFunctionsRunner } from "../state/sfn-runner";
+import { frontDoorHandler, gatewayDeps } from "./compose";
+
+/** An environment variable the stack sets; its absence is a deployment fault, named as such. */
+export const required = (env: NodeJS.ProcessEnv, name: string): string => {
+  const value = env[name];
+  if (!value) throw new ConfigurationError(`Missing environment variable ${name}: the stack sets it on this Lambda.`);
+  return value;
+};
+
+/** Batches start through Step Functions (STATE_MACHINE_ARN, TASK_FUNCTION_NAME), set where the stack allows it. */
+const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
+  let runner: StepFunctionsRunner | undefined;
+  const get = () => {
+    runner ??= new StepFunctionsRunner(
+      new SFNClient({}),
+      required(env, "STATE_MACHINE_ARN"),
+      new LambdaClient({}),
+      required(env, "TASK_FUNCTION_NAME"),
+    );
+    return runner;
+  };
+  return { start: (batch) => get().start(batch), cancel: (batch) => get().cancel(batch) };
+};
+
+/** In pass-through mode, callers' provider keys are sealed with the stack's KMS key (CREDENTIALS_KMS_KEY). */
+const passThroughSealer = (env: NodeJS.ProcessEnv) =>
+  env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
+
+/** The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME, …). */
+export const awsDeps = (env: NodeJS.ProcessEnv = process.env): GatewayDeps => {
+  const dynamo = new DynamoDBClient({});
+  const table = required(env, "TABLE_NAME");
+  return gatewayDeps({
+    repo: new DynamoRepository(dynamo, table),
+    blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
+    namespace: new DynamoNamespaceIndex(dynamo, table),
+    config: configFromEnv(env),
+    runner: runnerFromEnv(env),
+    limiter: new DynamoLimiter(dynamo, table, limitsFromEnv(env)),
+    sealer: passThroughSealer(env),
+    deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
+  });
+};
+
+/**
+ * Who may call: FINOPS_AUTH=keys (the stack's default) admits only gateway credentials, with AWS secrets unsealed
+ * by the stack's KMS key (CREDENTIALS_KMS_KEY); FINOPS_AUTH=open keeps every key apart without checking it.
+ */
+export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Authenticator => {
+  const passThrough = env.FINOPS_PASSTHROUGH === "on";
+  if (env.FINOPS_AUTH === "open") return passThrough ? passThroughAuthenticator : openAuthenticator;
+  const store = new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME"));
+  const sealer = new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY"));
+  return keyAuthenticator(store, sealer, Date.now, passThrough);
+};
+
+/** The Lambda entry point of one front door of a dialect (each handler file is this one call). */
+export const lambdaFrontDoor = <D extends Dialect>(dialect: DialectModule<D>, id: FrontDoorsOf<D>): ProxyHandler =>
+  frontDoorHandler(dialect, id, awsDeps(), authenticatorFromEnv());

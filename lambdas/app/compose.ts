@@ -1,0 +1,63 @@
+import { type BatchEngine, createBatchEngine, type EngineDeps, type PollSchedule } from "../core/batch-engine";
+import type { GatewayConfig } from "../core/config";
+import type { SecretSealer } from "../core/credentials";
+import type { Deployment, GatewayDeps } from "../core/deps";
+import type { Limiter } from "../core/limits";
+import { type Dialect, providers } from "../core/model";
+import type { BatchRunner, BlobStore, NamespaceIndex, ObjectRepository, ResultSinks } from "../core/ports";
+import type { DialectModule } from "../dialects/dialect-module";
+import { type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
+import { inputCodec } from "../formats/detect";
+import type { Authenticator } from "../http/authenticator";
+import { createDialectHandler, type ProxyHandler } from "../http/dialect-handler";
+
+/**
+ * The composition root. The Lambda handlers (app/aws.ts), the local server (local/server.ts) and the tests build
+ * the gateway from the same parts here, so what runs in AWS is what the tests drive; only the parts differ
+ * (DynamoDB and S3 or their emulators or in-memory fakes, Step Functions or the local runner).
+ */
+export interface GatewayParts {
+  repo: ObjectRepository;
+  blobs: BlobStore;
+  namespace: NamespaceIndex;
+  config: GatewayConfig;
+  runner: BatchRunner;
+  limiter: Limiter;
+  /** Seals callers' own provider keys (pass-through mode only). */
+  sealer?: SecretSealer;
+  deployment: Deployment;
+  now?: () => number;
+}
+
+/** What core's operations need, from the parts. */
+export const gatewayDeps = (parts: GatewayParts): GatewayDeps => ({
+  ...parts,
+  codec: inputCodec,
+  providers,
+});
+
+/** The Lambda handler (or local mount) of one front door of a dialect, at the mount its row declares. */
+export const frontDoorHandler = <D extends Dialect>(
+  dialect: DialectModule<D>,
+  id: FrontDoorsOf<D>,
+  deps: GatewayDeps,
+  authenticator: Authenticator,
+): ProxyHandler =>
+  createDialectHandler(dialect.frontDoors[id](deps), frontDoors[id].mount, authenticator, deps.limiter);
+
+/** What the batch engine needs beyond the gateway's deps. */
+export type EngineParts = Pick<EngineDeps, "providers" | "providerWithKey" | "poll">;
+
+/** The batch engine, with every registered dialect's result sink. */
+export const composeEngine = (
+  deps: GatewayDeps,
+  dialects: { readonly [D in Dialect]: DialectModule<D> },
+  parts: EngineParts,
+): BatchEngine => {
+  const sinks = Object.fromEntries(
+    Object.values(dialects).map((dialect) => [dialect.dialect, dialect.resultSink(deps)]),
+  ) as ResultSinks;
+  return createBatchEngine({ ...deps, ...parts, sinks });
+};
+
+export type { PollSchedule };

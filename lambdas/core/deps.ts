@@ -1,0 +1,13 @@
+import type { BatchDeps } from "./batches";
+import type { NamespaceDeps } from "./namespace";
+
+/** Where the gateway runs: the account and region written into the ARNs it hands out. */
+export interface Deployment {
+  accountId: string;
+  region: string;
+}
+
+/** Everything core's operations need; the composition root (lambdas/app) builds it once per cold start. */
+export interface GatewayDeps extends BatchDeps, NamespaceDeps {
+  deployment: Deployment;
+}

@@ -1,0 +1,52 @@
+import { ErrorKind, type GatewayError } from "../../core/errors";
+import { json } from "../../http/response";
+import { escapeXml } from "../../http/xml";
+
+const typeOf: Record<ErrorKind, string> = {
+  [ErrorKind.invalidRequest]: "ValidationException",
+  [ErrorKind.authentication]: "UnrecognizedClientException",
+  [ErrorKind.permission]: "AccessDeniedException",
+  [ErrorKind.notFound]: "ResourceNotFoundException",
+  [ErrorKind.conflict]: "ConflictException",
+  [ErrorKind.precondition]: "ConflictException",
+  [ErrorKind.payloadTooLarge]: "ValidationException",
+  [ErrorKind.rateLimit]: "ThrottlingException",
+  [ErrorKind.upstream]: "ServiceUnavailableException",
+  [ErrorKind.internal]: "InternalServerException",
+};
+
+/** Renders an error as AWS JSON: `x-amzn-ErrorType` names the exception the SDK throws. */
+export const renderBedrockError = (error: GatewayError) => {
+  // AWS services answer an unknown key or a bad signature with these codes, which the SDKs raise by name.
+  const awsAuth: Record<string, string> = {
+    InvalidAccessKeyId: "UnrecognizedClientException",
+    SignatureDoesNotMatch: "InvalidSignatureException",
+  };
+  const type = error.code
+    ? (awsAuth[error.code] ?? (error.kind === ErrorKind.permission ? error.code : typeOf[error.kind]))
+    : typeOf[error.kind];
+  return json(error.statusCode, { message: error.message }, { "x-amzn-errortype": type });
+};
+
+const codeOf: Record<ErrorKind, string> = {
+  [ErrorKind.invalidRequest]: "InvalidRequest",
+  [ErrorKind.authentication]: "InvalidAccessKeyId",
+  [ErrorKind.permission]: "AccessDenied",
+  [ErrorKind.notFound]: "NoSuchKey",
+  [ErrorKind.conflict]: "OperationAborted",
+  [ErrorKind.precondition]: "PreconditionFailed",
+  [ErrorKind.payloadTooLarge]: "EntityTooLarge",
+  [ErrorKind.rateLimit]: "SlowDown",
+  [ErrorKind.upstream]: "ServiceUnavailable",
+  [ErrorKind.internal]: "InternalError",
+};
+
+/** Renders an error as S3's XML `<Error><Code/><Message/></Error>` (S3 answers every auth failure with 403). */
+export const renderS3Error = (error: GatewayError) => {
+  const auth = error.kind === ErrorKind.authentication;
+  return {
+    statusCode: auth ? 403 : error.statusCode,
+    headers: { "content-type": "application/xml" },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${auth ? "AccessDenied" : (error.code ?? codeOf[error.kind])}</Code><Message>${escapeXml(error.message)}</Message></Error>`,
+  };
+};

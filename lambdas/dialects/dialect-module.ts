@@ -1,0 +1,16 @@
+import type { GatewayDeps } from "../core/deps";
+import type { BatchRecord, Dialect } from "../core/model";
+import type { ResultSink } from "../core/ports";
+import type { FrontDoor } from "../http/dialect-handler";
+import type { FrontDoorsOf } from "./front-doors";
+
+/**
+ * One SDK's dialect, as its folder declares it: a front door for each of its rows in `front-doors.ts` (routes,
+ * where its SDK presents credentials, its error envelope) and the result sink that writes a batch's results in
+ * its format. Every member is required, so a dialect without a sink or a front door does not compile.
+ */
+export interface DialectModule<D extends Dialect> {
+  readonly dialect: D;
+  readonly frontDoors: { readonly [K in FrontDoorsOf<D>]: (deps: GatewayDeps) => FrontDoor };
+  readonly resultSink: (deps: GatewayDeps) => (batch: BatchRecord) => ResultSink;
+}

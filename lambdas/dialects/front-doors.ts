@@ -1,0 +1,77 @@
+import type { Dialect } from "../core/model";
+
+/**
+ * How one front door of a dialect is deployed: the API path it is mounted at, the Lambda entry point that serves
+ * it (`lambdas/handlers/{entry}.ts`), and what that Lambda may do. Pure data: the CDK app, the local server and
+ * the dialect registry all read this table, so a front door is declared exactly once.
+ */
+export interface FrontDoorSpec {
+  /** The dialect whose routes and envelopes this front door serves. */
+  readonly dialect: Dialect;
+  /** Path under the stage, without slashes at either end (`bedrock/files` nests under `bedrock`). */
+  readonly mount: string;
+  /** File name (without `.ts`) of the Lambda entry point in `lambdas/handlers/`. */
+  readonly entry: string;
+  /** Whether it creates and cancels batches (Step Functions start, the task Lambda's cancel). */
+  readonly startsBatches: boolean;
+  /** Whether it stages upload chunks under the bucket's `staged/` prefix. */
+  readonly stagesUploads: boolean;
+  /** Whether it writes the account id into what it answers (Bedrock job ARNs). */
+  readonly needsAccountId: boolean;
+}
+
+/** Every front door of the gateway, one row each. */
+export const frontDoors = {
+  openai: {
+    dialect: "openai",
+    mount: "openai",
+    entry: "openai",
+    startsBatches: true,
+    stagesUploads: false,
+    needsAccountId: false,
+  },
+  anthropic: {
+    dialect: "anthropic",
+    mount: "anthropic",
+    entry: "anthropic",
+    startsBatches: true,
+    stagesUploads: false,
+    needsAccountId: false,
+  },
+  genai: {
+    dialect: "genai",
+    mount: "genai",
+    entry: "genai",
+    startsBatches: true,
+    stagesUploads: true,
+    needsAccountId: false,
+  },
+  bedrock: {
+    dialect: "bedrock",
+    mount: "bedrock",
+    entry: "bedrock",
+    startsBatches: true,
+    stagesUploads: false,
+    needsAccountId: true,
+  },
+  bedrockFiles: {
+    dialect: "bedrock",
+    mount: "bedrock/files",
+    entry: "bedrock-files",
+    startsBatches: false,
+    stagesUploads: false,
+    needsAccountId: false,
+  },
+} as const satisfies Record<string, FrontDoorSpec>;
+
+export type FrontDoorId = keyof typeof frontDoors;
+
+/** The front doors of one dialect (what its registry entry must implement, no more and no fewer). */
+export type FrontDoorsOf<D extends Dialect> = {
+  [K in FrontDoorId]: (typeof frontDoors)[K]["dialect"] extends D ? K : never;
+}[FrontDoorId];
+
+/** Front door ids, most specific mount first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
+export const frontDoorIds = (Object.keys(frontDoors) as FrontDoorId[]).sort(
+  (a, b) => frontDoors[b].mount.length - frontDoors[a].mount.length,
+);

@@ -1,0 +1,25 @@
+import { RetryableError, UpstreamError } from "../../core/errors";
+
+/**
+ * An AWS SDK failure of a Bedrock call in the gateway's terms: throttling, 5xx and network failures (what the
+ * SDK's own retries did not get past) are retryable; any other 4xx (a ValidationException for an unknown model,
+ * AccessDenied for the role) fails the batch at once with Bedrock's own message.
+ */
+export const bedrockError = (error: unknown): Error => {
+  const aws = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const status = aws.$metadata?.httpStatusCode;
+  const message = `bedrock answered ${status ?? "no response"}: ${aws.name ?? "Error"}: ${aws.message ?? String(error)}`;
+  if (aws.$fault === "client" && status !== undefined && status !== 429 && status !== 408) {
+    return new UpstreamError(message, { cause: error });
+  }
+  return new RetryableError(message, { cause: error });
+};
+
+/** Runs a Bedrock call, translating its failure once (see {@link bedrockError}). */
+export const bedrockCall = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw bedrockError(error);
+  }
+};
