@@ -103,7 +103,7 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
   const fault = (response: ServerResponse, status: number) =>
     apiError(response, status, status === 429 ? "rate_limit_error" : "api_error", `Simulated ${status}`);
 
-  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys, calls } = await serveSimulator(faults, fault, async (request, response, url) => {
     if (!request.headers["x-api-key"] && !/^Bearer /.test(request.headers.authorization ?? ""))
       return apiError(response, 401, "authentication_error", "x-api-key header is required");
     const method = request.method ?? "GET";
@@ -164,5 +164,5 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
     apiError(response, 404, "not_found_error", `Unknown route ${method} ${url.pathname}`);
   });
   baseUrl = url;
-  return { url, faults, seenKeys, close: () => closeServer(server) };
+  return { url, faults, seenKeys, calls, close: () => closeServer(server) };
 };

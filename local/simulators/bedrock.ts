@@ -199,7 +199,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
       `Simulated ${status}`,
     );
 
-  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys, calls } = await serveSimulator(faults, fault, async (request, response, url) => {
     const method = request.method ?? "GET";
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "POST" && segments[0] === "model" && segments[2] === "converse") {
@@ -280,5 +280,5 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     }
     awsError(response, 404, "UnknownOperationException", `Unknown route ${method} ${url.pathname}`);
   });
-  return { url, faults, seenKeys, close: () => closeServer(server) };
+  return { url, faults, seenKeys, calls, close: () => closeServer(server) };
 };

@@ -55,6 +55,8 @@ export interface Simulator {
   faults: Faults;
   /** Every API key the simulator was called with (to check which key a batch ran on). */
   seenKeys: Set<string>;
+  /** Every call it answered, as `METHOD /path`, in order (tests wait on these instead of sleeping). */
+  calls: string[];
   close(): Promise<void>;
 }
 
@@ -63,8 +65,9 @@ export const serveSimulator = async (
   faults: Faults,
   fault: (response: ServerResponse, status: number) => void,
   handle: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>,
-): Promise<{ url: string; server: Server; seenKeys: Set<string> }> => {
+): Promise<{ url: string; server: Server; seenKeys: Set<string>; calls: string[] }> => {
   const seenKeys = new Set<string>();
+  const calls: string[] = [];
   const server = createServer((request, response) => {
     const key =
       request.headers["x-api-key"] ??
@@ -83,12 +86,13 @@ export const serveSimulator = async (
       return;
     }
     const url = new URL(request.url ?? "/", "http://localhost");
+    calls.push(`${request.method} ${url.pathname}`);
     handle(request, response, url).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { message: String(error) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seenKeys };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seenKeys, calls };
 };
 
 export const closeServer = (server: Server): Promise<void> =>

@@ -129,7 +129,7 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
   const fault = (response: ServerResponse, status: number) =>
     rpcError(response, status, `Simulated ${status}`, status === 429 ? "RESOURCE_EXHAUSTED" : "INTERNAL");
 
-  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys, calls } = await serveSimulator(faults, fault, async (request, response, url) => {
     const method = request.method ?? "GET";
     const path = url.pathname;
     const uploadId = url.searchParams.get("upload_id");
@@ -193,5 +193,5 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     rpcError(response, 404, `Unknown ${method} ${path}`, "NOT_FOUND");
   });
   baseUrl = url;
-  return { url, faults, seenKeys, close: () => closeServer(server) };
+  return { url, faults, seenKeys, calls, close: () => closeServer(server) };
 };

@@ -183,7 +183,7 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       },
     });
 
-  const { url, server, seenKeys } = await serveSimulator(faults, fault, async (request, response, url) => {
+  const { url, server, seenKeys, calls } = await serveSimulator(faults, fault, async (request, response, url) => {
     const path = url.pathname;
     const method = request.method ?? "GET";
     if (!/^Bearer \S+/.test(request.headers.authorization ?? ""))
@@ -284,5 +284,5 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       error: { message: `Unknown route ${method} ${path}`, type: "invalid_request_error", param: null, code: null },
     });
   });
-  return { url: `${url}/v1`, faults, seenKeys, close: () => closeServer(server) };
+  return { url: `${url}/v1`, faults, seenKeys, calls, close: () => closeServer(server) };
 };

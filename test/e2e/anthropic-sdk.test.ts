@@ -2,6 +2,7 @@ import Anthropic, { toFile } from "@anthropic-ai/sdk";
 import Anthropic0, { toFile as toFile0 } from "anthropic-sdk-0";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
+import { waitForUpstreamBatch } from "../support/wait";
 
 /** The current major (Bearer auth, version 2026-10-21, no beta markers) and a 0.x (X-Api-Key, `anthropic-beta` headers, `after_id` paging). */
 const sdks = [
@@ -157,7 +158,7 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
       const created = await client.beta.messages.batches.create({
         requests: seedRequests(models.anthropic, ["q0", "q1", "q2", "q3"], ids),
       });
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForUpstreamBatch(slow.gateway.simulators, "anthropic");
       const canceling = await client.beta.messages.batches.cancel(created.id);
       expect(canceling.processing_status).toBe("canceling");
       expect(canceling.cancel_initiated_at).not.toBeNull();

@@ -26,6 +26,7 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
+import { waitForUpstreamBatch } from "../support/wait";
 
 type Format = "bedrock" | "openai" | "gemini" | "anthropic";
 const models = {
@@ -248,7 +249,7 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
           outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://stops/out/" } },
         }),
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForUpstreamBatch(slow.gateway.simulators, "bedrock");
       await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
       expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status).toBe("Stopping");
       for (let i = 0; i < 300; i++) {

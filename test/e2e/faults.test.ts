@@ -2,8 +2,9 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchRecord, NeutralResult } from "../../lambdas/core/model";
 import type { ProviderAdapter, ProviderAdapters } from "../../lambdas/core/ports";
-import { chatLines, resultLines, uploadBatchInput, waitForBatch } from "../support/batches";
+import { chatLines, resultLines, terminal, uploadBatchInput, waitForBatch } from "../support/batches";
 import { startTestGateway } from "../support/gateway";
+import { waitUntil } from "../support/wait";
 
 /** Every request id of a batch ends in exactly one place, and the counts add up. */
 const expectEachIdOnce = async (client: OpenAI, batch: Awaited<ReturnType<typeof waitForBatch>>, ids: string[]) => {
@@ -94,19 +95,43 @@ describe("faults lose nothing", () => {
   });
 
   it("a cancel racing completion ends the batch once, completed or cancelled, with every request accounted for", async () => {
-    for (const delay of [250, 350, 450, 550]) {
+    const simulator = gateway.gateway.simulators.openai!;
+    const creates = () => simulator.calls.filter((c) => c === "POST /v1/batches").length;
+    // Cancel at each stage of the batch's life, up to the moment it ends (the cancel then loses the race: a 400).
+    const stages: [string, (id: string, createsBefore: number) => Promise<void>][] = [
+      ["before the upstream job exists", async () => undefined],
+      ["once the upstream job exists", (_, before) => waitUntil(() => creates() > before, "the upstream batch exists")],
+      [
+        "while requests complete",
+        (id) =>
+          waitUntil(
+            async () => ((await client.batches.retrieve(id)).request_counts?.completed ?? 0) > 0,
+            "a request has completed",
+          ),
+      ],
+      [
+        "as the batch ends",
+        (id) =>
+          waitUntil(
+            async () => ["finalizing", ...terminal].includes((await client.batches.retrieve(id)).status),
+            "the upstream batch has ended",
+          ),
+      ],
+    ];
+    for (const [stage, reached] of stages) {
       const file = await uploadBatchInput(client, chatLines("gpt-4o-mini", prompts, ids), "openai");
+      const before = creates();
       const created = await client.batches.create({
         input_file_id: file.id,
         endpoint: "/v1/chat/completions",
         completion_window: "24h",
       });
-      await new Promise((r) => setTimeout(r, delay));
+      await reached(created.id, before);
       await client.batches.cancel(created.id).catch((e: unknown) => {
-        expect(e).toBeInstanceOf(OpenAI.BadRequestError); // already ended: "Cannot cancel a batch with status …"
+        expect(e, stage).toBeInstanceOf(OpenAI.BadRequestError); // already ended: "Cannot cancel a batch with status …"
       });
       const batch = await waitForBatch(client, created.id);
-      expect(["completed", "cancelled"]).toContain(batch.status);
+      expect(["completed", "cancelled"], stage).toContain(batch.status);
       await expectEachIdOnce(client, batch, ids);
     }
   });

@@ -5,6 +5,7 @@ import { ApiError, type BatchJob, GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxResumableUploadBytes } from "../../lambdas/core/uploads";
 import { startTestGateway } from "../support/gateway";
+import { waitForUpstreamBatch } from "../support/wait";
 
 const models = {
   gemini: "gemini-1.5-flash",
@@ -171,7 +172,7 @@ describe("Google GenAI SDK through the local gateway", () => {
     try {
       const ai = new GoogleGenAI({ apiKey: "AIza-cancel", httpOptions: { baseUrl: `${slow.url}/genai` } });
       const created = await ai.batches.create({ model: models.gemini, src: [...seedInline, ...seedInline] });
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForUpstreamBatch(slow.gateway.simulators, "gemini");
       await ai.batches.cancel({ name: created.name! });
       let job = await ai.batches.get({ name: created.name! });
       for (let i = 0; i < 300 && !endStates.includes(job.state!); i++) {

@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatLines, resultLines, uploadBatchInput, waitForBatch } from "../support/batches";
 import { startTestGateway } from "../support/gateway";
+import { waitForUpstreamBatch } from "../support/wait";
 
 const bedrockModel = "anthropic.claude-3-sonnet-20240229-v1:0";
 /** Each provider, with how its upstream ends a batch on expiry (requests done before) and on failure. */
@@ -169,7 +170,7 @@ describe("OpenAI SDK batches through the local gateway", () => {
           completion_window: "24h",
           provider,
         } as never);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await waitForUpstreamBatch(slow.gateway.simulators, provider);
         const cancelling = await c.batches.cancel(created.id);
         expect(cancelling.status).toBe("cancelling");
         expect(cancelling.cancelling_at).not.toBeNull();
