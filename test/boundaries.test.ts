@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -102,5 +102,29 @@ describe("import boundaries (npm run boundaries)", () => {
       violations.some((v) => v.startsWith(`${rule}:`)),
       violations.join("\n"),
     ).toBe(true);
+  });
+});
+
+describe("dialects reach state only through core's operations", () => {
+  /** What a dialect would write to use a store directly: the deps' repository, blob store or namespace index. */
+  const directStateAccess = /\bdeps\.(repo|blobs|namespace)\b/;
+
+  it("no dialect or provider module touches a store of the deps itself", async () => {
+    const offenders: string[] = [];
+    for (const layer of ["lambdas/dialects", "lambdas/providers"]) {
+      const files = (await readdir(layer, { recursive: true })).filter((f) => f.endsWith(".ts"));
+      for (const file of files) {
+        const lines = (await readFile(join(layer, file), "utf8")).split("\n");
+        lines.forEach((line, i) => {
+          if (directStateAccess.test(line)) offenders.push(`${layer}/${file}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("the check sees a direct access when there is one", () => {
+    expect(directStateAccess.test('const file = await deps.repo.get("file", tenant, id);')).toBe(true);
+    expect(directStateAccess.test("const file = await findFile(deps, tenant, id);")).toBe(false);
   });
 });

@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../lambdas/core/ids";
 import type { FileRecord } from "../../lambdas/core/model";
+import type { ObjectRepository } from "../../lambdas/core/ports";
 import { DynamoRepository } from "../../lambdas/state/dynamo-repository";
 import { type Emulators, localNames, startEmulators } from "../../local/emulators";
+import { MemoryRepository } from "../support/memory";
 
 let clock = 1_800_000_000_000;
 const file = (tenant: string, overrides: Partial<FileRecord> = {}): FileRecord => {
@@ -29,20 +31,31 @@ const file = (tenant: string, overrides: Partial<FileRecord> = {}): FileRecord =
   };
 };
 
-describe("DynamoRepository (on dynalite)", () => {
-  let emulators: Emulators;
-  let dataDir: string;
+/**
+ * One contract over both repositories: the DynamoDB one on dynalite, and the in-memory fake the core and engine
+ * tests use, which must behave the same for those tests to mean anything.
+ */
+describe.each([
+  ["DynamoRepository (on dynalite)", "dynamo"],
+  ["MemoryRepository (the tests' fake)", "memory"],
+] as const)("%s", (_, kind) => {
+  let emulators: Emulators | undefined;
+  let dataDir: string | undefined;
   let now = 1_800_000_000_000;
-  let repo: DynamoRepository;
+  let repo: ObjectRepository;
 
   beforeAll(async () => {
+    if (kind === "memory") {
+      repo = new MemoryRepository(() => now);
+      return;
+    }
     dataDir = await mkdtemp(join(tmpdir(), "finops-repo-"));
     emulators = await startEmulators(dataDir);
     repo = new DynamoRepository(emulators.dynamo, localNames.table, () => now);
   });
   afterAll(async () => {
-    await emulators.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await emulators?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("stores and reads back an object only for its tenant and kind", async () => {
