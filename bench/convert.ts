@@ -1,7 +1,7 @@
 /**
  * `npm run bench:convert`: streams a 200 MB, 50,000-line OpenAI batch file through the gateway's codecs to
  * Bedrock records, and a matching Bedrock output file back to OpenAI output lines, printing MB/s and the
- * peak RSS growth of each direction. Targets (issue 3): RSS growth < 150 MB, ≥ 50 MB/s per core.
+ * peak RSS growth of each direction. Targets: RSS growth < 150 MB, ≥ 50 MB/s per core.
  */
 
 import { once } from "node:events";

@@ -49,7 +49,7 @@ export interface ChatResponse {
 /** The endpoint every chat format maps to; the only one the gateway converts across providers. */
 export const chatEndpoint = "/v1/chat/completions";
 
-/** The batch input formats the gateway reads, detected from the lines themselves (DESIGN.md "Formats"). */
+/** The batch input formats the gateway reads, detected from the lines themselves. */
 export const InputFormat = { openai: "openai", anthropic: "anthropic", bedrock: "bedrock", gemini: "gemini" } as const;
 export type InputFormat = (typeof InputFormat)[keyof typeof InputFormat];
 

@@ -38,7 +38,7 @@ export const newId = (): string => {
 export const isId = (id: string): boolean => idPattern.test(id);
 
 /**
- * The per-dialect renderings of a gateway id (DESIGN.md "Ids"). Parsing strips the prefix and returns
+ * The per-dialect renderings of a gateway id. Parsing strips the prefix and returns
  * undefined for anything that is not one of ours, so a foreign or malformed id is simply "not found".
  */
 export const idPrefix = {

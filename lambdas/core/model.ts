@@ -62,7 +62,7 @@ export interface FileRecord extends StoredObject {
   storageConfig?: Record<string, unknown>;
 }
 
-/** Neutral batch status (reference/upstreams.md §6.1). */
+/** Neutral batch status; each provider maps its own onto it, each dialect renders it in its SDK's words. */
 export const BatchStatus = {
   validating: "validating",
   queued: "queued",

@@ -1,7 +1,7 @@
 import { BadRequestError } from "../core/errors";
 import type { HttpRequest } from "./request";
 
-/** The parts of a SigV4 `Authorization` header the gateway reads (full signature verification: issue 8). */
+/** The parts of a SigV4 `Authorization` header the gateway reads (the authenticator verifies the signature itself). */
 export interface SigV4Credential {
   accessKeyId: string;
   date: string;

@@ -22,7 +22,7 @@ export const bytes = (
   isBase64Encoded: true,
 });
 
-/** A temporary redirect; every SDK follows it on downloads (reference/sdk-wire.md §0.15). */
+/** A temporary redirect; every SDK follows it on downloads. */
 export const redirect = (location: string): HttpResponse => ({
   statusCode: 302,
   headers: { location, "cache-control": "no-store" },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
 
 /**
- * The Python `openai` SDK's requests as captured in reference/sdk-wire.md §1.3–1.4 (no Python runtime in CI):
+ * The Python `openai` SDK's requests as captured from the real client (no Python runtime in CI):
  * `purpose` before `file`, `extra_body` as bracketed form fields, `content-type: application/json` on a
  * bodiless DELETE, and `extra_query` in bracket style.
  */

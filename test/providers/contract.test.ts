@@ -218,7 +218,7 @@ describe("provider adapters: one contract, four upstreams", () => {
         JOB_STATE_PARTIALLY_SUCCEEDED: "completed",
       },
     ],
-  ])("maps every %s status to the neutral set (reference/upstreams.md §6.2)", (_, map, table) => {
+  ])("maps every %s status to the neutral set", (_, map, table) => {
     for (const [raw, neutral] of Object.entries(table)) expect(map(raw), raw).toBe(neutral);
   });
 

@@ -25,7 +25,7 @@ interface MessageBatch {
 }
 
 /**
- * Anthropic's processing status in the neutral set (reference/upstreams.md §6.2): an ended batch is
+ * Anthropic's processing status in the neutral set: an ended batch is
  * cancelled if a cancel was initiated, expired if requests expired, else completed.
  */
 export const anthropicStatus = (

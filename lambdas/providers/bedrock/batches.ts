@@ -32,7 +32,7 @@ export interface BedrockSettings {
   onDemandConcurrency: number;
 }
 
-/** Bedrock job statuses in the neutral set (reference/upstreams.md §6.2; PartiallyCompleted keeps its results). */
+/** Bedrock job statuses in the neutral set (PartiallyCompleted keeps its results). */
 const statusMap: Record<string, BatchStatus> = {
   Submitted: "validating",
   Validating: "validating",

@@ -5,7 +5,7 @@ import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
 import { OpenAiClient, type OpenAiSettings } from "./client";
 
-/** OpenAI's batch statuses in the neutral set (reference/upstreams.md §6.2). */
+/** OpenAI's batch statuses in the neutral set. */
 const statusMap: Record<string, BatchStatus> = {
   validating: "validating",
   in_progress: "in_progress",
