@@ -44,7 +44,10 @@ export interface GatewayStackProps extends StackProps {
   readonly maxConcurrentBatches?: number;
 }
 
-/** The FinOps gateway: API Gateway → one Lambda per SDK dialect → DynamoDB + S3, plus Bedrock's batch role and the provider keys secret. */
+/**
+ * The FinOps gateway: API Gateway → one Lambda per front door → DynamoDB + S3, plus Bedrock's batch role and
+ * the provider keys secret.
+ */
 export class GatewayStack extends Stack {
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
@@ -56,7 +59,8 @@ export class GatewayStack extends Stack {
     const bedrockRole = new BedrockBatchRole(this, "BedrockBatchRole", { bucket: storage.bucket });
     const providerKeys = new Secret(this, "ProviderKeys", {
       description:
-        'FinOps provider API keys as JSON: {"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "...", "GEMINI_API_KEY": "..."}',
+        "FinOps provider API keys as JSON: " +
+        '{"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "...", "GEMINI_API_KEY": "..."}',
       // Starts as an empty JSON object (no provider keys; Bedrock needs none), so anything that is not a JSON
       // object later is an owner's mistake the task reports, not a value it must guess about.
       secretObjectValue: {},
@@ -64,7 +68,8 @@ export class GatewayStack extends Stack {
     Validations.of(providerKeys).acknowledge({
       id: "AwsSolutions-SMG4",
       reason:
-        "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so no rotation Lambda can rotate them.",
+        "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so " +
+        "no rotation Lambda can rotate them.",
     });
 
     // Seals the AWS secrets of gateway credentials; the dialect Lambdas only ever decrypt.

@@ -8,8 +8,12 @@ const gateway = await startLocalGateway({
   dataDir,
 });
 const gw = gateway.url;
+const auth =
+  gateway.auth === "keys"
+    ? "gateway keys required (create one: npm run keys -- create --name NAME)"
+    : "open (every key works, each key its own tenant; FINOPS_AUTH=keys requires gateway keys)";
 console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and run \`npm run wipe\` to start fresh)
-  auth             ${gateway.auth === "keys" ? "gateway keys required (create one: npm run keys -- create --name NAME)" : "open (every key works, each key its own tenant; FINOPS_AUTH=keys requires gateway keys)"}
+  auth             ${auth}
   health           ${gw}/health
   OpenAI SDK       base_url="${gw}/openai"
   Anthropic SDK    base_url="${gw}/anthropic"

@@ -22,7 +22,10 @@ export interface PollSchedule {
   capSeconds: number;
 }
 
-/** In AWS: 30 s at first, ×1.5 per poll, at most 10 min (150 polls and 454 state transitions for a 24 h batch; test/lib/batch-definition.test.ts counts them). */
+/**
+ * In AWS: 30 s at first, ×1.5 per poll, at most 10 min: 150 polls and 454 state transitions for a 24 h batch
+ * (test/lib/batch-definition.test.ts counts them).
+ */
 export const defaultPollSchedule: PollSchedule = { baseSeconds: 30, factor: 1.5, capSeconds: 600 };
 
 export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): number =>
@@ -245,7 +248,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       return route("done");
     },
 
-    /** The Catch of the state machine: the batch fails with a reason the caller can read, each request in the error file. */
+    /** The state machine's Catch: the batch fails with a reason the caller can read, each request in the error file. */
     async fail(input: TaskInput): Promise<Route> {
       const batch = await load(input);
       if (terminalBatchStatuses.includes(batch.status)) return route("done");

@@ -91,7 +91,8 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     } else if (lineModel !== model && singleModelProviders.has(input.provider)) {
       const first = modelLine ? `line ${modelLine}` : "the batch's 'model'";
       throw new BadRequestError(
-        `${at}: model ${JSON.stringify(lineModel)} differs from ${JSON.stringify(model)} (${first}); a ${input.provider} batch runs one model.`,
+        `${at}: model ${JSON.stringify(lineModel)} differs from ${JSON.stringify(model)} (${first}); ` +
+          `a ${input.provider} batch runs one model.`,
         { param: "model" },
       );
     }
@@ -114,7 +115,8 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   }
   if (input.endpoint !== chatEndpoint) {
     throw new BadRequestError(
-      `Unsupported endpoint ${JSON.stringify(input.endpoint)}: the gateway converts ${chatEndpoint} batches for every provider.`,
+      `Unsupported endpoint ${JSON.stringify(input.endpoint)}: ` +
+        `the gateway converts ${chatEndpoint} batches for every provider.`,
       { param: "endpoint" },
     );
   }

@@ -85,7 +85,10 @@ export const listFiles = async (deps: FileDeps, tenant: string, query: ListQuery
   return deps.repo.list("file", tenant, query);
 };
 
-/** Deletes the metadata first (the file disappears at once), then the bytes; a stray blob is expired by the bucket lifecycle. */
+/**
+ * Deletes the metadata first (the file disappears at once), then the bytes; a stray blob is expired by the
+ * bucket lifecycle.
+ */
 export const deleteFile = async (
   deps: FileDeps,
   tenant: string,

@@ -24,7 +24,8 @@ export const startUpload = async (
     throw new BadRequestError("The announced upload size must be a whole number of bytes.");
   if (input.size > maxResumableUploadBytes) {
     throw new PayloadTooLargeError(
-      `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxResumableUploadBytes} bytes (4 MiB), because each upload chunk passes through one Lambda invocation.`,
+      `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxResumableUploadBytes} bytes ` +
+        "(4 MiB), because each upload chunk passes through one Lambda invocation.",
     );
   }
   const now = deps.now?.() ?? Date.now();

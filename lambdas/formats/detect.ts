@@ -26,7 +26,8 @@ export const parseAnyLine = (
   const codec = codecs.find((c) => c.matches(line));
   if (!codec) {
     throw new BadRequestError(
-      `Line ${lineNumber}: not a batch request in a known format (OpenAI {custom_id, method, url, body}, Anthropic {custom_id, params}, Bedrock {recordId, modelInput} or Gemini {key, request}).`,
+      `Line ${lineNumber}: not a batch request in a known format (OpenAI {custom_id, method, url, body}, ` +
+        "Anthropic {custom_id, params}, Bedrock {recordId, modelInput} or Gemini {key, request}).",
       { param: Field.input },
     );
   }

@@ -35,7 +35,7 @@ const providerModules: {
   bedrock: ({ bedrock }, { aws, blobs, requestHandler }) =>
     new BedrockProvider(
       new BedrockClient({ ...aws, endpoint: bedrock.endpoint, requestHandler: requestHandler() }),
-      // Converse is a unary call: HTTP/1.1 serves it as well as the client's default HTTP/2, and works with any endpoint.
+      // Converse is a unary call: HTTP/1.1 serves it as well as the default HTTP/2, and works with any endpoint.
       new BedrockRuntimeClient({ ...aws, endpoint: bedrock.runtimeEndpoint, requestHandler: requestHandler() }),
       blobs,
       bedrock,

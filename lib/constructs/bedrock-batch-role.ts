@@ -65,7 +65,7 @@ export class BedrockBatchRole extends Construct {
     ] as const) {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
-        reason: `Bedrock ${use} under '${prefix}', with object names chosen per job; the wildcard is limited to that prefix.`,
+        reason: `Bedrock ${use} under '${prefix}', with object names chosen per job; the wildcard is limited to it.`,
       });
     }
   }

@@ -84,21 +84,24 @@ export class GatewayApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG2",
       reason:
-        "Requests are proxied whole; each dialect Lambda validates its SDK's payload with a schema and answers in that SDK's error envelope.",
+        "Requests are proxied whole; each dialect Lambda validates its SDK's payload with a schema and answers in " +
+        "that SDK's error envelope.",
     });
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG3",
       reason:
-        "WAF is optional for this self-hosted gateway; stage throttling is set, and a web ACL can be associated with the stage after deploy.",
+        "WAF is optional for this self-hosted gateway; stage throttling is set, and a web ACL can be associated " +
+        "with the stage after deploy.",
     });
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG6",
       reason:
-        "Access logs are on; execution logging needs the account-wide API Gateway CloudWatch role, which a user's stack should not take over.",
+        "Access logs are on; execution logging needs the account-wide API Gateway CloudWatch role, which a " +
+        "user's stack should not take over.",
     });
   }
 
-  /** `/{segment}` and `/{segment}/{proxy+}`, every method, to one Lambda (a static child such as `files` wins over the proxy). */
+  /** `/{segment}` and `/{segment}/{proxy+}`, every method, to one Lambda (a static child such as `files` wins). */
   private mount(parent: IResource, segment: string, fn: IFunction): IResource {
     const integration = new LambdaIntegration(fn, { proxy: true });
     const resource = parent.addResource(segment);
@@ -109,7 +112,8 @@ export class GatewayApi extends Construct {
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:
-          "The dialect Lambda authenticates each SDK's own credential (API key header or SigV4) and scopes every object to it.",
+          "The dialect Lambda authenticates each SDK's own credential (API key header or SigV4) and scopes " +
+          "every object to it.",
       });
       Validations.of(method).acknowledge({
         id: "AwsSolutions-COG4",

@@ -242,7 +242,8 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
           response,
           400,
           "ValidationException",
-          `The number of records (${records.length}) is less than the minimum number of records per batch inference job (${minRecords}).`,
+          `The number of records (${records.length}) is less than the minimum number of records per batch ` +
+            `inference job (${minRecords}).`,
         );
       }
       const id = randomBytes(6).toString("hex");

@@ -6,7 +6,10 @@ import type { Presented } from "../../http/authenticator";
 import { parseSigV4 } from "../../http/aws";
 import type { HttpRequest } from "../../http/request";
 
-/** AWS SDK calls are SigV4-signed (or carry a Bedrock API key as `Authorization: Bearer`); the authenticator reads them. */
+/**
+ * AWS SDK calls are SigV4-signed (or carry a Bedrock API key as `Authorization: Bearer`); the authenticator
+ * reads them.
+ */
 export const awsPresented = (): Presented => ({ type: "aws" });
 
 /** The tenant of an AWS SDK call: its access key's (or, in open mode, the hash of the access key id). */

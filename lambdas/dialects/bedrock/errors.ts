@@ -47,6 +47,8 @@ export const renderS3Error = (error: GatewayError) => {
   return {
     statusCode: auth ? 403 : error.statusCode,
     headers: { "content-type": "application/xml" },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${auth ? "AccessDenied" : (error.code ?? codeOf[error.kind])}</Code><Message>${escapeXml(error.message)}</Message></Error>`,
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${auth ? "AccessDenied" : (error.code ?? codeOf[error.kind])}` +
+      `</Code><Message>${escapeXml(error.message)}</Message></Error>`,
   };
 };

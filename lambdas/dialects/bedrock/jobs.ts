@@ -176,7 +176,7 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
     return json(200, renderJob(batch, deps.deployment));
   },
 
-  /** ListModelInvocationJobs: newest first by default, filtered by status, name and submit time, paged by `nextToken`. */
+  /** ListModelInvocationJobs: newest first by default; filters by status, name and submit time; `nextToken` pages. */
   async list(request: HttpRequest): Promise<HttpResponse> {
     const tenant = awsTenant(request);
     const q = parseWith(listQuery, request.query, "query");

@@ -77,7 +77,8 @@ export const bedrockResultSink =
       async write(result) {
         inputs ??= modelInputs();
         const modelInput = (await inputs).get(result.customId) ?? {};
-        if (result.outcome === "cancelled" || result.outcome === "expired") return; // not processed: Bedrock writes no record
+        // Not processed: Bedrock writes no record.
+        if (result.outcome === "cancelled" || result.outcome === "expired") return;
         manifest.processedRecordCount++;
         if (result.outcome === "succeeded" && result.response) {
           manifest.successRecordCount++;

@@ -95,7 +95,8 @@ export const s3ObjectRoutes = (deps: NamespaceDeps) => {
       tag("NextContinuationToken", page.nextToken),
       ...page.contents.map(
         (e) =>
-          `<Contents>${tag("Key", e.key)}${tag("LastModified", new Date(e.lastModified).toISOString())}${tag("ETag", etagOf(e))}${tag("Size", e.size)}<StorageClass>STANDARD</StorageClass></Contents>`,
+          `<Contents>${tag("Key", e.key)}${tag("LastModified", new Date(e.lastModified).toISOString())}` +
+          `${tag("ETag", etagOf(e))}${tag("Size", e.size)}<StorageClass>STANDARD</StorageClass></Contents>`,
       ),
       ...page.commonPrefixes.map((p) => `<CommonPrefixes>${tag("Prefix", p)}</CommonPrefixes>`),
       "</ListBucketResult>",
@@ -153,7 +154,8 @@ export const s3ObjectRoutes = (deps: NamespaceDeps) => {
           const length = range ? range.end - range.start + 1 : entry.size;
           if (length > deps.config.maxInlineDownloadBytes) {
             throw new PayloadTooLargeError(
-              `The object is ${entry.size} bytes; one response carries at most ${deps.config.maxInlineDownloadBytes}. Read it in parts with Range requests (boto3's download_file does).`,
+              `The object is ${entry.size} bytes; one response carries at most ` +
+                `${deps.config.maxInlineDownloadBytes}. Read it in parts with Range requests (boto3's download_file does).`,
               { code: "InvalidRequest" },
             );
           }

@@ -74,7 +74,8 @@ export class AnthropicProvider implements ProviderAdapter {
         let bytes = 0;
         while (!next.done && count < anthropicLimits.requests && bytes < anthropicLimits.bytes) {
           const request: NeutralRequest = next.value;
-          const text = `${count > 0 ? "," : ""}${JSON.stringify({ custom_id: upstreamKey(request.customId), params: toAnthropicParams(request.request, model) })}`;
+          const line = { custom_id: upstreamKey(request.customId), params: toAnthropicParams(request.request, model) };
+          const text = `${count > 0 ? "," : ""}${JSON.stringify(line)}`;
           bytes += text.length;
           count++;
           yield Buffer.from(text);

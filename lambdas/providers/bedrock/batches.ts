@@ -171,7 +171,8 @@ export class BedrockProvider implements ProviderAdapter {
           outputs[index] = { recordId: record.recordId, modelInput: record.modelInput, modelOutput };
         } catch (error) {
           const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (status === undefined || status === 429 || status >= 500) throw bedrockError(error); // retry the whole task
+          // Transient or network: the whole task is retried.
+          if (status === undefined || status === 429 || status >= 500) throw bedrockError(error);
           tokens.errors++;
           outputs[index] = {
             recordId: record.recordId,

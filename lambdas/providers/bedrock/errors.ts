@@ -8,7 +8,8 @@ import { RetryableError, UpstreamError } from "../../core/errors";
 export const bedrockError = (error: unknown): Error => {
   const aws = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
   const status = aws.$metadata?.httpStatusCode;
-  const message = `bedrock answered ${status ?? "no response"}: ${aws.name ?? "Error"}: ${aws.message ?? String(error)}`;
+  const reason = `${aws.name ?? "Error"}: ${aws.message ?? String(error)}`;
+  const message = `bedrock answered ${status ?? "no response"}: ${reason}`;
   if (aws.$fault === "client" && status !== undefined && status !== 429 && status !== 408) {
     return new UpstreamError(message, { cause: error });
   }

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { upstreamFetch } from "../http";
 
-/** Where the OpenAI API is and how to authenticate; `baseUrl` includes `/v1`, as the OpenAI SDK reads OPENAI_BASE_URL. */
+/** Where the OpenAI API is and how to authenticate; `baseUrl` includes `/v1`, as the SDK reads OPENAI_BASE_URL. */
 export interface OpenAiSettings {
   apiKey: string;
   baseUrl: string;
