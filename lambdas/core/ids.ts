@@ -38,19 +38,6 @@ export const newId = (): string => {
 export const isId = (id: string): boolean => idPattern.test(id);
 
 /**
- * The per-dialect renderings of a gateway id. Parsing strips the prefix and returns
- * undefined for anything that is not one of ours, so a foreign or malformed id is simply "not found".
- */
-export const idPrefix = {
-  openaiFile: "file-",
-  openaiBatch: "batch_",
-  anthropicFile: "file_",
-  anthropicBatch: "msgbatch_",
-  genaiFile: "files/",
-  genaiBatch: "batches/",
-} as const;
-
-/**
  * The gateway id inside any dialect's rendering (`file-…`, `file_…`, `files/…`, `batch_…`, `msgbatch_…`,
  * `batches/…`) or a bare id; undefined for anything else. For places that take ids from every SDK.
  */

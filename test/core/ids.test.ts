@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { idPrefix, isId, newId, parseId, renderId, tenantOf } from "../../lambdas/core/ids";
+import { idFromAnyRendering, isId, newId, parseId, renderId, tenantOf } from "../../lambdas/core/ids";
+
+const idPrefix = { openaiFile: "file-", anthropicBatch: "msgbatch_" } as const;
 
 describe("ids", () => {
   it("are 24 lowercase base32 characters and do not repeat", () => {
@@ -16,6 +18,22 @@ describe("ids", () => {
     expect(parseId(idPrefix.openaiFile, "file-abc123")).toBeUndefined();
     expect(parseId(idPrefix.openaiFile, `file-${id.toUpperCase()}`)).toBeUndefined();
     expect(isId(`${id}/../x`)).toBe(false);
+  });
+
+  it("find the gateway id in any dialect's rendering, and nothing in anything else", () => {
+    const id = newId();
+    for (const shown of [
+      id,
+      `file-${id}`,
+      `file_${id}`,
+      `files/${id}`,
+      `batch_${id}`,
+      `msgbatch_${id}`,
+      `batches/${id}`,
+    ])
+      expect(idFromAnyRendering(shown), shown).toBe(id);
+    for (const shown of [`file-${id}x`, `../${id}`, `a/b/${id}`, "file-abc", `${id.slice(1)}`])
+      expect(idFromAnyRendering(shown), shown).toBeUndefined();
   });
 
   it("derive a stable tenant from a credential without containing it", () => {

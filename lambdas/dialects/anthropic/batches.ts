@@ -3,13 +3,13 @@ import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBa
 import { chatEndpoint } from "../../core/chat";
 import { BadRequestError } from "../../core/errors";
 import { getFile, readFileContent } from "../../core/files";
-import { idPrefix, parseId, renderId } from "../../core/ids";
+import { parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
-import { anthropicPage, anthropicTenant, rfc3339 } from "./files";
+import { anthropicPage, anthropicPrefix, anthropicTenant, rfc3339 } from "./files";
 
 const dayMs = 86_400_000;
 
@@ -26,7 +26,7 @@ export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
     cancelled: 0,
     expired: 0,
   };
-  const id = renderId(idPrefix.anthropicBatch, batch.id);
+  const id = renderId(anthropicPrefix.batch, batch.id);
   const endedAt = ended ? lastStatusTime(batch) : undefined;
   return {
     id,
@@ -85,7 +85,7 @@ const checkRequests = (requests: Record<string, unknown>[]): void => {
 
 const batchIdOf = (request: HttpRequest) => {
   const shown = request.params.batchId ?? "";
-  return { shown, id: parseId(idPrefix.anthropicBatch, shown) };
+  return { shown, id: parseId(anthropicPrefix.batch, shown) };
 };
 
 /** The Message Batches routes of the Anthropic dialect (`messages.batches` and `beta.messages.batches`). */
@@ -120,7 +120,7 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
     const tenant = anthropicTenant(request);
     const page = await anthropicPage(
       request,
-      idPrefix.anthropicBatch,
+      anthropicPrefix.batch,
       (query) => listBatches(deps, tenant, query),
       (b) => renderMessageBatch(b, request.baseUrl),
     );

@@ -9,7 +9,7 @@ import {
   listFiles,
   readFileContent,
 } from "../../core/files";
-import { idPrefix, parseId, renderId } from "../../core/ids";
+import { parseId, renderId } from "../../core/ids";
 import type { FileRecord, ListQuery, Page } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
@@ -18,6 +18,9 @@ import type { Presented } from "../../http/authenticator";
 import { parseMultipart } from "../../http/multipart";
 import type { HttpRequest } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+
+/** How the Anthropic SDK's ids look: `file_…` and `msgbatch_…` around the gateway id. */
+export const anthropicPrefix = { file: "file_", batch: "msgbatch_" } as const;
 
 /** Where the Anthropic SDK puts its key: `X-Api-Key` (Python, JS 0.x) or `Authorization: Bearer` (JS ≥1.0). */
 export const anthropicPresented = (request: HttpRequest): Presented => {
@@ -36,7 +39,7 @@ export const rfc3339 = (ms: number | undefined): string | null =>
 
 /** A file as Anthropic's FileMetadata. */
 export const renderAnthropicFile = (file: FileRecord) => ({
-  id: renderId(idPrefix.anthropicFile, file.id),
+  id: renderId(anthropicPrefix.file, file.id),
   type: "file",
   filename: file.filename,
   mime_type: file.contentType,
@@ -96,7 +99,7 @@ const uploadFields = z.object({ expires_in_seconds: intString(3600, 7_776_000).o
 
 const fileIdOf = (request: HttpRequest) => {
   const shown = request.params.fileId ?? "";
-  return { shown, id: parseId(idPrefix.anthropicFile, shown) };
+  return { shown, id: parseId(anthropicPrefix.file, shown) };
 };
 
 /** The Files API routes of the Anthropic dialect (the same paths serve `files` and `beta.files`). */
@@ -126,7 +129,7 @@ export const anthropicFileRoutes = (deps: FileDeps) => ({
       200,
       await anthropicPage(
         request,
-        idPrefix.anthropicFile,
+        anthropicPrefix.file,
         (query) => listFiles(deps, tenant, query),
         renderAnthropicFile,
       ),

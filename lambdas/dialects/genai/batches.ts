@@ -3,14 +3,14 @@ import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBa
 import { chatEndpoint } from "../../core/chat";
 import { BadRequestError } from "../../core/errors";
 import { findFile, readFileBytes } from "../../core/files";
-import { idPrefix, isId, parseId, renderId } from "../../core/ids";
+import { isId, parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
-import { fileIdFromName, genAiProvider, genAiTenant, rfc3339 } from "./files";
+import { fileIdFromName, genAiPrefix, genAiProvider, genAiTenant, rfc3339 } from "./files";
 
 /** Inline outputs are returned inside the batch; past this size the batch points at a responses file instead. */
 const inlineOutputLimitBytes = 3 * 1024 * 1024;
@@ -55,7 +55,7 @@ const inlinedResponses = async (deps: BatchDeps, batch: BatchRecord) => {
  * the inline responses for an inline batch), which the SDKs read as `batch_job.dest`.
  */
 export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
-  const name = renderId(idPrefix.genaiBatch, batch.id);
+  const name = renderId(genAiPrefix.batch, batch.id);
   const ended = isTerminal(batch.status);
   const inline = batch.metadata?.finops_input === "inline";
   let output: Record<string, unknown> | undefined;
@@ -63,7 +63,7 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
     const responses = inline ? await inlinedResponses(deps, batch) : undefined;
     output = responses
       ? { inlinedResponses: { inlinedResponses: responses } }
-      : { responsesFile: renderId(idPrefix.genaiFile, batch.outputFileId) };
+      : { responsesFile: renderId(genAiPrefix.file, batch.outputFileId) };
   }
   const total = batch.requestCounts.total;
   return {
@@ -75,7 +75,7 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
       displayName: batch.metadata?.displayName ?? name,
       inputConfig: inline
         ? { requests: {} }
-        : { fileName: batch.inputFileId ? renderId(idPrefix.genaiFile, batch.inputFileId) : undefined },
+        : { fileName: batch.inputFileId ? renderId(genAiPrefix.file, batch.inputFileId) : undefined },
       createTime: rfc3339(batch.createdAt),
       updateTime: rfc3339(lastStatusTime(batch)),
       ...(ended && { endTime: rfc3339(lastStatusTime(batch)) }),
@@ -128,7 +128,7 @@ const listQuery = z.object({ pageSize: intString(1, 100).default(10), pageToken:
 
 const batchIdOf = (request: HttpRequest, suffix = "") => {
   const raw = (request.params.batchId ?? "").replace(new RegExp(`${suffix}$`), "");
-  return { shown: `batches/${raw}`, id: parseId(idPrefix.genaiBatch, `batches/${raw}`) };
+  return { shown: `batches/${raw}`, id: parseId(genAiPrefix.batch, `batches/${raw}`) };
 };
 
 /** The Batches routes of the GenAI dialect. */

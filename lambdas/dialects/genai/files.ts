@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
 import { deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
-import { idPrefix, isId, parseId, renderId } from "../../core/ids";
+import { isId, parseId, renderId } from "../../core/ids";
 import type { FileRecord } from "../../core/model";
 import { intString, providerSchema } from "../../core/schemas";
 import { startUpload, uploadChunk } from "../../core/uploads";
@@ -10,6 +10,9 @@ import { requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+
+/** How the GenAI SDK's resource names look: `files/…` and `batches/…` around the gateway id. */
+export const genAiPrefix = { file: "files/", batch: "batches/" } as const;
 
 /**
  * Where the GenAI SDK puts its key: `x-goog-api-key` (or `key=`). Upload chunks carry an `upload_id` instead,
@@ -33,7 +36,7 @@ export const rfc3339 = (ms: number | undefined) => (ms === undefined ? undefined
 
 /** A file as Gemini's File resource (camelCase, int64 as a string, base64 SHA-256). */
 export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({
-  name: renderId(idPrefix.genaiFile, file.id),
+  name: renderId(genAiPrefix.file, file.id),
   displayName: file.filename,
   mimeType: file.contentType,
   sizeBytes: String(file.bytes),
@@ -41,14 +44,14 @@ export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({
   updateTime: rfc3339(file.createdAt),
   expirationTime: rfc3339(file.expiresAt),
   sha256Hash: Buffer.from(file.sha256, "hex").toString("base64"),
-  uri: `${baseUrl}/genai/v1beta/${renderId(idPrefix.genaiFile, file.id)}`,
+  uri: `${baseUrl}/genai/v1beta/${renderId(genAiPrefix.file, file.id)}`,
   state: "ACTIVE",
   source: file.purpose === "batch_output" ? "GENERATED" : "UPLOADED",
 });
 
 /** A `files/{id}` name (or the bare id, as `files.get` accepts both) as the gateway id. */
 export const fileIdFromName = (name: string): string | undefined =>
-  parseId(idPrefix.genaiFile, name) ?? (isId(name) ? name : undefined);
+  parseId(genAiPrefix.file, name) ?? (isId(name) ? name : undefined);
 
 /** The start body: camelCase from JS, snake_case from Python; every field optional. */
 const startBody = z.object({

@@ -1,13 +1,13 @@
 import * as z from "zod";
 import { type BatchDeps, cancelBatch, createBatch, getBatch, listBatches } from "../../core/batches";
 import { BadRequestError } from "../../core/errors";
-import { idPrefix, parseId, renderId } from "../../core/ids";
+import { parseId, renderId } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
 import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody, unflattenBrackets } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
-import { openAiTenant, seconds } from "./files";
+import { openAiPrefix, openAiTenant, seconds } from "./files";
 
 const dayMs = 86_400_000;
 
@@ -19,7 +19,7 @@ export const renderBatch = (batch: BatchRecord) => {
       ? { ...batch.metadata, finops_execution: "on_demand" }
       : (batch.metadata ?? null);
   return {
-    id: renderId(idPrefix.openaiBatch, batch.id),
+    id: renderId(openAiPrefix.batch, batch.id),
     object: "batch",
     endpoint: batch.endpoint,
     model: batch.model ?? null,
@@ -32,11 +32,11 @@ export const renderBatch = (batch: BatchRecord) => {
             ],
           }
         : null,
-    input_file_id: batch.inputFileId ? renderId(idPrefix.openaiFile, batch.inputFileId) : "",
+    input_file_id: batch.inputFileId ? renderId(openAiPrefix.file, batch.inputFileId) : "",
     completion_window: batch.completionWindow,
     status: batch.status === "queued" ? "validating" : batch.status,
-    output_file_id: batch.outputFileId ? renderId(idPrefix.openaiFile, batch.outputFileId) : null,
-    error_file_id: batch.errorFileId ? renderId(idPrefix.openaiFile, batch.errorFileId) : null,
+    output_file_id: batch.outputFileId ? renderId(openAiPrefix.file, batch.outputFileId) : null,
+    error_file_id: batch.errorFileId ? renderId(openAiPrefix.file, batch.errorFileId) : null,
     created_at: seconds(batch.createdAt),
     in_progress_at: seconds(t.in_progress),
     expires_at: seconds(batch.createdAt + dayMs),
@@ -83,7 +83,7 @@ const listQuery = z.object({
 
 const batchIdOf = (request: HttpRequest) => {
   const shown = request.params.batchId ?? "";
-  return { shown, id: parseId(idPrefix.openaiBatch, shown) };
+  return { shown, id: parseId(openAiPrefix.batch, shown) };
 };
 
 /** The Batch API routes of the OpenAI dialect. */
@@ -111,7 +111,7 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
       completionWindow: body.completion_window,
       metadata: body.metadata ?? undefined,
       model: body.model,
-      inputFile: { id: parseId(idPrefix.openaiFile, shownFile), shown: shownFile },
+      inputFile: { id: parseId(openAiPrefix.file, shownFile), shown: shownFile },
       inlineRequests: body.requests,
     });
     return json(200, renderBatch(batch));
@@ -128,7 +128,7 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
     const query = parseWith(listQuery, unflattenBrackets(Object.entries(request.query)), "query");
     let after: string | undefined;
     if (query.after !== undefined) {
-      after = parseId(idPrefix.openaiBatch, query.after);
+      after = parseId(openAiPrefix.batch, query.after);
       if (!after) throw new BadRequestError(`Invalid 'after': ${query.after} is not a batch id.`, { param: "after" });
     }
     const page = await listBatches(deps, tenant, {

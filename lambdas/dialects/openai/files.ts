@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { BadRequestError } from "../../core/errors";
 import { createFile, deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "../../core/files";
-import { idPrefix, parseId, renderId } from "../../core/ids";
+import { parseId, renderId } from "../../core/ids";
 import { type FileRecord, uploadPurposes } from "../../core/model";
 import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
@@ -11,12 +11,15 @@ import { parseMultipart } from "../../http/multipart";
 import { type HttpRequest, unflattenBrackets } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 
+/** How the OpenAI SDK's ids look: `file-…` and `batch_…` around the gateway id. */
+export const openAiPrefix = { file: "file-", batch: "batch_" } as const;
+
 /** Unix seconds, as OpenAI writes times. */
 export const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 
 /** A file as OpenAI's FileObject. */
 export const renderFile = (file: FileRecord) => ({
-  id: renderId(idPrefix.openaiFile, file.id),
+  id: renderId(openAiPrefix.file, file.id),
   object: "file",
   bytes: file.bytes,
   created_at: seconds(file.createdAt),
@@ -68,7 +71,7 @@ const listQuery = z.object({
 
 const fileIdOf = (request: HttpRequest) => {
   const shown = request.params.fileId ?? "";
-  return { shown, id: parseId(idPrefix.openaiFile, shown) };
+  return { shown, id: parseId(openAiPrefix.file, shown) };
 };
 
 /** The Files API routes of the OpenAI dialect. */
@@ -98,7 +101,7 @@ export const openAiFileRoutes = (deps: FileDeps) => ({
     const query = parseWith(listQuery, unflattenBrackets(Object.entries(request.query)), "query");
     let after: string | undefined;
     if (query.after !== undefined) {
-      after = parseId(idPrefix.openaiFile, query.after);
+      after = parseId(openAiPrefix.file, query.after);
       if (!after) throw new BadRequestError(`Invalid 'after': ${query.after} is not a file id.`, { param: "after" });
     }
     const page = await listFiles(deps, tenant, {
