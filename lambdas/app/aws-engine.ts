@@ -5,7 +5,7 @@ import type { ProviderAdapters } from "../core/ports";
 import { dialects } from "../dialects/registry";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
-import { awsDeps, required } from "./aws";
+import { awsDeps, noRunner, required } from "./aws";
 import { composeEngine } from "./compose";
 
 /** The poll backoff, from POLL_BASE_SECONDS, POLL_FACTOR and POLL_CAP_SECONDS. */
@@ -40,7 +40,7 @@ export const parseProviderKeys = (text: string | undefined, secretId: string): R
  * upstream (PROVIDER_KEYS_SECRET_ARN), so the `fail` task still runs when the secret is unreadable.
  */
 export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => {
-  const deps = awsDeps(env);
+  const deps = awsDeps(env, noRunner);
   let settings: Promise<ProviderSettings> | undefined;
   const loadSettings = () => {
     settings ??= (async () => {

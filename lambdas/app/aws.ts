@@ -53,8 +53,21 @@ const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
 const passThroughSealer = (env: NodeJS.ProcessEnv) =>
   env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
 
-/** The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME, …). */
-export const awsDeps = (env: NodeJS.ProcessEnv = process.env): GatewayDeps => {
+/** For Lambdas that never start a batch (the task): a runner that says so if it is ever asked. */
+export const noRunner: BatchRunner = {
+  start: async () => {
+    throw new ConfigurationError("This Lambda does not start batches.");
+  },
+  cancel: async () => {
+    throw new ConfigurationError("This Lambda does not cancel batches.");
+  },
+};
+
+/**
+ * The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME, …). The runner is
+ * passed in, so a Lambda that starts no batch does not bundle the Step Functions and Lambda clients.
+ */
+export const awsDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): GatewayDeps => {
   const dynamo = new DynamoDBClient({});
   const table = required(env, "TABLE_NAME");
   return gatewayDeps({
@@ -62,7 +75,7 @@ export const awsDeps = (env: NodeJS.ProcessEnv = process.env): GatewayDeps => {
     blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
     namespace: new DynamoNamespaceIndex(dynamo, table),
     config: configFromEnv(env),
-    runner: runnerFromEnv(env),
+    runner,
     limiter: new DynamoLimiter(dynamo, table, limitsFromEnv(env)),
     sealer: passThroughSealer(env),
     deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
@@ -83,4 +96,4 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
 
 /** The Lambda entry point of one front door of a dialect (each handler file is this one call). */
 export const lambdaFrontDoor = <D extends Dialect>(dialect: DialectModule<D>, id: FrontDoorsOf<D>): ProxyHandler =>
-  frontDoorHandler(dialect, id, awsDeps(), authenticatorFromEnv());
+  frontDoorHandler(dialect, id, awsDeps(process.env, runnerFromEnv(process.env)), authenticatorFromEnv());
