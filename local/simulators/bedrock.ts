@@ -195,7 +195,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     awsError(
       response,
       status,
-      status === 429 ? "ThrottlingException" : "InternalServerException",
+      status === 429 ? "ThrottlingException" : status >= 500 ? "InternalServerException" : "ValidationException",
       `Simulated ${status}`,
     );
 

@@ -94,6 +94,29 @@ describe("faults lose nothing", () => {
     await expectEachIdOnce(client, batch, ids);
   });
 
+  it.each([
+    ["openai", "gpt-4o-mini"],
+    ["anthropic", "claude-3-5-haiku-latest"],
+    ["gemini", "gemini-1.5-flash"],
+    ["bedrock", "anthropic.claude-3-sonnet-20240229-v1:0"],
+  ])(
+    "%s: an upstream 4xx fails the batch at once, with the upstream's reason, and is not retried",
+    async (provider, model) => {
+      const sim = gateway.gateway.simulators[provider as "openai"]!;
+      const callsBefore = sim.calls.length;
+      sim.faults.failNextCalls.push(400);
+      const batch = await run(provider, model);
+      expect(batch.status).toBe("failed");
+      expect(batch.errors?.data?.[0]?.message ?? "").toMatch(
+        new RegExp(`^The batch failed: ${provider} answered 400: .*Simulated 400`, "i"),
+      );
+      expect(sim.faults.failNextCalls).toEqual([]);
+      expect(sim.calls.length).toBe(callsBefore); // the 400 was the only call: nothing retried it
+      const errors = await resultLines(client, batch.error_file_id);
+      expect(errors.map((l) => l.custom_id).sort()).toEqual([...ids].sort());
+    },
+  );
+
   it("a cancel racing completion ends the batch once, completed or cancelled, with every request accounted for", async () => {
     const simulator = gateway.gateway.simulators.openai!;
     const creates = () => simulator.calls.filter((c) => c === "POST /v1/batches").length;

@@ -9,7 +9,7 @@ export const bedrockError = (error: unknown): Error => {
   const aws = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
   const status = aws.$metadata?.httpStatusCode;
   const reason = `${aws.name ?? "Error"}: ${aws.message ?? String(error)}`;
-  const message = `bedrock answered ${status ?? "no response"}: ${reason}`;
+  const message = `Bedrock answered ${status ?? "no response"}: ${reason}`;
   if (aws.$fault === "client" && status !== undefined && status !== 429 && status !== 408) {
     return new UpstreamError(message, { cause: error });
   }
