@@ -28,16 +28,15 @@ export const toTaskError = (error: unknown): unknown => {
  * each task state to. Every line it logs carries the batch id and the tenant (already a hash of the credential).
  */
 export const runTask = async (engine: BatchEngine, event: TaskEvent): Promise<Route> => {
-  logger.appendKeys({ batchId: event.batchId, tenant: event.tenant, action: event.action });
+  // Passed with each line rather than appended to the logger: local mode runs many tasks at once in one process.
+  const context = { batchId: event.batchId, tenant: event.tenant, action: event.action };
   try {
     const route = await engine[event.action](event);
-    logger.debug("task done", { next: route.next });
+    logger.debug("task done", { ...context, next: route.next });
     return route;
   } catch (error) {
     const failure = toTaskError(error);
-    logger.error("task failed", { error: failure as Error });
+    logger.error("task failed", { ...context, error: failure as Error });
     throw failure;
-  } finally {
-    logger.removeKeys(["batchId", "tenant", "action"]);
   }
 };

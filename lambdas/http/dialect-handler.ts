@@ -26,6 +26,9 @@ export interface FrontDoor {
   renderError: (error: GatewayError) => HttpResponse;
 }
 
+/** What every log line of a request carries: its batch id (where the route names one) and tenant hash. */
+const logContext = new WeakMap<APIGatewayProxyEvent, { batchId?: string; tenant?: string }>();
+
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
 /**
@@ -45,10 +48,10 @@ export const createDialectHandler = (
     handler: async (event: APIGatewayProxyEvent) => {
       const request = toHttpRequest(event);
       const batchId = request.params.batchId ?? request.params.jobIdentifier;
-      if (batchId) logger.appendKeys({ batchId });
       request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
-      // The tenant is already a salted hash of the credential; the credential itself is never logged.
-      if (request.tenant) logger.appendKeys({ tenant: request.tenant });
+      // The tenant is already a salted hash of the credential; the credential itself is never logged. Kept per
+      // event (not as logger state), so concurrent requests of the local server never mix their keys.
+      logContext.set(event, { ...(batchId && { batchId }), ...(request.tenant && { tenant: request.tenant }) });
       if (request.tenant) await limiter.request(request.tenant);
       return route.handler(request);
     },
@@ -61,13 +64,14 @@ export const createDialectHandler = (
   });
   const handler = middy<APIGatewayProxyEvent, HttpResponse>().handler(router as never);
   handler.use({
-    before: async () => {
-      logger.removeKeys(["batchId", "tenant"]);
-    },
     onError: async (request) => {
       const error = toGatewayError(request.error);
       if (error.statusCode >= 500)
-        logger.error("request failed", { frontDoor: dialect.name, error: request.error as Error });
+        logger.error("request failed", {
+          ...logContext.get(request.event),
+          frontDoor: dialect.name,
+          error: request.error as Error,
+        });
       const response = dialect.renderError(error);
       if (error instanceof RateLimitError)
         response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };

@@ -85,7 +85,7 @@ describe("runTask", () => {
     expect(JSON.stringify(failure?.error)).toContain(TaskErrorName.retryable);
   });
 
-  it("drops the batch's keys once the task is done, so the next task's lines are its own", async () => {
+  it("leaves no batch's keys on the shared logger, so the next task's lines are its own", async () => {
     await runTask(
       engine(async () => ({ next: "done", waitSeconds: 0, attempt: 0 })),
       {
