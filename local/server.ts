@@ -2,7 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { composeEngine, frontDoorHandler, gatewayDeps } from "../lambdas/app/compose";
+import { composeEngine, gatewayDeps, registeredFrontDoorHandler } from "../lambdas/app/compose";
 import { runTask } from "../lambdas/app/task";
 import type { PollSchedule } from "../lambdas/core/batch-engine";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
@@ -151,7 +151,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // Every front door of the registry, most specific mount first, as API Gateway matches them.
   const mounts: Mount[] = frontDoorIds.map((id) => ({
     prefix: `/${frontDoors[id].mount}`,
-    handler: frontDoorHandler(dialects[frontDoors[id].dialect] as never, id as never, deps, auth),
+    handler: registeredFrontDoorHandler(dialects, id, deps, auth),
   }));
   const server = createServer((request, response) => {
     if (request.url === "/health") {

@@ -6,10 +6,10 @@ import type { Limiter } from "../core/limits";
 import { type Dialect, providers } from "../core/model";
 import type { BatchRunner, BlobStore, NamespaceIndex, ObjectRepository, ResultSinks } from "../core/ports";
 import type { DialectModule } from "../dialects/dialect-module";
-import { type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
+import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import { inputCodec } from "../formats/detect";
 import type { Authenticator } from "../http/authenticator";
-import { createDialectHandler, type ProxyHandler } from "../http/dialect-handler";
+import { createDialectHandler, type FrontDoor, type ProxyHandler } from "../http/dialect-handler";
 
 /**
  * The composition root. The Lambda handlers (app/aws.ts), the local server (local/server.ts) and the tests build
@@ -45,15 +45,31 @@ export const frontDoorHandler = <D extends Dialect>(
 ): ProxyHandler =>
   createDialectHandler(dialect.frontDoors[id](deps), frontDoors[id].mount, authenticator, deps.limiter);
 
+/** Every dialect's module, as `lambdas/dialects/registry.ts` lists them. */
+export type DialectRegistry = { readonly [D in Dialect]: DialectModule<D> };
+
+/**
+ * The handler of any front door, found through the registry (the local server mounts them all). The Lambda
+ * entry points use {@link frontDoorHandler} with their own dialect instead, so each bundles only that dialect.
+ */
+export const registeredFrontDoorHandler = (
+  registry: DialectRegistry,
+  id: FrontDoorId,
+  deps: GatewayDeps,
+  authenticator: Authenticator,
+): ProxyHandler => {
+  const door = frontDoors[id];
+  // A row's dialect owns the row's id (FrontDoorsOf), which TypeScript cannot follow through the lookup.
+  const dialect = registry[door.dialect] as DialectModule<Dialect>;
+  const build = (dialect.frontDoors as Record<FrontDoorId, (deps: GatewayDeps) => FrontDoor>)[id];
+  return createDialectHandler(build(deps), door.mount, authenticator, deps.limiter);
+};
+
 /** What the batch engine needs beyond the gateway's deps. */
 export type EngineParts = Pick<EngineDeps, "providers" | "providerWithKey" | "poll">;
 
 /** The batch engine, with every registered dialect's result sink. */
-export const composeEngine = (
-  deps: GatewayDeps,
-  dialects: { readonly [D in Dialect]: DialectModule<D> },
-  parts: EngineParts,
-): BatchEngine => {
+export const composeEngine = (deps: GatewayDeps, dialects: DialectRegistry, parts: EngineParts): BatchEngine => {
   const sinks = Object.fromEntries(
     Object.values(dialects).map((dialect) => [dialect.dialect, dialect.resultSink(deps)]),
   ) as ResultSinks;
