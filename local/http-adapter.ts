@@ -42,32 +42,68 @@ const group = (entries: Iterable<[string, string]>) => {
   return { single, multi };
 };
 
-/** Builds the API Gateway REST (v1) proxy event Lambda would receive for this request. */
+/**
+ * Request headers API Gateway does not hand to the integration: `Content-Length` (a REST API with binary media
+ * types drops it, so a verifier must not rely on it) and the hop-by-hop headers of the client's connection.
+ */
+export const droppedRequestHeaders = new Set([
+  "content-length",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+  "expect",
+  "proxy-connection",
+]);
+
+/** Where a local request arrived, as API Gateway would describe it. */
+export interface Arrival {
+  /** The front door's mount (`/openai`, `/bedrock/files`). */
+  mount: Mount;
+  /** The custom domain's base path mapping ("" at the root, "/gw" for a `gw` mapping). */
+  basePath: string;
+  /** The path after the base path, still percent-encoded, as API Gateway passes it. */
+  path: string;
+}
+
+/**
+ * Builds the API Gateway REST (v1) proxy event Lambda would receive, as a custom domain with a base path mapping
+ * presents it: `path` and `requestContext.path` keep the base path, `resource` and `pathParameters.proxy` do not;
+ * paths stay percent-encoded while query values arrive decoded (a repeated key: its last value, all in
+ * `multiValue…`); header names keep the client's case; the body is always base64.
+ */
 export const toProxyEvent = (
   request: IncomingMessage,
   body: Buffer,
-  mount: Mount,
-  path: string,
+  { mount, basePath, path }: Arrival,
   search: URLSearchParams,
 ): APIGatewayProxyEvent => {
-  // API Gateway adds the forwarding headers; locally the scheme is plain HTTP.
-  const forwarded: [string, string][] = [
+  // API Gateway adds the forwarding and trace headers; locally the scheme is plain HTTP.
+  const added: [string, string][] = [
     ["X-Forwarded-Proto", "http"],
     ["X-Forwarded-For", request.socket.remoteAddress ?? "127.0.0.1"],
     ["X-Forwarded-Port", String(request.socket.localPort ?? "")],
+    [
+      "X-Amzn-Trace-Id",
+      `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, "").slice(0, 24)}`,
+    ],
   ];
-  const headers = group([...pairs(request.rawHeaders), ...forwarded]);
+  const kept = pairs(request.rawHeaders).filter(([name]) => !droppedRequestHeaders.has(name.toLowerCase()));
+  const headers = group([...kept, ...added]);
   const query = group(search.entries());
   const hasQuery = [...search.keys()].length > 0;
+  const atMount = path === mount.prefix;
+  const resource = atMount ? mount.prefix : `${mount.prefix}/{proxy+}`;
   return {
-    resource: `${mount.prefix}/{proxy+}`,
-    path,
+    resource,
+    path: `${basePath}${path}`,
     httpMethod: request.method ?? "GET",
     headers: headers.single,
     multiValueHeaders: headers.multi,
     queryStringParameters: hasQuery ? query.single : null,
     multiValueQueryStringParameters: hasQuery ? query.multi : null,
-    pathParameters: { proxy: path.slice(mount.prefix.length + 1) },
+    pathParameters: atMount ? null : { proxy: path.slice(mount.prefix.length + 1) },
     stageVariables: null,
     body: body.byteLength > 0 ? body.toString("base64") : null,
     isBase64Encoded: body.byteLength > 0,
@@ -80,16 +116,24 @@ export const toProxyEvent = (
       identity: {
         sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
       } as APIGatewayProxyEvent["requestContext"]["identity"],
-      path,
-      stage: "local",
+      path: `${basePath}${path}`,
+      stage: "v1",
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: "local",
-      resourcePath: `${mount.prefix}/{proxy+}`,
+      resourcePath: resource,
       domainName: request.headers.host,
     },
   };
 };
+
+/**
+ * What API Gateway does with a Lambda proxy response body: a base64 body becomes bytes only when the request's
+ * first `Accept` value matches the API's binary media types. This API takes every type as binary, which matches
+ * any value but not a missing header: without `Accept` (boto3's GetObject) the client gets the base64 text.
+ */
+export const responseBody = (result: { body: string; isBase64Encoded?: boolean }, accept: string | undefined) =>
+  result.isBase64Encoded && accept ? Buffer.from(result.body, "base64") : Buffer.from(result.body ?? "", "utf8");
 
 const lambdaContext = (name: string): Context => {
   const deadline = Date.now() + 29_000;
@@ -124,11 +168,16 @@ export const serveThroughHandler = async (
   request: IncomingMessage,
   response: ServerResponse,
   mounts: Mount[],
+  basePath = "",
 ): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
-  const [path = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
+  const [fullPath = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
   const search = new URLSearchParams(query);
-  const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+  const path = basePath && fullPath.startsWith(`${basePath}/`) ? fullPath.slice(basePath.length) : fullPath;
+  const mount =
+    basePath && path === fullPath
+      ? undefined
+      : mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   if (!mount) {
     request.resume();
     sendJson(response, 404, { message: "Not Found" });
@@ -144,7 +193,7 @@ export const serveThroughHandler = async (
     request.destroy();
     return;
   }
-  const event = toProxyEvent(request, body, mount, path, search);
+  const event = toProxyEvent(request, body, { mount, basePath, path }, search);
   if (Buffer.byteLength(JSON.stringify(event)) > lambdaPayloadLimitBytes) {
     sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
     return;
@@ -154,7 +203,8 @@ export const serveThroughHandler = async (
     ...(result.multiValueHeaders as Record<string, string[]> | undefined),
   };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : Buffer.from(result.body ?? "", "utf8");
+  const accept = request.headers.accept?.split(",")[0]?.trim() || undefined;
+  const payload = responseBody(result, accept);
   // A HEAD answer keeps the object's length; a 204 has no body at all.
   if (request.method !== "HEAD" && result.statusCode !== 204) headers["content-length"] = String(payload.byteLength);
   response.writeHead(result.statusCode, headers).end(request.method === "HEAD" ? undefined : payload);

@@ -62,6 +62,11 @@ export interface LocalGatewayOptions {
    * @default process.env.FINOPS_PASSTHROUGH === "on"
    */
   passThrough?: boolean;
+  /**
+   * Serve as a custom domain with this base path mapping does (`/gw` → `{url}/gw/openai/…`): API Gateway keeps the
+   * base path in the event's `path`. @default process.env.FINOPS_BASE_PATH or "" (the mapping at the root)
+   */
+  basePath?: string;
   /** Wraps the provider adapters, for fault-injection tests. @default none */
   wrapProviders?: (providers: ProviderAdapters) => ProviderAdapters;
 }
@@ -149,6 +154,9 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
         ? passThroughAuthenticator
         : openAuthenticator;
   // Every front door of the registry, most specific mount first, as API Gateway matches them.
+  const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
+    .replace(/\/+$/, "")
+    .replace(/^(?=[^/])/, "/");
   const mounts: Mount[] = frontDoorIds.map((id) => ({
     prefix: `/${frontDoors[id].mount}`,
     handler: registeredFrontDoorHandler(dialects, id, deps, auth),
@@ -158,7 +166,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    serveThroughHandler(request, response, mounts).catch((error: unknown) => {
+    serveThroughHandler(request, response, mounts, basePath).catch((error: unknown) => {
       console.error("local adapter failure", error);
       if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
       response.end('{"message":"Internal server error"}');
@@ -172,7 +180,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const endpointsFile = join(dataDir, "endpoints.json");
   await writeFile(endpointsFile, JSON.stringify({ dynamodb: emulators.dynamoEndpoint }));
   return {
-    url: `http://${address}:${port}`,
+    url: `http://${address}:${port}${basePath}`,
     auth: mode,
     createCredential: (name) => createCredential(credentials, sealer, name),
     credentials,

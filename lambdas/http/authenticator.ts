@@ -130,6 +130,10 @@ export const keyAuthenticator = (
     const signedHeaders = signedHeadersOf(authorization);
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
+    // API Gateway drops Content-Length (binary media types) though the JS SDK signs it: it is the body's length.
+    if (signedHeaders.includes("content-length") && request.headers["content-length"] === undefined) {
+      headers["content-length"] = String(request.body.byteLength);
+    }
     const signer = new SignatureV4({
       credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: await sealer.unseal(record.sealedSecret) },
       region: credential.region,

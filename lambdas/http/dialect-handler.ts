@@ -26,8 +26,16 @@ export interface FrontDoor {
   renderError: (error: GatewayError) => HttpResponse;
 }
 
+/** The request's path as `/{mount}/{rest}`, whatever base path or stage preceded the mount. */
+export const pathUnderMount = (event: APIGatewayProxyEvent, mount: string): string => {
+  const proxy = event.pathParameters?.proxy;
+  if (event.resource === `/${mount}/{proxy+}` && proxy !== undefined) return `/${mount}/${proxy}`;
+  if (event.resource === `/${mount}`) return `/${mount}`;
+  return event.path; // an event not shaped by this API's resources (hand-made in a test)
+};
+
 /** What every log line of a request carries: its batch id (where the route names one) and tenant hash. */
-const logContext = new WeakMap<APIGatewayProxyEvent, { batchId?: string; tenant?: string }>();
+const logContext = new WeakMap<Context, { batchId?: string; tenant?: string }>();
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
@@ -45,13 +53,13 @@ export const createDialectHandler = (
   const routes = dialect.routes.map((route) => ({
     method: route.method,
     path: `/${mount}${route.path}`,
-    handler: async (event: APIGatewayProxyEvent) => {
+    handler: async (event: APIGatewayProxyEvent, context: Context) => {
       const request = toHttpRequest(event);
       const batchId = request.params.batchId ?? request.params.jobIdentifier;
       request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
       // The tenant is already a salted hash of the credential; the credential itself is never logged. Kept per
-      // event (not as logger state), so concurrent requests of the local server never mix their keys.
-      logContext.set(event, { ...(batchId && { batchId }), ...(request.tenant && { tenant: request.tenant }) });
+      // invocation (not as logger state), so concurrent requests of the local server never mix their keys.
+      logContext.set(context, { ...(batchId && { batchId }), ...(request.tenant && { tenant: request.tenant }) });
       if (request.tenant) await limiter.request(request.tenant);
       return route.handler(request);
     },
@@ -62,13 +70,17 @@ export const createDialectHandler = (
       throw new NotFoundError(`Unknown request URL: ${method} ${path}.`);
     },
   });
-  const handler = middy<APIGatewayProxyEvent, HttpResponse>().handler(router as never);
+  // Routes match the path under the mount (from `resource` and `{proxy+}`), never the event's full path: behind a
+  // custom domain with a base path mapping, `path` starts with the base path and nothing would match.
+  const routeByMount = (event: APIGatewayProxyEvent, context: Context) =>
+    (router as unknown as ProxyHandler)({ ...event, path: pathUnderMount(event, mount) }, context);
+  const handler = middy<APIGatewayProxyEvent, HttpResponse>().handler(routeByMount);
   handler.use({
     onError: async (request) => {
       const error = toGatewayError(request.error);
       if (error.statusCode >= 500)
         logger.error("request failed", {
-          ...logContext.get(request.event),
+          ...logContext.get(request.context),
           frontDoor: dialect.name,
           error: request.error as Error,
         });

@@ -9,18 +9,36 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
   body: JSON.stringify(body),
 });
 
-/** Raw bytes, base64-encoded for API Gateway (its binary media types turn them back into bytes). */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The bytes as text when they are valid UTF-8 (every JSONL and JSON file), else undefined. */
+const asText = (body: Uint8Array): string | undefined => {
+  try {
+    return utf8.decode(body);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Raw bytes. Text goes out as text: API Gateway turns a base64 body back into bytes only for a request whose
+ * `Accept` matches its binary media types, and boto3's GetObject sends no `Accept`. Only bytes that are not UTF-8
+ * travel base64-encoded (and reach the caller as bytes whenever it sends an `Accept`, as every SDK download does).
+ */
 export const bytes = (
   statusCode: number,
   body: Uint8Array,
   contentType: string,
   headers: Record<string, string> = {},
-): HttpResponse => ({
-  statusCode,
-  headers: { "content-type": contentType, "content-length": String(body.byteLength), ...headers },
-  body: Buffer.from(body).toString("base64"),
-  isBase64Encoded: true,
-});
+): HttpResponse => {
+  const text = asText(body);
+  return {
+    statusCode,
+    headers: { "content-type": contentType, "content-length": String(body.byteLength), ...headers },
+    body: text ?? Buffer.from(body).toString("base64"),
+    isBase64Encoded: text === undefined,
+  };
+};
 
 /** A temporary redirect; every SDK follows it on downloads. */
 export const redirect = (location: string): HttpResponse => ({

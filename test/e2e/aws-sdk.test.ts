@@ -65,6 +65,22 @@ const inputLines = (format: Format, count: number): string =>
     .map((line) => JSON.stringify(line))
     .join("\n");
 
+/** Sets a header on every request of an AWS SDK client (after signing, as a proxy in between would). */
+const withHeader = <C extends { middlewareStack: S3Client["middlewareStack"] }>(
+  client: C,
+  name: string,
+  value: string,
+): C => {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers[name] = value;
+      return next(args);
+    },
+    { step: "finalizeRequest", priority: "low", name: `header-${name}` },
+  );
+  return client;
+};
+
 /** Adds the seeds' `x-model-provider` header to every request of an AWS SDK client. */
 const withProvider = <C extends { middlewareStack: S3Client["middlewareStack"] }>(client: C, provider: string): C => {
   client.middlewareStack.add(
@@ -379,6 +395,9 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
   describe("S3-compatible files", () => {
     it("round-trips plain and aws-chunked (streamed) bodies byte for byte", async () => {
       const { s3 } = clients("AKIDBODIES");
+      // Bytes that are not UTF-8 reach the caller as bytes when it sends an Accept header (API Gateway decodes base64
+      // bodies only then); the SDK's GetObject sends none, so this client adds one.
+      const binary = withHeader(clients("AKIDBODIES").s3, "accept", "application/octet-stream");
       const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
       await s3.send(new PutObjectCommand({ Bucket: "bodies", Key: "plain.bin", Body: data }));
       await s3.send(
@@ -390,12 +409,24 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         }),
       );
       for (const key of ["plain.bin", "dir/stream é+x.bin"]) {
-        const object = await s3.send(new GetObjectCommand({ Bucket: "bodies", Key: key }));
+        const object = await binary.send(new GetObjectCommand({ Bucket: "bodies", Key: key }));
         expect(object.ContentLength).toBe(data.byteLength);
         expect(Buffer.from(await object.Body!.transformToByteArray()).equals(data)).toBe(true);
       }
-      const ranged = await s3.send(new GetObjectCommand({ Bucket: "bodies", Key: "plain.bin", Range: "bytes=10-19" }));
+      const ranged = await binary.send(
+        new GetObjectCommand({ Bucket: "bodies", Key: "plain.bin", Range: "bytes=10-19" }),
+      );
       expect(Buffer.from(await ranged.Body!.transformToByteArray()).equals(data.subarray(10, 20))).toBe(true);
+    });
+
+    it("returns text objects as text to a GetObject without Accept, and keeps a HEAD's Content-Length", async () => {
+      const { s3 } = clients("AKIDTEXT");
+      const text = `${inputLines("bedrock", 3)}\n{"note": "ünïcödé ✓"}\n`;
+      await s3.send(new PutObjectCommand({ Bucket: "texts", Key: "in.jsonl", Body: text }));
+      const object = await s3.send(new GetObjectCommand({ Bucket: "texts", Key: "in.jsonl" }));
+      expect(await object.Body!.transformToString()).toBe(text);
+      const head = await s3.send(new HeadObjectCommand({ Bucket: "texts", Key: "in.jsonl" }));
+      expect(head.ContentLength).toBe(Buffer.byteLength(text));
     });
 
     it("serves virtual-hosted requests where the Host carries the bucket (a DNS host such as localhost)", async () => {
