@@ -204,7 +204,9 @@ export const createBatchEngine = (deps: EngineDeps) => {
     async collect(input: TaskInput): Promise<Route> {
       const batch = await load(input);
       if (isTerminal(batch.status)) return route("done");
-      const outcome = batch.upstreamOutcome?.status ?? (batch.cancelRequested ? "cancelled" : "completed");
+      // A batch the caller saw cancelling ends cancelled, whatever the upstream managed first (a small batch may
+      // finish before the stop reaches it): the results that were ready are kept, the rest are "not run".
+      const outcome = batch.cancelRequested ? "cancelled" : (batch.upstreamOutcome?.status ?? "completed");
       const missing: Pick<NeutralResult, "outcome" | "error"> =
         outcome === "cancelled"
           ? {

@@ -65,12 +65,12 @@ export const tenantOf = (credential: string): string =>
 export const derivedId = (parentId: string, role: string): string =>
   base32(createHash("sha256").update(`${parentId}\0${role}`).digest());
 
-const upstreamSafe = /^[A-Za-z0-9_-]{1,64}$/;
+const upstreamSafe = /^[A-Za-z0-9]{1,64}$/;
 
 /**
- * The id a request carries upstream. Anthropic requires `^[a-zA-Z0-9_-]{1,64}$` and Bedrock record ids are
- * safest in the same alphabet, so any other `custom_id` is replaced by a hash of it; the collector maps it
+ * The id a request carries upstream. Bedrock documents `recordId` as alphanumeric (Anthropic allows `_` and `-`
+ * as well), so any other `custom_id` is replaced by `h` and 40 hex digits of its SHA-256; the collector maps it
  * back from the input file.
  */
 export const upstreamKey = (customId: string): string =>
-  upstreamSafe.test(customId) ? customId : `h-${createHash("sha256").update(customId).digest("hex").slice(0, 40)}`;
+  upstreamSafe.test(customId) ? customId : `h${createHash("sha256").update(customId).digest("hex").slice(0, 40)}`;

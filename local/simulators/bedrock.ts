@@ -246,6 +246,16 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
             `inference job (${minRecords}).`,
         );
       }
+      // Bedrock documents recordId as an alphanumeric string.
+      const badId = records.find((r) => r.recordId !== undefined && !/^[A-Za-z0-9]+$/.test(String(r.recordId)));
+      if (badId) {
+        return awsError(
+          response,
+          400,
+          "ValidationException",
+          `recordId ${JSON.stringify(badId.recordId)} is not alphanumeric.`,
+        );
+      }
       const id = randomBytes(6).toString("hex");
       const job: SimJob = {
         arn: `arn:aws:bedrock:${region}:000000000000:model-invocation-job/${id}`,

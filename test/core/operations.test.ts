@@ -132,6 +132,19 @@ describe("core operations and the engine on in-memory ports (no emulator)", () =
     expect(ended).toMatchObject({ status: "cancelled", requestCounts: { total: 4, completed: 0, failed: 4 } });
   });
 
+  it("ends a batch the caller saw cancelling as cancelled, even when the upstream finished first, keeping its results", async () => {
+    const gateway = setup();
+    const batch = await newBatch(gateway, "openai");
+    const task = (action: "submit" | "poll" | "collect") => gateway.engine[action]({ batchId: batch.id, tenant: "t" });
+    await task("submit"); // the upstream has it, and (instantly) finishes it
+    expect((await cancelBatch(gateway.deps, "t", batch.id, batch.id)).status).toBe("cancelling");
+    expect((await task("poll")).next).toBe("collect");
+    await task("collect");
+    const ended = await gateway.deps.repo.get("batch", "t", batch.id);
+    expect(ended).toMatchObject({ status: "cancelled", requestCounts: { total: 4, completed: 2, failed: 2 } });
+    expect(ended?.outcomeCounts).toEqual({ succeeded: 2, errored: 2, cancelled: 0, expired: 0 });
+  });
+
   it("fails a batch whose provider has no key, with a reason the caller can read", async () => {
     const gateway = setup();
     const batch = await newBatch(gateway, "openai");

@@ -240,6 +240,25 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
     expect(records.find((r) => r.recordId === "request-2")).toMatchObject({ error: { errorCode: 400 } });
   });
 
+  it("a small (on-demand) job stopped right after creation ends Stopped, never Completed", async () => {
+    const { s3, bedrock } = clients("AKIDSTOPSMALL");
+    await s3.send(new PutObjectCommand({ Bucket: "small", Key: "in.jsonl", Body: inputLines("bedrock", 3) }));
+    const { jobArn } = await bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: "stop-small",
+        modelId: models.bedrock,
+        roleArn: "r",
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://small/in.jsonl" } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://small/out/" } },
+      }),
+    );
+    await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
+    expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status).toBe("Stopping");
+    const job = await waitForJob(bedrock, jobArn!);
+    expect(job.status).toBe("Stopped");
+    expect((job.successRecordCount ?? 0) + (job.errorRecordCount ?? 0)).toBeLessThanOrEqual(3);
+  });
+
   it("stops a job: Stopping at once, then Stopped with the partial outputs", async () => {
     const slow = await startTestGateway({
       simulators: { jobLatencyMs: 4000 },
