@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from "aws-cdk-lib";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
 import { Effect, type IGrantable, type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -7,6 +7,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cd
 import { Construct, type IConstruct } from "constructs";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { batchStateMachineDefinition } from "../batch-definition";
+import { asNagShowsIt, bedrockModelArns } from "./bedrock-arns";
 import { GatewayFunction } from "./gateway-function";
 import { logicalIdOf, type StagingStorage } from "./staging-storage";
 
@@ -19,6 +20,12 @@ export interface BatchEngineProps {
   readonly bedrockRole: IRole;
   /** Environment shared with the dialect Lambdas (table, bucket, file lifetime). */
   readonly environment: Record<string, string>;
+  /**
+   * Let the task subscribe the account to an AWS Marketplace model on its first use (Bedrock asks this of the
+   * caller of a third-party model).
+   * @default true
+   */
+  readonly allowMarketplaceSubscriptions?: boolean;
 }
 
 /**
@@ -55,10 +62,7 @@ export class BatchEngine extends Construct {
     props.providerKeys.grantRead(task);
 
     const jobs = `arn:${partition}:bedrock:${region}:${account}:model-invocation-job/*`;
-    const models = [
-      `arn:${partition}:bedrock:*::foundation-model/*`,
-      `arn:${partition}:bedrock:${region}:${account}:inference-profile/*`,
-    ];
+    const models = bedrockModelArns({ partition, region, account });
     task.addToRolePolicy(
       new PolicyStatement({ actions: ["bedrock:CreateModelInvocationJob"], resources: [jobs, ...models] }),
     );
@@ -68,7 +72,21 @@ export class BatchEngine extends Construct {
         resources: [jobs],
       }),
     );
-    task.addToRolePolicy(new PolicyStatement({ actions: ["bedrock:InvokeModel"], resources: models }));
+    task.addToRolePolicy(new PolicyStatement({ actions: ["bedrock:InvokeModel"], resources: [...models] }));
+    if (props.allowMarketplaceSubscriptions !== false) {
+      task.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"],
+          resources: ["*"],
+        }),
+      );
+      Validations.of(task).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "AWS Marketplace subscription actions have no resource-level permissions; Bedrock needs them of the " +
+          "caller on the first use of a third-party model.",
+      });
+    }
     task.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -85,6 +103,7 @@ export class BatchEngine extends Construct {
       ],
       [models[0]!, "Callers choose the model per batch; any foundation model may run a batch."],
       [models[1]!, "Callers may name a cross-Region inference profile of this account as the batch's model."],
+      [models[2]!, "Callers may name an application inference profile of this account as the batch's model."],
     ] as const) {
       Validations.of(task).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(resource, { partition, region, account })}]`,
@@ -129,16 +148,6 @@ export class BatchEngine extends Construct {
     ]);
   }
 }
-
-/** An ARN as cdk-nag prints it in a finding id: unresolved pseudo parameters as `<AWS::…>`, literals as they are. */
-const asNagShowsIt = (arn: string, pseudo: { partition: string; region: string; account: string }): string => {
-  const names = { partition: "AWS::Partition", region: "AWS::Region", account: "AWS::AccountId" } as const;
-  let shown = arn;
-  for (const key of ["partition", "region", "account"] as const) {
-    if (Token.isUnresolved(pseudo[key])) shown = shown.split(pseudo[key]).join(`<${names[key]}>`);
-  }
-  return shown;
-};
 
 const acknowledgeAll = (scope: IConstruct & Partial<IGrantable>, findings: readonly (readonly [string, string])[]) => {
   for (const [id, reason] of findings) Validations.of(scope).acknowledge({ id, reason });

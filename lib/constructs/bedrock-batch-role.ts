@@ -3,6 +3,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { stagingPrefix } from "../../lambdas/core/layout";
+import { asNagShowsIt, bedrockModelArns } from "./bedrock-arns";
 import { logicalIdOf } from "./staging-storage";
 
 /** Props of {@link BedrockBatchRole}. */
@@ -52,12 +53,19 @@ export class BedrockBatchRole extends Construct {
         effect: Effect.ALLOW,
         actions: ["s3:ListBucket"],
         resources: [bucket.bucketArn],
-        conditions: {
-          StringEquals: { "aws:ResourceAccount": account },
-          StringLike: { "s3:prefix": [`${stagingPrefix.bedrockInput}*`, `${stagingPrefix.bedrockOutput}*`] },
-        },
+        // As AWS documents the service role: on the bucket, without an s3:prefix condition Bedrock may not meet.
+        conditions: { StringEquals: { "aws:ResourceAccount": account } },
       }),
     );
+    // Jobs on cross-Region or application inference profiles invoke the model under this role.
+    const models = bedrockModelArns({ partition, region, account });
+    this.role.addToPolicy(new PolicyStatement({ actions: ["bedrock:InvokeModel"], resources: [...models] }));
+    for (const model of models) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(model, { partition, region, account })}]`,
+        reason: "The model (or inference profile) is chosen per batch by the caller; Bedrock invokes it for the job.",
+      });
+    }
     const bucketId = logicalIdOf(bucket);
     for (const [prefix, use] of [
       [stagingPrefix.bedrockInput, "reads the job inputs the gateway staged"],

@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
 import { tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
+import { ApiGatewayAccount } from "./api-gateway-account";
 
 /** The Lambda behind each front door (lambdas/dialects/front-doors.ts). */
 export type FrontDoorFunctions = { readonly [K in FrontDoorId]: IFunction };
@@ -33,6 +34,12 @@ export interface GatewayApiProps {
   readonly throttlingBurstLimit?: number;
   /** Stage name, the first path segment of the URL. @default "v1" */
   readonly stageName?: string;
+  /**
+   * Set API Gateway's account-level CloudWatch role (per region), without which a stage with access logs cannot
+   * be created in a fresh account. Turn it off where the account already manages that setting.
+   * @default true
+   */
+  readonly setAccountCloudWatchRole?: boolean;
 }
 
 /**
@@ -60,6 +67,9 @@ export class GatewayApi extends Construct {
         metricsEnabled: true,
       },
     });
+    if (props.setAccountCloudWatchRole !== false) {
+      this.api.deploymentStage.node.addDependency(ApiGatewayAccount.of(this).account);
+    }
     // API Gateway answers bodies over 10 MB itself; say so in one JSON envelope that every JSON SDK reads.
     this.api.addGatewayResponse("RequestTooLarge", {
       type: ResponseType.REQUEST_TOO_LARGE,
@@ -96,8 +106,8 @@ export class GatewayApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG6",
       reason:
-        "Access logs are on; execution logging needs the account-wide API Gateway CloudWatch role, which a " +
-        "user's stack should not take over.",
+        "Access logs are on; execution logs are off because at INFO level they record request headers, which " +
+        "carry callers' API keys.",
     });
   }
 

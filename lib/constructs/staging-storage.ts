@@ -74,7 +74,8 @@ export class StagingStorage extends Construct {
   grantObjectAccess(grantee: IGrantable & IConstruct, prefix: string): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        // AbortMultipartUpload: the blob store streams large bodies as multipart uploads (lib-storage).
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
         resources: [this.bucket.arnForObjects(`${prefix}*`)],
       }),
     );

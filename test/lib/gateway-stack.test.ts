@@ -123,16 +123,46 @@ describe("GatewayStack", () => {
     });
     const [roleId] = Object.keys(roles);
     const policies = template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } });
+    type Statement = { Action: string; Resource: unknown; Condition?: Record<string, unknown> };
     const statements = Object.values(policies).flatMap(
-      (p) =>
-        (p as { Properties: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } } }).Properties
-          .PolicyDocument.Statement,
+      (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
     );
-    expect(statements.map((s) => s.Action).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    expect(statements.map((s) => s.Action).sort()).toEqual([
+      "bedrock:InvokeModel",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
     const resources = JSON.stringify(statements.map((s) => s.Resource));
     expect(resources).toContain(`/${stagingPrefix.bedrockInput}*`);
     expect(resources).toContain(`/${stagingPrefix.bedrockOutput}*`);
     expect(resources).not.toContain(`/${stagingPrefix.files}`);
+    // As AWS documents the role: ListBucket on the bucket (no s3:prefix condition Bedrock may not meet)…
+    const list = statements.find((s) => s.Action === "s3:ListBucket");
+    expect(JSON.stringify(list?.Condition ?? {})).not.toContain("s3:prefix");
+    // …and InvokeModel, which jobs on cross-Region and application inference profiles need.
+    const invoke = JSON.stringify(statements.find((s) => s.Action === "bedrock:InvokeModel")?.Resource);
+    for (const kind of ["foundation-model/*", ":inference-profile/*", ":application-inference-profile/*"])
+      expect(invoke).toContain(kind);
+  });
+
+  it("sets API Gateway's account CloudWatch role before the logged stage is created, and keeps it on delete", () => {
+    template.resourceCountIs("AWS::ApiGateway::Account", 1);
+    const [accountId] = Object.keys(template.findResources("AWS::ApiGateway::Account"));
+    template.hasResource("AWS::ApiGateway::Account", { DeletionPolicy: "Retain" });
+    template.hasResource("AWS::ApiGateway::Stage", { DependsOn: Match.arrayWith([accountId]) });
+    template.hasResourceProperties("AWS::IAM::Role", {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: "apigateway.amazonaws.com" } })],
+      },
+      ManagedPolicyArns: [
+        Match.objectLike({
+          "Fn::Join": Match.arrayWith([
+            Match.arrayWith([Match.stringLikeRegexp("AmazonAPIGatewayPushToCloudWatchLogs")]),
+          ]),
+        }),
+      ],
+    });
   });
 
   it("runs batches on a logged, traced Standard state machine whose tasks are one Lambda", () => {
@@ -158,6 +188,21 @@ describe("GatewayStack", () => {
     expect(task).toContain('"iam:PassedToService":"bedrock.amazonaws.com"');
     expect(task).toContain("secretsmanager:GetSecretValue");
     expect(task).toContain("bedrock:CreateModelInvocationJob");
+    expect(task).toContain("application-inference-profile/*");
+    expect(task).toContain("aws-marketplace:Subscribe"); // first use of a third-party model
+  });
+
+  it("lets every Lambda abort the multipart uploads its blob store starts", () => {
+    const objectStatements = Object.values(template.findResources("AWS::IAM::Policy"))
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties
+            .PolicyDocument.Statement,
+      )
+      .map((st) => [st.Action].flat())
+      .filter((actions) => actions.includes("s3:GetObject") && actions.includes("s3:PutObject"));
+    expect(objectStatements.length).toBeGreaterThan(0);
+    for (const actions of objectStatements) expect(actions).toContain("s3:AbortMultipartUpload");
   });
 
   it("gives each front door's Lambda what its registry row says: the state machine only where it starts batches", () => {

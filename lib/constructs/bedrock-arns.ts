@@ -1,0 +1,30 @@
+import { Token } from "aws-cdk-lib";
+
+/**
+ * What a batch may name as its model: any foundation model (in any Region, as cross-Region inference profiles
+ * route there), and this account's system-defined and application inference profiles.
+ */
+export const bedrockModelArns = ({
+  partition,
+  region,
+  account,
+}: {
+  partition: string;
+  region: string;
+  account: string;
+}) =>
+  [
+    `arn:${partition}:bedrock:*::foundation-model/*`,
+    `arn:${partition}:bedrock:${region}:${account}:inference-profile/*`,
+    `arn:${partition}:bedrock:${region}:${account}:application-inference-profile/*`,
+  ] as const;
+
+/** An ARN as cdk-nag prints it in a finding id: unresolved pseudo parameters as `<AWS::…>`, literals as they are. */
+export const asNagShowsIt = (arn: string, pseudo: { partition: string; region: string; account: string }): string => {
+  const names = { partition: "AWS::Partition", region: "AWS::Region", account: "AWS::AccountId" } as const;
+  let shown = arn;
+  for (const key of ["partition", "region", "account"] as const) {
+    if (Token.isUnresolved(pseudo[key])) shown = shown.split(pseudo[key]).join(`<${names[key]}>`);
+  }
+  return shown;
+};

@@ -1,0 +1,190 @@
+import { Aws, type RemovalPolicy, Validations } from "aws-cdk-lib";
+import type { RestApi } from "aws-cdk-lib/aws-apigateway";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
+import { type IGrantable, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
+import { Key } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { Bucket } from "aws-cdk-lib/aws-s3";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct, type IConstruct } from "constructs";
+import { stagingPrefix } from "../lambdas/core/layout";
+import { type FrontDoorId, frontDoors } from "../lambdas/dialects/front-doors";
+import { BatchEngine } from "./constructs/batch-engine";
+import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
+import { type FrontDoorFunctions, GatewayApi, mapFrontDoors } from "./constructs/gateway-api";
+import { GatewayFunction } from "./constructs/gateway-function";
+import { logicalIdOf, StagingStorage } from "./constructs/staging-storage";
+
+/** Props of {@link FinOpsGateway}. */
+export interface FinOpsGatewayProps {
+  /**
+   * Days uploaded files and staged objects are kept.
+   * @default 30
+   */
+  readonly retentionDays?: number;
+  /**
+   * Removal policy of the bucket and table (RETAIN keeps data when the stack is deleted).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+  /** API Gateway stage throttling, requests per second. @default 100 */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Admit only gateway credentials (`npm run keys -- create`) and verify SigV4. Turning it off lets any key in,
+   * each key its own tenant — for a private network only.
+   * @default true
+   */
+  readonly requireAuth?: boolean;
+  /**
+   * Pass-through: a key that is not a gateway key is taken as the caller's own provider key (sealed with the
+   * gateway's KMS key, its batches run with it), and its hash is the tenant.
+   * @default false
+   */
+  readonly passThrough?: boolean;
+  /** Requests per minute per gateway credential (429 with retry-after beyond; 0 = none). @default 600 */
+  readonly rateLimitPerMinute?: number;
+  /** Batches in progress per gateway credential (0 = none). @default 20 */
+  readonly maxConcurrentBatches?: number;
+  /**
+   * Set API Gateway's account-level CloudWatch role in this region (one per stack, retained on delete). A fresh
+   * account has none, and a stage with access logs cannot be created without it.
+   * @default true
+   */
+  readonly setAccountCloudWatchRole?: boolean;
+  /**
+   * Let the batch task subscribe the account to a third-party (AWS Marketplace) model on its first use, as Bedrock
+   * requires of the caller. Without it, an account admin enables each such model once in the Bedrock console.
+   * @default true
+   */
+  readonly allowMarketplaceSubscriptions?: boolean;
+}
+
+/**
+ * The FinOps batch gateway as one construct: API Gateway with a mount per SDK front door, one Lambda each,
+ * DynamoDB + S3 staging, the batch state machine and its task, Bedrock's batch role, the provider keys secret and
+ * the KMS key that seals gateway credentials. Add it to any stack; several can share one.
+ */
+export class FinOpsGateway extends Construct {
+  /** The REST API every SDK calls. */
+  public readonly api: RestApi;
+  /** The gateway's base URL, `{GW}` (the stage URL, without a trailing slash). */
+  public readonly url: string;
+  /** The table of files, batches, credentials and limits. */
+  public readonly table: Table;
+  /** The staging bucket: uploads, staged inputs, results. */
+  public readonly bucket: Bucket;
+  /** One Standard execution per batch. */
+  public readonly stateMachine: StateMachine;
+  /** The Lambda running the state machine's tasks. */
+  public readonly taskFunction: IFunction;
+  /** The Lambda behind each front door. */
+  public readonly functions: FrontDoorFunctions;
+  /** The role Bedrock assumes for the gateway's batch jobs. */
+  public readonly bedrockRole: Role;
+  /** Seals gateway credentials' AWS secrets (and pass-through provider keys). */
+  public readonly credentialsKey: Key;
+  /** The provider API keys, as a JSON object (`{}` at first). */
+  public readonly providerKeys: Secret;
+
+  constructor(scope: Construct, id: string, props: FinOpsGatewayProps = {}) {
+    super(scope, id);
+    const storage = new StagingStorage(this, "Storage", {
+      retentionDays: props.retentionDays,
+      removalPolicy: props.dataRemovalPolicy,
+    });
+    this.table = storage.table;
+    this.bucket = storage.bucket;
+    this.bedrockRole = new BedrockBatchRole(this, "BedrockBatchRole", { bucket: storage.bucket }).role;
+    this.providerKeys = new Secret(this, "ProviderKeys", {
+      description:
+        "FinOps provider API keys as JSON: " +
+        '{"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "...", "GEMINI_API_KEY": "..."}',
+      // Starts as an empty JSON object (no provider keys; Bedrock needs none), so anything that is not a JSON
+      // object later is an owner's mistake the task reports, not a value it must guess about.
+      secretObjectValue: {},
+    });
+    Validations.of(this.providerKeys).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "These are third-party provider API keys; they are rotated at the provider and put here by the owner, so " +
+        "no rotation Lambda can rotate them.",
+    });
+    // Seals the AWS secrets of gateway credentials; the dialect Lambdas only ever decrypt.
+    this.credentialsKey = new Key(this, "CredentialsKey", {
+      description: "FinOps gateway: seals gateway credentials' AWS secrets",
+      enableKeyRotation: true,
+    });
+    const environment = {
+      TABLE_NAME: storage.table.tableName,
+      BUCKET_NAME: storage.bucket.bucketName,
+      FILE_TTL_DAYS: String(storage.retentionDays),
+      FINOPS_AUTH: props.requireAuth === false ? "open" : "keys",
+      CREDENTIALS_KMS_KEY: this.credentialsKey.keyArn,
+      FINOPS_PASSTHROUGH: props.passThrough ? "on" : "off",
+      RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
+      MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
+    };
+    const engine = new BatchEngine(this, "BatchEngine", {
+      storage,
+      providerKeys: this.providerKeys,
+      bedrockRole: this.bedrockRole,
+      environment,
+      allowMarketplaceSubscriptions: props.allowMarketplaceSubscriptions,
+    });
+    this.stateMachine = engine.stateMachine;
+    this.taskFunction = engine.taskFunction;
+    if (props.passThrough) this.credentialsKey.grantDecrypt(engine.taskFunction);
+    // One Lambda per front door of the registry (lambdas/dialects/front-doors.ts), granted what its row says.
+    this.functions = mapFrontDoors((doorId, door) => {
+      const fn = new GatewayFunction(this, `${upperFirst(doorId)}Dialect`, { entry: door.entry, environment }).function;
+      storage.grantObjectAccess(fn, stagingPrefix.files);
+      this.credentialsKey.grantDecrypt(fn);
+      if (props.passThrough) this.credentialsKey.grantEncrypt(fn);
+      if (door.startsBatches) engine.grantStartBatches(fn);
+      if (door.stagesUploads) storage.grantObjectAccess(fn, stagingPrefix.staged); // resumable upload chunks
+      if (door.needsAccountId) fn.addEnvironment("ACCOUNT_ID", Aws.ACCOUNT_ID);
+      return fn;
+    });
+    this.api = new GatewayApi(this, "Api", {
+      throttlingRateLimit: props.throttlingRateLimit,
+      functions: this.functions,
+      setAccountCloudWatchRole: props.setAccountCloudWatchRole,
+    }).api;
+    this.url = this.api.url.replace(/\/$/, "");
+  }
+
+  /** The base URL one SDK is given (`{GW}/openai` for the OpenAI SDK, …). */
+  urlOf(frontDoor: FrontDoorId): string {
+    return `${this.url}/${frontDoors[frontDoor].mount}`;
+  }
+
+  /**
+   * Lets a principal run `npm run keys` against this gateway: create, list, disable and delete gateway
+   * credentials (the table's items, and sealing their AWS secrets with the gateway's key).
+   */
+  grantManageCredentials(grantee: IGrantable & IConstruct): void {
+    this.table.grant(
+      grantee,
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["kms:Encrypt", "kms:Decrypt"], resources: [this.credentialsKey.keyArn] }),
+    );
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.table)}.Arn>/index/*]`,
+      reason: "Listing credentials queries the gateway table's index; the wildcard covers only that table's indexes.",
+    });
+  }
+
+  /** Lets a principal set the provider API keys (e.g. a pipeline that rotates them). */
+  grantWriteProviderKeys(grantee: IGrantable): void {
+    this.providerKeys.grantWrite(grantee);
+  }
+}
+
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
