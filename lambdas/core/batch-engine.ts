@@ -28,6 +28,9 @@ export interface PollSchedule {
  */
 export const defaultPollSchedule: PollSchedule = { baseSeconds: 30, factor: 1.5, capSeconds: 600 };
 
+/** The wait before the next slice of work a provider runs itself (small Bedrock batches, on demand). */
+export const busyPollSeconds = 1;
+
 export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): number =>
   Math.min(schedule.capSeconds, Math.round(schedule.baseSeconds * schedule.factor ** attempt));
 
@@ -155,10 +158,13 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const batch = await load(input);
       if (isTerminal(batch.status)) return route("done");
       if (batch.cancelRequested && !batch.upstream) return route("collect");
-      if (!batch.upstream) {
-        const upstream = await (await adapterFor(batch)).submit(batch, submitInput(batch, await firstFormat(batch)));
+      let upstream = batch.upstream;
+      if (!upstream) {
+        upstream = await (await adapterFor(batch)).submit(batch, submitInput(batch, await firstFormat(batch)));
         await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal });
       }
+      // The gateway's own run of a small batch starts at once; an upstream batch is first polled after the backoff.
+      if (upstream.mode === "on_demand") return { next: "wait", attempt: 0, waitSeconds: busyPollSeconds };
       return route("wait", 0);
     },
 
@@ -196,6 +202,8 @@ export const createBatchEngine = (deps: EngineDeps) => {
         { status, requestCounts, statusTimes: stamp(batch, status) },
         { statusIn: [batch.status] },
       );
+      // A provider doing the work itself with more to do now is polled again at once, the backoff kept for later.
+      if (upstream.busy) return { next: "wait", attempt: input.attempt ?? 0, waitSeconds: busyPollSeconds };
       const attempt = (input.attempt ?? 0) + 1;
       return route("wait", attempt);
     },

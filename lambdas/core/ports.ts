@@ -109,6 +109,11 @@ export interface UpstreamStatus {
   counts: RequestCounts;
   /** The upstream's reason, for failed batches. */
   message?: string;
+  /**
+   * The provider runs the batch itself (a small Bedrock batch, on demand) and has more to do right away: poll
+   * again at once rather than after the backoff.
+   */
+  busy?: boolean;
 }
 
 /** The batch input as a provider's submit sees it. */

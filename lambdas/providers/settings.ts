@@ -16,6 +16,11 @@ const number = (value: string | undefined, fallback: number): number => {
   return value !== undefined && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
 };
 
+const nonNegative = (value: string | undefined, fallback: number): number => {
+  const parsed = Number(value);
+  return value !== undefined && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+};
+
 /**
  * Reads provider settings the way each provider's own SDK reads them: keys from the environment (or the
  * stack's secret, passed as `keys`), `OPENAI_BASE_URL` with `/v1`, AWS endpoints from `AWS_ENDPOINT_URL_*`.
@@ -41,6 +46,7 @@ export const providerSettingsFromEnv = (
       roleArn: env.BEDROCK_ROLE_ARN ?? "",
       minRecords: number(env.BEDROCK_MIN_RECORDS, 100),
       onDemandConcurrency: number(env.BEDROCK_ON_DEMAND_CONCURRENCY, 4),
+      onDemandSliceSeconds: nonNegative(env.BEDROCK_ON_DEMAND_SLICE_SECONDS, 60),
       region: env.AWS_REGION,
       endpoint: env.AWS_ENDPOINT_URL_BEDROCK,
       runtimeEndpoint: env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME,

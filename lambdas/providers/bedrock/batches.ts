@@ -30,7 +30,28 @@ export interface BedrockSettings {
   minRecords: number;
   /** Concurrent on-demand Converse calls for small batches. @default 4 */
   onDemandConcurrency: number;
+  /**
+   * Seconds of on-demand work one poll starts: each poll runs the next records for about this long, keeps their
+   * results, and reports the counts; the next poll goes on where it stopped. @default 60
+   */
+  onDemandSliceSeconds: number;
 }
+
+/** How far the gateway's own run of a small batch has come; kept in the staging bucket after every slice. */
+interface OnDemandProgress {
+  /** Records done (answered or errored), a prefix of the input. */
+  done: number;
+  /** Part files written: `part-00000.jsonl`, … in input order. */
+  parts: number;
+  success: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+type ConverseRecord = { recordId: string; modelInput: ReturnType<typeof toConverseInput> };
+/** One record's outcome, as Bedrock writes it in the `.out` file, and what it adds to the counts. */
+type Answered = { line: unknown; ok: boolean; inputTokens: number; outputTokens: number };
 
 /** Bedrock job statuses in the neutral set (PartiallyCompleted keeps its results). */
 const statusMap: Record<string, BatchStatus> = {
@@ -77,10 +98,8 @@ export class BedrockProvider implements ProviderAdapter {
     for await (const request of input.requests())
       await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
     const { lines } = await writer.close();
-    if (lines < this.settings.minRecords) {
-      await this.runOnDemand(batch, inputKey, `${output}on-demand/`);
-      return { id: `on-demand/${batch.id}`, inputRef: inputKey, mode: "on_demand" };
-    }
+    // Too few records for a job: the gateway runs them itself, a slice per poll (see runOnDemandSlice).
+    if (lines < this.settings.minRecords) return { id: `on-demand/${batch.id}`, inputRef: inputKey, mode: "on_demand" };
     const created = await bedrockCall(() =>
       this.control.send(
         new CreateModelInvocationJobCommand({
@@ -102,7 +121,7 @@ export class BedrockProvider implements ProviderAdapter {
   }
 
   async status(batch: BatchRecord): Promise<UpstreamStatus> {
-    if (batch.upstream?.mode === "on_demand") return { status: "completed", counts: batch.requestCounts };
+    if (batch.upstream?.mode === "on_demand") return this.runOnDemandSlice(batch);
     const job = await bedrockCall(() =>
       this.control.send(new GetModelInvocationJobCommand({ jobIdentifier: this.jobArn(batch) })),
     );
@@ -146,55 +165,116 @@ export class BedrockProvider implements ProviderAdapter {
   }
 
   /**
-   * Runs a small batch through on-demand Converse calls, a few at a time (the SDK retries throttling), and
-   * writes Bedrock's own output records and manifest so the results read exactly like a job's.
+   * Runs the next slice of a small batch through on-demand Converse calls, a few at a time (the SDK retries
+   * throttling), for about `onDemandSliceSeconds`. Every finished record is kept before the task returns or fails
+   * (a part file, then the progress), so a retry or the next poll starts where this one stopped, and the counts
+   * move while the batch runs. Once every record is done — or the batch is being cancelled — Bedrock's own output
+   * records and manifest are written, so the results read exactly like a job's.
    */
-  private async runOnDemand(batch: BatchRecord, inputKey: string, outputFolder: string): Promise<void> {
-    const records: { recordId: string; modelInput: ReturnType<typeof toConverseInput> }[] = [];
+  private async runOnDemandSlice(batch: BatchRecord): Promise<UpstreamStatus> {
+    const { input: inputKey, output } = keys(batch);
+    const folder = `${output}on-demand/`;
+    const progressKey = `${folder}progress.json`;
+    const progress: OnDemandProgress = (await this.blobs.exists(progressKey))
+      ? (JSON.parse(Buffer.from(await this.blobs.read(progressKey)).toString()) as OnDemandProgress)
+      : { done: 0, parts: 0, success: 0, errors: 0, inputTokens: 0, outputTokens: 0 };
+    const records: ConverseRecord[] = [];
     for await (const line of readLines(await this.blobs.stream(inputKey))) {
-      if (!isBlank(line)) records.push(parseObjectLine(line) as (typeof records)[number]);
+      if (!isBlank(line)) records.push(parseObjectLine(line) as ConverseRecord);
     }
-    const outputs: unknown[] = new Array(records.length);
-    let next = 0;
-    const tokens = { input: 0, output: 0, errors: 0 };
-    const worker = async () => {
-      while (next < records.length) {
-        const index = next++;
-        const record = records[index]!;
-        try {
-          const response = await this.runtime.send(
-            new ConverseCommand(converseCommandInput(batch.model ?? "", record.modelInput)),
-          );
-          tokens.input += response.usage?.inputTokens ?? 0;
-          tokens.output += response.usage?.outputTokens ?? 0;
-          const { $metadata: _m, ...modelOutput } = response;
-          outputs[index] = { recordId: record.recordId, modelInput: record.modelInput, modelOutput };
-        } catch (error) {
-          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          // Transient or network: the whole task is retried.
-          if (status === undefined || status === 429 || status >= 500) throw bedrockError(error);
-          tokens.errors++;
-          outputs[index] = {
-            recordId: record.recordId,
-            modelInput: record.modelInput,
-            error: { errorCode: status, errorMessage: (error as Error).message },
-          };
+    const counts = () => ({ total: records.length, completed: progress.success, failed: progress.errors });
+    if (progress.done < records.length && !batch.cancelRequested) {
+      const outputs: (Answered | undefined)[] = [];
+      let failure: unknown;
+      const started = Date.now();
+      let next = progress.done;
+      const worker = async () => {
+        // Always at least one record per slice; no new record once the slice's time is up or a call failed.
+        while (next < records.length && failure === undefined) {
+          if (next > progress.done && Date.now() - started >= this.settings.onDemandSliceSeconds * 1000) return;
+          const index = next++;
+          try {
+            outputs[index - progress.done] = await this.converse(batch, records[index]!);
+          } catch (error) {
+            failure ??= error;
+          }
         }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(this.settings.onDemandConcurrency, records.length - progress.done) }, worker),
+      );
+      // Keep the finished prefix (calls after a failure may have finished too, but a gap cannot be kept).
+      let finished = 0;
+      while (finished < outputs.length && outputs[finished] !== undefined) finished++;
+      if (finished > 0) {
+        const part = new JsonlBlobWriter(this.blobs, `${folder}part-${String(progress.parts).padStart(5, "0")}.jsonl`);
+        for (const answered of outputs.slice(0, finished) as Answered[]) {
+          await part.write(answered.line);
+          if (answered.ok) progress.success++;
+          else progress.errors++;
+          progress.inputTokens += answered.inputTokens;
+          progress.outputTokens += answered.outputTokens;
+        }
+        await part.close();
+        progress.done += finished;
+        progress.parts++;
+        await this.blobs.put(progressKey, Buffer.from(JSON.stringify(progress)), "application/json");
       }
+      if (failure !== undefined) throw bedrockError(failure);
+      if (progress.done < records.length) return { status: "in_progress", counts: counts(), busy: true };
+    }
+    await this.finishOnDemand(folder, progress, records.length);
+    return {
+      status: batch.cancelRequested && progress.done < records.length ? "cancelled" : "completed",
+      counts: counts(),
     };
-    await Promise.all(Array.from({ length: Math.min(this.settings.onDemandConcurrency, records.length) }, worker));
-    const writer = new JsonlBlobWriter(this.blobs, `${outputFolder}${inputFileName}.out`);
-    for (const output of outputs) await writer.write(output);
-    await writer.close();
+  }
+
+  /** One record's Converse call: its output record, or its error record for a refusal that will not pass. */
+  private async converse(batch: BatchRecord, record: ConverseRecord): Promise<Answered> {
+    try {
+      const response = await this.runtime.send(
+        new ConverseCommand(converseCommandInput(batch.model ?? "", record.modelInput)),
+      );
+      const { $metadata: _m, ...modelOutput } = response;
+      return {
+        line: { recordId: record.recordId, modelInput: record.modelInput, modelOutput },
+        ok: true,
+        inputTokens: response.usage?.inputTokens ?? 0,
+        outputTokens: response.usage?.outputTokens ?? 0,
+      };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      // Throttling, 5xx or the network: the slice stops here and the record runs again on the retry.
+      if (status === undefined || status === 429 || status >= 500) throw error;
+      const line = {
+        recordId: record.recordId,
+        modelInput: record.modelInput,
+        error: { errorCode: status, errorMessage: (error as Error).message },
+      };
+      return { line, ok: false, inputTokens: 0, outputTokens: 0 };
+    }
+  }
+
+  /** Joins the part files into Bedrock's `{input}.out` (streamed) and writes its manifest. */
+  private async finishOnDemand(folder: string, progress: OnDemandProgress, total: number): Promise<void> {
+    const out = new JsonlBlobWriter(this.blobs, `${folder}${inputFileName}.out`);
+    for (let part = 0; part < progress.parts; part++) {
+      const key = `${folder}part-${String(part).padStart(5, "0")}.jsonl`;
+      for await (const line of readLines(await this.blobs.stream(key))) {
+        if (!isBlank(line)) await out.write(parseObjectLine(line));
+      }
+    }
+    await out.close();
     const manifest = {
-      totalRecordCount: records.length,
-      processedRecordCount: records.length,
-      successRecordCount: records.length - tokens.errors,
-      errorRecordCount: tokens.errors,
-      inputTokenCount: tokens.input,
-      outputTokenCount: tokens.output,
+      totalRecordCount: total,
+      processedRecordCount: progress.done,
+      successRecordCount: progress.success,
+      errorRecordCount: progress.errors,
+      inputTokenCount: progress.inputTokens,
+      outputTokenCount: progress.outputTokens,
     };
-    await this.blobs.put(`${outputFolder}manifest.json.out`, Buffer.from(JSON.stringify(manifest)), "application/json");
+    await this.blobs.put(`${folder}manifest.json.out`, Buffer.from(JSON.stringify(manifest)), "application/json");
   }
 }
 
