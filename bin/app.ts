@@ -18,5 +18,7 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   passThrough: app.node.tryGetContext("passThrough") === "true",
   rateLimitPerMinute: numberContext("rateLimitPerMinute"),
   maxConcurrentBatches: numberContext("maxConcurrentBatches"),
+  setAccountCloudWatchRole: app.node.tryGetContext("setAccountCloudWatchRole") !== "false",
+  allowMarketplaceSubscriptions: app.node.tryGetContext("allowMarketplaceSubscriptions") !== "false",
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

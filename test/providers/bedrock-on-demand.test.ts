@@ -15,7 +15,7 @@ const runtime = (failOnce: Set<string>) => {
   const calls = new Map<string, number>();
   const client = {
     async send(command: ConverseCommand) {
-      const text = (command.input.messages?.[0]?.content?.[0] as { text: string }).text;
+      const text = (command.input.messages?.[0]?.content?.[0] as { text?: string } | undefined)?.text ?? "";
       calls.set(text, (calls.get(text) ?? 0) + 1);
       if (failOnce.delete(text)) {
         throw Object.assign(new Error("Service unavailable"), {
