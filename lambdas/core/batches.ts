@@ -125,6 +125,16 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   if (input.inputFile && input.inputFile.shown !== "") {
     const file = await getFile(deps, input.tenant, input.inputFile.id, input.inputFile.shown);
     if (file.purpose !== "batch" && !input.anyPurpose) {
+      // A `.jsonl` kept as a plain file because a line was broken: say which line, not just the purpose.
+      if (/\.jsonl$/i.test(file.filename) || file.contentType.includes("jsonl")) {
+        await deps.codec.countObjectLines(await deps.blobs.stream(file.blobKey)).catch((error: unknown) => {
+          if (!(error instanceof BadRequestError)) throw error;
+          throw new BadRequestError(`File ${input.inputFile?.shown} is not a batch input: ${error.message}`, {
+            param: Field.input,
+            cause: error,
+          });
+        });
+      }
       throw new BadRequestError(
         `File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`,
         { param: Field.input },

@@ -1,5 +1,6 @@
 import Anthropic, { toFile } from "@anthropic-ai/sdk";
 import Anthropic0, { toFile as toFile0 } from "anthropic-sdk-0";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
 import { waitForUpstreamBatch } from "../support/wait";
@@ -170,6 +171,31 @@ describe.each(sdks)("Anthropic SDK ($name) through the local gateway", ({ make, 
     } finally {
       await slow.stop();
     }
+  });
+
+  it("keeps a broken .jsonl as a plain file, and a batch on it names the broken line", async () => {
+    const client = make(base, "sk-ant-broken");
+    const good = JSON.stringify({
+      custom_id: "a",
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: { model: "claude-3-5-haiku-latest", messages: [{ role: "user", content: "hi" }] },
+    });
+    const file = await client.beta.files.upload({
+      file: await makeFile(Buffer.from(`${good}\n${good.replace('"a"', '"b"')}\n{"custom_id": "c",`), "in.jsonl"),
+    });
+    // The same file id through the OpenAI SDK, as a team mixing SDKs would use it.
+    const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-ant-broken", maxRetries: 0 });
+    const error = await openai.batches
+      .create({
+        input_file_id: file.id.replace(/^file_/, "file-"),
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+        provider: "anthropic",
+      } as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/is not a batch input: Line 3: not valid JSON/);
   });
 
   it("uploads, lists across pages, reads, downloads and deletes files", async () => {
