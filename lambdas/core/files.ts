@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { GatewayConfig } from "./config";
 import { BadRequestError, NotFoundError } from "./errors";
 import { newId } from "./ids";
@@ -63,6 +63,67 @@ export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRe
   await deps.blobs.put(record.blobKey, input.body, input.contentType);
   if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
   return record;
+};
+
+/**
+ * Stores a file whose bytes arrive as a stream (an upload assembled from its parts), never holding it whole: the
+ * bytes go to the blob store while their size and digests are counted; a batch input is then checked line by line
+ * from the store. When `expectedBytes` or `md5` does not hold, or a line is broken, the blob is removed and
+ * nothing is recorded.
+ */
+export const createFileFromStream = async (
+  deps: FileDeps,
+  input: Omit<NewFile, "body" | "expiresAfterSeconds" | "storageConfig">,
+  source: AsyncIterable<Uint8Array>,
+  check: { expectedBytes: number; md5?: string },
+): Promise<FileRecord> => {
+  const id = newId();
+  const blobKey = `${stagingPrefix.files}${input.tenant}/${id}`;
+  const sha256 = createHash("sha256");
+  const md5 = createHash("md5");
+  let bytes = 0;
+  const counted = async function* () {
+    for await (const chunk of source) {
+      bytes += chunk.byteLength;
+      sha256.update(chunk);
+      md5.update(chunk);
+      yield chunk;
+    }
+  };
+  await deps.blobs.putStream(blobKey, Readable.from(counted()), input.contentType);
+  try {
+    if (bytes !== check.expectedBytes) {
+      throw new BadRequestError(`The parts hold ${bytes} bytes, not the ${check.expectedBytes} announced at start.`);
+    }
+    const digest = md5.digest("hex");
+    if (check.md5 !== undefined && check.md5.toLowerCase() !== digest) {
+      throw new BadRequestError(`The parts' MD5 is ${digest}, not the ${check.md5} given.`);
+    }
+    const lineCount =
+      input.purpose === "batch" ? await deps.codec.countObjectLines(await deps.blobs.stream(blobKey)) : undefined;
+    const now = deps.now?.() ?? Date.now();
+    const record: FileRecord = {
+      id,
+      kind: "file",
+      tenant: input.tenant,
+      dialect: input.dialect,
+      provider: input.provider,
+      createdAt: now,
+      expiresAt: now + deps.config.fileTtlDays * dayMs,
+      filename: input.filename,
+      purpose: input.purpose,
+      bytes,
+      contentType: input.contentType,
+      sha256: sha256.digest("hex"),
+      blobKey,
+      lineCount,
+    };
+    if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
+    return record;
+  } catch (error) {
+    await deps.blobs.delete(blobKey);
+    throw error;
+  }
 };
 
 /** The tenant's file, or a 404 (another tenant's id and an expired file look exactly like a missing one). */

@@ -145,7 +145,10 @@ export interface BatchRecord extends StoredObject {
   usage?: Usage;
 }
 
-/** A resumable upload in progress (Google's protocol); its unguessable id authorises the chunks. */
+/**
+ * An upload in progress, sent in pieces: chunks at byte offsets (a resumable upload, whose unguessable id
+ * authorises the chunks) or parts put together in the order the caller names at the end.
+ */
 export interface UploadRecord extends StoredObject {
   kind: "upload";
   displayName?: string;
@@ -154,6 +157,10 @@ export interface UploadRecord extends StoredObject {
   size: number;
   /** Offsets of the chunks received so far, each stored as its own blob. */
   chunks: { offset: number; bytes: number }[];
+  /** What the file is for, when the caller said at start (parted uploads). */
+  purpose?: FilePurpose;
+  /** Set once the caller gave up on the upload; its parts expire with the staging prefix. */
+  cancelled?: boolean;
   /** The file the upload became, once finalized. */
   fileId?: string;
 }

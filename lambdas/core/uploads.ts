@@ -1,8 +1,8 @@
-import { BadRequestError, NotFoundError, PayloadTooLargeError } from "./errors";
-import { createFile, type FileDeps, isBatchInput } from "./files";
+import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "./errors";
+import { createFile, createFileFromStream, type FileDeps, isBatchInput } from "./files";
 import { newId } from "./ids";
 import { stagingPrefix } from "./layout";
-import type { Dialect, FileRecord, Provider, UploadRecord } from "./model";
+import type { Dialect, FilePurpose, FileRecord, Provider, UploadRecord } from "./model";
 
 /**
  * The largest file a resumable upload takes. The SDKs send chunks of up to 8 MiB, and a chunk must fit in one
@@ -93,4 +93,131 @@ export const uploadChunk = async (
   const updated = await deps.repo.update("upload", upload.id, { chunks, fileId: file.id });
   await Promise.all(chunks.map((c) => deps.blobs.delete(chunkKey(upload, c.offset))));
   return { upload: updated ?? upload, file };
+};
+
+/** The largest file a parted upload takes (OpenAI's limit for a batch input file). */
+export const maxPartedUploadBytes = 200 * 1024 * 1024;
+/**
+ * The largest part: a part arrives as one request, whose body must fit in one Lambda event (6 MiB of JSON with the
+ * body base64-encoded, so about 4.5 MB) — 4 MiB leaves room for the form's framing.
+ */
+export const maxPartBytes = 4 * 1024 * 1024;
+/** Parted uploads expire an hour after they start, as OpenAI's do. */
+const partedSessionTtlMs = 3_600_000;
+const partKey = (uploadId: string, partId: string) => `${stagingPrefix.staged}uploads/${uploadId}/parts/${partId}`;
+
+/** Opens an upload whose parts the caller sends one request each and orders at the end. */
+export const startPartedUpload = async (
+  deps: FileDeps,
+  input: {
+    tenant: string;
+    dialect: Dialect;
+    provider: Provider;
+    filename: string;
+    purpose: FilePurpose;
+    size: number;
+    mimeType: string;
+  },
+): Promise<UploadRecord> => {
+  if (!Number.isInteger(input.size) || input.size < 1) {
+    throw new BadRequestError("The upload's size must be a whole, positive number of bytes.");
+  }
+  if (input.size > maxPartedUploadBytes) {
+    throw new PayloadTooLargeError(
+      `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxPartedUploadBytes} bytes (200 MB).`,
+    );
+  }
+  const now = deps.now?.() ?? Date.now();
+  const upload: UploadRecord = {
+    id: newId(),
+    kind: "upload",
+    tenant: input.tenant,
+    dialect: input.dialect,
+    provider: input.provider,
+    createdAt: now,
+    expiresAt: now + partedSessionTtlMs,
+    displayName: input.filename,
+    mimeType: input.mimeType,
+    purpose: input.purpose,
+    size: input.size,
+    chunks: [],
+  };
+  await deps.repo.create(upload);
+  return upload;
+};
+
+/** The tenant's parted upload, still open for parts, or the error that says why not. */
+const openUpload = async (deps: FileDeps, tenant: string, id: string | undefined, shown: string) => {
+  const upload = id ? await deps.repo.get("upload", tenant, id) : undefined;
+  if (!upload)
+    throw new NotFoundError(`No such Upload object: ${shown} (it may have expired).`, { param: "upload_id" });
+  if (upload.cancelled) throw new ConflictError(`Upload ${shown} was cancelled.`, { param: "upload_id" });
+  if (upload.fileId) throw new ConflictError(`Upload ${shown} is already completed.`, { param: "upload_id" });
+  return upload;
+};
+
+/** Stores one part; its id (returned) is how the caller orders it at completion. */
+export const addPart = async (
+  deps: FileDeps,
+  input: { tenant: string; uploadId: string | undefined; shown: string; body: Uint8Array },
+): Promise<{ upload: UploadRecord; partId: string; createdAt: number }> => {
+  const upload = await openUpload(deps, input.tenant, input.uploadId, input.shown);
+  if (input.body.byteLength > maxPartBytes) {
+    throw new PayloadTooLargeError(
+      `The part is ${input.body.byteLength} bytes; this gateway takes parts of at most ${maxPartBytes} bytes (4 MiB).`,
+    );
+  }
+  if (input.body.byteLength === 0) throw new BadRequestError("The part is empty.");
+  const partId = newId();
+  await deps.blobs.put(partKey(upload.id, partId), input.body, "application/octet-stream");
+  return { upload, partId, createdAt: deps.now?.() ?? Date.now() };
+};
+
+/**
+ * Joins the parts, in the order given, into a file: streamed from the parts into the file's object (never held
+ * whole), sizes and MD5 checked, a batch input's lines checked. Nothing is recorded unless every check holds;
+ * the upload stays open to be completed again or cancelled.
+ */
+export const completePartedUpload = async (
+  deps: FileDeps,
+  input: { tenant: string; uploadId: string | undefined; shown: string; partIds: (string | undefined)[]; md5?: string },
+): Promise<{ upload: UploadRecord; file: FileRecord }> => {
+  const upload = await openUpload(deps, input.tenant, input.uploadId, input.shown);
+  if (input.partIds.length === 0) throw new BadRequestError("Name the parts to join, in order.");
+  const seen = new Set<string>();
+  for (const [index, partId] of input.partIds.entries()) {
+    if (!partId || !(await deps.blobs.exists(partKey(upload.id, partId)))) {
+      throw new BadRequestError(`Part ${index + 1} of the list is not a part of upload ${input.shown}.`);
+    }
+    if (seen.has(partId)) throw new BadRequestError(`Part ${index + 1} of the list repeats an earlier one.`);
+    seen.add(partId);
+  }
+  const parts = async function* () {
+    for (const partId of seen) yield* await deps.blobs.stream(partKey(upload.id, partId));
+  };
+  const file = await createFileFromStream(
+    deps,
+    {
+      tenant: upload.tenant,
+      dialect: upload.dialect,
+      provider: upload.provider,
+      filename: upload.displayName ?? "upload",
+      purpose: upload.purpose ?? "user_data",
+      contentType: upload.mimeType,
+    },
+    parts(),
+    { expectedBytes: upload.size, md5: input.md5 },
+  );
+  const completed = await deps.repo.update("upload", upload.id, { fileId: file.id });
+  await Promise.all([...seen].map((partId) => deps.blobs.delete(partKey(upload.id, partId))));
+  return { upload: completed ?? { ...upload, fileId: file.id }, file };
+};
+
+/** Gives up on an open upload; its parts are not joined (they expire with the staging prefix). */
+export const cancelPartedUpload = async (
+  deps: FileDeps,
+  input: { tenant: string; uploadId: string | undefined; shown: string },
+): Promise<UploadRecord> => {
+  const upload = await openUpload(deps, input.tenant, input.uploadId, input.shown);
+  return (await deps.repo.update("upload", upload.id, { cancelled: true })) ?? { ...upload, cancelled: true };
 };

@@ -15,4 +15,5 @@ export const tooLargeEnvelope = (message: string) => ({
 
 export const tooLargeMessage =
   `Request body too large: the gateway takes at most ${lambdaPayloadLimitBytes} bytes per request once ` +
-  "base64-encoded for Lambda (about 4.5 MB of raw bytes), and API Gateway at most 10 MB.";
+  "base64-encoded for Lambda (about 4.5 MB of raw bytes), and API Gateway at most 10 MB. Send a larger file in " +
+  "parts: OpenAI SDK uploads.upload_file_chunked(..., part_size=4 * 1024 * 1024) (parts of at most 4 MiB).";

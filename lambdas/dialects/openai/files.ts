@@ -11,8 +11,8 @@ import { parseMultipart } from "../../http/multipart";
 import { type HttpRequest, unflattenBrackets } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 
-/** How the OpenAI SDK's ids look: `file-…` and `batch_…` around the gateway id. */
-export const openAiPrefix = { file: "file-", batch: "batch_" } as const;
+/** How the OpenAI SDK's ids look: `file-…`, `batch_…`, `upload_…`, `part_…` around the gateway id. */
+export const openAiPrefix = { file: "file-", batch: "batch_", upload: "upload_", part: "part_" } as const;
 
 /** Unix seconds, as OpenAI writes times. */
 export const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
@@ -55,7 +55,7 @@ const uploadFields = z.object({
 const isControl = (char: string): boolean => char.charCodeAt(0) < 0x20 || char === "\u007f";
 
 /** Filenames are display metadata (never a storage key), but they must be printable and fit in the table. */
-const filenameSchema = z
+export const filenameSchema = z
   .string()
   .min(1, "the file part needs a filename")
   .max(512, "a filename is at most 512 characters")
