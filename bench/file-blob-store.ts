@@ -35,6 +35,9 @@ export class FileBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
   }
+  async deletePrefix(prefix: string): Promise<void> {
+    await rm(this.path(prefix), { recursive: true, force: true });
+  }
   async presignGet(): Promise<string> {
     throw new Error("not available on the local disk");
   }

@@ -142,7 +142,11 @@ export class FinOpsGateway extends Construct {
       this.credentialsKey.grantDecrypt(fn);
       if (props.passThrough) this.credentialsKey.grantEncrypt(fn);
       if (door.startsBatches) engine.grantStartBatches(fn);
-      if (door.stagesUploads) storage.grantObjectAccess(fn, stagingPrefix.staged); // resumable upload chunks
+      if (door.stagesUploads) {
+        // Upload chunks and parts; listing lets a missing part answer 404 (not 403) and cancel free them all.
+        storage.grantObjectAccess(fn, stagingPrefix.staged);
+        storage.grantList(fn, stagingPrefix.uploads);
+      }
       if (door.needsAccountId) fn.addEnvironment("ACCOUNT_ID", Aws.ACCOUNT_ID);
       return fn;
     });

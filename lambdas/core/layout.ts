@@ -11,4 +11,6 @@ export const stagingPrefix = {
   bedrockOutput: "bedrock/output/",
   /** Converted inputs staged on their way to other upstreams (e.g. Gemini's upload needs the length first). */
   staged: "staged/",
+  /** Chunks and parts of uploads in progress (under `staged/`); the bucket expires them after a day. */
+  uploads: "staged/uploads/",
 } as const;

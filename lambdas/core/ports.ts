@@ -78,13 +78,15 @@ export interface BlobStore {
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   /** Streams a body of unknown length into the store (multipart under the hood), never holding it whole. */
   putStream(key: string, body: Readable, contentType: string): Promise<void>;
-  /** True when the object exists. */
+  /** True when the object exists (callers need list access to the key's prefix). */
   exists(key: string): Promise<boolean>;
   /** The object as a stream (for line-by-line conversion). */
   stream(key: string): Promise<Readable>;
   /** The object's bytes, or the inclusive byte range `[start, end]` of them. */
   read(key: string, range?: { start: number; end: number }): Promise<Uint8Array>;
   delete(key: string): Promise<void>;
+  /** Removes every object whose key starts with `prefix` (what an abandoned upload stored). */
+  deletePrefix(prefix: string): Promise<void>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
 }

@@ -13,7 +13,7 @@ export const maxResumableUploadBytes = 4 * 1024 * 1024;
 
 const sessionTtlMs = 24 * 3_600_000;
 const chunkKey = (upload: UploadRecord, offset: number) =>
-  `${stagingPrefix.staged}uploads/${upload.id}/${String(offset).padStart(12, "0")}`;
+  `${stagingPrefix.uploads}${upload.id}/${String(offset).padStart(12, "0")}`;
 
 /** Opens an upload session for `size` bytes; its id is the credential of the chunk requests. */
 export const startUpload = async (
@@ -104,7 +104,8 @@ export const maxPartedUploadBytes = 200 * 1024 * 1024;
 export const maxPartBytes = 4 * 1024 * 1024;
 /** Parted uploads expire an hour after they start, as OpenAI's do. */
 const partedSessionTtlMs = 3_600_000;
-const partKey = (uploadId: string, partId: string) => `${stagingPrefix.staged}uploads/${uploadId}/parts/${partId}`;
+const partsPrefix = (uploadId: string) => `${stagingPrefix.uploads}${uploadId}/parts/`;
+const partKey = (uploadId: string, partId: string) => `${partsPrefix(uploadId)}${partId}`;
 
 /** Opens an upload whose parts the caller sends one request each and orders at the end. */
 export const startPartedUpload = async (
@@ -213,11 +214,16 @@ export const completePartedUpload = async (
   return { upload: completed ?? { ...upload, fileId: file.id }, file };
 };
 
-/** Gives up on an open upload; its parts are not joined (they expire with the staging prefix). */
+/** Gives up on an open upload and frees the parts it stored. */
 export const cancelPartedUpload = async (
   deps: FileDeps,
   input: { tenant: string; uploadId: string | undefined; shown: string },
 ): Promise<UploadRecord> => {
   const upload = await openUpload(deps, input.tenant, input.uploadId, input.shown);
-  return (await deps.repo.update("upload", upload.id, { cancelled: true })) ?? { ...upload, cancelled: true };
+  const cancelled = (await deps.repo.update("upload", upload.id, { cancelled: true })) ?? {
+    ...upload,
+    cancelled: true,
+  };
+  await deps.blobs.deletePrefix(partsPrefix(upload.id));
+  return cancelled;
 };

@@ -14,7 +14,7 @@ export interface FrontDoorSpec {
   readonly entry: string;
   /** Whether it creates and cancels batches (Step Functions start, the task Lambda's cancel). */
   readonly startsBatches: boolean;
-  /** Whether it stages upload chunks under the bucket's `staged/` prefix. */
+  /** Whether it keeps upload chunks or parts under the bucket's `staged/` prefix (and lists them). */
   readonly stagesUploads: boolean;
   /** Whether it writes the account id into what it answers (Bedrock job ARNs). */
   readonly needsAccountId: boolean;
@@ -27,7 +27,7 @@ export const frontDoors = {
     mount: "openai",
     entry: "openai",
     startsBatches: true,
-    stagesUploads: false,
+    stagesUploads: true,
     needsAccountId: false,
   },
   anthropic: {

@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
-  HeadObjectCommand,
-  NotFound,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -30,14 +30,27 @@ export class S3BlobStore implements BlobStore {
     }).done();
   }
 
+  /**
+   * Asked by listing rather than HeadObject: without an unconditioned s3:ListBucket, S3 answers a HeadObject of a
+   * missing key 403, not 404, while a listing under a granted prefix answers either way.
+   */
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (error instanceof NotFound || (error as { name?: string }).name === "NotFound") return false;
-      throw error;
-    }
+    const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }));
+    return page.Contents?.[0]?.Key === key;
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }),
+      );
+      const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
+      if (keys.length > 0) {
+        await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }));
+      }
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
   }
 
   async stream(key: string): Promise<Readable> {

@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct, type IConstruct } from "constructs";
+import { stagingPrefix } from "../../lambdas/core/layout";
 import { tableSchema } from "../../lambdas/state/table-schema";
 
 /** Props of {@link StagingStorage}. */
@@ -42,6 +43,8 @@ export class StagingStorage extends Construct {
       lifecycleRules: [
         { id: "expire-staged-objects", expiration: Duration.days(this.retentionDays) },
         { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Chunks and parts of uploads nobody completed (OpenAI's expire after an hour, Google's after a day).
+        { id: "expire-abandoned-upload-parts", prefix: stagingPrefix.uploads, expiration: Duration.days(1) },
       ],
     });
     Validations.of(this.bucket).acknowledge({

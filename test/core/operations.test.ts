@@ -5,6 +5,7 @@ import { createFile, readFileBytes } from "../../lambdas/core/files";
 import type { BatchRecord, Dialect, NeutralResult } from "../../lambdas/core/model";
 import { findObject } from "../../lambdas/core/namespace";
 import type { ProviderAdapter, ProviderAdapters } from "../../lambdas/core/ports";
+import { addPart, cancelPartedUpload, completePartedUpload, startPartedUpload } from "../../lambdas/core/uploads";
 import { memoryGateway, runToEnd } from "../support/memory";
 
 /** An upstream that answers every request at once, the odd ones with an error. */
@@ -143,6 +144,50 @@ describe("core operations and the engine on in-memory ports (no emulator)", () =
     const ended = await gateway.deps.repo.get("batch", "t", batch.id);
     expect(ended).toMatchObject({ status: "cancelled", requestCounts: { total: 4, completed: 2, failed: 2 } });
     expect(ended?.outcomeCounts).toEqual({ succeeded: 2, errored: 2, cancelled: 0, expired: 0 });
+  });
+
+  it("joins a parted upload's parts in the order named, and a cancel frees the parts it stored", async () => {
+    const gateway = setup();
+    const start = () =>
+      startPartedUpload(gateway.deps, {
+        tenant: "t",
+        dialect: "openai",
+        provider: "openai",
+        filename: "in.jsonl",
+        purpose: "batch",
+        size: Buffer.byteLength(lines),
+        mimeType: "application/jsonl",
+      });
+    const upload = await start();
+    const shown = upload.id;
+    const half = Math.floor(lines.length / 2);
+    const first = await addPart(gateway.deps, {
+      tenant: "t",
+      uploadId: upload.id,
+      shown,
+      body: Buffer.from(lines.slice(0, half)),
+    });
+    const second = await addPart(gateway.deps, {
+      tenant: "t",
+      uploadId: upload.id,
+      shown,
+      body: Buffer.from(lines.slice(half)),
+    });
+    const { file } = await completePartedUpload(gateway.deps, {
+      tenant: "t",
+      uploadId: upload.id,
+      shown,
+      partIds: [first.partId, second.partId],
+    });
+    expect(Buffer.from(await readFileBytes(gateway.deps, file)).toString()).toBe(lines);
+    expect(file.lineCount).toBe(4);
+    expect([...gateway.blobs.blobs.keys()].filter((k) => k.includes("/parts/"))).toEqual([]);
+
+    const abandoned = await start();
+    await addPart(gateway.deps, { tenant: "t", uploadId: abandoned.id, shown: abandoned.id, body: Buffer.from("abc") });
+    expect([...gateway.blobs.blobs.keys()].some((k) => k.includes(abandoned.id))).toBe(true);
+    await cancelPartedUpload(gateway.deps, { tenant: "t", uploadId: abandoned.id, shown: abandoned.id });
+    expect([...gateway.blobs.blobs.keys()].some((k) => k.includes(abandoned.id))).toBe(false);
   });
 
   it("fails a batch whose provider has no key, with a reason the caller can read", async () => {

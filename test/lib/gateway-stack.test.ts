@@ -192,6 +192,14 @@ describe("GatewayStack", () => {
     expect(task).toContain("aws-marketplace:Subscribe"); // first use of a third-party model
   });
 
+  it("expires the parts of uploads nobody completed after a day", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: stagingPrefix.uploads, ExpirationInDays: 1 })]),
+      },
+    });
+  });
+
   it("lets every Lambda abort the multipart uploads its blob store starts", () => {
     const objectStatements = Object.values(template.findResources("AWS::IAM::Policy"))
       .flatMap(
@@ -218,6 +226,16 @@ describe("GatewayStack", () => {
       expect(variables.TASK_FUNCTION_NAME !== undefined, door.entry).toBe(door.startsBatches);
       expect(variables.ACCOUNT_ID !== undefined, door.entry).toBe(door.needsAccountId);
     }
+    // A front door that keeps upload parts may list them (a missing part is a 404, a cancel frees them all).
+    const listsUploads = (entry: string) =>
+      JSON.stringify(template.toJSON()).includes(`"s3:prefix":["${stagingPrefix.uploads}*"]`) &&
+      Object.entries(template.findResources("AWS::IAM::Policy")).some(
+        ([, p]) =>
+          JSON.stringify(p).includes(`${stagingPrefix.uploads}*`) &&
+          JSON.stringify(p).includes(`${entry === "openai" ? "Openai" : "Genai"}Dialect`),
+      );
+    expect(listsUploads("openai")).toBe(true);
+    expect(listsUploads("genai")).toBe(true);
     expect(byEntry("batch-task")).toHaveLength(1);
   });
 
