@@ -57,7 +57,7 @@ const gateway = await startLocalGateway({
   simulators: { jobLatencyMs: 1000 },
   runner: { pollWaitMs: 500, retryWaitMs: 200 },
 });
-const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-big", maxRetries: 0, timeout: 600_000 });
+const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-big", maxRetries: 3, timeout: 600_000 });
 const rows: string[] = [];
 try {
   for (const provider of providers) {
@@ -104,6 +104,9 @@ try {
     );
     console.log(rows.at(-1));
   }
+} catch (error) {
+  console.error("big batch failed:", error);
+  process.exitCode = 1;
 } finally {
   clearInterval(sampler);
   await gateway.close();
