@@ -142,20 +142,24 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeRow[]> => {
 
   // OpenAI SDK: Files and Batches.
   const openai = (apiKey = options.apiKey) => new OpenAI({ baseURL: `${gw}/openai`, apiKey, maxRetries: 1 });
+  /** Uploads the two-request file for a provider and creates a batch on it. */
+  const openAiBatch = async (client: OpenAI, provider: Provider, filename: string) => {
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(openAiLines(options.models[provider])), filename),
+      purpose: "batch",
+      provider,
+    } as never);
+    return client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      provider,
+    } as never);
+  };
   for (const provider of options.providers) {
     await check("openai", provider, "upload, batch, poll, results", async () => {
       const client = openai();
-      const file = await client.files.create({
-        file: await toFile(Buffer.from(openAiLines(options.models[provider])), "smoke.jsonl"),
-        purpose: "batch",
-        provider,
-      } as never);
-      const created = await client.batches.create({
-        input_file_id: file.id,
-        endpoint: "/v1/chat/completions",
-        completion_window: "24h",
-        provider,
-      } as never);
+      const created = await openAiBatch(client, provider, "smoke.jsonl");
       const ended = await until(
         () => client.batches.retrieve(created.id),
         (b) => ["completed", "failed", "expired", "cancelled"].includes(b.status),
@@ -182,19 +186,8 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeRow[]> => {
     });
   }
   await check("openai", options.providers[0] ?? "-", "cancel", async () => {
-    const provider = options.providers[0] ?? "openai";
     const client = openai();
-    const file = await client.files.create({
-      file: await toFile(Buffer.from(openAiLines(options.models[provider])), "cancel.jsonl"),
-      purpose: "batch",
-      provider,
-    } as never);
-    const created = await client.batches.create({
-      input_file_id: file.id,
-      endpoint: "/v1/chat/completions",
-      completion_window: "24h",
-      provider,
-    } as never);
+    const created = await openAiBatch(client, options.providers[0] ?? "openai", "cancel.jsonl");
     const cancelling = await client.batches.cancel(created.id);
     expect(["cancelling", "cancelled"].includes(cancelling.status), `cancel answered ${cancelling.status}`);
     const ended = await until(

@@ -17,6 +17,28 @@ export interface FileDeps {
   now?: () => number;
 }
 
+/** The record of a file whose bytes are stored at `blobKey`. */
+const fileRecord = (
+  input: Pick<NewFile, "tenant" | "dialect" | "provider" | "filename" | "purpose" | "contentType">,
+  stored: { id: string; blobKey: string; bytes: number; sha256: string; createdAt: number; expiresAt: number },
+  extra: Pick<FileRecord, "lineCount" | "storageConfig"> = {},
+): FileRecord => ({
+  id: stored.id,
+  kind: "file",
+  tenant: input.tenant,
+  dialect: input.dialect,
+  provider: input.provider,
+  createdAt: stored.createdAt,
+  expiresAt: stored.expiresAt,
+  filename: input.filename,
+  purpose: input.purpose,
+  bytes: stored.bytes,
+  contentType: input.contentType,
+  sha256: stored.sha256,
+  blobKey: stored.blobKey,
+  ...extra,
+});
+
 /** A new upload, already parsed from the dialect's request. */
 export interface NewFile {
   tenant: string;
@@ -43,23 +65,18 @@ export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRe
   const maxLifetimeMs = deps.config.fileTtlDays * dayMs;
   const lifetimeMs = Math.min(maxLifetimeMs, (input.expiresAfterSeconds ?? Infinity) * 1000);
   const id = newId();
-  const record: FileRecord = {
-    id,
-    kind: "file",
-    tenant: input.tenant,
-    dialect: input.dialect,
-    provider: input.provider,
-    createdAt: now,
-    expiresAt: now + lifetimeMs,
-    filename: input.filename,
-    purpose: input.purpose,
-    bytes: input.body.byteLength,
-    contentType: input.contentType,
-    sha256: createHash("sha256").update(input.body).digest("hex"),
-    blobKey: `${stagingPrefix.files}${input.tenant}/${id}`,
-    lineCount,
-    storageConfig: input.storageConfig,
-  };
+  const record = fileRecord(
+    input,
+    {
+      id,
+      blobKey: `${stagingPrefix.files}${input.tenant}/${id}`,
+      bytes: input.body.byteLength,
+      sha256: createHash("sha256").update(input.body).digest("hex"),
+      createdAt: now,
+      expiresAt: now + lifetimeMs,
+    },
+    { lineCount, storageConfig: input.storageConfig },
+  );
   await deps.blobs.put(record.blobKey, input.body, input.contentType);
   if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
   return record;
@@ -102,22 +119,18 @@ export const createFileFromStream = async (
     const lineCount =
       input.purpose === "batch" ? await deps.codec.countObjectLines(await deps.blobs.stream(blobKey)) : undefined;
     const now = deps.now?.() ?? Date.now();
-    const record: FileRecord = {
-      id,
-      kind: "file",
-      tenant: input.tenant,
-      dialect: input.dialect,
-      provider: input.provider,
-      createdAt: now,
-      expiresAt: now + deps.config.fileTtlDays * dayMs,
-      filename: input.filename,
-      purpose: input.purpose,
-      bytes,
-      contentType: input.contentType,
-      sha256: sha256.digest("hex"),
-      blobKey,
-      lineCount,
-    };
+    const record = fileRecord(
+      input,
+      {
+        id,
+        blobKey,
+        bytes,
+        sha256: sha256.digest("hex"),
+        createdAt: now,
+        expiresAt: now + deps.config.fileTtlDays * dayMs,
+      },
+      { lineCount },
+    );
     if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
     return record;
   } catch (error) {
