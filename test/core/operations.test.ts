@@ -123,6 +123,28 @@ describe("core operations and the engine on in-memory ports (no emulator)", () =
     },
   );
 
+  it("writes the GenAI responses file in input order whatever order the upstream answers in", async () => {
+    const reversed: ProviderAdapter = {
+      ...instantProvider,
+      async *results() {
+        const all: NeutralResult[] = [];
+        for await (const result of instantProvider.results({} as BatchRecord)) all.push(result);
+        yield* all.reverse();
+      },
+    };
+    const gateway = memoryGateway({ providers: { ...providers, openai: reversed }, poll: defaultPollSchedule });
+    const batch = await newBatch(gateway, "genai");
+    await runToEnd(gateway.engine, batch);
+    const ended = await gateway.deps.repo.get("batch", "t", batch.id);
+    const output = await gateway.deps.repo.get("file", "t", ended!.outputFileId!);
+    const keys = Buffer.from(await readFileBytes(gateway.deps, output!))
+      .toString()
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { key: string }).key);
+    expect(keys).toEqual(["r0", "r1", "r2", "r3"]);
+  });
+
   it("cancels at once and ends cancelled, with nothing run when the upstream never had it", async () => {
     const gateway = setup();
     const batch = await newBatch(gateway, "openai");

@@ -55,22 +55,42 @@ export const renderGeminiResultLine = (result: NeutralResult) => {
 };
 
 /**
- * Writes a batch's results as Gemini's responses file, in input order (Gemini clients may rely on it): results
- * are held by key until the batch ends, then written in the order of the input lines.
+ * Writes a batch's results as Gemini's responses file, in input order (Gemini clients may rely on it). Results
+ * are written as soon as every earlier request's result is in; only those that arrive ahead of an earlier one are
+ * held, so an upstream that answers in order (most do) keeps memory flat however large the batch.
  */
 export const genAiResultSink =
   (deps: FileDeps) =>
   (batch: BatchRecord): ResultSink => {
-    const byKey = new Map<string, string>();
+    const file = new GeneratedFile(deps, batch, "responses", `batch-${batch.id}.jsonl`);
+    const ahead = new Map<string, ReturnType<typeof renderGeminiResultLine>>();
+    let order: Promise<string[]> | undefined;
+    let next = 0;
+    const inputOrder = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      for await (const request of readInputRequests(deps, batch.inputBlobKey)) ids.push(request.customId);
+      return ids;
+    };
+    const flush = async (ids: string[]) => {
+      for (let line = ahead.get(ids[next] ?? ""); line !== undefined; line = ahead.get(ids[next] ?? "")) {
+        ahead.delete(ids[next]!);
+        next++;
+        await file.write(line);
+      }
+    };
     return {
       async write(result) {
-        byKey.set(result.customId, JSON.stringify(renderGeminiResultLine(result)));
+        order ??= inputOrder();
+        const ids = await order;
+        ahead.set(result.customId, renderGeminiResultLine(result));
+        await flush(ids);
       },
       async close() {
-        const file = new GeneratedFile(deps, batch, "responses", `batch-${batch.id}.jsonl`);
-        for await (const request of readInputRequests(deps, batch.inputBlobKey)) {
-          const rendered = byKey.get(request.customId);
-          if (rendered !== undefined) await file.write(JSON.parse(rendered));
+        // The engine writes every request once, so nothing is left ahead; a request it never wrote is skipped.
+        const ids = await (order ?? inputOrder());
+        while (next < ids.length) {
+          if (!ahead.has(ids[next]!)) next++;
+          else await flush(ids);
         }
         return { outputFileId: await file.close() };
       },
