@@ -14,7 +14,7 @@ import { BatchEngine } from "./constructs/batch-engine";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
 import { type FrontDoorFunctions, GatewayApi, mapFrontDoors } from "./constructs/gateway-api";
 import { GatewayFunction } from "./constructs/gateway-function";
-import { logicalIdOf, StagingStorage } from "./constructs/staging-storage";
+import { StagingStorage } from "./constructs/staging-storage";
 
 /** Props of {@link FinOpsGateway}. */
 export interface FinOpsGatewayProps {
@@ -86,6 +86,7 @@ export class FinOpsGateway extends Construct {
   public readonly credentialsKey: Key;
   /** The provider API keys, as a JSON object (`{}` at first). */
   public readonly providerKeys: Secret;
+  private readonly storage: StagingStorage;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayProps = {}) {
     super(scope, id);
@@ -93,6 +94,7 @@ export class FinOpsGateway extends Construct {
       retentionDays: props.retentionDays,
       removalPolicy: props.dataRemovalPolicy,
     });
+    this.storage = storage;
     this.table = storage.table;
     this.bucket = storage.bucket;
     this.bedrockRole = new BedrockBatchRole(this, "BedrockBatchRole", { bucket: storage.bucket }).role;
@@ -168,21 +170,10 @@ export class FinOpsGateway extends Construct {
    * credentials (the table's items, and sealing their AWS secrets with the gateway's key).
    */
   grantManageCredentials(grantee: IGrantable & IConstruct): void {
-    this.table.grant(
-      grantee,
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:Query",
-    );
+    this.storage.grantItemAccess(grantee);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["kms:Encrypt", "kms:Decrypt"], resources: [this.credentialsKey.keyArn] }),
     );
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.table)}.Arn>/index/*]`,
-      reason: "Listing credentials queries the gateway table's index; the wildcard covers only that table's indexes.",
-    });
   }
 
   /** Lets a principal set the provider API keys (e.g. a pipeline that rotates them). */

@@ -1,11 +1,11 @@
-import { type BatchEngine, createBatchEngine, type EngineDeps, type PollSchedule } from "../core/batch-engine";
+import { type BatchEngine, createBatchEngine, type EngineDeps } from "../core/batch-engine";
 import type { GatewayConfig } from "../core/config";
 import type { SecretSealer } from "../core/credentials";
 import type { Deployment, GatewayDeps } from "../core/deps";
 import type { Limiter } from "../core/limits";
 import { type Dialect, providers } from "../core/model";
 import type { BatchRunner, BlobStore, NamespaceIndex, ObjectRepository, ResultSinks } from "../core/ports";
-import type { DialectModule } from "../dialects/dialect-module";
+import type { DialectModule, DialectRegistry } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import { inputCodec } from "../formats/detect";
 import type { Authenticator } from "../http/authenticator";
@@ -45,9 +45,6 @@ export const frontDoorHandler = <D extends Dialect>(
 ): ProxyHandler =>
   createDialectHandler(dialect.frontDoors[id](deps), frontDoors[id].mount, authenticator, deps.limiter);
 
-/** Every dialect's module, as `lambdas/dialects/registry.ts` lists them. */
-export type DialectRegistry = { readonly [D in Dialect]: DialectModule<D> };
-
 /**
  * The handler of any front door, found through the registry (the local server mounts them all). The Lambda
  * entry points use {@link frontDoorHandler} with their own dialect instead, so each bundles only that dialect.
@@ -75,5 +72,3 @@ export const composeEngine = (deps: GatewayDeps, dialects: DialectRegistry, part
   ) as ResultSinks;
   return createBatchEngine({ ...deps, ...parts, sinks });
 };
-
-export type { PollSchedule };

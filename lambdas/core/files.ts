@@ -195,7 +195,7 @@ export const isBatchInput = (deps: Pick<FileDeps, "codec">, body: Uint8Array): P
     () => false,
   );
 
-/** The tenant's file, or undefined (for ids a caller gives in another dialect's rendering, tried in turn). */
+/** The tenant's file, or undefined when there is none (no 404: the caller decides what a miss means). */
 export const findFile = (deps: FileDeps, tenant: string, id: string): Promise<FileRecord | undefined> =>
   deps.repo.get("file", tenant, id);
 
@@ -205,9 +205,6 @@ export const readFileBytes = (
   file: FileRecord,
   range?: { start: number; end: number },
 ): Promise<Uint8Array> => deps.blobs.read(file.blobKey, range);
-
-/** A file's bytes as a stream. */
-export const streamFile = (deps: FileDeps, file: FileRecord): Promise<Readable> => deps.blobs.stream(file.blobKey);
 
 /** The requests of a batch input file, streamed; a 400 naming the line for one in no known format. */
 export async function* readInputRequests(deps: FileDeps, blobKey: string): AsyncGenerator<InputRequest> {

@@ -28,18 +28,22 @@ export const startUpload = async (
         "(4 MiB), because each upload chunk passes through one Lambda invocation.",
     );
   }
+  return openSession(deps, input, sessionTtlMs);
+};
+
+/** Stores a new upload session that lives `ttlMs`. */
+const openSession = async (
+  deps: FileDeps,
+  input: Pick<UploadRecord, "tenant" | "dialect" | "provider" | "size" | "mimeType" | "displayName" | "purpose">,
+  ttlMs: number,
+): Promise<UploadRecord> => {
   const now = deps.now?.() ?? Date.now();
   const upload: UploadRecord = {
+    ...input,
     id: newId(),
     kind: "upload",
-    tenant: input.tenant,
-    dialect: input.dialect,
-    provider: input.provider,
     createdAt: now,
-    expiresAt: now + sessionTtlMs,
-    displayName: input.displayName,
-    mimeType: input.mimeType,
-    size: input.size,
+    expiresAt: now + ttlMs,
     chunks: [],
   };
   await deps.repo.create(upload);
@@ -128,23 +132,8 @@ export const startPartedUpload = async (
       `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxPartedUploadBytes} bytes (200 MB).`,
     );
   }
-  const now = deps.now?.() ?? Date.now();
-  const upload: UploadRecord = {
-    id: newId(),
-    kind: "upload",
-    tenant: input.tenant,
-    dialect: input.dialect,
-    provider: input.provider,
-    createdAt: now,
-    expiresAt: now + partedSessionTtlMs,
-    displayName: input.filename,
-    mimeType: input.mimeType,
-    purpose: input.purpose,
-    size: input.size,
-    chunks: [],
-  };
-  await deps.repo.create(upload);
-  return upload;
+  const { filename, ...session } = input;
+  return openSession(deps, { ...session, displayName: filename }, partedSessionTtlMs);
 };
 
 /** The tenant's parted upload, still open for parts, or the error that says why not. */

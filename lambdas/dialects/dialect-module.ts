@@ -14,3 +14,6 @@ export interface DialectModule<D extends Dialect> {
   readonly frontDoors: { readonly [K in FrontDoorsOf<D>]: (deps: GatewayDeps) => FrontDoor };
   readonly resultSink: (deps: GatewayDeps) => (batch: BatchRecord) => ResultSink;
 }
+
+/** Every dialect's module, total over `Dialect` (what `registry.ts` lists). */
+export type DialectRegistry = { readonly [D in Dialect]: DialectModule<D> };

@@ -58,13 +58,6 @@ const describe = (value: unknown): string =>
 /** True for lines that hold only whitespace; JSONL readers skip them (a trailing newline is common). */
 export const isBlank = (line: Line): boolean => line.text.trim().length === 0;
 
-/** True when the bytes are JSONL with one object per non-blank line (uploads without a purpose become batch inputs). */
-export const isJsonlOfObjects = (bytes: Uint8Array): Promise<boolean> =>
-  validateJsonlObjects([bytes]).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * Checks that a batch input is JSONL with one object per non-blank line, streaming. Returns the number of
  * request lines; an empty file is a 400 because a batch needs at least one request.

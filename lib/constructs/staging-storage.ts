@@ -82,6 +82,15 @@ export class StagingStorage extends Construct {
         resources: [this.bucket.arnForObjects(`${prefix}*`)],
       }),
     );
+    this.grantItemAccess(grantee);
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.bucket)}.Arn>/${prefix}*]`,
+      reason: `Objects are keyed by generated ids under '${prefix}'; the wildcard is limited to that prefix.`,
+    });
+  }
+
+  /** Lets a principal read and write the table's items — the actions the repository and stores use, nothing more. */
+  grantItemAccess(grantee: IGrantable & IConstruct): void {
     this.table.grant(
       grantee,
       "dynamodb:GetItem",
@@ -90,14 +99,8 @@ export class StagingStorage extends Construct {
       "dynamodb:DeleteItem",
       "dynamodb:Query",
     );
-    const bucketId = logicalIdOf(this.bucket);
-    const tableId = logicalIdOf(this.table);
     Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
-      reason: `Objects are keyed by generated ids under '${prefix}'; the wildcard is limited to that prefix.`,
-    });
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.table)}.Arn>/index/*]`,
       reason: "Listing queries the table's per-tenant index; the wildcard covers only this table's indexes.",
     });
   }
