@@ -4,12 +4,11 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { composeEngine, gatewayDeps, registeredFrontDoorHandler } from "../lambdas/app/compose";
 import { runTask } from "../lambdas/app/task";
-import type { PollSchedule } from "../lambdas/core/batch-engine";
+import type { BatchEngine, PollSchedule } from "../lambdas/core/batch-engine";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
-import type { BatchRecord } from "../lambdas/core/model";
-import type { BatchRunner, ProviderAdapters } from "../lambdas/core/ports";
+import type { ProviderAdapters } from "../lambdas/core/ports";
 import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
 import { dialects } from "../lambdas/dialects/registry";
 import {
@@ -119,18 +118,15 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
   const credentials = localCredentialStore(emulators.dynamo);
   const sealer = await localSealer(dataDir);
-  // The runner needs the engine and the engine the deps: the deps get a runner that forwards to it.
-  let runner: LocalRunner | undefined;
-  const forward: BatchRunner = {
-    start: (batch: BatchRecord) => runner!.start(batch),
-    cancel: (batch: BatchRecord) => runner!.cancel(batch),
-  };
+  // The runner runs the engine's tasks, and the engine is built from deps that hold the runner.
+  let engine: BatchEngine | undefined;
+  const runner = new LocalRunner((event) => runTask(engine!, event), options.runner);
   const deps = gatewayDeps({
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
     namespace: new DynamoNamespaceIndex(emulators.dynamo, localNames.table),
     config: { ...configFromEnv(process.env), ...options.config },
-    runner: forward,
+    runner,
     limiter: new DynamoLimiter(emulators.dynamo, localNames.table, {
       ...limitsFromEnv(process.env),
       ...options.limits,
@@ -139,12 +135,11 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     deployment: { accountId: "000000000000", region: localNames.region },
   });
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
-  const engine = composeEngine(deps, dialects, {
+  engine = composeEngine(deps, dialects, {
     providers: (options.wrapProviders ?? ((p) => p))(adapters),
     providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
   });
-  runner = new LocalRunner((event) => runTask(engine, event), options.runner);
   const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
   const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
   const auth: Authenticator =
@@ -153,10 +148,10 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       : passThrough
         ? passThroughAuthenticator
         : openAuthenticator;
-  // Every front door of the registry, most specific mount first, as API Gateway matches them.
   const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
     .replace(/\/+$/, "")
     .replace(/^(?=[^/])/, "/");
+  // Every front door of the registry, most specific mount first, as API Gateway matches them.
   const mounts: Mount[] = frontDoorIds.map((id) => ({
     prefix: `/${frontDoors[id].mount}`,
     handler: registeredFrontDoorHandler(dialects, id, deps, auth),
