@@ -1,9 +1,9 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { BlobStore } from "../lambdas/core/ports";
+import type { BlobStore, StoredBlob } from "../lambdas/core/ports";
 
 /** A BlobStore on the local disk, so benchmarks measure the conversion and not an emulator. */
 export class FileBlobStore implements BlobStore {
@@ -37,6 +37,15 @@ export class FileBlobStore implements BlobStore {
   }
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.path(prefix), { recursive: true, force: true });
+  }
+  async list(prefix: string): Promise<StoredBlob[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(() => []);
+    const keys = entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep).join("/"))
+      .filter((key) => key.startsWith(prefix))
+      .sort();
+    return Promise.all(keys.map(async (key) => ({ key, size: (await stat(this.path(key))).size, etag: "" })));
   }
   async presignGet(): Promise<string> {
     throw new Error("not available on the local disk");

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
+import { headerContextKey } from "../lambdas/dialects/staged-routes";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
 import { apiGatewayBodyLimitBytes, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
+import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
 
 /** A path prefix served by one dialect handler, as the API's `{prefix}/{proxy+}` resources are. */
 export interface Mount {
@@ -60,7 +62,9 @@ export const droppedRequestHeaders = new Set([
 /** Where a local request arrived, as API Gateway would describe it. */
 export interface Arrival {
   /** The front door's mount (`/openai`, `/bedrock/files`). */
-  mount: Mount;
+  mount: Pick<Mount, "prefix">;
+  /** The API resource that matched and its path parameters, when not the mount's own `{proxy+}` pair. */
+  resource?: { path: string; params: Record<string, string> };
   /** The custom domain's base path mapping ("" at the root, "/gw" for a `gw` mapping). */
   basePath: string;
   /** The path after the base path, still percent-encoded, as API Gateway passes it. */
@@ -76,7 +80,7 @@ export interface Arrival {
 export const toProxyEvent = (
   request: IncomingMessage,
   body: Buffer,
-  { mount, basePath, path }: Arrival,
+  { mount, basePath, path, resource: matched }: Arrival,
   search: URLSearchParams,
 ): APIGatewayProxyEvent => {
   // API Gateway adds the forwarding and trace headers; locally the scheme is plain HTTP.
@@ -94,7 +98,8 @@ export const toProxyEvent = (
   const query = group(search.entries());
   const hasQuery = [...search.keys()].length > 0;
   const atMount = path === mount.prefix;
-  const resource = atMount ? mount.prefix : `${mount.prefix}/{proxy+}`;
+  const resource = matched?.path ?? (atMount ? mount.prefix : `${mount.prefix}/{proxy+}`);
+  const pathParameters = matched ? matched.params : atMount ? null : { proxy: path.slice(mount.prefix.length + 1) };
   return {
     resource,
     path: `${basePath}${path}`,
@@ -103,7 +108,7 @@ export const toProxyEvent = (
     multiValueHeaders: headers.multi,
     queryStringParameters: hasQuery ? query.single : null,
     multiValueQueryStringParameters: hasQuery ? query.multi : null,
-    pathParameters: atMount ? null : { proxy: path.slice(mount.prefix.length + 1) },
+    pathParameters,
     stageVariables: null,
     body: body.byteLength > 0 ? body.toString("base64") : null,
     isBase64Encoded: body.byteLength > 0,
@@ -169,11 +174,20 @@ export const serveThroughHandler = async (
   response: ServerResponse,
   mounts: Mount[],
   basePath = "",
+  staged: { routes: StagedMount[]; store: StagedStore } = { routes: [], store: async () => undefined },
 ): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
   const [fullPath = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
   const search = new URLSearchParams(query);
   const path = basePath && fullPath.startsWith(`${basePath}/`) ? fullPath.slice(basePath.length) : fullPath;
+  // A method on a static resource wins over the `{proxy+}` of its mount, as API Gateway matches them.
+  for (const route of basePath && path === fullPath ? [] : staged.routes) {
+    const params = route.method === request.method ? matchResource(route.resource, path) : undefined;
+    if (!params) continue;
+    const arrival = { mount: { prefix: route.resource }, basePath, path, resource: { path: route.resource, params } };
+    await serveStaged(request, response, route, arrival, search, staged.store);
+    return;
+  }
   const mount =
     basePath && path === fullPath
       ? undefined
@@ -208,4 +222,80 @@ export const serveThroughHandler = async (
   // A HEAD answer keeps the object's length; a 204 has no body at all.
   if (request.method !== "HEAD" && result.statusCode !== 204) headers["content-length"] = String(payload.byteLength);
   response.writeHead(result.statusCode, headers).end(request.method === "HEAD" ? undefined : payload);
+};
+
+/** A staged route as the local server runs it (lambdas/dialects/staged-routes.ts): its resource and authorizer. */
+export interface StagedMount {
+  method: string;
+  /** The API resource path, e.g. `/genai/upload-sessions/{session}`. */
+  resource: string;
+  authorizer: StagedAuthorizer;
+  responseHeaders: readonly string[];
+}
+
+/** Stores an admitted body where API Gateway's S3 integration would: `staged/uploads/{session}/chunks/{chunk}`. */
+export type StagedStore = (session: string, chunk: string, body: Buffer) => Promise<void>;
+
+/** The resource's path parameters when `path` matches it (`{name}` is one segment, `{name+}` the rest). */
+export const matchResource = (resource: string, path: string): Record<string, string> | undefined => {
+  const names: string[] = [];
+  const pattern = resource.replace(/[.*?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy) => {
+    names.push(name);
+    return greedy ? "(.+)" : "([^/]+)";
+  });
+  const match = new RegExp(`^${pattern}$`).exec(path);
+  return match ? Object.fromEntries(names.map((name, i) => [name, match[i + 1]!])) : undefined;
+};
+
+/**
+ * Serves a staged route as the deployed API does (lib/constructs/gateway-api.ts): the Lambda authorizer sees the
+ * request without its body; denied, the caller gets 403 with the body the authorizer named; allowed, the body
+ * (at most 10 MB, API Gateway's limit, and no Lambda's 6 MB) is stored in the bucket and the caller gets the
+ * status, headers and body the authorizer named.
+ */
+export const serveStaged = async (
+  request: IncomingMessage,
+  response: ServerResponse,
+  route: StagedMount,
+  arrival: Arrival,
+  search: URLSearchParams,
+  store: StagedStore,
+): Promise<void> => {
+  const { body: _body, isBase64Encoded: _encoded, ...event } = toProxyEvent(request, Buffer.alloc(0), arrival, search);
+  const authorizerEvent = {
+    ...event,
+    type: "REQUEST",
+    methodArn: `arn:aws:execute-api:local:000000000000:local/v1/${event.httpMethod}${route.resource.replace(/\{[^}]+\}/g, "*")}`,
+  } as unknown as APIGatewayRequestAuthorizerEvent;
+  const answer = await route.authorizer(authorizerEvent);
+  const context = (answer.context ?? {}) as Record<string, string | number>;
+  const allowed = answer.policyDocument.Statement.some((s) => "Effect" in s && s.Effect === "Allow");
+  if (!allowed) {
+    request.resume();
+    const text = String(context.body ?? "");
+    response
+      .writeHead(403, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+      .end(text);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    response.setHeader("connection", "close");
+    sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
+    request.destroy();
+    return;
+  }
+  await store(String(context.session), String(context.chunk), body);
+  const headers: Record<string, string> = {};
+  for (const name of route.responseHeaders) {
+    const value = String(context[headerContextKey(name)] ?? "");
+    if (value) headers[name] = value;
+  }
+  const text = String(context.body ?? "");
+  response
+    .writeHead(Number(context.status ?? 200), { ...headers, "content-length": String(Buffer.byteLength(text)) })
+    .end(text);
 };

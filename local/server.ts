@@ -2,15 +2,23 @@ import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { composeEngine, gatewayDeps, registeredFrontDoorHandler } from "../lambdas/app/compose";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  composeEngine,
+  gatewayDeps,
+  registeredFrontDoorHandler,
+  registeredStagedAuthorizer,
+} from "../lambdas/app/compose";
 import { runTask } from "../lambdas/app/task";
 import type { BatchEngine, PollSchedule } from "../lambdas/core/batch-engine";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
+import { stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
 import type { ProviderAdapters } from "../lambdas/core/ports";
 import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
 import { dialects } from "../lambdas/dialects/registry";
+import { type StagedRouteId, stagedRoutes } from "../lambdas/dialects/staged-routes";
 import {
   type Authenticator,
   keyAuthenticator,
@@ -25,7 +33,7 @@ import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localCredentialStore, localSealer } from "./credentials";
 import { localNames, startEmulators } from "./emulators";
-import { type Mount, serveThroughHandler } from "./http-adapter";
+import { type Mount, type StagedMount, type StagedStore, serveThroughHandler } from "./http-adapter";
 import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
 import { startAnthropicSimulator } from "./simulators/anthropic";
 import { startBedrockSimulator } from "./simulators/bedrock";
@@ -156,12 +164,27 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     prefix: `/${frontDoors[id].mount}`,
     handler: registeredFrontDoorHandler(dialects, id, deps, auth),
   }));
+  // Every staged route, run as the stack deploys it: its authorizer, then the body stored in the bucket.
+  const staged: StagedMount[] = (Object.keys(stagedRoutes) as StagedRouteId[]).map((id) => {
+    const route = stagedRoutes[id];
+    return {
+      method: route.method,
+      resource: `/${frontDoors[route.frontDoor].mount}/${route.path}`,
+      authorizer: registeredStagedAuthorizer(dialects, id, deps, auth),
+      responseHeaders: route.responseHeaders,
+    };
+  });
+  const store: StagedStore = async (session, chunk, body) => {
+    await emulators.s3.send(
+      new PutObjectCommand({ Bucket: localNames.bucket, Key: stagedChunkKey(session, chunk), Body: body }),
+    );
+  };
   const server = createServer((request, response) => {
     if (request.url === "/health") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    serveThroughHandler(request, response, mounts, basePath).catch((error: unknown) => {
+    serveThroughHandler(request, response, mounts, basePath, { routes: staged, store }).catch((error: unknown) => {
       console.error("local adapter failure", error);
       if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
       response.end('{"message":"Internal server error"}');

@@ -9,7 +9,7 @@ import { ConfigurationError } from "../core/errors";
 import { limitsFromEnv } from "../core/limits";
 import type { Dialect } from "../core/model";
 import type { BatchRunner } from "../core/ports";
-import type { DialectModule } from "../dialects/dialect-module";
+import type { DialectModule, StagedRoutesOf } from "../dialects/dialect-module";
 import type { FrontDoorsOf } from "../dialects/front-doors";
 import {
   type Authenticator,
@@ -18,6 +18,7 @@ import {
   passThroughAuthenticator,
 } from "../http/authenticator";
 import type { ProxyHandler } from "../http/dialect-handler";
+import type { StagedAuthorizer } from "../http/staged-authorizer";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
@@ -25,7 +26,7 @@ import { DynamoRepository } from "../state/dynamo-repository";
 import { S3BlobStore } from "../state/s3-blob-store";
 import { KmsSealer } from "../state/sealers";
 import { StepFunctionsRunner } from "../state/sfn-runner";
-import { frontDoorHandler, gatewayDeps } from "./compose";
+import { frontDoorHandler, gatewayDeps, stagedAuthorizer } from "./compose";
 
 /** An environment variable the stack sets; its absence is a deployment fault, named as such. */
 export const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -97,3 +98,9 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
 /** The Lambda entry point of one front door of a dialect (each handler file is this one call). */
 export const lambdaFrontDoor = <D extends Dialect>(dialect: DialectModule<D>, id: FrontDoorsOf<D>): ProxyHandler =>
   frontDoorHandler(dialect, id, awsDeps(process.env, runnerFromEnv(process.env)), authenticatorFromEnv());
+
+/** The Lambda entry point of a staged route's authorizer (each handler file is this one call). */
+export const lambdaStagedAuthorizer = <D extends Dialect>(
+  dialect: DialectModule<D>,
+  id: StagedRoutesOf<D>,
+): StagedAuthorizer => stagedAuthorizer(dialect, id, awsDeps(process.env, noRunner), authenticatorFromEnv());

@@ -5,11 +5,13 @@ import type { Deployment, GatewayDeps } from "../core/deps";
 import type { Limiter } from "../core/limits";
 import { type Dialect, providers } from "../core/model";
 import type { BatchRunner, BlobStore, NamespaceIndex, ObjectRepository, ResultSinks } from "../core/ports";
-import type { DialectModule, DialectRegistry } from "../dialects/dialect-module";
+import type { DialectModule, DialectRegistry, StagedRoutesOf } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
+import { type StagedRouteId, stagedRoutes } from "../dialects/staged-routes";
 import { inputCodec } from "../formats/detect";
 import type { Authenticator } from "../http/authenticator";
 import { createDialectHandler, type FrontDoor, type ProxyHandler } from "../http/dialect-handler";
+import { type Admitter, createStagedAuthorizer, type StagedAuthorizer } from "../http/staged-authorizer";
 
 /**
  * The composition root. The Lambda handlers (app/aws.ts), the local server (local/server.ts) and the tests build
@@ -60,6 +62,30 @@ export const registeredFrontDoorHandler = (
   const dialect = registry[door.dialect] as DialectModule<Dialect>;
   const build = (dialect.frontDoors as Record<FrontDoorId, (deps: GatewayDeps) => FrontDoor>)[id];
   return createDialectHandler(build(deps), door.mount, authenticator, deps.limiter);
+};
+
+/** The Lambda authorizer of one staged route of a dialect (its front door renders the refusals). */
+export const stagedAuthorizer = <D extends Dialect>(
+  dialect: DialectModule<D>,
+  id: StagedRoutesOf<D>,
+  deps: GatewayDeps,
+  authenticator: Authenticator,
+): StagedAuthorizer => {
+  const route = stagedRoutes[id as StagedRouteId];
+  const build = (dialect.frontDoors as Record<FrontDoorId, (deps: GatewayDeps) => FrontDoor>)[route.frontDoor];
+  const admit = (dialect.stagedRoutes as Record<StagedRouteId, (deps: GatewayDeps) => Admitter>)[id as StagedRouteId];
+  return createStagedAuthorizer(route, build(deps), admit(deps), authenticator);
+};
+
+/** The authorizer of any staged route, found through the registry (the local server runs them all). */
+export const registeredStagedAuthorizer = (
+  registry: DialectRegistry,
+  id: StagedRouteId,
+  deps: GatewayDeps,
+  authenticator: Authenticator,
+): StagedAuthorizer => {
+  const dialect = registry[frontDoors[stagedRoutes[id].frontDoor].dialect] as DialectModule<Dialect>;
+  return stagedAuthorizer(dialect, id as StagedRoutesOf<Dialect>, deps, authenticator);
 };
 
 /** What the batch engine needs beyond the gateway's deps. */

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { GatewayConfig } from "./config";
-import { BadRequestError, NotFoundError } from "./errors";
+import { BadRequestError, ConflictError, NotFoundError } from "./errors";
 import { newId } from "./ids";
-import { stagingPrefix } from "./layout";
+import { stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
 import type { BlobStore, InputCodec, InputRequest, ObjectRepository } from "./ports";
 
@@ -139,6 +139,63 @@ export const createFileFromStream = async (
   }
 };
 
+/**
+ * Joins the chunks of a file whose bytes API Gateway stored straight into the bucket (see {@link FileRecord.staged})
+ * into its blob, streamed and hashed, and records what they hold. Chunks are named by their byte offset: until they
+ * cover the announced size without a gap the file stays staged (its last chunk is still on its way); chunks that
+ * overrun it mark the file failed. Safe to run twice at once: the loser finds the file settled.
+ */
+const settle = async (deps: FileDeps, record: FileRecord): Promise<FileRecord> => {
+  if (!record.staged || record.staged.failure) return record;
+  const prefix = stagedChunksPrefix(record.staged.uploadId);
+  const chunks = await deps.blobs.list(prefix);
+  let held = 0;
+  for (const chunk of chunks) {
+    if (Number(chunk.key.slice(prefix.length)) !== held) return record;
+    held += chunk.size;
+  }
+  if (held < record.bytes) return record;
+  if (held > record.bytes) {
+    const failure = `the chunks hold ${held} bytes, more than the ${record.bytes} announced at start`;
+    await deps.repo.update("file", record.id, { staged: { ...record.staged, failure } });
+    return { ...record, staged: { ...record.staged, failure } };
+  }
+  try {
+    const sha256 = createHash("sha256");
+    const joined = async function* () {
+      for (const chunk of chunks) {
+        for await (const piece of await deps.blobs.stream(chunk.key)) {
+          sha256.update(piece as Uint8Array);
+          yield piece as Uint8Array;
+        }
+      }
+    };
+    await deps.blobs.putStream(record.blobKey, Readable.from(joined()), record.contentType);
+    const lineCount = await deps.codec.countObjectLines(await deps.blobs.stream(record.blobKey)).catch(() => undefined);
+    const changes = {
+      sha256: sha256.digest("hex"),
+      lineCount,
+      purpose: lineCount === undefined ? ("user_data" as const) : ("batch" as const),
+      staged: undefined,
+    };
+    await deps.repo.update("file", record.id, changes);
+    await deps.blobs.deletePrefix(prefix);
+    return { ...record, ...changes };
+  } catch (error) {
+    const now = await deps.repo.get("file", record.tenant, record.id);
+    if (now && !now.staged) return now;
+    throw error;
+  }
+};
+
+/** A staged file that is not whole yet (or could not be joined) answers with why; a whole one is returned. */
+const settled = async (deps: FileDeps, record: FileRecord, shownId: string): Promise<FileRecord> => {
+  const file = await settle(deps, record);
+  if (!file.staged) return file;
+  if (file.staged.failure) throw new BadRequestError(`File ${shownId} could not be assembled: ${file.staged.failure}.`);
+  throw new ConflictError(`File ${shownId} is still being uploaded: its last chunk has not arrived.`);
+};
+
 /** The tenant's file, or a 404 (another tenant's id and an expired file look exactly like a missing one). */
 export const getFile = async (
   deps: FileDeps,
@@ -148,15 +205,17 @@ export const getFile = async (
 ): Promise<FileRecord> => {
   const record = id ? await deps.repo.get("file", tenant, id) : undefined;
   if (!record) throw new NotFoundError(`No such File object: ${shownId}`, { param: "file_id" });
-  return record;
+  return settled(deps, record, shownId);
 };
 
-/** A page of the tenant's files; `after` must be one of the tenant's files. */
+/** A page of the tenant's files; `after` must be one of the tenant's files. Files still arriving are left out. */
 export const listFiles = async (deps: FileDeps, tenant: string, query: ListQuery): Promise<Page<FileRecord>> => {
   if (query.after !== undefined && !(await deps.repo.get("file", tenant, query.after))) {
     throw new BadRequestError("Invalid 'after': no such file to page after.", { param: "after" });
   }
-  return deps.repo.list("file", tenant, query);
+  const page = await deps.repo.list("file", tenant, query);
+  const items = await Promise.all(page.items.map((file) => settle(deps, file)));
+  return { ...page, items: items.filter((file) => !file.staged) };
 };
 
 /**
@@ -195,9 +254,14 @@ export const isBatchInput = (deps: Pick<FileDeps, "codec">, body: Uint8Array): P
     () => false,
   );
 
-/** The tenant's file, or undefined when there is none (no 404: the caller decides what a miss means). */
-export const findFile = (deps: FileDeps, tenant: string, id: string): Promise<FileRecord | undefined> =>
-  deps.repo.get("file", tenant, id);
+/**
+ * The tenant's file, or undefined when there is none (no 404: the caller decides what a miss means); a file whose
+ * chunks are not whole answers with why.
+ */
+export const findFile = async (deps: FileDeps, tenant: string, id: string): Promise<FileRecord | undefined> => {
+  const record = await deps.repo.get("file", tenant, id);
+  return record && settled(deps, record, id);
+};
 
 /** A file's bytes, or the inclusive byte range `[start, end]` of them. */
 export const readFileBytes = (

@@ -14,3 +14,12 @@ export const stagingPrefix = {
   /** Chunks and parts of uploads in progress (under `staged/`); the bucket expires them after a day. */
   uploads: "staged/uploads/",
 } as const;
+
+/**
+ * Where a chunk that API Gateway stores straight into the bucket lands: `staged/uploads/{upload}/chunks/{chunk}`.
+ * The API's S3 integration builds the same key from the authorizer's `session` and `chunk` (lib/constructs).
+ */
+export const stagedChunksPrefix = (uploadId: string): string => `${stagingPrefix.uploads}${uploadId}/chunks/`;
+export const stagedChunkKey = (uploadId: string, chunk: string): string => `${stagedChunksPrefix(uploadId)}${chunk}`;
+/** A chunk's name: its byte offset (or part number), zero-padded so that key order is numeric order. */
+export const chunkName = (index: number): string => String(index).padStart(13, "0");

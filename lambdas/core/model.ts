@@ -60,6 +60,12 @@ export interface FileRecord extends StoredObject {
   lineCount?: number;
   /** Provider storage hints the caller sent (e.g. the seeds' `storage_config`); kept, not needed. */
   storageConfig?: Record<string, unknown>;
+  /**
+   * Set while the file's bytes are chunks of an upload that API Gateway stored straight into the bucket: the
+   * first read joins them into `blobKey` and clears it (core/files.ts `settle`). `failure` says why they could not
+   * be joined.
+   */
+  staged?: { uploadId: string; failure?: string };
 }
 
 /** Neutral batch status; each provider maps its own onto it, each dialect renders it in its SDK's words. */

@@ -73,6 +73,14 @@ export interface NamespaceIndex {
   ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }>;
 }
 
+/** An object of the blob store as a listing shows it. */
+export interface StoredBlob {
+  key: string;
+  size: number;
+  /** The store's entity tag, quoted as S3 answers it. */
+  etag: string;
+}
+
 /** Where bytes live (uploads, staged upstream inputs, converted results). */
 export interface BlobStore {
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
@@ -87,6 +95,8 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Removes every object whose key starts with `prefix` (what an abandoned upload stored). */
   deletePrefix(prefix: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, in key order (chunks that arrived without passing a Lambda). */
+  list(prefix: string): Promise<StoredBlob[]>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
 }

@@ -1,19 +1,17 @@
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "./errors";
-import { createFile, createFileFromStream, type FileDeps, isBatchInput } from "./files";
+import { createFileFromStream, type FileDeps } from "./files";
 import { newId } from "./ids";
-import { stagingPrefix } from "./layout";
+import { chunkName, stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, Provider, UploadRecord } from "./model";
 
 /**
- * The largest file a resumable upload takes. The SDKs send chunks of up to 8 MiB, and a chunk must fit in one
- * Lambda invocation (6 MiB of event, base64-encoded), so the gateway takes files up to 4 MiB — one chunk —
- * and refuses larger ones at `start`, before any byte is sent (README "Limits").
+ * The largest file a resumable upload takes. Chunks go from API Gateway straight into the bucket (never through a
+ * Lambda), so the limit is how much the first read can join inside one API request (29 s): 1 GiB, joined at the
+ * S3 throughput a Lambda gets (README "Real sizes"). Gemini itself takes 2 GB.
  */
-export const maxResumableUploadBytes = 4 * 1024 * 1024;
+export const maxResumableUploadBytes = 1024 * 1024 * 1024;
 
 const sessionTtlMs = 24 * 3_600_000;
-const chunkKey = (upload: UploadRecord, offset: number) =>
-  `${stagingPrefix.uploads}${upload.id}/${String(offset).padStart(12, "0")}`;
 
 /** Opens an upload session for `size` bytes; its id is the credential of the chunk requests. */
 export const startUpload = async (
@@ -25,7 +23,7 @@ export const startUpload = async (
   if (input.size > maxResumableUploadBytes) {
     throw new PayloadTooLargeError(
       `The file is ${input.size} bytes; this gateway takes uploads of at most ${maxResumableUploadBytes} bytes ` +
-        "(4 MiB), because each upload chunk passes through one Lambda invocation.",
+        "(1 GiB). Split the requests into several files of at most 1 GiB and create a batch for each.",
     );
   }
   return openSession(deps, input, sessionTtlMs);
@@ -50,53 +48,79 @@ const openSession = async (
   return upload;
 };
 
+/** Where an admitted chunk goes: `staged/uploads/{session}/chunks/{chunk}` (core/layout.ts). */
+export interface ChunkTicket {
+  session: string;
+  chunk: string;
+  /** Set when the chunk finalizes the upload: the file it becomes (staged until its first read joins it). */
+  file?: FileRecord;
+}
+
 /**
- * Stores one chunk at its offset (a retried chunk overwrites itself) and, on `finalize`, joins the chunks into a
- * file. Returns the file once finalized. A finalized session answers a repeated finalize with the same file.
+ * Admits one chunk of a resumable upload before its bytes are sent on to the bucket (the API's chunk authorizer
+ * runs this; it sees the request's headers, never its body). The chunk must start where the bytes received so far
+ * end — or repeat an earlier chunk, which overwrites itself. A finalizing chunk needs every earlier byte to have
+ * arrived; it records the file, staged, whose first read joins the chunks. A finalized upload admits its last
+ * chunk again (a retry) and nothing else.
  */
-export const uploadChunk = async (
+export const admitChunk = async (
   deps: FileDeps,
-  input: { uploadId: string; offset: number; body: Uint8Array; finalize: boolean },
-): Promise<{ upload: UploadRecord; file?: FileRecord }> => {
+  input: { uploadId: string; offset: number; finalize: boolean },
+): Promise<ChunkTicket> => {
   const upload = await deps.repo.getById("upload", input.uploadId);
-  if (!upload) throw new NotFoundError("No such upload session (it may have expired).");
-  if (upload.fileId) return { upload, file: await deps.repo.get("file", upload.tenant, upload.fileId) };
-  if (!Number.isInteger(input.offset) || input.offset < 0 || input.offset + input.body.byteLength > upload.size) {
+  if (!upload || (upload.expiresAt ?? Number.POSITIVE_INFINITY) < (deps.now?.() ?? Date.now()))
+    throw new NotFoundError("No such upload session (it may have expired): start the upload again.");
+  if (!Number.isInteger(input.offset) || input.offset < 0 || input.offset > upload.size) {
     throw new BadRequestError(
-      `Chunk at offset ${input.offset} of ${input.body.byteLength} bytes does not fit the announced ${upload.size} bytes.`,
+      `X-Goog-Upload-Offset ${input.offset} is outside the announced ${upload.size} bytes of the upload.`,
     );
   }
-  await deps.blobs.put(chunkKey(upload, input.offset), input.body, "application/octet-stream");
-  const chunks = [
-    ...upload.chunks.filter((c) => c.offset !== input.offset),
-    { offset: input.offset, bytes: input.body.byteLength },
-  ].sort((a, b) => a.offset - b.offset);
-  if (!input.finalize) {
-    const updated = await deps.repo.update("upload", upload.id, { chunks });
-    return { upload: updated ?? upload };
+  const prefix = stagedChunksPrefix(upload.id);
+  const stored = await deps.blobs.list(prefix);
+  let received = 0;
+  for (const chunk of stored) {
+    if (Number(chunk.key.slice(prefix.length)) !== received) break;
+    received += chunk.size;
   }
-  let expected = 0;
-  for (const chunk of chunks) {
-    if (chunk.offset !== expected)
-      throw new BadRequestError(`Missing bytes ${expected}–${chunk.offset - 1}: upload every chunk before finalizing.`);
-    expected += chunk.bytes;
+  const repeat = stored.some((chunk) => Number(chunk.key.slice(prefix.length)) === input.offset);
+  const ticket = { session: upload.id, chunk: chunkName(input.offset) };
+  if (upload.fileId) {
+    const file = await deps.repo.get("file", upload.tenant, upload.fileId);
+    if (input.finalize && file) return { ...ticket, file }; // a retried last chunk (a wrong one fails the join)
+    throw new ConflictError("The upload is already finalized: start a new upload to send another file.");
   }
-  if (expected !== upload.size)
-    throw new BadRequestError(`Received ${expected} of the announced ${upload.size} bytes.`);
-  const body = Buffer.concat(await Promise.all(chunks.map((c) => deps.blobs.read(chunkKey(upload, c.offset)))));
-  const batchInput = await isBatchInput(deps, body);
-  const file = await createFile(deps, {
+  if (input.offset !== received && !repeat) {
+    throw new BadRequestError(
+      `Chunk at offset ${input.offset}, but ${received} bytes have arrived so far: send the chunk at offset ${received}.`,
+    );
+  }
+  if (!input.finalize) return ticket;
+  if (input.offset !== received) {
+    throw new BadRequestError(
+      `Finalize with the chunk that starts at offset ${received}, where the bytes received so far end.`,
+    );
+  }
+  const now = deps.now?.() ?? Date.now();
+  const id = newId();
+  const file: FileRecord = {
+    id,
+    kind: "file",
     tenant: upload.tenant,
     dialect: upload.dialect,
     provider: upload.provider,
+    createdAt: now,
+    expiresAt: now + deps.config.fileTtlDays * 86_400_000,
     filename: upload.displayName ?? "upload",
-    purpose: batchInput ? "batch" : "user_data",
+    purpose: "user_data",
+    bytes: upload.size,
     contentType: upload.mimeType,
-    body,
-  });
-  const updated = await deps.repo.update("upload", upload.id, { chunks, fileId: file.id });
-  await Promise.all(chunks.map((c) => deps.blobs.delete(chunkKey(upload, c.offset))));
-  return { upload: updated ?? upload, file };
+    sha256: "",
+    blobKey: `${stagingPrefix.files}${upload.tenant}/${id}`,
+    staged: { uploadId: upload.id },
+  };
+  if (!(await deps.repo.create(file))) throw new Error(`File id collision: ${id}`);
+  await deps.repo.update("upload", upload.id, { fileId: id });
+  return { ...ticket, file };
 };
 
 /** The largest file a parted upload takes (OpenAI's limit for a batch input file). */

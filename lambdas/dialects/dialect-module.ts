@@ -2,7 +2,14 @@ import type { GatewayDeps } from "../core/deps";
 import type { BatchRecord, Dialect } from "../core/model";
 import type { ResultSink } from "../core/ports";
 import type { FrontDoor } from "../http/dialect-handler";
-import type { FrontDoorsOf } from "./front-doors";
+import type { Admitter } from "../http/staged-authorizer";
+import type { FrontDoorsOf, frontDoors } from "./front-doors";
+import type { StagedRouteId, stagedRoutes } from "./staged-routes";
+
+/** The staged routes of one dialect (those of its front doors). */
+export type StagedRoutesOf<D extends Dialect> = {
+  [K in StagedRouteId]: (typeof frontDoors)[(typeof stagedRoutes)[K]["frontDoor"]]["dialect"] extends D ? K : never;
+}[StagedRouteId];
 
 /**
  * One SDK's dialect, as its folder declares it: a front door for each of its rows in `front-doors.ts` (routes,
@@ -12,6 +19,8 @@ import type { FrontDoorsOf } from "./front-doors";
 export interface DialectModule<D extends Dialect> {
   readonly dialect: D;
   readonly frontDoors: { readonly [K in FrontDoorsOf<D>]: (deps: GatewayDeps) => FrontDoor };
+  /** How each of its staged routes (staged-routes.ts) admits a request before API Gateway stores the body. */
+  readonly stagedRoutes: { readonly [K in StagedRoutesOf<D>]: (deps: GatewayDeps) => Admitter };
   readonly resultSink: (deps: GatewayDeps) => (batch: BatchRecord) => ResultSink;
 }
 

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { BlobStore } from "../core/ports";
+import type { BlobStore, StoredBlob } from "../core/ports";
 
 /** The blob store on the staging S3 bucket. */
 export class S3BlobStore implements BlobStore {
@@ -51,6 +51,21 @@ export class S3BlobStore implements BlobStore {
       }
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
+  }
+
+  async list(prefix: string): Promise<StoredBlob[]> {
+    const found: StoredBlob[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key) found.push({ key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? "" });
+      }
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+    return found;
   }
 
   async stream(key: string): Promise<Readable> {

@@ -25,7 +25,7 @@ const eventFor = async (
         req,
         Buffer.concat(chunks),
         {
-          mount: { prefix: "/bedrock/files", handler: async () => ({ statusCode: 200, body: "" }) },
+          mount: { prefix: "/bedrock/files" },
           basePath,
           path: local,
         },

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { composeEngine, type EngineParts, type GatewayParts, gatewayDeps } from "../../lambdas/app/compose";
 import { runTask, type TaskEvent } from "../../lambdas/app/task";
@@ -12,6 +13,7 @@ import type {
   NamespaceEntry,
   NamespaceIndex,
   ObjectRepository,
+  StoredBlob,
 } from "../../lambdas/core/ports";
 import { dialects } from "../../lambdas/dialects/registry";
 
@@ -129,6 +131,17 @@ export class MemoryBlobStore implements BlobStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     for (const key of [...this.blobs.keys()]) if (key.startsWith(prefix)) this.blobs.delete(key);
+  }
+
+  async list(prefix: string): Promise<StoredBlob[]> {
+    return [...this.blobs.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, { body }]) => ({
+        key,
+        size: body.byteLength,
+        etag: `"${createHash("md5").update(body).digest("hex")}"`,
+      }));
   }
 
   async presignGet(key: string): Promise<string> {

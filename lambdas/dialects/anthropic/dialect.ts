@@ -37,5 +37,6 @@ const anthropicFrontDoor = (deps: GatewayDeps): FrontDoor => {
 export const anthropicDialect: DialectModule<"anthropic"> = {
   dialect: "anthropic",
   frontDoors: { anthropic: anthropicFrontDoor },
+  stagedRoutes: {},
   resultSink: anthropicResultSink,
 };

@@ -41,5 +41,6 @@ const bedrockFilesFrontDoor = (deps: GatewayDeps): FrontDoor => {
 export const bedrockDialect: DialectModule<"bedrock"> = {
   dialect: "bedrock",
   frontDoors: { bedrock: bedrockFrontDoor, bedrockFiles: bedrockFilesFrontDoor },
+  stagedRoutes: {},
   resultSink: bedrockResultSink,
 };

@@ -3,7 +3,7 @@ import type { FrontDoor } from "../../http/dialect-handler";
 import type { DialectModule } from "../dialect-module";
 import { genAiBatchRoutes } from "./batches";
 import { renderGenAiError } from "./errors";
-import { genAiFileRoutes, genAiPresented } from "./files";
+import { genAiChunkAdmitter, genAiFileRoutes, genAiPresented } from "./files";
 import { genAiResultSink } from "./results";
 
 /**
@@ -36,5 +36,6 @@ const genAiFrontDoor = (deps: GatewayDeps): FrontDoor => {
 export const genAiDialect: DialectModule<"genai"> = {
   dialect: "genai",
   frontDoors: { genai: genAiFrontDoor },
+  stagedRoutes: { genaiChunks: genAiChunkAdmitter },
   resultSink: genAiResultSink,
 };

@@ -4,22 +4,26 @@ import { deleteFile, type FileDeps, getFile, listFiles, readFileContent } from "
 import { isId, parseId, renderId } from "../../core/ids";
 import type { FileRecord } from "../../core/model";
 import { intString, providerSchema } from "../../core/schemas";
-import { startUpload, uploadChunk } from "../../core/uploads";
+import { admitChunk, startUpload } from "../../core/uploads";
 import { parseWith } from "../../core/validation";
 import { requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+import type { Admitter } from "../../http/staged-authorizer";
 
 /** How the GenAI SDK's resource names look: `files/…` and `batches/…` around the gateway id. */
 export const genAiPrefix = { file: "files/", batch: "batches/" } as const;
 
+/** Where chunks of a resumable upload go: the upload URL `start` answers (a staged route, staged-routes.ts). */
+const uploadSessionPath = "/upload-sessions/";
+
 /**
- * Where the GenAI SDK puts its key: `x-goog-api-key` (or `key=`). Upload chunks carry an `upload_id` instead,
- * which is their credential (the Python SDK sends no key on them).
+ * Where the GenAI SDK puts its key: `x-goog-api-key` (or `key=`). Upload chunks carry the unguessable upload id in
+ * their URL instead, which is their credential (the Python SDK sends no key on them).
  */
 export const genAiPresented = (request: HttpRequest): Presented => {
-  if (request.query.upload_id && request.path === "/genai/upload/v1beta/files") return { type: "capability" };
+  if (request.params.session && request.path.includes(uploadSessionPath)) return { type: "capability" };
   const key = request.headers["x-goog-api-key"] || request.query.key;
   return key ? { type: "key", key } : { type: "none", hint: "the 'x-goog-api-key' header (the GenAI SDK's api_key)" };
 };
@@ -34,7 +38,7 @@ export const genAiProvider = (request: HttpRequest) =>
 /** RFC 3339 as Google writes it. */
 export const rfc3339 = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-/** A file as Gemini's File resource (camelCase, int64 as a string, base64 SHA-256). */
+/** A file as Gemini's File resource (camelCase, int64 as a string, base64 SHA-256; none yet while it is staged). */
 export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({
   name: renderId(genAiPrefix.file, file.id),
   displayName: file.filename,
@@ -43,7 +47,7 @@ export const renderGenAiFile = (file: FileRecord, baseUrl: string) => ({
   createTime: rfc3339(file.createdAt),
   updateTime: rfc3339(file.createdAt),
   expirationTime: rfc3339(file.expiresAt),
-  sha256Hash: Buffer.from(file.sha256, "hex").toString("base64"),
+  sha256Hash: file.sha256 ? Buffer.from(file.sha256, "hex").toString("base64") : undefined,
   uri: `${baseUrl}/genai/v1beta/${renderId(genAiPrefix.file, file.id)}`,
   state: "ACTIVE",
   source: file.purpose === "batch_output" ? "GENERATED" : "UPLOADED",
@@ -66,6 +70,35 @@ const startBody = z.object({
     .optional(),
 });
 
+/** `X-Goog-Upload-Command` as a list (`upload, finalize`). */
+const uploadCommand = (request: HttpRequest): string[] =>
+  (request.headers["x-goog-upload-command"] ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((c) => c.trim());
+
+/**
+ * Admits a chunk of a resumable upload (`upload` or `upload, finalize` at `X-Goog-Upload-Offset`) from its headers;
+ * API Gateway then stores its body. A finalizing chunk is answered with the file, as Gemini answers it.
+ */
+export const genAiChunkAdmitter =
+  (deps: FileDeps): Admitter =>
+  async (request) => {
+    const command = uploadCommand(request);
+    if (!command.includes("upload"))
+      throw new BadRequestError("Send chunks with 'X-Goog-Upload-Command: upload' (and 'finalize' on the last).");
+    const offset = Number(request.headers["x-goog-upload-offset"] ?? Number.NaN);
+    const ticket = await admitChunk(deps, {
+      uploadId: request.params.session ?? "",
+      offset,
+      finalize: command.includes("finalize"),
+    });
+    const response = ticket.file
+      ? json(200, { file: renderGenAiFile(ticket.file, request.baseUrl) }, { "x-goog-upload-status": "final" })
+      : json(200, {}, { "x-goog-upload-status": "active" });
+    return { session: ticket.session, chunk: ticket.chunk, response };
+  };
+
 const listQuery = z.object({ pageSize: intString(1, 100).default(10), pageToken: z.string().optional() });
 
 /** The Files routes of the GenAI dialect: the resumable upload, list, get, delete, download. */
@@ -79,27 +112,12 @@ export const genAiFileRoutes = (deps: FileDeps) => {
   return {
     download,
     /**
-     * The resumable upload endpoint. `start` opens a session and answers an absolute `X-Goog-Upload-URL` on the
-     * gateway (keeping the `/genai` mount); chunks then come with `upload_id`, which authorises them (Python sends
-     * no API key on chunks).
+     * The resumable upload's `start`: opens a session and answers an absolute `X-Goog-Upload-URL` on the gateway
+     * (keeping the base path and `/genai` mount) at the staged chunk route, where API Gateway stores each chunk
+     * straight into the bucket once {@link genAiChunkAdmitter} has admitted it.
      */
     async upload(request: HttpRequest): Promise<HttpResponse> {
-      const command = (request.headers["x-goog-upload-command"] ?? "")
-        .toLowerCase()
-        .split(",")
-        .map((c) => c.trim());
-      const uploadId = request.query.upload_id;
-      if (uploadId) {
-        const offset = Number(request.headers["x-goog-upload-offset"] ?? 0);
-        const { file } = await uploadChunk(deps, {
-          uploadId,
-          offset,
-          body: request.body,
-          finalize: command.includes("finalize"),
-        });
-        if (!file) return json(200, {}, { "x-goog-upload-status": "active" });
-        return json(200, { file: renderGenAiFile(file, request.baseUrl) }, { "x-goog-upload-status": "final" });
-      }
+      const command = uploadCommand(request);
       if (!command.includes("start"))
         throw new BadRequestError("Start a resumable upload with 'X-Goog-Upload-Command: start'.");
       const tenant = genAiTenant(request);
@@ -119,7 +137,7 @@ export const genAiFileRoutes = (deps: FileDeps) => {
           "application/octet-stream",
         displayName: body.file?.displayName ?? body.file?.display_name ?? request.headers["x-goog-upload-file-name"],
       });
-      const url = `${request.baseUrl}/genai/upload/v1beta/files?upload_id=${upload.id}&upload_protocol=resumable`;
+      const url = `${request.baseUrl}/genai${uploadSessionPath}${upload.id}`;
       return json(
         200,
         {},

@@ -38,5 +38,6 @@ const openAiFrontDoor = (deps: GatewayDeps): FrontDoor => {
 export const openAiDialect: DialectModule<"openai"> = {
   dialect: "openai",
   frontDoors: { openai: openAiFrontDoor },
+  stagedRoutes: {},
   resultSink: openAiResultSink,
 };

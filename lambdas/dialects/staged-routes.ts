@@ -1,0 +1,41 @@
+import type { FrontDoorId } from "./front-doors";
+
+/**
+ * A route whose request body never passes through a Lambda: API Gateway stores it straight into the staging bucket
+ * (an S3 service integration), once a Lambda authorizer has admitted the request from its headers and named where
+ * the bytes go. This is how chunks larger than a Lambda event (6 MB) arrive. The stack deploys each row
+ * (lib/constructs/gateway-api.ts) and the local server runs the same rows (local/http-adapter.ts), so the tests
+ * drive what AWS runs.
+ *
+ * What the authorizer answers (lambdas/http/staged-authorizer.ts) is the contract both read:
+ * - allowed: `session` and `chunk` (the key `staged/uploads/{session}/chunks/{chunk}`), `body` (the response
+ *   body), and one entry per name of `responseHeaders` (its value, or "" to leave it out);
+ * - denied: `body`, the error in the front door's envelope, answered with status 403.
+ */
+export interface StagedRouteSpec {
+  /** The front door whose SDK sends these requests (its envelope renders the errors). */
+  readonly frontDoor: FrontDoorId;
+  /** Resource path under the front door's mount, with `{name}` parameters. */
+  readonly path: string;
+  readonly method: "POST" | "PUT";
+  /** File name (without `.ts`) of the authorizer's entry point in `lambdas/handlers/`. */
+  readonly authorizerEntry: string;
+  /** Response headers the authorizer sets. */
+  readonly responseHeaders: readonly string[];
+}
+
+/** Every staged route, one row each. */
+export const stagedRoutes = {
+  genaiChunks: {
+    frontDoor: "genai",
+    path: "upload-sessions/{session}",
+    method: "POST",
+    authorizerEntry: "genai-chunks",
+    responseHeaders: ["x-goog-upload-status", "content-type"],
+  },
+} as const satisfies Record<string, StagedRouteSpec>;
+
+export type StagedRouteId = keyof typeof stagedRoutes;
+
+/** The context key of a response header in the authorizer's answer (`x-goog-upload-status` → `x_goog_upload_status`). */
+export const headerContextKey = (header: string): string => header.replace(/-/g, "_");

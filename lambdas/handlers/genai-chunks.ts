@@ -1,0 +1,5 @@
+import { lambdaStagedAuthorizer } from "../app/aws";
+import { genAiDialect } from "../dialects/genai/dialect";
+
+/** Lambda authorizer of the `genaiChunks` staged route (lambdas/dialects/staged-routes.ts). */
+export const handler = lambdaStagedAuthorizer(genAiDialect, "genaiChunks");
