@@ -12,7 +12,7 @@ import { stagingPrefix } from "../lambdas/core/layout";
 import { type FrontDoorId, frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
-import { type FrontDoorFunctions, GatewayApi, mapFrontDoors } from "./constructs/gateway-api";
+import { type FrontDoorFunctions, GatewayApi, mapFrontDoors, mapStagedRoutes } from "./constructs/gateway-api";
 import { GatewayFunction } from "./constructs/gateway-function";
 import { StagingStorage } from "./constructs/staging-storage";
 
@@ -144,17 +144,30 @@ export class FinOpsGateway extends Construct {
       this.credentialsKey.grantDecrypt(fn);
       if (props.passThrough) this.credentialsKey.grantEncrypt(fn);
       if (door.startsBatches) engine.grantStartBatches(fn);
-      if (door.stagesUploads) {
-        // Upload chunks and parts; listing lets a missing part answer 404 (not 403) and cancel free them all.
-        storage.grantObjectAccess(fn, stagingPrefix.staged);
-        storage.grantList(fn, stagingPrefix.uploads);
-      }
+      // Upload chunks and parts: any front door may be the first to read a file whose chunks API Gateway stored,
+      // and joins them (listing also lets a missing part answer 404, not 403, and a cancel free them all).
+      storage.grantObjectAccess(fn, stagingPrefix.staged);
+      storage.grantList(fn, stagingPrefix.uploads);
       if (door.needsAccountId) fn.addEnvironment("ACCOUNT_ID", Aws.ACCOUNT_ID);
+      return fn;
+    });
+    // One authorizer per staged route (lambdas/dialects/staged-routes.ts): it reads the table and lists the chunks
+    // that arrived, and may record the file a last chunk completes.
+    const stagedAuthorizers = mapStagedRoutes((routeId, route) => {
+      const fn = new GatewayFunction(this, `${upperFirst(routeId)}Authorizer`, {
+        entry: route.authorizerEntry,
+        environment,
+      }).function;
+      storage.grantObjectAccess(fn, stagingPrefix.staged);
+      storage.grantList(fn, stagingPrefix.uploads);
+      this.credentialsKey.grantDecrypt(fn);
       return fn;
     });
     this.api = new GatewayApi(this, "Api", {
       throttlingRateLimit: props.throttlingRateLimit,
       functions: this.functions,
+      stagedAuthorizers,
+      bucket: storage.bucket,
       setAccountCloudWatchRole: props.setAccountCloudWatchRole,
     }).api;
     this.url = this.api.url.replace(/\/$/, "");

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } 
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
 import { headerContextKey } from "../lambdas/dialects/staged-routes";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
-import { apiGatewayBodyLimitBytes, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
+import { apiGatewayBodyLimitBytes, stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
 
 /** A path prefix served by one dialect handler, as the API's `{prefix}/{proxy+}` resources are. */
@@ -288,7 +288,13 @@ export const serveStaged = async (
     request.destroy();
     return;
   }
-  await store(String(context.session), String(context.chunk), body);
+  try {
+    await store(String(context.session), String(context.chunk), body);
+  } catch (error) {
+    console.error("staged route: the bucket did not take the body", error);
+    sendJson(response, 503, stagedStoreFailed);
+    return;
+  }
   const headers: Record<string, string> = {};
   for (const name of route.responseHeaders) {
     const value = String(context[headerContextKey(name)] ?? "");

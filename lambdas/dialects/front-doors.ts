@@ -14,8 +14,6 @@ export interface FrontDoorSpec {
   readonly entry: string;
   /** Whether it creates and cancels batches (Step Functions start, the task Lambda's cancel). */
   readonly startsBatches: boolean;
-  /** Whether it keeps upload chunks or parts under the bucket's `staged/` prefix (and lists them). */
-  readonly stagesUploads: boolean;
   /** Whether it writes the account id into what it answers (Bedrock job ARNs). */
   readonly needsAccountId: boolean;
 }
@@ -27,7 +25,6 @@ export const frontDoors = {
     mount: "openai",
     entry: "openai",
     startsBatches: true,
-    stagesUploads: true,
     needsAccountId: false,
   },
   anthropic: {
@@ -35,7 +32,6 @@ export const frontDoors = {
     mount: "anthropic",
     entry: "anthropic",
     startsBatches: true,
-    stagesUploads: false,
     needsAccountId: false,
   },
   genai: {
@@ -43,7 +39,6 @@ export const frontDoors = {
     mount: "genai",
     entry: "genai",
     startsBatches: true,
-    stagesUploads: true,
     needsAccountId: false,
   },
   bedrock: {
@@ -51,7 +46,6 @@ export const frontDoors = {
     mount: "bedrock",
     entry: "bedrock",
     startsBatches: true,
-    stagesUploads: false,
     needsAccountId: true,
   },
   bedrockFiles: {
@@ -59,7 +53,6 @@ export const frontDoors = {
     mount: "bedrock/files",
     entry: "bedrock-files",
     startsBatches: false,
-    stagesUploads: false,
     needsAccountId: false,
   },
 } as const satisfies Record<string, FrontDoorSpec>;

@@ -8,9 +8,19 @@ export const apiGatewayBodyLimitBytes = 10 * 1024 * 1024;
  * one JSON object every JSON SDK reads as its typed error — OpenAI reads `error.message`, Anthropic
  * `type`/`error.type`, Google `error.code`/`error.status`.
  */
-export const tooLargeEnvelope = (message: string) => ({
+export const gatewayEnvelope = (message: string, kind: { type: string; code: number; status: string }) => ({
   type: "error",
-  error: { type: "request_too_large", code: 413, status: "INVALID_ARGUMENT", message, param: null },
+  error: { ...kind, message, param: null },
+});
+
+export const tooLargeEnvelope = (message: string) =>
+  gatewayEnvelope(message, { type: "request_too_large", code: 413, status: "INVALID_ARGUMENT" });
+
+/** What a staged route answers when the bucket did not take its body (503: the SDKs retry it). */
+export const stagedStoreFailed = gatewayEnvelope("The chunk could not be stored; send it again.", {
+  type: "overloaded_error",
+  code: 503,
+  status: "UNAVAILABLE",
 });
 
 export const tooLargeMessage =

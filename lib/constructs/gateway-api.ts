@@ -1,20 +1,36 @@
-import { Validations } from "aws-cdk-lib";
+import { Duration, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
+  AuthorizationType,
+  AwsIntegration,
+  ContentHandling,
   EndpointType,
+  IdentitySource,
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  PassthroughBehavior,
+  RequestAuthorizer,
   ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { stagingPrefix } from "../../lambdas/core/layout";
 import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
-import { tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
+import {
+  headerContextKey,
+  type StagedRouteId,
+  type StagedRouteSpec,
+  stagedRoutes,
+} from "../../lambdas/dialects/staged-routes";
+import { stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
 import { ApiGatewayAccount } from "./api-gateway-account";
+import { logicalIdOf } from "./staging-storage";
 
 /** The Lambda behind each front door (lambdas/dialects/front-doors.ts). */
 export type FrontDoorFunctions = { readonly [K in FrontDoorId]: IFunction };
@@ -25,9 +41,23 @@ export const mapFrontDoors = <T>(build: (id: FrontDoorId, door: FrontDoorSpec) =
     [K in FrontDoorId]: T;
   };
 
+/** Builds one value per staged route. */
+export const mapStagedRoutes = <T>(
+  build: (id: StagedRouteId, route: StagedRouteSpec) => T,
+): { [K in StagedRouteId]: T } =>
+  Object.fromEntries((Object.keys(stagedRoutes) as StagedRouteId[]).map((id) => [id, build(id, stagedRoutes[id])])) as {
+    [K in StagedRouteId]: T;
+  };
+
+/** The authorizer Lambda of each staged route (lambdas/dialects/staged-routes.ts). */
+export type StagedRouteFunctions = { readonly [K in StagedRouteId]: IFunction };
+
 /** Props of {@link GatewayApi}. */
 export interface GatewayApiProps {
   readonly functions: FrontDoorFunctions;
+  readonly stagedAuthorizers: StagedRouteFunctions;
+  /** Where staged routes store their bodies (under `staged/uploads/`). */
+  readonly bucket: IBucket;
   /** Steady-state requests per second across the API. @default 100 */
   readonly throttlingRateLimit?: number;
   /** Burst of requests above the steady rate. @default 200 */
@@ -91,6 +121,31 @@ export class GatewayApi extends Construct {
       this.mount(parent, segments.at(-1) ?? "", props.functions[id]);
     }
 
+    // A staged route's authorizer denies a caller whose credential fails; it says why in the dialect's envelope.
+    this.api.addGatewayResponse("StagedRouteDenied", {
+      type: ResponseType.ACCESS_DENIED,
+      statusCode: "403",
+      templates: { "application/json": "$context.authorizer.body" },
+    });
+    const stagingRole = new Role(this, "StagedRouteRole", {
+      assumedBy: new ServicePrincipal("apigateway.amazonaws.com"),
+      description: "Lets the API store the bodies of staged routes (upload chunks) under staged/uploads/",
+    });
+    stagingRole.addToPolicy(
+      new PolicyStatement({
+        actions: ["s3:PutObject"],
+        resources: [props.bucket.arnForObjects(`${stagingPrefix.uploads}*`)],
+      }),
+    );
+    props.bucket.encryptionKey?.grantEncrypt(stagingRole);
+    Validations.of(stagingRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.bucket)}.Arn>/${stagingPrefix.uploads}*]`,
+      reason: `Chunks are keyed by unguessable upload ids under '${stagingPrefix.uploads}'; only PutObject, there.`,
+    });
+    for (const id of Object.keys(stagedRoutes) as StagedRouteId[]) {
+      this.stage(id, stagedRoutes[id], props.stagedAuthorizers[id], props.bucket, stagingRole);
+    }
+
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG2",
       reason:
@@ -108,6 +163,71 @@ export class GatewayApi extends Construct {
       reason:
         "Access logs are on; execution logs are off because at INFO level they record request headers, which " +
         "carry callers' API keys.",
+    });
+  }
+
+  /**
+   * A staged route: the body goes from API Gateway straight into the bucket (an S3 PutObject integration, so no
+   * Lambda's 6 MB limit), at the key the route's Lambda authorizer named from the request's headers; the answer is
+   * the status, headers and body the authorizer named (lambdas/dialects/staged-routes.ts has the contract, and
+   * local/http-adapter.ts runs the same one).
+   */
+  private stage(id: StagedRouteId, route: StagedRouteSpec, authorizerFn: IFunction, bucket: IBucket, role: Role): void {
+    const mount = frontDoors[route.frontDoor].mount;
+    const resource = `${mount}/${route.path}`
+      .split("/")
+      .reduce<IResource>(
+        (parent, segment) => parent.getResource(segment) ?? parent.addResource(segment),
+        this.api.root,
+      );
+    const authorizer = new RequestAuthorizer(this, `${upperFirst(id)}Authorizer`, {
+      handler: authorizerFn,
+      // Never cached: each chunk is admitted on its own offset or part number.
+      identitySources: [IdentitySource.context("requestId")],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    const overrides = route.responseHeaders
+      .map(
+        (name) =>
+          `#if("$context.authorizer.${headerContextKey(name)}" != "")` +
+          `#set($context.responseOverride.header.${name} = "$context.authorizer.${headerContextKey(name)}")#end`,
+      )
+      .join("\n");
+    const answer = `#set($context.responseOverride.status = $context.authorizer.status)\n${overrides}\n$context.authorizer.body`;
+    const integration = new AwsIntegration({
+      service: "s3",
+      integrationHttpMethod: "PUT",
+      path: `${bucket.bucketName}/${stagingPrefix.uploads}{session}/chunks/{chunk}`,
+      options: {
+        credentialsRole: role,
+        passthroughBehavior: PassthroughBehavior.WHEN_NO_TEMPLATES,
+        requestParameters: {
+          "integration.request.path.session": "context.authorizer.session",
+          "integration.request.path.chunk": "context.authorizer.chunk",
+        },
+        integrationResponses: [
+          {
+            statusCode: "200",
+            contentHandling: ContentHandling.CONVERT_TO_TEXT,
+            responseTemplates: { "application/json": answer },
+          },
+          {
+            selectionPattern: "[45]\\d{2}",
+            statusCode: "503",
+            responseTemplates: { "application/json": JSON.stringify(stagedStoreFailed) },
+          },
+        ],
+      },
+    });
+    const method = resource.addMethod(route.method, integration, {
+      authorizationType: AuthorizationType.CUSTOM,
+      authorizer,
+      methodResponses: [{ statusCode: "200" }, { statusCode: "503" }],
+    });
+    Validations.of(method).acknowledge({
+      id: "AwsSolutions-COG4",
+      reason:
+        "SDK callers present upload ids, API keys or SigV4 signatures; the route's Lambda authorizer checks them.",
     });
   }
 
@@ -133,3 +253,5 @@ export class GatewayApi extends Construct {
     return resource;
   }
 }
+
+const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApiError, type BatchJob, GoogleGenAI } from "@google/genai";
+import { type ApiError, type BatchJob, GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxResumableUploadBytes } from "../../lambdas/core/uploads";
 import { startTestGateway } from "../support/gateway";
@@ -40,6 +41,9 @@ describe("Google GenAI SDK through the local gateway", () => {
     }
     throw new Error("batch never ended");
   };
+  /** Chunk objects in the emulated bucket (s3rver keeps one file per object). */
+  const stagedChunks = async () =>
+    (await readdir(join(gateway.dataDir, "s3"), { recursive: true })).filter((path) => path.includes("/chunks/"));
   const uploadText = async (ai: GoogleGenAI, name: string, text: string) => {
     const path = join(dir, name);
     await writeFile(path, text);
@@ -188,22 +192,44 @@ describe("Google GenAI SDK through the local gateway", () => {
     }
   });
 
-  it("takes an upload of exactly the limit and refuses one byte more with a 413 naming it", async () => {
-    const ai = client("AIza-limits");
-    const line = JSON.stringify({ key: "k", request: { contents: [{ parts: [{ text: "x" }] }] } });
-    const fill = "x".repeat(maxResumableUploadBytes - line.length - 1);
-    const largest = `${line}\n${fill}`;
-    expect(Buffer.byteLength(largest)).toBe(maxResumableUploadBytes);
-    const ok = await uploadText(ai, "largest.txt", largest);
-    expect(ok.sizeBytes).toBe(String(maxResumableUploadBytes));
-    const error = await uploadText(ai, "too-large.txt", `${largest}x`).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(413);
-    expect((error as ApiError).message).toMatch(/at most 4194304 bytes/);
+  it("takes a 20 MB upload in the SDK's 8 MiB chunks, none through a Lambda, and refuses more than the limit at start", async () => {
+    const ai = client("AIza-big");
+    const line = (i: number) =>
+      JSON.stringify({ key: `k${i}`, request: { contents: [{ parts: [{ text: `${i} ${"x".repeat(480)}` }] }] } });
+    const text = Array.from({ length: 40_000 }, (_, i) => line(i)).join("\n");
+    const size = Buffer.byteLength(text);
+    expect(size).toBeGreaterThan(20_000_000);
+    const stored = (await stagedChunks()).length;
+    const file = await uploadText(ai, "big.jsonl", text);
+    expect(file.sizeBytes).toBe(String(size));
+    const got = await ai.files.get({ name: file.name! });
+    expect(got.sha256Hash).toBe(createHash("sha256").update(text).digest("base64"));
+    // Chunks of 8 MiB went to the bucket (more than a Lambda event carries); the download reads the joined file.
+    const path = join(dir, "big.out");
+    await ai.files.download({ file: file.name!, downloadPath: path });
+    expect(
+      createHash("sha256")
+        .update(await readFile(path))
+        .digest("base64"),
+    ).toBe(got.sha256Hash);
+    expect((await stagedChunks()).length).toBe(stored); // the join freed the chunks
+    const error = await fetch(`${gateway.url}/genai/upload/v1beta/files`, {
+      method: "POST",
+      headers: {
+        "x-goog-api-key": "AIza-big",
+        "x-goog-upload-protocol": "resumable",
+        "x-goog-upload-command": "start",
+        "x-goog-upload-header-content-length": String(maxResumableUploadBytes + 1),
+      },
+      body: "{}",
+    });
+    expect(error.status).toBe(413);
+    expect(await error.json()).toMatchObject({ error: { message: expect.stringMatching(/at most 1073741824 bytes/) } });
   });
 
-  it("serves the Python SDK's upload: snake_case start, chunks authorised by the upload id, a retried chunk is safe", async () => {
+  it("serves the Python SDK's upload: snake_case start, chunks authorised by the upload id, offsets checked, a retried chunk is safe", async () => {
     const text = JSON.stringify({ key: "r1", request: { contents: [{ parts: [{ text: "hi" }], role: "user" }] } });
+    const size = Buffer.byteLength(text);
     const start = await fetch(`${gateway.url}/genai/upload/v1beta/files`, {
       method: "POST",
       headers: {
@@ -211,31 +237,63 @@ describe("Google GenAI SDK through the local gateway", () => {
         "x-goog-api-key": "AIza-python",
         "x-goog-upload-protocol": "resumable",
         "x-goog-upload-command": "start",
-        "x-goog-upload-header-content-length": String(Buffer.byteLength(text)),
+        "x-goog-upload-header-content-length": String(size),
         "x-goog-upload-header-content-type": "application/jsonl",
       },
-      body: JSON.stringify({
-        file: { display_name: "my input", mime_type: "application/jsonl", size_bytes: Buffer.byteLength(text) },
-      }),
+      body: JSON.stringify({ file: { display_name: "my input", mime_type: "application/jsonl", size_bytes: size } }),
     });
     const uploadUrl = start.headers.get("x-goog-upload-url")!;
-    expect(uploadUrl).toMatch(new RegExp(`^${gateway.url}/genai/upload/v1beta/files\\?upload_id=`));
-    const chunk = (command: string) =>
+    expect(uploadUrl).toMatch(new RegExp(`^${gateway.url}/genai/upload-sessions/[a-z0-9]{24}$`));
+    const chunk = (command: string, offset: number, body: string) =>
       fetch(uploadUrl, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-goog-upload-command": command, "x-goog-upload-offset": "0" },
-        body: text,
+        headers: {
+          "content-type": "application/json",
+          "x-goog-upload-command": command,
+          "x-goog-upload-offset": String(offset),
+        },
+        body,
       });
-    const first = await chunk("upload");
+    const head = text.slice(0, 10);
+    const first = await chunk("upload", 0, head);
     expect(first.headers.get("x-goog-upload-status")).toBe("active");
-    const retried = await chunk("upload, finalize");
-    expect(retried.headers.get("x-goog-upload-status")).toBe("final");
-    const { file } = (await retried.json()) as { file: { name: string; displayName: string; sizeBytes: string } };
-    expect(file).toMatchObject({ displayName: "my input", sizeBytes: String(Buffer.byteLength(text)) });
-    const again = await chunk("upload, finalize");
-    expect(((await again.json()) as { file: { name: string } }).file.name).toBe(file.name);
+    expect((await chunk("upload", 0, head)).status).toBe(200); // a retry overwrites itself
+    // A chunk that skips bytes, and a finalize before every byte arrived, are refused with what to send instead.
+    const skipped = await chunk("upload", 20, text.slice(20));
+    expect(skipped.status).toBe(400);
+    expect(await skipped.json()).toMatchObject({
+      error: {
+        status: "INVALID_ARGUMENT",
+        message: expect.stringMatching(/10 bytes have arrived so far: send the chunk at offset 10/),
+      },
+    });
+    const early = await chunk("upload, finalize", 0, head);
+    expect(early.status).toBe(400);
+    expect(await early.text()).toMatch(/starts at offset 10/);
     const owner = client("AIza-python");
-    expect((await owner.files.get({ name: file.name })).name).toBe(file.name);
+    const listed = async () => {
+      const names: string[] = [];
+      for await (const f of await owner.files.list({ config: { pageSize: 50 } })) names.push(f.name!);
+      return names;
+    };
+    expect(await listed()).toEqual([]); // nothing half-written is visible
+    const last = await chunk("upload, finalize", 10, text.slice(10));
+    expect(last.headers.get("x-goog-upload-status")).toBe("final");
+    const { file } = (await last.json()) as { file: { name: string; displayName: string; sizeBytes: string } };
+    expect(file).toMatchObject({ displayName: "my input", sizeBytes: String(size) });
+    const again = await chunk("upload, finalize", 10, text.slice(10));
+    expect(((await again.json()) as { file: { name: string } }).file.name).toBe(file.name);
+    expect((await owner.files.get({ name: file.name })).sha256Hash).toBe(
+      createHash("sha256").update(text).digest("base64"),
+    );
+    expect(await listed()).toEqual([file.name]);
+    const unknown = await fetch(`${gateway.url}/genai/upload-sessions/zzzzzzzzzzzzzzzzzzzzzzzz`, {
+      method: "POST",
+      headers: { "x-goog-upload-command": "upload", "x-goog-upload-offset": "0" },
+      body: "x",
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 404, status: "NOT_FOUND" } });
   });
 
   it("answers bad input and other tenants with Google's errors", async () => {

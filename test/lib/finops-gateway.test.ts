@@ -3,6 +3,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { AccountRootPrincipal, Role } from "aws-cdk-lib/aws-iam";
 import { describe, expect, it } from "vitest";
 import { frontDoors } from "../../lambdas/dialects/front-doors";
+import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
 import { FinOpsGateway } from "../../lib";
 import { nagFindings } from "./nag-probe";
 
@@ -32,7 +33,10 @@ describe("FinOpsGateway, the reusable construct", () => {
     template.resourceCountIs("AWS::ApiGateway::Account", 1);
     template.resourceCountIs("AWS::DynamoDB::Table", 2);
     template.resourceCountIs("AWS::StepFunctions::StateMachine", 2);
-    template.resourceCountIs("AWS::Lambda::Function", 2 * (Object.keys(frontDoors).length + 1));
+    template.resourceCountIs(
+      "AWS::Lambda::Function",
+      2 * (Object.keys(frontDoors).length + Object.keys(stagedRoutes).length + 1),
+    );
     expect(teamA.table).not.toBe(teamB.table);
     expect(stack.resolve(teamA.urlOf("genai"))).toEqual({
       "Fn::Join": ["", expect.arrayContaining([expect.stringContaining("/genai")])],

@@ -4,6 +4,7 @@ import { Bucket } from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { frontDoors } from "../../lambdas/dialects/front-doors";
+import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
 import { tableSchema } from "../../lambdas/state/table-schema";
 import { GatewayStack } from "../../lib/gateway-stack";
 import { nagFindings } from "./nag-probe";
@@ -24,10 +25,12 @@ describe("GatewayStack", () => {
     const parts = Object.values(template.findResources("AWS::ApiGateway::Resource")).map(
       (r) => (r as { Properties: { PathPart: string } }).Properties.PathPart,
     );
-    // One resource per mount segment and one `{proxy+}` under each mount, as the front-door table declares them.
+    // One resource per mount segment and one `{proxy+}` under each mount, as the front-door table declares them,
+    // and one per segment of each staged route below its mount.
     const mounts = Object.values(frontDoors).map((door) => door.mount);
     const segments = new Set(mounts.flatMap((mount) => mount.split("/")));
-    expect(parts.sort()).toEqual([...segments, ...mounts.map(() => "{proxy+}")].sort());
+    const staged = Object.values(stagedRoutes).flatMap((route) => route.path.split("/"));
+    expect(parts.sort()).toEqual([...segments, ...mounts.map(() => "{proxy+}"), ...staged].sort());
     expect(parts).toEqual(expect.arrayContaining(["openai", "anthropic", "genai", "bedrock", "files"]));
     template.hasResourceProperties("AWS::ApiGateway::Stage", {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
@@ -42,7 +45,8 @@ describe("GatewayStack", () => {
   it("proxies each mount to its own Lambda on a current Node runtime", () => {
     const functions = template.findResources("AWS::Lambda::Function");
     const doors = Object.keys(frontDoors).length;
-    expect(Object.keys(functions)).toHaveLength(doors + 1); // and the batch task
+    const staged = Object.keys(stagedRoutes).length;
+    expect(Object.keys(functions)).toHaveLength(doors + staged + 1); // and the batch task
     const dialects = Object.entries(functions).filter(([id]) => id.includes("Dialect"));
     expect(dialects).toHaveLength(doors);
     for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
@@ -50,12 +54,55 @@ describe("GatewayStack", () => {
     }
     for (const [, fn] of dialects as [string, { Properties: { Timeout: number } }][])
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
-    const integrations = Object.values(template.findResources("AWS::ApiGateway::Method")).map((m) =>
-      JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration),
-    );
+    const integrations = Object.values(template.findResources("AWS::ApiGateway::Method"))
+      .map((m) => JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration))
+      .filter((integration) => !integration.includes('"Type":"AWS"'));
     expect(integrations).toHaveLength(2 * doors); // ANY on the mount and on its {proxy+}
     for (const integration of integrations) expect(integration).toContain('"Type":"AWS_PROXY"');
     expect(new Set(integrations.map((i) => /"([A-Za-z]+DialectFunction[A-F0-9]+)"/.exec(i)?.[1])).size).toBe(doors);
+  });
+
+  it("stores each staged route's body straight into the bucket, admitted by its own uncached Lambda authorizer", () => {
+    const staged = Object.values(template.findResources("AWS::ApiGateway::Method")).filter((m) =>
+      JSON.stringify(m).includes('"Type":"AWS"'),
+    ) as { Properties: { HttpMethod: string; AuthorizationType: string; Integration: Record<string, unknown> } }[];
+    expect(staged.map((m) => m.Properties.HttpMethod).sort()).toEqual(
+      Object.values(stagedRoutes)
+        .map((route) => route.method)
+        .sort(),
+    );
+    for (const method of staged) {
+      expect(method.Properties.AuthorizationType).toBe("CUSTOM");
+      const integration = JSON.stringify(method.Properties.Integration);
+      expect(integration).toContain(":s3:path/");
+      expect(integration).toContain("/staged/uploads/{session}/chunks/{chunk}");
+      expect(method.Properties.Integration).toMatchObject({
+        IntegrationHttpMethod: "PUT",
+        RequestParameters: {
+          "integration.request.path.session": "context.authorizer.session",
+          "integration.request.path.chunk": "context.authorizer.chunk",
+        },
+      });
+    }
+    template.resourceCountIs("AWS::ApiGateway::Authorizer", Object.keys(stagedRoutes).length);
+    template.hasResourceProperties("AWS::ApiGateway::Authorizer", { Type: "REQUEST", AuthorizerResultTtlInSeconds: 0 });
+    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "ACCESS_DENIED",
+      StatusCode: "403",
+      ResponseTemplates: { "application/json": "$context.authorizer.body" },
+    });
+    // The API may only put objects, and only under the upload prefix.
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: "s3:PutObject",
+            Effect: "Allow",
+            Resource: { "Fn::Join": ["", [Match.anyValue(), "/staged/uploads/*"]] },
+          },
+        ],
+      },
+    });
   });
 
   it("keeps staged bytes in an encrypted, private, SSL-only bucket that expires them", () => {
