@@ -25,8 +25,8 @@ export class FileBlobStore implements BlobStore {
       () => false,
     );
   }
-  async stream(key: string): Promise<Readable> {
-    return createReadStream(this.path(key), { highWaterMark: 256 * 1024 });
+  async stream(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    return createReadStream(this.path(key), { highWaterMark: 256 * 1024, ...range });
   }
   async read(key: string, range?: { start: number; end: number }): Promise<Uint8Array> {
     const bytes = await readFile(this.path(key));

@@ -12,7 +12,13 @@ import { stagingPrefix } from "../lambdas/core/layout";
 import { type FrontDoorId, frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
-import { type FrontDoorFunctions, GatewayApi, mapFrontDoors, mapStagedRoutes } from "./constructs/gateway-api";
+import {
+  type FrontDoorFunctions,
+  GatewayApi,
+  mapFrontDoors,
+  mapStagedRoutes,
+  streamingTimeout,
+} from "./constructs/gateway-api";
 import { GatewayFunction } from "./constructs/gateway-function";
 import { StagingStorage } from "./constructs/staging-storage";
 
@@ -139,7 +145,11 @@ export class FinOpsGateway extends Construct {
     if (props.passThrough) this.credentialsKey.grantDecrypt(engine.taskFunction);
     // One Lambda per front door of the registry (lambdas/dialects/front-doors.ts), granted what its row says.
     this.functions = mapFrontDoors((doorId, door) => {
-      const fn = new GatewayFunction(this, `${upperFirst(doorId)}Dialect`, { entry: door.entry, environment }).function;
+      const fn = new GatewayFunction(this, `${upperFirst(doorId)}Dialect`, {
+        entry: door.entry,
+        environment,
+        ...(door.streamsResponses && { timeout: streamingTimeout }),
+      }).function;
       storage.grantObjectAccess(fn, stagingPrefix.files);
       this.credentialsKey.grantDecrypt(fn);
       if (props.passThrough) this.credentialsKey.grantEncrypt(fn);

@@ -1,16 +1,21 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { PassThrough } from "node:stream";
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
 import { headerContextKey } from "../lambdas/dialects/staged-routes";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
 import { apiGatewayBodyLimitBytes, stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
+import type { StreamingHandler } from "../lambdas/http/streaming";
 
 /** A path prefix served by one dialect handler, as the API's `{prefix}/{proxy+}` resources are. */
 export interface Mount {
   prefix: string;
   handler: ProxyHandler;
+  /** The same handler as a streaming Lambda, for a front door whose integration streams its responses. */
+  streaming?: StreamingHandler;
 }
 
 class BodyTooLarge extends Error {}
@@ -212,7 +217,12 @@ export const serveThroughHandler = async (
     sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
     return;
   }
-  const result = await mount.handler(event, lambdaContext(mount.prefix.slice(1).replace(/\//g, "-")));
+  const context = lambdaContext(mount.prefix.slice(1).replace(/\//g, "-"));
+  if (mount.streaming) {
+    await relayStream(mount.streaming, event, context, request, response);
+    return;
+  }
+  const result = await mount.handler(event, context);
   const headers: Record<string, string | string[]> = {
     ...(result.multiValueHeaders as Record<string, string[]> | undefined),
   };
@@ -304,4 +314,44 @@ export const serveStaged = async (
   response
     .writeHead(Number(context.status ?? 200), { ...headers, "content-length": String(Buffer.byteLength(text)) })
     .end(text);
+};
+
+const preludeEnd = Buffer.alloc(8);
+
+/**
+ * Runs a streaming handler and relays what it writes as API Gateway's `STREAM` integration does: the prelude (JSON
+ * status and headers, ended by 8 NUL bytes) becomes the response head, every byte after it the body, sent as it
+ * comes (with backpressure), whatever its size.
+ */
+const relayStream = async (
+  handler: StreamingHandler,
+  event: APIGatewayProxyEvent,
+  context: Context,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> => {
+  const out = new PassThrough();
+  const run = handler(event, out, context).catch((error: unknown) => out.destroy(error as Error));
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const chunk of out) {
+    let body = chunk as Buffer;
+    if (head) {
+      head = Buffer.concat([head, body]);
+      const end = head.indexOf(preludeEnd);
+      if (end < 0) continue;
+      const prelude = JSON.parse(head.subarray(0, end).toString("utf8")) as {
+        statusCode: number;
+        headers?: Record<string, string>;
+        multiValueHeaders?: Record<string, string[]>;
+      };
+      response.writeHead(prelude.statusCode, { ...prelude.multiValueHeaders, ...prelude.headers });
+      body = head.subarray(end + preludeEnd.length);
+      head = undefined;
+    }
+    if (request.method === "HEAD" || body.byteLength === 0) continue;
+    if (!response.write(body)) await once(response, "drain");
+  }
+  await run;
+  if (head) throw new Error("The streaming handler ended without a response prelude.");
+  response.end();
 };

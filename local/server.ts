@@ -2,6 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import "./awslambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   composeEngine,
@@ -25,6 +26,7 @@ import {
   openAuthenticator,
   passThroughAuthenticator,
 } from "../lambdas/http/authenticator";
+import { streamingHandler } from "../lambdas/http/streaming";
 import { createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
@@ -160,10 +162,11 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     .replace(/\/+$/, "")
     .replace(/^(?=[^/])/, "/");
   // Every front door of the registry, most specific mount first, as API Gateway matches them.
-  const mounts: Mount[] = frontDoorIds.map((id) => ({
-    prefix: `/${frontDoors[id].mount}`,
-    handler: registeredFrontDoorHandler(dialects, id, deps, auth),
-  }));
+  const mounts: Mount[] = frontDoorIds.map((id) => {
+    const handler = registeredFrontDoorHandler(dialects, id, deps, auth);
+    const streaming = frontDoors[id].streamsResponses ? streamingHandler(handler) : undefined;
+    return { prefix: `/${frontDoors[id].mount}`, handler, streaming };
+  });
   // Every staged route, run as the stack deploys it: its authorizer, then the body stored in the bucket.
   const staged: StagedMount[] = (Object.keys(stagedRoutes) as StagedRouteId[]).map((id) => {
     const route = stagedRoutes[id];

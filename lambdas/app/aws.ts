@@ -10,7 +10,7 @@ import { limitsFromEnv } from "../core/limits";
 import type { Dialect } from "../core/model";
 import type { BatchRunner } from "../core/ports";
 import type { DialectModule, StagedRoutesOf } from "../dialects/dialect-module";
-import type { FrontDoorsOf } from "../dialects/front-doors";
+import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import {
   type Authenticator,
   keyAuthenticator,
@@ -19,6 +19,7 @@ import {
 } from "../http/authenticator";
 import type { ProxyHandler } from "../http/dialect-handler";
 import type { StagedAuthorizer } from "../http/staged-authorizer";
+import { type StreamingHandler, streamingHandler } from "../http/streaming";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
@@ -95,9 +96,22 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
   return keyAuthenticator(store, sealer, Date.now, passThrough);
 };
 
-/** The Lambda entry point of one front door of a dialect (each handler file is this one call). */
-export const lambdaFrontDoor = <D extends Dialect>(dialect: DialectModule<D>, id: FrontDoorsOf<D>): ProxyHandler =>
-  frontDoorHandler(dialect, id, awsDeps(process.env, runnerFromEnv(process.env)), authenticatorFromEnv());
+/**
+ * The Lambda entry point of one front door of a dialect (each handler file is this one call): a streaming handler
+ * where the door's row says it streams its responses.
+ */
+export const lambdaFrontDoor = <D extends Dialect>(
+  dialect: DialectModule<D>,
+  id: FrontDoorsOf<D>,
+): ProxyHandler | StreamingHandler => {
+  const handler = frontDoorHandler(
+    dialect,
+    id,
+    awsDeps(process.env, runnerFromEnv(process.env)),
+    authenticatorFromEnv(),
+  );
+  return frontDoors[id as FrontDoorId].streamsResponses ? streamingHandler(handler) : handler;
+};
 
 /** The Lambda entry point of a staged route's authorizer (each handler file is this one call). */
 export const lambdaStagedAuthorizer = <D extends Dialect>(

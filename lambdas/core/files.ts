@@ -263,6 +263,13 @@ export const findFile = async (deps: FileDeps, tenant: string, id: string): Prom
   return record && settled(deps, record, id);
 };
 
+/** A file's bytes, or the inclusive byte range `[start, end]` of them, as a stream (never held whole). */
+export const streamFileBytes = (
+  deps: FileDeps,
+  file: FileRecord,
+  range?: { start: number; end: number },
+): Promise<Readable> => deps.blobs.stream(file.blobKey, range);
+
 /** A file's bytes, or the inclusive byte range `[start, end]` of them. */
 export const readFileBytes = (
   deps: FileDeps,

@@ -88,8 +88,8 @@ export interface BlobStore {
   putStream(key: string, body: Readable, contentType: string): Promise<void>;
   /** True when the object exists (callers need list access to the key's prefix). */
   exists(key: string): Promise<boolean>;
-  /** The object as a stream (for line-by-line conversion). */
-  stream(key: string): Promise<Readable>;
+  /** The object, or the inclusive byte range `[start, end]` of it, as a stream (for conversion, and downloads). */
+  stream(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** The object's bytes, or the inclusive byte range `[start, end]` of them. */
   read(key: string, range?: { start: number; end: number }): Promise<Uint8Array>;
   delete(key: string): Promise<void>;

@@ -16,6 +16,11 @@ export interface FrontDoorSpec {
   readonly startsBatches: boolean;
   /** Whether it writes the account id into what it answers (Bedrock job ARNs). */
   readonly needsAccountId: boolean;
+  /**
+   * Whether its Lambda streams responses (an API Gateway `STREAM` integration): objects of any size are read
+   * through it. The others answer large downloads with a redirect to a presigned S3 URL, which their SDKs follow.
+   */
+  readonly streamsResponses: boolean;
 }
 
 /** Every front door of the gateway, one row each. */
@@ -26,6 +31,7 @@ export const frontDoors = {
     entry: "openai",
     startsBatches: true,
     needsAccountId: false,
+    streamsResponses: false,
   },
   anthropic: {
     dialect: "anthropic",
@@ -33,6 +39,7 @@ export const frontDoors = {
     entry: "anthropic",
     startsBatches: true,
     needsAccountId: false,
+    streamsResponses: false,
   },
   genai: {
     dialect: "genai",
@@ -40,6 +47,7 @@ export const frontDoors = {
     entry: "genai",
     startsBatches: true,
     needsAccountId: false,
+    streamsResponses: false,
   },
   bedrock: {
     dialect: "bedrock",
@@ -47,6 +55,7 @@ export const frontDoors = {
     entry: "bedrock",
     startsBatches: true,
     needsAccountId: true,
+    streamsResponses: false,
   },
   bedrockFiles: {
     dialect: "bedrock",
@@ -54,6 +63,7 @@ export const frontDoors = {
     entry: "bedrock-files",
     startsBatches: false,
     needsAccountId: false,
+    streamsResponses: true,
   },
 } as const satisfies Record<string, FrontDoorSpec>;
 

@@ -1,6 +1,8 @@
+import type { Readable } from "node:stream";
 import type { APIGatewayProxyResult } from "aws-lambda";
 
-export type HttpResponse = APIGatewayProxyResult;
+/** A proxy result; `stream` (honoured by a front door that streams its responses) replaces `body`. */
+export type HttpResponse = APIGatewayProxyResult & { stream?: Readable };
 
 /** A JSON response. */
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({

@@ -68,8 +68,9 @@ export class S3BlobStore implements BlobStore {
     return found;
   }
 
-  async stream(key: string): Promise<Readable> {
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async stream(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
+    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
     if (!(Body instanceof Readable)) throw new Error(`S3 returned no readable body for ${key}`);
     return Body;
   }

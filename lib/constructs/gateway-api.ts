@@ -12,6 +12,7 @@ import {
   MethodLoggingLevel,
   PassthroughBehavior,
   RequestAuthorizer,
+  ResponseTransferMode,
   ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
@@ -118,7 +119,7 @@ export class GatewayApi extends Construct {
         if (!child) throw new Error(`Mount ${frontDoors[id].mount} needs a front door at its parent path first.`);
         return child;
       }, this.api.root);
-      this.mount(parent, segments.at(-1) ?? "", props.functions[id]);
+      this.mount(parent, segments.at(-1) ?? "", props.functions[id], frontDoors[id].streamsResponses);
     }
 
     // A staged route's authorizer denies a caller whose credential fails; it says why in the dialect's envelope.
@@ -231,9 +232,15 @@ export class GatewayApi extends Construct {
     });
   }
 
-  /** `/{segment}` and `/{segment}/{proxy+}`, every method, to one Lambda (a static child such as `files` wins). */
-  private mount(parent: IResource, segment: string, fn: IFunction): IResource {
-    const integration = new LambdaIntegration(fn, { proxy: true });
+  /**
+   * `/{segment}` and `/{segment}/{proxy+}`, every method, to one Lambda (a static child such as `files` wins). A
+   * streaming door's integration streams the Lambda's response (any size, up to the streaming timeout).
+   */
+  private mount(parent: IResource, segment: string, fn: IFunction, streams: boolean): IResource {
+    const integration = new LambdaIntegration(fn, {
+      proxy: true,
+      ...(streams && { responseTransferMode: ResponseTransferMode.STREAM, timeout: streamingTimeout }),
+    });
     const resource = parent.addResource(segment);
     resource.addMethod("ANY", integration);
     resource.addProxy({ defaultIntegration: integration, anyMethod: true });
@@ -253,5 +260,8 @@ export class GatewayApi extends Construct {
     return resource;
   }
 }
+
+/** How long a streamed response may run (API Gateway allows up to 15 minutes for streamed integrations). */
+export const streamingTimeout = Duration.minutes(15);
 
 const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -23,6 +23,7 @@ import {
   S3Client,
   type S3ServiceException,
 } from "@aws-sdk/client-s3";
+import { GoogleGenAI } from "@google/genai";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
@@ -436,6 +437,47 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         new GetObjectCommand({ Bucket: "bodies", Key: "plain.bin", Range: "bytes=10-19" }),
       );
       expect(Buffer.from(await ranged.Body!.transformToByteArray()).equals(data.subarray(10, 20))).toBe(true);
+    });
+
+    it("reads a 50 MB job output whole and in ranges: the object streams, no response size limit", async () => {
+      // The input arrives through the GenAI SDK's resumable upload (the same key is the same tenant in open mode).
+      const key = "AKIDBIGOUTPUT";
+      const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: `${gateway.url}/genai` } });
+      const filler = "y".repeat(10_000);
+      const text = Array.from({ length: 5_000 }, (_, i) =>
+        JSON.stringify(lineIn.bedrock(`request-${i + 1}`, `${i + 1} ${filler}`)),
+      ).join("\n");
+      const file = await ai.files.upload({
+        file: new Blob([text], { type: "application/jsonl" }),
+        config: { mimeType: "application/jsonl", displayName: "big.jsonl" },
+      });
+      const { s3, bedrock } = clients(key);
+      const { jobArn } = await bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: "big-output",
+          modelId: models.bedrock,
+          roleArn: "arn:aws:iam::123456789012:role/any",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://inputs/${file.name}` } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://big-output/" } },
+        }),
+      );
+      expect((await waitForJob(bedrock, jobArn!)).status).toBe("Completed");
+      const outKey = `${jobArn!.slice(jobArn!.lastIndexOf("/") + 1)}/big.jsonl.out`;
+      const head = await s3.send(new HeadObjectCommand({ Bucket: "big-output", Key: outKey }));
+      expect(head.ContentLength).toBeGreaterThan(50_000_000);
+      const whole = await (
+        await s3.send(new GetObjectCommand({ Bucket: "big-output", Key: outKey }))
+      ).Body!.transformToByteArray();
+      expect(whole.byteLength).toBe(head.ContentLength);
+      const lines = Buffer.from(whole).toString("utf8").trim().split("\n");
+      expect(lines).toHaveLength(5_000);
+      const range = await s3.send(
+        new GetObjectCommand({ Bucket: "big-output", Key: outKey, Range: "bytes=30000000-30008388" }),
+      );
+      expect(range.ContentRange).toBe(`bytes 30000000-30008388/${head.ContentLength}`);
+      expect(Buffer.from(await range.Body!.transformToByteArray())).toEqual(
+        Buffer.from(whole.subarray(30_000_000, 30_008_389)),
+      );
     });
 
     it("returns text objects as text to a GetObject without Accept, and keeps a HEAD's Content-Length", async () => {

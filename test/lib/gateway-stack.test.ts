@@ -52,13 +52,20 @@ describe("GatewayStack", () => {
     for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
       expect(Number(/nodejs(\d+)/.exec(fn.Properties.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
     }
-    for (const [, fn] of dialects as [string, { Properties: { Timeout: number } }][])
-      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
+    // Buffered doors end within API Gateway's 29 s; a streaming door may stream for up to 15 minutes.
+    const streaming = Object.entries(frontDoors).filter(([, door]) => door.streamsResponses).length;
+    const timeouts = (dialects as [string, { Properties: { Timeout: number } }][]).map(
+      ([, fn]) => fn.Properties.Timeout,
+    );
+    expect(timeouts.filter((t) => t <= 29)).toHaveLength(doors - streaming);
+    expect(timeouts.filter((t) => t === 900)).toHaveLength(streaming);
     const integrations = Object.values(template.findResources("AWS::ApiGateway::Method"))
       .map((m) => JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration))
       .filter((integration) => !integration.includes('"Type":"AWS"'));
     expect(integrations).toHaveLength(2 * doors); // ANY on the mount and on its {proxy+}
     for (const integration of integrations) expect(integration).toContain('"Type":"AWS_PROXY"');
+    expect(integrations.filter((i) => i.includes('"ResponseTransferMode":"STREAM"'))).toHaveLength(2 * streaming);
+    expect(integrations.filter((i) => i.includes("/response-streaming-invocations"))).toHaveLength(2 * streaming);
     expect(new Set(integrations.map((i) => /"([A-Za-z]+DialectFunction[A-F0-9]+)"/.exec(i)?.[1])).size).toBe(doors);
   });
 

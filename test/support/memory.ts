@@ -112,8 +112,8 @@ export class MemoryBlobStore implements BlobStore {
     return this.blobs.has(key);
   }
 
-  async stream(key: string): Promise<Readable> {
-    const body = this.body(key);
+  async stream(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const body = range ? this.body(key).subarray(range.start, range.end + 1) : this.body(key);
     const chunks = Array.from({ length: Math.ceil(body.byteLength / 65_536) }, (_, i) =>
       body.subarray(i * 65_536, (i + 1) * 65_536),
     );

@@ -1,12 +1,12 @@
 import * as z from "zod";
-import { BadRequestError, NotFoundError, PayloadTooLargeError } from "../../core/errors";
-import { findFile, readFileBytes } from "../../core/files";
+import { BadRequestError, NotFoundError } from "../../core/errors";
+import { findFile, streamFileBytes } from "../../core/files";
 import type { NamespaceDeps } from "../../core/namespace";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { decodeAwsChunked } from "../../http/aws";
 import type { HttpRequest } from "../../http/request";
-import { bytes, type HttpResponse } from "../../http/response";
+import type { HttpResponse } from "../../http/response";
 import { escapeXml } from "../../http/xml";
 import { frontDoors } from "../front-doors";
 import { awsProvider, awsTenant } from "./auth";
@@ -149,22 +149,16 @@ export const s3ObjectRoutes = (deps: NamespaceDeps) => {
           };
         }
         case "GET": {
+          // Streamed (this front door's integration streams responses): an object of any size, never held whole.
           const entry = await headObject(deps, tenant, bucket, key, request.headers["if-match"]);
           const range = parseRange(request.headers.range, entry.size);
           const length = range ? range.end - range.start + 1 : entry.size;
-          if (length > deps.config.maxInlineDownloadBytes) {
-            throw new PayloadTooLargeError(
-              `The object is ${entry.size} bytes; one response carries at most ` +
-                `${deps.config.maxInlineDownloadBytes}. Read it in parts with Range requests (boto3's download_file does).`,
-              { code: "InvalidRequest" },
-            );
-          }
           const file = await findFile(deps, tenant, entry.fileId);
           if (!file) throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
-          const body = await readFileBytes(deps, file, range);
-          const headers: Record<string, string> = objectHeaders(entry);
+          const headers: Record<string, string> = { ...objectHeaders(entry), "content-length": String(length) };
           if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${entry.size}`;
-          return bytes(range ? 206 : 200, body, entry.contentType, headers);
+          const stream = length > 0 ? await streamFileBytes(deps, file, range) : undefined;
+          return { statusCode: range ? 206 : 200, headers, body: "", stream };
         }
         case "DELETE":
           await deleteObject(deps, tenant, bucket, key, request.headers["if-match"]);
