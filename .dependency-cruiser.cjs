@@ -21,6 +21,8 @@ const pureForLib = [
   "^lambdas/http/limits[.]ts$",
   "^lambdas/state/table-schema[.]ts$",
   "^lambdas/dialects/front-doors[.]ts$",
+  "^lambdas/dialects/staged-routes[.]ts$",
+  "^lambdas/http/staged-contract[.]ts$",
 ];
 
 module.exports = {

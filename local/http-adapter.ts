@@ -4,10 +4,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough } from "node:stream";
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
-import { headerContextKey } from "../lambdas/dialects/staged-routes";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
 import { apiGatewayBodyLimitBytes, stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
+import { headerContextKey } from "../lambdas/http/staged-contract";
 import type { StreamingHandler } from "../lambdas/http/streaming";
 
 /** A path prefix served by one dialect handler, as the API's `{prefix}/{proxy+}` resources are. */

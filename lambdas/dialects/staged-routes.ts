@@ -7,10 +7,7 @@ import type { FrontDoorId } from "./front-doors";
  * (lib/constructs/gateway-api.ts) and the local server runs the same rows (local/http-adapter.ts), so the tests
  * drive what AWS runs.
  *
- * What the authorizer answers (lambdas/http/staged-authorizer.ts) is the contract both read:
- * - allowed: `session` and `chunk` (the key `staged/uploads/{session}/chunks/{chunk}`), `body` (the response
- *   body), and one entry per name of `responseHeaders` (its value, or "" to leave it out);
- * - denied: `body`, the error in the front door's envelope, answered with status 403.
+ * What the authorizer answers is the contract both read (lambdas/http/staged-contract.ts).
  */
 export interface StagedRouteSpec {
   /** The front door whose SDK sends these requests (its envelope renders the errors). */
@@ -36,6 +33,3 @@ export const stagedRoutes = {
 } as const satisfies Record<string, StagedRouteSpec>;
 
 export type StagedRouteId = keyof typeof stagedRoutes;
-
-/** The context key of a response header in the authorizer's answer (`x-goog-upload-status` → `x_goog_upload_status`). */
-export const headerContextKey = (header: string): string => header.replace(/-/g, "_");

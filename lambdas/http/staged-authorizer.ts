@@ -1,11 +1,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { toGatewayError } from "../core/errors";
-import { headerContextKey, type StagedRouteSpec } from "../dialects/staged-routes";
 import { logger } from "../logger";
 import type { Authenticator } from "./authenticator";
 import type { FrontDoor } from "./dialect-handler";
 import { type HttpRequest, toHttpRequest } from "./request";
 import type { HttpResponse } from "./response";
+import { headerContextKey } from "./staged-contract";
 
 /** Where an admitted request's body goes, and what the caller is answered once it is stored. */
 export interface Admission {
@@ -26,14 +26,19 @@ const policy = (effect: "Allow" | "Deny", resource: string) => ({
 });
 
 /**
- * The Lambda authorizer of a staged route (lambdas/dialects/staged-routes.ts). A caller that fails authentication
+ * The Lambda authorizer of a staged route (lambdas/dialects/staged-routes.ts, contract in staged-contract.ts). A caller that fails authentication
  * is denied (API Gateway answers 403 with the error the context carries). Any other refusal is allowed through to
  * a throw-away key with the error's own status and envelope as the response — so the SDK sees the 400 or 404 its
  * provider would send, not a 403 — and the bucket expires what was stored there. A fault of the authorizer itself
  * is thrown: API Gateway answers 500 and the SDK retries.
  */
 export const createStagedAuthorizer =
-  (route: StagedRouteSpec, door: FrontDoor, admit: Admitter, authenticator: Authenticator): StagedAuthorizer =>
+  (
+    route: { responseHeaders: readonly string[] },
+    door: FrontDoor,
+    admit: Admitter,
+    authenticator: Authenticator,
+  ): StagedAuthorizer =>
   async (event) => {
     const request = toHttpRequest({ ...event, body: null, isBase64Encoded: false } as unknown as APIGatewayProxyEvent);
     const answer = (response: HttpResponse) =>

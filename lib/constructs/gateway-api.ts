@@ -23,13 +23,9 @@ import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
-import {
-  headerContextKey,
-  type StagedRouteId,
-  type StagedRouteSpec,
-  stagedRoutes,
-} from "../../lambdas/dialects/staged-routes";
+import { type StagedRouteId, type StagedRouteSpec, stagedRoutes } from "../../lambdas/dialects/staged-routes";
 import { stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
+import { headerContextKey } from "../../lambdas/http/staged-contract";
 import { ApiGatewayAccount } from "./api-gateway-account";
 import { logicalIdOf } from "./staging-storage";
 
