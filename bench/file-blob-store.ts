@@ -45,7 +45,15 @@ export class FileBlobStore implements BlobStore {
       .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep).join("/"))
       .filter((key) => key.startsWith(prefix))
       .sort();
-    return Promise.all(keys.map(async (key) => ({ key, size: (await stat(this.path(key))).size, etag: "" })));
+    return Promise.all(
+      keys.map(async (key) => {
+        const { size, mtimeMs } = await stat(this.path(key));
+        return { key, size, etag: "", lastModified: mtimeMs };
+      }),
+    );
+  }
+  async metadata(): Promise<Record<string, string>> {
+    return {};
   }
   async presignGet(): Promise<string> {
     throw new Error("not available on the local disk");

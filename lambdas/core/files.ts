@@ -5,7 +5,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "./errors";
 import { newId } from "./ids";
 import { stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
-import type { BlobStore, InputCodec, InputRequest, ObjectRepository } from "./ports";
+import type { BlobStore, InputCodec, InputRequest, ObjectRepository, SignatureCheck } from "./ports";
 
 /** What the file operations need; handlers build it once per cold start. */
 export interface FileDeps {
@@ -14,6 +14,8 @@ export interface FileDeps {
   /** Reads JSONL batch inputs (the formats layer's codec). */
   codec: InputCodec;
   config: GatewayConfig;
+  /** Checks signatures deferred to the join of staged chunks (absent where none is ever deferred: open mode). */
+  signatures?: SignatureCheck;
   now?: () => number;
 }
 

@@ -73,12 +73,21 @@ export interface NamespaceIndex {
   ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }>;
 }
 
+/**
+ * Checks a request signature that covers the body's length, which only the stored body tells (a staged route's
+ * authorizer never sees the body): true when it is the caller's.
+ */
+export interface SignatureCheck {
+  verify(deferred: string, bodyLength: number): Promise<boolean>;
+}
+
 /** An object of the blob store as a listing shows it. */
 export interface StoredBlob {
   key: string;
   size: number;
   /** The store's entity tag, quoted as S3 answers it. */
   etag: string;
+  lastModified: number;
 }
 
 /** Where bytes live (uploads, staged upstream inputs, converted results). */
@@ -97,6 +106,8 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
   /** Every object whose key starts with `prefix`, in key order (chunks that arrived without passing a Lambda). */
   list(prefix: string): Promise<StoredBlob[]>;
+  /** The user metadata stored with an object (`x-amz-meta-*`, names without the prefix). */
+  metadata(key: string): Promise<Record<string, string>>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
 }

@@ -1,9 +1,10 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { type CredentialStore, hashApiKey, type SecretSealer } from "../core/credentials";
 import { AuthenticationError, ErrorKind, GatewayError } from "../core/errors";
 import { tenantOf } from "../core/ids";
+import type { SignatureCheck } from "../core/ports";
 import { bearerToken } from "./auth";
 import { parseSigV4 } from "./aws";
 import type { HttpRequest } from "./request";
@@ -19,6 +20,8 @@ export type Presented =
 /** Turns what a caller presented into a tenant, or refuses it. */
 export interface Authenticator {
   tenantFor(request: HttpRequest, presented: Presented): Promise<string>;
+  /** Checks the signatures it deferred (see {@link HttpRequest.deferredSignature}); absent if it never defers. */
+  signatures?: SignatureCheck;
 }
 
 /** 403 for AWS callers (what S3 and Bedrock answer), with the AWS error code the SDKs read. */
@@ -130,35 +133,31 @@ export const keyAuthenticator = (
     const signedHeaders = signedHeadersOf(authorization);
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
-    // API Gateway drops Content-Length (binary media types) though the JS SDK signs it: it is the body's length.
-    if (signedHeaders.includes("content-length") && request.headers["content-length"] === undefined) {
-      headers["content-length"] = String(request.body.byteLength);
-    }
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: await sealer.unseal(record.sealedSecret) },
+    // The payload's hash, as S3 SDKs state it or (other services) of the body; the signer reads it from here.
+    headers["x-amz-content-sha256"] ??=
+      request.headers["x-amz-content-sha256"] ?? createHash("sha256").update(request.body).digest("hex");
+    const signed: SignedRequest = {
+      accessKeyId: credential.accessKeyId,
       region: credential.region,
       service: credential.service,
-      sha256: Sha256,
-      uriEscapePath: credential.service !== "s3",
-      applyChecksum: false,
-    });
-    const signed = await signer.sign(
-      {
-        method: request.method,
-        protocol: "https:",
-        hostname: headers.host ?? "",
-        path: request.rawPath,
-        query: request.query,
-        headers,
-        body: request.body,
-      },
-      { signingDate: new Date(signingDate), signableHeaders: new Set(signedHeaders) },
-    );
-    const expected = Buffer.from(
-      signatureOf(String(signed.headers.authorization ?? signed.headers.Authorization ?? "")),
-    );
-    const given = Buffer.from(signatureOf(authorization));
-    if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      method: request.method,
+      path: request.rawPath,
+      query: request.query,
+      headers,
+      signedHeaders,
+      signingDate,
+      signature: signatureOf(authorization),
+    };
+    // API Gateway drops Content-Length (binary media types) though the JS SDK signs it: it is the body's length —
+    // known here, or (a staged route's authorizer never sees the body) only once the body is stored.
+    if (signedHeaders.includes("content-length") && request.headers["content-length"] === undefined) {
+      if (request.bodyUnseen) {
+        request.deferredSignature = Buffer.from(JSON.stringify(signed)).toString("base64url");
+        return record.tenant;
+      }
+      headers["content-length"] = String(request.body.byteLength);
+    }
+    if (!(await signatureHolds(signed, await sealer.unseal(record.sealedSecret)))) {
       throw new AwsAuthError(
         "The request signature we calculated does not match the signature you provided.",
         "SignatureDoesNotMatch",
@@ -166,4 +165,54 @@ export const keyAuthenticator = (
     }
     return record.tenant;
   },
+  signatures: {
+    async verify(deferred, bodyLength) {
+      const signed = JSON.parse(Buffer.from(deferred, "base64url").toString("utf8")) as SignedRequest;
+      const record = await store.byAccessKeyId(signed.accessKeyId);
+      if (record?.status !== "enabled") return false;
+      const headers = { ...signed.headers, "content-length": String(bodyLength) };
+      return signatureHolds({ ...signed, headers }, await sealer.unseal(record.sealedSecret));
+    },
+  },
 });
+
+/** What a SigV4 signature covers, as the gateway checks it. */
+interface SignedRequest {
+  accessKeyId: string;
+  region: string;
+  service: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  signedHeaders: string[];
+  signingDate: number;
+  signature: string;
+}
+
+/** Signs the request again with the stored secret and compares the signatures in constant time. */
+const signatureHolds = async (request: SignedRequest, secretAccessKey: string): Promise<boolean> => {
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: request.accessKeyId, secretAccessKey },
+    region: request.region,
+    service: request.service,
+    sha256: Sha256,
+    uriEscapePath: request.service !== "s3",
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: "https:",
+      hostname: request.headers.host ?? "",
+      path: request.path,
+      query: request.query,
+      headers: request.headers,
+      body: undefined,
+    },
+    { signingDate: new Date(request.signingDate), signableHeaders: new Set(request.signedHeaders) },
+  );
+  const expected = Buffer.from(signatureOf(String(signed.headers.authorization ?? signed.headers.Authorization ?? "")));
+  const given = Buffer.from(request.signature);
+  return expected.length > 0 && expected.length === given.length && timingSafeEqual(expected, given);
+};

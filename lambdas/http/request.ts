@@ -12,6 +12,13 @@ export interface HttpRequest {
   tenant?: string;
   /** In pass-through mode, the caller's own provider key, to run its batches with. */
   providerKey?: string;
+  /** Set by a staged route's authorizer: the body goes to the bucket after this request is admitted, unseen. */
+  bodyUnseen?: boolean;
+  /**
+   * Set when the signature covers a `Content-Length` the authorizer cannot see (API Gateway does not pass it): what
+   * is needed to check it once the stored body's length is known (core `SignatureCheck`).
+   */
+  deferredSignature?: string;
   /** Route parameters, percent-decoded. */
   params: Record<string, string>;
   /** Query parameters; a repeated key keeps its last value (the SDKs never repeat the keys we read). */

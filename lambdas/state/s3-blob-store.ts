@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -61,11 +62,18 @@ export class S3BlobStore implements BlobStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key) found.push({ key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? "" });
+        if (!object.Key) continue;
+        const lastModified = object.LastModified?.getTime() ?? 0;
+        found.push({ key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? "", lastModified });
       }
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
     return found;
+  }
+
+  async metadata(key: string): Promise<Record<string, string>> {
+    const { Metadata } = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    return Metadata ?? {};
   }
 
   async stream(key: string, range?: { start: number; end: number }): Promise<Readable> {

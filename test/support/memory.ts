@@ -96,7 +96,10 @@ export class MemoryRepository implements ObjectRepository {
 
 /** A blob store in memory; streams are read in 64 KiB chunks, as S3 bodies arrive in pieces. */
 export class MemoryBlobStore implements BlobStore {
-  readonly blobs = new Map<string, { body: Buffer; contentType: string }>();
+  readonly blobs = new Map<
+    string,
+    { body: Buffer; contentType: string; metadata?: Record<string, string>; lastModified?: number }
+  >();
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
     this.blobs.set(key, { body: Buffer.from(body), contentType });
@@ -137,11 +140,17 @@ export class MemoryBlobStore implements BlobStore {
     return [...this.blobs.entries()]
       .filter(([key]) => key.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, { body }]) => ({
+      .map(([key, { body, lastModified }]) => ({
         key,
         size: body.byteLength,
         etag: `"${createHash("md5").update(body).digest("hex")}"`,
+        lastModified: lastModified ?? 0,
       }));
+  }
+
+  async metadata(key: string): Promise<Record<string, string>> {
+    this.body(key);
+    return this.blobs.get(key)?.metadata ?? {};
   }
 
   async presignGet(key: string): Promise<string> {

@@ -1,0 +1,78 @@
+import { BadRequestError } from "./errors";
+
+/**
+ * What a chunk stored straight by API Gateway carries besides its bytes, kept as its `x-amz-meta-finops` metadata
+ * (base64url JSON, set by the staged route's authorizer): how its body was encoded on the wire, and — when the
+ * authorizer could not check the caller's signature without the body's length — what is needed to check it at
+ * the join, once the length is known.
+ */
+export interface ChunkMeta {
+  /** `aws-chunked`: the stored bytes are the SDK's framing, decoded at the join. */
+  encoding?: "aws-chunked";
+  /** The decoded length the SDK announced (`x-amz-decoded-content-length`). */
+  decodedLength?: number;
+  /** A signature to check at the join (see the authenticator's deferred check). */
+  signature?: string;
+}
+
+/** The metadata name (without `x-amz-meta-`). */
+export const chunkMetaName = "finops";
+
+export const encodeChunkMeta = (meta: ChunkMeta): string => Buffer.from(JSON.stringify(meta)).toString("base64url");
+
+export const decodeChunkMeta = (metadata: Record<string, string>): ChunkMeta => {
+  const raw = metadata[chunkMetaName];
+  if (!raw) return {};
+  try {
+    return JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as ChunkMeta;
+  } catch {
+    return {};
+  }
+};
+
+const crlf = Buffer.from("\r\n");
+
+/**
+ * Decodes an `aws-chunked` body as it streams (`<hex size>[;chunk-signature=…]\r\n<bytes>\r\n … 0\r\n<trailers>`),
+ * holding at most one frame; the trailers (a checksum) are left out. Framing that does not hold is a 400.
+ */
+export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let pending = Buffer.alloc(0);
+  let remaining = -1; // bytes of the current frame still to yield; -1 while reading a frame header
+  let ended = false;
+  const bad = (why: string) => new BadRequestError(`Malformed aws-chunked body: ${why}.`);
+  for await (const piece of source) {
+    if (ended) continue;
+    pending = pending.byteLength ? Buffer.concat([pending, piece]) : Buffer.from(piece);
+    for (;;) {
+      if (remaining < 0) {
+        const end = pending.indexOf(crlf);
+        if (end < 0) {
+          if (pending.byteLength > 4096) throw bad("a frame header has no end");
+          break;
+        }
+        const size = Number.parseInt(pending.subarray(0, end).toString("latin1").split(";")[0] ?? "", 16);
+        if (!Number.isFinite(size) || size < 0) throw bad("a frame size is not hexadecimal");
+        pending = pending.subarray(end + 2);
+        if (size === 0) {
+          ended = true;
+          break;
+        }
+        remaining = size;
+      }
+      if (remaining > 0) {
+        if (pending.byteLength === 0) break;
+        const take = Math.min(remaining, pending.byteLength);
+        yield pending.subarray(0, take);
+        pending = pending.subarray(take);
+        remaining -= take;
+        if (remaining > 0) break;
+      }
+      if (pending.byteLength < 2) break;
+      if (!pending.subarray(0, 2).equals(crlf)) throw bad("a frame is longer than its size");
+      pending = pending.subarray(2);
+      remaining = -1;
+    }
+  }
+  if (!ended) throw bad("it ends before its last frame");
+}
