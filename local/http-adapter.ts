@@ -244,7 +244,7 @@ export interface StagedMount {
 }
 
 /** Stores an admitted body where API Gateway's S3 integration would: `staged/uploads/{session}/chunks/{chunk}`. */
-export type StagedStore = (session: string, chunk: string, body: Buffer) => Promise<void>;
+export type StagedStore = (session: string, chunk: string, body: Buffer, meta: string) => Promise<void>;
 
 /** The resource's path parameters when `path` matches it (`{name}` is one segment, `{name+}` the rest). */
 export const matchResource = (resource: string, path: string): Record<string, string> | undefined => {
@@ -299,7 +299,7 @@ export const serveStaged = async (
     return;
   }
   try {
-    await store(String(context.session), String(context.chunk), body);
+    await store(String(context.session), String(context.chunk), body, String(context.meta ?? ""));
   } catch (error) {
     console.error("staged route: the bucket did not take the body", error);
     sendJson(response, 503, stagedStoreFailed);

@@ -14,7 +14,7 @@ import { runTask } from "../lambdas/app/task";
 import type { BatchEngine, PollSchedule } from "../lambdas/core/batch-engine";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
-import { stagedChunkKey } from "../lambdas/core/layout";
+import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
 import type { ProviderAdapters } from "../lambdas/core/ports";
 import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
@@ -131,6 +131,14 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // The runner runs the engine's tasks, and the engine is built from deps that hold the runner.
   let engine: BatchEngine | undefined;
   const runner = new LocalRunner((event) => runTask(engine!, event), options.runner);
+  const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
+  const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
+  const auth: Authenticator =
+    mode === "keys"
+      ? keyAuthenticator(credentials, sealer, Date.now, passThrough)
+      : passThrough
+        ? passThroughAuthenticator
+        : openAuthenticator;
   const deps = gatewayDeps({
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
@@ -142,6 +150,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       ...options.limits,
     }),
     sealer,
+    signatures: auth.signatures,
     deployment: { accountId: "000000000000", region: localNames.region },
   });
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
@@ -150,14 +159,6 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
   });
-  const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
-  const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
-  const auth: Authenticator =
-    mode === "keys"
-      ? keyAuthenticator(credentials, sealer, Date.now, passThrough)
-      : passThrough
-        ? passThroughAuthenticator
-        : openAuthenticator;
   const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
     .replace(/\/+$/, "")
     .replace(/^(?=[^/])/, "/");
@@ -177,9 +178,15 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       responseHeaders: route.responseHeaders,
     };
   });
-  const store: StagedStore = async (session, chunk, body) => {
+  // Where the S3 integration puts a staged body: the authorizer's key, its `meta` as the object's metadata.
+  const store: StagedStore = async (session, chunk, body, meta) => {
     await emulators.s3.send(
-      new PutObjectCommand({ Bucket: localNames.bucket, Key: stagedChunkKey(session, chunk), Body: body }),
+      new PutObjectCommand({
+        Bucket: localNames.bucket,
+        Key: stagedChunkKey(session, chunk),
+        Body: body,
+        Metadata: { [chunkMetaName]: meta },
+      }),
     );
   };
   const server = createServer((request, response) => {

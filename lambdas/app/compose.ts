@@ -4,7 +4,14 @@ import type { SecretSealer } from "../core/credentials";
 import type { Deployment, GatewayDeps } from "../core/deps";
 import type { Limiter } from "../core/limits";
 import { type Dialect, providers } from "../core/model";
-import type { BatchRunner, BlobStore, NamespaceIndex, ObjectRepository, ResultSinks } from "../core/ports";
+import type {
+  BatchRunner,
+  BlobStore,
+  NamespaceIndex,
+  ObjectRepository,
+  ResultSinks,
+  SignatureCheck,
+} from "../core/ports";
 import type { DialectModule, DialectRegistry, StagedRoutesOf } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import { type StagedRouteId, stagedRoutes } from "../dialects/staged-routes";
@@ -27,6 +34,8 @@ export interface GatewayParts {
   limiter: Limiter;
   /** Seals callers' own provider keys (pass-through mode only). */
   sealer?: SecretSealer;
+  /** Checks the signatures the authenticator deferred to the join of staged bodies (its `signatures`). */
+  signatures?: SignatureCheck;
   deployment: Deployment;
   now?: () => number;
 }

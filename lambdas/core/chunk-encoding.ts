@@ -1,4 +1,5 @@
 import { BadRequestError } from "./errors";
+import { chunkMetaName } from "./layout";
 
 /**
  * What a chunk stored straight by API Gateway carries besides its bytes, kept as its `x-amz-meta-finops` metadata
@@ -13,10 +14,9 @@ export interface ChunkMeta {
   decodedLength?: number;
   /** A signature to check at the join (see the authenticator's deferred check). */
   signature?: string;
+  /** The hex SHA-256 of the stored bytes the request announced (`x-amz-content-sha256`), checked at the join. */
+  sha256?: string;
 }
-
-/** The metadata name (without `x-amz-meta-`). */
-export const chunkMetaName = "finops";
 
 export const encodeChunkMeta = (meta: ChunkMeta): string => Buffer.from(JSON.stringify(meta)).toString("base64url");
 

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import { type ChunkMeta, decodeAwsChunked, decodeChunkMeta } from "./chunk-encoding";
 import type { GatewayConfig } from "./config";
-import { BadRequestError, ConflictError, NotFoundError } from "./errors";
+import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./errors";
 import { newId } from "./ids";
 import { stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
-import type { BlobStore, InputCodec, InputRequest, ObjectRepository, SignatureCheck } from "./ports";
+import type { BlobStore, InputCodec, InputRequest, ObjectRepository, SignatureCheck, StoredBlob } from "./ports";
 
 /** What the file operations need; handlers build it once per cold start. */
 export interface FileDeps {
@@ -141,58 +142,145 @@ export const createFileFromStream = async (
   }
 };
 
+/** A chunk API Gateway stored straight into the bucket, with what its metadata says about its bytes. */
+interface StoredChunk {
+  blob: StoredBlob;
+  meta: ChunkMeta;
+}
+
+/** The chunks under `prefix`, in key order, with their metadata. */
+export const storedChunks = async (deps: FileDeps, blobs: StoredBlob[]): Promise<StoredChunk[]> =>
+  Promise.all(blobs.map(async (blob) => ({ blob, meta: decodeChunkMeta(await deps.blobs.metadata(blob.key)) })));
+
+/** The bytes a chunk holds once decoded (what its SDK announced for an aws-chunked body). */
+export const decodedSize = ({ blob, meta }: StoredChunk): number =>
+  meta.encoding === "aws-chunked" ? (meta.decodedLength ?? blob.size) : blob.size;
+
 /**
- * Joins the chunks of a file whose bytes API Gateway stored straight into the bucket (see {@link FileRecord.staged})
- * into its blob, streamed and hashed, and records what they hold. Chunks are named by their byte offset: until they
- * cover the announced size without a gap the file stays staged (its last chunk is still on its way); chunks that
- * overrun it mark the file failed. Safe to run twice at once: the loser finds the file settled.
+ * The bytes of the chunks, in order: each chunk's deferred signature checked against its stored length, its
+ * framing decoded, its length and payload hash checked against what its request announced.
  */
-const settle = async (deps: FileDeps, record: FileRecord): Promise<FileRecord> => {
-  if (!record.staged || record.staged.failure) return record;
-  const prefix = stagedChunksPrefix(record.staged.uploadId);
-  const chunks = await deps.blobs.list(prefix);
-  let held = 0;
-  for (const chunk of chunks) {
-    if (Number(chunk.key.slice(prefix.length)) !== held) return record;
-    held += chunk.size;
-  }
-  if (held < record.bytes) return record;
-  if (held > record.bytes) {
-    const failure = `the chunks hold ${held} bytes, more than the ${record.bytes} announced at start`;
-    await deps.repo.update("file", record.id, { staged: { ...record.staged, failure } });
-    return { ...record, staged: { ...record.staged, failure } };
-  }
-  try {
-    const sha256 = createHash("sha256");
-    const joined = async function* () {
-      for (const chunk of chunks) {
-        for await (const piece of await deps.blobs.stream(chunk.key)) {
-          sha256.update(piece as Uint8Array);
-          yield piece as Uint8Array;
-        }
+async function* chunkBytes(deps: FileDeps, chunks: StoredChunk[]): AsyncGenerator<Uint8Array> {
+  for (const [index, { blob, meta }] of chunks.entries()) {
+    const which = chunks.length > 1 ? `Chunk ${index + 1}` : "The body";
+    if (meta.signature && !(await deps.signatures?.verify(meta.signature, blob.size))) {
+      throw new BadRequestError(`${which}: the request signature does not match the bytes that arrived.`, {
+        code: "SignatureDoesNotMatch",
+      });
+    }
+    const hash = meta.sha256 ? createHash("sha256") : undefined;
+    const raw = async function* () {
+      for await (const piece of await deps.blobs.stream(blob.key)) {
+        hash?.update(piece as Uint8Array);
+        yield piece as Uint8Array;
       }
     };
-    await deps.blobs.putStream(record.blobKey, Readable.from(joined()), record.contentType);
-    const lineCount = await deps.codec.countObjectLines(await deps.blobs.stream(record.blobKey)).catch(() => undefined);
-    const changes = {
-      sha256: sha256.digest("hex"),
-      lineCount,
-      purpose: lineCount === undefined ? ("user_data" as const) : ("batch" as const),
-      staged: undefined,
-    };
+    let length = 0;
+    for await (const piece of meta.encoding === "aws-chunked" ? decodeAwsChunked(raw()) : raw()) {
+      length += piece.byteLength;
+      yield piece;
+    }
+    if (meta.decodedLength !== undefined && length !== meta.decodedLength)
+      throw new BadRequestError(`${which} decodes to ${length} bytes, not the ${meta.decodedLength} announced.`);
+    if (hash && hash.digest("hex") !== meta.sha256)
+      throw new BadRequestError(`${which} does not match the SHA-256 its request announced (x-amz-content-sha256).`);
+  }
+}
+
+/**
+ * Streams the chunks, decoded and checked, into one blob (never held whole) and reads back what it holds: its
+ * length, SHA-256, and — when every line is a JSON object — its line count (a batch input). A check that fails
+ * throws before anything is recorded; the blob is not written.
+ */
+const joinChunks = async (deps: FileDeps, chunks: StoredChunk[], blobKey: string, contentType: string) => {
+  const sha256 = createHash("sha256");
+  let bytes = 0;
+  const counted = async function* () {
+    for await (const piece of chunkBytes(deps, chunks)) {
+      bytes += piece.byteLength;
+      sha256.update(piece);
+      yield piece;
+    }
+  };
+  await deps.blobs.putStream(blobKey, Readable.from(counted()), contentType);
+  const lineCount = await deps.codec.countObjectLines(await deps.blobs.stream(blobKey)).catch(() => undefined);
+  return {
+    bytes,
+    sha256: sha256.digest("hex"),
+    lineCount,
+    purpose: lineCount === undefined ? ("user_data" as const) : ("batch" as const),
+  };
+};
+
+/** Stores a file joined from stored chunks (a completed multipart upload); its purpose follows from its lines. */
+export const createFileFromChunks = async (
+  deps: FileDeps,
+  input: Pick<NewFile, "tenant" | "dialect" | "provider" | "filename" | "contentType">,
+  chunks: StoredChunk[],
+): Promise<FileRecord> => {
+  const id = newId();
+  const blobKey = `${stagingPrefix.files}${input.tenant}/${id}`;
+  const joined = await joinChunks(deps, chunks, blobKey, input.contentType);
+  const now = deps.now?.() ?? Date.now();
+  const record = fileRecord(
+    { ...input, purpose: joined.purpose },
+    {
+      id,
+      blobKey,
+      bytes: joined.bytes,
+      sha256: joined.sha256,
+      createdAt: now,
+      expiresAt: now + deps.config.fileTtlDays * dayMs,
+    },
+    { lineCount: joined.lineCount },
+  );
+  if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
+  return record;
+};
+
+/**
+ * Joins the chunks of a file whose bytes API Gateway stored straight into the bucket (see {@link FileRecord.staged})
+ * into its blob, and records what they hold. A resumable upload's chunks are named by their byte offset: until they
+ * cover the announced size without a gap the file stays staged (its last chunk is still on its way); chunks that
+ * overrun it, or fail a check, mark the file failed. A single staged body (an S3 PutObject) is whole once it is
+ * there. Safe to run twice at once: the loser finds the file settled.
+ */
+export const settleFile = async (deps: FileDeps, record: FileRecord): Promise<FileRecord> => {
+  if (!record.staged || record.staged.failure) return record;
+  const staged = record.staged;
+  const prefix = stagedChunksPrefix(staged.uploadId);
+  const blobs = await deps.blobs.list(prefix);
+  if (blobs.length === 0) return record;
+  const fail = async (failure: string) => {
+    await deps.repo.update("file", record.id, { staged: { ...staged, failure } });
+    return { ...record, staged: { ...staged, failure } };
+  };
+  if (!staged.single) {
+    let held = 0;
+    for (const blob of blobs) {
+      if (Number(blob.key.slice(prefix.length)) !== held) return record;
+      held += blob.size;
+    }
+    if (held < record.bytes) return record;
+    if (held > record.bytes) return fail(`the chunks hold ${held} bytes, more than the ${record.bytes} announced`);
+  }
+  try {
+    const joined = await joinChunks(deps, await storedChunks(deps, blobs), record.blobKey, record.contentType);
+    const changes = { ...joined, staged: undefined };
     await deps.repo.update("file", record.id, changes);
     await deps.blobs.deletePrefix(prefix);
     return { ...record, ...changes };
   } catch (error) {
     const now = await deps.repo.get("file", record.tenant, record.id);
     if (now && !now.staged) return now;
+    if (error instanceof GatewayError && error.statusCode < 500) return fail(error.message.replace(/\.$/, ""));
     throw error;
   }
 };
 
 /** A staged file that is not whole yet (or could not be joined) answers with why; a whole one is returned. */
 const settled = async (deps: FileDeps, record: FileRecord, shownId: string): Promise<FileRecord> => {
-  const file = await settle(deps, record);
+  const file = await settleFile(deps, record);
   if (!file.staged) return file;
   if (file.staged.failure) throw new BadRequestError(`File ${shownId} could not be assembled: ${file.staged.failure}.`);
   throw new ConflictError(`File ${shownId} is still being uploaded: its last chunk has not arrived.`);
@@ -216,7 +304,7 @@ export const listFiles = async (deps: FileDeps, tenant: string, query: ListQuery
     throw new BadRequestError("Invalid 'after': no such file to page after.", { param: "after" });
   }
   const page = await deps.repo.list("file", tenant, query);
-  const items = await Promise.all(page.items.map((file) => settle(deps, file)));
+  const items = await Promise.all(page.items.map((file) => settleFile(deps, file)));
   return { ...page, items: items.filter((file) => !file.staged) };
 };
 

@@ -23,3 +23,5 @@ export const stagedChunksPrefix = (uploadId: string): string => `${stagingPrefix
 export const stagedChunkKey = (uploadId: string, chunk: string): string => `${stagedChunksPrefix(uploadId)}${chunk}`;
 /** A chunk's name: its byte offset (or part number), zero-padded so that key order is numeric order. */
 export const chunkName = (index: number): string => String(index).padStart(13, "0");
+/** The user-metadata name a staged chunk's notes are stored under (`x-amz-meta-finops`, core/chunk-encoding.ts). */
+export const chunkMetaName = "finops";

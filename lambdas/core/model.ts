@@ -62,10 +62,10 @@ export interface FileRecord extends StoredObject {
   storageConfig?: Record<string, unknown>;
   /**
    * Set while the file's bytes are chunks of an upload that API Gateway stored straight into the bucket: the
-   * first read joins them into `blobKey` and clears it (core/files.ts `settle`). `failure` says why they could not
-   * be joined.
+   * first read joins them into `blobKey` and clears it (core/files.ts `settleFile`). `failure` says why they could
+   * not be joined; `single` marks one body of a length not known before it arrived (an S3 PutObject).
    */
-  staged?: { uploadId: string; failure?: string };
+  staged?: { uploadId: string; failure?: string; single?: boolean };
 }
 
 /** Neutral batch status; each provider maps its own onto it, each dialect renders it in its SDK's words. */
@@ -169,6 +169,8 @@ export interface UploadRecord extends StoredObject {
   cancelled?: boolean;
   /** The file the upload became, once finalized. */
   fileId?: string;
+  /** The named object the upload is for (an S3 multipart upload's bucket and key). */
+  target?: { bucket: string; key: string };
 }
 
 export type AnyRecord = FileRecord | BatchRecord | UploadRecord;

@@ -53,10 +53,16 @@ export interface NamespaceEntry {
   tenant: string;
   bucket: string;
   key: string;
+  /** The file the key holds ("" while the key holds nothing yet, only a pending body). */
   fileId: string;
   size: number;
   contentType: string;
   lastModified: number;
+  /**
+   * A body admitted for this key whose bytes API Gateway is storing (a staged PutObject): the key keeps what it
+   * holds until they have arrived, then holds them (core/namespace.ts).
+   */
+  pending?: { fileId: string; at: number };
 }
 
 /** The per-tenant bucket/key namespace, kept in key order for listing. */

@@ -30,6 +30,14 @@ export const stagedRoutes = {
     authorizerEntry: "genai-chunks",
     responseHeaders: ["x-goog-upload-status", "content-type"],
   },
+  /** S3 PutObject and UploadPart: the same PUT on an object's path (only the query tells them apart). */
+  s3Bodies: {
+    frontDoor: "bedrockFiles",
+    path: "{proxy+}",
+    method: "PUT",
+    authorizerEntry: "bedrock-files-bodies",
+    responseHeaders: ["etag", "content-type"],
+  },
 } as const satisfies Record<string, StagedRouteSpec>;
 
 export type StagedRouteId = keyof typeof stagedRoutes;

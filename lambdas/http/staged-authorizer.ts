@@ -12,6 +12,8 @@ export interface Admission {
   /** The body is stored at `staged/uploads/{session}/chunks/{chunk}`. */
   session: string;
   chunk: string;
+  /** Stored with the body as its `x-amz-meta-finops` metadata (core/chunk-encoding.ts). */
+  meta?: string;
   response: HttpResponse;
 }
 
@@ -40,7 +42,18 @@ export const createStagedAuthorizer =
     authenticator: Authenticator,
   ): StagedAuthorizer =>
   async (event) => {
-    const request = toHttpRequest({ ...event, body: null, isBase64Encoded: false } as unknown as APIGatewayProxyEvent);
+    // The path as the route's resource names it (with its parameters), whatever base path preceded the API.
+    const path = (event.resource ?? event.path).replace(
+      /\{(\w+)\+?\}/g,
+      (_, name: string) => event.pathParameters?.[name] ?? "",
+    );
+    const request = toHttpRequest({
+      ...event,
+      path,
+      body: null,
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEvent);
+    request.bodyUnseen = true;
     const answer = (response: HttpResponse) =>
       Object.fromEntries([
         ["status", response.statusCode],
@@ -63,7 +76,12 @@ export const createStagedAuthorizer =
       return {
         principalId: request.tenant || "capability",
         policyDocument: policy("Allow", event.methodArn),
-        context: { ...answer(admission.response), session: admission.session, chunk: admission.chunk },
+        context: {
+          ...answer(admission.response),
+          session: admission.session,
+          chunk: admission.chunk,
+          meta: admission.meta ?? "",
+        },
       };
     } catch (error) {
       const refused = toGatewayError(error);
@@ -74,7 +92,12 @@ export const createStagedAuthorizer =
       return {
         principalId: request.tenant || "capability",
         policyDocument: policy("Allow", event.methodArn),
-        context: { ...answer(door.renderError(refused)), session: "refused", chunk: event.requestContext.requestId },
+        context: {
+          ...answer(door.renderError(refused)),
+          session: "refused",
+          chunk: event.requestContext.requestId,
+          meta: "",
+        },
       };
     }
   };

@@ -25,7 +25,7 @@ import { stagingPrefix } from "../../lambdas/core/layout";
 import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
 import { type StagedRouteId, type StagedRouteSpec, stagedRoutes } from "../../lambdas/dialects/staged-routes";
 import { stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
-import { headerContextKey } from "../../lambdas/http/staged-contract";
+import { headerContextKey, stagedMetaHeader } from "../../lambdas/http/staged-contract";
 import { ApiGatewayAccount } from "./api-gateway-account";
 import { logicalIdOf } from "./staging-storage";
 
@@ -201,6 +201,7 @@ export class GatewayApi extends Construct {
         requestParameters: {
           "integration.request.path.session": "context.authorizer.session",
           "integration.request.path.chunk": "context.authorizer.chunk",
+          [`integration.request.header.${stagedMetaHeader}`]: "context.authorizer.meta",
         },
         integrationResponses: [
           {

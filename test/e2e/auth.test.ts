@@ -1,6 +1,7 @@
 import { Agent } from "node:http";
 import { Readable } from "node:stream";
 import Anthropic from "@anthropic-ai/sdk";
+import { Sha256 } from "@aws-crypto/sha256-js";
 import {
   BedrockClient,
   CreateModelInvocationJobCommand,
@@ -16,6 +17,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { GoogleGenAI } from "@google/genai";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { SignatureV4 } from "@smithy/signature-v4";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewCredential } from "../../lambdas/core/credentials";
@@ -158,6 +160,41 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     const unsigned = await fetch(`${gateway.url}/bedrock/files/signed?list-type=2`);
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>");
+  });
+
+  it("checks a signed Content-Length the authorizer cannot see once the body has arrived: another length never lands", async () => {
+    const { host } = new URL(gateway.url);
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: team.record.accessKeyId, secretAccessKey: team.secretAccessKey },
+      region: "us-west-2",
+      service: "s3",
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
+    const put = async (key: string, body: string) => {
+      const signed = await signer.sign({
+        method: "PUT",
+        protocol: "http:",
+        hostname: host,
+        path: `/bedrock/files/lengths/${key}`,
+        headers: { host, "content-length": "3", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+      });
+      const { host: _host, "content-length": _length, ...headers } = signed.headers;
+      return fetch(`${gateway.url}/bedrock/files/lengths/${key}`, { method: "PUT", headers, body });
+    };
+    const s3 = s3For(team.record.accessKeyId, team.secretAccessKey);
+    expect((await put("right.txt", "abc")).status).toBe(200);
+    expect(
+      await (await s3.send(new GetObjectCommand({ Bucket: "lengths", Key: "right.txt" }))).Body!.transformToString(),
+    ).toBe("abc");
+    // The same signature over a longer body: API Gateway stores it, the join finds the signature does not hold.
+    expect((await put("longer.txt", "abcd")).status).toBe(200);
+    const missing = (await s3
+      .send(new GetObjectCommand({ Bucket: "lengths", Key: "longer.txt" }))
+      .catch((e: unknown) => e)) as S3ServiceException;
+    expect(missing.name).toBe("NoSuchKey");
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "lengths" }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(["right.txt"]);
   });
 
   it("one credential is one tenant across SDKs; another credential sees nothing of it", async () => {

@@ -478,14 +478,6 @@ const cases: Case[] = [
   { dialect: "s3", name: "missing key", method: "GET", path: "/bedrock/files/bucket/missing.jsonl" },
   {
     dialect: "s3",
-    name: "malformed aws-chunked body",
-    method: "PUT",
-    path: "/bedrock/files/bucket/a.jsonl",
-    headers: { "content-encoding": "aws-chunked", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER" },
-    body: "zz\r\nnot hex\r\n",
-  },
-  {
-    dialect: "s3",
     name: "bad continuation token",
     method: "GET",
     path: "/bedrock/files/bucket?list-type=2&continuation-token=%%%",

@@ -5,6 +5,7 @@ import { awsPresented } from "./auth";
 import { renderBedrockError, renderS3Error } from "./errors";
 import { bedrockJobRoutes } from "./jobs";
 import { bedrockResultSink } from "./results";
+import { s3BodyAdmitter } from "./s3-multipart";
 import { s3ObjectRoutes } from "./s3-objects";
 
 /** The Bedrock control plane's front door at `{GW}/bedrock`: model invocation jobs on any provider. */
@@ -41,6 +42,6 @@ const bedrockFilesFrontDoor = (deps: GatewayDeps): FrontDoor => {
 export const bedrockDialect: DialectModule<"bedrock"> = {
   dialect: "bedrock",
   frontDoors: { bedrock: bedrockFrontDoor, bedrockFiles: bedrockFilesFrontDoor },
-  stagedRoutes: {},
+  stagedRoutes: { s3Bodies: s3BodyAdmitter },
   resultSink: bedrockResultSink,
 };

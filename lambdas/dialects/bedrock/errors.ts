@@ -1,4 +1,5 @@
 import { ErrorKind, type GatewayError } from "../../core/errors";
+import { PartProblem } from "../../core/object-uploads";
 import { json } from "../../http/response";
 import { escapeXml } from "../../http/xml";
 
@@ -41,14 +42,23 @@ const codeOf: Record<ErrorKind, string> = {
   [ErrorKind.internal]: "InternalError",
 };
 
+/** S3's words for core's neutral reasons a parted upload cannot be completed. */
+const partCodes: Record<string, string> = {
+  [PartProblem.noUpload]: "NoSuchUpload",
+  [PartProblem.missing]: "InvalidPart",
+  [PartProblem.order]: "InvalidPartOrder",
+  [PartProblem.tooSmall]: "EntityTooSmall",
+};
+
 /** Renders an error as S3's XML `<Error><Code/><Message/></Error>` (S3 answers every auth failure with 403). */
 export const renderS3Error = (error: GatewayError) => {
   const auth = error.kind === ErrorKind.authentication;
+  const code = error.code && (partCodes[error.code] ?? error.code);
   return {
     statusCode: auth ? 403 : error.statusCode,
     headers: { "content-type": "application/xml" },
     body:
-      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${auth ? "AccessDenied" : (error.code ?? codeOf[error.kind])}` +
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${auth ? "AccessDenied" : (code ?? codeOf[error.kind])}` +
       `</Code><Message>${escapeXml(error.message)}</Message></Error>`,
   };
 };

@@ -1,5 +1,4 @@
 import { BadRequestError, NotFoundError, PreconditionFailedError } from "../../core/errors";
-import type { Provider } from "../../core/model";
 import type { NamespaceDeps } from "../../core/namespace";
 import * as namespace from "../../core/namespace";
 import type { NamespaceEntry } from "../../core/ports";
@@ -37,15 +36,6 @@ const checkIfMatch = (entry: NamespaceEntry, ifMatch: string | undefined): void 
     throw new PreconditionFailedError("At least one of the pre-conditions you specified did not hold", {
       code: "PreconditionFailed",
     });
-};
-
-/** PutObject: the bytes become a gateway file and the key points at it (replacing what it pointed at). */
-export const putObject = (
-  deps: NamespaceDeps,
-  input: { tenant: string; provider: Provider; bucket: string; key: string; body: Uint8Array; contentType: string },
-): Promise<NamespaceEntry> => {
-  checkLocation(input.bucket, input.key);
-  return namespace.putObject(deps, { ...input, dialect: "bedrock" });
 };
 
 /** The entry at a key (checking `If-Match`), or S3's `NoSuchKey`. */

@@ -1,42 +1,16 @@
 import * as z from "zod";
+import type { GatewayDeps } from "../../core/deps";
 import { BadRequestError, NotFoundError } from "../../core/errors";
 import { findFile, streamFileBytes } from "../../core/files";
-import type { NamespaceDeps } from "../../core/namespace";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
-import { decodeAwsChunked } from "../../http/aws";
 import type { HttpRequest } from "../../http/request";
 import type { HttpResponse } from "../../http/response";
 import { escapeXml } from "../../http/xml";
-import { frontDoors } from "../front-doors";
-import { awsProvider, awsTenant } from "./auth";
-import { deleteObject, etagOf, headObject, listObjects, putObject } from "./s3-namespace";
-
-const mount = `/${frontDoors.bedrockFiles.mount}`;
-
-/**
- * The bucket and key of a request: path style (`/bedrock/files/{bucket}/{key}`), or virtual-hosted style where
- * the Host carries the bucket (`{bucket}.localhost`, or `{bucket}.{S3_VIRTUAL_HOST_SUFFIX}` for a custom domain).
- */
-export const locationOf = (request: HttpRequest): { bucket: string; key: string } => {
-  const host = (request.headers.host ?? "").replace(/:\d+$/, "");
-  const suffixes = [
-    ".localhost",
-    ...(process.env.S3_VIRTUAL_HOST_SUFFIX ? [`.${process.env.S3_VIRTUAL_HOST_SUFFIX}`] : []),
-  ];
-  const suffix = suffixes.find((s) => host.endsWith(s) && host.length > s.length);
-  const segments = request.path.slice(mount.length).split("/").slice(1);
-  const decode = (segment: string) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw new BadRequestError(`Malformed percent-encoding in ${JSON.stringify(segment)}.`, { code: "InvalidURI" });
-    }
-  };
-  const parts = segments.map(decode);
-  if (suffix) return { bucket: host.slice(0, -suffix.length), key: parts.join("/") };
-  return { bucket: parts[0] ?? "", key: parts.slice(1).join("/") };
-};
+import { awsTenant } from "./auth";
+import { locationOf } from "./s3-location";
+import { s3MultipartRoutes } from "./s3-multipart";
+import { deleteObject, etagOf, headObject, listObjects } from "./s3-namespace";
 
 const httpDate = (ms: number): string => new Date(ms).toUTCString();
 
@@ -67,7 +41,8 @@ const parseRange = (header: string | undefined, size: number): { start: number; 
 };
 
 /** The S3-compatible object routes at `{GW}/bedrock/files`. */
-export const s3ObjectRoutes = (deps: NamespaceDeps) => {
+export const s3ObjectRoutes = (deps: GatewayDeps) => {
+  const multipart = s3MultipartRoutes(deps);
   const list = async (request: HttpRequest, tenant: string, bucket: string): Promise<HttpResponse> => {
     if (request.query["list-type"] !== "2")
       throw new BadRequestError("Only ListObjectsV2 (list-type=2) is supported.", { code: "NotImplemented" });
@@ -112,7 +87,11 @@ export const s3ObjectRoutes = (deps: NamespaceDeps) => {
   });
 
   return {
-    /** Every method on every path of the mount: PutObject, GetObject, HeadObject, DeleteObject, ListObjectsV2. */
+    /**
+     * Every method on every path of the mount but an object's PUT (PutObject and UploadPart bodies go straight to
+     * the bucket through the `s3Bodies` staged route): GetObject, HeadObject, DeleteObject, ListObjectsV2, and
+     * CreateMultipartUpload, CompleteMultipartUpload, AbortMultipartUpload and ListParts.
+     */
     async handle(request: HttpRequest): Promise<HttpResponse> {
       const tenant = awsTenant(request);
       const { bucket, key } = locationOf(request);
@@ -125,21 +104,9 @@ export const s3ObjectRoutes = (deps: NamespaceDeps) => {
           { code: "NotImplemented" },
         );
       }
+      const multipartRoute = multipart.match(request);
+      if (multipartRoute) return multipartRoute(tenant, bucket, key);
       switch (request.method) {
-        case "PUT": {
-          if (request.headers["x-amz-copy-source"])
-            throw new BadRequestError("CopyObject is not supported.", { code: "NotImplemented" });
-          const { body } = decodeAwsChunked(request);
-          const entry = await putObject(deps, {
-            tenant,
-            provider: awsProvider(request),
-            bucket,
-            key,
-            body,
-            contentType: request.headers["content-type"] ?? "binary/octet-stream",
-          });
-          return { statusCode: 200, headers: { etag: etagOf(entry) }, body: "" };
-        }
         case "HEAD": {
           const entry = await headObject(deps, tenant, bucket, key, request.headers["if-match"]);
           return {
