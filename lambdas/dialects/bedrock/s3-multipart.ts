@@ -83,7 +83,7 @@ export const s3BodyAdmitter =
 /** The `<Part>`s of a CompleteMultipartUpload body, in the order given. */
 const partsOf = (body: Uint8Array) => {
   const text = Buffer.from(body).toString("utf8");
-  const unescape = (value: string) =>
+  const fromXml = (value: string) =>
     value
       .replace(/&quot;/g, '"')
       .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
@@ -93,7 +93,7 @@ const partsOf = (body: Uint8Array) => {
     throw new BadRequestError("The XML you provided was not well-formed.", { code: "MalformedXML" });
   return [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part = ""]) => ({
     partNumber: Number(field(part, "PartNumber")),
-    etag: unescape(field(part, "ETag") ?? ""),
+    etag: fromXml(field(part, "ETag") ?? ""),
   }));
 };
 
