@@ -25,5 +25,7 @@ export const stagedStoreFailed = gatewayEnvelope("The chunk could not be stored;
 
 export const tooLargeMessage =
   `Request body too large: the gateway takes at most ${lambdaPayloadLimitBytes} bytes per request once ` +
-  "base64-encoded for Lambda (about 4.5 MB of raw bytes), and API Gateway at most 10 MB. Send a larger file in " +
-  "parts: OpenAI SDK uploads.upload_file_chunked(..., part_size=4 * 1024 * 1024) (parts of at most 4 MiB).";
+  "base64-encoded for Lambda (about 4.5 MB of raw bytes), and API Gateway at most 10 MB. Send a larger file the " +
+  "chunked way of your SDK: OpenAI SDK uploads.upload_file_chunked(..., part_size=4 * 1024 * 1024); AWS SDK " +
+  "upload_file (boto3) or lib-storage Upload (JS), which use S3 multipart; Google GenAI SDK files.upload. The " +
+  "Anthropic SDK has no chunked upload: send the file through one of those with the same gateway key and use its id.";

@@ -25,12 +25,15 @@ describe("GatewayStack", () => {
     const parts = Object.values(template.findResources("AWS::ApiGateway::Resource")).map(
       (r) => (r as { Properties: { PathPart: string } }).Properties.PathPart,
     );
-    // One resource per mount segment and one `{proxy+}` under each mount, as the front-door table declares them,
-    // and one per segment of each staged route below its mount.
-    const mounts = Object.values(frontDoors).map((door) => door.mount);
-    const segments = new Set(mounts.flatMap((mount) => mount.split("/")));
-    const staged = Object.values(stagedRoutes).flatMap((route) => route.path.split("/"));
-    expect(parts.sort()).toEqual([...segments, ...mounts.map(() => "{proxy+}"), ...staged].sort());
+    // One resource per path the tables declare: each mount (and its parents), a `{proxy+}` under each mount, and each
+    // staged route's path under its mount (which may be the mount's own `{proxy+}`).
+    const paths = new Set<string>();
+    const addWithParents = (path: string) =>
+      path.split("/").forEach((_, i, segments) => paths.add(segments.slice(0, i + 1).join("/")));
+    for (const door of Object.values(frontDoors)) addWithParents(`${door.mount}/{proxy+}`);
+    for (const route of Object.values(stagedRoutes))
+      addWithParents(`${frontDoors[route.frontDoor].mount}/${route.path}`);
+    expect(parts.sort()).toEqual([...paths].map((path) => path.split("/").at(-1)).sort());
     expect(parts).toEqual(expect.arrayContaining(["openai", "anthropic", "genai", "bedrock", "files"]));
     template.hasResourceProperties("AWS::ApiGateway::Stage", {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
