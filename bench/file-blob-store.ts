@@ -52,6 +52,12 @@ export class FileBlobStore implements BlobStore {
       }),
     );
   }
+  async copyIn(): Promise<undefined> {
+    throw new Error("no other buckets on the local disk");
+  }
+  async copyOut(): Promise<void> {
+    throw new Error("no other buckets on the local disk");
+  }
   async metadata(): Promise<Record<string, string>> {
     return {};
   }

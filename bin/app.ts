@@ -20,5 +20,9 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   maxConcurrentBatches: numberContext("maxConcurrentBatches"),
   setAccountCloudWatchRole: app.node.tryGetContext("setAccountCloudWatchRole") !== "false",
   allowMarketplaceSubscriptions: app.node.tryGetContext("allowMarketplaceSubscriptions") !== "false",
+  jobBuckets: String(app.node.tryGetContext("jobBuckets") ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -8,6 +8,7 @@ import type { Bucket } from "aws-cdk-lib/aws-s3";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
+import { parseJobBuckets } from "../lambdas/core/config";
 import { stagingPrefix } from "../lambdas/core/layout";
 import { type FrontDoorId, frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
@@ -20,6 +21,7 @@ import {
   streamingTimeout,
 } from "./constructs/gateway-api";
 import { GatewayFunction } from "./constructs/gateway-function";
+import { grantJobBuckets } from "./constructs/job-buckets";
 import { StagingStorage } from "./constructs/staging-storage";
 
 /** Props of {@link FinOpsGateway}. */
@@ -64,6 +66,13 @@ export interface FinOpsGatewayProps {
    * @default true
    */
   readonly allowMarketplaceSubscriptions?: boolean;
+  /**
+   * The account's own S3 buckets, each `bucket` or `bucket/prefix/`, that Bedrock jobs created through the gateway
+   * may read their input from and write their outputs to (as `s3://…` URIs in CreateModelInvocationJob). The
+   * Bedrock front door may read and the batch task may write exactly these, nothing wider.
+   * @default none
+   */
+  readonly jobBuckets?: readonly string[];
 }
 
 /**
@@ -132,7 +141,9 @@ export class FinOpsGateway extends Construct {
       FINOPS_PASSTHROUGH: props.passThrough ? "on" : "off",
       RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
+      BEDROCK_JOB_BUCKETS: (props.jobBuckets ?? []).join(","),
     };
+    const jobPlaces = parseJobBuckets(environment.BEDROCK_JOB_BUCKETS);
     const engine = new BatchEngine(this, "BatchEngine", {
       storage,
       providerKeys: this.providerKeys,
@@ -143,6 +154,8 @@ export class FinOpsGateway extends Construct {
     this.stateMachine = engine.stateMachine;
     this.taskFunction = engine.taskFunction;
     if (props.passThrough) this.credentialsKey.grantDecrypt(engine.taskFunction);
+    // Outputs of jobs whose output URI names one of the account's own buckets are copied there by the task.
+    grantJobBuckets(engine.taskFunction, jobPlaces, "write");
     // One Lambda per front door of the registry (lambdas/dialects/front-doors.ts), granted what its row says.
     this.functions = mapFrontDoors((doorId, door) => {
       const fn = new GatewayFunction(this, `${upperFirst(doorId)}Dialect`, {
@@ -159,6 +172,8 @@ export class FinOpsGateway extends Construct {
       storage.grantObjectAccess(fn, stagingPrefix.staged);
       storage.grantList(fn, stagingPrefix.uploads);
       if (door.needsAccountId) fn.addEnvironment("ACCOUNT_ID", Aws.ACCOUNT_ID);
+      // Creating a job reads (copies) its input from one of the account's own buckets.
+      if (door.startsBatches && door.dialect === "bedrock") grantJobBuckets(fn, jobPlaces, "read");
       return fn;
     });
     // One authorizer per staged route (lambdas/dialects/staged-routes.ts): it reads the table and lists the chunks

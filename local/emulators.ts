@@ -31,6 +31,8 @@ export interface Emulators {
   /** Where the emulated DynamoDB listens (the keys command connects to a running gateway's emulator). */
   dynamoEndpoint: string;
   s3: S3Client;
+  /** Where the emulated S3 listens (the buckets standing in for a team's own are there). */
+  s3Endpoint: string;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export const startEmulators = async (dataDir: string): Promise<Emulators> => {
     dynamo,
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
     s3,
+    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
     async close() {
       dynamo.destroy();
       s3.destroy();

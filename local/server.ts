@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import "./awslambda";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   composeEngine,
   gatewayDeps,
@@ -93,6 +93,8 @@ export interface LocalGateway {
   /** The simulated upstreams in use (absent for a provider with a real key), for fault injection in tests. */
   simulators: { openai?: Simulator; anthropic?: Simulator; gemini?: Simulator; bedrock: Simulator };
   runner: LocalRunner;
+  /** The S3 emulator, where the buckets standing in for the account's own (BEDROCK_JOB_BUCKETS) live. */
+  s3: S3Client;
   close(): Promise<void>;
 }
 
@@ -139,11 +141,18 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       : passThrough
         ? passThroughAuthenticator
         : openAuthenticator;
+  // The account's own buckets jobs may use (BEDROCK_JOB_BUCKETS): locally, buckets of the S3 emulator stand in.
+  const config = { ...configFromEnv(process.env), ...options.config };
+  for (const { bucket } of config.jobBuckets) {
+    await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
+      if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
+    });
+  }
   const deps = gatewayDeps({
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
     namespace: new DynamoNamespaceIndex(emulators.dynamo, localNames.table),
-    config: { ...configFromEnv(process.env), ...options.config },
+    config,
     runner,
     limiter: new DynamoLimiter(emulators.dynamo, localNames.table, {
       ...limitsFromEnv(process.env),
@@ -206,7 +215,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const { address, port } = server.address() as AddressInfo;
   // Lets `npm run keys` reach this gateway's emulated table while it runs (LevelDB allows one process).
   const endpointsFile = join(dataDir, "endpoints.json");
-  await writeFile(endpointsFile, JSON.stringify({ dynamodb: emulators.dynamoEndpoint }));
+  await writeFile(endpointsFile, JSON.stringify({ dynamodb: emulators.dynamoEndpoint, s3: emulators.s3Endpoint }));
   return {
     url: `http://${address}:${port}${basePath}`,
     auth: mode,
@@ -215,6 +224,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     server,
     simulators: { openai: openaiSim, anthropic: anthropicSim, gemini: geminiSim, bedrock: bedrockSim },
     runner,
+    s3: emulators.s3,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

@@ -6,7 +6,31 @@ export interface GatewayConfig {
   maxInlineDownloadBytes: number;
   /** Seconds a download redirect stays valid. */
   presignTtlSeconds: number;
+  /**
+   * The account's own S3 buckets (and key prefixes) that batch jobs may read their input from and write their
+   * outputs to (BEDROCK_JOB_BUCKETS, `bucket` or `bucket/prefix/`, comma-separated); none by default.
+   */
+  jobBuckets: readonly ObjectPlace[];
 }
+
+/** A bucket, and the key prefix under it ("" for the whole bucket). */
+export interface ObjectPlace {
+  bucket: string;
+  prefix: string;
+}
+
+/** `bucket` or `bucket/prefix` entries, comma-separated, as the stack setting and BEDROCK_JOB_BUCKETS give them. */
+export const parseJobBuckets = (value: string | undefined): ObjectPlace[] =>
+  (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim().replace(/^s3:\/\//, ""))
+    .filter(Boolean)
+    .map((entry) => {
+      const slash = entry.indexOf("/");
+      return slash < 0
+        ? { bucket: entry, prefix: "" }
+        : { bucket: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
+    });
 
 /**
  * Lambda returns at most 6 MiB of JSON and binary bodies travel base64-encoded (4 bytes per 3), so about
@@ -19,6 +43,7 @@ export const defaultConfig: GatewayConfig = {
   fileTtlDays: 30,
   maxInlineDownloadBytes: maxInlineBodyBytes,
   presignTtlSeconds: 300,
+  jobBuckets: [],
 };
 
 const positiveNumber = (value: string | undefined, fallback: number): number => {
@@ -31,4 +56,5 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): GatewayConfig => ({
   fileTtlDays: positiveNumber(env.FILE_TTL_DAYS, defaultConfig.fileTtlDays),
   maxInlineDownloadBytes: positiveNumber(env.MAX_INLINE_DOWNLOAD_BYTES, defaultConfig.maxInlineDownloadBytes),
   presignTtlSeconds: positiveNumber(env.PRESIGN_TTL_SECONDS, defaultConfig.presignTtlSeconds),
+  jobBuckets: parseJobBuckets(env.BEDROCK_JOB_BUCKETS),
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { type ChunkMeta, decodeAwsChunked, decodeChunkMeta } from "./chunk-encoding";
-import type { GatewayConfig } from "./config";
+import type { GatewayConfig, ObjectPlace } from "./config";
 import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./errors";
 import { newId } from "./ids";
 import { stagedChunksPrefix, stagingPrefix } from "./layout";
@@ -371,3 +371,57 @@ export const readFileBytes = (
 export async function* readInputRequests(deps: FileDeps, blobKey: string): AsyncGenerator<InputRequest> {
   yield* deps.codec.requests(await deps.blobs.stream(blobKey));
 }
+
+/** The place among the account's own buckets jobs may use (config `jobBuckets`) that holds this key, if any. */
+export const jobPlaceOf = (config: GatewayConfig, bucket: string, key: string): ObjectPlace | undefined =>
+  config.jobBuckets.find((place) => place.bucket === bucket && key.startsWith(place.prefix));
+
+/** The places jobs may use, as `s3://bucket/prefix` for messages. */
+export const jobPlacesShown = (config: GatewayConfig): string =>
+  config.jobBuckets.map((place) => `s3://${place.bucket}/${place.prefix}`).join(", ");
+
+/**
+ * Takes an object of one of the account's own buckets as a file: copied inside S3 (never through this process),
+ * then read once as a stream for its digest and lines. Undefined when there is no such object.
+ */
+export const importObject = async (
+  deps: FileDeps,
+  input: Pick<NewFile, "tenant" | "dialect" | "provider"> & { bucket: string; key: string },
+): Promise<FileRecord | undefined> => {
+  const id = newId();
+  const blobKey = `${stagingPrefix.files}${input.tenant}/${id}`;
+  const copied = await deps.blobs.copyIn({ bucket: input.bucket, key: input.key }, blobKey);
+  if (!copied) return undefined;
+  const sha256 = createHash("sha256");
+  const hashed = async function* () {
+    for await (const piece of await deps.blobs.stream(blobKey)) {
+      sha256.update(piece as Uint8Array);
+      yield piece as Uint8Array;
+    }
+  };
+  const lineCount = await deps.codec.countObjectLines(hashed()).catch(() => undefined);
+  const now = deps.now?.() ?? Date.now();
+  const record = fileRecord(
+    {
+      ...input,
+      filename: input.key.slice(input.key.lastIndexOf("/") + 1),
+      purpose: lineCount === undefined ? "user_data" : "batch",
+      contentType: copied.contentType,
+    },
+    {
+      id,
+      blobKey,
+      bytes: copied.size,
+      sha256: lineCount === undefined ? "" : sha256.digest("hex"),
+      createdAt: now,
+      expiresAt: now + deps.config.fileTtlDays * dayMs,
+    },
+    { lineCount },
+  );
+  if (!(await deps.repo.create(record))) throw new Error(`File id collision: ${id}`);
+  return record;
+};
+
+/** Copies a file out to one of the account's own buckets (inside S3). */
+export const exportFile = (deps: FileDeps, file: FileRecord, to: { bucket: string; key: string }): Promise<void> =>
+  deps.blobs.copyOut(file.blobKey, to);

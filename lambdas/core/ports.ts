@@ -114,6 +114,16 @@ export interface BlobStore {
   list(prefix: string): Promise<StoredBlob[]>;
   /** The user metadata stored with an object (`x-amz-meta-*`, names without the prefix). */
   metadata(key: string): Promise<Record<string, string>>;
+  /**
+   * Copies an object of another bucket of the account in (`toKey` here), inside S3, never through this process;
+   * answers its size and content type, or undefined when there is no such object.
+   */
+  copyIn(
+    from: { bucket: string; key: string },
+    toKey: string,
+  ): Promise<{ size: number; contentType: string } | undefined>;
+  /** Copies an object out to another bucket of the account, inside S3. */
+  copyOut(fromKey: string, to: { bucket: string; key: string }): Promise<void>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
 }

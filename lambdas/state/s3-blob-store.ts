@@ -1,9 +1,11 @@
 import { Readable } from "node:stream";
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -69,6 +71,38 @@ export class S3BlobStore implements BlobStore {
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
     return found;
+  }
+
+  async copyIn(
+    from: { bucket: string; key: string },
+    toKey: string,
+  ): Promise<{ size: number; contentType: string } | undefined> {
+    let head: HeadObjectCommandOutput;
+    try {
+      head = await this.s3.send(new HeadObjectCommand({ Bucket: from.bucket, Key: from.key }));
+    } catch (error) {
+      if ((error as { name?: string }).name === "NotFound") return undefined;
+      throw error;
+    }
+    await this.copy(from, { bucket: this.bucket, key: toKey }, head.ContentLength ?? 0);
+    return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? "application/octet-stream" };
+  }
+
+  async copyOut(fromKey: string, to: { bucket: string; key: string }): Promise<void> {
+    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fromKey }));
+    await this.copy({ bucket: this.bucket, key: fromKey }, to, head.ContentLength ?? 0);
+  }
+
+  /** CopyObject (one call up to 5 GB, S3's limit for it; larger objects would need UploadPartCopy). */
+  private async copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, size: number) {
+    if (size > 5 * 1024 ** 3) throw new Error(`s3://${from.bucket}/${from.key} is over 5 GB; CopyObject takes 5 GB.`);
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        CopySource: `${from.bucket}/${from.key.split("/").map(encodeURIComponent).join("/")}`,
+      }),
+    );
   }
 
   async metadata(key: string): Promise<Record<string, string>> {

@@ -123,6 +123,8 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       simulators: { jobLatencyMs: 400 },
       runner: { pollWaitMs: 50, retryWaitMs: 20 },
       bedrockMinRecords: 5,
+      // A team's own bucket (the S3 emulator stands in for it), which jobs may read and write under `batches/`.
+      config: { jobBuckets: [{ bucket: "team-data", prefix: "batches/" }] },
     });
   });
   afterAll(() => gateway.stop());
@@ -208,6 +210,55 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         errorRecordCount: 0,
       });
       expect(manifest.inputTokenCount).toBeGreaterThan(0);
+    });
+  });
+
+  describe.each<Format>(["bedrock", "openai"])("a team's own bucket, on %s", (provider) => {
+    it("reads the input straight from it and writes the outputs and manifest there; other places are refused", async () => {
+      const team = gateway.gateway.s3; // the team's own S3, not the gateway
+      const key = `batches/${provider}/in.jsonl`;
+      await team.send(new PutObjectCommand({ Bucket: "team-data", Key: key, Body: inputLines(provider, 6) }));
+      const { bedrock } = clients(`AKIDTEAM${provider.toUpperCase()}`, provider);
+      const create = (input: string, output: string) =>
+        bedrock.send(
+          new CreateModelInvocationJobCommand({
+            jobName: `team-${provider}`,
+            modelId: models[provider],
+            roleArn: "arn:aws:iam::123456789012:role/any",
+            inputDataConfig: { s3InputDataConfig: { s3Uri: input } },
+            outputDataConfig: { s3OutputDataConfig: { s3Uri: output } },
+          }),
+        );
+      const { jobArn } = await create(`s3://team-data/${key}`, `s3://team-data/batches/${provider}/out/`);
+      expect(await waitForJob(bedrock, jobArn!)).toMatchObject({ status: "Completed", successRecordCount: 6 });
+      const jobId = jobArn!.slice(jobArn!.lastIndexOf("/") + 1);
+      const folder = `batches/${provider}/out/${jobId}/`;
+      const written = await team.send(new ListObjectsV2Command({ Bucket: "team-data", Prefix: folder }));
+      expect(written.Contents?.map((c) => c.Key).sort()).toEqual([
+        `${folder}in.jsonl.out`,
+        `${folder}manifest.json.out`,
+      ]);
+      const records = (
+        await (
+          await team.send(new GetObjectCommand({ Bucket: "team-data", Key: `${folder}in.jsonl.out` }))
+        ).Body!.transformToString()
+      )
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { recordId: string; modelOutput: unknown });
+      expect(records.map((r) => r.recordId).sort()).toEqual(
+        Array.from({ length: 6 }, (_, i) => `request-${i + 1}`).sort(),
+      );
+      expect(records.every((r) => r.modelOutput)).toBe(true);
+      const outside = [
+        create(`s3://team-data/elsewhere/in.jsonl`, "s3://team-data/batches/out/"),
+        create(`s3://team-data/${key}`, "s3://team-data/elsewhere/"),
+        create("s3://no-such-team-bucket/in.jsonl", "s3://team-data/batches/out/"),
+      ];
+      for (const refused of await Promise.all(outside.map((p) => p.catch((e: unknown) => e)))) {
+        expect(refused).toBeInstanceOf(ValidationException);
+        expect((refused as Error).message).toContain("s3://team-data/batches/");
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { AccountRootPrincipal, Role } from "aws-cdk-lib/aws-iam";
+import { AccountRootPrincipal, type CfnRole, Role } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
 import { frontDoors } from "../../lambdas/dialects/front-doors";
 import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
@@ -13,7 +14,11 @@ const env = { account: "123456789012", region: "eu-west-1" };
 const userStack = (app: App) => {
   const stack = new Stack(app, "Platform", { env });
   const teamA = new FinOpsGateway(stack, "TeamA");
-  const teamB = new FinOpsGateway(stack, "TeamB", { rateLimitPerMinute: 60, allowMarketplaceSubscriptions: false });
+  const teamB = new FinOpsGateway(stack, "TeamB", {
+    rateLimitPerMinute: 60,
+    allowMarketplaceSubscriptions: false,
+    jobBuckets: ["team-data/batches/", "archive"],
+  });
   const admin = new Role(stack, "Admin", { assumedBy: new AccountRootPrincipal() });
   teamA.grantManageCredentials(admin);
   teamA.grantWriteProviderKeys(admin);
@@ -23,6 +28,39 @@ const userStack = (app: App) => {
 describe("FinOpsGateway, the reusable construct", () => {
   it("adds to any stack, twice over, and synthesizes clean under cdk-nag", () => {
     expect(nagFindings((app) => userStack(app).stack)).toEqual([]);
+  });
+
+  it("grants exactly the own buckets jobs may use: the Bedrock door reads, the task writes, nothing else touches them", () => {
+    const app = new App();
+    const { stack, teamB } = userStack(app);
+    const template = Template.fromStack(stack);
+    const policies = Object.entries(template.findResources("AWS::IAM::Policy")).map(([id, policy]) => ({
+      id,
+      text: JSON.stringify(policy),
+      roles: JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles),
+    }));
+    const touching = policies.filter((p) => p.text.includes(":s3:::team-data") || p.text.includes(":s3:::archive"));
+    const roleOf = (fn: IFunction) =>
+      (stack.resolve((fn.role!.node.defaultChild as CfnRole).ref) as { Ref: string }).Ref;
+    const bedrockDoor = roleOf(teamB.functions.bedrock);
+    const task = roleOf(teamB.taskFunction);
+    expect(touching.map((p) => JSON.parse(p.roles)[0].Ref).sort()).toEqual([bedrockDoor, task].sort());
+    type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const ownStatements = (role: string) =>
+      touching
+        .filter((p) => p.roles.includes(role))
+        .flatMap((p) => JSON.parse(p.text).Properties.PolicyDocument.Statement as Statement[])
+        .filter((st) => /:s3:::(team-data|archive)/.test(JSON.stringify(st.Resource)));
+    const actions = (role: string) => [...new Set(ownStatements(role).flatMap((st) => [st.Action].flat()))].sort();
+    expect(actions(bedrockDoor)).toEqual(["s3:GetObject", "s3:ListBucket"]);
+    expect(actions(task)).toEqual(["s3:PutObject"]);
+    const listing = ownStatements(bedrockDoor).filter((st) => st.Action === "s3:ListBucket");
+    expect(listing.map((st) => st.Condition)).toEqual([
+      { StringLike: { "s3:prefix": ["batches/*"] } },
+      { StringLike: { "s3:prefix": ["*"] } },
+    ]);
+    for (const st of ownStatements(task))
+      expect(JSON.stringify(st.Resource)).toMatch(/team-data\/batches\/\*|archive\/\*/);
   });
 
   it("creates two independent gateways that share the one account-level CloudWatch role", () => {

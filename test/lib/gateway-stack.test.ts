@@ -28,8 +28,10 @@ describe("GatewayStack", () => {
     // One resource per path the tables declare: each mount (and its parents), a `{proxy+}` under each mount, and each
     // staged route's path under its mount (which may be the mount's own `{proxy+}`).
     const paths = new Set<string>();
-    const addWithParents = (path: string) =>
-      path.split("/").forEach((_, i, segments) => paths.add(segments.slice(0, i + 1).join("/")));
+    const addWithParents = (path: string) => {
+      const segments = path.split("/");
+      for (let i = 1; i <= segments.length; i++) paths.add(segments.slice(0, i).join("/"));
+    };
     for (const door of Object.values(frontDoors)) addWithParents(`${door.mount}/{proxy+}`);
     for (const route of Object.values(stagedRoutes))
       addWithParents(`${frontDoors[route.frontDoor].mount}/${route.path}`);

@@ -148,6 +148,22 @@ export class MemoryBlobStore implements BlobStore {
       }));
   }
 
+  /** Other buckets of the account, by name (a team's own buckets). */
+  readonly buckets = new Map<string, Map<string, Buffer>>();
+
+  async copyIn(from: { bucket: string; key: string }, toKey: string) {
+    const body = this.buckets.get(from.bucket)?.get(from.key);
+    if (!body) return undefined;
+    this.blobs.set(toKey, { body, contentType: "application/octet-stream" });
+    return { size: body.byteLength, contentType: "application/octet-stream" };
+  }
+
+  async copyOut(fromKey: string, to: { bucket: string; key: string }): Promise<void> {
+    const bucket = this.buckets.get(to.bucket) ?? new Map<string, Buffer>();
+    bucket.set(to.key, this.body(fromKey));
+    this.buckets.set(to.bucket, bucket);
+  }
+
   async metadata(key: string): Promise<Record<string, string>> {
     this.body(key);
     return this.blobs.get(key)?.metadata ?? {};

@@ -3,7 +3,7 @@ import { type BatchDeps, cancelBatch, createBatch, findBatch, getBatch, listBatc
 import { chatEndpoint } from "../../core/chat";
 import type { Deployment, GatewayDeps } from "../../core/deps";
 import { BadRequestError, NotFoundError } from "../../core/errors";
-import { findFile } from "../../core/files";
+import { findFile, importObject, jobPlaceOf, jobPlacesShown } from "../../core/files";
 import { derivedId, idFromAnyRendering, isId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { findObject, listObjects } from "../../core/namespace";
@@ -82,6 +82,16 @@ const resolveInput = async (
   uri: string,
 ): Promise<{ fileId: string; fileName: string }> => {
   const { bucket, key } = parseS3Uri(uri);
+  if (deps.config.jobBuckets.some((place) => place.bucket === bucket)) {
+    // One of the account's own buckets: the object is read from it (copied inside S3), never uploaded again.
+    if (!jobPlaceOf(deps.config, bucket, key))
+      throw new BadRequestError(`${uri} is outside what jobs may read: ${jobPlacesShown(deps.config)}.`, {
+        param: "s3Uri",
+      });
+    const file = await importObject(deps, { tenant, dialect: "bedrock", provider: "bedrock", bucket, key });
+    if (!file) throw new BadRequestError(`No input object at ${uri}.`, { param: "s3Uri" });
+    return { fileId: file.id, fileName: file.filename };
+  }
   if (key !== "" && !key.endsWith("/")) {
     const entry = await findObject(deps, tenant, bucket, key);
     if (entry) return { fileId: entry.fileId, fileName: key.slice(key.lastIndexOf("/") + 1) };
@@ -96,7 +106,11 @@ const resolveInput = async (
     return { fileId: under[0]!.fileId, fileName: under[0]!.key.slice(under[0]!.key.lastIndexOf("/") + 1) };
   if (under.length > 1)
     throw new BadRequestError(`${uri} holds ${under.length} .jsonl objects; name one input file.`, { param: "s3Uri" });
-  throw new BadRequestError(`No input object at ${uri}: upload it through the S3 API first.`, { param: "s3Uri" });
+  const own =
+    deps.config.jobBuckets.length > 0 ? `, or name an object where jobs may read: ${jobPlacesShown(deps.config)}` : "";
+  throw new BadRequestError(`No input object at ${uri}: upload it through the gateway's S3 API first${own}.`, {
+    param: "s3Uri",
+  });
 };
 
 /** A batch as Bedrock's GetModelInvocationJob response (also each ListModelInvocationJobs summary). */
@@ -140,7 +154,15 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
     if (existing) return json(200, { jobArn: jobArnOf(existing, deps.deployment.accountId) });
     const inputUri = body.inputDataConfig.s3InputDataConfig.s3Uri;
     const outputUri = body.outputDataConfig.s3OutputDataConfig.s3Uri;
-    parseS3Uri(outputUri);
+    const output = parseS3Uri(outputUri);
+    const folder = output.key.replace(/\/?$/, "/");
+    if (
+      deps.config.jobBuckets.some((place) => place.bucket === output.bucket) &&
+      !jobPlaceOf(deps.config, output.bucket, folder)
+    )
+      throw new BadRequestError(`${outputUri} is outside what jobs may write: ${jobPlacesShown(deps.config)}.`, {
+        param: "s3Uri",
+      });
     const input = await resolveInput(deps, tenant, inputUri);
     const endpoint = body.tags?.find((tag) => tag.key === "endpoint")?.value ?? chatEndpoint;
     const batch = await createBatch(deps, {

@@ -1,4 +1,4 @@
-import { findFile, readInputRequests } from "../../core/files";
+import { exportFile, findFile, jobPlaceOf, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import type { BatchRecord, NeutralResult } from "../../core/model";
 import { linkObject, type NamespaceDeps } from "../../core/namespace";
@@ -71,6 +71,8 @@ export const bedrockResultSink =
         contentType: stored.contentType,
         lastModified: stored.createdAt,
       });
+      // In one of the account's own buckets, the outputs land there too, where the team's tools read them.
+      if (jobPlaceOf(deps.config, output.bucket, key)) await exportFile(deps, stored, { bucket: output.bucket, key });
       return stored.id;
     };
     return {
