@@ -209,6 +209,10 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       response.end('{"message":"Internal server error"}');
     });
   });
+  // Idle keep-alive connections stay open well past a busy moment of this one process (emulators, simulators and
+  // the gateway share its event loop), so a client never reuses a socket the server is closing.
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 31_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject).listen(options.port ?? 8080, options.host ?? "127.0.0.1", resolveListen);
   });
