@@ -36,7 +36,9 @@ const crlf = Buffer.from("\r\n");
  * Decodes an `aws-chunked` body as it streams (`<hex size>[;chunk-signature=…]\r\n<bytes>\r\n … 0\r\n<trailers>`),
  * holding at most one frame; the trailers (a checksum) are left out. Framing that does not hold is a 400.
  */
-export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* decodeAwsChunked(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   let pending = Buffer.alloc(0);
   let remaining = -1; // bytes of the current frame still to yield; -1 while reading a frame header
   let ended = false;

@@ -157,6 +157,23 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
       .send(new ListModelInvocationJobsCommand({}))
       .catch((e: unknown) => e)) as Error;
     expect(bedrockUnknown.name).toBe("UnrecognizedClientException");
+    // A PUT body goes to the bucket through a staged route: its authorizer refuses a wrong signature before any byte
+    // is stored, in S3's words (a streamed body signs no Content-Length, so it is checked at once).
+    const wrongPut = (await wrong
+      .send(
+        new PutObjectCommand({
+          Bucket: "signed",
+          Key: "never.bin",
+          Body: Readable.from([Buffer.from("abc")]),
+          ContentLength: 3,
+        }),
+      )
+      .catch((e: unknown) => e)) as S3ServiceException;
+    expect([wrongPut.name, wrongPut.$metadata.httpStatusCode]).toEqual(["SignatureDoesNotMatch", 403]);
+    const unknownPut = (await s3For("FOPSUNKNOWNKEY000000", "x")
+      .send(new PutObjectCommand({ Bucket: "signed", Key: "never.bin", Body: "abc" }))
+      .catch((e: unknown) => e)) as S3ServiceException;
+    expect(unknownPut.name).toBe("InvalidAccessKeyId");
     const unsigned = await fetch(`${gateway.url}/bedrock/files/signed?list-type=2`);
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>");

@@ -1,3 +1,8 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
@@ -78,7 +83,7 @@ describe("OpenAI files: the Python SDK's wire format", () => {
   });
 });
 
-describe("OpenAI files: downloads too large for a Lambda response", () => {
+describe("downloads too large for a Lambda response", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {
     gateway = await startTestGateway({ config: { maxInlineDownloadBytes: 1024 } });
@@ -97,6 +102,38 @@ describe("OpenAI files: downloads too large for a Lambda response", () => {
     expect(raw.headers.get("location")).toMatch(/X-Amz-Signature=/);
     const back = Buffer.from(await (await client.files.content(file.id)).arrayBuffer());
     expect(back.equals(payload)).toBe(true);
+  });
+
+  it("the Anthropic SDK (files.download, batch results) and the GenAI SDK (files.download) follow it too", async () => {
+    const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: "sk-ant-big", maxRetries: 0 });
+    const payload = Buffer.from("z".repeat(5000));
+    const uploaded = await anthropic.beta.files.upload({
+      file: await toFile(payload, "big.txt", { type: "text/plain" }),
+    });
+    const downloaded = Buffer.from(await (await anthropic.beta.files.download(uploaded.id)).arrayBuffer());
+    expect(downloaded.equals(payload)).toBe(true);
+    const batch = await anthropic.messages.batches.create({
+      requests: Array.from({ length: 30 }, (_, i) => ({
+        custom_id: `r${i}`,
+        params: { model: "claude-3-5-haiku-latest", max_tokens: 16, messages: [{ role: "user", content: `${i}` }] },
+      })),
+    });
+    let ended = batch;
+    while (ended.processing_status !== "ended") {
+      await new Promise((r) => setTimeout(r, 100));
+      ended = await anthropic.messages.batches.retrieve(batch.id);
+    }
+    const ids: string[] = [];
+    for await (const result of await anthropic.messages.batches.results(batch.id)) ids.push(result.custom_id);
+    expect(ids.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`).sort());
+    const ai = new GoogleGenAI({ apiKey: "AIza-big", httpOptions: { baseUrl: `${gateway.url}/genai` } });
+    const file = await ai.files.upload({
+      file: new Blob([payload], { type: "text/plain" }),
+      config: { mimeType: "text/plain" },
+    });
+    const path = join(await mkdtemp(join(tmpdir(), "genai-")), "out.txt");
+    await ai.files.download({ file: file.name!, downloadPath: path });
+    expect((await readFile(path)).equals(payload)).toBe(true);
   });
 });
 
