@@ -53,6 +53,18 @@ export interface NewBatch {
 
 /** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
 export const maxRequestsPerBatch = 50_000;
+/**
+ * The largest batch input each provider takes in one batch: OpenAI's 200 MB per input file, Anthropic's 256 MB per
+ * message batch, Bedrock's 1 GB per input file (its default quota), Gemini's 2 GB per file. The gateway's inputs
+ * are at most 50,000 requests, within every provider's request limit, so size is the limit that can bind.
+ */
+export const maxInputBytes: Record<Provider, number> = {
+  openai: 200 * 1024 * 1024,
+  anthropic: 256 * 1024 * 1024,
+  bedrock: 1024 * 1024 * 1024,
+  gemini: 2 * 1024 * 1024 * 1024,
+};
+
 /** Providers whose batches run a single model (Anthropic allows a model per request). */
 const singleModelProviders: ReadonlySet<Provider> = new Set(["openai", "gemini", "bedrock"]);
 
@@ -137,6 +149,15 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
       }
       throw new BadRequestError(
         `File ${input.inputFile.shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`,
+        { param: Field.input },
+      );
+    }
+    const limit = maxInputBytes[input.provider];
+    if (file.bytes > limit) {
+      const mb = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MiB`;
+      throw new BadRequestError(
+        `File ${input.inputFile.shown} holds ${mb(file.bytes)}; ${input.provider} takes at most ${mb(limit)} of ` +
+          `requests per batch. Split the requests into files of at most ${mb(limit)} and create a batch for each.`,
         { param: Field.input },
       );
     }

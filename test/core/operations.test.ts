@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
-import { cancelBatch, createBatch } from "../../lambdas/core/batches";
+import { cancelBatch, createBatch, maxInputBytes } from "../../lambdas/core/batches";
 import { createFile, readFileBytes } from "../../lambdas/core/files";
 import type { BatchRecord, Dialect, NeutralResult } from "../../lambdas/core/model";
 import { findObject } from "../../lambdas/core/namespace";
@@ -220,5 +220,35 @@ describe("core operations and the engine on in-memory ports (no emulator)", () =
     const ended = await gateway.deps.repo.get("batch", "t", batch.id);
     expect(ended?.status).toBe("failed");
     expect(ended?.failureReason).toMatch(/Provider gemini is not configured on this gateway/);
+  });
+});
+
+describe("provider input limits", () => {
+  it("refuses an input larger than the provider takes in one batch, naming the limit and the way around it", async () => {
+    const gateway = setup();
+    const input = await createFile(gateway.deps, {
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      filename: "in.jsonl",
+      purpose: "batch",
+      contentType: "application/jsonl",
+      body: Buffer.from(lines),
+    });
+    // As if the file held 1 byte more than OpenAI's 200 MB: only the recorded size is read before refusing.
+    await gateway.deps.repo.update("file", input.id, { bytes: maxInputBytes.openai + 1 });
+    const refused = createBatch(gateway.deps, {
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      endpoint: "/v1/chat/completions",
+      completionWindow: "24h",
+      inputFile: { id: input.id, shown: "file-x" },
+    });
+    await expect(refused).rejects.toThrow(
+      "File file-x holds 201 MiB; openai takes at most 200 MiB of requests per batch. Split the requests into files " +
+        "of at most 200 MiB and create a batch for each.",
+    );
+    expect((await gateway.deps.repo.list("batch", "t", { limit: 10, order: "desc" })).items).toEqual([]);
   });
 });
