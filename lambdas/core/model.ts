@@ -161,8 +161,6 @@ export interface UploadRecord extends StoredObject {
   mimeType: string;
   /** Bytes announced at start. */
   size: number;
-  /** Offsets of the chunks received so far, each stored as its own blob. */
-  chunks: { offset: number; bytes: number }[];
   /** What the file is for, when the caller said at start (parted uploads). */
   purpose?: FilePurpose;
   /** Set once the caller gave up on the upload; its parts expire with the staging prefix. */

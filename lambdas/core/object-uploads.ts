@@ -24,6 +24,11 @@ export const PartProblem = {
 /** Every part but the last holds at least 5 MiB, and an upload has at most 10,000 parts, as S3 requires. */
 export const minPartBytes = 5 * 1024 * 1024;
 export const maxPartNumber = 10_000;
+/**
+ * The largest object a multipart upload makes: its parts are joined inside CompleteMultipartUpload's request (29 s),
+ * streamed through a Lambda from S3 and back, as the GenAI upload's limit (core/uploads.ts) is set.
+ */
+export const maxJoinedBytes = 1024 * 1024 * 1024;
 /** Open uploads live a day (the bucket expires their parts after a day). */
 const uploadTtlMs = 24 * 3_600_000;
 
@@ -51,7 +56,6 @@ export const startObjectUpload = async (
     mimeType: input.contentType,
     displayName: input.key.slice(input.key.lastIndexOf("/") + 1),
     size: 0,
-    chunks: [],
     target: { bucket: input.bucket, key: input.key },
   };
   await deps.repo.create(upload);
@@ -186,6 +190,14 @@ export const completeObjectUpload = async (
       );
     }
   });
+  const total = chosen.reduce((sum, part) => sum + part.size, 0);
+  if (total > maxJoinedBytes) {
+    throw new BadRequestError(
+      `The parts hold ${total} bytes; this gateway joins objects of at most ${maxJoinedBytes} bytes (1 GiB). ` +
+        "Split the requests into several objects and create a job for each.",
+      { code: "EntityTooLarge" },
+    );
+  }
   const file = await createFileFromChunks(
     deps,
     {

@@ -42,7 +42,6 @@ const openSession = async (
     kind: "upload",
     createdAt: now,
     expiresAt: now + ttlMs,
-    chunks: [],
   };
   await deps.repo.create(upload);
   return upload;
