@@ -54,13 +54,14 @@ export interface NewBatch {
 /** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
 export const maxRequestsPerBatch = 50_000;
 /**
- * The largest batch input each provider takes in one batch: OpenAI's 200 MB per input file, Anthropic's 256 MB per
- * message batch, Bedrock's 1 GB per input file (its default quota), Gemini's 2 GB per file. The gateway's inputs
- * are at most 50,000 requests, within every provider's request limit, so size is the limit that can bind.
+ * The largest batch input each provider takes in one batch: Bedrock's 1 GB per input file (its default quota),
+ * Gemini's 2 GB per file. OpenAI (200 MB per file) and Anthropic (256 MB per message batch) inputs are split into
+ * several upstream batches by their adapters, so bind only by the gateway's own limits. The gateway's inputs are at
+ * most 50,000 requests, within every provider's request limit, so size is the limit that can bind.
  */
 export const maxInputBytes: Record<Provider, number> = {
-  openai: 200 * 1024 * 1024,
-  anthropic: 256 * 1024 * 1024,
+  openai: Number.POSITIVE_INFINITY,
+  anthropic: Number.POSITIVE_INFINITY,
   bedrock: 1024 * 1024 * 1024,
   gemini: 2 * 1024 * 1024 * 1024,
 };

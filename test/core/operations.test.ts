@@ -235,19 +235,19 @@ describe("provider input limits", () => {
       contentType: "application/jsonl",
       body: Buffer.from(lines),
     });
-    // As if the file held 1 byte more than OpenAI's 200 MB: only the recorded size is read before refusing.
-    await gateway.deps.repo.update("file", input.id, { bytes: maxInputBytes.openai + 1 });
+    // As if the file held 1 byte more than Bedrock's 1 GB: only the recorded size is read before refusing.
+    await gateway.deps.repo.update("file", input.id, { bytes: maxInputBytes.bedrock + 1 });
     const refused = createBatch(gateway.deps, {
       tenant: "t",
       dialect: "openai",
-      provider: "openai",
+      provider: "bedrock",
       endpoint: "/v1/chat/completions",
       completionWindow: "24h",
       inputFile: { id: input.id, shown: "file-x" },
     });
     await expect(refused).rejects.toThrow(
-      "File file-x holds 201 MiB; openai takes at most 200 MiB of requests per batch. Split the requests into files " +
-        "of at most 200 MiB and create a batch for each.",
+      "File file-x holds 1025 MiB; bedrock takes at most 1024 MiB of requests per batch. Split the requests into " +
+        "files of at most 1024 MiB and create a batch for each.",
     );
     expect((await gateway.deps.repo.list("batch", "t", { limit: 10, order: "desc" })).items).toEqual([]);
   });
