@@ -179,7 +179,7 @@ export const serveThroughHandler = async (
   response: ServerResponse,
   mounts: Mount[],
   basePath = "",
-  staged: { routes: StagedMount[]; store: StagedStore } = { routes: [], store: async () => undefined },
+  staged: { routes: StagedMount[]; store: StagedStore } = { routes: [], store: async () => ({ etag: "" }) },
 ): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
   const [fullPath = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
@@ -241,10 +241,11 @@ export interface StagedMount {
   resource: string;
   authorizer: StagedAuthorizer;
   responseHeaders: readonly string[];
+  storeHeaders: readonly string[];
 }
 
 /** Stores an admitted body where API Gateway's S3 integration would: `staged/uploads/{session}/chunks/{chunk}`. */
-export type StagedStore = (session: string, chunk: string, body: Buffer, meta: string) => Promise<void>;
+export type StagedStore = (session: string, chunk: string, body: Buffer, meta: string) => Promise<{ etag: string }>;
 
 /** The resource's path parameters when `path` matches it (`{name}` is one segment, `{name+}` the rest). */
 export const matchResource = (resource: string, path: string): Record<string, string> | undefined => {
@@ -298,14 +299,16 @@ export const serveStaged = async (
     request.destroy();
     return;
   }
+  let stored: { etag: string };
   try {
-    await store(String(context.session), String(context.chunk), body, String(context.meta ?? ""));
+    stored = await store(String(context.session), String(context.chunk), body, String(context.meta ?? ""));
   } catch (error) {
     console.error("staged route: the bucket did not take the body", error);
     sendJson(response, 503, stagedStoreFailed);
     return;
   }
   const headers: Record<string, string> = {};
+  if (route.storeHeaders.includes("etag")) headers.etag = stored.etag;
   for (const name of route.responseHeaders) {
     const value = String(context[headerContextKey(name)] ?? "");
     if (value) headers[name] = value;

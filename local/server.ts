@@ -185,11 +185,12 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       resource: `/${frontDoors[route.frontDoor].mount}/${route.path}`,
       authorizer: registeredStagedAuthorizer(dialects, id, deps, auth),
       responseHeaders: route.responseHeaders,
+      storeHeaders: route.storeHeaders,
     };
   });
   // Where the S3 integration puts a staged body: the authorizer's key, its `meta` as the object's metadata.
   const store: StagedStore = async (session, chunk, body, meta) => {
-    await emulators.s3.send(
+    const { ETag } = await emulators.s3.send(
       new PutObjectCommand({
         Bucket: localNames.bucket,
         Key: stagedChunkKey(session, chunk),
@@ -197,6 +198,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
         Metadata: { [chunkMetaName]: meta },
       }),
     );
+    return { etag: ETag ?? "" };
   };
   const server = createServer((request, response) => {
     if (request.url === "/health") {

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { BadRequestError, NotFoundError } from "./errors";
 import { createFileFromChunks, decodedSize, storedChunks } from "./files";
 import { newId } from "./ids";
@@ -32,11 +31,11 @@ export const maxJoinedBytes = 1024 * 1024 * 1024;
 /** Open uploads live a day (the bucket expires their parts after a day). */
 const uploadTtlMs = 24 * 3_600_000;
 
-/** Where an admitted body goes, with the entity tag the caller is answered. */
+/** Where an admitted body goes, with the entity tag the caller is answered (none: the store's own, as S3's). */
 export interface BodyTicket {
   session: string;
   chunk: string;
-  etag: string;
+  etag?: string;
 }
 
 /** Opens a parted upload for an object; its id is what every part names. */
@@ -84,14 +83,11 @@ const openUpload = async (
   return upload;
 };
 
-/** A part's chunk name: its number, then the entity tag it was answered (so a re-sent part never matches an old tag). */
-const partChunk = (partNumber: number, etag: string) => `${chunkName(partNumber)}.${etag}`;
-const parsePartChunk = (name: string) => {
-  const [number, etag] = name.split(".");
-  return { partNumber: Number(number), etag: etag ?? "" };
-};
-
-/** Admits one part of an open upload (from the request's headers): where its bytes go and the tag it is answered. */
+/**
+ * Admits one part of an open upload (from the request's headers): where its bytes go — named by its number, so a
+ * part sent again replaces the earlier one, as in S3. Its entity tag is the one the bucket gives the stored bytes
+ * (their MD5, as S3's), which CompleteMultipartUpload must name.
+ */
 export const admitPart = async (
   deps: NamespaceDeps,
   input: { tenant: string; uploadId: string; bucket: string; key: string; partNumber: number },
@@ -102,8 +98,7 @@ export const admitPart = async (
     });
   }
   const upload = await openUpload(deps, input);
-  const etag = randomBytes(16).toString("hex");
-  return { session: upload.id, chunk: partChunk(input.partNumber, etag), etag };
+  return { session: upload.id, chunk: chunkName(input.partNumber) };
 };
 
 /** One stored part, as a listing of the upload's parts shows it (the latest body sent for its number). */
@@ -114,24 +109,17 @@ export interface StoredPart {
   lastModified: number;
 }
 
-/** The parts stored so far, by part number, with what was stored last for each. */
+/** The parts stored so far, in part-number order, with the bucket's entity tag of each (unquoted). */
 const latestParts = async (deps: NamespaceDeps, upload: UploadRecord) => {
   const prefix = stagedChunksPrefix(upload.id);
   const chunks = await storedChunks(deps, await deps.blobs.list(prefix));
-  const byNumber = new Map<number, (typeof chunks)[number] & StoredPart>();
-  for (const chunk of chunks) {
-    const { partNumber, etag } = parsePartChunk(chunk.blob.key.slice(prefix.length));
-    const seen = byNumber.get(partNumber);
-    if (seen && seen.lastModified > chunk.blob.lastModified) continue;
-    byNumber.set(partNumber, {
-      ...chunk,
-      partNumber,
-      etag,
-      size: decodedSize(chunk),
-      lastModified: chunk.blob.lastModified,
-    });
-  }
-  return [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
+  return chunks.map((chunk) => ({
+    ...chunk,
+    partNumber: Number(chunk.blob.key.slice(prefix.length)),
+    etag: chunk.blob.etag.replace(/"/g, ""),
+    size: decodedSize(chunk),
+    lastModified: chunk.blob.lastModified,
+  }));
 };
 
 /** The parts of an open upload (ListParts). */

@@ -19,6 +19,8 @@ export interface StagedRouteSpec {
   readonly authorizerEntry: string;
   /** Response headers the authorizer sets. */
   readonly responseHeaders: readonly string[];
+  /** Of those, the ones the bucket's answer gives when the authorizer leaves them out (S3's ETag of the body). */
+  readonly storeHeaders: readonly string[];
 }
 
 /** Every staged route, one row each. */
@@ -29,6 +31,7 @@ export const stagedRoutes = {
     method: "POST",
     authorizerEntry: "genai-chunks",
     responseHeaders: ["x-goog-upload-status", "content-type"],
+    storeHeaders: [],
   },
   /** S3 PutObject and UploadPart: the same PUT on an object's path (only the query tells them apart). */
   s3Bodies: {
@@ -37,6 +40,7 @@ export const stagedRoutes = {
     method: "PUT",
     authorizerEntry: "bedrock-files-bodies",
     responseHeaders: ["etag", "content-type"],
+    storeHeaders: ["etag"],
   },
 } as const satisfies Record<string, StagedRouteSpec>;
 

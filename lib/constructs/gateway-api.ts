@@ -208,6 +208,13 @@ export class GatewayApi extends Construct {
             statusCode: "200",
             contentHandling: ContentHandling.CONVERT_TO_TEXT,
             responseTemplates: { "application/json": answer },
+            // What the bucket answers, unless the authorizer's answer names the header (its override wins).
+            responseParameters: Object.fromEntries(
+              route.storeHeaders.map((name) => [
+                `method.response.header.${name}`,
+                `integration.response.header.${name}`,
+              ]),
+            ),
           },
           {
             selectionPattern: "[45]\\d{2}",
@@ -220,7 +227,15 @@ export class GatewayApi extends Construct {
     const method = resource.addMethod(route.method, integration, {
       authorizationType: AuthorizationType.CUSTOM,
       authorizer,
-      methodResponses: [{ statusCode: "200" }, { statusCode: "503" }],
+      methodResponses: [
+        {
+          statusCode: "200",
+          responseParameters: Object.fromEntries(
+            route.storeHeaders.map((name) => [`method.response.header.${name}`, true]),
+          ),
+        },
+        { statusCode: "503" },
+      ],
     });
     Validations.of(method).acknowledge({
       id: "AwsSolutions-COG4",

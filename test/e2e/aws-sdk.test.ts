@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { Agent } from "node:http";
 import { join } from "node:path";
@@ -528,6 +529,8 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       const five = Buffer.alloc(5 * 1024 * 1024, "a");
       const p1 = await s3.send(new UploadPartCommand({ ...where, UploadId, PartNumber: 1, Body: five }));
       const p2 = await s3.send(new UploadPartCommand({ ...where, UploadId, PartNumber: 2, Body: "tail" }));
+      // A part's ETag is the MD5 of its bytes, as S3's.
+      expect(p2.ETag).toBe(`"${createHash("md5").update("tail").digest("hex")}"`);
       const listed = await s3.send(new ListPartsCommand({ ...where, UploadId }));
       expect(listed.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
         [1, five.byteLength, p1.ETag],
@@ -556,7 +559,8 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         .catch((e: unknown) => e)) as S3ServiceException;
       expect([after.name, after.$metadata.httpStatusCode]).toEqual(["NoSuchUpload", 404]);
       const second = await s3.send(new CreateMultipartUploadCommand(where));
-      await s3.send(new UploadPartCommand({ ...where, UploadId: second.UploadId, PartNumber: 1, Body: five }));
+      const other = Buffer.alloc(5 * 1024 * 1024, "b");
+      await s3.send(new UploadPartCommand({ ...where, UploadId: second.UploadId, PartNumber: 1, Body: other }));
       const tooSmall = (await s3
         .send(
           new CompleteMultipartUploadCommand({
@@ -566,7 +570,7 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
           }),
         )
         .catch((e: unknown) => e)) as S3ServiceException;
-      expect(tooSmall.name).toBe("InvalidPart"); // p1's tag belongs to the first upload
+      expect(tooSmall.name).toBe("InvalidPart"); // p1's tag is not this upload's part 1
       const chunks = async () =>
         (await readdir(join(gateway.dataDir, "s3"), { recursive: true })).filter((p) => p.includes(second.UploadId!));
       expect((await chunks()).length).toBeGreaterThan(0);

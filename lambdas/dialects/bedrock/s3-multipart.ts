@@ -58,7 +58,12 @@ export const s3BodyAdmitter =
       throw new BadRequestError("CopyObject and UploadPartCopy are not supported.", { code: "NotImplemented" });
     checkLocation(bucket, key);
     const meta = bodyMeta(request);
-    const answer = (etag: string) => ({ statusCode: 200, headers: { etag }, body: "" });
+    // No ETag named: the bucket's own for the stored part (its MD5, as S3 answers UploadPart) goes back.
+    const answer = (etag?: string): HttpResponse => ({
+      statusCode: 200,
+      headers: etag ? { etag: `"${etag}"` } : {},
+      body: "",
+    });
     if (request.query.uploadId !== undefined || request.query.partNumber !== undefined) {
       const ticket = await admitPart(deps, {
         tenant,
@@ -67,7 +72,7 @@ export const s3BodyAdmitter =
         key,
         partNumber: Number(request.query.partNumber),
       });
-      return { session: ticket.session, chunk: ticket.chunk, meta, response: answer(`"${ticket.etag}"`) };
+      return { session: ticket.session, chunk: ticket.chunk, meta, response: answer(ticket.etag) };
     }
     const ticket = await admitObjectBody(deps, {
       tenant,
@@ -77,7 +82,7 @@ export const s3BodyAdmitter =
       key,
       contentType: request.headers["content-type"] ?? "binary/octet-stream",
     });
-    return { session: ticket.session, chunk: ticket.chunk, meta, response: answer(`"${ticket.etag}"`) };
+    return { session: ticket.session, chunk: ticket.chunk, meta, response: answer(ticket.etag) };
   };
 
 /** The `<Part>`s of a CompleteMultipartUpload body, in the order given. */
