@@ -27,6 +27,7 @@ import {
   passThroughAuthenticator,
 } from "../lambdas/http/authenticator";
 import { streamingHandler } from "../lambdas/http/streaming";
+import { priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
 import { createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
@@ -167,6 +168,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     providers: (options.wrapProviders ?? ((p) => p))(adapters),
     providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
+    prices: priceBook(priceOverridesFromEnv(process.env)),
   });
   const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
     .replace(/\/+$/, "")

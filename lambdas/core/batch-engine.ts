@@ -14,6 +14,7 @@ import {
   terminalBatchStatuses,
 } from "./model";
 import type { ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
+import { CostMeter, type PriceBook } from "./pricing";
 
 /** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
 export interface PollSchedule {
@@ -49,6 +50,8 @@ export interface EngineDeps extends FileDeps {
   providers: ProviderAdapters | (() => Promise<ProviderAdapters>);
   sinks: ResultSinks;
   poll: PollSchedule;
+  /** Prices each batch once its results are in. @default none: every batch is settled `unpriced` */
+  prices?: PriceBook;
 }
 
 /** The input of every task state: which batch, and (for polls) how many polls came before. */
@@ -130,6 +133,9 @@ export const createBatchEngine = (deps: EngineDeps) => {
     const sink = sinkFor(batch);
     const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    const meter = new CostMeter(
+      deps.prices?.rates(batch.provider, batch.model ?? "") ?? { unpriced: "no price list is configured" },
+    );
     for await (const result of results ?? []) {
       const customId = pending.has(result.customId) ? result.customId : byKey.get(result.customId);
       if (customId === undefined || !pending.delete(customId)) continue;
@@ -137,6 +143,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (result.response) {
         usage.inputTokens += result.response.usage.inputTokens;
         usage.outputTokens += result.response.usage.outputTokens;
+        meter.add(result.response.usage);
       }
       await sink.write({ ...result, customId });
     }
@@ -149,6 +156,8 @@ export const createBatchEngine = (deps: EngineDeps) => {
       counts: { total, completed: outcomes.succeeded, failed: total - outcomes.succeeded },
       outcomes,
       usage,
+      // What ran is priced, whatever the batch's end; one the gateway ran itself costs on-demand rates.
+      cost: meter.settle(batch.upstream?.mode === "on_demand"),
     };
   };
 
@@ -237,7 +246,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
                 },
               };
       const results = batch.upstream ? (await adapterFor(batch)).results(batch) : undefined;
-      const { files, counts, outcomes, usage } = await writeResults(batch, results, missing);
+      const { files, counts, outcomes, usage, cost } = await writeResults(batch, results, missing);
       const status = outcome === "failed" ? "failed" : outcome;
       const ended = await deps.repo.update(
         "batch",
@@ -248,6 +257,8 @@ export const createBatchEngine = (deps: EngineDeps) => {
           requestCounts: counts,
           outcomeCounts: outcomes,
           usage,
+          // Settled in the same conditional write that ends the batch: once, however often collect runs.
+          cost,
           failureReason:
             status === "failed" ? (batch.upstreamOutcome?.message ?? "The provider failed the batch.") : undefined,
           statusTimes: stamp(batch, status),

@@ -68,6 +68,27 @@ export interface FileRecord extends StoredObject {
   staged?: { uploadId: string; failure?: string; single?: boolean };
 }
 
+/**
+ * How a batch's cost was priced: at a batch rate the price list publishes, at the provider's documented batch
+ * discount off its on-demand rate (`derived`), at on-demand rates (a batch the gateway ran on demand), or not at
+ * all (`unpriced`: no price for the model — never a cost of 0).
+ */
+export type PricingBasis = "published" | "derived" | "on_demand" | "unpriced";
+
+/** A batch's cost, settled once, when its results are collected. */
+export interface BatchCost {
+  currency: "USD";
+  /** What the batch cost (null when unpriced). */
+  batch: number | null;
+  /** The same usage at on-demand rates. */
+  onDemand: number | null;
+  /** `onDemand - batch`. */
+  saved: number | null;
+  pricing: PricingBasis;
+  /** Where the price came from, or why there is none. */
+  source: string;
+}
+
 /** Neutral batch status; each provider maps its own onto it, each dialect renders it in its SDK's words. */
 export const BatchStatus = {
   validating: "validating",
@@ -149,6 +170,8 @@ export interface BatchRecord extends StoredObject {
   dialectFields?: Record<string, unknown>;
   /** Token totals of the requests that ran. */
   usage?: Usage;
+  /** What the batch cost and saved, settled once with its results (core/pricing.ts). */
+  cost?: BatchCost;
 }
 
 /**

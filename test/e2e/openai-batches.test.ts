@@ -59,7 +59,19 @@ describe("OpenAI SDK batches through the local gateway", () => {
       const batch = await waitForBatch(client, created.id);
       expect(batch.status).toBe("completed");
       expect(batch.request_counts).toEqual({ total: 6, completed: 6, failed: 0 });
-      expect(batch.metadata).toEqual({ project: "demo" });
+      // The caller's metadata, and what the batch cost and saved at batch rates (half the on-demand price).
+      const perMillion: Record<string, [number, number]> = {
+        "gpt-4o-mini": [0.15, 0.6],
+        "claude-3-sonnet-20240229": [3, 15],
+        "anthropic.claude-3-sonnet-20240229-v1:0": [3, 15],
+      };
+      expect(batch.metadata).toMatchObject({ project: "demo", finops_pricing: "derived" });
+      const rates = perMillion[model];
+      if (rates && batch.usage) {
+        const onDemand = (batch.usage.input_tokens * rates[0] + batch.usage.output_tokens * rates[1]) / 1e6;
+        expect(Number(batch.metadata?.finops_cost_usd)).toBeCloseTo(onDemand / 2, 6);
+        expect(Number(batch.metadata?.finops_saved_usd)).toBeCloseTo(onDemand / 2, 6);
+      }
       expect(batch.completed_at).toBeGreaterThanOrEqual(batch.created_at);
       expect(batch.finalizing_at).not.toBeNull();
       expect(batch.error_file_id).toBeNull();
@@ -93,7 +105,11 @@ describe("OpenAI SDK batches through the local gateway", () => {
     } as never);
     const batch = await waitForBatch(client, created.id);
     expect(batch.status).toBe("completed");
-    expect(batch.metadata).toEqual({ finops_execution: "on_demand" });
+    expect(batch.metadata).toMatchObject({
+      finops_execution: "on_demand",
+      finops_pricing: "on_demand",
+      finops_saved_usd: "0",
+    });
     expect(
       (await resultLines(client, batch.output_file_id)).map((l) => l.response?.body.choices[0]?.message.content).sort(),
     ).toEqual(["Simulated reply to: one", "Simulated reply to: three", "Simulated reply to: two"]);

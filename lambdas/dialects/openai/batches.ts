@@ -14,10 +14,14 @@ const dayMs = 86_400_000;
 /** A batch as OpenAI's Batch object (neutral `queued` has no OpenAI state and shows as `validating`). */
 export const renderBatch = (batch: BatchRecord) => {
   const t = batch.statusTimes;
-  const metadata =
-    batch.upstream?.mode === "on_demand"
-      ? { ...batch.metadata, finops_execution: "on_demand" }
-      : (batch.metadata ?? null);
+  // What the batch cost and saved, once settled, as metadata entries (OpenAI's SDKs take any string pairs there).
+  const cost = batch.cost && {
+    finops_pricing: batch.cost.pricing,
+    ...(batch.cost.batch !== null && { finops_cost_usd: String(batch.cost.batch) }),
+    ...(batch.cost.saved !== null && { finops_saved_usd: String(batch.cost.saved) }),
+  };
+  const extra = { ...(batch.upstream?.mode === "on_demand" && { finops_execution: "on_demand" }), ...cost };
+  const metadata = Object.keys(extra).length > 0 ? { ...batch.metadata, ...extra } : (batch.metadata ?? null);
   return {
     id: renderId(openAiPrefix.batch, batch.id),
     object: "batch",

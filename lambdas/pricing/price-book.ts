@@ -1,0 +1,90 @@
+import { calcPrice } from "@pydantic/genai-prices";
+import * as z from "zod";
+import type { Usage } from "../core/chat";
+import type { Provider } from "../core/model";
+import type { ModelRates, PriceBook } from "../core/pricing";
+
+/** The dataset's provider ids. */
+const datasetProvider: Record<Provider, string> = {
+  openai: "openai",
+  anthropic: "anthropic",
+  gemini: "google",
+  bedrock: "aws",
+};
+
+/** An owner's price for a model (USD per million tokens), e.g. a negotiated price or a model the dataset lacks. */
+const override = z.object({
+  input_mtok: z.number().nonnegative(),
+  output_mtok: z.number().nonnegative(),
+  batch_input_mtok: z.number().nonnegative().optional(),
+  batch_output_mtok: z.number().nonnegative().optional(),
+});
+/** Overrides keyed `provider:model` (or a bare model id for every provider). */
+const overrides = z.record(z.string(), override);
+export type PriceOverrides = z.infer<typeof overrides>;
+
+/**
+ * Reads PRICE_OVERRIDES (JSON). A malformed value never fails a batch (its results are in by the time it is
+ * priced): every batch is then settled `unpriced`, saying what to fix.
+ */
+export const priceOverridesFromEnv = (env: NodeJS.ProcessEnv): PriceOverrides | { invalid: string } => {
+  if (!env.PRICE_OVERRIDES) return {};
+  const parsed = overrides.safeParse(
+    (() => {
+      try {
+        return JSON.parse(env.PRICE_OVERRIDES);
+      } catch {
+        return undefined;
+      }
+    })(),
+  );
+  if (parsed.success) return parsed.data;
+  return {
+    invalid:
+      'PRICE_OVERRIDES is not valid: set it to JSON like {"openai:gpt-4o-mini": {"input_mtok": 0.15, ' +
+      '"output_mtok": 0.6}} (USD per million tokens; batch_input_mtok and batch_output_mtok where known)',
+  };
+};
+
+const perMillion = (usage: Usage, input: number, output: number) =>
+  (usage.inputTokens * input + usage.outputTokens * output) / 1e6;
+
+/**
+ * Prices from the maintained genai-prices dataset (`@pydantic/genai-prices`, pinned; update it with `npm update`),
+ * over which the owner's overrides win. The dataset publishes on-demand rates, so its batch price is derived.
+ */
+export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): PriceBook => ({
+  rates(provider, model): ModelRates | { unpriced: string } {
+    if (typeof owned.invalid === "string") return { unpriced: owned.invalid };
+    const list = owned as PriceOverrides;
+    const own = list[`${provider}:${model}`] ?? list[model];
+    if (own) {
+      const { batch_input_mtok: batchIn, batch_output_mtok: batchOut } = own;
+      return {
+        linear: true,
+        source: "owner override",
+        onDemand: (usage) => perMillion(usage, own.input_mtok, own.output_mtok),
+        ...(batchIn !== undefined &&
+          batchOut !== undefined && { batch: (usage: Usage) => perMillion(usage, batchIn, batchOut) }),
+      };
+    }
+    const providerId = datasetProvider[provider];
+    const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
+    if (!probe) {
+      return {
+        unpriced:
+          `no price for ${provider} model ${model} in the genai-prices dataset; ` +
+          "the owner can set one in PRICE_OVERRIDES",
+      };
+    }
+    // Tiered prices (by prompt length) apply per request; flat ones price a batch's summed usage at once.
+    const linear = Object.values(probe.model_price).every((price) => typeof price !== "object");
+    return {
+      linear,
+      source: `genai-prices ${probe.provider.id}/${probe.model.id}`,
+      onDemand: (usage) =>
+        calcPrice({ input_tokens: usage.inputTokens, output_tokens: usage.outputTokens }, model, { providerId })
+          ?.total_price ?? 0,
+    };
+  },
+});

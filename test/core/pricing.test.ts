@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { runTask } from "../../lambdas/app/task";
+import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
+import { createBatch } from "../../lambdas/core/batches";
+import { createFile } from "../../lambdas/core/files";
+import type { NeutralResult } from "../../lambdas/core/model";
+import type { ProviderAdapter } from "../../lambdas/core/ports";
+import { CostMeter } from "../../lambdas/core/pricing";
+import { priceBook, priceOverridesFromEnv } from "../../lambdas/pricing/price-book";
+import { memoryGateway, runToEnd } from "../support/memory";
+
+const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
+
+describe("prices from the maintained dataset, settled at batch rates", () => {
+  it("prices gpt-4o-mini as worked out by hand: $0.15 / $0.60 per million tokens, batch derived at 50 %", () => {
+    const meter = new CostMeter(priceBook().rates("openai", "gpt-4o-mini"));
+    meter.add(usage(1_000_000, 200_000)); // 0.15 + 0.12 = $0.27 on demand
+    meter.add(usage(600_000, 100_000)); // 0.09 + 0.06 = $0.15 on demand
+    expect(meter.settle(false)).toEqual({
+      currency: "USD",
+      onDemand: 0.42,
+      batch: 0.21,
+      saved: 0.21,
+      pricing: "derived",
+      source: "genai-prices openai/gpt-4o-mini",
+    });
+  });
+
+  it("prices tiered models per request (Gemini 1.5 Flash: $0.075 per million up to 128k prompt tokens, $0.15 above)", () => {
+    const meter = new CostMeter(priceBook().rates("gemini", "gemini-1.5-flash"));
+    meter.add(usage(100_000, 0)); // 100k × 0.075 / 1M = $0.0075
+    meter.add(usage(200_000, 0)); // 200k × 0.15 / 1M = $0.03 (300k summed would have been $0.045)
+    expect(meter.settle(false)).toMatchObject({ onDemand: 0.0375, batch: 0.01875, pricing: "derived" });
+  });
+
+  it("finds Bedrock cross-region inference profiles, and prices a batch the gateway ran itself at on-demand rates", () => {
+    const meter = new CostMeter(priceBook().rates("bedrock", "us.anthropic.claude-3-5-haiku-20241022-v1:0"));
+    meter.add(usage(1_000_000, 100_000)); // $0.80 + $0.40 per Bedrock's Claude 3.5 Haiku price
+    expect(meter.settle(true)).toMatchObject({ onDemand: 1.2, batch: 1.2, saved: 0, pricing: "on_demand" });
+  });
+
+  it("takes the owner's overrides, a published batch rate among them, and never prices an unknown model at 0", () => {
+    const book = priceBook(
+      priceOverridesFromEnv({
+        PRICE_OVERRIDES: JSON.stringify({
+          "openai:ft:gpt-4o-mini:acme": {
+            input_mtok: 0.3,
+            output_mtok: 1.2,
+            batch_input_mtok: 0.1,
+            batch_output_mtok: 0.4,
+          },
+        }),
+      }),
+    );
+    const own = new CostMeter(book.rates("openai", "ft:gpt-4o-mini:acme"));
+    own.add(usage(1_000_000, 1_000_000));
+    expect(own.settle(false)).toEqual({
+      currency: "USD",
+      onDemand: 1.5,
+      batch: 0.5,
+      saved: 1,
+      pricing: "published",
+      source: "owner override",
+    });
+    const unknown = new CostMeter(book.rates("openai", "no-such-model"));
+    unknown.add(usage(10, 10));
+    expect(unknown.settle(false)).toMatchObject({ batch: null, onDemand: null, saved: null, pricing: "unpriced" });
+    expect(unknown.settle(false).source).toMatch(/no price for openai model no-such-model.*PRICE_OVERRIDES/);
+    const broken = priceBook(priceOverridesFromEnv({ PRICE_OVERRIDES: "{not json" }));
+    expect(broken.rates("openai", "gpt-4o-mini")).toEqual({
+      unpriced: expect.stringMatching(/PRICE_OVERRIDES is not valid/),
+    });
+  });
+});
+
+describe("settlement", () => {
+  /** An upstream whose two requests each used 1M input and 200k output tokens. */
+  const upstream: ProviderAdapter = {
+    submit: async (batch) => ({ id: `up-${batch.id}`, mode: "batch" }),
+    status: async (batch) => ({ status: "completed", counts: batch.requestCounts }),
+    cancel: async () => undefined,
+    async *results(): AsyncIterable<NeutralResult> {
+      for (const customId of ["a", "b"]) {
+        yield {
+          customId,
+          outcome: "succeeded",
+          response: {
+            id: customId,
+            model: "gpt-4o-mini",
+            text: "ok",
+            finishReason: "stop",
+            usage: usage(1_000_000, 200_000),
+            created: 0,
+          },
+        };
+      }
+    },
+  };
+
+  it("settles once with the results, however often collect runs (a retried task, a duplicate delivery)", async () => {
+    const gateway = memoryGateway({
+      providers: { openai: upstream, anthropic: undefined, gemini: undefined, bedrock: undefined },
+      poll: defaultPollSchedule,
+      prices: priceBook(),
+    });
+    const lines = ["a", "b"].map((id) =>
+      JSON.stringify({
+        custom_id: id,
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: { model: "gpt-4o-mini", messages: [{ role: "user", content: id }] },
+      }),
+    );
+    const file = await createFile(gateway.deps, {
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      filename: "in.jsonl",
+      purpose: "batch",
+      contentType: "application/jsonl",
+      body: Buffer.from(lines.join("\n")),
+    });
+    const batch = await createBatch(gateway.deps, {
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      endpoint: "/v1/chat/completions",
+      completionWindow: "24h",
+      inputFile: { id: file.id, shown: file.id },
+    });
+    await runToEnd(gateway.engine, batch);
+    const settled = await gateway.deps.repo.get("batch", "t", batch.id);
+    // 2 × ($0.15 + $0.12) = $0.54 on demand; half at batch rates.
+    expect(settled?.cost).toMatchObject({ onDemand: 0.54, batch: 0.27, saved: 0.27, pricing: "derived" });
+    expect(settled?.usage).toEqual(usage(2_000_000, 400_000));
+    for (let i = 0; i < 2; i++) await runTask(gateway.engine, { action: "collect", batchId: batch.id, tenant: "t" });
+    expect((await gateway.deps.repo.get("batch", "t", batch.id))?.cost).toEqual(settled?.cost);
+  });
+});
