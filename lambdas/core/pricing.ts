@@ -21,7 +21,8 @@ export interface PriceBook {
 /** The providers' documented batch discount, used where no batch rate is published: half the on-demand price. */
 export const batchDiscount = 0.5;
 
-const usd = (value: number) => Math.round(value * 1e6) / 1e6;
+/** USD to a ten-billionth (per-request prices are fractions of a cent; float noise is dropped). */
+export const usd = (value: number): number => Math.round(value * 1e10) / 1e10;
 
 /**
  * Adds up a batch's cost request by request (a linear price once over the summed usage), then settles it. A

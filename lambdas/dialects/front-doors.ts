@@ -65,6 +65,15 @@ export const frontDoors = {
     needsAccountId: false,
     streamsResponses: true,
   },
+  /** The FinOps API (costs of the caller's batches), served with OpenAI's error envelope. */
+  finops: {
+    dialect: "openai",
+    mount: "finops",
+    entry: "finops",
+    startsBatches: false,
+    needsAccountId: false,
+    streamsResponses: false,
+  },
 } as const satisfies Record<string, FrontDoorSpec>;
 
 export type FrontDoorId = keyof typeof frontDoors;

@@ -4,6 +4,7 @@ import type { DialectModule } from "../dialect-module";
 import { openAiBatchRoutes } from "./batches";
 import { renderOpenAiError } from "./errors";
 import { openAiFileRoutes, openAiPresented } from "./files";
+import { finOpsPresented, finOpsRoutes } from "./finops";
 import { openAiResultSink } from "./results";
 import { openAiUploadRoutes } from "./uploads";
 
@@ -34,10 +35,24 @@ const openAiFrontDoor = (deps: GatewayDeps): FrontDoor => {
   };
 };
 
+/** The FinOps API at `{GW}/finops` (README "FinOps"): any SDK's key, OpenAI's error envelope. */
+const finOpsFrontDoor = (deps: GatewayDeps): FrontDoor => {
+  const finops = finOpsRoutes(deps);
+  return {
+    name: "finops",
+    renderError: renderOpenAiError,
+    presented: finOpsPresented,
+    routes: [
+      { method: "GET", path: "/v1/batches/{batchId}", handler: finops.batch },
+      { method: "GET", path: "/v1/costs", handler: finops.costs },
+    ],
+  };
+};
+
 /** The OpenAI SDK dialect: Files, Uploads and Batches, results as OpenAI's output and error files. */
 export const openAiDialect: DialectModule<"openai"> = {
   dialect: "openai",
-  frontDoors: { openai: openAiFrontDoor },
+  frontDoors: { openai: openAiFrontDoor, finops: finOpsFrontDoor },
   stagedRoutes: {},
   resultSink: openAiResultSink,
 };

@@ -1,0 +1,70 @@
+import { BadRequestError } from "./errors";
+import type { FileDeps } from "./files";
+import type { BatchRecord } from "./model";
+import { usd } from "./pricing";
+
+/** How a cost report groups batches. */
+export const costGroupings = ["day", "model", "provider", "dialect"] as const;
+export type CostGrouping = (typeof costGroupings)[number];
+
+/** One group of a cost report: settled batches and what they cost, used and saved. */
+export interface CostGroup {
+  group: string;
+  batches: number;
+  /** Batches in the group with no price (counted, never priced at 0). */
+  unpricedBatches: number;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number;
+  onDemand: number;
+  saved: number;
+}
+
+const groupOf = (batch: BatchRecord, by: CostGrouping): string => {
+  if (by === "day") return new Date(batch.createdAt).toISOString().slice(0, 10);
+  if (by === "model") return batch.model ?? "";
+  return by === "provider" ? batch.provider : batch.dialect;
+};
+
+/**
+ * The tenant's settled batches created in `[from, to)`, grouped: what they cost at batch rates, the same usage on
+ * demand, and what was saved. Read from each batch's settled cost, so a report never prices anything again.
+ */
+export const costReport = async (
+  deps: FileDeps,
+  tenant: string,
+  query: { from: number; to: number; groupBy: CostGrouping },
+): Promise<CostGroup[]> => {
+  if (!(query.from < query.to)) throw new BadRequestError("'from' must be before 'to'.", { param: "from" });
+  const groups = new Map<string, CostGroup>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.repo.list("batch", tenant, { limit: 100, order: "desc", after });
+    for (const batch of page.items) {
+      if (batch.createdAt >= query.to || !batch.cost) continue;
+      if (batch.createdAt < query.from) return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
+      const name = groupOf(batch, query.groupBy);
+      const group = groups.get(name) ?? {
+        group: name,
+        batches: 0,
+        unpricedBatches: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cost: 0,
+        onDemand: 0,
+        saved: 0,
+      };
+      group.batches++;
+      group.inputTokens += batch.usage?.inputTokens ?? 0;
+      group.outputTokens += batch.usage?.outputTokens ?? 0;
+      if (batch.cost.batch === null) group.unpricedBatches++;
+      group.cost = usd(group.cost + (batch.cost.batch ?? 0));
+      group.onDemand = usd(group.onDemand + (batch.cost.onDemand ?? 0));
+      group.saved = usd(group.saved + (batch.cost.saved ?? 0));
+      groups.set(name, group);
+    }
+    if (!page.hasMore || page.items.length === 0) break;
+    after = page.items.at(-1)?.id;
+  }
+  return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
+};

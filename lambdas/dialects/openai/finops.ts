@@ -1,0 +1,85 @@
+import * as z from "zod";
+import { getBatch } from "../../core/batches";
+import { costGroupings, costReport } from "../../core/costs";
+import type { FileDeps } from "../../core/files";
+import { idFromAnyRendering } from "../../core/ids";
+import type { BatchRecord } from "../../core/model";
+import { parseWith } from "../../core/validation";
+import { requireTenant } from "../../http/auth";
+import type { Presented } from "../../http/authenticator";
+import type { HttpRequest } from "../../http/request";
+import { type HttpResponse, json } from "../../http/response";
+
+/**
+ * The FinOps API takes the key of any SDK where that SDK puts it: `Authorization: Bearer` (OpenAI), `x-api-key`
+ * (Anthropic) or `x-goog-api-key` (Google) — the same key is the same tenant.
+ */
+export const finOpsPresented = (request: HttpRequest): Presented => {
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1];
+  const key = bearer ?? request.headers["x-api-key"] ?? request.headers["x-goog-api-key"];
+  return key ? { type: "key", key } : { type: "none", hint: "'Authorization: Bearer <key>' (or x-api-key)" };
+};
+
+/** A batch id in any dialect's rendering: `batch_…`, `msgbatch_…`, `batches/…`, a Bedrock job ARN, or bare. */
+const batchIdOf = (shown: string): string | undefined =>
+  idFromAnyRendering(shown) ?? idFromAnyRendering(shown.slice(shown.lastIndexOf("/") + 1));
+
+/** A batch's usage and cost as the FinOps API answers them. */
+const renderCost = (batch: BatchRecord) => ({
+  id: batch.id,
+  status: batch.status,
+  provider: batch.provider,
+  model: batch.model ?? null,
+  usage: batch.usage ? { input_tokens: batch.usage.inputTokens, output_tokens: batch.usage.outputTokens } : null,
+  cost: batch.cost
+    ? {
+        currency: batch.cost.currency,
+        batch: batch.cost.batch,
+        on_demand: batch.cost.onDemand,
+        saved: batch.cost.saved,
+        pricing: batch.cost.pricing,
+        source: batch.cost.source,
+      }
+    : null,
+});
+
+const day = /^\d{4}-\d{2}-\d{2}$/;
+const costsQuery = z.object({
+  from: z.string().regex(day, "a date, YYYY-MM-DD"),
+  to: z.string().regex(day, "a date, YYYY-MM-DD").optional(),
+  group_by: z.enum(costGroupings).default("day"),
+});
+
+/** The FinOps API at `{GW}/finops`: a batch's cost, and the caller's costs over a period. */
+export const finOpsRoutes = (deps: FileDeps) => ({
+  /** `GET /v1/batches/{id}`: usage and cost, `cost` null until the batch has settled. */
+  async batch(request: HttpRequest): Promise<HttpResponse> {
+    const shown = request.params.batchId ?? "";
+    return json(200, renderCost(await getBatch(deps, requireTenant(request), batchIdOf(shown), shown)));
+  },
+
+  /** `GET /v1/costs?from=YYYY-MM-DD&to=YYYY-MM-DD&group_by=day|model|provider|dialect` (`to` exclusive). */
+  async costs(request: HttpRequest): Promise<HttpResponse> {
+    const q = parseWith(costsQuery, request.query, "query");
+    const from = Date.parse(`${q.from}T00:00:00Z`);
+    const to = q.to ? Date.parse(`${q.to}T00:00:00Z`) : Date.now() + 1;
+    const groups = await costReport(deps, requireTenant(request), { from, to, groupBy: q.group_by });
+    return json(200, {
+      object: "list",
+      from: q.from,
+      to: q.to ?? null,
+      group_by: q.group_by,
+      currency: "USD",
+      data: groups.map((g) => ({
+        group: g.group,
+        batches: g.batches,
+        unpriced_batches: g.unpricedBatches,
+        input_tokens: g.inputTokens,
+        output_tokens: g.outputTokens,
+        cost: g.cost,
+        on_demand: g.onDemand,
+        saved: g.saved,
+      })),
+    });
+  },
+});

@@ -1,0 +1,133 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
+import { startTestGateway } from "../support/gateway";
+
+/** On-demand USD per million input and output tokens, from the pinned genai-prices dataset. */
+const rates = {
+  "gpt-4o-mini": [0.15, 0.6],
+  "claude-3-5-haiku-latest": [0.8, 4],
+  "amazon.nova-lite-v1:0": [0.06, 0.24],
+} as const;
+const onDemand = (model: keyof typeof rates, usage: { input_tokens: number; output_tokens: number }) =>
+  (usage.input_tokens * rates[model][0] + usage.output_tokens * rates[model][1]) / 1e6;
+
+interface BatchCostView {
+  id: string;
+  status: string;
+  usage: { input_tokens: number; output_tokens: number };
+  cost: { currency: string; batch: number; on_demand: number; saved: number; pricing: string };
+}
+
+describe("the FinOps API: each batch's cost, and costs over time, in any SDK's ids", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  const key = "team-finops-key";
+  const get = async (path: string, headers: Record<string, string> = { authorization: `Bearer ${key}` }) => {
+    const response = await fetch(`${gateway.url}/finops${path}`, { headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      simulators: { jobLatencyMs: 200 },
+      runner: { pollWaitMs: 50, retryWaitMs: 20 },
+      bedrockMinRecords: 3,
+    });
+  });
+  afterAll(() => gateway.stop());
+
+  it("prices batches from three SDKs once they settle, reads them by any rendering of their ids, and sums them", async () => {
+    // OpenAI SDK, OpenAI upstream.
+    const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: key, maxRetries: 0 });
+    const file = await uploadBatchInput(openai, chatLines("gpt-4o-mini", ["one", "two", "three"]), "openai");
+    const created = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+    });
+    await waitForBatch(openai, created.id);
+    // Anthropic SDK (same key, so the same tenant), Anthropic upstream.
+    const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: key, maxRetries: 0 });
+    const message = await anthropic.messages.batches.create({
+      requests: ["a", "b"].map((id) => ({
+        custom_id: id,
+        params: { model: "claude-3-5-haiku-latest", max_tokens: 16, messages: [{ role: "user", content: id }] },
+      })),
+    });
+    while ((await anthropic.messages.batches.retrieve(message.id)).processing_status !== "ended")
+      await new Promise((r) => setTimeout(r, 50));
+    // AWS SDK (the key as the access key id: the same tenant in open mode), Bedrock upstream.
+    const credentials = { accessKeyId: key, secretAccessKey: "x" };
+    const s3 = new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials,
+    });
+    const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
+    const records = ["x", "y", "z"].map((id) =>
+      JSON.stringify({ recordId: id, modelInput: { messages: [{ role: "user", content: [{ text: id }] }] } }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: "inputs", Key: "r.jsonl", Body: records.join("\n") }));
+    const { jobArn } = await bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: "priced",
+        modelId: "amazon.nova-lite-v1:0",
+        roleArn: "arn:aws:iam::123456789012:role/any",
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://inputs/r.jsonl" } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://outputs/" } },
+      }),
+    );
+    while ((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status !== "Completed")
+      await new Promise((r) => setTimeout(r, 50));
+
+    const views: [string, keyof typeof rates, Record<string, string>][] = [
+      [created.id, "gpt-4o-mini", { authorization: `Bearer ${key}` }],
+      [message.id, "claude-3-5-haiku-latest", { "x-api-key": key }],
+      [encodeURIComponent(jobArn!), "amazon.nova-lite-v1:0", { "x-goog-api-key": key }],
+    ];
+    let total = 0;
+    for (const [id, model, headers] of views) {
+      const { status, body } = await get(`/v1/batches/${id}`, headers);
+      expect(status).toBe(200);
+      const view = body as unknown as BatchCostView;
+      expect(view.status).toBe("completed");
+      expect(view.usage.input_tokens).toBeGreaterThan(0);
+      const expected = onDemand(model, view.usage);
+      expect(view.cost.on_demand).toBeCloseTo(expected, 6);
+      expect(view.cost.batch).toBeCloseTo(expected / 2, 6);
+      expect(view.cost).toMatchObject({ currency: "USD", pricing: "derived" });
+      total += view.cost.batch;
+    }
+    const byProvider = await get("/v1/costs?from=2020-01-01&group_by=provider");
+    expect(byProvider.status).toBe(200);
+    const groups = byProvider.body.data as { group: string; batches: number; cost: number; saved: number }[];
+    expect(groups.map((g) => [g.group, g.batches])).toEqual([
+      ["anthropic", 1],
+      ["bedrock", 1],
+      ["openai", 1],
+    ]);
+    expect(groups.reduce((sum, g) => sum + g.cost, 0)).toBeCloseTo(total, 6);
+    const byDay = await get(`/v1/costs?from=2020-01-01&group_by=day`);
+    expect((byDay.body.data as { group: string; batches: number }[]).map((g) => [g.group, g.batches])).toEqual([
+      [new Date().toISOString().slice(0, 10), 3],
+    ]);
+    const past = await get("/v1/costs?from=2020-01-01&to=2020-02-01");
+    expect(past.body.data).toEqual([]);
+  });
+
+  it("answers what another key, no key and bad input get, in OpenAI's error envelope", async () => {
+    const other = await get("/v1/costs?from=2020-01-01", { authorization: "Bearer someone-else" });
+    expect(other.body.data).toEqual([]);
+    const unknown = await get("/v1/batches/batch_aaaaaaaaaaaaaaaaaaaaaaaa");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { message: expect.stringContaining("No such Batch object") } });
+    expect((await get("/v1/costs?from=2020-01-01", {})).status).toBe(401);
+    const bad = await get("/v1/costs?from=yesterday");
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { message: expect.stringMatching(/from/) } });
+  });
+});
