@@ -5,16 +5,13 @@
  * `create` prints the API key and the AWS key pair once; only a hash and a sealed secret are stored.
  */
 
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { KmsSealer } from "../lambdas/state/sealers";
-import { localCredentialStore, localSealer } from "./credentials";
-import { localDynamoClient, startEmulators } from "./emulators";
+import { localSealer } from "./credentials";
+import { openTable } from "./table";
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: "string" } } });
 const [command] = positionals;
@@ -25,33 +22,22 @@ const open = async (): Promise<{
   close: () => Promise<void>;
   where: string;
 }> => {
-  if (process.env.TABLE_NAME && process.env.CREDENTIALS_KMS_KEY) {
-    return {
-      store: new DynamoCredentialStore(new DynamoDBClient({}), process.env.TABLE_NAME),
-      sealer: new KmsSealer(new KMSClient({}), process.env.CREDENTIALS_KMS_KEY),
-      close: async () => undefined,
-      where: `table ${process.env.TABLE_NAME}`,
-    };
-  }
-  const dataDir = resolve(process.env.FINOPS_DATA_DIR ?? ".finops-local");
-  const sealer = await localSealer(dataDir);
-  const endpoints = join(dataDir, "endpoints.json");
-  if (existsSync(endpoints)) {
-    const { dynamodb } = JSON.parse(readFileSync(endpoints, "utf8")) as { dynamodb: string };
-    return {
-      store: localCredentialStore(localDynamoClient(dynamodb)),
-      sealer,
-      close: async () => undefined,
-      where: `the running local gateway (${dataDir})`,
-    };
-  }
-  const emulators = await startEmulators(dataDir);
+  const table = await openTable();
+  const sealer = table.dataDir
+    ? await localSealer(table.dataDir)
+    : new KmsSealer(new KMSClient({}), requiredEnv("CREDENTIALS_KMS_KEY"));
   return {
-    store: localCredentialStore(emulators.dynamo),
+    store: new DynamoCredentialStore(table.dynamo, table.tableName),
     sealer,
-    close: () => emulators.close(),
-    where: `local state in ${dataDir}`,
+    close: table.close,
+    where: table.where,
   };
+};
+
+const requiredEnv = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`Set ${name} (a stack output) to manage the deployed gateway's credentials.`);
+  return value;
 };
 
 const requireName = (): string => {
@@ -59,7 +45,10 @@ const requireName = (): string => {
   return values.name;
 };
 
-const { store, sealer, close, where } = await open();
+const { store, sealer, close, where } = await open().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
 try {
   switch (command) {
     case "create": {

@@ -20,10 +20,39 @@ export interface CostGroup {
   saved: number;
 }
 
-const groupOf = (batch: BatchRecord, by: CostGrouping): string => {
+/** The group a batch falls in. */
+export const groupOf = (batch: BatchRecord, by: CostGrouping): string => {
   if (by === "day") return new Date(batch.createdAt).toISOString().slice(0, 10);
   if (by === "model") return batch.model ?? "";
   return by === "provider" ? batch.provider : batch.dialect;
+};
+
+/** Settled batches summed per group (by name order): batches, tokens, cost, on-demand equivalent and saving. */
+export const groupCosts = (batches: Iterable<BatchRecord>, groupFor: (batch: BatchRecord) => string): CostGroup[] => {
+  const groups = new Map<string, CostGroup>();
+  for (const batch of batches) {
+    if (!batch.cost) continue;
+    const name = groupFor(batch);
+    const group = groups.get(name) ?? {
+      group: name,
+      batches: 0,
+      unpricedBatches: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cost: 0,
+      onDemand: 0,
+      saved: 0,
+    };
+    group.batches++;
+    group.inputTokens += batch.usage?.inputTokens ?? 0;
+    group.outputTokens += batch.usage?.outputTokens ?? 0;
+    if (batch.cost.batch === null) group.unpricedBatches++;
+    group.cost = usd(group.cost + (batch.cost.batch ?? 0));
+    group.onDemand = usd(group.onDemand + (batch.cost.onDemand ?? 0));
+    group.saved = usd(group.saved + (batch.cost.saved ?? 0));
+    groups.set(name, group);
+  }
+  return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
 };
 
 /**
@@ -36,35 +65,15 @@ export const costReport = async (
   query: { from: number; to: number; groupBy: CostGrouping },
 ): Promise<CostGroup[]> => {
   if (!(query.from < query.to)) throw new BadRequestError("'from' must be before 'to'.", { param: "from" });
-  const groups = new Map<string, CostGroup>();
+  const inRange: BatchRecord[] = [];
   let after: string | undefined;
   for (;;) {
     const page = await deps.repo.list("batch", tenant, { limit: 100, order: "desc", after });
-    for (const batch of page.items) {
-      if (batch.createdAt >= query.to || !batch.cost) continue;
-      if (batch.createdAt < query.from) return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
-      const name = groupOf(batch, query.groupBy);
-      const group = groups.get(name) ?? {
-        group: name,
-        batches: 0,
-        unpricedBatches: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cost: 0,
-        onDemand: 0,
-        saved: 0,
-      };
-      group.batches++;
-      group.inputTokens += batch.usage?.inputTokens ?? 0;
-      group.outputTokens += batch.usage?.outputTokens ?? 0;
-      if (batch.cost.batch === null) group.unpricedBatches++;
-      group.cost = usd(group.cost + (batch.cost.batch ?? 0));
-      group.onDemand = usd(group.onDemand + (batch.cost.onDemand ?? 0));
-      group.saved = usd(group.saved + (batch.cost.saved ?? 0));
-      groups.set(name, group);
-    }
-    if (!page.hasMore || page.items.length === 0) break;
-    after = page.items.at(-1)?.id;
+    for (const batch of page.items)
+      if (batch.createdAt >= query.from && batch.createdAt < query.to) inRange.push(batch);
+    const oldest = page.items.at(-1);
+    if (!page.hasMore || !oldest || oldest.createdAt < query.from) break;
+    after = oldest.id;
   }
-  return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
+  return groupCosts(inRange, (batch) => groupOf(batch, query.groupBy));
 };

@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AnyRecord, ListQuery, ObjectKind, Page } from "../core/model";
@@ -59,6 +60,24 @@ export class DynamoRepository implements ObjectRepository {
     );
     if (!item || item.kind !== kind || item.tenant !== tenant || this.isExpired(item as Item)) return undefined;
     return toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
+  }
+
+  /** Every live record of a kind across all tenants (the owner's reports; never on a request path). */
+  async *scanAll<K extends ObjectKind>(kind: K): AsyncGenerator<Extract<AnyRecord, { kind: K }>> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "#k = :k AND (attribute_not_exists(#e) OR #e > :now)",
+          ExpressionAttributeNames: { "#k": "kind", "#e": "expiresAt" },
+          ExpressionAttributeValues: { ":k": kind, ":now": this.now() },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   async getById<K extends ObjectKind>(kind: K, id: string) {

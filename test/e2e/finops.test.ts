@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -129,5 +131,35 @@ describe("the FinOps API: each batch's cost, and costs over time, in any SDK's i
     const bad = await get("/v1/costs?from=yesterday");
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { message: expect.stringMatching(/from/) } });
+  });
+});
+
+describe("npm run costs: the owner's view across every key", () => {
+  it("groups every credential's settled batches by name, with the local state of a running gateway", async () => {
+    const gateway = await startTestGateway({
+      auth: "keys",
+      simulators: { jobLatencyMs: 200 },
+      runner: { pollWaitMs: 50 },
+    });
+    try {
+      const team = await gateway.gateway.createCredential("team-alpha");
+      const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: team.apiKey, maxRetries: 0 });
+      const file = await uploadBatchInput(openai, chatLines("gpt-4o-mini", ["one", "two"]), "openai");
+      const created = await openai.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      const batch = await waitForBatch(openai, created.id);
+      const { stdout } = await promisify(execFile)("npx", ["tsx", "local/costs.ts", "--group-by", "credential"], {
+        env: { ...process.env, FINOPS_DATA_DIR: gateway.dataDir, TABLE_NAME: "" },
+      });
+      const row = stdout.split("\n").find((line) => line.startsWith("team-alpha"));
+      expect(row?.split(/\s+/).slice(0, 2)).toEqual(["team-alpha", "1"]);
+      expect(row).toContain(`$${Number(batch.metadata?.finops_cost_usd).toFixed(6)}`);
+      expect(stdout).toMatch(/^total\s+1\s+0\s/m);
+    } finally {
+      await gateway.stop();
+    }
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential]`: the
+ * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
+ * again). Deployed: set TABLE_NAME (a stack output) and AWS credentials; locally it reads FINOPS_DATA_DIR.
+ */
+import { parseArgs } from "node:util";
+import { type CostGrouping, costGroupings, groupCosts, groupOf } from "../lambdas/core/costs";
+import type { BatchRecord } from "../lambdas/core/model";
+import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
+import { DynamoRepository } from "../lambdas/state/dynamo-repository";
+import { openTable } from "./table";
+
+const { values } = parseArgs({
+  options: { from: { type: "string" }, to: { type: "string" }, "group-by": { type: "string", default: "credential" } },
+});
+const groupings = [...costGroupings, "credential"] as const;
+const groupBy = values["group-by"] as (typeof groupings)[number];
+const day = (text: string | undefined, fallback: number) =>
+  text === undefined ? fallback : Date.parse(`${text}T00:00:00Z`);
+const from = day(values.from, 0);
+const to = day(values.to, Date.now() + 1);
+
+const table = await openTable();
+try {
+  if (!groupings.includes(groupBy)) throw new Error(`--group-by is one of ${groupings.join(", ")}.`);
+  if (!(from < to)) throw new Error("--from must be a date (YYYY-MM-DD) before --to.");
+  const names = new Map(
+    (await new DynamoCredentialStore(table.dynamo, table.tableName).list()).map((c) => [c.tenant, c.name]),
+  );
+  const batches: BatchRecord[] = [];
+  for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch"))
+    if (batch.createdAt >= from && batch.createdAt < to) batches.push(batch);
+  const groups = groupCosts(batches, (batch) =>
+    groupBy === "credential"
+      ? (names.get(batch.tenant) ?? `key ${batch.tenant.slice(0, 8)}… (no gateway credential)`)
+      : groupOf(batch, groupBy as CostGrouping),
+  );
+  const money = (value: number) => `$${value.toFixed(6)}`;
+  const rows = [
+    [groupBy, "batches", "unpriced", "input tokens", "output tokens", "cost", "on demand", "saved"],
+    ...groups.map((g) => [
+      g.group,
+      String(g.batches),
+      String(g.unpricedBatches),
+      String(g.inputTokens),
+      String(g.outputTokens),
+      money(g.cost),
+      money(g.onDemand),
+      money(g.saved),
+    ]),
+  ];
+  const total = groupCosts(batches, () => "total")[0];
+  if (total)
+    rows.push([
+      "total",
+      String(total.batches),
+      String(total.unpricedBatches),
+      String(total.inputTokens),
+      String(total.outputTokens),
+      money(total.cost),
+      money(total.onDemand),
+      money(total.saved),
+    ]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log(
+    `Settled batches in ${table.where}, by ${groupBy} (USD at batch rates; on demand = the same usage live):`,
+  );
+  for (const row of rows)
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  await table.close();
+}
