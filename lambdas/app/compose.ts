@@ -98,7 +98,7 @@ export const registeredStagedAuthorizer = (
 };
 
 /** What the batch engine needs beyond the gateway's deps. */
-export type EngineParts = Pick<EngineDeps, "providers" | "providerWithKey" | "poll" | "prices">;
+export type EngineParts = Pick<EngineDeps, "providers" | "providerWithKey" | "poll" | "prices" | "metrics">;
 
 /** The batch engine, with every registered dialect's result sink. */
 export const composeEngine = (deps: GatewayDeps, dialects: DialectRegistry, parts: EngineParts): BatchEngine => {

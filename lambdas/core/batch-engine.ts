@@ -13,7 +13,7 @@ import {
   statusRank,
   terminalBatchStatuses,
 } from "./model";
-import type { ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
+import type { CostMetrics, ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
 import { CostMeter, type PriceBook } from "./pricing";
 
 /** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
@@ -52,6 +52,8 @@ export interface EngineDeps extends FileDeps {
   poll: PollSchedule;
   /** Prices each batch once its results are in. @default none: every batch is settled `unpriced` */
   prices?: PriceBook;
+  /** Publishes each settled batch's cost and usage. @default none */
+  metrics?: CostMetrics;
 }
 
 /** The input of every task state: which batch, and (for polls) how many polls came before. */
@@ -265,7 +267,10 @@ export const createBatchEngine = (deps: EngineDeps) => {
         },
         { statusIn: ["finalizing", "cancelling", "validating", "queued", "in_progress"] },
       );
-      if (ended) await deps.limiter?.batchEnded(batch.tenant);
+      if (ended) {
+        await deps.limiter?.batchEnded(batch.tenant);
+        deps.metrics?.settled(ended);
+      }
       return route("done");
     },
 
@@ -291,7 +296,10 @@ export const createBatchEngine = (deps: EngineDeps) => {
         },
         { statusIn: nonTerminal },
       );
-      if (ended) await deps.limiter?.batchEnded(batch.tenant);
+      if (ended) {
+        await deps.limiter?.batchEnded(batch.tenant);
+        deps.metrics?.settled(ended);
+      }
       return route("done");
     },
 

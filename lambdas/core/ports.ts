@@ -79,6 +79,11 @@ export interface NamespaceIndex {
   ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }>;
 }
 
+/** Told of each batch once it has settled (its cost, usage and end), to publish them as metrics. */
+export interface CostMetrics {
+  settled(batch: BatchRecord): void;
+}
+
 /**
  * Checks a request signature that covers the body's length, which only the stored body tells (a staged route's
  * authorizer never sees the body): true when it is the caller's.

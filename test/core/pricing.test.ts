@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runTask } from "../../lambdas/app/task";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { createBatch } from "../../lambdas/core/batches";
@@ -6,6 +6,7 @@ import { createFile } from "../../lambdas/core/files";
 import type { NeutralResult } from "../../lambdas/core/model";
 import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { CostMeter } from "../../lambdas/core/pricing";
+import { costMetrics } from "../../lambdas/metrics";
 import { priceBook, priceOverridesFromEnv } from "../../lambdas/pricing/price-book";
 import { memoryGateway, runToEnd } from "../support/memory";
 
@@ -98,10 +99,20 @@ describe("settlement", () => {
   };
 
   it("settles once with the results, however often collect runs (a retried task, a duplicate delivery)", async () => {
+    // EMF records, as the task Lambda writes them to its standard output (its logs).
+    const emitted: Record<string, unknown>[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk, ...rest) => {
+      const text = String(chunk);
+      if (text.includes('"_aws"')) emitted.push(JSON.parse(text) as Record<string, unknown>);
+      else return write(chunk, ...(rest as []));
+      return true;
+    });
     const gateway = memoryGateway({
       providers: { openai: upstream, anthropic: undefined, gemini: undefined, bedrock: undefined },
       poll: defaultPollSchedule,
       prices: priceBook(),
+      metrics: costMetrics(),
     });
     const lines = ["a", "b"].map((id) =>
       JSON.stringify({
@@ -135,5 +146,20 @@ describe("settlement", () => {
     expect(settled?.usage).toEqual(usage(2_000_000, 400_000));
     for (let i = 0; i < 2; i++) await runTask(gateway.engine, { action: "collect", batchId: batch.id, tenant: "t" });
     expect((await gateway.deps.repo.get("batch", "t", batch.id))?.cost).toEqual(settled?.cost);
+    spy.mockRestore();
+    // One metrics record for the batch, however often collect ran: per tenant and model, in the FinOps namespace.
+    expect(emitted).toHaveLength(1);
+    expect(emitted[0]).toMatchObject({
+      tenant: "t",
+      model: "gpt-4o-mini",
+      Batches: 1,
+      InputTokens: 2_000_000,
+      OutputTokens: 400_000,
+      CostUsd: 0.27,
+      OnDemandUsd: 0.54,
+      SavedUsd: 0.27,
+      batchId: batch.id,
+      _aws: { CloudWatchMetrics: [{ Namespace: "FinOps", Dimensions: [["service", "tenant", "model"]] }] },
+    });
   });
 });
