@@ -20,6 +20,10 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   maxConcurrentBatches: numberContext("maxConcurrentBatches"),
   setAccountCloudWatchRole: app.node.tryGetContext("setAccountCloudWatchRole") !== "false",
   allowMarketplaceSubscriptions: app.node.tryGetContext("allowMarketplaceSubscriptions") !== "false",
+  // JSON, as PRICE_OVERRIDES takes it (README "FinOps").
+  priceOverrides: app.node.tryGetContext("priceOverrides")
+    ? JSON.parse(String(app.node.tryGetContext("priceOverrides")))
+    : undefined,
   jobBuckets: String(app.node.tryGetContext("jobBuckets") ?? "")
     .split(",")
     .map((entry) => entry.trim())

@@ -73,6 +73,14 @@ export interface FinOpsGatewayProps {
    * @default none
    */
   readonly jobBuckets?: readonly string[];
+  /**
+   * The owner's prices, over the genai-prices dataset: negotiated prices, or models the dataset lacks. Keys are
+   * `provider:model` (or a bare model id); values in USD per million tokens, with the batch rate where known.
+   * @default none
+   */
+  readonly priceOverrides?: Readonly<
+    Record<string, { input_mtok: number; output_mtok: number; batch_input_mtok?: number; batch_output_mtok?: number }>
+  >;
 }
 
 /**
@@ -142,6 +150,7 @@ export class FinOpsGateway extends Construct {
       RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
       BEDROCK_JOB_BUCKETS: (props.jobBuckets ?? []).join(","),
+      ...(props.priceOverrides && { PRICE_OVERRIDES: JSON.stringify(props.priceOverrides) }),
     };
     const jobPlaces = parseJobBuckets(environment.BEDROCK_JOB_BUCKETS);
     const engine = new BatchEngine(this, "BatchEngine", {
