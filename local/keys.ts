@@ -1,5 +1,6 @@
 /**
- * `npm run keys -- <create|list|enable|disable|delete> [--name NAME]`: manages gateway credentials.
+ * `npm run keys -- <create|list|enable|disable|delete|budget> [--name NAME] [--monthly-usd N|none]`: manages gateway
+ * credentials and their monthly budgets.
  *   Deployed stack: set TABLE_NAME and CREDENTIALS_KMS_KEY (the stack outputs) and AWS credentials.
  *   Local mode: works on FINOPS_DATA_DIR (default .finops-local), through the running gateway's emulator if any.
  * `create` prints the API key and the AWS key pair once; only a hash and a sealed secret are stored.
@@ -7,18 +8,24 @@
 
 import { parseArgs } from "node:util";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { microUsd, monthOf } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
+import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { KmsSealer } from "../lambdas/state/sealers";
 import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: "string" } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { name: { type: "string" }, "monthly-usd": { type: "string" } },
+});
 const [command] = positionals;
 
 const open = async (): Promise<{
   store: CredentialStore;
   sealer: SecretSealer;
+  budgets: DynamoBudgetLedger;
   close: () => Promise<void>;
   where: string;
 }> => {
@@ -29,6 +36,7 @@ const open = async (): Promise<{
   return {
     store: new DynamoCredentialStore(table.dynamo, table.tableName),
     sealer,
+    budgets: new DynamoBudgetLedger(table.dynamo, table.tableName),
     close: table.close,
     where: table.where,
   };
@@ -45,7 +53,7 @@ const requireName = (): string => {
   return values.name;
 };
 
-const { store, sealer, close, where } = await open().catch((error: Error) => {
+const { store, sealer, budgets, close, where } = await open().catch((error: Error) => {
   console.error(error.message);
   process.exit(1);
 });
@@ -59,10 +67,33 @@ try {
   AWS secret access key:                     ${created.secretAccessKey}`);
       break;
     }
-    case "list":
-      for (const r of await store.list())
-        console.log(`${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}`);
+    case "list": {
+      const month = monthOf(Date.now());
+      for (const r of await store.list()) {
+        const limit = await budgets.limitOf(r.tenant);
+        const budget =
+          limit === undefined
+            ? "no budget"
+            : `budget $${(limit / 1e6).toFixed(2)}/month, $${((await budgets.committed(r.tenant, month)) / 1e6).toFixed(2)} used in ${month}`;
+        console.log(`${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}`);
+      }
       break;
+    }
+    case "budget": {
+      const record = await store.byName(requireName());
+      if (!record) throw new Error(`No credential named ${values.name}.`);
+      const given = values["monthly-usd"];
+      const usd = given === "none" ? undefined : Number(given);
+      if (usd !== undefined && !(Number.isFinite(usd) && usd >= 0))
+        throw new Error(
+          "Give --monthly-usd N (US dollars per calendar month, UTC), or --monthly-usd none to remove it.",
+        );
+      await budgets.setLimit(record.tenant, usd === undefined ? undefined : microUsd(usd));
+      console.log(
+        usd === undefined ? `${record.name}: no budget.` : `${record.name}: budget $${usd.toFixed(2)} per month.`,
+      );
+      break;
+    }
     case "enable":
     case "disable":
       if (!(await store.setStatus(requireName(), command === "enable" ? "enabled" : "disabled")))
@@ -74,7 +105,9 @@ try {
       console.log(`${values.name} deleted.`);
       break;
     default:
-      throw new Error("Usage: npm run keys -- <create|list|enable|disable|delete> [--name NAME]");
+      throw new Error(
+        "Usage: npm run keys -- <create|list|enable|disable|delete|budget> [--name NAME] [--monthly-usd N|none]",
+      );
   }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

@@ -12,6 +12,7 @@ import {
 } from "../lambdas/app/compose";
 import { runTask } from "../lambdas/app/task";
 import type { BatchEngine, PollSchedule } from "../lambdas/core/batch-engine";
+import { microUsd, monthOf } from "../lambdas/core/budgets";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
 import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
@@ -30,6 +31,7 @@ import { streamingHandler } from "../lambdas/http/streaming";
 import { priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
 import { createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
+import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../lambdas/state/dynamo-namespace-index";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
@@ -90,6 +92,10 @@ export interface LocalGateway {
   createCredential(name: string): Promise<NewCredential>;
   /** The gateway's credential store (to disable or delete credentials in tests). */
   credentials: CredentialStore;
+  /** Sets a credential's monthly budget in US dollars (what `npm run keys -- budget` does). */
+  setBudget(name: string, monthlyUsd: number | undefined): Promise<void>;
+  /** What a credential has spent or reserved this month, in US dollars (what `npm run keys -- list` shows). */
+  budgetUsed(name: string): Promise<number>;
   server: Server;
   /** The simulated upstreams in use (absent for a provider with a real key), for fault injection in tests. */
   simulators: { openai?: Simulator; anthropic?: Simulator; gemini?: Simulator; bedrock: Simulator };
@@ -161,6 +167,8 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     }),
     sealer,
     signatures: auth.signatures,
+    prices: priceBook(priceOverridesFromEnv(process.env)),
+    budgets: new DynamoBudgetLedger(emulators.dynamo, localNames.table),
     deployment: { accountId: "000000000000", region: localNames.region },
   });
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
@@ -168,7 +176,6 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     providers: (options.wrapProviders ?? ((p) => p))(adapters),
     providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
-    prices: priceBook(priceOverridesFromEnv(process.env)),
   });
   const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
     .replace(/\/+$/, "")
@@ -228,6 +235,16 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     url: `http://${address}:${port}${basePath}`,
     auth: mode,
     createCredential: (name) => createCredential(credentials, sealer, name),
+    async setBudget(name, monthlyUsd) {
+      const record = await credentials.byName(name);
+      if (!record) throw new Error(`No credential named ${name}.`);
+      await deps.budgets?.setLimit(record.tenant, monthlyUsd === undefined ? undefined : microUsd(monthlyUsd));
+    },
+    async budgetUsed(name) {
+      const record = await credentials.byName(name);
+      if (!record || !deps.budgets) return 0;
+      return (await deps.budgets.committed(record.tenant, monthOf(Date.now()))) / 1e6;
+    },
     credentials,
     server,
     simulators: { openai: openaiSim, anthropic: anthropicSim, gemini: geminiSim, bedrock: bedrockSim },

@@ -4,7 +4,6 @@ import { ConfigurationError } from "../core/errors";
 import type { ProviderAdapters } from "../core/ports";
 import { dialects } from "../dialects/registry";
 import { costMetrics } from "../metrics";
-import { priceBook, priceOverridesFromEnv } from "../pricing/price-book";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
 import { awsDeps, noRunner, required } from "./aws";
@@ -63,7 +62,6 @@ export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => 
     },
     providerWithKey: async (provider, key) => providerWithKey(await loadSettings(), deps.blobs)(provider, key),
     poll: pollScheduleFromEnv(env),
-    prices: priceBook(priceOverridesFromEnv(env)),
     metrics: costMetrics(),
   });
 };

@@ -20,6 +20,8 @@ import {
 import type { ProxyHandler } from "../http/dialect-handler";
 import type { StagedAuthorizer } from "../http/staged-authorizer";
 import { type StreamingHandler, streamingHandler } from "../http/streaming";
+import { priceBook, priceOverridesFromEnv } from "../pricing/price-book";
+import { DynamoBudgetLedger } from "../state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
@@ -80,6 +82,8 @@ export const awsDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): GatewayDep
     runner,
     limiter: new DynamoLimiter(dynamo, table, limitsFromEnv(env)),
     sealer: passThroughSealer(env),
+    prices: priceBook(priceOverridesFromEnv(env)),
+    budgets: new DynamoBudgetLedger(dynamo, table),
     deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
   });
 };

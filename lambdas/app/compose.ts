@@ -7,11 +7,13 @@ import { type Dialect, providers } from "../core/model";
 import type {
   BatchRunner,
   BlobStore,
+  BudgetLedger,
   NamespaceIndex,
   ObjectRepository,
   ResultSinks,
   SignatureCheck,
 } from "../core/ports";
+import type { PriceBook } from "../core/pricing";
 import type { DialectModule, DialectRegistry, StagedRoutesOf } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import { type StagedRouteId, stagedRoutes } from "../dialects/staged-routes";
@@ -36,6 +38,10 @@ export interface GatewayParts {
   sealer?: SecretSealer;
   /** Checks the signatures the authenticator deferred to the join of staged bodies (its `signatures`). */
   signatures?: SignatureCheck;
+  /** The price list batches are estimated and settled with. */
+  prices?: PriceBook;
+  /** Monthly budgets per key. */
+  budgets?: BudgetLedger;
   deployment: Deployment;
   now?: () => number;
 }

@@ -1,3 +1,4 @@
+import { type BudgetDeps, settleBudget } from "./budgets";
 import type { InputFormat, Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { ConfigurationError } from "./errors";
@@ -14,7 +15,7 @@ import {
   terminalBatchStatuses,
 } from "./model";
 import type { CostMetrics, ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
-import { CostMeter, type PriceBook } from "./pricing";
+import { CostMeter } from "./pricing";
 
 /** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
 export interface PollSchedule {
@@ -36,7 +37,7 @@ export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): numbe
   Math.min(schedule.capSeconds, Math.round(schedule.baseSeconds * schedule.factor ** attempt));
 
 /** What the engine needs: state, the provider adapters, and each dialect's result sink. */
-export interface EngineDeps extends FileDeps {
+export interface EngineDeps extends FileDeps, BudgetDeps {
   /** Pass-through mode: an adapter for a batch that runs with the caller's own provider key. */
   providerWithKey?: (provider: Provider, key: string) => Promise<ProviderAdapter | undefined>;
   /** Unseals callers' provider keys (pass-through mode). */
@@ -50,8 +51,6 @@ export interface EngineDeps extends FileDeps {
   providers: ProviderAdapters | (() => Promise<ProviderAdapters>);
   sinks: ResultSinks;
   poll: PollSchedule;
-  /** Prices each batch once its results are in. @default none: every batch is settled `unpriced` */
-  prices?: PriceBook;
   /** Publishes each settled batch's cost and usage. @default none */
   metrics?: CostMetrics;
 }
@@ -222,7 +221,11 @@ export const createBatchEngine = (deps: EngineDeps) => {
     /** Stores the results in the calling dialect's format, then marks the batch terminal. */
     async collect(input: TaskInput): Promise<Route> {
       const batch = await load(input);
-      if (isTerminal(batch.status)) return route("done");
+      if (isTerminal(batch.status)) {
+        // Ended by an earlier run that may have stopped before its budget settled: settling again is harmless.
+        await settleBudget(deps, batch);
+        return route("done");
+      }
       // A batch the caller saw cancelling ends cancelled, whatever the upstream managed first (a small batch may
       // finish before the stop reaches it): the results that were ready are kept, the rest are "not run".
       const outcome = batch.cancelRequested ? "cancelled" : (batch.upstreamOutcome?.status ?? "completed");
@@ -269,6 +272,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       );
       if (ended) {
         await deps.limiter?.batchEnded(batch.tenant);
+        await settleBudget(deps, ended);
         deps.metrics?.settled(ended);
       }
       return route("done");
@@ -277,9 +281,12 @@ export const createBatchEngine = (deps: EngineDeps) => {
     /** The state machine's Catch: the batch fails with a reason the caller can read, each request in the error file. */
     async fail(input: TaskInput): Promise<Route> {
       const batch = await load(input);
-      if (terminalBatchStatuses.includes(batch.status)) return route("done");
+      if (terminalBatchStatuses.includes(batch.status)) {
+        await settleBudget(deps, batch);
+        return route("done");
+      }
       const reason = describeFailure(input.error);
-      const { files, counts, outcomes } = await writeResults(batch, undefined, {
+      const { files, counts, outcomes, usage, cost } = await writeResults(batch, undefined, {
         outcome: "errored",
         error: { code: "batch_failed", message: reason },
       });
@@ -292,12 +299,15 @@ export const createBatchEngine = (deps: EngineDeps) => {
           ...files,
           requestCounts: counts,
           outcomeCounts: outcomes,
+          usage,
+          cost,
           statusTimes: stamp(batch, "failed"),
         },
         { statusIn: nonTerminal },
       );
       if (ended) {
         await deps.limiter?.batchEnded(batch.tenant);
+        await settleBudget(deps, ended);
         deps.metrics?.settled(ended);
       }
       return route("done");

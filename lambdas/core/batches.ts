@@ -1,4 +1,5 @@
-import { chatEndpoint } from "./chat";
+import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
+import { chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
@@ -17,7 +18,7 @@ import {
 import type { BatchRunner } from "./ports";
 
 /** What the batch operations need beyond the file operations. */
-export interface BatchDeps extends FileDeps {
+export interface BatchDeps extends FileDeps, BudgetDeps {
   runner: BatchRunner;
   /** The providers this gateway can run batches on. */
   providers: readonly Provider[];
@@ -75,6 +76,7 @@ const singleModelProviders: ReadonlySet<Provider> = new Set(["openai", "gemini",
  */
 const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
   const ids = new Set<string>();
+  const estimate: Usage = { inputTokens: 0, outputTokens: 0 };
   let model = input.model;
   let modelLine: number | undefined;
   for await (const request of readInputRequests(deps, blobKey)) {
@@ -92,6 +94,9 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       );
     }
     ids.add(request.customId);
+    const guess = estimatedUsage(request.request);
+    estimate.inputTokens += guess.inputTokens;
+    estimate.outputTokens += guess.outputTokens;
     if (ids.size > maxRequestsPerBatch)
       throw new BadRequestError(`The input holds more than ${maxRequestsPerBatch} requests.`, {
         param: Field.input,
@@ -115,7 +120,7 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     throw new BadRequestError("No model: name it in each request's body or as the batch's 'model'.", {
       param: "model",
     });
-  return { total: ids.size, model };
+  return { total: ids.size, model, estimate };
 };
 
 /** Validates the input, stores the batch as `validating`, and starts its execution. */
@@ -182,10 +187,20 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
       param: Field.input,
     });
   }
-  const { total, model } = await validateInput(deps, inputBlobKey, input);
+  const { total, model, estimate } = await validateInput(deps, inputBlobKey, input);
+  const id = input.id ?? newId();
+  // Within the key's monthly budget, or refused before anything is created (core/budgets.ts).
+  const budget = await reserveBudget(deps, {
+    tenant: input.tenant,
+    batchId: id,
+    provider: input.provider,
+    model,
+    estimate,
+    requests: total,
+  });
   const now = deps.now?.() ?? Date.now();
   const batch: BatchRecord = {
-    id: input.id ?? newId(),
+    id,
     kind: "batch",
     tenant: input.tenant,
     dialect: input.dialect,
@@ -203,10 +218,17 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     statusTimes: { validating: now },
     dialectFields: input.dialectFields,
     sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
+    budget,
   };
-  await deps.limiter?.batchStarted(input.tenant);
+  try {
+    await deps.limiter?.batchStarted(input.tenant);
+  } catch (error) {
+    await settleBudget(deps, batch); // nothing ran: the reservation is released
+    throw error;
+  }
   if (!(await deps.repo.create(batch))) {
     await deps.limiter?.batchEnded(input.tenant);
+    // An idempotent create (the same client token) finds its batch here: its reservation stands.
     throw new InternalError("Batch id collision.");
   }
   try {
@@ -223,6 +245,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
       },
       { statusIn: ["validating"] },
     );
+    await settleBudget(deps, batch);
     throw new InternalError(undefined, { cause });
   }
   return batch;

@@ -11,6 +11,7 @@ export const ErrorKind = {
   precondition: "precondition",
   payloadTooLarge: "payload_too_large",
   rateLimit: "rate_limit",
+  quota: "quota",
   upstream: "upstream",
   internal: "internal",
 } as const;
@@ -98,6 +99,16 @@ export class RateLimitError extends GatewayError {
     readonly retryAfterSeconds: number,
   ) {
     super(429, ErrorKind.rateLimit, message);
+  }
+}
+
+/**
+ * 429: the work would pass what the caller may spend (a credential's monthly budget); each dialect renders it as
+ * the quota or billing error its SDK raises.
+ */
+export class QuotaExceededError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(429, ErrorKind.quota, message, options);
   }
 }
 

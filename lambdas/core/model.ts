@@ -172,6 +172,8 @@ export interface BatchRecord extends StoredObject {
   usage?: Usage;
   /** What the batch cost and saved, settled once with its results (core/pricing.ts). */
   cost?: BatchCost;
+  /** What was reserved (micro-USD) against the tenant's monthly budget at create (core/budgets.ts). */
+  budget?: { month: string; reserved: number };
 }
 
 /**

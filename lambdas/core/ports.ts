@@ -79,6 +79,29 @@ export interface NamespaceIndex {
   ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }>;
 }
 
+/**
+ * Monthly budgets per tenant, and what each month has committed: reservations of batches in flight and the costs
+ * of settled ones. Amounts are integer micro-USD, so sums are exact. Every write is one conditional write on one
+ * item (no transactions), so concurrent reservations can never pass the limit.
+ */
+export interface BudgetLedger {
+  /** The tenant's monthly limit, or undefined when it has none. */
+  limitOf(tenant: string): Promise<number | undefined>;
+  setLimit(tenant: string, limit: number | undefined): Promise<void>;
+  /** Reserves `amount` for a batch if the month's committed total stays within `limit`; else the committed total. */
+  reserve(
+    tenant: string,
+    month: string,
+    batchId: string,
+    amount: number,
+    limit: number,
+  ): Promise<{ reserved: true } | { reserved: false; committed: number }>;
+  /** Replaces a batch's reservation with its actual cost, once: a repeat finds it done and changes nothing. */
+  settle(tenant: string, month: string, batchId: string, reserved: number, actual: number): Promise<void>;
+  /** What the month has committed so far. */
+  committed(tenant: string, month: string): Promise<number>;
+}
+
 /** Told of each batch once it has settled (its cost, usage and end), to publish them as metrics. */
 export interface CostMetrics {
   settled(batch: BatchRecord): void;

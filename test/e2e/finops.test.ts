@@ -1,8 +1,14 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
-import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
+import {
+  BedrockClient,
+  CreateModelInvocationJobCommand,
+  GetModelInvocationJobCommand,
+  ServiceQuotaExceededException,
+} from "@aws-sdk/client-bedrock";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ApiError, GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
@@ -158,6 +164,101 @@ describe("npm run costs: the owner's view across every key", () => {
       expect(row?.split(/\s+/).slice(0, 2)).toEqual(["team-alpha", "1"]);
       expect(row).toContain(`$${Number(batch.metadata?.finops_cost_usd).toFixed(6)}`);
       expect(stdout).toMatch(/^total\s+1\s+0\s/m);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe("monthly budgets per key: refused before anything is created, in each SDK's own quota error", () => {
+  it("refuses a batch over what is left in all four SDKs, creates nothing upstream, and settles the real cost once", async () => {
+    const gateway = await startTestGateway({
+      auth: "keys",
+      simulators: { jobLatencyMs: 100 },
+      runner: { pollWaitMs: 50 },
+      bedrockMinRecords: 1,
+    });
+    try {
+      const team = await gateway.gateway.createCredential("capped");
+      await gateway.gateway.setBudget("capped", 0); // nothing may be spent this month
+      const sims = gateway.gateway.simulators;
+      const upstreamCalls = () => [sims.openai, sims.anthropic, sims.gemini, sims.bedrock].map((s) => s?.calls.length);
+      const before = upstreamCalls();
+
+      const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: team.apiKey, maxRetries: 0 });
+      const file = await uploadBatchInput(openai, chatLines("gpt-4o-mini", ["one", "two"]), "openai");
+      const create = () =>
+        openai.batches.create({ input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+      const openAiError = await create().catch((e: unknown) => e);
+      expect(openAiError).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(openAiError).toMatchObject({ code: "insufficient_quota", type: "insufficient_quota" });
+      expect((openAiError as Error).message).toMatch(
+        /Monthly budget exceeded: this key's budget is \$0\.00 for \d{4}-\d{2}, \$0\.00 is spent or reserved, and this batch of 2 requests is estimated at/,
+      );
+
+      const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: team.apiKey, maxRetries: 0 });
+      const anthropicError = await anthropic.messages.batches
+        .create({
+          requests: [
+            {
+              custom_id: "a",
+              params: { model: "claude-3-5-haiku-latest", max_tokens: 64, messages: [{ role: "user", content: "hi" }] },
+            },
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(anthropicError).toBeInstanceOf(Anthropic.APIError);
+      expect(anthropicError).toMatchObject({ status: 402, error: { error: { type: "billing_error" } } });
+
+      const ai = new GoogleGenAI({ apiKey: team.apiKey, httpOptions: { baseUrl: `${gateway.url}/genai` } });
+      const genAiError = await ai.batches
+        .create({ model: "gemini-2.0-flash", src: [{ contents: [{ parts: [{ text: "hi" }], role: "user" }] }] })
+        .catch((e: unknown) => e);
+      expect(genAiError).toBeInstanceOf(ApiError);
+      expect(genAiError).toMatchObject({ status: 429 });
+      expect((genAiError as Error).message).toMatch(/Monthly budget exceeded.*RESOURCE_EXHAUSTED/s);
+
+      const credentials = { accessKeyId: team.record.accessKeyId, secretAccessKey: team.secretAccessKey };
+      const s3 = new S3Client({
+        endpoint: `${gateway.url}/bedrock/files`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials,
+      });
+      const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: "capped",
+          Key: "r.jsonl",
+          Body: JSON.stringify({
+            recordId: "1",
+            modelInput: { messages: [{ role: "user", content: [{ text: "hi" }] }] },
+          }),
+        }),
+      );
+      const bedrockError = await bedrock
+        .send(
+          new CreateModelInvocationJobCommand({
+            jobName: "capped",
+            modelId: "amazon.nova-lite-v1:0",
+            roleArn: "arn:aws:iam::123456789012:role/any",
+            inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://capped/r.jsonl" } },
+            outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://capped/out/" } },
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(bedrockError).toBeInstanceOf(ServiceQuotaExceededException);
+
+      expect(upstreamCalls()).toEqual(before); // nothing was created upstream
+      expect(await gateway.gateway.budgetUsed("capped")).toBe(0);
+
+      // With room in the budget the same batch runs; once it settles, its actual cost replaces the estimate.
+      await gateway.gateway.setBudget("capped", 10);
+      const batch = await waitForBatch(openai, (await create()).id);
+      expect(batch.status).toBe("completed");
+      const settled = Number(batch.metadata?.finops_cost_usd);
+      expect(settled).toBeGreaterThan(0);
+      await expect.poll(() => gateway.gateway.budgetUsed("capped")).toBeCloseTo(settled, 6);
     } finally {
       await gateway.stop();
     }

@@ -11,13 +11,15 @@ export const anthropicErrorType: Record<ErrorKind, string> = {
   [ErrorKind.precondition]: "invalid_request_error",
   [ErrorKind.payloadTooLarge]: "request_too_large",
   [ErrorKind.rateLimit]: "rate_limit_error",
+  [ErrorKind.quota]: "billing_error",
   [ErrorKind.upstream]: "api_error",
   [ErrorKind.internal]: "api_error",
 };
 
 /** Renders an error as Anthropic's `{type:"error", error:{type, message}, request_id}`. */
 export const renderAnthropicError = (error: GatewayError): HttpResponse =>
-  json(error.statusCode, {
+  // A spending limit is Anthropic's billing error, which it answers 402.
+  json(error.kind === ErrorKind.quota ? 402 : error.statusCode, {
     type: "error",
     error: { type: anthropicErrorType[error.kind], message: error.message },
     request_id: null,

@@ -12,6 +12,7 @@ const typeOf: Record<ErrorKind, string> = {
   [ErrorKind.precondition]: "ConflictException",
   [ErrorKind.payloadTooLarge]: "ValidationException",
   [ErrorKind.rateLimit]: "ThrottlingException",
+  [ErrorKind.quota]: "ServiceQuotaExceededException",
   [ErrorKind.upstream]: "ServiceUnavailableException",
   [ErrorKind.internal]: "InternalServerException",
 };
@@ -26,7 +27,9 @@ export const renderBedrockError = (error: GatewayError) => {
   const type = error.code
     ? (awsAuth[error.code] ?? (error.kind === ErrorKind.permission ? error.code : typeOf[error.kind]))
     : typeOf[error.kind];
-  return json(error.statusCode, { message: error.message }, { "x-amzn-errortype": type });
+  // Bedrock answers an exceeded quota 400, as ServiceQuotaExceededException.
+  const status = error.kind === ErrorKind.quota ? 400 : error.statusCode;
+  return json(status, { message: error.message }, { "x-amzn-errortype": type });
 };
 
 const codeOf: Record<ErrorKind, string> = {
@@ -38,6 +41,7 @@ const codeOf: Record<ErrorKind, string> = {
   [ErrorKind.precondition]: "PreconditionFailed",
   [ErrorKind.payloadTooLarge]: "EntityTooLarge",
   [ErrorKind.rateLimit]: "SlowDown",
+  [ErrorKind.quota]: "AccessDenied",
   [ErrorKind.upstream]: "ServiceUnavailable",
   [ErrorKind.internal]: "InternalError",
 };

@@ -10,6 +10,7 @@ const statusOf: Record<ErrorKind, string> = {
   [ErrorKind.precondition]: "FAILED_PRECONDITION",
   [ErrorKind.payloadTooLarge]: "INVALID_ARGUMENT",
   [ErrorKind.rateLimit]: "RESOURCE_EXHAUSTED",
+  [ErrorKind.quota]: "RESOURCE_EXHAUSTED",
   [ErrorKind.upstream]: "UNAVAILABLE",
   [ErrorKind.internal]: "INTERNAL",
 };

@@ -11,6 +11,7 @@ const typeOf: Record<ErrorKind, { type: string; code: string | null }> = {
   [ErrorKind.precondition]: { type: "invalid_request_error", code: "precondition_failed" },
   [ErrorKind.payloadTooLarge]: { type: "invalid_request_error", code: "request_too_large" },
   [ErrorKind.rateLimit]: { type: "requests", code: "rate_limit_exceeded" },
+  [ErrorKind.quota]: { type: "insufficient_quota", code: "insufficient_quota" },
   [ErrorKind.upstream]: { type: "server_error", code: "upstream_error" },
   [ErrorKind.internal]: { type: "server_error", code: null },
 };

@@ -1,0 +1,72 @@
+import type { ChatRequest, Usage } from "./chat";
+import { QuotaExceededError } from "./errors";
+import type { BatchRecord, Provider } from "./model";
+import type { BudgetLedger } from "./ports";
+import { CostMeter, type PriceBook } from "./pricing";
+
+/** Output tokens assumed for a request that sets no `max_tokens` (most answers are far shorter). */
+export const defaultOutputTokens = 1024;
+/** Characters per token assumed when estimating a request's input (a common rule of thumb for English text). */
+export const charactersPerToken = 4;
+
+/** The month a spend counts in (UTC), `YYYY-MM`. */
+export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
+
+/** micro-USD, the ledger's unit. */
+export const microUsd = (usd: number): number => Math.round(usd * 1e6);
+const shown = (micro: number) => `$${(micro / 1e6).toFixed(2)}`;
+
+/** A request's usage as estimated before it runs: its text at 4 characters a token, and its `max_tokens` out. */
+export const estimatedUsage = (request: ChatRequest): Usage => {
+  let characters = request.system?.length ?? 0;
+  for (const message of request.messages)
+    for (const part of message.content) if (part.type === "text") characters += part.text.length;
+  return {
+    inputTokens: Math.ceil(characters / charactersPerToken),
+    outputTokens: request.maxTokens ?? defaultOutputTokens,
+  };
+};
+
+/** What budget checks need. */
+export interface BudgetDeps {
+  budgets?: BudgetLedger;
+  prices?: PriceBook;
+  now?: () => number;
+}
+
+/**
+ * Reserves a batch's estimated cost against its tenant's monthly budget before anything is created upstream, or
+ * refuses it with the quota error each SDK raises, naming the budget, the spend so far and the estimate. A model
+ * without a price reserves nothing (its cost is not known; it settles `unpriced`).
+ */
+export const reserveBudget = async (
+  deps: BudgetDeps,
+  input: { tenant: string; batchId: string; provider: Provider; model: string; estimate: Usage; requests: number },
+): Promise<BatchRecord["budget"]> => {
+  if (!deps.budgets) return undefined;
+  const limit = await deps.budgets.limitOf(input.tenant);
+  if (limit === undefined) return undefined;
+  const rates = deps.prices?.rates(input.provider, input.model) ?? { unpriced: "no price list" };
+  const meter = new CostMeter(rates);
+  meter.add(input.estimate);
+  const amount = microUsd(meter.settle(false).batch ?? 0);
+  const month = monthOf(deps.now?.() ?? Date.now());
+  const outcome = await deps.budgets.reserve(input.tenant, month, input.batchId, amount, limit);
+  if (!outcome.reserved) {
+    throw new QuotaExceededError(
+      `Monthly budget exceeded: this key's budget is ${shown(limit)} for ${month}, ${shown(outcome.committed)} is ` +
+        `spent or reserved, and this batch of ${input.requests} requests is estimated at ${shown(amount)} ` +
+        `(${input.estimate.inputTokens} input tokens at ${charactersPerToken} characters a token, ` +
+        `${input.estimate.outputTokens} output tokens from max_tokens or ${defaultOutputTokens} per request). ` +
+        "Send fewer requests, or ask the gateway's owner to raise the budget (npm run keys -- budget).",
+    );
+  }
+  return { month, reserved: amount };
+};
+
+/** Replaces a settled batch's reservation with its cost at batch rates, once. */
+export const settleBudget = async (deps: BudgetDeps, batch: BatchRecord): Promise<void> => {
+  if (!deps.budgets || !batch.budget) return;
+  const actual = batch.cost ? microUsd(batch.cost.batch ?? 0) : 0;
+  await deps.budgets.settle(batch.tenant, batch.budget.month, batch.id, batch.budget.reserved, actual);
+};
