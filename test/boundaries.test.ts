@@ -128,3 +128,14 @@ describe("dialects reach state only through core's operations", () => {
     expect(directStateAccess.test("const file = await findFile(deps, tenant, id);")).toBe(false);
   });
 });
+
+describe("what each Lambda bundles", () => {
+  it("the front doors that start batches, and only they, take prices and budgets (the price dataset is large)", async () => {
+    const { frontDoors } = await import("../lambdas/dialects/front-doors");
+    for (const door of Object.values(frontDoors)) {
+      const source = await readFile(join("lambdas/handlers", `${door.entry}.ts`), "utf8");
+      expect(source.includes("spendingFromEnv"), door.entry).toBe(door.startsBatches);
+    }
+    expect(await readFile("lambdas/app/aws-engine.ts", "utf8")).toContain("spendingFromEnv(env)");
+  });
+});

@@ -7,6 +7,7 @@ import { costMetrics } from "../metrics";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
 import { awsDeps, noRunner, required } from "./aws";
+import { spendingFromEnv } from "./aws-spending";
 import { composeEngine } from "./compose";
 
 /** The poll backoff, from POLL_BASE_SECONDS, POLL_FACTOR and POLL_CAP_SECONDS. */
@@ -41,7 +42,7 @@ export const parseProviderKeys = (text: string | undefined, secretId: string): R
  * upstream (PROVIDER_KEYS_SECRET_ARN), so the `fail` task still runs when the secret is unreadable.
  */
 export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => {
-  const deps = awsDeps(env, noRunner);
+  const deps = awsDeps(env, noRunner, spendingFromEnv(env));
   let settings: Promise<ProviderSettings> | undefined;
   const loadSettings = () => {
     settings ??= (async () => {

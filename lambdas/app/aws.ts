@@ -20,8 +20,6 @@ import {
 import type { ProxyHandler } from "../http/dialect-handler";
 import type { StagedAuthorizer } from "../http/staged-authorizer";
 import { type StreamingHandler, streamingHandler } from "../http/streaming";
-import { priceBook, priceOverridesFromEnv } from "../pricing/price-book";
-import { DynamoBudgetLedger } from "../state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
@@ -29,7 +27,7 @@ import { DynamoRepository } from "../state/dynamo-repository";
 import { S3BlobStore } from "../state/s3-blob-store";
 import { KmsSealer } from "../state/sealers";
 import { StepFunctionsRunner } from "../state/sfn-runner";
-import { frontDoorHandler, gatewayDeps, stagedAuthorizer } from "./compose";
+import { frontDoorHandler, type GatewayParts, gatewayDeps, stagedAuthorizer } from "./compose";
 
 /** An environment variable the stack sets; its absence is a deployment fault, named as such. */
 export const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -71,7 +69,11 @@ export const noRunner: BatchRunner = {
  * The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME, …). The runner is
  * passed in, so a Lambda that starts no batch does not bundle the Step Functions and Lambda clients.
  */
-export const awsDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): GatewayDeps => {
+export const awsDeps = (
+  env: NodeJS.ProcessEnv,
+  runner: BatchRunner,
+  spending: Pick<GatewayParts, "prices" | "budgets"> = {},
+): GatewayDeps => {
   const dynamo = new DynamoDBClient({});
   const table = required(env, "TABLE_NAME");
   return gatewayDeps({
@@ -82,8 +84,7 @@ export const awsDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): GatewayDep
     runner,
     limiter: new DynamoLimiter(dynamo, table, limitsFromEnv(env)),
     sealer: passThroughSealer(env),
-    prices: priceBook(priceOverridesFromEnv(env)),
-    budgets: new DynamoBudgetLedger(dynamo, table),
+    ...spending,
     deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
   });
 };
@@ -107,13 +108,10 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
 export const lambdaFrontDoor = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: FrontDoorsOf<D>,
+  spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">,
 ): ProxyHandler | StreamingHandler => {
-  const handler = frontDoorHandler(
-    dialect,
-    id,
-    awsDeps(process.env, runnerFromEnv(process.env)),
-    authenticatorFromEnv(),
-  );
+  const deps = awsDeps(process.env, runnerFromEnv(process.env), spending?.(process.env));
+  const handler = frontDoorHandler(dialect, id, deps, authenticatorFromEnv());
   return frontDoors[id as FrontDoorId].streamsResponses ? streamingHandler(handler) : handler;
 };
 

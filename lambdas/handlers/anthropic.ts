@@ -1,5 +1,6 @@
 import { lambdaFrontDoor } from "../app/aws";
+import { spendingFromEnv } from "../app/aws-spending";
 import { anthropicDialect } from "../dialects/anthropic/dialect";
 
 /** Lambda entry point of the `anthropic` front door (lambdas/dialects/front-doors.ts). */
-export const handler = lambdaFrontDoor(anthropicDialect, "anthropic");
+export const handler = lambdaFrontDoor(anthropicDialect, "anthropic", spendingFromEnv);

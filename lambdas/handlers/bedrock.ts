@@ -1,5 +1,6 @@
 import { lambdaFrontDoor } from "../app/aws";
+import { spendingFromEnv } from "../app/aws-spending";
 import { bedrockDialect } from "../dialects/bedrock/dialect";
 
 /** Lambda entry point of the `bedrock` front door (lambdas/dialects/front-doors.ts). */
-export const handler = lambdaFrontDoor(bedrockDialect, "bedrock");
+export const handler = lambdaFrontDoor(bedrockDialect, "bedrock", spendingFromEnv);

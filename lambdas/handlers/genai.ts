@@ -1,5 +1,6 @@
 import { lambdaFrontDoor } from "../app/aws";
+import { spendingFromEnv } from "../app/aws-spending";
 import { genAiDialect } from "../dialects/genai/dialect";
 
 /** Lambda entry point of the `genai` front door (lambdas/dialects/front-doors.ts). */
-export const handler = lambdaFrontDoor(genAiDialect, "genai");
+export const handler = lambdaFrontDoor(genAiDialect, "genai", spendingFromEnv);

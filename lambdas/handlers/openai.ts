@@ -1,5 +1,6 @@
 import { lambdaFrontDoor } from "../app/aws";
+import { spendingFromEnv } from "../app/aws-spending";
 import { openAiDialect } from "../dialects/openai/dialect";
 
 /** Lambda entry point of the `openai` front door (lambdas/dialects/front-doors.ts). */
-export const handler = lambdaFrontDoor(openAiDialect, "openai");
+export const handler = lambdaFrontDoor(openAiDialect, "openai", spendingFromEnv);

@@ -1,0 +1,14 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { priceBook, priceOverridesFromEnv } from "../pricing/price-book";
+import { DynamoBudgetLedger } from "../state/dynamo-budget-ledger";
+import { required } from "./aws";
+import type { GatewayParts } from "./compose";
+
+/** What prices and budgets batches: only the Lambdas that start or settle batches take it (the price dataset is large). */
+export type Spending = Pick<GatewayParts, "prices" | "budgets">;
+
+/** Prices (the dataset and PRICE_OVERRIDES) and budgets (the table), from the Lambda environment. */
+export const spendingFromEnv = (env: NodeJS.ProcessEnv): Spending => ({
+  prices: priceBook(priceOverridesFromEnv(env)),
+  budgets: new DynamoBudgetLedger(new DynamoDBClient({}), required(env, "TABLE_NAME")),
+});
