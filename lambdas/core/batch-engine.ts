@@ -15,7 +15,7 @@ import {
   terminalBatchStatuses,
 } from "./model";
 import type { CostMetrics, ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
-import { CostMeter } from "./pricing";
+import { addUsage, CostMeter } from "./pricing";
 
 /** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
 export interface PollSchedule {
@@ -133,7 +133,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
     }
     const sink = sinkFor(batch);
     const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
-    const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+    const usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
     const meter = new CostMeter(
       deps.prices?.rates(batch.provider, batch.model ?? "") ?? { unpriced: "no price list is configured" },
     );
@@ -142,8 +142,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (customId === undefined || !pending.delete(customId)) continue;
       outcomes[result.outcome]++;
       if (result.response) {
-        usage.inputTokens += result.response.usage.inputTokens;
-        usage.outputTokens += result.response.usage.outputTokens;
+        addUsage(usage, result.response.usage);
         meter.add(result.response.usage);
       }
       await sink.write({ ...result, customId });

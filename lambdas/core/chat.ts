@@ -32,8 +32,14 @@ export const FinishReason = {
 export type FinishReason = (typeof FinishReason)[keyof typeof FinishReason];
 
 export interface Usage {
+  /** Every input token, those read from the provider's prompt cache included. */
   inputTokens: number;
+  /** Every output token, those spent reasoning included. */
   outputTokens: number;
+  /** Of `inputTokens`, those read from the prompt cache (priced at the cache-read rate), where the provider says. */
+  cachedInputTokens?: number;
+  /** Of `outputTokens`, those spent reasoning, where the provider says. */
+  reasoningTokens?: number;
 }
 
 export interface ChatResponse {

@@ -18,6 +18,14 @@ export interface PriceBook {
   rates(provider: Provider, model: string): ModelRates | { unpriced: string };
 }
 
+/** Adds one request's usage to a total (cached and reasoning tokens counted where reported). */
+export const addUsage = (total: Usage, usage: Usage): void => {
+  total.inputTokens += usage.inputTokens;
+  total.outputTokens += usage.outputTokens;
+  total.cachedInputTokens = (total.cachedInputTokens ?? 0) + (usage.cachedInputTokens ?? 0);
+  total.reasoningTokens = (total.reasoningTokens ?? 0) + (usage.reasoningTokens ?? 0);
+};
+
 /** The providers' documented batch discount, used where no batch rate is published: half the on-demand price. */
 export const batchDiscount = 0.5;
 
@@ -29,15 +37,14 @@ export const usd = (value: number): number => Math.round(value * 1e10) / 1e10;
  * batch that ran on demand costs its on-demand price.
  */
 export class CostMeter {
-  private readonly total: Usage = { inputTokens: 0, outputTokens: 0 };
+  private readonly total: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
   private onDemand = 0;
   private batch = 0;
 
   constructor(private readonly rates: ModelRates | { unpriced: string }) {}
 
   add(usage: Usage): void {
-    this.total.inputTokens += usage.inputTokens;
-    this.total.outputTokens += usage.outputTokens;
+    addUsage(this.total, usage);
     if ("unpriced" in this.rates || this.rates.linear) return;
     this.onDemand += this.rates.onDemand(usage);
     this.batch += this.rates.batch?.(usage) ?? 0;

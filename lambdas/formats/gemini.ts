@@ -125,9 +125,10 @@ const response = z
         promptTokenCount: z.number().default(0),
         candidatesTokenCount: z.number().default(0),
         thoughtsTokenCount: z.number().default(0),
+        cachedContentTokenCount: z.number().default(0),
       })
       .loose()
-      .default({ promptTokenCount: 0, candidatesTokenCount: 0, thoughtsTokenCount: 0 }),
+      .default({ promptTokenCount: 0, candidatesTokenCount: 0, thoughtsTokenCount: 0, cachedContentTokenCount: 0 }),
   })
   .loose();
 
@@ -144,6 +145,10 @@ export const chatResponseFromGemini = (value: unknown, model: string, created: n
     usage: {
       inputTokens: r.usageMetadata.promptTokenCount,
       outputTokens: r.usageMetadata.candidatesTokenCount + r.usageMetadata.thoughtsTokenCount,
+      ...(r.usageMetadata.cachedContentTokenCount > 0 && {
+        cachedInputTokens: r.usageMetadata.cachedContentTokenCount,
+      }),
+      ...(r.usageMetadata.thoughtsTokenCount > 0 && { reasoningTokens: r.usageMetadata.thoughtsTokenCount }),
     },
   };
 };

@@ -122,6 +122,8 @@ export const renderChatCompletion = (response: ChatResponse) => ({
     prompt_tokens: response.usage.inputTokens,
     completion_tokens: response.usage.outputTokens,
     total_tokens: response.usage.inputTokens + response.usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: response.usage.cachedInputTokens ?? 0 },
+    completion_tokens_details: { reasoning_tokens: response.usage.reasoningTokens ?? 0 },
   },
 });
 
@@ -138,7 +140,12 @@ const completion = z.object({
     )
     .default([]),
   usage: z
-    .object({ prompt_tokens: z.number().default(0), completion_tokens: z.number().default(0) })
+    .object({
+      prompt_tokens: z.number().default(0),
+      completion_tokens: z.number().default(0),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().optional() }).loose().nullish(),
+      completion_tokens_details: z.object({ reasoning_tokens: z.number().optional() }).loose().nullish(),
+    })
     .default({ prompt_tokens: 0, completion_tokens: 0 }),
 });
 const outputLine = z.object({
@@ -163,7 +170,16 @@ export const chatResponseFromOpenAi = (body: unknown): ChatResponse => {
     created: c.created,
     text: choice?.message?.content ?? "",
     finishReason: (finishReasons.has(reason) ? reason : "stop") as ChatResponse["finishReason"],
-    usage: { inputTokens: c.usage.prompt_tokens, outputTokens: c.usage.completion_tokens },
+    usage: {
+      inputTokens: c.usage.prompt_tokens,
+      outputTokens: c.usage.completion_tokens,
+      ...(c.usage.prompt_tokens_details?.cached_tokens && {
+        cachedInputTokens: c.usage.prompt_tokens_details.cached_tokens,
+      }),
+      ...(c.usage.completion_tokens_details?.reasoning_tokens && {
+        reasoningTokens: c.usage.completion_tokens_details.reasoning_tokens,
+      }),
+    },
   };
 };
 

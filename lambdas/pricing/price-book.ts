@@ -51,7 +51,8 @@ const perMillion = (usage: Usage, input: number, output: number) =>
 
 /**
  * Prices from the maintained genai-prices dataset (`@pydantic/genai-prices`, pinned; update it with `npm update`),
- * over which the owner's overrides win. The dataset publishes on-demand rates, so its batch price is derived.
+ * over which the owner's overrides win. The dataset publishes on-demand rates, so its batch price is derived. An
+ * override prices cached input as input (it names no cache-read rate).
  */
 export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): PriceBook => ({
   rates(provider, model): ModelRates | { unpriced: string } {
@@ -82,9 +83,17 @@ export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): Pri
     return {
       linear,
       source: `genai-prices ${probe.provider.id}/${probe.model.id}`,
+      // Cached input at the cache-read rate where the dataset has one (genai-prices counts it within input_tokens).
       onDemand: (usage) =>
-        calcPrice({ input_tokens: usage.inputTokens, output_tokens: usage.outputTokens }, model, { providerId })
-          ?.total_price ?? 0,
+        calcPrice(
+          {
+            input_tokens: usage.inputTokens,
+            cache_read_tokens: Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens),
+            output_tokens: usage.outputTokens,
+          },
+          model,
+          { providerId },
+        )?.total_price ?? 0,
     };
   },
 });

@@ -27,6 +27,13 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
     });
   });
 
+  it("prices cached input at the cache-read rate: 600k of 1M input tokens cached on gpt-4o-mini ($0.075 per million)", () => {
+    const meter = new CostMeter(priceBook().rates("openai", "gpt-4o-mini"));
+    meter.add({ inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 600_000 });
+    // 400k × $0.15 / 1M + 600k × $0.075 / 1M = $0.06 + $0.045
+    expect(meter.settle(false)).toMatchObject({ onDemand: 0.105, batch: 0.0525 });
+  });
+
   it("prices tiered models per request (Gemini 1.5 Flash: $0.075 per million up to 128k prompt tokens, $0.15 above)", () => {
     const meter = new CostMeter(priceBook().rates("gemini", "gemini-1.5-flash"));
     meter.add(usage(100_000, 0)); // 100k × 0.075 / 1M = $0.0075
@@ -143,7 +150,7 @@ describe("settlement", () => {
     const settled = await gateway.deps.repo.get("batch", "t", batch.id);
     // 2 × ($0.15 + $0.12) = $0.54 on demand; half at batch rates.
     expect(settled?.cost).toMatchObject({ onDemand: 0.54, batch: 0.27, saved: 0.27, pricing: "derived" });
-    expect(settled?.usage).toEqual(usage(2_000_000, 400_000));
+    expect(settled?.usage).toMatchObject(usage(2_000_000, 400_000));
     for (let i = 0; i < 2; i++) await runTask(gateway.engine, { action: "collect", batchId: batch.id, tenant: "t" });
     expect((await gateway.deps.repo.get("batch", "t", batch.id))?.cost).toEqual(settled?.cost);
     spy.mockRestore();

@@ -55,9 +55,9 @@ export const renderBatch = (batch: BatchRecord) => {
     usage: batch.usage
       ? {
           input_tokens: batch.usage.inputTokens,
-          input_tokens_details: { cached_tokens: 0 },
+          input_tokens_details: { cached_tokens: batch.usage.cachedInputTokens ?? 0 },
           output_tokens: batch.usage.outputTokens,
-          output_tokens_details: { reasoning_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: batch.usage.reasoningTokens ?? 0 },
           total_tokens: batch.usage.inputTokens + batch.usage.outputTokens,
         }
       : null,

@@ -30,7 +30,14 @@ const renderCost = (batch: BatchRecord) => ({
   status: batch.status,
   provider: batch.provider,
   model: batch.model ?? null,
-  usage: batch.usage ? { input_tokens: batch.usage.inputTokens, output_tokens: batch.usage.outputTokens } : null,
+  usage: batch.usage
+    ? {
+        input_tokens: batch.usage.inputTokens,
+        cached_input_tokens: batch.usage.cachedInputTokens ?? 0,
+        output_tokens: batch.usage.outputTokens,
+        reasoning_tokens: batch.usage.reasoningTokens ?? 0,
+      }
+    : null,
   cost: batch.cost
     ? {
         currency: batch.cost.currency,
