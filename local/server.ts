@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -83,6 +84,15 @@ export interface LocalGatewayOptions {
   wrapProviders?: (providers: ProviderAdapters) => ProviderAdapters;
 }
 
+/**
+ * The owner's price overrides in local mode: `prices.json` in the data directory (the same JSON as the stack's
+ * `priceOverrides` setting), else the PRICE_OVERRIDES environment variable.
+ */
+const localPriceOverrides = (dataDir: string): NodeJS.ProcessEnv => {
+  const file = join(dataDir, "prices.json");
+  return existsSync(file) ? { PRICE_OVERRIDES: readFileSync(file, "utf8") } : process.env;
+};
+
 /** A running local gateway. */
 export interface LocalGateway {
   url: string;
@@ -167,7 +177,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     }),
     sealer,
     signatures: auth.signatures,
-    prices: priceBook(priceOverridesFromEnv(process.env)),
+    prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir))),
     budgets: new DynamoBudgetLedger(emulators.dynamo, localNames.table),
     deployment: { accountId: "000000000000", region: localNames.region },
   });

@@ -38,6 +38,8 @@ export interface Usage {
   outputTokens: number;
   /** Of `inputTokens`, those read from the prompt cache (priced at the cache-read rate), where the provider says. */
   cachedInputTokens?: number;
+  /** Of `inputTokens`, those written to the prompt cache (priced at the cache-write rate), where the provider says. */
+  cacheWriteTokens?: number;
   /** Of `outputTokens`, those spent reasoning, where the provider says. */
   reasoningTokens?: number;
 }
@@ -74,3 +76,20 @@ export const textOf = (parts: ChatPart[]): string =>
 
 /** Rough token estimate (≈4 characters per token), used only by the simulators. */
 export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+
+/** Input tokens read neither from nor into the prompt cache (what Anthropic and Bedrock call `input_tokens`). */
+export const uncachedInputTokens = (usage: Usage): number =>
+  usage.inputTokens - (usage.cachedInputTokens ?? 0) - (usage.cacheWriteTokens ?? 0);
+
+/** A usage whose provider reports cache reads and writes beside (not within) its input tokens, as the neutral total. */
+export const withCache = (
+  uncached: number,
+  outputTokens: number,
+  read: number | null | undefined,
+  written: number | null | undefined,
+): Usage => ({
+  inputTokens: uncached + (read ?? 0) + (written ?? 0),
+  outputTokens,
+  ...(read && { cachedInputTokens: read }),
+  ...(written && { cacheWriteTokens: written }),
+});

@@ -23,6 +23,7 @@ export const addUsage = (total: Usage, usage: Usage): void => {
   total.inputTokens += usage.inputTokens;
   total.outputTokens += usage.outputTokens;
   total.cachedInputTokens = (total.cachedInputTokens ?? 0) + (usage.cachedInputTokens ?? 0);
+  total.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
   total.reasoningTokens = (total.reasoningTokens ?? 0) + (usage.reasoningTokens ?? 0);
 };
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { ChatPart, ChatRequest, ChatResponse } from "../core/chat";
+import { type ChatPart, type ChatRequest, type ChatResponse, withCache } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
 
@@ -43,7 +43,12 @@ const message = z.object({
   content: z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()).default([]),
   stop_reason: z.string().nullable().default("end_turn"),
   usage: z
-    .object({ input_tokens: z.number().default(0), output_tokens: z.number().default(0) })
+    .object({
+      input_tokens: z.number().default(0),
+      output_tokens: z.number().default(0),
+      cache_read_input_tokens: z.number().nullish(),
+      cache_creation_input_tokens: z.number().nullish(),
+    })
     .loose()
     .default({ input_tokens: 0, output_tokens: 0 }),
 });
@@ -57,7 +62,13 @@ export const chatResponseFromAnthropic = (value: unknown, created: number): Chat
     created,
     text: m.content.flatMap((b) => (b.type === "text" && b.text !== undefined ? [b.text] : [])).join(""),
     finishReason: stopReasons[m.stop_reason ?? "end_turn"] ?? "stop",
-    usage: { inputTokens: m.usage.input_tokens, outputTokens: m.usage.output_tokens },
+    // Anthropic's input_tokens leaves out cache reads and writes; the neutral total counts them.
+    usage: withCache(
+      m.usage.input_tokens,
+      m.usage.output_tokens,
+      m.usage.cache_read_input_tokens,
+      m.usage.cache_creation_input_tokens,
+    ),
   };
 };
 

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
-import { chatEndpoint } from "../core/chat";
+import { chatEndpoint, withCache } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
 
@@ -99,7 +99,12 @@ const converseOutput = z.object({
   output: z.object({ message: z.object({ content: z.array(z.object({ text: z.string().optional() }).loose()) }) }),
   stopReason: z.string().default("end_turn"),
   usage: z
-    .object({ inputTokens: z.number().default(0), outputTokens: z.number().default(0) })
+    .object({
+      inputTokens: z.number().default(0),
+      outputTokens: z.number().default(0),
+      cacheReadInputTokens: z.number().nullish(),
+      cacheWriteInputTokens: z.number().nullish(),
+    })
     .default({ inputTokens: 0, outputTokens: 0 }),
 });
 const outputRecord = z.object({
@@ -119,7 +124,13 @@ export const chatResponseFromConverse = (output: unknown, model: string, id: str
     created,
     text: parsed.output.message.content.map((c) => c.text ?? "").join(""),
     finishReason: stopReasons[parsed.stopReason] ?? "stop",
-    usage: { inputTokens: parsed.usage.inputTokens, outputTokens: parsed.usage.outputTokens },
+    // Converse's inputTokens leaves out cache reads and writes, as Anthropic's does.
+    usage: withCache(
+      parsed.usage.inputTokens,
+      parsed.usage.outputTokens,
+      parsed.usage.cacheReadInputTokens,
+      parsed.usage.cacheWriteInputTokens,
+    ),
   };
 };
 

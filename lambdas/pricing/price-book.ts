@@ -83,12 +83,13 @@ export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): Pri
     return {
       linear,
       source: `genai-prices ${probe.provider.id}/${probe.model.id}`,
-      // Cached input at the cache-read rate where the dataset has one (genai-prices counts it within input_tokens).
+      // Cache reads and writes at their own rates where the dataset has them (it counts both within input_tokens).
       onDemand: (usage) =>
         calcPrice(
           {
             input_tokens: usage.inputTokens,
-            cache_read_tokens: Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens),
+            cache_read_tokens: usage.cachedInputTokens ?? 0,
+            cache_write_tokens: usage.cacheWriteTokens ?? 0,
             output_tokens: usage.outputTokens,
           },
           model,

@@ -6,6 +6,8 @@ import { createFile } from "../../lambdas/core/files";
 import type { NeutralResult } from "../../lambdas/core/model";
 import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { CostMeter } from "../../lambdas/core/pricing";
+import { renderAnthropicMessage } from "../../lambdas/dialects/anthropic/results";
+import { chatResponseFromAnthropic } from "../../lambdas/formats/anthropic-messages";
 import { costMetrics } from "../../lambdas/metrics";
 import { priceBook, priceOverridesFromEnv } from "../../lambdas/pricing/price-book";
 import { memoryGateway, runToEnd } from "../support/memory";
@@ -32,6 +34,39 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
     meter.add({ inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 600_000 });
     // 400k × $0.15 / 1M + 600k × $0.075 / 1M = $0.06 + $0.045
     expect(meter.settle(false)).toMatchObject({ onDemand: 0.105, batch: 0.0525 });
+  });
+
+  it("counts Anthropic's cache reads and writes, which its input_tokens leaves out, each at its own rate", () => {
+    const response = chatResponseFromAnthropic(
+      {
+        id: "msg_1",
+        model: "claude-3-5-haiku-latest",
+        content: [],
+        usage: {
+          input_tokens: 100_000,
+          output_tokens: 0,
+          cache_read_input_tokens: 500_000,
+          cache_creation_input_tokens: 200_000,
+        },
+      },
+      0,
+    );
+    expect(response.usage).toEqual({
+      inputTokens: 800_000,
+      outputTokens: 0,
+      cachedInputTokens: 500_000,
+      cacheWriteTokens: 200_000,
+    });
+    // Rendered back for the Anthropic SDK exactly as Anthropic reported it.
+    expect(renderAnthropicMessage(response).usage).toMatchObject({
+      input_tokens: 100_000,
+      cache_read_input_tokens: 500_000,
+      cache_creation_input_tokens: 200_000,
+    });
+    const meter = new CostMeter(priceBook().rates("anthropic", "claude-3-5-haiku-latest"));
+    meter.add(response.usage);
+    // (100k × $0.80 + 500k × $0.08 cache read + 200k × $1.00 cache write) per million
+    expect(meter.settle(false)).toMatchObject({ onDemand: 0.32, batch: 0.16 });
   });
 
   it("prices tiered models per request (Gemini 1.5 Flash: $0.075 per million up to 128k prompt tokens, $0.15 above)", () => {

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import {
@@ -259,6 +262,37 @@ describe("monthly budgets per key: refused before anything is created, in each S
       const settled = Number(batch.metadata?.finops_cost_usd);
       expect(settled).toBeGreaterThan(0);
       await expect.poll(() => gateway.gateway.budgetUsed("capped")).toBeCloseTo(settled, 6);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe("the owner's local price file", () => {
+  it("prices from .finops-local/prices.json over the dataset, a published batch rate marked so", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "finops-prices-"));
+    await writeFile(
+      join(dataDir, "prices.json"),
+      JSON.stringify({
+        "openai:gpt-4o-mini": { input_mtok: 1, output_mtok: 2, batch_input_mtok: 0.25, batch_output_mtok: 0.5 },
+      }),
+    );
+    const gateway = await startTestGateway({ dataDir, simulators: { jobLatencyMs: 100 }, runner: { pollWaitMs: 50 } });
+    try {
+      const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-priced", maxRetries: 0 });
+      const file = await uploadBatchInput(openai, chatLines("gpt-4o-mini", ["one"]), "openai");
+      const created = await openai.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      const batch = await waitForBatch(openai, created.id);
+      const usage = batch.usage!;
+      expect(batch.metadata).toMatchObject({ finops_pricing: "published" });
+      expect(Number(batch.metadata?.finops_cost_usd)).toBeCloseTo(
+        (usage.input_tokens * 0.25 + usage.output_tokens * 0.5) / 1e6,
+        9,
+      );
     } finally {
       await gateway.stop();
     }

@@ -1,4 +1,4 @@
-import type { ChatResponse } from "../../core/chat";
+import { type ChatResponse, uncachedInputTokens } from "../../core/chat";
 import type { FileDeps } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import { newId } from "../../core/ids";
@@ -22,10 +22,10 @@ export const renderAnthropicMessage = (response: ChatResponse) => ({
   stop_reason: stopReasons[response.finishReason],
   stop_sequence: null,
   usage: {
-    input_tokens: response.usage.inputTokens,
+    input_tokens: uncachedInputTokens(response.usage),
     output_tokens: response.usage.outputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: response.usage.cacheWriteTokens ?? 0,
+    cache_read_input_tokens: response.usage.cachedInputTokens ?? 0,
     service_tier: "batch",
   },
 });

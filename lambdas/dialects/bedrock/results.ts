@@ -1,3 +1,4 @@
+import { uncachedInputTokens } from "../../core/chat";
 import { exportFile, findFile, jobPlaceOf, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import type { BatchRecord, NeutralResult } from "../../core/model";
@@ -21,10 +22,13 @@ const converseOutput = (result: NeutralResult) => {
   return {
     output: { message: { role: "assistant", content: [{ text: r.text }] } },
     stopReason,
+    // Converse counts cache reads and writes beside its inputTokens, not within them.
     usage: {
-      inputTokens: r.usage.inputTokens,
+      inputTokens: uncachedInputTokens(r.usage),
       outputTokens: r.usage.outputTokens,
       totalTokens: r.usage.inputTokens + r.usage.outputTokens,
+      ...(r.usage.cachedInputTokens && { cacheReadInputTokens: r.usage.cachedInputTokens }),
+      ...(r.usage.cacheWriteTokens && { cacheWriteInputTokens: r.usage.cacheWriteTokens }),
     },
   };
 };
