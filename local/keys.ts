@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { microUsd, monthOf } from "../lambdas/core/budgets";
+import { microUsd, monthOf, usdText } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
@@ -74,7 +74,7 @@ try {
         const budget =
           limit === undefined
             ? "no budget"
-            : `budget $${(limit / 1e6).toFixed(2)}/month, $${((await budgets.committed(r.tenant, month)) / 1e6).toFixed(2)} used in ${month}`;
+            : `budget ${usdText(limit)}/month, ${usdText(await budgets.committed(r.tenant, month))} used in ${month}`;
         console.log(`${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}`);
       }
       break;

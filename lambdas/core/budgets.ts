@@ -14,7 +14,9 @@ export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(
 
 /** micro-USD, the ledger's unit. */
 export const microUsd = (usd: number): number => Math.round(usd * 1e6);
-const shown = (micro: number) => `$${(micro / 1e6).toFixed(2)}`;
+/** micro-USD as dollars: cents, or to the micro-dollar below a cent (a small batch costs fractions of one). */
+export const usdText = (micro: number): string =>
+  micro !== 0 && Math.abs(micro) < 10_000 ? `$${(micro / 1e6).toFixed(6)}` : `$${(micro / 1e6).toFixed(2)}`;
 
 /** A request's usage as estimated before it runs: its text at 4 characters a token, and its `max_tokens` out. */
 export const estimatedUsage = (request: ChatRequest): Usage => {
@@ -54,8 +56,8 @@ export const reserveBudget = async (
   const outcome = await deps.budgets.reserve(input.tenant, month, input.batchId, amount, limit);
   if (!outcome.reserved) {
     throw new QuotaExceededError(
-      `Monthly budget exceeded: this key's budget is ${shown(limit)} for ${month}, ${shown(outcome.committed)} is ` +
-        `spent or reserved, and this batch of ${input.requests} requests is estimated at ${shown(amount)} ` +
+      `Monthly budget exceeded: this key's budget is ${usdText(limit)} for ${month}, ${usdText(outcome.committed)} is ` +
+        `spent or reserved, and this batch of ${input.requests} requests is estimated at ${usdText(amount)} ` +
         `(${input.estimate.inputTokens} input tokens at ${charactersPerToken} characters a token, ` +
         `${input.estimate.outputTokens} output tokens from max_tokens or ${defaultOutputTokens} per request). ` +
         "Send fewer requests, or ask the gateway's owner to raise the budget (npm run keys -- budget).",
