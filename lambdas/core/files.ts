@@ -142,6 +142,13 @@ export const createFileFromStream = async (
   }
 };
 
+/**
+ * The largest file joined from stored chunks (a GenAI upload, a multipart object): the join streams through a
+ * Lambda from S3 and back inside one API request (29 s), so 1 GiB, at the S3 throughput a Lambda gets (README
+ * "Real sizes"). Gemini itself takes 2 GB.
+ */
+export const maxJoinedBytes = 1024 * 1024 * 1024;
+
 /** A chunk API Gateway stored straight into the bucket, with what its metadata says about its bytes. */
 interface StoredChunk {
   blob: StoredBlob;

@@ -1,5 +1,5 @@
 import { BadRequestError, NotFoundError } from "./errors";
-import { createFileFromChunks, decodedSize, storedChunks } from "./files";
+import { createFileFromChunks, decodedSize, maxJoinedBytes, storedChunks } from "./files";
 import { newId } from "./ids";
 import { chunkName, stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FileRecord, Provider, UploadRecord } from "./model";
@@ -23,11 +23,6 @@ export const PartProblem = {
 /** Every part but the last holds at least 5 MiB, and an upload has at most 10,000 parts, as S3 requires. */
 export const minPartBytes = 5 * 1024 * 1024;
 export const maxPartNumber = 10_000;
-/**
- * The largest object a multipart upload makes: its parts are joined inside CompleteMultipartUpload's request (29 s),
- * streamed through a Lambda from S3 and back, as the GenAI upload's limit (core/uploads.ts) is set.
- */
-export const maxJoinedBytes = 1024 * 1024 * 1024;
 /** Open uploads live a day (the bucket expires their parts after a day). */
 const uploadTtlMs = 24 * 3_600_000;
 

@@ -1,15 +1,11 @@
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "./errors";
-import { createFileFromStream, type FileDeps } from "./files";
+import { createFileFromStream, type FileDeps, maxJoinedBytes } from "./files";
 import { newId } from "./ids";
 import { chunkName, stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, Provider, UploadRecord } from "./model";
 
-/**
- * The largest file a resumable upload takes. Chunks go from API Gateway straight into the bucket (never through a
- * Lambda), so the limit is how much the first read can join inside one API request (29 s): 1 GiB, joined at the
- * S3 throughput a Lambda gets (README "Real sizes"). Gemini itself takes 2 GB.
- */
-export const maxResumableUploadBytes = 1024 * 1024 * 1024;
+/** The largest file a resumable upload takes: what the first read can join (chunks never pass a Lambda). */
+export const maxResumableUploadBytes = maxJoinedBytes;
 
 const sessionTtlMs = 24 * 3_600_000;
 
