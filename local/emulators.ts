@@ -6,11 +6,15 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type GlobalSecondaryIndex,
   ResourceInUseException,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
+import { isTerminal } from "../lambdas/core/model";
 import { tableSchema } from "../lambdas/state/table-schema";
 
 /** The names local mode gives the table and bucket the stack would create. */
@@ -36,7 +40,73 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-/** Creates the table exactly as the CDK storage construct does (same keys and index). */
+/** The watch index (lambdas/state/table-schema.ts), as the CDK storage construct adds it. */
+const watchIndex: GlobalSecondaryIndex = {
+  IndexName: tableSchema.watchIndex,
+  KeySchema: [
+    { AttributeName: tableSchema.watchIndexPartitionKey, KeyType: "HASH" },
+    { AttributeName: tableSchema.tenantIndexSortKey, KeyType: "RANGE" },
+  ],
+  Projection: { ProjectionType: "ALL" },
+};
+
+/**
+ * A data directory from before the watch index gets it, and its unfinished batches are marked watched (the
+ * emulator indexes only items written after the index exists), so a restart resumes them too.
+ */
+const addWatchIndex = async (dynamo: DynamoDBClient): Promise<void> => {
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
+  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === tableSchema.watchIndex)) return;
+  await dynamo.send(
+    new UpdateTableCommand({
+      TableName: localNames.table,
+      AttributeDefinitions: [{ AttributeName: tableSchema.watchIndexPartitionKey, AttributeType: "S" }],
+      GlobalSecondaryIndexUpdates: [{ Create: watchIndex }],
+    }),
+  );
+  await waitActive(dynamo);
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: localNames.table,
+        ExclusiveStartKey: startKey,
+        ProjectionExpression: "pk, #k, #s",
+        ExpressionAttributeNames: { "#k": "kind", "#s": "status" },
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.kind !== "batch" || isTerminal(item.status)) continue;
+      await doc.send(
+        new UpdateCommand({
+          TableName: localNames.table,
+          Key: { pk: item.pk },
+          UpdateExpression: "SET #w = :w",
+          ExpressionAttributeNames: { "#w": tableSchema.watchIndexPartitionKey },
+          ExpressionAttributeValues: { ":w": "batch" },
+        }),
+      );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+};
+
+/** dynalite flips a new table or index to ACTIVE on a later tick; a write before then finds none. */
+const waitActive = async (dynamo: DynamoDBClient): Promise<void> => {
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
+    if (
+      Table?.TableStatus === "ACTIVE" &&
+      Table.GlobalSecondaryIndexes?.every((index) => index.IndexStatus === "ACTIVE")
+    )
+      return;
+    await sleep(25);
+  }
+  throw new Error(`The emulated table ${localNames.table} never became active`);
+};
+
+/** Creates the table exactly as the CDK storage construct does (same keys and indexes). */
 const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
   try {
     await dynamo.send(
@@ -47,6 +117,7 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
           { AttributeName: tableSchema.partitionKey, AttributeType: "S" },
           { AttributeName: tableSchema.tenantIndexPartitionKey, AttributeType: "S" },
           { AttributeName: tableSchema.tenantIndexSortKey, AttributeType: "S" },
+          { AttributeName: tableSchema.watchIndexPartitionKey, AttributeType: "S" },
         ],
         KeySchema: [{ AttributeName: tableSchema.partitionKey, KeyType: "HASH" }],
         GlobalSecondaryIndexes: [
@@ -58,23 +129,15 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
             ],
             Projection: { ProjectionType: "ALL" },
           },
+          watchIndex,
         ],
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  // dynalite flips a new table to ACTIVE on a later tick; a write before then finds no table.
-  for (let i = 0; i < 200; i++) {
-    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
-    if (
-      Table?.TableStatus === "ACTIVE" &&
-      Table.GlobalSecondaryIndexes?.every((index) => index.IndexStatus === "ACTIVE")
-    )
-      return;
-    await sleep(25);
-  }
-  throw new Error(`The emulated table ${localNames.table} never became active`);
+  await waitActive(dynamo);
+  await addWatchIndex(dynamo);
 };
 
 /** Starts both emulators on free loopback ports. */

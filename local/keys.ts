@@ -1,6 +1,6 @@
 /**
- * `npm run keys -- <create|list|enable|disable|delete|budget> [--name NAME] [--monthly-usd N|none]`: manages gateway
- * credentials and their monthly budgets.
+ * `npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] [--monthly-usd N|none]
+ * [--url URL|none]`: manages gateway credentials, their monthly budgets and their batch-ended webhooks.
  *   Deployed stack: set TABLE_NAME and CREDENTIALS_KMS_KEY (the stack outputs) and AWS credentials.
  *   Local mode: works on FINOPS_DATA_DIR (default .finops-local), through the running gateway's emulator if any.
  * `create` prints the API key and the AWS key pair once; only a hash and a sealed secret are stored.
@@ -10,15 +10,17 @@ import { parseArgs } from "node:util";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { microUsd, monthOf, usdText } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
+import { setWebhook } from "../lambdas/core/webhooks";
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
+import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { KmsSealer } from "../lambdas/state/sealers";
 import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: "string" }, "monthly-usd": { type: "string" } },
+  options: { name: { type: "string" }, "monthly-usd": { type: "string" }, url: { type: "string" } },
 });
 const [command] = positionals;
 
@@ -26,6 +28,7 @@ const open = async (): Promise<{
   store: CredentialStore;
   sealer: SecretSealer;
   budgets: DynamoBudgetLedger;
+  webhooks: DynamoWebhookStore;
   close: () => Promise<void>;
   where: string;
 }> => {
@@ -37,6 +40,7 @@ const open = async (): Promise<{
     store: new DynamoCredentialStore(table.dynamo, table.tableName),
     sealer,
     budgets: new DynamoBudgetLedger(table.dynamo, table.tableName),
+    webhooks: new DynamoWebhookStore(table.dynamo, table.tableName),
     close: table.close,
     where: table.where,
   };
@@ -53,7 +57,7 @@ const requireName = (): string => {
   return values.name;
 };
 
-const { store, sealer, budgets, close, where } = await open().catch((error: Error) => {
+const { store, sealer, budgets, webhooks, close, where } = await open().catch((error: Error) => {
   console.error(error.message);
   process.exit(1);
 });
@@ -75,7 +79,10 @@ try {
           limit === undefined
             ? "no budget"
             : `budget ${usdText(limit)}/month, ${usdText(await budgets.committed(r.tenant, month))} used in ${month}`;
-        console.log(`${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}`);
+        const webhook = (await webhooks.get(r.tenant))?.url ?? "no webhook";
+        console.log(
+          `${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}\t${webhook}`,
+        );
       }
       break;
     }
@@ -94,6 +101,21 @@ try {
       );
       break;
     }
+    case "webhook": {
+      const record = await store.byName(requireName());
+      if (!record) throw new Error(`No credential named ${values.name}.`);
+      if (!values.url)
+        throw new Error("Give --url https://… (where batch-ended events go), or --url none to stop them.");
+      const secret = await setWebhook(webhooks, sealer, record.tenant, values.url === "none" ? undefined : values.url);
+      console.log(
+        secret === undefined
+          ? `${record.name}: no webhook.`
+          : `${record.name}: batch-ended events go to ${values.url}, signed per Standard Webhooks (webhook-id,
+webhook-timestamp, webhook-signature headers). The signing secret is shown once:
+  ${secret}`,
+      );
+      break;
+    }
     case "enable":
     case "disable":
       if (!(await store.setStatus(requireName(), command === "enable" ? "enabled" : "disabled")))
@@ -106,7 +128,8 @@ try {
       break;
     default:
       throw new Error(
-        "Usage: npm run keys -- <create|list|enable|disable|delete|budget> [--name NAME] [--monthly-usd N|none]",
+        "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] " +
+          "[--monthly-usd N|none] [--url URL|none]",
       );
   }
 } catch (error) {

@@ -25,6 +25,11 @@ export interface LocalRunnerOptions {
   pollWaitMs?: number;
   /** Milliseconds before a retried task runs again. @default 50 */
   retryWaitMs?: number;
+  /**
+   * Told of each state an execution enters or retries: the state transitions Step Functions bills (tests count
+   * them). @default none
+   */
+  onTransition?: (batchId: string, state: string, kind: "entered" | "retried") => void;
 }
 
 /**
@@ -38,7 +43,7 @@ export class LocalRunner implements BatchRunner {
       validationOptions: { checkArn: false },
     },
   );
-  private readonly running = new Map<string, { abort: () => void; result: Promise<unknown> }>();
+  private readonly executions = new Map<string, { abort: () => void; result: Promise<unknown> }>();
 
   constructor(
     private readonly task: (event: TaskEvent) => Promise<Route>,
@@ -46,7 +51,7 @@ export class LocalRunner implements BatchRunner {
   ) {}
 
   async start(batch: BatchRecord): Promise<void> {
-    if (this.running.has(batch.id)) return;
+    if (this.executions.has(batch.id)) return;
     const handlers = Object.fromEntries(
       Object.keys(taskActions).map((state) => [
         state,
@@ -67,13 +72,29 @@ export class LocalRunner implements BatchRunner {
         noThrowOnAbort: true,
       },
     );
-    const result = execution.result
+    const onTransition = this.options.onTransition;
+    const transitions = (async () => {
+      if (!onTransition) return;
+      for await (const event of execution.eventLogs) {
+        if (event.type === "StateEntered") onTransition(batch.id, event.state.name, "entered");
+        if (event.type === "StateRetried") onTransition(batch.id, event.state.name, "retried");
+      }
+    })();
+    const result = Promise.all([execution.result, transitions])
       .catch((error: unknown) => {
         // A failed execution already marked its batch failed (MarkFailed); keep the reason in the local log.
         if (process.env.FINOPS_LOG_EXECUTIONS) console.error(`batch ${batch.id} execution failed`, error);
       })
-      .finally(() => this.running.delete(batch.id));
-    this.running.set(batch.id, { abort: execution.abort, result });
+      .finally(() => this.executions.delete(batch.id));
+    this.executions.set(batch.id, { abort: execution.abort, result });
+  }
+
+  async running(batch: BatchRecord): Promise<boolean> {
+    return this.executions.has(batch.id);
+  }
+
+  async resume(batch: BatchRecord): Promise<void> {
+    await this.start(batch);
   }
 
   async cancel(batch: BatchRecord): Promise<void> {
@@ -82,7 +103,7 @@ export class LocalRunner implements BatchRunner {
 
   /** Waits for every running execution to end (tests), or aborts them. */
   async drain(abort = false): Promise<void> {
-    const executions = [...this.running.values()];
+    const executions = [...this.executions.values()];
     if (abort) for (const execution of executions) execution.abort();
     await Promise.all(executions.map((e) => e.result));
   }

@@ -19,6 +19,8 @@ import { type CredentialStore, createCredential, type NewCredential } from "../l
 import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
 import type { ProviderAdapters } from "../lambdas/core/ports";
+import { type ReconcileReport, reconcile } from "../lambdas/core/reconcile";
+import { setWebhook } from "../lambdas/core/webhooks";
 import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
 import { dialects } from "../lambdas/dialects/registry";
 import { type StagedRouteId, stagedRoutes } from "../lambdas/dialects/staged-routes";
@@ -36,10 +38,12 @@ import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../lambdas/state/dynamo-namespace-index";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
+import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localCredentialStore, localSealer } from "./credentials";
 import { localNames, startEmulators } from "./emulators";
 import { type Mount, type StagedMount, type StagedStore, serveThroughHandler } from "./http-adapter";
+import { type DeliveryAttempt, deliverLocalWebhooks, LocalBus, type LocalWebhookOptions } from "./local-bus";
 import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
 import { startAnthropicSimulator } from "./simulators/anthropic";
 import { startBedrockSimulator } from "./simulators/bedrock";
@@ -82,6 +86,8 @@ export interface LocalGatewayOptions {
   basePath?: string;
   /** Wraps the provider adapters, for fault-injection tests. @default none */
   wrapProviders?: (providers: ProviderAdapters) => ProviderAdapters;
+  /** How webhook deliveries retry. @default the stack's schedule in real time */
+  webhooks?: LocalWebhookOptions;
 }
 
 /**
@@ -102,11 +108,19 @@ export interface LocalGateway {
   createCredential(name: string): Promise<NewCredential>;
   /** The gateway's credential store (to disable or delete credentials in tests). */
   credentials: CredentialStore;
+  /** Points a credential's batch events at a URL; returns the signing secret (what `npm run keys -- webhook` does). */
+  setWebhook(name: string, url: string | undefined): Promise<string | undefined>;
+  /** The local event bus: every event the gateway published, in order. */
+  bus: LocalBus;
+  /** Every webhook delivery attempt so far. */
+  webhookAttempts: DeliveryAttempt[];
   /** Sets a credential's monthly budget in US dollars (what `npm run keys -- budget` does). */
   setBudget(name: string, monthlyUsd: number | undefined): Promise<void>;
   /** What a credential has spent or reserved this month, in US dollars (what `npm run keys -- list` shows). */
   budgetUsed(name: string): Promise<number>;
   server: Server;
+  /** What starting found: the batches a stopped gateway left running, resumed. */
+  recovered: ReconcileReport;
   /** The simulated upstreams in use (absent for a provider with a real key), for fault injection in tests. */
   simulators: { openai?: Simulator; anthropic?: Simulator; gemini?: Simulator; bedrock: Simulator };
   runner: LocalRunner;
@@ -123,11 +137,13 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const dataDir = resolve(options.dataDir ?? ".finops-local");
   const emulators = await startEmulators(dataDir);
   // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
-  const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(options.simulators);
-  const anthropicSim = process.env.ANTHROPIC_API_KEY ? undefined : await startAnthropicSimulator(options.simulators);
-  const geminiSim = process.env.GEMINI_API_KEY ? undefined : await startGeminiSimulator(options.simulators);
+  // They keep their jobs in the data directory, as a provider keeps them while a gateway restarts.
+  const simulation = { stateDir: join(dataDir, "simulators"), ...options.simulators };
+  const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(simulation);
+  const anthropicSim = process.env.ANTHROPIC_API_KEY ? undefined : await startAnthropicSimulator(simulation);
+  const geminiSim = process.env.GEMINI_API_KEY ? undefined : await startGeminiSimulator(simulation);
   const bedrockSim = await startBedrockSimulator({
-    ...options.simulators,
+    ...simulation,
     s3: emulators.s3,
     minRecords: options.bedrockMinRecords,
     region: localNames.region,
@@ -144,7 +160,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     AWS_ENDPOINT_URL_BEDROCK: bedrockSim.url,
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockSim.url,
   });
-  const poll: PollSchedule = { baseSeconds: 1, factor: 1, capSeconds: 1 }; // the local runner overrides the wait anyway
+  const poll: PollSchedule = { minSeconds: 1, fraction: 0, capSeconds: 1 }; // the local runner overrides the wait anyway
   const credentials = localCredentialStore(emulators.dynamo);
   const sealer = await localSealer(dataDir);
   // The runner runs the engine's tasks, and the engine is built from deps that hold the runner.
@@ -182,7 +198,11 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     deployment: { accountId: "000000000000", region: localNames.region },
   });
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
+  const bus = new LocalBus(join(dataDir, "events.jsonl"), { account: "000000000000", region: localNames.region });
+  const webhooks = new DynamoWebhookStore(emulators.dynamo, localNames.table);
+  const delivery = deliverLocalWebhooks(bus, { webhooks, sealer }, options.webhooks);
   engine = composeEngine(deps, dialects, {
+    bus,
     providers: (options.wrapProviders ?? ((p) => p))(adapters),
     providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
@@ -241,10 +261,23 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // Lets `npm run keys` reach this gateway's emulated table while it runs (LevelDB allows one process).
   const endpointsFile = join(dataDir, "endpoints.json");
   await writeFile(endpointsFile, JSON.stringify({ dynamodb: emulators.dynamoEndpoint, s3: emulators.s3Endpoint }));
+  // Every batch a stopped gateway left unfinished runs on (nothing runs yet, so each is resumed at once); one that
+  // ended without its end published is published now.
+  const recovered = await reconcile(
+    { repo: deps.repo, runner, engine: engine! },
+    { graceMs: 0, maxResumes: Number.POSITIVE_INFINITY },
+  );
   return {
     url: `http://${address}:${port}${basePath}`,
     auth: mode,
     createCredential: (name) => createCredential(credentials, sealer, name),
+    async setWebhook(name, url) {
+      const record = await credentials.byName(name);
+      if (!record) throw new Error(`No credential named ${name}.`);
+      return setWebhook(webhooks, sealer, record.tenant, url);
+    },
+    bus,
+    webhookAttempts: delivery.attempts,
     async setBudget(name, monthlyUsd) {
       const record = await credentials.byName(name);
       if (!record) throw new Error(`No credential named ${name}.`);
@@ -256,6 +289,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       return (await deps.budgets.committed(record.tenant, monthOf(Date.now()))) / 1e6;
     },
     credentials,
+    recovered,
     server,
     simulators: { openai: openaiSim, anthropic: anthropicSim, gemini: geminiSim, bedrock: bedrockSim },
     runner,
@@ -264,6 +298,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await runner.drain(true);
+      delivery.stop();
       await rm(endpointsFile, { force: true });
       await Promise.all([openaiSim?.close(), anthropicSim?.close(), geminiSim?.close(), bedrockSim.close()]);
       await emulators.close();

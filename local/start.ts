@@ -8,6 +8,9 @@ const gateway = await startLocalGateway({
   dataDir,
 });
 const gw = gateway.url;
+const { resumed, published } = gateway.recovered;
+if (resumed.length + published.length > 0)
+  console.log(`Resumed ${resumed.length} unfinished batch(es) and published ${published.length} batch end(s).`);
 const auth =
   gateway.auth === "keys"
     ? "gateway keys required (create one: npm run keys -- create --name NAME)"

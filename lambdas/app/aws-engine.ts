@@ -10,10 +10,10 @@ import { awsDeps, noRunner, required } from "./aws";
 import { spendingFromEnv } from "./aws-spending";
 import { composeEngine } from "./compose";
 
-/** The poll backoff, from POLL_BASE_SECONDS, POLL_FACTOR and POLL_CAP_SECONDS. */
+/** The poll schedule, from POLL_MIN_SECONDS, POLL_FRACTION and POLL_CAP_SECONDS. */
 export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
-  baseSeconds: Number(env.POLL_BASE_SECONDS ?? defaultPollSchedule.baseSeconds),
-  factor: Number(env.POLL_FACTOR ?? defaultPollSchedule.factor),
+  minSeconds: Number(env.POLL_MIN_SECONDS ?? defaultPollSchedule.minSeconds),
+  fraction: Number(env.POLL_FRACTION ?? defaultPollSchedule.fraction),
   capSeconds: Number(env.POLL_CAP_SECONDS ?? defaultPollSchedule.capSeconds),
 });
 

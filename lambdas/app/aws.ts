@@ -37,7 +37,7 @@ export const required = (env: NodeJS.ProcessEnv, name: string): string => {
 };
 
 /** Batches start through Step Functions (STATE_MACHINE_ARN, TASK_FUNCTION_NAME), set where the stack allows it. */
-const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
+export const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
   let runner: StepFunctionsRunner | undefined;
   const get = () => {
     runner ??= new StepFunctionsRunner(
@@ -48,7 +48,12 @@ const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
     );
     return runner;
   };
-  return { start: (batch) => get().start(batch), cancel: (batch) => get().cancel(batch) };
+  return {
+    start: (batch) => get().start(batch),
+    cancel: (batch) => get().cancel(batch),
+    running: (batch) => get().running(batch),
+    resume: (batch) => get().resume(batch),
+  };
 };
 
 /** In pass-through mode, callers' provider keys are sealed with the stack's KMS key (CREDENTIALS_KMS_KEY). */
@@ -56,14 +61,10 @@ const passThroughSealer = (env: NodeJS.ProcessEnv) =>
   env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
 
 /** For Lambdas that never start a batch (the task): a runner that says so if it is ever asked. */
-export const noRunner: BatchRunner = {
-  start: async () => {
-    throw new ConfigurationError("This Lambda does not start batches.");
-  },
-  cancel: async () => {
-    throw new ConfigurationError("This Lambda does not cancel batches.");
-  },
+const notHere = async (): Promise<never> => {
+  throw new ConfigurationError("This Lambda does not start or cancel batches.");
 };
+export const noRunner: BatchRunner = { start: notHere, cancel: notHere, running: notHere, resume: notHere };
 
 /**
  * The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME, …). The runner is

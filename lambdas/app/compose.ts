@@ -8,12 +8,14 @@ import type {
   BatchRunner,
   BlobStore,
   BudgetLedger,
+  EventBus,
   NamespaceIndex,
   ObjectRepository,
   ResultSinks,
   SignatureCheck,
 } from "../core/ports";
 import type { PriceBook } from "../core/pricing";
+import { busBatchEvents } from "../dialects/batch-events";
 import type { DialectModule, DialectRegistry, StagedRoutesOf } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import { type StagedRouteId, stagedRoutes } from "../dialects/staged-routes";
@@ -104,12 +106,19 @@ export const registeredStagedAuthorizer = (
 };
 
 /** What the batch engine needs beyond the gateway's deps. */
-export type EngineParts = Pick<EngineDeps, "providers" | "providerWithKey" | "poll" | "prices" | "metrics">;
+export type EngineParts = Pick<
+  EngineDeps,
+  "providers" | "providerWithKey" | "poll" | "prices" | "metrics" | "events" | "sleep"
+> & {
+  /** Where batch-ended events go (busBatchEvents builds them from each dialect's ids). @default none */
+  bus?: EventBus;
+};
 
 /** The batch engine, with every registered dialect's result sink. */
 export const composeEngine = (deps: GatewayDeps, dialects: DialectRegistry, parts: EngineParts): BatchEngine => {
   const sinks = Object.fromEntries(
     Object.values(dialects).map((dialect) => [dialect.dialect, dialect.resultSink(deps)]),
   ) as ResultSinks;
-  return createBatchEngine({ ...deps, ...parts, sinks });
+  const events = parts.events ?? (parts.bus && busBatchEvents(parts.bus, dialects, deps.deployment));
+  return createBatchEngine({ ...deps, ...parts, sinks, events });
 };

@@ -13,28 +13,44 @@ import {
   type Provider,
   statusRank,
   terminalBatchStatuses,
+  type UpstreamRef,
 } from "./model";
-import type { CostMetrics, ProviderAdapter, ProviderAdapters, ResultSink, ResultSinks, SubmitInput } from "./ports";
+import type {
+  BatchEvents,
+  CostMetrics,
+  ProviderAdapter,
+  ProviderAdapters,
+  ResultSink,
+  ResultSinks,
+  SubmitInput,
+} from "./ports";
 import { addUsage, CostMeter } from "./pricing";
 
-/** Backoff of the upstream poll: `base × factor^attempt` seconds, capped. */
+/**
+ * When the upstream is polled next: a share of the time the batch has run so far, between a floor and a cap. A
+ * batch's results are so collected at most `fraction` of its run time after it ended (and never later than the
+ * cap), and polls thin out as a long batch goes on, where a fixed backoff keeps polling at its cap.
+ */
 export interface PollSchedule {
-  baseSeconds: number;
-  factor: number;
+  minSeconds: number;
+  /** The wait as a share of the time since the batch was created. */
+  fraction: number;
   capSeconds: number;
 }
 
 /**
- * In AWS: 30 s at first, ×1.5 per poll, at most 10 min: 150 polls and 454 state transitions for a 24 h batch
- * (test/lib/batch-definition.test.ts counts them).
+ * In AWS: every 30 s for the first 2.5 min, then a fifth of the batch's age, at most 20 min: 93 polls and 283 state
+ * transitions for a 24 h batch (test/lib/batch-definition.test.ts runs one on the state machine and counts them),
+ * 23 polls for a 1 h batch.
  */
-export const defaultPollSchedule: PollSchedule = { baseSeconds: 30, factor: 1.5, capSeconds: 600 };
+export const defaultPollSchedule: PollSchedule = { minSeconds: 30, fraction: 0.2, capSeconds: 1200 };
 
 /** The wait before the next slice of work a provider runs itself (small Bedrock batches, on demand). */
 export const busyPollSeconds = 1;
 
-export const pollDelaySeconds = (schedule: PollSchedule, attempt: number): number =>
-  Math.min(schedule.capSeconds, Math.round(schedule.baseSeconds * schedule.factor ** attempt));
+/** The wait before the next poll of a batch that has run `ageSeconds`. */
+export const pollDelaySeconds = (schedule: PollSchedule, ageSeconds: number): number =>
+  Math.min(schedule.capSeconds, Math.max(schedule.minSeconds, Math.round(schedule.fraction * ageSeconds)));
 
 /** What the engine needs: state, the provider adapters, and each dialect's result sink. */
 export interface EngineDeps extends FileDeps, BudgetDeps {
@@ -53,7 +69,14 @@ export interface EngineDeps extends FileDeps, BudgetDeps {
   poll: PollSchedule;
   /** Publishes each settled batch's cost and usage. @default none */
   metrics?: CostMetrics;
+  /** Publishes each batch's end (EventBridge, the local bus). @default none */
+  events?: BatchEvents;
+  /** Waits between attempts to record a new upstream job. @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Attempts to record an upstream job before it is cancelled instead (100 ms, doubling: about 3 s in all). */
+const recordAttempts = 5;
 
 /** The input of every task state: which batch, and (for polls) how many polls came before. */
 export interface TaskInput {
@@ -95,13 +118,53 @@ export const createBatchEngine = (deps: EngineDeps) => {
     return adapter;
   };
   const sinkFor = (batch: BatchRecord): ResultSink => deps.sinks[batch.dialect](batch);
-  const route = (next: Route["next"], attempt = 0): Route => ({
+  const now = () => deps.now?.() ?? Date.now();
+  const route = (next: Route["next"], attempt = 0, batch?: BatchRecord): Route => ({
     next,
     attempt,
-    waitSeconds: pollDelaySeconds(deps.poll, attempt),
+    waitSeconds: pollDelaySeconds(deps.poll, batch ? Math.max(0, (now() - batch.createdAt) / 1000) : 0),
   });
   const stamp = (batch: BatchRecord, status: BatchStatus) =>
     batch.statusTimes[status] ? batch.statusTimes : { ...batch.statusTimes, [status]: Date.now() };
+
+  /**
+   * Records an upstream job the moment it exists, before anything else can fail: the write is retried, and a job
+   * that still cannot be recorded is cancelled before the error goes up, so no job runs (and bills) unobserved.
+   */
+  const recordUpstream = async (batch: BatchRecord, upstream: UpstreamRef, adapter: ProviderAdapter) => {
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+    let failure: unknown;
+    for (let attempt = 0; attempt < recordAttempts; attempt++) {
+      try {
+        if (await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal })) return;
+        failure = new ConfigurationError(`Batch ${batch.id} ended while its upstream job was being created.`);
+        break;
+      } catch (error) {
+        failure = error;
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+    await adapter.cancel({ ...batch, upstream }).catch(() => undefined);
+    throw failure;
+  };
+
+  /**
+   * After a batch ended: its end is published, then it leaves the reconciler's watch. Run again (a retried task,
+   * the reconciler) while the batch is still watched, so a publish that failed is made good.
+   */
+  const publishEnd = async (batch: BatchRecord) => {
+    if (!batch.watch) return;
+    await deps.events?.ended(batch);
+    await deps.repo.update("batch", batch.id, { watch: undefined });
+  };
+
+  /** What a batch that just ended frees and settles: its slot, its budget, its metrics, then its event. */
+  const settleEnded = async (ended: BatchRecord) => {
+    await deps.limiter?.batchEnded(ended.tenant);
+    await settleBudget(deps, ended);
+    deps.metrics?.settled(ended);
+    await publishEnd(ended);
+  };
 
   const submitInput = (batch: BatchRecord, format: InputFormat): SubmitInput => ({
     format,
@@ -169,8 +232,9 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (batch.cancelRequested && !batch.upstream) return route("collect");
       let upstream = batch.upstream;
       if (!upstream) {
-        upstream = await (await adapterFor(batch)).submit(batch, submitInput(batch, await firstFormat(batch)));
-        await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal });
+        const adapter = await adapterFor(batch);
+        upstream = await adapter.submit(batch, submitInput(batch, await firstFormat(batch)));
+        await recordUpstream(batch, upstream, adapter);
       }
       // The gateway's own run of a small batch starts at once; an upstream batch is first polled after the backoff.
       if (upstream.mode === "on_demand") return { next: "wait", attempt: 0, waitSeconds: busyPollSeconds };
@@ -214,7 +278,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       // A provider doing the work itself with more to do now is polled again at once, the backoff kept for later.
       if (upstream.busy) return { next: "wait", attempt: input.attempt ?? 0, waitSeconds: busyPollSeconds };
       const attempt = (input.attempt ?? 0) + 1;
-      return route("wait", attempt);
+      return route("wait", attempt, batch);
     },
 
     /** Stores the results in the calling dialect's format, then marks the batch terminal. */
@@ -223,6 +287,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       if (isTerminal(batch.status)) {
         // Ended by an earlier run that may have stopped before its budget settled: settling again is harmless.
         await settleBudget(deps, batch);
+        await publishEnd(batch);
         return route("done");
       }
       // A batch the caller saw cancelling ends cancelled, whatever the upstream managed first (a small batch may
@@ -269,11 +334,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
         },
         { statusIn: ["finalizing", "cancelling", "validating", "queued", "in_progress"] },
       );
-      if (ended) {
-        await deps.limiter?.batchEnded(batch.tenant);
-        await settleBudget(deps, ended);
-        deps.metrics?.settled(ended);
-      }
+      if (ended) await settleEnded(ended);
       return route("done");
     },
 
@@ -282,9 +343,16 @@ export const createBatchEngine = (deps: EngineDeps) => {
       const batch = await load(input);
       if (terminalBatchStatuses.includes(batch.status)) {
         await settleBudget(deps, batch);
+        await publishEnd(batch);
         return route("done");
       }
       const reason = describeFailure(input.error);
+      // An upstream job still running would go on billing with nobody to collect it: it is stopped, if it can be.
+      if (batch.upstream && !batch.upstreamOutcome) {
+        await adapterFor(batch)
+          .then((adapter) => adapter.cancel(batch))
+          .catch(() => undefined);
+      }
       const { files, counts, outcomes, usage, cost } = await writeResults(batch, undefined, {
         outcome: "errored",
         error: { code: "batch_failed", message: reason },
@@ -304,11 +372,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
         },
         { statusIn: nonTerminal },
       );
-      if (ended) {
-        await deps.limiter?.batchEnded(batch.tenant);
-        await settleBudget(deps, ended);
-        deps.metrics?.settled(ended);
-      }
+      if (ended) await settleEnded(ended);
       return route("done");
     },
 

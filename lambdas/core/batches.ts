@@ -219,6 +219,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     dialectFields: input.dialectFields,
     sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
     budget,
+    watch: "batch",
   };
   try {
     await deps.limiter?.batchStarted(input.tenant);

@@ -174,6 +174,13 @@ export interface BatchRecord extends StoredObject {
   cost?: BatchCost;
   /** What was reserved (micro-USD) against the tenant's monthly budget at create (core/budgets.ts). */
   budget?: { month: string; reserved: number };
+  /**
+   * Present while the gateway still owes the batch work: set at create, removed once the batch ended and its
+   * end was published. The reconciler watches these batches (ObjectRepository.watched).
+   */
+  watch?: "batch";
+  /** How many times a batch whose execution stopped or vanished was resumed (core/reconcile.ts). */
+  resumes?: number;
 }
 
 /**

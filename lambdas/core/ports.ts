@@ -37,6 +37,8 @@ export interface ObjectRepository {
     changes: Partial<Extract<AnyRecord, { kind: K }>>,
     guard?: { statusIn?: readonly string[] },
   ): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
+  /** Every batch of every tenant still watched (`watch` set), oldest first: the reconciler's work list. */
+  watched(): AsyncIterable<BatchRecord>;
   /** Removes the tenant's object and returns what it was; undefined when there was none. */
   delete<K extends ObjectKind>(
     kind: K,
@@ -100,6 +102,29 @@ export interface BudgetLedger {
   settle(tenant: string, month: string, batchId: string, reserved: number, actual: number): Promise<void>;
   /** What the month has committed so far. */
   committed(tenant: string, month: string): Promise<number>;
+}
+
+/**
+ * Where each batch's end is published, once it has ended (EventBridge in AWS, the local bus locally). A publish
+ * that fails is tried again by the next run of the task or by the reconciler, so subscribers see each end at
+ * least once, keyed by the batch id.
+ */
+export interface BatchEvents {
+  ended(batch: BatchRecord): Promise<void>;
+}
+
+/** One event for the gateway's event bus, as EventBridge's PutEvents takes it. */
+export interface BusEvent {
+  source: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+  /** ARNs or ids the event is about. */
+  resources?: string[];
+}
+
+/** The gateway's event bus: EventBridge in AWS, the local bus locally. */
+export interface EventBus {
+  put(event: BusEvent): Promise<void>;
 }
 
 /** Told of each batch once it has settled (its cost, usage and end), to publish them as metrics. */
@@ -220,6 +245,10 @@ export interface ResultSink {
 /** Starts and signals batch executions (Step Functions in AWS, the local executor locally). */
 export interface BatchRunner {
   start(batch: BatchRecord): Promise<void>;
+  /** Whether the batch's current execution is still running (false when it ended or never started). */
+  running(batch: BatchRecord): Promise<boolean>;
+  /** Starts a new execution for a batch whose last one stopped without ending it (its tasks are idempotent). */
+  resume(batch: BatchRecord): Promise<void>;
   /** Forwards a cancel request to the upstream now rather than at the next poll. */
   cancel(batch: BatchRecord): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { GatewayDeps } from "../core/deps";
+import type { Deployment, GatewayDeps } from "../core/deps";
 import type { BatchRecord, Dialect } from "../core/model";
 import type { ResultSink } from "../core/ports";
 import type { FrontDoor } from "../http/dialect-handler";
@@ -22,6 +22,8 @@ export interface DialectModule<D extends Dialect> {
   /** How each of its staged routes (staged-routes.ts) admits a request before API Gateway stores the body. */
   readonly stagedRoutes: { readonly [K in StagedRoutesOf<D>]: (deps: GatewayDeps) => Admitter };
   readonly resultSink: (deps: GatewayDeps) => (batch: BatchRecord) => ResultSink;
+  /** The batch's id as its SDK shows it (any batch, whichever dialect created it), for the batch-ended event. */
+  readonly batchId: (batch: BatchRecord, deployment: Deployment) => string;
 }
 
 /** Every dialect's module, total over `Dialect` (what `registry.ts` lists). */

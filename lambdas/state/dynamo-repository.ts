@@ -8,7 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { AnyRecord, ListQuery, ObjectKind, Page } from "../core/model";
+import type { AnyRecord, BatchRecord, ListQuery, ObjectKind, Page } from "../core/model";
 import type { ObjectRepository } from "../core/ports";
 import { tableSchema } from "./table-schema";
 
@@ -76,6 +76,24 @@ export class DynamoRepository implements ObjectRepository {
         }),
       );
       for (const item of page.Items ?? []) yield toRecord(item as Item) as Extract<AnyRecord, { kind: K }>;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async *watched(): AsyncGenerator<BatchRecord> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: tableSchema.watchIndex,
+          KeyConditionExpression: "#w = :w",
+          ExpressionAttributeNames: { "#w": tableSchema.watchIndexPartitionKey },
+          ExpressionAttributeValues: { ":w": "batch" },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield toRecord(item as Item) as BatchRecord;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }

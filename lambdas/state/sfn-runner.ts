@@ -1,7 +1,17 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import type { BatchRecord } from "../core/model";
 import type { BatchRunner } from "../core/ports";
+
+/** A batch's current execution: named after the batch, then `{id}-r{n}` for its n-th resumption. */
+export const executionName = (batch: Pick<BatchRecord, "id" | "resumes">): string =>
+  batch.resumes ? `${batch.id}-r${batch.resumes}` : batch.id;
 
 /** Starts one Step Functions execution per batch, named after it (so a retried start never makes two). */
 export class StepFunctionsRunner implements BatchRunner {
@@ -17,12 +27,28 @@ export class StepFunctionsRunner implements BatchRunner {
       await this.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: batch.id,
+          name: executionName(batch),
           input: JSON.stringify({ batchId: batch.id, tenant: batch.tenant }),
         }),
       );
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    }
+  }
+
+  async resume(batch: BatchRecord): Promise<void> {
+    await this.start(batch);
+  }
+
+  async running(batch: BatchRecord): Promise<boolean> {
+    // arn:…:stateMachine:{name} → arn:…:execution:{name}:{execution}
+    const executionArn = `${this.stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName(batch)}`;
+    try {
+      const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return status === "RUNNING" || status === "PENDING_REDRIVE";
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return false; // never started, or aged out of the history
+      throw error;
     }
   }
 

@@ -5,4 +5,10 @@ export const tableSchema = {
   tenantIndexPartitionKey: "gsi1pk",
   tenantIndexSortKey: "gsi1sk",
   ttlAttribute: "ttl",
+  /**
+   * A sparse index of the batches the gateway still owes work (core's `watch`): from creation until their end
+   * was published. The reconciler reads it instead of scanning the table.
+   */
+  watchIndex: "byWatch",
+  watchIndexPartitionKey: "watch",
 } as const;

@@ -68,6 +68,12 @@ export class StagingStorage extends Construct {
       sortKey: { name: tableSchema.tenantIndexSortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
+    this.table.addGlobalSecondaryIndex({
+      indexName: tableSchema.watchIndex,
+      partitionKey: { name: tableSchema.watchIndexPartitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableSchema.tenantIndexSortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   errorMarker,
   type Faults,
   readBody,
+  SimStore,
   type Simulator,
   type SimulatorOptions,
   sendJson,
@@ -34,7 +35,7 @@ const counts0 = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired:
 export const startAnthropicSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
-  const batches = new Map<string, SimBatch>();
+  const batches = new SimStore<SimBatch>(options.stateDir, "anthropic-batches");
   let baseUrl = "";
 
   const apiError = (response: ServerResponse, status: number, type: string, message: string) =>
@@ -75,6 +76,7 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
       return JSON.stringify({ custom_id: r.custom_id, result: { type: "succeeded", message } });
     });
     batch.ended = { at: Date.now(), results, counts };
+    batches.save(batch.id);
   };
 
   const view = (batch: SimBatch) => {
@@ -150,6 +152,7 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
     if (method === "GET" && !match![2]) return sendJson(response, 200, view(batch));
     if (method === "POST" && match![2] === "/cancel") {
       if (!batch.ended) batch.cancelMs ??= Date.now();
+      batches.save(batch.id);
       return sendJson(response, 200, view(batch));
     }
     if (method === "GET" && match![2] === "/results") {

@@ -6,6 +6,7 @@ import {
   errorMarker,
   type Faults,
   readBody,
+  SimStore,
   type Simulator,
   type SimulatorOptions,
   sendJson,
@@ -85,7 +86,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
   const minRecords = options.minRecords ?? 100;
   const region = options.region ?? "us-east-1";
   const faults: Faults = { failNextCalls: [] };
-  const jobs = new Map<string, SimJob>();
+  const jobs = new SimStore<SimJob>(options.stateDir, "bedrock-jobs");
 
   const awsError = (response: ServerResponse, status: number, type: string, message: string) =>
     sendJson(response, status, { message }, { "x-amzn-errortype": type });
@@ -153,6 +154,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         ...(await writeOutputs(job, processed)),
       };
     }
+    if (job.ended) jobs.save(job.arn);
   };
 
   const view = (job: SimJob) => {
@@ -286,6 +288,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         request.resume();
         if (job.ended) return awsError(response, 400, "ValidationException", `Job ${job.id} has already ended`);
         job.stopMs ??= Date.now();
+        jobs.save(job.arn);
         return sendJson(response, 200, {});
       }
     }

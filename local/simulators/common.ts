@@ -1,5 +1,7 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { estimateTokens } from "../../lambdas/core/chat";
 
 /**
@@ -20,6 +22,59 @@ export interface Faults {
 export interface SimulatorOptions {
   /** How long a simulated batch job takes to finish. @default 1500 */
   jobLatencyMs?: number;
+  /**
+   * Where the simulator keeps its files and jobs, so a restarted local gateway finds the upstream jobs its
+   * batches were running (as a real provider would still have them). @default in memory only
+   */
+  stateDir?: string;
+}
+
+/**
+ * A simulator's records by id: a Map that, given a directory, writes each record through to its own file and reads
+ * them all back on start. Buffers go to files of their own beside it (a file's bytes may be hundreds of MB).
+ * Records changed in place are written again with `save`.
+ */
+export class SimStore<V> extends Map<string, V> {
+  private readonly dir?: string;
+
+  constructor(stateDir: string | undefined, name: string) {
+    super();
+    if (!stateDir) return;
+    const dir = join(stateDir, name);
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true });
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+      const record = JSON.parse(readFileSync(join(dir, file), "utf8"), (_key, value: unknown) =>
+        typeof value === "object" && value !== null && "$bytes" in value
+          ? readFileSync(join(dir, String(value.$bytes)))
+          : value,
+      ) as V;
+      super.set(decodeURIComponent(file.slice(0, -".json".length)), record);
+    }
+  }
+
+  override set(id: string, value: V): this {
+    super.set(id, value);
+    this.save(id);
+    return this;
+  }
+
+  /** Writes a record again after a change in place. */
+  save(id: string): void {
+    const dir = this.dir;
+    if (!dir || !this.has(id)) return;
+    const name = encodeURIComponent(id);
+    let buffers = 0;
+    // The replacer sees each value's holder, so a Buffer (even the record itself) is written before its toJSON runs.
+    const text = JSON.stringify(this.get(id), function (this: Record<string, unknown>, key, value) {
+      const raw = this[key];
+      if (!Buffer.isBuffer(raw)) return value;
+      const file = `${name}.${buffers++}.bin`;
+      writeFileSync(join(dir, file), raw);
+      return { $bytes: file };
+    });
+    writeFileSync(join(dir, `${name}.json`), text);
+  }
 }
 
 /** A request whose text holds this marker gets an error answer instead of a reply. */

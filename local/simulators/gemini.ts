@@ -7,6 +7,7 @@ import {
   errorMarker,
   type Faults,
   readBody,
+  SimStore,
   type Simulator,
   type SimulatorOptions,
   sendJson,
@@ -33,9 +34,9 @@ interface SimBatch {
 export const startGeminiSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
-  const files = new Map<string, Buffer>();
-  const uploads = new Map<string, string>();
-  const batches = new Map<string, SimBatch>();
+  const files = new SimStore<Buffer>(options.stateDir, "gemini-files");
+  const uploads = new SimStore<string>(options.stateDir, "gemini-uploads");
+  const batches = new SimStore<SimBatch>(options.stateDir, "gemini-batches");
   let baseUrl = "";
 
   const rpcError = (response: ServerResponse, status: number, message: string, code = "INVALID_ARGUMENT") =>
@@ -91,6 +92,7 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
         batch.ended = { at: now, state: "BATCH_STATE_EXPIRED", success: 0, failed: 0 };
       else if (batch.fate === "complete" && now - batch.createdMs >= latency)
         finish(batch, "BATCH_STATE_SUCCEEDED", total);
+      if (batch.ended) batches.save(batch.id);
     }
     const state =
       batch.ended?.state ?? (now - batch.createdMs < latency * 0.2 ? "BATCH_STATE_PENDING" : "BATCH_STATE_RUNNING");
@@ -188,6 +190,7 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     if (method === "GET" && !one![2]) return sendJson(response, 200, view(batch));
     if (method === "POST" && one![2]) {
       if (!batch.ended) batch.cancelMs ??= Date.now();
+      batches.save(batch.id);
       return sendJson(response, 200, {});
     }
     rpcError(response, 404, `Unknown ${method} ${path}`, "NOT_FOUND");

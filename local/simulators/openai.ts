@@ -7,6 +7,7 @@ import {
   errorMarker,
   type Faults,
   readBody,
+  SimStore,
   type Simulator,
   type SimulatorOptions,
   sendJson,
@@ -45,8 +46,8 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
-  const files = new Map<string, SimFile>();
-  const batches = new Map<string, SimBatch>();
+  const files = new SimStore<SimFile>(options.stateDir, "openai-files");
+  const batches = new SimStore<SimBatch>(options.stateDir, "openai-batches");
 
   const storeFile = (bytes: Buffer, filename: string, purpose: string): SimFile => {
     const file = { id: id("file-sim"), bytes, filename, purpose, created_at: seconds(Date.now()) };
@@ -138,6 +139,7 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
           message: "This request could not be executed before the completion window expired.",
         });
       else if (batch.fate === "complete" && elapsed >= latency) finish(batch, "completed", batch.total);
+      if (batch.ended) batches.save(batch.id);
     }
     const progress = Math.min(1, elapsed / latency);
     const status =
@@ -278,6 +280,7 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
     if (batch && method === "POST" && one![2]) {
       request.resume();
       if (!batch.ended && batch.cancelledMs === undefined) batch.cancelledMs = Date.now();
+      batches.save(batch.id);
       return sendJson(response, 200, view(batch));
     }
     sendJson(response, 404, {

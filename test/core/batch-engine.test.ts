@@ -108,7 +108,7 @@ describe("the batch engine's tasks (in-memory ports)", () => {
     await engine.submit({ batchId: batch.id, tenant: "t" });
     provider.next = { status: "in_progress", counts: { total: 3, completed: 2, failed: 0 } };
     const route = await engine.poll({ batchId: batch.id, tenant: "t", attempt: 3 });
-    expect(route).toEqual({ next: "wait", attempt: 4, waitSeconds: Math.round(30 * 1.5 ** 4) });
+    expect(route).toEqual({ next: "wait", attempt: 4, waitSeconds: 30 }); // a new batch: the 30 s floor
     expect(await statusOf(batch)).toBe("in_progress");
     expect((await files.repo.get("batch", "t", batch.id))?.requestCounts).toEqual({
       total: 3,

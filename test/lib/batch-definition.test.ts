@@ -1,31 +1,95 @@
 import { describe, expect, it } from "vitest";
 import type { TaskEvent } from "../../lambdas/app/task";
+import { runTask } from "../../lambdas/app/task";
 import { defaultPollSchedule, describeFailure, pollDelaySeconds, type Route } from "../../lambdas/core/batch-engine";
+import { createBatch } from "../../lambdas/core/batches";
 import { ConfigurationError, RetryableError, UpstreamError } from "../../lambdas/core/errors";
+import { createFile } from "../../lambdas/core/files";
 import type { BatchRecord } from "../../lambdas/core/model";
+import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { LocalRunner } from "../../local/local-runner";
+import { chatLines } from "../support/batches";
+import { memoryGateway } from "../support/memory";
 
-/** State transitions a batch costs when the upstream takes `seconds`: Submit, Route, then Wait+Poll+Route per poll, Collect, Done. */
-const transitionsFor = (seconds: number): { polls: number; transitions: number } => {
-  let waited = 0;
+/**
+ * Runs one batch through the deployed state machine definition (the local executor) and the real engine, on a
+ * clock that each Wait state moves on by its `waitSeconds`, against an upstream that ends after `upstreamSeconds`.
+ * Returns the state transitions Step Functions would bill (states entered and retried) and the polls.
+ */
+const simulateBatch = async (upstreamSeconds: number) => {
+  let clock = Date.UTC(2026, 11, 2);
+  const start = clock;
   let polls = 0;
-  while (waited < seconds) waited += pollDelaySeconds(defaultPollSchedule, polls++);
-  return { polls, transitions: 2 + 3 * polls + 2 };
+  const upstream: ProviderAdapter = {
+    submit: async () => ({ id: "up-1", mode: "batch" }),
+    status: async () => {
+      polls++;
+      const ended = clock - start >= upstreamSeconds * 1000;
+      return { status: ended ? "completed" : "in_progress", counts: { total: 1, completed: ended ? 1 : 0, failed: 0 } };
+    },
+    cancel: async () => undefined,
+    results: async function* () {},
+  };
+  const gateway = memoryGateway(
+    {
+      providers: { openai: upstream, anthropic: undefined, gemini: undefined, bedrock: undefined },
+      poll: defaultPollSchedule,
+    },
+    { now: () => clock },
+  );
+  const file = await createFile(gateway.deps, {
+    tenant: "t",
+    dialect: "openai",
+    provider: "openai",
+    filename: "in.jsonl",
+    purpose: "batch",
+    contentType: "application/jsonl",
+    body: Buffer.from(chatLines("gpt-4o-mini", ["one"])),
+  });
+  const batch = await createBatch(gateway.deps, {
+    tenant: "t",
+    dialect: "openai",
+    provider: "openai",
+    endpoint: "/v1/chat/completions",
+    completionWindow: "24h",
+    inputFile: { id: file.id, shown: file.id },
+  });
+  let transitions = 0;
+  let wait = 0;
+  const runner = new LocalRunner(
+    async (event) => {
+      if (event.action === "poll") clock += wait * 1000; // the Wait state before this poll has passed
+      const route = await runTask(gateway.engine, event);
+      wait = route.waitSeconds;
+      return route;
+    },
+    { pollWaitMs: 0, onTransition: () => void transitions++ },
+  );
+  await runner.start(batch);
+  await runner.drain();
+  const ended = await gateway.repo.get("batch", "t", batch.id);
+  return { transitions, polls, status: ended?.status, hoursRun: (clock - start) / 3_600_000 };
 };
 
 describe("the batch state machine", () => {
-  it("backs off from 30 s to a cap of 10 min", () => {
-    const delays = Array.from({ length: 12 }, (_, i) => pollDelaySeconds(defaultPollSchedule, i));
-    expect(delays[0]).toBe(30);
-    expect(delays.at(-1)).toBe(600);
-    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]!);
+  it("polls every 30 s at first, then a fifth of the batch's age, at most every 20 min", () => {
+    expect(pollDelaySeconds(defaultPollSchedule, 0)).toBe(30);
+    expect(pollDelaySeconds(defaultPollSchedule, 600)).toBe(120);
+    expect(pollDelaySeconds(defaultPollSchedule, 3600)).toBe(720);
+    expect(pollDelaySeconds(defaultPollSchedule, 86_400)).toBe(1200);
   });
 
-  it("costs a few hundred state transitions for a 24 h batch", () => {
-    const { polls, transitions } = transitionsFor(24 * 3600);
-    expect(polls).toBeLessThan(160); // 8 polls of the ramp (≈25 min), then one every 10 min
-    expect(transitions).toBeLessThan(500);
-    expect(transitionsFor(3600).transitions).toBeLessThan(60);
+  it("runs a 24 h batch in at most 300 state transitions, counted on the deployed definition", async () => {
+    const day = await simulateBatch(24 * 3600);
+    expect(day.status).toBe("completed");
+    expect(day.hoursRun).toBeGreaterThanOrEqual(24);
+    expect(day.hoursRun).toBeLessThan(24 + 1200 / 3600); // collected within one capped wait of its end
+    expect(day.transitions).toBeLessThanOrEqual(300);
+    // Submit, Route, then Wait + Poll + Route per poll, Collect, Done: nothing else is billed.
+    expect(day.transitions).toBe(4 + 3 * day.polls);
+    const hour = await simulateBatch(3600);
+    expect(hour.transitions).toBeLessThan(80);
+    expect(hour.hoursRun).toBeLessThan(1.2); // collected within a fifth of its run time
   });
 
   describe("run by the local executor, as deployed", () => {

@@ -77,6 +77,13 @@ export class MemoryRepository implements ObjectRepository {
     return clone(updated) as unknown as Of<K>;
   }
 
+  async *watched(): AsyncGenerator<BatchRecord> {
+    const watched = [...this.items.values()].filter(
+      (item): item is BatchRecord => item.kind === "batch" && !!item.watch,
+    );
+    for (const batch of watched.sort((a, b) => sortKey(a).localeCompare(sortKey(b)))) yield clone(batch);
+  }
+
   async delete<K extends ObjectKind>(kind: K, tenant: string, id: string): Promise<Of<K> | undefined> {
     const item = this.items.get(id);
     if (!item || item.kind !== kind || item.tenant !== tenant) return undefined;
@@ -222,9 +229,22 @@ export class MemoryNamespaceIndex implements NamespaceIndex {
 export class RecordingRunner implements BatchRunner {
   readonly started: BatchRecord[] = [];
   readonly cancelled: BatchRecord[] = [];
+  readonly resumed: BatchRecord[] = [];
+  /** The ids whose executions run (started ones, unless a test says otherwise). */
+  readonly live = new Set<string>();
 
   async start(batch: BatchRecord): Promise<void> {
     this.started.push(batch);
+    this.live.add(batch.id);
+  }
+
+  async running(batch: BatchRecord): Promise<boolean> {
+    return this.live.has(batch.id);
+  }
+
+  async resume(batch: BatchRecord): Promise<void> {
+    this.resumed.push(batch);
+    this.live.add(batch.id);
   }
 
   async cancel(batch: BatchRecord): Promise<void> {

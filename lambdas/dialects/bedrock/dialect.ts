@@ -4,6 +4,7 @@ import type { DialectModule } from "../dialect-module";
 import { awsPresented } from "./auth";
 import { renderBedrockError, renderS3Error } from "./errors";
 import { bedrockJobRoutes } from "./jobs";
+import { jobSpecOf } from "./jobs-model";
 import { bedrockResultSink } from "./results";
 import { s3BodyAdmitter } from "./s3-multipart";
 import { s3ObjectRoutes } from "./s3-objects";
@@ -44,4 +45,6 @@ export const bedrockDialect: DialectModule<"bedrock"> = {
   frontDoors: { bedrock: bedrockFrontDoor, bedrockFiles: bedrockFilesFrontDoor },
   stagedRoutes: { s3Bodies: s3BodyAdmitter },
   resultSink: bedrockResultSink,
+  batchId: (batch, deployment) =>
+    `arn:aws:bedrock:${jobSpecOf(batch)?.region ?? deployment.region}:${deployment.accountId}:model-invocation-job/${batch.id}`,
 };

@@ -1,9 +1,10 @@
 import type { GatewayDeps } from "../../core/deps";
+import { renderId } from "../../core/ids";
 import type { FrontDoor } from "../../http/dialect-handler";
 import type { DialectModule } from "../dialect-module";
 import { genAiBatchRoutes } from "./batches";
 import { renderGenAiError } from "./errors";
-import { genAiChunkAdmitter, genAiFileRoutes, genAiPresented } from "./files";
+import { genAiChunkAdmitter, genAiFileRoutes, genAiPrefix, genAiPresented } from "./files";
 import { genAiResultSink } from "./results";
 
 /**
@@ -38,4 +39,5 @@ export const genAiDialect: DialectModule<"genai"> = {
   frontDoors: { genai: genAiFrontDoor },
   stagedRoutes: { genaiChunks: genAiChunkAdmitter },
   resultSink: genAiResultSink,
+  batchId: (batch) => renderId(genAiPrefix.batch, batch.id),
 };

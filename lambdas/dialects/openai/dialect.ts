@@ -1,9 +1,10 @@
 import type { GatewayDeps } from "../../core/deps";
+import { renderId } from "../../core/ids";
 import type { FrontDoor } from "../../http/dialect-handler";
 import type { DialectModule } from "../dialect-module";
 import { openAiBatchRoutes } from "./batches";
 import { renderOpenAiError } from "./errors";
-import { openAiFileRoutes, openAiPresented } from "./files";
+import { openAiFileRoutes, openAiPrefix, openAiPresented } from "./files";
 import { finOpsPresented, finOpsRoutes } from "./finops";
 import { openAiResultSink } from "./results";
 import { openAiUploadRoutes } from "./uploads";
@@ -55,4 +56,5 @@ export const openAiDialect: DialectModule<"openai"> = {
   frontDoors: { openai: openAiFrontDoor, finops: finOpsFrontDoor },
   stagedRoutes: {},
   resultSink: openAiResultSink,
+  batchId: (batch) => renderId(openAiPrefix.batch, batch.id),
 };

@@ -182,6 +182,8 @@ export class OpenAiProvider implements ProviderAdapter {
   /** The upstream batches created for this gateway batch, among the most recent ones (tagged in their metadata). */
   private async findCreated(batchId: string): Promise<OpenAiBatch[]> {
     const page = await this.client.json<{ data: OpenAiBatch[] }>("GET", "/batches?limit=100");
-    return page.data.filter((b) => b.metadata?.finops_batch_id === batchId);
+    // One the gateway cancelled (it could not record it) is not found again: its retry creates a new one.
+    const stopped = new Set(["cancelling", "cancelled", "failed", "expired"]);
+    return page.data.filter((b) => b.metadata?.finops_batch_id === batchId && !stopped.has(b.status));
   }
 }

@@ -1,0 +1,79 @@
+import type { BatchEngine } from "./batch-engine";
+import { isTerminal } from "./model";
+import type { BatchRunner, ObjectRepository } from "./ports";
+
+/** What the reconciler reads and drives. */
+export interface ReconcileDeps {
+  repo: ObjectRepository;
+  runner: BatchRunner;
+  engine: Pick<BatchEngine, "collect" | "fail">;
+  now?: () => number;
+}
+
+/** How patient the reconciler is. */
+export interface ReconcileOptions {
+  /**
+   * A batch younger than this is left alone: its execution may still be starting (the API creates the record,
+   * then starts it). @default 5 minutes
+   */
+  graceMs?: number;
+  /** Executions a batch may lose before it is failed instead of resumed again. @default 3 */
+  maxResumes?: number;
+}
+
+/** What one pass found and did, by batch id (logged, and published as the reconciler's metrics). */
+export interface ReconcileReport {
+  watched: number;
+  running: number;
+  resumed: string[];
+  failed: string[];
+  /** Batches that had ended but whose end had not been published yet. */
+  published: string[];
+}
+
+/**
+ * One pass over the batches the gateway still owes work: every one whose execution stopped or never started is
+ * resumed with a new execution (the engine's tasks are idempotent: a recorded upstream job is polled, never made
+ * again), or failed with a reason the caller can read once it has lost `maxResumes` of them; an ended batch whose
+ * end was not published yet is published. In AWS a schedule runs it; local mode runs it at start, which resumes
+ * every batch a stopped gateway left running.
+ */
+export const reconcile = async (deps: ReconcileDeps, options: ReconcileOptions = {}): Promise<ReconcileReport> => {
+  const now = deps.now?.() ?? Date.now();
+  const graceMs = options.graceMs ?? 5 * 60_000;
+  const maxResumes = options.maxResumes ?? 3;
+  const report: ReconcileReport = { watched: 0, running: 0, resumed: [], failed: [], published: [] };
+  for await (const batch of deps.repo.watched()) {
+    report.watched++;
+    if (now - batch.createdAt < graceMs) continue;
+    if (await deps.runner.running(batch)) {
+      report.running++;
+      continue;
+    }
+    const input = { batchId: batch.id, tenant: batch.tenant };
+    if (isTerminal(batch.status)) {
+      await deps.engine.collect(input); // an ended batch: settles what is left and publishes its end
+      report.published.push(batch.id);
+      continue;
+    }
+    const resumes = batch.resumes ?? 0;
+    if (resumes >= maxResumes) {
+      await deps.engine.fail({
+        ...input,
+        error: {
+          Error: "ExecutionLost",
+          Cause:
+            `its execution stopped ${resumes + 1} times before the batch ended, so the gateway stopped it rather ` +
+            "than let it run unobserved. Create it again to retry.",
+        },
+      });
+      report.failed.push(batch.id);
+      continue;
+    }
+    const resumed = await deps.repo.update("batch", batch.id, { resumes: resumes + 1 }, { statusIn: [batch.status] });
+    if (!resumed) continue; // it moved on meanwhile: the next pass sees it again
+    await deps.runner.resume(resumed);
+    report.resumed.push(batch.id);
+  }
+  return report;
+};
