@@ -23,6 +23,9 @@ const pureForLib = [
   "^lambdas/dialects/front-doors[.]ts$",
   "^lambdas/dialects/staged-routes[.]ts$",
   "^lambdas/http/staged-contract[.]ts$",
+  "^lambdas/dialects/event-names[.]ts$",
+  "^lambdas/core/webhook-policy[.]ts$",
+  "^lambdas/metric-names[.]ts$",
 ];
 
 module.exports = {

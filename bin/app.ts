@@ -24,6 +24,8 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   priceOverrides: app.node.tryGetContext("priceOverrides")
     ? JSON.parse(String(app.node.tryGetContext("priceOverrides")))
     : undefined,
+  // An SNS topic of yours (its ARN) that the gateway's alarms notify.
+  alarmTopicArn: app.node.tryGetContext("alarmTopicArn"),
   jobBuckets: String(app.node.tryGetContext("jobBuckets") ?? "")
     .split(",")
     .map((entry) => entry.trim())

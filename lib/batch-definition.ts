@@ -87,10 +87,11 @@ export const batchStateMachineDefinition = (taskResource: string) => ({
     },
     [batchStates.collect]: { ...task(taskResource, "collect", batchStates.done), Catch: onFailure },
     [batchStates.markFailed]: task(taskResource, "fail", batchStates.failed, { "error.$": "$.error" }),
+    // The batch failed and says why: the execution did its job, so it succeeds. A failed execution then means
+    // the gateway itself broke (MarkFailed could not run), which is what the state machine's alarm watches for.
     [batchStates.failed]: {
-      Type: "Fail",
-      Error: "BatchFailed",
-      Cause: "The batch failed; its reason is on the batch.",
+      Type: "Succeed",
+      Comment: "The batch failed; its reason is on the batch.",
     },
     [batchStates.done]: { Type: "Succeed" },
   },

@@ -1,17 +1,20 @@
 import { Aws, type RemovalPolicy, Validations } from "aws-cdk-lib";
 import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
+import type { EventBus } from "aws-cdk-lib/aws-events";
 import { type IGrantable, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
 import { parseJobBuckets } from "../lambdas/core/config";
 import { stagingPrefix } from "../lambdas/core/layout";
 import { type FrontDoorId, frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
+import { BatchEvents } from "./constructs/batch-events";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
 import {
   type FrontDoorFunctions,
@@ -21,6 +24,7 @@ import {
   streamingTimeout,
 } from "./constructs/gateway-api";
 import { GatewayFunction } from "./constructs/gateway-function";
+import { GatewayMonitoring } from "./constructs/gateway-monitoring";
 import { grantJobBuckets } from "./constructs/job-buckets";
 import { StagingStorage } from "./constructs/staging-storage";
 
@@ -81,6 +85,11 @@ export interface FinOpsGatewayProps {
   readonly priceOverrides?: Readonly<
     Record<string, { input_mtok: number; output_mtok: number; batch_input_mtok?: number; batch_output_mtok?: number }>
   >;
+  /**
+   * Where the gateway's alarms notify (5xx rate, failed batches, task errors, state machine failures, throttling,
+   * the reconciler's findings, undeliverable webhooks). @default alarms show on the dashboard only
+   */
+  readonly alarmTopic?: ITopic;
 }
 
 /**
@@ -109,6 +118,10 @@ export class FinOpsGateway extends Construct {
   public readonly credentialsKey: Key;
   /** The provider API keys, as a JSON object (`{}` at first). */
   public readonly providerKeys: Secret;
+  /** The gateway's event bus: one `FinOps Batch Ended` event (source `finops.gateway`) per batch end. */
+  public readonly eventBus: EventBus;
+  /** The dashboard and alarms (cdk-monitoring-constructs). */
+  public readonly monitoring: GatewayMonitoring;
   private readonly storage: StagingStorage;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayProps = {}) {
@@ -162,6 +175,13 @@ export class FinOpsGateway extends Construct {
     });
     this.stateMachine = engine.stateMachine;
     this.taskFunction = engine.taskFunction;
+    const events = new BatchEvents(this, "Events", {
+      storage,
+      credentialsKey: this.credentialsKey,
+      environment,
+    });
+    this.eventBus = events.bus;
+    events.grantPublish(engine.taskFunction);
     if (props.passThrough) this.credentialsKey.grantDecrypt(engine.taskFunction);
     // Outputs of jobs whose output URI names one of the account's own buckets are copied there by the task.
     grantJobBuckets(engine.taskFunction, jobPlaces, "write");
@@ -205,6 +225,23 @@ export class FinOpsGateway extends Construct {
       setAccountCloudWatchRole: props.setAccountCloudWatchRole,
     }).api;
     this.url = this.api.url.replace(/\/$/, "");
+    this.monitoring = new GatewayMonitoring(this, "Monitoring", {
+      api: this.api,
+      functions: {
+        ...Object.fromEntries(Object.entries(this.functions).map(([door, fn]) => [`${upperFirst(door)}Door`, fn])),
+        ...Object.fromEntries(
+          Object.entries(stagedAuthorizers).map(([route, fn]) => [`${upperFirst(route)}Authorizer`, fn]),
+        ),
+      },
+      taskFunction: engine.taskFunction,
+      reconcilerFunction: engine.reconcilerFunction,
+      webhookFunction: events.webhookFunction,
+      stateMachine: engine.stateMachine,
+      table: storage.table,
+      webhookQueue: events.queue,
+      webhookDeadLetterQueue: events.deadLetterQueue,
+      alarmTopic: props.alarmTopic,
+    });
   }
 
   /** The base URL one SDK is given (`{GW}/openai` for the OpenAI SDK, …). */

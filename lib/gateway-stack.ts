@@ -1,9 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { FinOpsGateway, type FinOpsGatewayProps } from "./finops-gateway";
 
 /** Props of {@link GatewayStack}: the stack's own, and the gateway's. */
-export interface GatewayStackProps extends StackProps, FinOpsGatewayProps {}
+export interface GatewayStackProps extends StackProps, FinOpsGatewayProps {
+  /** The ARN of an SNS topic of yours that the gateway's alarms notify (instead of `alarmTopic`). */
+  readonly alarmTopicArn?: string;
+}
 
 /** The app's stack (`npm run cdk -- deploy`): one {@link FinOpsGateway} and the outputs a first deploy needs. */
 export class GatewayStack extends Stack {
@@ -11,13 +15,20 @@ export class GatewayStack extends Stack {
 
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
-    const gateway = new FinOpsGateway(this, "Gateway", props);
+    const gateway = new FinOpsGateway(this, "Gateway", {
+      ...props,
+      alarmTopic: props.alarmTopicArn ? Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn) : props.alarmTopic,
+    });
     this.gateway = gateway;
     new CfnOutput(this, "GatewayUrl", { value: gateway.url, description: "The gateway's base URL ({GW})" });
     new CfnOutput(this, "OpenAiBaseUrl", { value: gateway.urlOf("openai") });
     new CfnOutput(this, "ProviderKeysSecretName", { value: gateway.providerKeys.secretName });
     new CfnOutput(this, "BedrockBatchRoleArn", { value: gateway.bedrockRole.roleArn });
     new CfnOutput(this, "BatchStateMachineArn", { value: gateway.stateMachine.stateMachineArn });
+    new CfnOutput(this, "EventBusName", {
+      value: gateway.eventBus.eventBusName,
+      description: "Batch-ended events (source finops.gateway, detail-type FinOps Batch Ended)",
+    });
     new CfnOutput(this, "TableName", { value: gateway.table.tableName, description: "TABLE_NAME for `npm run keys`" });
     new CfnOutput(this, "CredentialsKmsKey", {
       value: gateway.credentialsKey.keyArn,

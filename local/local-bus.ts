@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { appendFile } from "node:fs/promises";
 import { deliverToWebhook, type WebhookDeps } from "../lambdas/app/webhooks";
 import type { BusEvent, EventBus } from "../lambdas/core/ports";
-import { webhookRetryDelaySeconds } from "../lambdas/core/webhooks";
+import { webhookMaxAttempts, webhookRetryDelaySeconds } from "../lambdas/core/webhook-policy";
 import { logger } from "../lambdas/logger";
 
 /** An event as EventBridge delivers it to a rule's target. */
@@ -56,7 +56,7 @@ export class LocalBus implements EventBus {
 
 /** How local webhook deliveries retry. */
 export interface LocalWebhookOptions {
-  /** Delivery attempts per event, the first included. @default 8 (as the stack's queue) */
+  /** Delivery attempts per event, the first included. @default webhookMaxAttempts (as the stack's queue) */
   maxAttempts?: number;
   /** Scales the stack's backoff (30 s doubling): 1 is real time. @default 1 */
   retryScale?: number;
@@ -77,7 +77,7 @@ export interface DeliveryAttempt {
 export const deliverLocalWebhooks = (bus: LocalBus, deps: WebhookDeps, options: LocalWebhookOptions = {}) => {
   const attempts: DeliveryAttempt[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? webhookMaxAttempts;
   const scale = options.retryScale ?? 1;
   const attempt = async (event: DeliveredEvent, n: number): Promise<void> => {
     const eventId = String(event.detail.eventId ?? event.id);

@@ -1,12 +1,14 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { type BatchEngine, defaultPollSchedule, type PollSchedule } from "../core/batch-engine";
 import { ConfigurationError } from "../core/errors";
 import type { ProviderAdapters } from "../core/ports";
 import { dialects } from "../dialects/registry";
-import { costMetrics } from "../metrics";
+import { engineMetrics, publishUpstreamMetrics } from "../metrics";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
-import { awsDeps, noRunner, required } from "./aws";
+import { EventBridgeBus } from "../state/eventbridge-bus";
+import { awsDeps, noRunner, required, traced } from "./aws";
 import { spendingFromEnv } from "./aws-spending";
 import { composeEngine } from "./compose";
 
@@ -42,12 +44,13 @@ export const parseProviderKeys = (text: string | undefined, secretId: string): R
  * upstream (PROVIDER_KEYS_SECRET_ARN), so the `fail` task still runs when the secret is unreadable.
  */
 export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => {
+  publishUpstreamMetrics();
   const deps = awsDeps(env, noRunner, spendingFromEnv(env));
   let settings: Promise<ProviderSettings> | undefined;
   const loadSettings = () => {
     settings ??= (async () => {
       const secretId = required(env, "PROVIDER_KEYS_SECRET_ARN");
-      const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
+      const secret = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: secretId }));
       return providerSettingsFromEnv(env, parseProviderKeys(secret.SecretString, secretId));
     })().catch((error: unknown) => {
       settings = undefined; // read it again on the next task
@@ -57,12 +60,13 @@ export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => 
   };
   let adapters: ProviderAdapters | undefined;
   return composeEngine(deps, dialects, {
+    bus: new EventBridgeBus(traced(new EventBridgeClient({})), required(env, "EVENT_BUS_NAME")),
     providers: async () => {
       adapters ??= createProviders(await loadSettings(), deps.blobs);
       return adapters;
     },
     providerWithKey: async (provider, key) => providerWithKey(await loadSettings(), deps.blobs)(provider, key),
     poll: pollScheduleFromEnv(env),
-    metrics: costMetrics(),
+    metrics: engineMetrics(),
   });
 };

@@ -1,8 +1,12 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
 import { configFromEnv } from "../core/config";
 import type { GatewayDeps } from "../core/deps";
 import { ConfigurationError } from "../core/errors";
@@ -20,6 +24,8 @@ import {
 import type { ProxyHandler } from "../http/dialect-handler";
 import type { StagedAuthorizer } from "../http/staged-authorizer";
 import { type StreamingHandler, streamingHandler } from "../http/streaming";
+import { logger } from "../logger";
+import { requestMetric } from "../metrics";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
@@ -27,7 +33,20 @@ import { DynamoRepository } from "../state/dynamo-repository";
 import { S3BlobStore } from "../state/s3-blob-store";
 import { KmsSealer } from "../state/sealers";
 import { StepFunctionsRunner } from "../state/sfn-runner";
+import { tracer } from "../tracer";
 import { frontDoorHandler, type GatewayParts, gatewayDeps, stagedAuthorizer } from "./compose";
+
+/**
+ * Every Lambda entry point, observed: Powertools' logger (the invocation's context on each line, keys appended by
+ * the handler reset after it) and tracer (an X-Ray segment per invocation) around the handler.
+ */
+export const observed = <E, R>(handler: (event: E, context: Context) => Promise<R>) =>
+  middy(handler)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true })) as unknown as (event: E, context: Context) => Promise<R>;
+
+/** An AWS SDK client whose calls are traced as X-Ray subsegments. */
+export const traced = <C>(client: C): C => tracer.captureAWSv3Client(client);
 
 /** An environment variable the stack sets; its absence is a deployment fault, named as such. */
 export const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -41,9 +60,9 @@ export const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
   let runner: StepFunctionsRunner | undefined;
   const get = () => {
     runner ??= new StepFunctionsRunner(
-      new SFNClient({}),
+      traced(new SFNClient({})),
       required(env, "STATE_MACHINE_ARN"),
-      new LambdaClient({}),
+      traced(new LambdaClient({})),
       required(env, "TASK_FUNCTION_NAME"),
     );
     return runner;
@@ -58,7 +77,9 @@ export const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
 
 /** In pass-through mode, callers' provider keys are sealed with the stack's KMS key (CREDENTIALS_KMS_KEY). */
 const passThroughSealer = (env: NodeJS.ProcessEnv) =>
-  env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
+  env.FINOPS_PASSTHROUGH === "on"
+    ? new KmsSealer(traced(new KMSClient({})), required(env, "CREDENTIALS_KMS_KEY"))
+    : undefined;
 
 /** For Lambdas that never start a batch (the task): a runner that says so if it is ever asked. */
 const notHere = async (): Promise<never> => {
@@ -75,11 +96,11 @@ export const awsDeps = (
   runner: BatchRunner,
   spending: Pick<GatewayParts, "prices" | "budgets"> = {},
 ): GatewayDeps => {
-  const dynamo = new DynamoDBClient({});
+  const dynamo = traced(new DynamoDBClient({}));
   const table = required(env, "TABLE_NAME");
   return gatewayDeps({
     repo: new DynamoRepository(dynamo, table),
-    blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
+    blobs: new S3BlobStore(traced(new S3Client({})), required(env, "BUCKET_NAME")),
     namespace: new DynamoNamespaceIndex(dynamo, table),
     config: configFromEnv(env),
     runner,
@@ -97,8 +118,8 @@ export const awsDeps = (
 export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Authenticator => {
   const passThrough = env.FINOPS_PASSTHROUGH === "on";
   if (env.FINOPS_AUTH === "open") return passThrough ? passThroughAuthenticator : openAuthenticator;
-  const store = new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME"));
-  const sealer = new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY"));
+  const store = new DynamoCredentialStore(traced(new DynamoDBClient({})), required(env, "TABLE_NAME"));
+  const sealer = new KmsSealer(traced(new KMSClient({})), required(env, "CREDENTIALS_KMS_KEY"));
   return keyAuthenticator(store, sealer, Date.now, passThrough);
 };
 
@@ -112,7 +133,13 @@ export const lambdaFrontDoor = <D extends Dialect>(
   spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">,
 ): ProxyHandler | StreamingHandler => {
   const deps = awsDeps(process.env, runnerFromEnv(process.env), spending?.(process.env));
-  const handler = frontDoorHandler(dialect, id, deps, authenticatorFromEnv());
+  const handler = observed(
+    frontDoorHandler(dialect, id, deps, authenticatorFromEnv(), {
+      // One invocation at a time in Lambda: the keys go on every line until the next invocation resets them.
+      identified: (keys) => logger.appendKeys(keys),
+      answered: (route, status, milliseconds) => requestMetric(id, route, status, milliseconds),
+    }),
+  );
   return frontDoors[id as FrontDoorId].streamsResponses ? streamingHandler(handler) : handler;
 };
 
@@ -120,4 +147,5 @@ export const lambdaFrontDoor = <D extends Dialect>(
 export const lambdaStagedAuthorizer = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: StagedRoutesOf<D>,
-): StagedAuthorizer => stagedAuthorizer(dialect, id, awsDeps(process.env, noRunner), authenticatorFromEnv());
+): StagedAuthorizer =>
+  observed(stagedAuthorizer(dialect, id, awsDeps(process.env, noRunner), authenticatorFromEnv())) as StagedAuthorizer;

@@ -21,7 +21,7 @@ import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/fro
 import { type StagedRouteId, stagedRoutes } from "../dialects/staged-routes";
 import { inputCodec } from "../formats/detect";
 import type { Authenticator } from "../http/authenticator";
-import { createDialectHandler, type FrontDoor, type ProxyHandler } from "../http/dialect-handler";
+import { createDialectHandler, type FrontDoor, type ProxyHandler, type RequestObserver } from "../http/dialect-handler";
 import { type Admitter, createStagedAuthorizer, type StagedAuthorizer } from "../http/staged-authorizer";
 
 /**
@@ -61,8 +61,9 @@ export const frontDoorHandler = <D extends Dialect>(
   id: FrontDoorsOf<D>,
   deps: GatewayDeps,
   authenticator: Authenticator,
+  observer?: RequestObserver,
 ): ProxyHandler =>
-  createDialectHandler(dialect.frontDoors[id](deps), frontDoors[id].mount, authenticator, deps.limiter);
+  createDialectHandler(dialect.frontDoors[id](deps), frontDoors[id].mount, authenticator, deps.limiter, observer);
 
 /**
  * The handler of any front door, found through the registry (the local server mounts them all). The Lambda

@@ -17,7 +17,7 @@ import {
 } from "./model";
 import type {
   BatchEvents,
-  CostMetrics,
+  EngineMetrics,
   ProviderAdapter,
   ProviderAdapters,
   ResultSink,
@@ -68,7 +68,7 @@ export interface EngineDeps extends FileDeps, BudgetDeps {
   sinks: ResultSinks;
   poll: PollSchedule;
   /** Publishes each settled batch's cost and usage. @default none */
-  metrics?: CostMetrics;
+  metrics?: EngineMetrics;
   /** Publishes each batch's end (EventBridge, the local bus). @default none */
   events?: BatchEvents;
   /** Waits between attempts to record a new upstream job. @default setTimeout */
@@ -233,8 +233,11 @@ export const createBatchEngine = (deps: EngineDeps) => {
       let upstream = batch.upstream;
       if (!upstream) {
         const adapter = await adapterFor(batch);
+        const started = now();
         upstream = await adapter.submit(batch, submitInput(batch, await firstFormat(batch)));
         await recordUpstream(batch, upstream, adapter);
+        deps.metrics?.converted(batch, "in", batch.requestCounts.total, (now() - started) / 1000);
+        deps.metrics?.started({ ...batch, upstream });
       }
       // The gateway's own run of a small batch starts at once; an upstream batch is first polled after the backoff.
       if (upstream.mode === "on_demand") return { next: "wait", attempt: 0, waitSeconds: busyPollSeconds };
@@ -315,7 +318,9 @@ export const createBatchEngine = (deps: EngineDeps) => {
                 },
               };
       const results = batch.upstream ? (await adapterFor(batch)).results(batch) : undefined;
+      const started = now();
       const { files, counts, outcomes, usage, cost } = await writeResults(batch, results, missing);
+      deps.metrics?.converted(batch, "out", counts.total, (now() - started) / 1000);
       const status = outcome === "failed" ? "failed" : outcome;
       const ended = await deps.repo.update(
         "batch",

@@ -127,9 +127,14 @@ export interface EventBus {
   put(event: BusEvent): Promise<void>;
 }
 
-/** Told of each batch once it has settled (its cost, usage and end), to publish them as metrics. */
-export interface CostMetrics {
+/** Told of each batch's progress, to publish it as metrics. */
+export interface EngineMetrics {
+  /** Once it has settled (its cost, usage and end). */
   settled(batch: BatchRecord): void;
+  /** Once its upstream job was created and recorded. */
+  started(batch: BatchRecord): void;
+  /** After its requests were converted for the upstream (`in`) or its results for the caller (`out`). */
+  converted(batch: BatchRecord, direction: "in" | "out", requests: number, seconds: number): void;
 }
 
 /**

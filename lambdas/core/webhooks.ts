@@ -92,9 +92,6 @@ export const deliverWebhook = async (
     throw new RetryableError(`The webhook ${new URL(webhook.url).origin} answered ${status}.`);
 };
 
-/** The wait before delivery attempt `attempt` (1 = the first retry): 30 s doubling, at most 1 h. */
-export const webhookRetryDelaySeconds = (attempt: number): number => Math.min(3600, 30 * 2 ** (attempt - 1));
-
 /**
  * Points a tenant's batch events at `url` (or nowhere, for undefined) with a new signing secret, returned to be
  * shown once: only its sealed form is kept.

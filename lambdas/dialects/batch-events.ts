@@ -3,12 +3,9 @@ import { type BatchRecord, Dialect } from "../core/model";
 import type { BatchEvents, BusEvent, EventBus } from "../core/ports";
 import type { WebhookMessage } from "../core/webhooks";
 import type { DialectRegistry } from "./dialect-module";
+import { batchEndedType, eventSource } from "./event-names";
 
-/** The `source` of every event the gateway publishes. */
-export const eventSource = "finops.gateway";
-
-/** The `detail-type` of a batch's end, published once per batch when it completes, fails, expires or is cancelled. */
-export const batchEndedType = "FinOps Batch Ended";
+export { batchEndedType, eventSource };
 
 /**
  * The detail of a batch-ended event: the batch's id in every SDK's form (whichever SDK created it, each can read

@@ -1,8 +1,12 @@
-import middy from "@middy/core";
+import { observed } from "../app/aws";
 import { awsEngine } from "../app/aws-engine";
 import { runTask, type TaskEvent } from "../app/task";
+import { logger } from "../logger";
 
 const engine = awsEngine();
 
 /** Lambda entry point of the batch state machine's tasks: `{action, batchId, tenant, …}` → the engine. */
-export const handler = middy<TaskEvent, unknown>().handler((event) => runTask(engine, event));
+export const handler = observed(async (event: TaskEvent) => {
+  logger.appendKeys({ batchId: event.batchId, tenant: event.tenant, action: event.action });
+  return runTask(engine, event);
+});

@@ -35,7 +35,15 @@ export const pathUnderMount = (event: APIGatewayProxyEvent, mount: string): stri
 };
 
 /** What every log line of a request carries: its batch id (where the route names one) and tenant hash. */
-const logContext = new WeakMap<Context, { batchId?: string; tenant?: string }>();
+const logContext = new WeakMap<Context, { batchId?: string; tenant?: string; route?: string }>();
+const startTimes = new WeakMap<Context, number>();
+
+/** Told of each request: who called about which batch (before the route runs), and how it was answered. */
+export interface RequestObserver {
+  identified?(keys: { batchId?: string; tenant?: string }): void;
+  /** `route` is the route table's `METHOD /path` (`unmatched` for a URL no route takes). */
+  answered?(route: string, status: number, milliseconds: number): void;
+}
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResponse>;
 
@@ -49,6 +57,7 @@ export const createDialectHandler = (
   mount: string,
   authenticator: Authenticator = openAuthenticator,
   limiter: Limiter = noLimits,
+  observer: RequestObserver = {},
 ): ProxyHandler => {
   const routes = dialect.routes.map((route) => ({
     method: route.method,
@@ -59,7 +68,9 @@ export const createDialectHandler = (
       request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
       // The tenant is already a salted hash of the credential; the credential itself is never logged. Kept per
       // invocation (not as logger state), so concurrent requests of the local server never mix their keys.
-      logContext.set(context, { ...(batchId && { batchId }), ...(request.tenant && { tenant: request.tenant }) });
+      const keys = { ...(batchId && { batchId }), ...(request.tenant && { tenant: request.tenant }) };
+      logContext.set(context, { ...keys, route: `${route.method} ${route.path}` });
+      observer.identified?.(keys);
       if (request.tenant) await limiter.request(request.tenant);
       return route.handler(request);
     },
@@ -75,7 +86,19 @@ export const createDialectHandler = (
   const routeByMount = (event: APIGatewayProxyEvent, context: Context) =>
     (router as unknown as ProxyHandler)({ ...event, path: pathUnderMount(event, mount) }, context);
   const handler = middy<APIGatewayProxyEvent, HttpResponse>().handler(routeByMount);
+  const answered = (context: Context, status: number) =>
+    observer.answered?.(
+      logContext.get(context)?.route ?? "unmatched",
+      status,
+      Date.now() - (startTimes.get(context) ?? Date.now()),
+    );
   handler.use({
+    before: async (request) => {
+      startTimes.set(request.context, Date.now());
+    },
+    after: async (request) => {
+      answered(request.context, request.response?.statusCode ?? 200);
+    },
     onError: async (request) => {
       const error = toGatewayError(request.error);
       if (error.statusCode >= 500)
@@ -88,6 +111,7 @@ export const createDialectHandler = (
       if (error instanceof RateLimitError)
         response.headers = { ...response.headers, "retry-after": String(error.retryAfterSeconds) };
       request.response = response;
+      answered(request.context, response.statusCode);
     },
   });
   return handler as unknown as ProxyHandler;

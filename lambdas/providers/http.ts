@@ -1,3 +1,4 @@
+import { channel } from "node:diagnostics_channel";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RetryableError, UpstreamError } from "../core/errors";
 
@@ -10,6 +11,21 @@ export interface UpstreamFetchOptions {
   /** Milliseconds before an unanswered call counts as failed. @default UPSTREAM_TIMEOUT_MS or 120000 */
   timeoutMs?: number;
 }
+
+/** The diagnostics channel every upstream retry and failure is reported on (lambdas/metrics.ts counts them). */
+export const upstreamChannel = "finops:upstream";
+
+/** One retried or failed upstream call (status 0: the upstream could not be reached). */
+export interface UpstreamCall {
+  provider: string;
+  outcome: "retry" | "error";
+  status: number;
+}
+
+const calls = channel(upstreamChannel);
+const report = (call: UpstreamCall) => {
+  if (calls.hasSubscribers) calls.publish(call);
+};
 
 const transient = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
 
@@ -33,11 +49,13 @@ export const upstreamFetch = async (
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (cause) {
       if (attempt >= retries || init.body instanceof ReadableStream || isStream(init.body)) {
+        report({ provider, outcome: "error", status: 0 });
         throw new RetryableError(
           `${provider} could not be reached: ${cause instanceof Error ? cause.message : cause}`,
           { cause },
         );
       }
+      report({ provider, outcome: "retry", status: 0 });
       await sleep(delay);
       delay *= 2;
       continue;
@@ -45,11 +63,13 @@ export const upstreamFetch = async (
     if (response.ok) return response;
     const text = await response.text();
     if (transient(response.status) && attempt < retries && !isStream(init.body)) {
+      report({ provider, outcome: "retry", status: response.status });
       const retryAfter = Number(response.headers.get("retry-after"));
       await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay);
       delay *= 2;
       continue;
     }
+    report({ provider, outcome: "error", status: response.status });
     const message = `${provider} answered ${response.status}: ${upstreamMessage(text)}`;
     throw transient(response.status) ? new RetryableError(message) : new UpstreamError(message);
   }

@@ -1,4 +1,6 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, type IGrantable, type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -35,6 +37,8 @@ export interface BatchEngineProps {
 export class BatchEngine extends Construct {
   public readonly taskFunction: NodejsFunction;
   public readonly stateMachine: StateMachine;
+  /** Runs every 15 minutes: resumes batches whose execution stopped, fails those that lost too many. */
+  public readonly reconcilerFunction: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: BatchEngineProps) {
     super(scope, id);
@@ -121,6 +125,40 @@ export class BatchEngine extends Construct {
       tracingEnabled: true,
     });
     task.grantInvoke(this.stateMachine);
+
+    // The reconciler reads the watch index, starts executions and hands collects and fails to the task function.
+    this.reconcilerFunction = new GatewayFunction(this, "Reconciler", {
+      entry: "reconciler",
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      environment: {
+        ...props.environment,
+        STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+        TASK_FUNCTION_NAME: task.functionName,
+      },
+    }).function;
+    props.storage.grantItemAccess(this.reconcilerFunction);
+    this.stateMachine.grantStartExecution(this.reconcilerFunction);
+    this.stateMachine.grantRead(this.reconcilerFunction);
+    task.grantInvoke(this.reconcilerFunction);
+    new Rule(this, "ReconcileSchedule", {
+      description: "FinOps gateway: resume batches whose execution stopped",
+      schedule: Schedule.rate(Duration.minutes(15)),
+      targets: [new LambdaFunction(this.reconcilerFunction, { retryAttempts: 2 })],
+    });
+    acknowledgeAll(this.reconcilerFunction, [
+      [
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(task)}.Arn>:*]`,
+        "Invoking the task function covers its versions; the wildcard is that one function's qualifiers.",
+      ],
+      [
+        `AwsSolutions-IAM5[Resource::${asNagShowsIt(
+          `arn:${partition}:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalIdOf(this.stateMachine)}"}]}]}:*`,
+          { partition, region, account },
+        )}]`,
+        "Describing executions covers this state machine's executions only (named after their batches).",
+      ],
+    ]);
     const taskId = logicalIdOf(task);
     acknowledgeAll(this.stateMachine, [
       [

@@ -92,6 +92,7 @@ export class GatewayApi extends Construct {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         loggingLevel: MethodLoggingLevel.OFF,
         metricsEnabled: true,
+        tracingEnabled: true,
       },
     });
     if (props.setAccountCloudWatchRole !== false) {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { Duration, Validations } from "aws-cdk-lib";
-import { Architecture, LoggingFormat, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -43,6 +43,8 @@ export class GatewayFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(29),
       loggingFormat: LoggingFormat.JSON,
       logGroup,
+      // X-Ray: the Powertools tracer (lambdas/tracer.ts) adds a subsegment per AWS SDK and upstream call.
+      tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: `finops-${props.entry}`,
         ...props.environment,
@@ -58,6 +60,10 @@ export class GatewayFunction extends Construct {
       },
     });
     const policy = `Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;
+    Validations.of(this.function).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason: "X-Ray tracing (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions.",
+    });
     Validations.of(this.function).acknowledge({
       id: `AwsSolutions-IAM4[${policy}]`,
       reason: "The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.",

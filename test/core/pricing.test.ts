@@ -8,7 +8,7 @@ import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { CostMeter } from "../../lambdas/core/pricing";
 import { renderAnthropicMessage } from "../../lambdas/dialects/anthropic/results";
 import { chatResponseFromAnthropic } from "../../lambdas/formats/anthropic-messages";
-import { costMetrics } from "../../lambdas/metrics";
+import { engineMetrics } from "../../lambdas/metrics";
 import { priceBook, priceOverridesFromEnv } from "../../lambdas/pricing/price-book";
 import { memoryGateway, runToEnd } from "../support/memory";
 
@@ -154,7 +154,7 @@ describe("settlement", () => {
       providers: { openai: upstream, anthropic: undefined, gemini: undefined, bedrock: undefined },
       poll: defaultPollSchedule,
       prices: priceBook(),
-      metrics: costMetrics(),
+      metrics: engineMetrics(),
     });
     const lines = ["a", "b"].map((id) =>
       JSON.stringify({
@@ -189,9 +189,14 @@ describe("settlement", () => {
     for (let i = 0; i < 2; i++) await runTask(gateway.engine, { action: "collect", batchId: batch.id, tenant: "t" });
     expect((await gateway.deps.repo.get("batch", "t", batch.id))?.cost).toEqual(settled?.cost);
     spy.mockRestore();
-    // One metrics record for the batch, however often collect ran: per tenant and model, in the FinOps namespace.
-    expect(emitted).toHaveLength(1);
-    expect(emitted[0]).toMatchObject({
+    // One cost record for the batch, however often collect ran: per tenant and model, in the FinOps namespace;
+    // and one end of the batch, per status, dialect and provider.
+    const costs = emitted.filter((record) => "CostUsd" in record);
+    expect(costs).toHaveLength(1);
+    expect(emitted.filter((record) => "BatchesEnded" in record)).toEqual([
+      expect.objectContaining({ status: "completed", dialect: "openai", provider: "openai", BatchesEnded: 1 }),
+    ]);
+    expect(costs[0]).toMatchObject({
       tenant: "t",
       model: "gpt-4o-mini",
       Batches: 1,

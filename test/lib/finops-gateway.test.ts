@@ -1,7 +1,8 @@
 import { App, Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { AccountRootPrincipal, type CfnRole, Role } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Topic } from "aws-cdk-lib/aws-sns";
 import { describe, expect, it } from "vitest";
 import { frontDoors } from "../../lambdas/dialects/front-doors";
 import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
@@ -73,7 +74,8 @@ describe("FinOpsGateway, the reusable construct", () => {
     template.resourceCountIs("AWS::StepFunctions::StateMachine", 2);
     template.resourceCountIs(
       "AWS::Lambda::Function",
-      2 * (Object.keys(frontDoors).length + Object.keys(stagedRoutes).length + 1),
+      // each gateway: its front doors and staged authorizers, the task, the reconciler and the webhook sender
+      2 * (Object.keys(frontDoors).length + Object.keys(stagedRoutes).length + 3),
     );
     expect(teamA.table).not.toBe(teamB.table);
     expect(stack.resolve(teamA.urlOf("genai"))).toEqual({
@@ -104,6 +106,43 @@ describe("FinOpsGateway, the reusable construct", () => {
     expect(adminPolicy).toContain("dynamodb:PutItem");
     expect(adminPolicy).toContain("kms:Encrypt");
     expect(adminPolicy).toContain("secretsmanager:PutSecretValue");
+  });
+
+  it("watches itself: a dashboard, alarms sent to the topic given, a reconciler every 15 min, events and webhooks", () => {
+    const app = new App();
+    const stack = new Stack(app, "Ops", { env });
+    const topic = new Topic(stack, "OnCall");
+    const gateway = new FinOpsGateway(stack, "Gw", { alarmTopic: topic });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 2); // the dashboard and its alarm view
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as {
+      Properties: { AlarmName: string; AlarmActions?: unknown[]; Threshold: number };
+    }[];
+    const named = (part: string) => alarms.filter((a) => a.Properties.AlarmName.includes(part));
+    for (const part of ["Api5xxRate", "FailedBatches", "BatchTask", "BatchStateMachine", "Table", "Reconciler"])
+      expect(named(part).length, part).toBeGreaterThan(0);
+    expect(named("Api5xxRate")[0]!.Properties.Threshold).toBe(5);
+    expect(named("FailedBatches")[0]!.Properties.Threshold).toBe(3);
+    for (const alarm of alarms)
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OnCall/) }]);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(15 minutes)",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("Reconciler"), "Arn"] } })],
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: { source: ["finops.gateway"], "detail-type": ["FinOps Batch Ended"] },
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 12 }),
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: Match.anyValue() }) },
+      TracingConfig: { Mode: "Active" },
+    });
+    expect(gateway.eventBus).toBeDefined();
   });
 
   it("leaves the account setting alone when told to", () => {

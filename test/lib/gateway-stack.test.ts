@@ -51,7 +51,7 @@ describe("GatewayStack", () => {
     const functions = template.findResources("AWS::Lambda::Function");
     const doors = Object.keys(frontDoors).length;
     const staged = Object.keys(stagedRoutes).length;
-    expect(Object.keys(functions)).toHaveLength(doors + staged + 1); // and the batch task
+    expect(Object.keys(functions)).toHaveLength(doors + staged + 3); // and the batch task, reconciler, webhooks
     const dialects = Object.entries(functions).filter(([id]) => id.includes("Dialect"));
     expect(dialects).toHaveLength(doors);
     for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
@@ -141,7 +141,7 @@ describe("GatewayStack", () => {
     });
   });
 
-  it("has an on-demand table with PITR, TTL and a per-tenant index sorted newest first", () => {
+  it("has an on-demand table with PITR, TTL, a per-tenant index sorted newest first and the watch index", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       BillingMode: "PAY_PER_REQUEST",
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -152,6 +152,13 @@ describe("GatewayStack", () => {
           IndexName: tableSchema.tenantIndex,
           KeySchema: [
             { AttributeName: tableSchema.tenantIndexPartitionKey, KeyType: "HASH" },
+            { AttributeName: tableSchema.tenantIndexSortKey, KeyType: "RANGE" },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: tableSchema.watchIndex,
+          KeySchema: [
+            { AttributeName: tableSchema.watchIndexPartitionKey, KeyType: "HASH" },
             { AttributeName: tableSchema.tenantIndexSortKey, KeyType: "RANGE" },
           ],
         }),

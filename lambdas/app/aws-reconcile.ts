@@ -1,0 +1,32 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { TaskInput } from "../core/batch-engine";
+import type { BatchRunner } from "../core/ports";
+import type { ReconcileDeps } from "../core/reconcile";
+import { DynamoRepository } from "../state/dynamo-repository";
+import { required, traced } from "./aws";
+import type { TaskEvent } from "./task";
+
+/**
+ * The reconciler's deps in AWS. Collecting or failing a batch runs in the task function (invoked asynchronously,
+ * with its permissions and its 15 minutes), so the reconciler itself only reads the table and starts executions.
+ */
+export const awsReconcileDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): ReconcileDeps => {
+  const lambda = traced(new LambdaClient({}));
+  const taskFunction = required(env, "TASK_FUNCTION_NAME");
+  const invoke = async (action: TaskEvent["action"], input: TaskInput) => {
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: taskFunction,
+        InvocationType: "Event",
+        Payload: Buffer.from(JSON.stringify({ action, ...input })),
+      }),
+    );
+    return { next: "done" as const, waitSeconds: 0, attempt: 0 };
+  };
+  return {
+    repo: new DynamoRepository(traced(new DynamoDBClient({})), required(env, "TABLE_NAME")),
+    runner,
+    engine: { collect: (input) => invoke("collect", input), fail: (input) => invoke("fail", input) },
+  };
+};

@@ -1,0 +1,20 @@
+import { observed, runnerFromEnv } from "../app/aws";
+import { awsReconcileDeps } from "../app/aws-reconcile";
+import { reconcile } from "../core/reconcile";
+import { logger } from "../logger";
+import { reconcileMetrics } from "../metrics";
+
+const deps = awsReconcileDeps(process.env, runnerFromEnv(process.env));
+
+/**
+ * Lambda entry point of the reconciler, run on a schedule: resumes batches whose execution stopped or never
+ * started, fails those that lost too many, publishes ends that were not published (lambdas/core/reconcile.ts).
+ */
+export const handler = observed(async () => {
+  const report = await reconcile(deps);
+  reconcileMetrics(report);
+  if (report.resumed.length + report.failed.length + report.published.length > 0)
+    logger.warn("reconciled", { ...report });
+  else logger.info("reconciled", { ...report });
+  return report;
+});
