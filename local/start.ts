@@ -6,6 +6,8 @@ const gateway = await startLocalGateway({
   port: Number(process.env.PORT ?? 8080),
   host: process.env.HOST ?? "127.0.0.1",
   dataDir,
+  // How long a simulated upstream batch runs (to watch one, or to stop the gateway in the middle of one).
+  simulators: { jobLatencyMs: Number(process.env.FINOPS_SIM_LATENCY_MS) || undefined },
 });
 const gw = gateway.url;
 const { resumed, published } = gateway.recovered;
