@@ -1,14 +1,23 @@
 /**
- * `npm run bench:convert`: streams a 200 MB, 50,000-line OpenAI batch file through the gateway's codecs to
- * Bedrock records, and a matching Bedrock output file back to OpenAI output lines, printing MB/s and the
- * peak RSS growth of each direction. Targets: RSS growth < 150 MB, ≥ 50 MB/s per core.
+ * `npm run bench:convert`: the gateway's conversions against a bare JSON loop, on the same 200 MB, 50,000-line
+ * files, each measurement in a fresh Node process, alternating, medians of three:
+ *   in   OpenAI batch input lines → Bedrock records (the input conversion, every line validated)
+ *   out  Bedrock output records → OpenAI output lines (the result conversion)
+ *   bare node:readline over a file read stream, JSON.parse and JSON.stringify of each line, a write stream with a
+ *        1 MiB buffer — the same file, the same direction
+ * Prints MB/s per CPU-second (all threads), MB/s wall, the ratio to the bare loop and the peak RSS growth.
+ * Targets (issue 16): ≥ 150 MB/s per CPU-second and ≥ 0.9× the bare loop, RSS growth < 150 MB.
+ * `BENCH_WORKERS=1,2` also runs the input conversion on that many worker threads.
  */
 
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
 import { upstreamKey } from "../lambdas/core/ids";
 import { JsonlBlobWriter } from "../lambdas/core/jsonl-blob-writer";
 import { renderOpenAiResultLine } from "../lambdas/dialects/openai/results";
@@ -19,96 +28,158 @@ import { FileBlobStore } from "./file-blob-store";
 
 const lines = 50_000;
 const targetBytes = 200 * 1024 * 1024;
-const root = await mkdtemp(join(tmpdir(), "finops-bench-convert-"));
-const blobs = new FileBlobStore(root);
+const model = "anthropic.claude-3-sonnet-20240229-v1:0";
+const files = { in: "input.jsonl", out: "bedrock/input.jsonl.out" } as const;
+type Direction = keyof typeof files;
 
-/** Writes `count` lines made by `line(i)` to a file, streaming. */
-const writeFile = async (key: string, count: number, line: (i: number) => string) => {
-  const out = createWriteStream(join(root, key));
-  for (let i = 0; i < count; i++) if (!out.write(`${line(i)}\n`)) await once(out, "drain");
-  out.end();
-  await once(out, "finish");
-  return (await stat(join(root, key))).size;
-};
+interface Figures {
+  mb: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  rssGrowthMb: number;
+}
 
-const padding = "lorem ipsum dolor sit amet ".repeat(Math.ceil(targetBytes / lines / 27));
-const prompt = (i: number) => `Question ${i}: ${padding.slice(0, Math.floor(targetBytes / lines) - 220)}`;
-
-/** Runs `work`, sampling RSS, and reports throughput over `bytes` and the peak RSS above the starting point. */
-const measure = async (label: string, bytes: number, work: () => Promise<void>) => {
+/** Runs `work` once, sampling RSS; CPU time is the whole process's (every thread). */
+const measure = async (bytes: number, work: () => Promise<void>): Promise<Figures> => {
   global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
   const cpuStart = process.cpuUsage();
   const started = performance.now();
   await work();
-  const seconds = (performance.now() - started) / 1000;
+  const wallSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const mb = bytes / 1024 / 1024;
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(
-    `${label.padEnd(34)} ${mb.toFixed(0)} MB in ${seconds.toFixed(2)} s = ${(mb / seconds).toFixed(1)} MB/s wall, ` +
-      `${(mb / cpuSeconds).toFixed(1)} MB/s per CPU-second; peak RSS growth ${((peak - base) / 1024 / 1024).toFixed(1)} MB`,
-  );
+  return {
+    mb: bytes / 1024 / 1024,
+    wallSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    rssGrowthMb: (peak - base) / 1024 / 1024,
+  };
 };
 
-const inputBytes = await writeFile("input.jsonl", lines, (i) =>
-  JSON.stringify({
-    custom_id: `request-${i}`,
-    method: "POST",
-    url: "/v1/chat/completions",
-    body: {
-      model: "anthropic.claude-3-sonnet-20240229-v1:0",
-      messages: [
-        { role: "system", content: "Be brief." },
-        { role: "user", content: prompt(i) },
-      ],
-      max_tokens: 100,
-    },
-  }),
-);
-
-await measure("OpenAI batch lines → Bedrock records", inputBytes, async () => {
-  const writer = new JsonlBlobWriter(blobs, "bedrock/input.jsonl");
-  let count = 0;
-  for await (const request of readRequests(await blobs.stream("input.jsonl"))) {
-    await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
-    count++;
+/** The bare loop the issue compares with. */
+const bare = async (dir: string, direction: Direction) => {
+  const out = createWriteStream(join(dir, `bare-${direction}.jsonl`), { highWaterMark: 1024 * 1024 });
+  for await (const line of createInterface({
+    input: createReadStream(join(dir, files[direction])),
+    crlfDelay: Infinity,
+  })) {
+    if (!out.write(`${JSON.stringify(JSON.parse(line))}\n`)) await once(out, "drain");
   }
-  await writer.close();
-  if (count !== lines) throw new Error(`converted ${count} of ${lines}`);
-});
+  out.end();
+  await once(out, "finish");
+};
 
-const outputBytes = await writeFile("bedrock/input.jsonl.out", lines, (i) =>
-  JSON.stringify({
-    recordId: `request-${i}`,
-    modelInput: { messages: [{ role: "user", content: [{ text: prompt(i) }] }], inferenceConfig: { maxTokens: 100 } },
-    modelOutput: {
-      output: { message: { role: "assistant", content: [{ text: `Answer ${i}` }] } },
-      stopReason: "end_turn",
-      usage: { inputTokens: 1000, outputTokens: 3, totalTokens: 1003 },
-    },
-  }),
-);
-
-await measure("Bedrock output → OpenAI output lines", outputBytes, async () => {
-  const writer = new JsonlBlobWriter(blobs, "openai/output.jsonl");
+/** The gateway's own conversion, as the Bedrock adapter and the OpenAI result sink run it. */
+const ours = async (dir: string, direction: Direction) => {
+  const blobs = new FileBlobStore(dir);
+  if (direction === "in") {
+    const writer = new JsonlBlobWriter(blobs, "bedrock/converted.jsonl");
+    for await (const request of readRequests(await blobs.stream(files.in)))
+      await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
+    const { lines: written } = await writer.close();
+    if (written !== lines) throw new Error(`converted ${written} of ${lines}`);
+    return;
+  }
+  const writer = new JsonlBlobWriter(blobs, "openai/output.jsonl", { sha256: true });
   const created = Math.floor(Date.now() / 1000);
-  for await (const line of readLines(await blobs.stream("bedrock/input.jsonl.out"))) {
+  for await (const line of readLines(await blobs.stream(files.out))) {
     if (isBlank(line)) continue;
-    const result = resultFromBedrockRecord(
-      parseObjectLine(line),
-      line.lineNumber,
-      "anthropic.claude-3-sonnet-20240229-v1:0",
-      created,
-    );
+    const result = resultFromBedrockRecord(parseObjectLine(line), line.lineNumber, model, created);
     await writer.write(renderOpenAiResultLine(result).line);
   }
   const { lines: written } = await writer.close();
   if (written !== lines) throw new Error(`converted ${written} of ${lines}`);
+};
+
+const { values } = parseArgs({
+  options: { child: { type: "string" }, direction: { type: "string" }, dir: { type: "string" } },
 });
 
-await rm(root, { recursive: true, force: true });
+if (values.child) {
+  // One measurement in this fresh process; the figures go back to the parent as JSON.
+  const direction = values.direction as Direction;
+  const dir = values.dir!;
+  const bytes = (await stat(join(dir, files[direction]))).size;
+  const figures = await measure(bytes, () => (values.child === "bare" ? bare(dir, direction) : ours(dir, direction)));
+  console.log(JSON.stringify(figures));
+} else {
+  const dir = join(tmpdir(), "finops-bench-convert");
+  await mkdir(join(dir, "bedrock"), { recursive: true });
+  const padding = "lorem ipsum dolor sit amet ".repeat(Math.ceil(targetBytes / lines / 27));
+  const prompt = (i: number) => `Question ${i}: ${padding.slice(0, Math.floor(targetBytes / lines) - 220)}`;
+  const writeFile = async (name: string, line: (i: number) => string) => {
+    if (existsSync(join(dir, name))) return; // kept between runs: generating them is not what is measured
+    const out = createWriteStream(join(dir, name));
+    for (let i = 0; i < lines; i++) if (!out.write(`${line(i)}\n`)) await once(out, "drain");
+    out.end();
+    await once(out, "finish");
+  };
+  await writeFile(files.in, (i) =>
+    JSON.stringify({
+      custom_id: `request-${i}`,
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: {
+        model,
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: prompt(i) },
+        ],
+        max_tokens: 100,
+      },
+    }),
+  );
+  await writeFile(files.out, (i) =>
+    JSON.stringify({
+      recordId: `request-${i}`,
+      modelInput: { messages: [{ role: "user", content: [{ text: prompt(i) }] }], inferenceConfig: { maxTokens: 100 } },
+      modelOutput: {
+        output: { message: { role: "assistant", content: [{ text: `Answer ${i}` }] } },
+        stopReason: "end_turn",
+        usage: { inputTokens: 1000, outputTokens: 3, totalTokens: 1003 },
+      },
+    }),
+  );
+  const run = (child: "bare" | "ours", direction: Direction): Figures =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          "--expose-gc",
+          "--import",
+          "tsx",
+          "bench/convert.ts",
+          "--child",
+          child,
+          "--direction",
+          direction,
+          "--dir",
+          dir,
+        ],
+        { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
+      ),
+    ) as Figures;
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  for (const direction of ["in", "out"] as const) {
+    const results: Record<"bare" | "ours", Figures[]> = { bare: [], ours: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const child of round % 2 === 0 ? (["bare", "ours"] as const) : (["ours", "bare"] as const))
+        results[child].push(run(child, direction));
+    }
+    const perCpu = (child: "bare" | "ours") => median(results[child].map((f) => f.mb / f.cpuSeconds));
+    const wall = (child: "bare" | "ours") => median(results[child].map((f) => f.mb / f.wallSeconds));
+    const rss = (child: "bare" | "ours") => median(results[child].map((f) => f.rssGrowthMb));
+    const label = direction === "in" ? "OpenAI lines → Bedrock records" : "Bedrock output → OpenAI lines";
+    console.log(
+      `${label.padEnd(32)} ours ${perCpu("ours").toFixed(1)} MB/s per CPU-s (${wall("ours").toFixed(1)} wall), ` +
+        `bare loop ${perCpu("bare").toFixed(1)} (${wall("bare").toFixed(1)} wall), ratio ${(perCpu("ours") / perCpu("bare")).toFixed(2)}×; ` +
+        `peak RSS growth ${rss("ours").toFixed(1)} MB (bare ${rss("bare").toFixed(1)})`,
+    );
+  }
+}

@@ -20,7 +20,7 @@ export class GeneratedFile {
     private readonly filename: string,
   ) {
     this.id = derivedId(batch.id, role);
-    this.writer = new JsonlBlobWriter(deps.blobs, `${stagingPrefix.files}${batch.tenant}/${this.id}`);
+    this.writer = new JsonlBlobWriter(deps.blobs, `${stagingPrefix.files}${batch.tenant}/${this.id}`, { sha256: true });
   }
 
   get lines(): number {
@@ -56,7 +56,7 @@ export class GeneratedFile {
       purpose: "batch_output",
       bytes,
       contentType: "application/jsonl",
-      sha256,
+      sha256: sha256 ?? "", // always set: the writer hashes (sha256: true)
       blobKey: this.writer.key,
       lineCount: lines,
     };

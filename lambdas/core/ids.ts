@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from "node:crypto";
+import { createHash, hash, randomFillSync } from "node:crypto";
 
 const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 const idPattern = /^[a-z2-7]{24}$/;
@@ -73,4 +73,4 @@ const upstreamSafe = /^[A-Za-z0-9]{1,64}$/;
  * back from the input file.
  */
 export const upstreamKey = (customId: string): string =>
-  upstreamSafe.test(customId) ? customId : `h${createHash("sha256").update(customId).digest("hex").slice(0, 40)}`;
+  upstreamSafe.test(customId) ? customId : `h${hash("sha256", customId, "hex").slice(0, 40)}`;

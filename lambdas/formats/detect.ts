@@ -41,7 +41,7 @@ export async function* readRequests(
   for await (const line of readLines(source)) {
     if (isBlank(line)) continue;
     const { format, request } = parseAnyLine(parseObjectLine(line), line.lineNumber);
-    yield { ...request, format };
+    yield Object.assign(request, { format }); // the request is this line's own: no copy per line
   }
 }
 

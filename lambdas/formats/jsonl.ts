@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { BadRequestError } from "../core/errors";
 
 /** One line of a JSONL stream, numbered from 1 as editors number them. */
@@ -7,35 +8,68 @@ export interface Line {
 }
 
 /**
- * Splits a byte stream into lines without holding more than one line in memory. Accepts `\n` and `\r\n`;
- * invalid UTF-8 is a 400 naming the line it is on.
+ * Splits a byte stream into lines without holding more than one line (and one chunk) in memory. Accepts `\n` and
+ * `\r\n` and a leading byte order mark; invalid UTF-8 is a 400 naming the line it is on.
+ *
+ * Lines are found in the bytes (a `\n` byte is never inside a multi-byte character) and each is decoded on its own:
+ * no decoder state, no string concatenation across chunks, and the UTF-8 check is one native pass per chunk.
  */
 export async function* readLines(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Line> {
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   let lineNumber = 1;
-  let pending = "";
-  const decode = (chunk?: Uint8Array): string => {
-    try {
-      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
-    } catch (cause) {
-      throw new BadRequestError(`Line ${lineNumber + countNewlines(pending)}: the file is not valid UTF-8.`, { cause });
+  let carry: Buffer | undefined;
+  let first = true;
+  for await (const piece of source) {
+    let chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (carry) {
+      chunk = Buffer.concat([carry, chunk]);
+      carry = undefined;
     }
-  };
-  for await (const chunk of source) {
-    pending += decode(chunk);
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      yield { lineNumber: lineNumber++, text: stripCarriageReturn(pending.slice(0, newline)) };
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
+    let start = 0;
+    if (first) {
+      if (chunk.length < 3 && !chunk.includes(10)) {
+        carry = chunk; // too short yet to tell a byte order mark
+        continue;
+      }
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) start = 3;
     }
+    const last = chunk.lastIndexOf(10);
+    if (last < start) {
+      carry = chunk.subarray(start);
+      continue;
+    }
+    if (!isUtf8(chunk.subarray(start, last))) throw notUtf8(chunk, start, last, lineNumber);
+    for (
+      let newline = chunk.indexOf(10, start);
+      newline !== -1 && newline <= last;
+      newline = chunk.indexOf(10, start)
+    ) {
+      const end = newline > start && chunk[newline - 1] === 13 ? newline - 1 : newline;
+      yield { lineNumber: lineNumber++, text: chunk.toString("utf8", start, end) };
+      start = newline + 1;
+    }
+    if (start < chunk.length) carry = chunk.subarray(start);
   }
-  pending += decode();
-  if (pending.length > 0) yield { lineNumber, text: stripCarriageReturn(pending) };
+  if (carry && carry.length > 0) {
+    let start = 0;
+    if (first && carry.length >= 3 && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf) start = 3;
+    if (!isUtf8(carry.subarray(start))) throw notUtf8(carry, start, carry.length, lineNumber);
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    if (end > start) yield { lineNumber, text: carry.toString("utf8", start, end) };
+  }
 }
 
-const stripCarriageReturn = (text: string): string => (text.endsWith("\r") ? text.slice(0, -1) : text);
-const countNewlines = (text: string): number => text.split("\n").length - 1;
+/** The 400 for invalid UTF-8 between `start` and `end`, naming the first line that holds it. */
+const notUtf8 = (chunk: Buffer, start: number, end: number, firstLine: number): BadRequestError => {
+  let lineNumber = firstLine;
+  for (let from = start; from < end; lineNumber++) {
+    const newline = chunk.indexOf(10, from);
+    const to = newline === -1 || newline > end ? end : newline;
+    if (!isUtf8(chunk.subarray(from, to))) break;
+    from = to + 1;
+  }
+  return new BadRequestError(`Line ${lineNumber}: the file is not valid UTF-8.`);
+};
 
 /** Parses one JSONL line that must hold a JSON object; a 400 naming the line otherwise. */
 export const parseObjectLine = ({ lineNumber, text }: Line): Record<string, unknown> => {

@@ -28,6 +28,27 @@ describe("readLines", () => {
     }
   });
 
+  it("drops a leading byte order mark, and only a leading one, whatever the chunking", async () => {
+    const bom = "\ufeff";
+    for (const size of [1, 2, 3, 5, 1000]) {
+      expect(await collect(chunks(`${bom}{"a":1}\n${bom}{"b":2}`, size))).toEqual([
+        { lineNumber: 1, text: '{"a":1}' },
+        { lineNumber: 2, text: `${bom}{"b":2}` },
+      ]);
+      expect(await collect(chunks(`a\n${bom}b\r\n`, size))).toEqual([
+        { lineNumber: 1, text: "a" },
+        { lineNumber: 2, text: `${bom}b` },
+      ]);
+    }
+  });
+
+  it("reports invalid UTF-8 with the line it is on, also on the last line and in a split character", async () => {
+    const last = Buffer.concat([Buffer.from('{"a":1}\n{"a":2}\n{"b":"'), Buffer.from([0xe6, 0x97])]);
+    for (const size of [1, 3, 1000]) {
+      await expect(collect(chunks(last, size))).rejects.toThrow(/Line 3: the file is not valid UTF-8/);
+    }
+  });
+
   it("reports invalid UTF-8 with the line it is on", async () => {
     const bytes = Buffer.concat([Buffer.from('{"a":1}\n{"b":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
     await expect(collect(chunks(bytes, 4))).rejects.toThrow(/Line 2: the file is not valid UTF-8/);
