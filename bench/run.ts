@@ -1,18 +1,128 @@
 /**
  * `npm run bench`: the figures the issues ask for, measured on this machine.
- *   1. `cdk synth` wall time (offline, local esbuild bundling, cdk-nag on) and each Lambda bundle's size.
+ *   1. `cdk synth` wall time (offline, local esbuild bundling, cdk-nag on), each Lambda bundle's size and its cold
+ *      init: loading the bundle and its first handler call with a representative event, in a fresh Node process
+ *      (bench/cold-init-child.cjs), against the local DynamoDB emulator; median of 3. Target: < 300 ms.
  *   2. OpenAI SDK file round trips against the local gateway (upload + download), median of several runs.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import OpenAI, { toFile } from "openai";
+import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
+import { localNames, startEmulators } from "../local/emulators";
+import { toProxyEvent } from "../local/http-adapter";
 import { startLocalGateway } from "../local/server";
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** A GET through a front door, as API Gateway hands it to the door's Lambda (the local adapter builds it). */
+const doorEvent = (door: (typeof frontDoorIds)[number], path: string) => {
+  const request = {
+    method: "GET",
+    httpVersion: "1.1",
+    headers: { host: "bench.local" },
+    rawHeaders: [
+      ...["Host", "bench.local", "Authorization", "Bearer sk-bench"],
+      ...["x-api-key", "sk-bench", "x-goog-api-key", "sk-bench"],
+    ],
+    socket: { remoteAddress: "127.0.0.1", localPort: 443 },
+  } as unknown as IncomingMessage;
+  const prefix = `/${frontDoors[door].mount}`;
+  const [pathOnly, query] = path.split("?");
+  return toProxyEvent(
+    request,
+    Buffer.alloc(0),
+    { mount: { prefix }, basePath: "", path: `${prefix}${pathOnly}` },
+    new URLSearchParams(query),
+  );
+};
+
+/** A cheap, representative first call per front door: a list that reads the table. */
+const doorPaths: Record<(typeof frontDoorIds)[number], string> = {
+  openai: "/files",
+  anthropic: "/v1/messages/batches",
+  genai: "/v1beta/batches",
+  bedrock: "/model-invocation-jobs",
+  bedrockFiles: "/bench-bucket",
+  finops: "/v1/costs?from=2026-12-01",
+};
+
+/** The first event each function gets, by its logical id. */
+const firstEvent = (id: string): unknown => {
+  const door = frontDoorIds.find((d) => id.toLowerCase().includes(`${d.toLowerCase()}dialect`));
+  if (door) return doorEvent(door, doorPaths[door]);
+  if (id.includes("Authorizer"))
+    return {
+      type: "REQUEST",
+      methodArn: "arn:aws:execute-api:us-east-1:000000000000:api/v1/PUT/bedrock/files/b/k",
+      resource: "/bedrock/files/{proxy+}",
+      path: "/bedrock/files/b/k",
+      httpMethod: "PUT",
+      headers: { authorization: "Bearer sk-bench" },
+      queryStringParameters: {},
+      pathParameters: { proxy: "b/k", session: "s" },
+      requestContext: { requestId: "bench" },
+    };
+  if (id.includes("Task")) return { action: "poll", batchId: "no-such-batch", tenant: "t" };
+  if (id.includes("Webhook")) return { Records: [] };
+  return { "detail-type": "Scheduled Event", source: "aws.events", detail: {} }; // the reconciler
+};
+
+/** Cold init of every bundle in a synthesized assembly: median of 3 fresh processes each. */
+const coldInits = async (out: string, bundles: { id: string; file: string }[]) => {
+  const emulatorDir = mkdtempSync(join(tmpdir(), "finops-bench-cold-"));
+  const emulators = await startEmulators(emulatorDir);
+  const env = {
+    PATH: process.env.PATH,
+    AWS_REGION: localNames.region,
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench",
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    TABLE_NAME: localNames.table,
+    BUCKET_NAME: localNames.bucket,
+    FINOPS_AUTH: "open",
+    PROVIDER_KEYS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench",
+    EVENT_BUS_NAME: "bench",
+    STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:bench",
+    TASK_FUNCTION_NAME: "bench-task",
+    WEBHOOK_QUEUE_URL: "http://127.0.0.1:1/queue",
+    CREDENTIALS_KMS_KEY: "arn:aws:kms:us-east-1:000000000000:key/bench",
+  };
+  try {
+    console.log("Cold init (load + first call, fresh process, median of 3; target < 300 ms):");
+    for (const { id, file } of bundles) {
+      const runs: { loadMs: number; firstCallMs: number; outcome: unknown }[] = [];
+      for (let i = 0; i < 3; i++) {
+        // Asynchronously: the emulator the call reaches runs in this process.
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ["bench/cold-init-child.cjs", file, JSON.stringify(firstEvent(id))],
+          { env, encoding: "utf8" },
+        );
+        runs.push(JSON.parse(stdout.trim().split("\n").at(-1)!));
+      }
+      const total = median(runs.map((r) => r.loadMs + r.firstCallMs));
+      const load = median(runs.map((r) => r.loadMs));
+      console.log(
+        `  ${id.padEnd(40)} ${total.toFixed(0).padStart(5)} ms  (load ${load.toFixed(0)} ms, first call → ${String(runs[0]!.outcome)})`,
+      );
+    }
+  } finally {
+    await emulators.close();
+    rmSync(emulatorDir, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+};
 
 const synth = () => {
   const out = mkdtempSync(join(tmpdir(), "finops-bench-synth-"));
@@ -23,17 +133,19 @@ const synth = () => {
     Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
   };
   console.log(`cdk synth: ${seconds.toFixed(1)} s`);
-  console.log("Lambda bundles (index.js, minified; gzip ≈ deployed zip):");
+  console.log("Lambda bundles (index.js, minified; gzip ≈ deployed zip; the price dataset ships beside it):");
+  const bundles: { id: string; file: string }[] = [];
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::Lambda::Function") continue;
     const file = join(out, resource.Metadata?.["aws:asset:path"] ?? "", "index.js");
+    bundles.push({ id: id.replace(/[0-9A-F]{8}$/, ""), file });
     const bytes = statSync(file).size;
     const gz = gzipSync(readFileSync(file)).byteLength;
     console.log(
       `  ${id.replace(/[0-9A-F]{8}$/, "").padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  gzip ${(gz / 1024).toFixed(1).padStart(6)} KiB`,
     );
   }
-  rmSync(out, { recursive: true, force: true });
+  return { out, bundles };
 };
 
 const roundTrips = async () => {
@@ -64,5 +176,6 @@ const roundTrips = async () => {
   }
 };
 
-synth();
-await roundTrips();
+const { out, bundles } = synth();
+await coldInits(out, bundles);
+if (!process.env.BENCH_SKIP_ROUND_TRIPS) await roundTrips();

@@ -190,6 +190,8 @@ export class FinOpsGateway extends Construct {
       const fn = new GatewayFunction(this, `${upperFirst(doorId)}Dialect`, {
         entry: door.entry,
         environment,
+        // A door that creates batches estimates them against the budget.
+        priceDataset: door.startsBatches,
         ...(door.streamsResponses && { timeout: streamingTimeout }),
       }).function;
       storage.grantObjectAccess(fn, stagingPrefix.files);

@@ -198,7 +198,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
     const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
     const usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
     const meter = new CostMeter(
-      deps.prices?.rates(batch.provider, batch.model ?? "") ?? { unpriced: "no price list is configured" },
+      (await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? { unpriced: "no price list is configured" },
     );
     for await (const result of results ?? []) {
       const customId = pending.has(result.customId) ? result.customId : byKey.get(result.customId);

@@ -48,7 +48,7 @@ export const reserveBudget = async (
   if (!deps.budgets) return undefined;
   const limit = await deps.budgets.limitOf(input.tenant);
   if (limit === undefined) return undefined;
-  const rates = deps.prices?.rates(input.provider, input.model) ?? { unpriced: "no price list" };
+  const rates = (await deps.prices?.rates(input.provider, input.model)) ?? { unpriced: "no price list" };
   const meter = new CostMeter(rates);
   meter.add(input.estimate);
   const amount = microUsd(meter.settle(false).batch ?? 0);

@@ -15,7 +15,8 @@ export interface ModelRates {
 
 /** The price list the gateway settles batches with (a maintained dataset plus the owner's overrides). */
 export interface PriceBook {
-  rates(provider: Provider, model: string): ModelRates | { unpriced: string };
+  /** Async: the price list may be loaded on first use (the dataset is large; most requests never price). */
+  rates(provider: Provider, model: string): Promise<ModelRates | { unpriced: string }>;
 }
 
 /** Adds one request's usage to a total (cached and reasoning tokens counted where reported). */

@@ -1,4 +1,18 @@
-import { calcPrice } from "@pydantic/genai-prices";
+type Dataset = typeof import("@pydantic/genai-prices");
+
+/**
+ * The dataset, loaded on the first price asked: half a megabyte of JavaScript that a Lambda bundle leaves out (the
+ * stack ships the package beside the bundle) and that only batch creates and settlements need.
+ */
+let dataset: Promise<Dataset> | undefined;
+const loadDataset = (): Promise<Dataset> => {
+  dataset ??= import("@pydantic/genai-prices").catch((error: unknown) => {
+    dataset = undefined;
+    throw error;
+  });
+  return dataset;
+};
+
 import * as z from "zod";
 import type { Usage } from "../core/chat";
 import type { Provider } from "../core/model";
@@ -55,7 +69,7 @@ const perMillion = (usage: Usage, input: number, output: number) =>
  * override prices cached input as input (it names no cache-read rate).
  */
 export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): PriceBook => ({
-  rates(provider, model): ModelRates | { unpriced: string } {
+  async rates(provider, model): Promise<ModelRates | { unpriced: string }> {
     if (typeof owned.invalid === "string") return { unpriced: owned.invalid };
     const list = owned as PriceOverrides;
     const own = list[`${provider}:${model}`] ?? list[model];
@@ -70,6 +84,7 @@ export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): Pri
       };
     }
     const providerId = datasetProvider[provider];
+    const { calcPrice } = await loadDataset();
     const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
     if (!probe) {
       return {

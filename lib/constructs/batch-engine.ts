@@ -45,6 +45,7 @@ export class BatchEngine extends Construct {
     const { account, region, partition } = Stack.of(this);
     this.taskFunction = new GatewayFunction(this, "Task", {
       entry: "batch-task",
+      priceDataset: true,
       timeout: Duration.minutes(15),
       memorySize: 1769, // one full vCPU for streaming conversion
       environment: {

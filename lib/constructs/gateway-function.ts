@@ -17,7 +17,15 @@ export interface GatewayFunctionProps {
   readonly memorySize?: number;
   /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * Ship the genai-prices dataset beside the bundle (the function prices batches). It is never bundled: half a
+   * megabyte that only a batch create or settlement loads, on first use. @default false
+   */
+  readonly priceDataset?: boolean;
 }
+
+/** The price dataset package, loaded at run time from the function's own node_modules (lambdas/pricing). */
+const priceDatasetPackage = "@pydantic/genai-prices";
 
 const handlersDir = fileURLToPath(new URL("../../lambdas/handlers/", import.meta.url));
 const lockFile = fileURLToPath(new URL("../../package-lock.json", import.meta.url));
@@ -55,8 +63,24 @@ export class GatewayFunction extends Construct {
         target: "node22",
         format: OutputFormat.CJS,
         mainFields: ["module", "main"],
-        externalModules: [],
+        externalModules: [priceDatasetPackage],
         sourceMap: false,
+        ...(props.priceDataset && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            // The package's CommonJS build and its manifest, as `require` resolves it; nothing else of it.
+            afterBundling: (inputDir: string, outputDir: string) => {
+              const from = `${inputDir}/node_modules/${priceDatasetPackage}`;
+              const to = `${outputDir}/node_modules/${priceDatasetPackage}`;
+              return [
+                `mkdir -p "${to}/dist"`,
+                `cp "${from}/package.json" "${from}/LICENSE" "${to}/"`,
+                `cp "${from}/dist/index.cjs" "${to}/dist/"`,
+              ];
+            },
+          },
+        }),
       },
     });
     const policy = `Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;

@@ -15,8 +15,8 @@ import { memoryGateway, runToEnd } from "../support/memory";
 const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
 
 describe("prices from the maintained dataset, settled at batch rates", () => {
-  it("prices gpt-4o-mini as worked out by hand: $0.15 / $0.60 per million tokens, batch derived at 50 %", () => {
-    const meter = new CostMeter(priceBook().rates("openai", "gpt-4o-mini"));
+  it("prices gpt-4o-mini as worked out by hand: $0.15 / $0.60 per million tokens, batch derived at 50 %", async () => {
+    const meter = new CostMeter(await priceBook().rates("openai", "gpt-4o-mini"));
     meter.add(usage(1_000_000, 200_000)); // 0.15 + 0.12 = $0.27 on demand
     meter.add(usage(600_000, 100_000)); // 0.09 + 0.06 = $0.15 on demand
     expect(meter.settle(false)).toEqual({
@@ -29,14 +29,14 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
     });
   });
 
-  it("prices cached input at the cache-read rate: 600k of 1M input tokens cached on gpt-4o-mini ($0.075 per million)", () => {
-    const meter = new CostMeter(priceBook().rates("openai", "gpt-4o-mini"));
+  it("prices cached input at the cache-read rate: 600k of 1M input tokens cached on gpt-4o-mini ($0.075 per million)", async () => {
+    const meter = new CostMeter(await priceBook().rates("openai", "gpt-4o-mini"));
     meter.add({ inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 600_000 });
     // 400k × $0.15 / 1M + 600k × $0.075 / 1M = $0.06 + $0.045
     expect(meter.settle(false)).toMatchObject({ onDemand: 0.105, batch: 0.0525 });
   });
 
-  it("counts Anthropic's cache reads and writes, which its input_tokens leaves out, each at its own rate", () => {
+  it("counts Anthropic's cache reads and writes, which its input_tokens leaves out, each at its own rate", async () => {
     const response = chatResponseFromAnthropic(
       {
         id: "msg_1",
@@ -63,26 +63,26 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
       cache_read_input_tokens: 500_000,
       cache_creation_input_tokens: 200_000,
     });
-    const meter = new CostMeter(priceBook().rates("anthropic", "claude-3-5-haiku-latest"));
+    const meter = new CostMeter(await priceBook().rates("anthropic", "claude-3-5-haiku-latest"));
     meter.add(response.usage);
     // (100k × $0.80 + 500k × $0.08 cache read + 200k × $1.00 cache write) per million
     expect(meter.settle(false)).toMatchObject({ onDemand: 0.32, batch: 0.16 });
   });
 
-  it("prices tiered models per request (Gemini 1.5 Flash: $0.075 per million up to 128k prompt tokens, $0.15 above)", () => {
-    const meter = new CostMeter(priceBook().rates("gemini", "gemini-1.5-flash"));
+  it("prices tiered models per request (Gemini 1.5 Flash: $0.075 per million up to 128k prompt tokens, $0.15 above)", async () => {
+    const meter = new CostMeter(await priceBook().rates("gemini", "gemini-1.5-flash"));
     meter.add(usage(100_000, 0)); // 100k × 0.075 / 1M = $0.0075
     meter.add(usage(200_000, 0)); // 200k × 0.15 / 1M = $0.03 (300k summed would have been $0.045)
     expect(meter.settle(false)).toMatchObject({ onDemand: 0.0375, batch: 0.01875, pricing: "derived" });
   });
 
-  it("finds Bedrock cross-region inference profiles, and prices a batch the gateway ran itself at on-demand rates", () => {
-    const meter = new CostMeter(priceBook().rates("bedrock", "us.anthropic.claude-3-5-haiku-20241022-v1:0"));
+  it("finds Bedrock cross-region inference profiles, and prices a batch the gateway ran itself at on-demand rates", async () => {
+    const meter = new CostMeter(await priceBook().rates("bedrock", "us.anthropic.claude-3-5-haiku-20241022-v1:0"));
     meter.add(usage(1_000_000, 100_000)); // $0.80 + $0.40 per Bedrock's Claude 3.5 Haiku price
     expect(meter.settle(true)).toMatchObject({ onDemand: 1.2, batch: 1.2, saved: 0, pricing: "on_demand" });
   });
 
-  it("takes the owner's overrides, a published batch rate among them, and never prices an unknown model at 0", () => {
+  it("takes the owner's overrides, a published batch rate among them, and never prices an unknown model at 0", async () => {
     const book = priceBook(
       priceOverridesFromEnv({
         PRICE_OVERRIDES: JSON.stringify({
@@ -95,7 +95,7 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
         }),
       }),
     );
-    const own = new CostMeter(book.rates("openai", "ft:gpt-4o-mini:acme"));
+    const own = new CostMeter(await book.rates("openai", "ft:gpt-4o-mini:acme"));
     own.add(usage(1_000_000, 1_000_000));
     expect(own.settle(false)).toEqual({
       currency: "USD",
@@ -105,12 +105,12 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
       pricing: "published",
       source: "owner override",
     });
-    const unknown = new CostMeter(book.rates("openai", "no-such-model"));
+    const unknown = new CostMeter(await book.rates("openai", "no-such-model"));
     unknown.add(usage(10, 10));
     expect(unknown.settle(false)).toMatchObject({ batch: null, onDemand: null, saved: null, pricing: "unpriced" });
     expect(unknown.settle(false).source).toMatch(/no price for openai model no-such-model.*PRICE_OVERRIDES/);
     const broken = priceBook(priceOverridesFromEnv({ PRICE_OVERRIDES: "{not json" }));
-    expect(broken.rates("openai", "gpt-4o-mini")).toEqual({
+    expect(await broken.rates("openai", "gpt-4o-mini")).toEqual({
       unpriced: expect.stringMatching(/PRICE_OVERRIDES is not valid/),
     });
   });
