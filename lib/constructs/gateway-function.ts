@@ -28,6 +28,7 @@ export interface GatewayFunctionProps {
 const priceDatasetPackage = "@pydantic/genai-prices";
 
 const handlersDir = fileURLToPath(new URL("../../lambdas/handlers/", import.meta.url));
+const lambdaCredentials = fileURLToPath(new URL("../../lambdas/lambda-credentials.ts", import.meta.url));
 const lockFile = fileURLToPath(new URL("../../package-lock.json", import.meta.url));
 
 /**
@@ -65,6 +66,8 @@ export class GatewayFunction extends Construct {
         mainFields: ["module", "main"],
         externalModules: [priceDatasetPackage],
         sourceMap: false,
+        // Lambda's credentials are in the environment: the SDK's default chain is replaced by that one provider.
+        esbuildArgs: { "--alias:@aws-sdk/credential-provider-node": lambdaCredentials },
         ...(props.priceDataset && {
           commandHooks: {
             beforeBundling: () => [],
