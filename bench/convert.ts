@@ -17,14 +17,16 @@ import { mkdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { upstreamKey } from "../lambdas/core/ids";
+import { build } from "esbuild";
 import { JsonlBlobWriter } from "../lambdas/core/jsonl-blob-writer";
 import { renderOpenAiResultLine } from "../lambdas/dialects/openai/results";
-import { resultFromBedrockRecord, toBedrockRecord } from "../lambdas/formats/bedrock-records";
-import { readRequests } from "../lambdas/formats/detect";
+import { resultFromBedrockRecord } from "../lambdas/formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../lambdas/formats/jsonl";
+import { inProcessConverter } from "../lambdas/formats/line-conversions";
 import { FileBlobStore } from "./file-blob-store";
+import { workerConverter } from "./line-workers";
 
 const lines = 50_000;
 const targetBytes = 200 * 1024 * 1024;
@@ -75,13 +77,35 @@ const bare = async (dir: string, direction: Direction) => {
   await once(out, "finish");
 };
 
-/** The gateway's own conversion, as the Bedrock adapter and the OpenAI result sink run it. */
-const ours = async (dir: string, direction: Direction) => {
+/** The worker entry bundled as the stack bundles it beside the task Lambda (esbuild, minified CommonJS). */
+const bundledWorker = async (dir: string): Promise<string> => {
+  const outfile = join(dir, "convert-worker.js");
+  await build({
+    entryPoints: [fileURLToPath(new URL("./convert-worker.ts", import.meta.url))],
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    mainFields: ["module", "main"],
+    outfile,
+    logLevel: "error",
+  });
+  return outfile;
+};
+
+/**
+ * The gateway's own conversion, as the Bedrock adapter and the OpenAI result sink run it; the input conversion in
+ * process (`workers` 0, as on a 1-vCPU task Lambda) or on that many worker threads.
+ */
+const ours = async (dir: string, direction: Direction, workers: number) => {
   const blobs = new FileBlobStore(dir);
   if (direction === "in") {
+    const converter =
+      workers === 0 ? inProcessConverter : workerConverter({ threads: workers, script: await bundledWorker(dir) });
     const writer = new JsonlBlobWriter(blobs, "bedrock/converted.jsonl");
-    for await (const request of readRequests(await blobs.stream(files.in)))
-      await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
+    for await (const { bytes, lines } of converter.convert(await blobs.stream(files.in), "bedrock-records"))
+      await writer.writeChunk(bytes, lines);
     const { lines: written } = await writer.close();
     if (written !== lines) throw new Error(`converted ${written} of ${lines}`);
     return;
@@ -98,7 +122,12 @@ const ours = async (dir: string, direction: Direction) => {
 };
 
 const { values } = parseArgs({
-  options: { child: { type: "string" }, direction: { type: "string" }, dir: { type: "string" } },
+  options: {
+    child: { type: "string" },
+    direction: { type: "string" },
+    dir: { type: "string" },
+    workers: { type: "string", default: "0" },
+  },
 });
 
 if (values.child) {
@@ -106,7 +135,10 @@ if (values.child) {
   const direction = values.direction as Direction;
   const dir = values.dir!;
   const bytes = (await stat(join(dir, files[direction]))).size;
-  const figures = await measure(bytes, () => (values.child === "bare" ? bare(dir, direction) : ours(dir, direction)));
+  const workers = Number(values.workers);
+  const figures = await measure(bytes, () =>
+    values.child === "bare" ? bare(dir, direction) : ours(dir, direction, workers),
+  );
   console.log(JSON.stringify(figures));
 } else {
   const dir = join(tmpdir(), "finops-bench-convert");
@@ -146,21 +178,13 @@ if (values.child) {
       },
     }),
   );
-  const run = (child: "bare" | "ours", direction: Direction): Figures =>
+  const run = (child: "bare" | "ours", direction: Direction, workers = 0): Figures =>
     JSON.parse(
       execFileSync(
         process.execPath,
         [
-          "--expose-gc",
-          "--import",
-          "tsx",
-          "bench/convert.ts",
-          "--child",
-          child,
-          "--direction",
-          direction,
-          "--dir",
-          dir,
+          ...["--expose-gc", "--import", "tsx", "bench/convert.ts"],
+          ...["--child", child, "--direction", direction, "--dir", dir, "--workers", String(workers)],
         ],
         { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
       ),
@@ -180,6 +204,17 @@ if (values.child) {
       `${label.padEnd(32)} ours ${perCpu("ours").toFixed(1)} MB/s per CPU-s (${wall("ours").toFixed(1)} wall), ` +
         `bare loop ${perCpu("bare").toFixed(1)} (${wall("bare").toFixed(1)} wall), ratio ${(perCpu("ours") / perCpu("bare")).toFixed(2)}×; ` +
         `peak RSS growth ${rss("ours").toFixed(1)} MB (bare ${rss("bare").toFixed(1)})`,
+    );
+  }
+  // The input conversion on worker threads (the task Lambda uses one per vCPU when it has two or more).
+  for (const workers of (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number)) {
+    const runs = [0, 1, 2].map(() => run("ours", "in", workers));
+    const perCpu = median(runs.map((f) => f.mb / f.cpuSeconds));
+    const wall = median(runs.map((f) => f.mb / f.wallSeconds));
+    const rss = median(runs.map((f) => f.rssGrowthMb));
+    console.log(
+      `OpenAI lines → Bedrock records on ${workers} worker${workers === 1 ? "" : "s"}: ${wall.toFixed(1)} MB/s wall, ` +
+        `${perCpu.toFixed(1)} MB/s per CPU-s; peak RSS growth ${rss.toFixed(1)} MB`,
     );
   }
 }

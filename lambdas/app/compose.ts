@@ -20,6 +20,7 @@ import type { DialectModule, DialectRegistry, StagedRoutesOf } from "../dialects
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import { type StagedRouteId, stagedRoutes } from "../dialects/staged-routes";
 import { inputCodec } from "../formats/detect";
+import { inProcessConverter } from "../formats/line-conversions";
 import type { Authenticator } from "../http/authenticator";
 import { createDialectHandler, type FrontDoor, type ProxyHandler, type RequestObserver } from "../http/dialect-handler";
 import { type Admitter, createStagedAuthorizer, type StagedAuthorizer } from "../http/staged-authorizer";
@@ -109,7 +110,7 @@ export const registeredStagedAuthorizer = (
 /** What the batch engine needs beyond the gateway's deps. */
 export type EngineParts = Pick<
   EngineDeps,
-  "providers" | "providerWithKey" | "poll" | "prices" | "metrics" | "events" | "sleep"
+  "providers" | "providerWithKey" | "poll" | "prices" | "metrics" | "events" | "sleep" | "converter"
 > & {
   /** Where batch-ended events go (busBatchEvents builds them from each dialect's ids). @default none */
   bus?: EventBus;
@@ -121,5 +122,5 @@ export const composeEngine = (deps: GatewayDeps, dialects: DialectRegistry, part
     Object.values(dialects).map((dialect) => [dialect.dialect, dialect.resultSink(deps)]),
   ) as ResultSinks;
   const events = parts.events ?? (parts.bus && busBatchEvents(parts.bus, dialects, deps.deployment));
-  return createBatchEngine({ ...deps, ...parts, sinks, events });
+  return createBatchEngine({ converter: inProcessConverter, ...deps, ...parts, sinks, events });
 };

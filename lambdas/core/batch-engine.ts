@@ -18,6 +18,7 @@ import {
 import type {
   BatchEvents,
   EngineMetrics,
+  LineConverter,
   ProviderAdapter,
   ProviderAdapters,
   ResultSink,
@@ -71,6 +72,8 @@ export interface EngineDeps extends FileDeps, BudgetDeps {
   metrics?: EngineMetrics;
   /** Publishes each batch's end (EventBridge, the local bus). @default none */
   events?: BatchEvents;
+  /** Runs line conversions of inputs (in process, or on worker threads). @default none: conversions fail */
+  converter?: LineConverter;
   /** Waits between attempts to record a new upstream job. @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -172,6 +175,13 @@ export const createBatchEngine = (deps: EngineDeps) => {
       for await (const request of readInputRequests(deps, batch.inputBlobKey)) yield request;
     },
     raw: () => deps.blobs.stream(batch.inputBlobKey),
+    convert: (conversion) => {
+      const converter = deps.converter;
+      if (!converter) throw new ConfigurationError("This gateway has no line converter.");
+      return (async function* () {
+        yield* converter.convert(await deps.blobs.stream(batch.inputBlobKey), conversion);
+      })();
+    },
   });
 
   const firstFormat = async (batch: BatchRecord): Promise<InputFormat> => {

@@ -52,6 +52,13 @@ export class JsonlBlobWriter {
     this.block[this.used++] = 10;
   }
 
+  /** Writes lines already encoded (each ending in `\n`), e.g. a converted chunk. */
+  async writeChunk(bytes: Buffer, lines: number): Promise<void> {
+    await this.flush();
+    this.lines += lines;
+    if (bytes.byteLength > 0) await this.push(bytes);
+  }
+
   private async flush(): Promise<void> {
     if (this.used === 0) return;
     const chunk = this.block.subarray(0, this.used);

@@ -214,9 +214,28 @@ export interface UpstreamStatus {
 }
 
 /** The batch input as a provider's submit sees it. */
+/** A conversion of whole input lines to an upstream's lines, run line by line (formats/line-conversions.ts). */
+export type LineConversion = "bedrock-records";
+
+/** Converted lines: their bytes (each line ending in `\n`) and how many. */
+export interface ConvertedChunk {
+  bytes: Buffer;
+  lines: number;
+}
+
+/**
+ * Runs a line conversion over an input: in process, or spread over worker threads (one per core the Lambda has),
+ * the chunks coming back in input order either way.
+ */
+export interface LineConverter {
+  convert(source: AsyncIterable<Uint8Array>, conversion: LineConversion): AsyncIterable<ConvertedChunk>;
+}
+
 export interface SubmitInput {
   /** The format the input lines are in (detected from the lines). */
   format: InputFormat;
+  /** The input converted line by line, every line validated (a 400 names the first bad one). */
+  convert(conversion: LineConversion): AsyncIterable<ConvertedChunk>;
   /** The neutral requests, streamed from the input (may be called more than once). */
   requests(): AsyncIterable<NeutralRequest>;
   /** The input bytes as uploaded, for providers that take them untouched. */

@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { RetryableError } from "../../lambdas/core/errors";
 import { upstreamKey } from "../../lambdas/core/ids";
 import type { BatchRecord, NeutralResult } from "../../lambdas/core/model";
-import type { InputRequest, SubmitInput } from "../../lambdas/core/ports";
+import type { InputRequest } from "../../lambdas/core/ports";
 import { BedrockProvider } from "../../lambdas/providers/bedrock/batches";
-import { MemoryBlobStore } from "../support/memory";
+import { MemoryBlobStore, submitInputOf } from "../support/memory";
 
 const prompts = ["q0", "q1", "q2", "q3", "q4"];
 
@@ -50,22 +50,16 @@ const setup = (failOnce = new Set<string>()) => {
     model: "anthropic.claude-3-haiku-20240307-v1:0",
     requestCounts: { total: prompts.length, completed: 0, failed: 0 },
   } as BatchRecord;
-  const input: SubmitInput = {
-    format: "openai",
-    async *requests(): AsyncIterable<InputRequest> {
-      for (const [i, text] of prompts.entries())
-        yield {
-          format: "openai",
-          customId: `req-${i}`,
-          lineNumber: i + 1,
-          endpoint: "/v1/chat/completions",
-          request: { model: batch.model, messages: [{ role: "user", content: [{ type: "text", text }] }] },
-        };
-    },
-    raw: async () => {
-      throw new Error("not used");
-    },
-  };
+  const input = submitInputOf("openai", async function* (): AsyncIterable<InputRequest> {
+    for (const [i, text] of prompts.entries())
+      yield {
+        format: "openai",
+        customId: `req-${i}`,
+        lineNumber: i + 1,
+        endpoint: "/v1/chat/completions",
+        request: { model: batch.model, messages: [{ role: "user", content: [{ type: "text", text }] }] },
+      };
+  });
   return { provider, batch, input, calls };
 };
 

@@ -19,6 +19,7 @@ import { startBedrockSimulator } from "../../local/simulators/bedrock";
 import type { Simulator } from "../../local/simulators/common";
 import { startGeminiSimulator } from "../../local/simulators/gemini";
 import { startOpenAiSimulator } from "../../local/simulators/openai";
+import { submitInputOf } from "../support/memory";
 
 const models: Record<Provider, string> = {
   openai: "gpt-4o-mini",
@@ -40,13 +41,10 @@ const requests: NeutralRequest[] = prompts.map((text, i) => ({
     temperature: 0.2,
   },
 }));
-const input: SubmitInput = {
-  format: "anthropic", // not OpenAI, so every adapter converts from the neutral requests
-  requests: async function* () {
-    yield* requests;
-  },
-  raw: () => Promise.reject(new Error("not used")),
-};
+// Not OpenAI, so every adapter converts from the neutral requests.
+const input: SubmitInput = submitInputOf("anthropic", async function* () {
+  yield* requests;
+});
 
 const batchFor = (provider: Provider): BatchRecord => ({
   id: newId(),

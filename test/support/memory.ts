@@ -3,19 +3,25 @@ import { Readable } from "node:stream";
 import { composeEngine, type EngineParts, type GatewayParts, gatewayDeps } from "../../lambdas/app/compose";
 import { runTask, type TaskEvent } from "../../lambdas/app/task";
 import type { BatchEngine, Route } from "../../lambdas/core/batch-engine";
+import type { NeutralRequest } from "../../lambdas/core/chat";
 import { defaultConfig } from "../../lambdas/core/config";
 import type { GatewayDeps } from "../../lambdas/core/deps";
+import { upstreamKey } from "../../lambdas/core/ids";
+import { stringifyJson } from "../../lambdas/core/json";
 import { noLimits } from "../../lambdas/core/limits";
 import type { AnyRecord, BatchRecord, ListQuery, ObjectKind, Page } from "../../lambdas/core/model";
 import type {
   BatchRunner,
   BlobStore,
+  InputRequest,
   NamespaceEntry,
   NamespaceIndex,
   ObjectRepository,
   StoredBlob,
+  SubmitInput,
 } from "../../lambdas/core/ports";
 import { dialects } from "../../lambdas/dialects/registry";
+import { toBedrockRecord } from "../../lambdas/formats/bedrock-records";
 
 type Of<K extends ObjectKind> = Extract<AnyRecord, { kind: K }>;
 
@@ -312,3 +318,23 @@ export const memoryGateway = (
   });
   return { deps, engine: composeEngine(deps, dialects, engineParts), repo, blobs, runner };
 };
+
+/**
+ * A submit input of neutral requests, as the engine hands one to an adapter: its `convert` yields each request as
+ * the named conversion writes it (what converting the same requests' input lines gives).
+ */
+export const submitInputOf = (
+  format: SubmitInput["format"],
+  requests: () => AsyncIterable<InputRequest | NeutralRequest>,
+  raw: SubmitInput["raw"] = () => Promise.reject(new Error("not used")),
+): SubmitInput => ({
+  format,
+  requests: requests as SubmitInput["requests"],
+  raw,
+  async *convert() {
+    const lines: string[] = [];
+    for await (const request of requests())
+      lines.push(stringifyJson(toBedrockRecord(upstreamKey(request.customId), request.request)));
+    yield { bytes: Buffer.from(lines.map((line) => `${line}\n`).join("")), lines: lines.length };
+  },
+});

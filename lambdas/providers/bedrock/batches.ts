@@ -11,12 +11,11 @@ import {
   type ConverseCommandInput,
   type ImageFormat,
 } from "@aws-sdk/client-bedrock-runtime";
-import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
-import { resultFromBedrockRecord, toBedrockRecord, type toConverseInput } from "../../formats/bedrock-records";
+import { resultFromBedrockRecord, type toConverseInput } from "../../formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { bedrockCall, bedrockError } from "./errors";
 
@@ -95,8 +94,7 @@ export class BedrockProvider implements ProviderAdapter {
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
     const { input: inputKey, output } = keys(batch);
     const writer = new JsonlBlobWriter(this.blobs, inputKey);
-    for await (const request of input.requests())
-      await writer.write(toBedrockRecord(upstreamKey(request.customId), request.request));
+    for await (const { bytes, lines } of input.convert("bedrock-records")) await writer.writeChunk(bytes, lines);
     const { lines } = await writer.close();
     // Too few records for a job: the gateway runs them itself, a slice per poll (see runOnDemandSlice).
     if (lines < this.settings.minRecords) return { id: `on-demand/${batch.id}`, inputRef: inputKey, mode: "on_demand" };
