@@ -62,7 +62,7 @@ export const convertChunk = (conversion: LineConversion, chunk: Buffer, firstLin
  * leading byte order mark dropped): the units a conversion runs on, in process or in a worker.
  */
 export async function* lineChunks(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   size = 1024 * 1024,
 ): AsyncGenerator<{ chunk: Buffer; firstLine: number }> {
   let pending: Buffer[] = [];
