@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { startLocalGateway } from "./server";
 
 /** `npm start`: the gateway on 127.0.0.1:$PORT with embedded defaults (no AWS account, no keys). */
@@ -24,7 +25,8 @@ console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and
   Anthropic SDK    base_url="${gw}/anthropic"
   Google GenAI SDK http_options={"base_url": "${gw}/genai"}
   AWS SDK (S3)     endpoint_url="${gw}/bedrock/files"
-  AWS SDK (Bedrock) endpoint_url="${gw}/bedrock"`);
+  AWS SDK (Bedrock) endpoint_url="${gw}/bedrock"
+  batch-ended events ${join(dataDir, "events.jsonl")} (webhooks: npm run keys -- webhook --name NAME --url …)`);
 
 const stop = async () => {
   await gateway.close();
