@@ -32,13 +32,13 @@ export interface GatewayMonitoringProps {
   readonly alarmTopic?: ITopic;
 }
 
-/** One of the gateway's custom metrics (lambdas/metric-names.ts), summed over `period`. */
-const custom = (name: string, period: Duration, label: string, dimensions: Record<string, string> = {}) =>
+/** One of the gateway's custom metrics (lambdas/metric-names.ts) over `period` (summed, unless told otherwise). */
+const custom = (name: string, period: Duration, label: string, statistic = "Sum") =>
   new Metric({
     namespace: n.namespace,
     metricName: name,
-    dimensionsMap: { service: n.service, ...dimensions },
-    statistic: "Sum",
+    dimensionsMap: { service: n.service },
+    statistic,
     period,
     label,
   });
@@ -205,7 +205,7 @@ export class GatewayMonitoring extends Construct {
             },
             { metric: custom(n.lateEvents, hour, "late events"), alarmFriendlyName: "LateEvents", addAlarm: {} },
             {
-              metric: custom(n.watchedBatches, hour, "watched (max)"),
+              metric: custom(n.watchedBatches, hour, "watched (max)", "Maximum"),
               alarmFriendlyName: "Watched",
               addAlarm: {},
               position: AxisPosition.RIGHT,
