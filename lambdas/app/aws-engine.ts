@@ -8,9 +8,10 @@ import { engineMetrics, publishUpstreamMetrics } from "../metrics";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
 import { EventBridgeBus } from "../state/eventbridge-bus";
-import { awsDeps, noRunner, required, traced } from "./aws";
+import { awsDeps, noRunner } from "./aws";
 import { spendingFromEnv } from "./aws-spending";
 import { composeEngine } from "./compose";
+import { required, traced } from "./lambda-runtime";
 
 /** The poll schedule, from POLL_MIN_SECONDS, POLL_FRACTION and POLL_CAP_SECONDS. */
 export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({

@@ -4,7 +4,7 @@ import type { TaskInput } from "../core/batch-engine";
 import type { BatchRunner } from "../core/ports";
 import type { ReconcileDeps } from "../core/reconcile";
 import { DynamoRepository } from "../state/dynamo-repository";
-import { required, traced } from "./aws";
+import { required, traced } from "./lambda-runtime";
 import type { TaskEvent } from "./task";
 
 /**

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { priceBook, priceOverridesFromEnv } from "../pricing/price-book";
 import { DynamoBudgetLedger } from "../state/dynamo-budget-ledger";
-import { required } from "./aws";
 import type { GatewayParts } from "./compose";
+import { required } from "./lambda-runtime";
 
 /** What prices and budgets batches: only the Lambdas that start or settle batches take it (the price dataset is large). */
 export type Spending = Pick<GatewayParts, "prices" | "budgets">;

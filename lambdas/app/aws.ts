@@ -1,12 +1,6 @@
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import middy from "@middy/core";
-import type { Context } from "aws-lambda";
 import { configFromEnv } from "../core/config";
 import type { GatewayDeps } from "../core/deps";
 import { ConfigurationError } from "../core/errors";
@@ -32,48 +26,8 @@ import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
 import { DynamoRepository } from "../state/dynamo-repository";
 import { S3BlobStore } from "../state/s3-blob-store";
 import { KmsSealer } from "../state/sealers";
-import { StepFunctionsRunner } from "../state/sfn-runner";
-import { tracer } from "../tracer";
 import { frontDoorHandler, type GatewayParts, gatewayDeps, stagedAuthorizer } from "./compose";
-
-/**
- * Every Lambda entry point, observed: Powertools' logger (the invocation's context on each line, keys appended by
- * the handler reset after it) and tracer (an X-Ray segment per invocation) around the handler.
- */
-export const observed = <E, R>(handler: (event: E, context: Context) => Promise<R>) =>
-  middy(handler)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true })) as unknown as (event: E, context: Context) => Promise<R>;
-
-/** An AWS SDK client whose calls are traced as X-Ray subsegments. */
-export const traced = <C>(client: C): C => tracer.captureAWSv3Client(client);
-
-/** An environment variable the stack sets; its absence is a deployment fault, named as such. */
-export const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new ConfigurationError(`Missing environment variable ${name}: the stack sets it on this Lambda.`);
-  return value;
-};
-
-/** Batches start through Step Functions (STATE_MACHINE_ARN, TASK_FUNCTION_NAME), set where the stack allows it. */
-export const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
-  let runner: StepFunctionsRunner | undefined;
-  const get = () => {
-    runner ??= new StepFunctionsRunner(
-      traced(new SFNClient({})),
-      required(env, "STATE_MACHINE_ARN"),
-      traced(new LambdaClient({})),
-      required(env, "TASK_FUNCTION_NAME"),
-    );
-    return runner;
-  };
-  return {
-    start: (batch) => get().start(batch),
-    cancel: (batch) => get().cancel(batch),
-    running: (batch) => get().running(batch),
-    resume: (batch) => get().resume(batch),
-  };
-};
+import { observed, required, traced } from "./lambda-runtime";
 
 /** In pass-through mode, callers' provider keys are sealed with the stack's KMS key (CREDENTIALS_KMS_KEY). */
 const passThroughSealer = (env: NodeJS.ProcessEnv) =>
@@ -130,9 +84,13 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
 export const lambdaFrontDoor = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: FrontDoorsOf<D>,
-  spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">,
+  // Passed in by the doors that create batches, so the others bundle no Step Functions or Lambda client.
+  parts: {
+    runner?: (env: NodeJS.ProcessEnv) => BatchRunner;
+    spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">;
+  } = {},
 ): ProxyHandler | StreamingHandler => {
-  const deps = awsDeps(process.env, runnerFromEnv(process.env), spending?.(process.env));
+  const deps = awsDeps(process.env, parts.runner?.(process.env) ?? noRunner, parts.spending?.(process.env));
   const handler = observed(
     frontDoorHandler(dialect, id, deps, authenticatorFromEnv(), {
       // One invocation at a time in Lambda: the keys go on every line until the next invocation resets them.

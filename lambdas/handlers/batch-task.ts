@@ -1,5 +1,5 @@
-import { observed } from "../app/aws";
 import { awsEngine } from "../app/aws-engine";
+import { observed } from "../app/lambda-runtime";
 import { runTask, type TaskEvent } from "../app/task";
 import { logger } from "../logger";
 

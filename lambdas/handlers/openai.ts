@@ -1,6 +1,7 @@
 import { lambdaFrontDoor } from "../app/aws";
+import { runnerFromEnv } from "../app/aws-runner";
 import { spendingFromEnv } from "../app/aws-spending";
 import { openAiDialect } from "../dialects/openai/dialect";
 
 /** Lambda entry point of the `openai` front door (lambdas/dialects/front-doors.ts). */
-export const handler = lambdaFrontDoor(openAiDialect, "openai", spendingFromEnv);
+export const handler = lambdaFrontDoor(openAiDialect, "openai", { runner: runnerFromEnv, spending: spendingFromEnv });

@@ -1,5 +1,6 @@
-import { observed, runnerFromEnv } from "../app/aws";
 import { awsReconcileDeps } from "../app/aws-reconcile";
+import { runnerFromEnv } from "../app/aws-runner";
+import { observed } from "../app/lambda-runtime";
 import { reconcile } from "../core/reconcile";
 import { logger } from "../logger";
 import { reconcileMetrics } from "../metrics";

@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { observed, required, traced } from "../app/aws";
+import { observed, required, traced } from "../app/lambda-runtime";
 import { deliverQueuedEvents } from "../app/webhooks";
 import { logger } from "../logger";
 import { DynamoWebhookStore } from "../state/dynamo-webhook-store";
