@@ -31,41 +31,52 @@ export async function* readLines(source: AsyncIterable<Uint8Array> | Iterable<Ui
         continue;
       }
       first = false;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) start = 3;
+      start = byteOrderMark(chunk);
     }
     const last = chunk.lastIndexOf(10);
     if (last < start) {
       carry = chunk.subarray(start);
       continue;
     }
-    if (!isUtf8(chunk.subarray(start, last))) throw notUtf8(chunk, start, last, lineNumber);
-    for (
-      let newline = chunk.indexOf(10, start);
-      newline !== -1 && newline <= last;
-      newline = chunk.indexOf(10, start)
-    ) {
-      const end = newline > start && chunk[newline - 1] === 13 ? newline - 1 : newline;
-      yield { lineNumber: lineNumber++, text: chunk.toString("utf8", start, end) };
-      start = newline + 1;
+    for (const line of linesIn(chunk, start, last + 1, lineNumber)) {
+      lineNumber = line.lineNumber + 1;
+      yield line;
     }
-    if (start < chunk.length) carry = chunk.subarray(start);
+    if (last + 1 < chunk.length) carry = chunk.subarray(last + 1);
   }
-  if (carry && carry.length > 0) {
-    let start = 0;
-    if (first && carry.length >= 3 && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf) start = 3;
-    if (!isUtf8(carry.subarray(start))) throw notUtf8(carry, start, carry.length, lineNumber);
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    if (end > start) yield { lineNumber, text: carry.toString("utf8", start, end) };
+  if (carry) yield* linesIn(carry, first ? byteOrderMark(carry) : 0, carry.length, lineNumber);
+}
+
+/** The length of a UTF-8 byte order mark at the start of `bytes`: 3, or 0 when there is none. */
+export const byteOrderMark = (bytes: Buffer): number =>
+  bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+
+/**
+ * The lines of `bytes` from `start` to `end` (a line end, or the end of the input), numbered from `firstLine`: each
+ * decoded on its own, `\r\n` accepted; an unterminated last line counts only if it holds something. Invalid UTF-8
+ * is a 400 naming its line, found with one native pass over the range.
+ */
+export function* linesIn(bytes: Buffer, start: number, end: number, firstLine: number): Generator<Line> {
+  if (!isUtf8(bytes.subarray(start, end))) throw notUtf8(bytes, start, end, firstLine);
+  let lineNumber = firstLine;
+  while (start < end) {
+    const newline = bytes.indexOf(10, start);
+    const terminated = newline !== -1 && newline < end;
+    const stop = terminated ? newline : end;
+    const textEnd = stop > start && bytes[stop - 1] === 13 ? stop - 1 : stop;
+    if (terminated || textEnd > start) yield { lineNumber, text: bytes.toString("utf8", start, textEnd) };
+    lineNumber++;
+    start = stop + 1;
   }
 }
 
 /** The 400 for invalid UTF-8 between `start` and `end`, naming the first line that holds it. */
-const notUtf8 = (chunk: Buffer, start: number, end: number, firstLine: number): BadRequestError => {
+const notUtf8 = (bytes: Buffer, start: number, end: number, firstLine: number): BadRequestError => {
   let lineNumber = firstLine;
   for (let from = start; from < end; lineNumber++) {
-    const newline = chunk.indexOf(10, from);
+    const newline = bytes.indexOf(10, from);
     const to = newline === -1 || newline > end ? end : newline;
-    if (!isUtf8(chunk.subarray(from, to))) break;
+    if (!isUtf8(bytes.subarray(from, to))) break;
     from = to + 1;
   }
   return new BadRequestError(`Line ${lineNumber}: the file is not valid UTF-8.`);

@@ -1,11 +1,9 @@
-import { isUtf8 } from "node:buffer";
-import { BadRequestError } from "../core/errors";
 import { upstreamKey } from "../core/ids";
 import { stringifyJson } from "../core/json";
 import type { ConvertedChunk, LineConversion } from "../core/ports";
 import { toBedrockRecord } from "./bedrock-records";
 import { parseAnyLine } from "./detect";
-import { isBlank, type Line, parseObjectLine } from "./jsonl";
+import { byteOrderMark, isBlank, type Line, linesIn, parseObjectLine } from "./jsonl";
 
 /** Each conversion of one input line (any known format) to the upstream's line; blank lines give none. */
 export const lineConversions: Record<LineConversion, (line: Line) => string> = {
@@ -20,29 +18,13 @@ export const lineConversions: Record<LineConversion, (line: Line) => string> = {
  * `firstLine`, into the converted lines' bytes. Synchronous: it runs in a worker thread as well as in process.
  */
 export const convertChunk = (conversion: LineConversion, chunk: Buffer, firstLine: number): ConvertedChunk => {
-  if (!isUtf8(chunk)) {
-    let lineNumber = firstLine;
-    for (let from = 0; from < chunk.length; lineNumber++) {
-      const newline = chunk.indexOf(10, from);
-      const to = newline === -1 ? chunk.length : newline;
-      if (!isUtf8(chunk.subarray(from, to))) break;
-      from = to + 1;
-    }
-    throw new BadRequestError(`Line ${lineNumber}: the file is not valid UTF-8.`);
-  }
   const convert = lineConversions[conversion];
   // Each converted line is encoded straight into the output (no joined string): about the input's size, grown
   // when a conversion writes more.
   let out = Buffer.allocUnsafe(chunk.length + 4096);
   let used = 0;
   let lines = 0;
-  let lineNumber = firstLine;
-  for (let start = 0; start < chunk.length; lineNumber++) {
-    const newline = chunk.indexOf(10, start);
-    const stop = newline === -1 ? chunk.length : newline;
-    const end = stop > start && chunk[stop - 1] === 13 ? stop - 1 : stop;
-    const line = { lineNumber, text: chunk.toString("utf8", start, end) };
-    start = stop + 1;
+  for (const line of linesIn(chunk, 0, chunk.length, firstLine)) {
     if (isBlank(line)) continue;
     const text = convert(line);
     if (used + text.length * 3 + 1 > out.length) {
@@ -82,7 +64,7 @@ export async function* lineChunks(
     pendingBytes += piece.byteLength;
     if (pendingBytes < size) continue;
     let all = Buffer.concat(pending);
-    if (first && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf) all = all.subarray(3);
+    if (first) all = all.subarray(byteOrderMark(all));
     first = false;
     const last = all.lastIndexOf(10);
     if (last === -1) {
@@ -94,7 +76,7 @@ export async function* lineChunks(
     pendingBytes = pending[0]!.length;
   }
   let rest = Buffer.concat(pending);
-  if (first && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) rest = rest.subarray(3);
+  if (first) rest = rest.subarray(byteOrderMark(rest));
   if (rest.length > 0) yield cut(rest, rest.length);
 }
 
