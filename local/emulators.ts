@@ -4,17 +4,18 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   type GlobalSecondaryIndex,
   ResourceInUseException,
-  UpdateTableCommand,
+  ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
-import { isTerminal } from "../lambdas/core/model";
+import { type BatchStatus, isTerminal } from "../lambdas/core/model";
 import { tableSchema } from "../lambdas/state/table-schema";
 
 /** The names local mode gives the table and bucket the stack would create. */
@@ -51,45 +52,33 @@ const watchIndex: GlobalSecondaryIndex = {
 };
 
 /**
- * A data directory from before the watch index gets it, and its unfinished batches are marked watched (the
- * emulator indexes only items written after the index exists), so a restart resumes them too.
+ * A data directory from before the watch index: dynalite cannot add an index to a table, so the table is made again
+ * with it and every item written back, unfinished batches marked watched, so a restart resumes them too.
  */
-const addWatchIndex = async (dynamo: DynamoDBClient): Promise<void> => {
-  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
-  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === tableSchema.watchIndex)) return;
-  await dynamo.send(
-    new UpdateTableCommand({
-      TableName: localNames.table,
-      AttributeDefinitions: [{ AttributeName: tableSchema.watchIndexPartitionKey, AttributeType: "S" }],
-      GlobalSecondaryIndexUpdates: [{ Create: watchIndex }],
-    }),
-  );
-  await waitActive(dynamo);
+const rebuildWithWatchIndex = async (dynamo: DynamoDBClient): Promise<void> => {
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await doc.send(
-      new ScanCommand({
-        TableName: localNames.table,
-        ExclusiveStartKey: startKey,
-        ProjectionExpression: "pk, #k, #s",
-        ExpressionAttributeNames: { "#k": "kind", "#s": "status" },
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.kind !== "batch" || isTerminal(item.status)) continue;
-      await doc.send(
-        new UpdateCommand({
-          TableName: localNames.table,
-          Key: { pk: item.pk },
-          UpdateExpression: "SET #w = :w",
-          ExpressionAttributeNames: { "#w": tableSchema.watchIndexPartitionKey },
-          ExpressionAttributeValues: { ":w": "batch" },
-        }),
-      );
-    }
+    const page = await doc.send(new ScanCommand({ TableName: localNames.table, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  await dynamo.send(new DeleteTableCommand({ TableName: localNames.table }));
+  for (let gone = false; !gone; ) {
+    gone = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table })).then(
+      () => false,
+      (error: unknown) => error instanceof ResourceNotFoundException || Promise.reject(error),
+    );
+    if (!gone) await sleep(25);
+  }
+  await createTable(dynamo);
+  await waitActive(dynamo);
+  for (const item of items) {
+    const unfinished = item.kind === "batch" && !isTerminal(item.status as BatchStatus);
+    const written = unfinished ? { ...item, [tableSchema.watchIndexPartitionKey]: "batch" } : item;
+    await doc.send(new PutCommand({ TableName: localNames.table, Item: written }));
+  }
 };
 
 /** dynalite flips a new table or index to ACTIVE on a later tick; a write before then finds none. */
@@ -106,8 +95,8 @@ const waitActive = async (dynamo: DynamoDBClient): Promise<void> => {
   throw new Error(`The emulated table ${localNames.table} never became active`);
 };
 
-/** Creates the table exactly as the CDK storage construct does (same keys and indexes). */
-const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
+/** Creates the table exactly as the CDK storage construct does (same keys and indexes), unless it exists. */
+const createTable = async (dynamo: DynamoDBClient): Promise<void> => {
   try {
     await dynamo.send(
       new CreateTableCommand({
@@ -136,8 +125,15 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+};
+
+/** The table, made if missing (or made again, for a data directory from before the watch index). */
+const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
+  await createTable(dynamo);
   await waitActive(dynamo);
-  await addWatchIndex(dynamo);
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: localNames.table }));
+  if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === tableSchema.watchIndex))
+    await rebuildWithWatchIndex(dynamo);
 };
 
 /** Starts both emulators on free loopback ports. */
