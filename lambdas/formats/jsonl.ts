@@ -52,13 +52,14 @@ export const byteOrderMark = (bytes: Buffer): number =>
   bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 
 /**
- * The lines of `bytes` from `start` to `end` (a line end, or the end of the input), numbered from `firstLine`: each
+ * The lines of `bytes` from `from` to `end` (a line end, or the end of the input), numbered from `firstLine`: each
  * decoded on its own, `\r\n` accepted; an unterminated last line counts only if it holds something. Invalid UTF-8
  * is a 400 naming its line, found with one native pass over the range.
  */
-export function* linesIn(bytes: Buffer, start: number, end: number, firstLine: number): Generator<Line> {
-  if (!isUtf8(bytes.subarray(start, end))) throw notUtf8(bytes, start, end, firstLine);
+export function* linesIn(bytes: Buffer, from: number, end: number, firstLine: number): Generator<Line> {
+  if (!isUtf8(bytes.subarray(from, end))) throw notUtf8(bytes, from, end, firstLine);
   let lineNumber = firstLine;
+  let start = from;
   while (start < end) {
     const newline = bytes.indexOf(10, start);
     const terminated = newline !== -1 && newline < end;
