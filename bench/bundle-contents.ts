@@ -1,14 +1,13 @@
 /**
  * `npm run bench:bundles [-- handler …]`: what each Lambda bundle is made of — every handler under lambdas/handlers
- * bundled as lib/constructs/gateway-function.ts bundles it (esbuild, minified CommonJS, the price dataset external,
- * the Lambda credential provider aliased), printing its size and the packages that take the most of it.
+ * bundled as the stack bundles it (lib/bundling.ts), printing its size and the packages that take the most of it.
  */
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { lambdaBuildOptions } from "../lib/bundling";
 
 const handlersDir = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
-const credentials = fileURLToPath(new URL("../lambdas/lambda-credentials.ts", import.meta.url));
 const asked = process.argv.slice(2);
 const entries = readdirSync(handlersDir)
   .filter((file) => file.endsWith(".ts"))
@@ -16,21 +15,7 @@ const entries = readdirSync(handlersDir)
   .filter((name) => asked.length === 0 || asked.includes(name));
 
 for (const name of entries) {
-  const result = await build({
-    entryPoints: [`${handlersDir}${name}.ts`],
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    external: ["@pydantic/genai-prices"],
-    alias: { "@aws-sdk/credential-provider-node": credentials },
-    metafile: true,
-    write: false,
-    outfile: `${name}.js`,
-    logLevel: "error",
-  });
+  const result = await build({ ...lambdaBuildOptions(name), metafile: true, write: false, outfile: `${name}.js` });
   const output = Object.values(result.metafile.outputs)[0]!;
   const byPackage = new Map<string, number>();
   for (const [file, input] of Object.entries(output.inputs)) {

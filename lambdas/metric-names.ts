@@ -17,6 +17,8 @@ export const metricNames = {
   latency: "Latency",
   upstreamRetries: "UpstreamRetries",
   upstreamErrors: "UpstreamErrors",
+  /** Each upstream HTTP call, ms to its answer: where an X-Ray subsegment per call used to show it. */
+  upstreamLatency: "UpstreamLatency",
   conversionRate: "ConversionRate",
   watchedBatches: "WatchedBatches",
   resumedBatches: "ResumedBatches",

@@ -83,17 +83,18 @@ export const requestMetric = (frontDoor: string, route: string, status: number, 
   emit({ frontDoor, route }, [[n.latency, MetricUnit.Milliseconds, milliseconds]]);
 };
 
-/** Upstream retries and failures per provider, as providers/http.ts reports them on its diagnostics channel. */
+/**
+ * Each upstream call's latency, and the retries and failures among them, per provider, as providers/http.ts reports
+ * them on its diagnostics channel.
+ */
 export const publishUpstreamMetrics = (): void => {
   subscribe(upstreamChannel, (message) => {
     const call = message as UpstreamCall;
-    emit(
-      { provider: call.provider },
-      [[call.outcome === "retry" ? n.upstreamRetries : n.upstreamErrors, MetricUnit.Count, 1]],
-      {
-        status: String(call.status),
-      },
-    );
+    const entries: Entry[] = [[n.upstreamLatency, MetricUnit.Milliseconds, call.milliseconds]];
+    if (call.outcome !== "ok") {
+      entries.push([call.outcome === "retry" ? n.upstreamRetries : n.upstreamErrors, MetricUnit.Count, 1]);
+    }
+    emit({ provider: call.provider }, entries, { status: String(call.status) });
   });
 };
 

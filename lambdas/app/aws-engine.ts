@@ -11,7 +11,7 @@ import { EventBridgeBus } from "../state/eventbridge-bus";
 import { awsDeps, noRunner } from "./aws";
 import { spendingFromEnv } from "./aws-spending";
 import { composeEngine } from "./compose";
-import { required, traced } from "./lambda-runtime";
+import { required } from "./lambda-runtime";
 
 /** The poll schedule, from POLL_MIN_SECONDS, POLL_FRACTION and POLL_CAP_SECONDS. */
 export const pollScheduleFromEnv = (env: NodeJS.ProcessEnv): PollSchedule => ({
@@ -51,7 +51,7 @@ export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => 
   const loadSettings = () => {
     settings ??= (async () => {
       const secretId = required(env, "PROVIDER_KEYS_SECRET_ARN");
-      const secret = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: secretId }));
+      const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
       return providerSettingsFromEnv(env, parseProviderKeys(secret.SecretString, secretId));
     })().catch((error: unknown) => {
       settings = undefined; // read it again on the next task
@@ -61,7 +61,7 @@ export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => 
   };
   let adapters: ProviderAdapters | undefined;
   return composeEngine(deps, dialects, {
-    bus: new EventBridgeBus(traced(new EventBridgeClient({})), required(env, "EVENT_BUS_NAME")),
+    bus: new EventBridgeBus(new EventBridgeClient({}), required(env, "EVENT_BUS_NAME")),
     providers: async () => {
       adapters ??= createProviders(await loadSettings(), deps.blobs);
       return adapters;

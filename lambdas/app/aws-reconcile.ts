@@ -4,7 +4,7 @@ import type { TaskInput } from "../core/batch-engine";
 import type { BatchRunner } from "../core/ports";
 import type { ReconcileDeps } from "../core/reconcile";
 import { DynamoRepository } from "../state/dynamo-repository";
-import { required, traced } from "./lambda-runtime";
+import { required } from "./lambda-runtime";
 import type { TaskEvent } from "./task";
 
 /**
@@ -12,7 +12,7 @@ import type { TaskEvent } from "./task";
  * with its permissions and its 15 minutes), so the reconciler itself only reads the table and starts executions.
  */
 export const awsReconcileDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): ReconcileDeps => {
-  const lambda = traced(new LambdaClient({}));
+  const lambda = new LambdaClient({});
   const taskFunction = required(env, "TASK_FUNCTION_NAME");
   const invoke = async (action: TaskEvent["action"], input: TaskInput) => {
     await lambda.send(
@@ -25,7 +25,7 @@ export const awsReconcileDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): R
     return { next: "done" as const, waitSeconds: 0, attempt: 0 };
   };
   return {
-    repo: new DynamoRepository(traced(new DynamoDBClient({})), required(env, "TABLE_NAME")),
+    repo: new DynamoRepository(new DynamoDBClient({}), required(env, "TABLE_NAME")),
     runner,
     engine: { collect: (input) => invoke("collect", input), fail: (input) => invoke("fail", input) },
   };

@@ -2,16 +2,16 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { BatchRunner } from "../core/ports";
 import { StepFunctionsRunner } from "../state/sfn-runner";
-import { required, traced } from "./lambda-runtime";
+import { required } from "./lambda-runtime";
 
 /** Batches start through Step Functions (STATE_MACHINE_ARN, TASK_FUNCTION_NAME), set where the stack allows it. */
 export const runnerFromEnv = (env: NodeJS.ProcessEnv): BatchRunner => {
   let runner: StepFunctionsRunner | undefined;
   const get = () => {
     runner ??= new StepFunctionsRunner(
-      traced(new SFNClient({})),
+      new SFNClient({}),
       required(env, "STATE_MACHINE_ARN"),
-      traced(new LambdaClient({})),
+      new LambdaClient({}),
       required(env, "TASK_FUNCTION_NAME"),
     );
     return runner;

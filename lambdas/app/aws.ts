@@ -27,13 +27,11 @@ import { DynamoRepository } from "../state/dynamo-repository";
 import { S3BlobStore } from "../state/s3-blob-store";
 import { KmsSealer } from "../state/sealers";
 import { frontDoorHandler, type GatewayParts, gatewayDeps, stagedAuthorizer } from "./compose";
-import { observed, required, traced } from "./lambda-runtime";
+import { observed, required } from "./lambda-runtime";
 
 /** In pass-through mode, callers' provider keys are sealed with the stack's KMS key (CREDENTIALS_KMS_KEY). */
 const passThroughSealer = (env: NodeJS.ProcessEnv) =>
-  env.FINOPS_PASSTHROUGH === "on"
-    ? new KmsSealer(traced(new KMSClient({})), required(env, "CREDENTIALS_KMS_KEY"))
-    : undefined;
+  env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
 
 /** For Lambdas that never start a batch (the task): a runner that says so if it is ever asked. */
 const notHere = async (): Promise<never> => {
@@ -50,11 +48,11 @@ export const awsDeps = (
   runner: BatchRunner,
   spending: Pick<GatewayParts, "prices" | "budgets"> = {},
 ): GatewayDeps => {
-  const dynamo = traced(new DynamoDBClient({}));
+  const dynamo = new DynamoDBClient({});
   const table = required(env, "TABLE_NAME");
   return gatewayDeps({
     repo: new DynamoRepository(dynamo, table),
-    blobs: new S3BlobStore(traced(new S3Client({})), required(env, "BUCKET_NAME")),
+    blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
     namespace: new DynamoNamespaceIndex(dynamo, table),
     config: configFromEnv(env),
     runner,
@@ -72,8 +70,8 @@ export const awsDeps = (
 export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Authenticator => {
   const passThrough = env.FINOPS_PASSTHROUGH === "on";
   if (env.FINOPS_AUTH === "open") return passThrough ? passThroughAuthenticator : openAuthenticator;
-  const store = new DynamoCredentialStore(traced(new DynamoDBClient({})), required(env, "TABLE_NAME"));
-  const sealer = new KmsSealer(traced(new KMSClient({})), required(env, "CREDENTIALS_KMS_KEY"));
+  const store = new DynamoCredentialStore(new DynamoDBClient({}), required(env, "TABLE_NAME"));
+  const sealer = new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY"));
   return keyAuthenticator(store, sealer, Date.now, passThrough);
 };
 

@@ -1,24 +1,20 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { ConfigurationError } from "../core/errors";
 import { logger } from "../logger";
-import { tracer } from "../tracer";
 
 // What every Lambda entry point shares, and nothing more: a handler imports this without the gateway's stores.
 
 /**
- * Every Lambda entry point, observed: Powertools' logger (the invocation's context on each line, keys appended by
- * the handler reset after it) and tracer (an X-Ray segment per invocation) around the handler.
+ * Every Lambda entry point, observed: Powertools' logger puts the invocation's context on each line, and the keys a
+ * handler appends are reset after it. (Traces need no code: Lambda's active tracing records each invocation.)
  */
 export const observed = <E, R>(handler: (event: E, context: Context) => Promise<R>) =>
-  middy(handler)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true })) as unknown as (event: E, context: Context) => Promise<R>;
-
-/** An AWS SDK client whose calls are traced as X-Ray subsegments. */
-export const traced = <C>(client: C): C => tracer.captureAWSv3Client(client);
+  middy(handler).use(injectLambdaContext(logger, { resetKeys: true })) as unknown as (
+    event: E,
+    context: Context,
+  ) => Promise<R>;
 
 /** An environment variable the stack sets; its absence is a deployment fault, named as such. */
 export const required = (env: NodeJS.ProcessEnv, name: string): string => {

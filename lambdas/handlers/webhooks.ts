@@ -2,17 +2,17 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { observed, required, traced } from "../app/lambda-runtime";
+import { observed, required } from "../app/lambda-runtime";
 import { deliverQueuedEvents } from "../app/webhooks";
 import { logger } from "../logger";
 import { DynamoWebhookStore } from "../state/dynamo-webhook-store";
 import { KmsSealer } from "../state/sealers";
 
 const deps = {
-  webhooks: new DynamoWebhookStore(traced(new DynamoDBClient({})), required(process.env, "TABLE_NAME")),
-  sealer: new KmsSealer(traced(new KMSClient({})), required(process.env, "CREDENTIALS_KMS_KEY")),
+  webhooks: new DynamoWebhookStore(new DynamoDBClient({}), required(process.env, "TABLE_NAME")),
+  sealer: new KmsSealer(new KMSClient({}), required(process.env, "CREDENTIALS_KMS_KEY")),
 };
-const sqs = traced(new SQSClient({}));
+const sqs = new SQSClient({});
 const queueUrl = required(process.env, "WEBHOOK_QUEUE_URL");
 
 /**

@@ -12,19 +12,21 @@ export interface UpstreamFetchOptions {
   timeoutMs?: number;
 }
 
-/** The diagnostics channel every upstream retry and failure is reported on (lambdas/metrics.ts counts them). */
+/** The diagnostics channel every upstream answer, retry and failure is reported on (lambdas/metrics.ts counts them). */
 export const upstreamChannel = "finops:upstream";
 
-/** One retried or failed upstream call (status 0: the upstream could not be reached). */
+/** One answered, retried or failed upstream call (status 0: the upstream could not be reached). */
 export interface UpstreamCall {
   provider: string;
-  outcome: "retry" | "error";
+  outcome: "ok" | "retry" | "error";
   status: number;
+  /** From the request to the answer's headers (or the failure) of this attempt. */
+  milliseconds: number;
 }
 
 const calls = channel(upstreamChannel);
-const report = (call: UpstreamCall) => {
-  if (calls.hasSubscribers) calls.publish(call);
+const report = (provider: string, outcome: UpstreamCall["outcome"], status: number, started: number) => {
+  if (calls.hasSubscribers) calls.publish({ provider, outcome, status, milliseconds: performance.now() - started });
 };
 
 const transient = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
@@ -44,32 +46,36 @@ export const upstreamFetch = async (
   let delay = options.backoffMs ?? 250;
   for (let attempt = 0; ; attempt++) {
     let response: Response;
+    const started = performance.now();
     try {
       const timeoutMs = options.timeoutMs ?? (Number(process.env.UPSTREAM_TIMEOUT_MS) || 120_000);
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (cause) {
       if (attempt >= retries || init.body instanceof ReadableStream || isStream(init.body)) {
-        report({ provider, outcome: "error", status: 0 });
+        report(provider, "error", 0, started);
         throw new RetryableError(
           `${provider} could not be reached: ${cause instanceof Error ? cause.message : cause}`,
           { cause },
         );
       }
-      report({ provider, outcome: "retry", status: 0 });
+      report(provider, "retry", 0, started);
       await sleep(delay);
       delay *= 2;
       continue;
     }
-    if (response.ok) return response;
+    if (response.ok) {
+      report(provider, "ok", response.status, started);
+      return response;
+    }
     const text = await response.text();
     if (transient(response.status) && attempt < retries && !isStream(init.body)) {
-      report({ provider, outcome: "retry", status: response.status });
+      report(provider, "retry", response.status, started);
       const retryAfter = Number(response.headers.get("retry-after"));
       await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay);
       delay *= 2;
       continue;
     }
-    report({ provider, outcome: "error", status: response.status });
+    report(provider, "error", response.status, started);
     const message = `${provider} answered ${response.status}: ${upstreamMessage(text)}`;
     throw transient(response.status) ? new RetryableError(message) : new UpstreamError(message);
   }

@@ -2,7 +2,7 @@ import { Duration, Stack, Validations } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, type IGrantable, type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { Function as GatewayLambda } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
@@ -35,10 +35,10 @@ export interface BatchEngineProps {
  * task Lambda that runs each step, with exactly the permissions the steps need.
  */
 export class BatchEngine extends Construct {
-  public readonly taskFunction: NodejsFunction;
+  public readonly taskFunction: GatewayLambda;
   public readonly stateMachine: StateMachine;
   /** Runs every 15 minutes: resumes batches whose execution stopped, fails those that lost too many. */
-  public readonly reconcilerFunction: NodejsFunction;
+  public readonly reconcilerFunction: GatewayLambda;
 
   constructor(scope: Construct, id: string, props: BatchEngineProps) {
     super(scope, id);
@@ -174,7 +174,7 @@ export class BatchEngine extends Construct {
   }
 
   /** Lets a dialect Lambda start batch executions and forward cancels to the task function. */
-  grantStartBatches(fn: NodejsFunction): void {
+  grantStartBatches(fn: GatewayLambda): void {
     this.stateMachine.grantStartExecution(fn);
     this.taskFunction.grantInvoke(fn);
     fn.addEnvironment("STATE_MACHINE_ARN", this.stateMachine.stateMachineArn);

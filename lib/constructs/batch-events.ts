@@ -2,9 +2,8 @@ import { Duration, Validations } from "aws-cdk-lib";
 import { EventBus, Rule } from "aws-cdk-lib/aws-events";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { IFunction, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { webhookMaxAttempts } from "../../lambdas/core/webhook-policy";
@@ -31,7 +30,7 @@ export class BatchEvents extends Construct {
   public readonly bus: EventBus;
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
-  public readonly webhookFunction: NodejsFunction;
+  public readonly webhookFunction: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: BatchEventsProps) {
     super(scope, id);

@@ -1,7 +1,14 @@
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Duration, Validations } from "aws-cdk-lib";
-import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { AssetHashType, DockerImage, Duration, Validations } from "aws-cdk-lib";
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 
@@ -24,12 +31,22 @@ export interface GatewayFunctionProps {
   readonly priceDataset?: boolean;
 }
 
-/** The price dataset package, loaded at run time from the function's own node_modules (lambdas/pricing). */
-const priceDatasetPackage = "@pydantic/genai-prices";
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const handlersDir = `${root}lambdas/handlers`;
 
-const handlersDir = fileURLToPath(new URL("../../lambdas/handlers/", import.meta.url));
-const lambdaCredentials = fileURLToPath(new URL("../../lambdas/lambda-credentials.ts", import.meta.url));
-const lockFile = fileURLToPath(new URL("../../package-lock.json", import.meta.url));
+/**
+ * Bundles one handler with the project's esbuild definition (lib/bundling.ts) in a child process (CDK bundles
+ * synchronously; the definition's plugin needs esbuild's asynchronous build). A failed bundle fails the synth.
+ */
+const bundleLocally = (entry: string, outputDir: string, priceDataset: boolean): true => {
+  const args = ["--import", "tsx", `${root}lib/bundle-lambda.ts`, entry, outputDir];
+  const result = spawnSync(process.execPath, priceDataset ? [...args, "--price-dataset"] : args, {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0) throw new Error(`Bundling lambdas/handlers/${entry}.ts failed (exit ${result.status}).`);
+  return true;
+};
 
 /**
  * A gateway Lambda with the project's defaults: current Node runtime on arm64, bundled by the local esbuild
@@ -37,53 +54,33 @@ const lockFile = fileURLToPath(new URL("../../package-lock.json", import.meta.ur
  * structured JSON logs kept for a month.
  */
 export class GatewayFunction extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
     const logGroup = new LogGroup(this, "Logs", { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
-    this.function = new NodejsFunction(this, "Function", {
-      entry: `${handlersDir}${props.entry}.ts`,
-      handler: "handler",
-      depsLockFilePath: lockFile,
+    this.function = new LambdaFunction(this, "Function", {
+      code: Code.fromAsset(handlersDir, {
+        // The bundle's own bytes name the asset: a change anywhere in what it imports deploys it again.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never pulled: the local bundling below always bundles or throws (no Docker on a deploying machine).
+          image: DockerImage.fromRegistry("local-esbuild"),
+          local: { tryBundle: (outputDir) => bundleLocally(props.entry, outputDir, props.priceDataset ?? false) },
+        },
+      }),
+      handler: "index.handler",
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(29),
       loggingFormat: LoggingFormat.JSON,
       logGroup,
-      // X-Ray: the Powertools tracer (lambdas/tracer.ts) adds a subsegment per AWS SDK and upstream call.
+      // Lambda's active tracing: a segment per invocation (with its init), joined to API Gateway's and Step Functions'.
       tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: `finops-${props.entry}`,
         ...props.environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        target: "node22",
-        format: OutputFormat.CJS,
-        mainFields: ["module", "main"],
-        externalModules: [priceDatasetPackage],
-        sourceMap: false,
-        // Lambda's credentials are in the environment: the SDK's default chain is replaced by that one provider.
-        esbuildArgs: { "--alias:@aws-sdk/credential-provider-node": lambdaCredentials },
-        ...(props.priceDataset && {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            // The package's CommonJS build and its manifest, as `require` resolves it; nothing else of it.
-            afterBundling: (inputDir: string, outputDir: string) => {
-              const from = `${inputDir}/node_modules/${priceDatasetPackage}`;
-              const to = `${outputDir}/node_modules/${priceDatasetPackage}`;
-              return [
-                `mkdir -p "${to}/dist"`,
-                `cp "${from}/package.json" "${from}/LICENSE" "${to}/"`,
-                `cp "${from}/dist/index.cjs" "${to}/dist/"`,
-              ];
-            },
-          },
-        }),
       },
     });
     const policy = `Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;

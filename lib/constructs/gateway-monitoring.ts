@@ -178,6 +178,10 @@ export class GatewayMonitoring extends Construct {
           ],
         },
         {
+          title: "Upstream latency, by provider (p90, ms)",
+          metrics: [search("provider,service", n.upstreamLatency, fiveMinutes, byDimension("provider"), "p90")],
+        },
+        {
           title: "Latency per route (p90, ms)",
           metrics: [search("frontDoor,route,service", n.latency, fiveMinutes, byDimension("route"), "p90")],
         },
