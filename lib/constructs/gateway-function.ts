@@ -38,9 +38,17 @@ const handlersDir = `${root}lambdas/handlers`;
  * Bundles one handler with the project's esbuild definition (lib/bundling.ts) in a child process (CDK bundles
  * synchronously; the definition's plugin needs esbuild's asynchronous build). A failed bundle fails the synth.
  */
+const bundleCommand = (entry: string, priceDataset: boolean, outputDir = "/asset-output"): string[] => [
+  "--import",
+  "tsx",
+  `${root}lib/bundle-lambda.ts`,
+  entry,
+  outputDir,
+  ...(priceDataset ? ["--price-dataset"] : []),
+];
+
 const bundleLocally = (entry: string, outputDir: string, priceDataset: boolean): true => {
-  const args = ["--import", "tsx", `${root}lib/bundle-lambda.ts`, entry, outputDir];
-  const result = spawnSync(process.execPath, priceDataset ? [...args, "--price-dataset"] : args, {
+  const result = spawnSync(process.execPath, bundleCommand(entry, priceDataset, outputDir), {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -66,6 +74,9 @@ export class GatewayFunction extends Construct {
         bundling: {
           // Never pulled: the local bundling below always bundles or throws (no Docker on a deploying machine).
           image: DockerImage.fromRegistry("local-esbuild"),
+          // What the local bundling runs. CDK keys its bundling cache on these options (never on `local`): without
+          // the entry here, every function of a synth would get the first one's bundle.
+          command: bundleCommand(props.entry, props.priceDataset ?? false),
           local: { tryBundle: (outputDir) => bundleLocally(props.entry, outputDir, props.priceDataset ?? false) },
         },
       }),

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
@@ -13,10 +15,12 @@ const env = { account: "123456789012", region: "us-west-2" };
 
 describe("GatewayStack", () => {
   let template: Template;
+  let assemblyDir: string;
 
   beforeAll(() => {
-    const app = new App();
+    const app = new App({ context: { "aws:cdk:enable-asset-metadata": true } });
     template = Template.fromStack(new GatewayStack(app, "Gw", { env }));
+    assemblyDir = app.outdir;
   });
 
   it("has one REST API with a mount per dialect, binary bodies, throttling and access logs", () => {
@@ -45,6 +49,37 @@ describe("GatewayStack", () => {
       ResponseType: "REQUEST_TOO_LARGE",
       StatusCode: "413",
     });
+  });
+
+  it("bundles each Lambda from its own handler, with the price dataset beside only those that price", () => {
+    const functions = Object.entries(template.findResources("AWS::Lambda::Function")) as [
+      string,
+      { Metadata: Record<string, string>; Properties: { Handler: string } },
+    ][];
+    const pricing = [
+      "BatchEngineTask",
+      ...Object.entries(frontDoors)
+        .filter(([, door]) => door.startsBatches)
+        .map(([id]) => `${id[0]!.toUpperCase()}${id.slice(1)}Dialect`),
+    ];
+    const bundles = functions.map(([id, fn]) => {
+      const dir = join(assemblyDir, fn.Metadata["aws:asset:path"]!);
+      expect(fn.Properties.Handler).toBe("index.handler");
+      return {
+        id,
+        code: readFileSync(join(dir, "index.js"), "utf8"),
+        prices: existsSync(join(dir, "node_modules/@pydantic/genai-prices/dist/index.cjs")),
+      };
+    });
+    expect(new Set(bundles.map((bundle) => bundle.code)).size).toBe(functions.length);
+    for (const { id, code, prices } of bundles) {
+      expect(prices, id).toBe(pricing.some((name) => id.startsWith(`Gateway${name}`)));
+    }
+    // Each is what its handler serves: the task knows its actions, the reconciler its pass, each door its routes.
+    const codeOf = (name: string) => bundles.find(({ id }) => id.startsWith(`Gateway${name}`))!.code;
+    expect(codeOf("BatchEngineReconciler")).not.toContain("/v1beta/batches");
+    expect(codeOf("GenaiDialect")).toContain("/v1beta/batches");
+    expect(codeOf("AnthropicDialect")).toContain("/v1/messages/batches");
   });
 
   it("proxies each mount to its own Lambda on a current Node runtime", () => {
