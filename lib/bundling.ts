@@ -47,7 +47,8 @@ export const literalSchemaKeys: Plugin = {
 /**
  * esbuild's options for one handler: minified CommonJS for the current Lambda Node runtime, the AWS SDK included (the
  * code runs against the SDK it was tested with, and one file loads faster than the runtime's copy), the price dataset
- * left out, and the SDK's default credential chain replaced by the one provider Lambda uses (lambdas/lambda-credentials.ts).
+ * left out, the SDK's default credential chain replaced by the one provider Lambda uses (lambdas/lambda-credentials.ts)
+ * and its bearer-token chain by none (lambdas/lambda-tokens.ts).
  */
 export const lambdaBuildOptions = (entry: string): BuildOptions => ({
   entryPoints: [handlerEntry(entry)],
@@ -58,7 +59,10 @@ export const lambdaBuildOptions = (entry: string): BuildOptions => ({
   format: "cjs",
   mainFields: ["module", "main"],
   external: [priceDatasetPackage],
-  alias: { "@aws-sdk/credential-provider-node": `${root}lambdas/lambda-credentials.ts` },
+  alias: {
+    "@aws-sdk/credential-provider-node": `${root}lambdas/lambda-credentials.ts`,
+    "@aws-sdk/token-providers": `${root}lambdas/lambda-tokens.ts`,
+  },
   plugins: [literalSchemaKeys],
   sourcemap: false,
   legalComments: "none",

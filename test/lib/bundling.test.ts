@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "finops-bundling-"));
 
 /** A Lambda-like module that reads one object through the bundled S3 client. */
-const source = `
+const s3Source = `
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 export const read = async (endpoint: string, Key: string) => {
   const s3 = new S3Client({
@@ -25,7 +25,19 @@ export const read = async (endpoint: string, Key: string) => {
 };
 `;
 
-const bundle = async (name: string, options: BuildOptions) => {
+/** One that reads a Bedrock batch job, as the task does (the bundle has no bearer-token chain: it signs with SigV4). */
+const bedrockSource = `
+import { BedrockClient, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
+export const job = async (endpoint: string) => {
+  const bedrock = new BedrockClient({
+    endpoint, region: "us-east-1", maxAttempts: 1,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  return bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: "job-1" }));
+};
+`;
+
+const bundle = async (name: string, options: BuildOptions, source = s3Source) => {
   const outfile = join(dir, `${name}.js`);
   const result = await build({
     ...options,
@@ -40,6 +52,16 @@ const bundle = async (name: string, options: BuildOptions) => {
 const requests: IncomingMessage[] = [];
 const server = createServer((request, response) => {
   requests.push(request);
+  if (request.url?.startsWith("/model-invocation-job/")) {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify({
+        jobArn: "arn:aws:bedrock:us-east-1:000000000000:model-invocation-job/job-1",
+        status: "InProgress",
+      }),
+    );
+    return;
+  }
   if (request.url?.startsWith("/bucket/missing")) {
     response.writeHead(404, { "content-type": "application/xml" });
     response.end("<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>");
@@ -80,5 +102,19 @@ describe("Lambda bundling (lib/bundling.ts)", () => {
       name: "NoSuchKey",
       $metadata: { httpStatusCode: 404 },
     });
+  });
+
+  it("signs the bundled Bedrock client's calls with the role's credentials (SigV4), never a bearer token", async () => {
+    const { outfile } = await bundle("bedrock", lambdaBuildOptions("batch-task"), bedrockSource);
+    expect(readFileSync(outfile, "utf8")).not.toContain("sso-oidc");
+    const { job } = createRequire(import.meta.url)(outfile) as {
+      job: (endpoint: string) => Promise<{ status?: string }>;
+    };
+    expect((await job(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)).status).toBe("InProgress");
+    const sent = requests.at(-1)!;
+    expect(sent.url).toBe("/model-invocation-job/job-1");
+    expect(sent.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/bedrock\/aws4_request/,
+    );
   });
 });

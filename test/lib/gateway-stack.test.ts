@@ -72,7 +72,7 @@ describe("GatewayStack", () => {
       };
     });
     expect(new Set(bundles.map((bundle) => bundle.code)).size).toBe(functions.length);
-    for (const { id, code, prices } of bundles) {
+    for (const { id, prices } of bundles) {
       expect(prices, id).toBe(pricing.some((name) => id.startsWith(`Gateway${name}`)));
     }
     // Each is what its handler serves: the task knows its actions, the reconciler its pass, each door its routes.
