@@ -45,6 +45,20 @@ export const literalSchemaKeys: Plugin = {
 };
 
 /**
+ * Each AWS SDK client imports its whole package.json (3 KiB: scripts, dependencies, …) to read one field, its
+ * version, for the user agent. Bundles get a manifest of that field alone.
+ */
+export const clientVersionOnly: Plugin = {
+  name: "client-version-only",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async (args) => {
+      const { version } = JSON.parse(await readFile(args.path, "utf8")) as { version: string };
+      return { contents: JSON.stringify({ version }), loader: "json" };
+    });
+  },
+};
+
+/**
  * esbuild's options for one handler: minified CommonJS for the current Lambda Node runtime, the AWS SDK included (the
  * code runs against the SDK it was tested with, and one file loads faster than the runtime's copy), the price dataset
  * left out, the SDK's default credential chain replaced by the one provider Lambda uses (lambdas/lambda-credentials.ts)
@@ -63,7 +77,7 @@ export const lambdaBuildOptions = (entry: string): BuildOptions => ({
     "@aws-sdk/credential-provider-node": `${root}lambdas/lambda-credentials.ts`,
     "@aws-sdk/token-providers": `${root}lambdas/lambda-tokens.ts`,
   },
-  plugins: [literalSchemaKeys],
+  plugins: [literalSchemaKeys, clientVersionOnly],
   sourcemap: false,
   legalComments: "none",
   logLevel: "error",

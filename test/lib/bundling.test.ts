@@ -80,11 +80,15 @@ afterAll(() => {
 describe("Lambda bundling (lib/bundling.ts)", () => {
   it("drops the schemas of operations no command reaches, and the bundled S3 client still reads and fails as S3 does", async () => {
     const withKeys = await bundle("literal", lambdaBuildOptions("openai"));
-    const asIs = await bundle("as-is", { ...lambdaBuildOptions("openai"), plugins: [] });
+    const asIs = await bundle("as-is", {
+      ...lambdaBuildOptions("openai"),
+      plugins: lambdaBuildOptions("openai").plugins?.filter((plugin) => plugin !== literalSchemaKeys),
+    });
     expect(lambdaBuildOptions("openai").plugins).toContain(literalSchemaKeys);
     // An operation this module never calls: its schema is in the SDK's bundle as published, not in ours.
     expect(readFileSync(asIs.outfile, "utf8")).toContain("PutBucketAnalyticsConfiguration");
     expect(readFileSync(withKeys.outfile, "utf8")).not.toContain("PutBucketAnalyticsConfiguration");
+    // When the SDK's generator emits literal keys itself (smithy-typescript#1889), this fails: drop the plugin then.
     expect(asIs.bytes - withKeys.bytes).toBeGreaterThan(30 * 1024);
 
     const { read } = createRequire(import.meta.url)(withKeys.outfile) as {
@@ -93,6 +97,9 @@ describe("Lambda bundling (lib/bundling.ts)", () => {
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect(await read(endpoint, "some/key.jsonl")).toEqual({ body: "hello", contentRange: "bytes 0-4/11" });
     const sent = requests.at(-1)!;
+    // The client's version still reaches its user agent from the trimmed manifest.
+    const { version } = JSON.parse(readFileSync(join(root, "node_modules/@aws-sdk/client-s3/package.json"), "utf8"));
+    expect(sent.headers["user-agent"]).toContain(`api/s3#${version}`);
     expect([sent.method, sent.url, sent.headers.range]).toEqual([
       "GET",
       "/bucket/some/key.jsonl?x-id=GetObject",
