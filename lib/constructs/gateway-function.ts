@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AssetHashType, DockerImage, Duration, Validations } from "aws-cdk-lib";
 import {
@@ -11,6 +14,7 @@ import {
 } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { copyPriceDataset } from "../bundling";
 
 /** Props of {@link GatewayFunction}. */
 export interface GatewayFunctionProps {
@@ -35,24 +39,32 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const handlersDir = `${root}lambdas/handlers`;
 
 /**
- * Bundles one handler with the project's esbuild definition (lib/bundling.ts) in a child process (CDK bundles
- * synchronously; the definition's plugin needs esbuild's asynchronous build). A failed bundle fails the synth.
+ * Every handler, bundled once per process with the project's esbuild definition (lib/bundling.ts) in one child
+ * process: CDK bundles synchronously, and the definition's plugins need esbuild's asynchronous build. One child for
+ * all (esbuild builds them in parallel) instead of one per function; a failed bundle fails the synth.
  */
-const bundleCommand = (entry: string, priceDataset: boolean, outputDir = "/asset-output"): string[] => [
-  "--import",
-  "tsx",
-  `${root}lib/bundle-lambda.ts`,
-  entry,
-  outputDir,
-  ...(priceDataset ? ["--price-dataset"] : []),
-];
+let bundled: string | undefined;
+const bundledHandlers = (): string => {
+  if (bundled) return bundled;
+  const outputRoot = mkdtempSync(join(tmpdir(), "finops-bundles-"));
+  const entries = readdirSync(handlersDir)
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => file.slice(0, -3));
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", `${root}lib/bundle-lambda.ts`, outputRoot, ...entries],
+    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  if (result.status !== 0) throw new Error(`Bundling lambdas/handlers failed (exit ${result.status}).`);
+  process.once("exit", () => rmSync(outputRoot, { recursive: true, force: true }));
+  bundled = outputRoot;
+  return outputRoot;
+};
 
+/** One function's asset: its handler's bundle, and the price dataset beside it where it prices. */
 const bundleLocally = (entry: string, outputDir: string, priceDataset: boolean): true => {
-  const result = spawnSync(process.execPath, bundleCommand(entry, priceDataset, outputDir), {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  if (result.status !== 0) throw new Error(`Bundling lambdas/handlers/${entry}.ts failed (exit ${result.status}).`);
+  cpSync(join(bundledHandlers(), entry), outputDir, { recursive: true });
+  if (priceDataset) copyPriceDataset(outputDir);
   return true;
 };
 
@@ -74,9 +86,9 @@ export class GatewayFunction extends Construct {
         bundling: {
           // Never pulled: the local bundling below always bundles or throws (no Docker on a deploying machine).
           image: DockerImage.fromRegistry("local-esbuild"),
-          // What the local bundling runs. CDK keys its bundling cache on these options (never on `local`): without
-          // the entry here, every function of a synth would get the first one's bundle.
-          command: bundleCommand(props.entry, props.priceDataset ?? false),
+          // CDK keys its bundling cache on these options (never on `local`): without the entry and the dataset here,
+          // every function of a synth would get the first one's asset.
+          command: ["bundle-lambda", props.entry, ...(props.priceDataset ? ["--price-dataset"] : [])],
           local: { tryBundle: (outputDir) => bundleLocally(props.entry, outputDir, props.priceDataset ?? false) },
         },
       }),
