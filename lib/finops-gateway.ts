@@ -194,14 +194,18 @@ export class FinOpsGateway extends Construct {
         priceDataset: door.startsBatches,
         ...(door.streamsResponses && { timeout: streamingTimeout }),
       }).function;
-      storage.grantObjectAccess(fn, stagingPrefix.files);
+      storage.grantItemAccess(fn);
       this.credentialsKey.grantDecrypt(fn);
       if (props.passThrough) this.credentialsKey.grantEncrypt(fn);
       if (door.startsBatches) engine.grantStartBatches(fn);
-      // Upload chunks and parts: any front door may be the first to read a file whose chunks API Gateway stored,
-      // and joins them (listing also lets a missing part answer 404, not 403, and a cancel free them all).
-      storage.grantObjectAccess(fn, stagingPrefix.staged);
-      storage.grantList(fn, stagingPrefix.uploads);
+      if (door.storesFiles) {
+        storage.grantObjectAccess(fn, stagingPrefix.files);
+        // Upload chunks and parts: any door that keeps files may be the first to read a file whose chunks API
+        // Gateway stored, and joins them (listing also lets a missing part answer 404, not 403, and a cancel free
+        // them all).
+        storage.grantObjectAccess(fn, stagingPrefix.staged);
+        storage.grantList(fn, stagingPrefix.uploads);
+      }
       if (door.needsAccountId) fn.addEnvironment("ACCOUNT_ID", Aws.ACCOUNT_ID);
       // Creating a job reads (copies) its input from one of the account's own buckets.
       if (door.startsBatches && door.dialect === "bedrock") grantJobBuckets(fn, jobPlaces, "read");

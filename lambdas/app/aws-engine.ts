@@ -8,7 +8,8 @@ import { engineMetrics, publishUpstreamMetrics } from "../metrics";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
 import { EventBridgeBus } from "../state/eventbridge-bus";
-import { awsDeps, noRunner } from "./aws";
+import { awsDeps } from "./aws";
+import { blobsFromEnv } from "./aws-blobs";
 import { spendingFromEnv } from "./aws-spending";
 import { composeEngine } from "./compose";
 import { required } from "./lambda-runtime";
@@ -46,7 +47,7 @@ export const parseProviderKeys = (text: string | undefined, secretId: string): R
  */
 export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => {
   publishUpstreamMetrics();
-  const deps = awsDeps(env, noRunner, spendingFromEnv(env));
+  const deps = awsDeps(env, { spending: spendingFromEnv, blobs: blobsFromEnv });
   let settings: Promise<ProviderSettings> | undefined;
   const loadSettings = () => {
     settings ??= (async () => {

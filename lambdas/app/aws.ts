@@ -1,12 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import { configFromEnv } from "../core/config";
 import type { GatewayDeps } from "../core/deps";
-import { ConfigurationError } from "../core/errors";
 import { limitsFromEnv } from "../core/limits";
 import type { Dialect } from "../core/model";
-import type { BatchRunner } from "../core/ports";
+import type { BatchRunner, BlobStore } from "../core/ports";
 import type { DialectModule, StagedRoutesOf } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import {
@@ -24,41 +22,40 @@ import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
 import { DynamoRepository } from "../state/dynamo-repository";
-import { S3BlobStore } from "../state/s3-blob-store";
 import { KmsSealer } from "../state/sealers";
-import { frontDoorHandler, type GatewayParts, gatewayDeps, stagedAuthorizer } from "./compose";
+import { frontDoorHandler, type GatewayParts, gatewayDeps, noBlobs, noRunner, stagedAuthorizer } from "./compose";
 import { observed, required } from "./lambda-runtime";
 
 /** In pass-through mode, callers' provider keys are sealed with the stack's KMS key (CREDENTIALS_KMS_KEY). */
 const passThroughSealer = (env: NodeJS.ProcessEnv) =>
   env.FINOPS_PASSTHROUGH === "on" ? new KmsSealer(new KMSClient({}), required(env, "CREDENTIALS_KMS_KEY")) : undefined;
 
-/** For Lambdas that never start a batch (the task): a runner that says so if it is ever asked. */
-const notHere = async (): Promise<never> => {
-  throw new ConfigurationError("This Lambda does not start or cancel batches.");
-};
-export const noRunner: BatchRunner = { start: notHere, cancel: notHere, running: notHere, resume: notHere };
+/** What a handler passes in beyond the defaults, so a Lambda bundles only the clients it calls. */
+export interface AwsParts {
+  /** The Step Functions runner: the doors that create and cancel batches. @default noRunner */
+  runner?: (env: NodeJS.ProcessEnv) => BatchRunner;
+  /** Prices and budgets: the Lambdas that create or settle batches. @default none */
+  spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">;
+  /** The staging bucket: every Lambda that stores or reads a file. @default noBlobs */
+  blobs?: (env: NodeJS.ProcessEnv) => BlobStore;
+}
 
 /**
- * The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, BUCKET_NAME, …). The runner is
- * passed in, so a Lambda that starts no batch does not bundle the Step Functions and Lambda clients.
+ * The gateway's deps in AWS, from the environment the stack sets (TABLE_NAME, …) and the parts the handler passed
+ * in.
  */
-export const awsDeps = (
-  env: NodeJS.ProcessEnv,
-  runner: BatchRunner,
-  spending: Pick<GatewayParts, "prices" | "budgets"> = {},
-): GatewayDeps => {
+export const awsDeps = (env: NodeJS.ProcessEnv, parts: AwsParts = {}): GatewayDeps => {
   const dynamo = new DynamoDBClient({});
   const table = required(env, "TABLE_NAME");
   return gatewayDeps({
     repo: new DynamoRepository(dynamo, table),
-    blobs: new S3BlobStore(new S3Client({}), required(env, "BUCKET_NAME")),
+    blobs: parts.blobs?.(env) ?? noBlobs,
     namespace: new DynamoNamespaceIndex(dynamo, table),
     config: configFromEnv(env),
-    runner,
+    runner: parts.runner?.(env) ?? noRunner,
     limiter: new DynamoLimiter(dynamo, table, limitsFromEnv(env)),
     sealer: passThroughSealer(env),
-    ...spending,
+    ...parts.spending?.(env),
     deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
   });
 };
@@ -82,13 +79,9 @@ export const authenticatorFromEnv = (env: NodeJS.ProcessEnv = process.env): Auth
 export const lambdaFrontDoor = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: FrontDoorsOf<D>,
-  // Passed in by the doors that create batches, so the others bundle no Step Functions or Lambda client.
-  parts: {
-    runner?: (env: NodeJS.ProcessEnv) => BatchRunner;
-    spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">;
-  } = {},
+  parts: AwsParts = {},
 ): ProxyHandler | StreamingHandler => {
-  const deps = awsDeps(process.env, parts.runner?.(process.env) ?? noRunner, parts.spending?.(process.env));
+  const deps = awsDeps(process.env, parts);
   const handler = observed(
     frontDoorHandler(dialect, id, deps, authenticatorFromEnv(), {
       // One invocation at a time in Lambda: the keys go on every line until the next invocation resets them.
@@ -103,5 +96,6 @@ export const lambdaFrontDoor = <D extends Dialect>(
 export const lambdaStagedAuthorizer = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: StagedRoutesOf<D>,
+  parts: Required<Pick<AwsParts, "blobs">>,
 ): StagedAuthorizer =>
-  observed(stagedAuthorizer(dialect, id, awsDeps(process.env, noRunner), authenticatorFromEnv())) as StagedAuthorizer;
+  observed(stagedAuthorizer(dialect, id, awsDeps(process.env, parts), authenticatorFromEnv())) as StagedAuthorizer;

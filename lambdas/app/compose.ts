@@ -2,6 +2,7 @@ import { type BatchEngine, createBatchEngine, type EngineDeps } from "../core/ba
 import type { GatewayConfig } from "../core/config";
 import type { SecretSealer } from "../core/credentials";
 import type { Deployment, GatewayDeps } from "../core/deps";
+import { ConfigurationError } from "../core/errors";
 import type { Limiter } from "../core/limits";
 import { type Dialect, providers } from "../core/model";
 import type {
@@ -57,6 +58,41 @@ export const gatewayDeps = (parts: GatewayParts): GatewayDeps => ({
 });
 
 /** The Lambda handler (or local mount) of one front door of a dialect, at the mount its row declares. */
+const notHere = async (): Promise<never> => {
+  throw new ConfigurationError("This Lambda does not start or cancel batches.");
+};
+/** For what never starts a batch (the task, the doors whose row says so): a runner that says so if it is asked. */
+export const noRunner: BatchRunner = { start: notHere, cancel: notHere, running: notHere, resume: notHere };
+
+const noFiles = async (): Promise<never> => {
+  throw new ConfigurationError("This Lambda does not store or read files.");
+};
+/** For what never stores or reads a file (the doors whose row says so): a store that says so if it is asked. */
+export const noBlobs: BlobStore = {
+  put: noFiles,
+  putStream: noFiles,
+  exists: noFiles,
+  stream: noFiles,
+  read: noFiles,
+  delete: noFiles,
+  deletePrefix: noFiles,
+  list: noFiles,
+  metadata: noFiles,
+  copyIn: noFiles,
+  copyOut: noFiles,
+  presignGet: noFiles,
+};
+
+/**
+ * A front door's deps as its row in front-doors.ts grants them: no runner where it starts no batch, no store
+ * where it keeps no file. Locally as in AWS, where its Lambda bundles no client for what it is not given.
+ */
+const doorDeps = (id: FrontDoorId, deps: GatewayDeps): GatewayDeps => ({
+  ...deps,
+  runner: frontDoors[id].startsBatches ? deps.runner : noRunner,
+  blobs: frontDoors[id].storesFiles ? deps.blobs : noBlobs,
+});
+
 export const frontDoorHandler = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: FrontDoorsOf<D>,
@@ -64,7 +100,13 @@ export const frontDoorHandler = <D extends Dialect>(
   authenticator: Authenticator,
   observer?: RequestObserver,
 ): ProxyHandler =>
-  createDialectHandler(dialect.frontDoors[id](deps), frontDoors[id].mount, authenticator, deps.limiter, observer);
+  createDialectHandler(
+    dialect.frontDoors[id](doorDeps(id as FrontDoorId, deps)),
+    frontDoors[id].mount,
+    authenticator,
+    deps.limiter,
+    observer,
+  );
 
 /**
  * The handler of any front door, found through the registry (the local server mounts them all). The Lambda
@@ -80,7 +122,7 @@ export const registeredFrontDoorHandler = (
   // A row's dialect owns the row's id (FrontDoorsOf), which TypeScript cannot follow through the lookup.
   const dialect = registry[door.dialect] as DialectModule<Dialect>;
   const build = (dialect.frontDoors as Record<FrontDoorId, (deps: GatewayDeps) => FrontDoor>)[id];
-  return createDialectHandler(build(deps), door.mount, authenticator, deps.limiter);
+  return createDialectHandler(build(doorDeps(id, deps)), door.mount, authenticator, deps.limiter);
 };
 
 /** The Lambda authorizer of one staged route of a dialect (its front door renders the refusals). */

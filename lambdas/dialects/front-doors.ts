@@ -14,6 +14,8 @@ export interface FrontDoorSpec {
   readonly entry: string;
   /** Whether it creates and cancels batches (Step Functions start, the task Lambda's cancel). */
   readonly startsBatches: boolean;
+  /** Whether it stores or reads files (the staging bucket): a door without gets no bucket, its Lambda no S3 client. */
+  readonly storesFiles: boolean;
   /** Whether it writes the account id into what it answers (Bedrock job ARNs). */
   readonly needsAccountId: boolean;
   /**
@@ -30,6 +32,7 @@ export const frontDoors = {
     mount: "openai",
     entry: "openai",
     startsBatches: true,
+    storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
   },
@@ -38,6 +41,7 @@ export const frontDoors = {
     mount: "anthropic",
     entry: "anthropic",
     startsBatches: true,
+    storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
   },
@@ -46,6 +50,7 @@ export const frontDoors = {
     mount: "genai",
     entry: "genai",
     startsBatches: true,
+    storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
   },
@@ -54,6 +59,7 @@ export const frontDoors = {
     mount: "bedrock",
     entry: "bedrock",
     startsBatches: true,
+    storesFiles: true,
     needsAccountId: true,
     streamsResponses: false,
   },
@@ -62,6 +68,7 @@ export const frontDoors = {
     mount: "bedrock/files",
     entry: "bedrock-files",
     startsBatches: false,
+    storesFiles: true,
     needsAccountId: false,
     streamsResponses: true,
   },
@@ -71,6 +78,7 @@ export const frontDoors = {
     mount: "finops",
     entry: "finops",
     startsBatches: false,
+    storesFiles: false,
     needsAccountId: false,
     streamsResponses: false,
   },

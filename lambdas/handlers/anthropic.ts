@@ -1,4 +1,5 @@
 import { lambdaFrontDoor } from "../app/aws";
+import { blobsFromEnv } from "../app/aws-blobs";
 import { runnerFromEnv } from "../app/aws-runner";
 import { spendingFromEnv } from "../app/aws-spending";
 import { anthropicDialect } from "../dialects/anthropic/dialect";
@@ -7,4 +8,5 @@ import { anthropicDialect } from "../dialects/anthropic/dialect";
 export const handler = lambdaFrontDoor(anthropicDialect, "anthropic", {
   runner: runnerFromEnv,
   spending: spendingFromEnv,
+  blobs: blobsFromEnv,
 });

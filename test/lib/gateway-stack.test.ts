@@ -82,6 +82,16 @@ describe("GatewayStack", () => {
     expect(codeOf("AnthropicDialect")).toContain("/v1/messages/batches");
   });
 
+  it("gives the staging bucket only to the Lambdas that keep files (the FinOps door reads costs from the table)", () => {
+    const policies = Object.entries(template.findResources("AWS::IAM::Policy"));
+    const finops = policies.filter(([id]) => id.startsWith("GatewayFinopsDialect"));
+    const openai = policies.filter(([id]) => id.startsWith("GatewayOpenaiDialect"));
+    expect(finops).toHaveLength(1);
+    expect(JSON.stringify(finops)).not.toMatch(/"s3:/);
+    expect(JSON.stringify(finops)).toContain("dynamodb:Query");
+    expect(JSON.stringify(openai)).toContain("s3:PutObject");
+  });
+
   it("proxies each mount to its own Lambda on a current Node runtime", () => {
     const functions = template.findResources("AWS::Lambda::Function");
     const doors = Object.keys(frontDoors).length;
