@@ -1,18 +1,25 @@
 /**
- * `npm run bench:bundles [-- handler …] [--why module]`: what each Lambda bundle is made of — every handler under
- * lambdas/handlers bundled as the stack bundles it (lib/bundling.ts), printing its size and the packages that take
- * the most of it; with `--why`, the chain of imports by which the first input matching `module` got in.
+ * `npm run bench:bundles [-- handler …] [--why module] [--sdk-external]`: what each Lambda bundle is made of — every
+ * handler under lambdas/handlers bundled as the stack bundles it (lib/bundling.ts), printing its size and the
+ * packages that take the most of it; with `--why`, the chain of imports by which the first input matching `module`
+ * got in; with `--sdk-external`, what leaving the AWS SDK to the Lambda runtime's copy would do: each bundle's size
+ * and module load time (median of 7 fresh processes) bundled and with `@aws-sdk/*` and `@smithy/*` loaded from
+ * node_modules as the runtime loads its own.
  */
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Metafile } from "esbuild";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { lambdaBuildOptions } from "../lib/bundling";
 
 const handlersDir = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
 const args = process.argv.slice(2);
 const whyAt = args.indexOf("--why");
 const why = whyAt >= 0 ? args.splice(whyAt, 2)[1] : undefined;
-const asked = args;
+const sdkExternal = args.includes("--sdk-external");
+const asked = args.filter((arg) => arg !== "--sdk-external");
 const entries = readdirSync(handlersDir)
   .filter((file) => file.endsWith(".ts"))
   .map((file) => file.slice(0, -3))
@@ -38,6 +45,61 @@ const importChain = (inputs: Metafile["inputs"], name: string, module: string): 
   }
   return [`(nothing matching ${module})`];
 };
+
+/** Module load of a bundle in a fresh process (the environment its handler reads at load), median of 7, in ms. */
+const loadMs = (file: string): number => {
+  const env = {
+    ...process.env,
+    NODE_PATH: fileURLToPath(new URL("../node_modules", import.meta.url)),
+    AWS_REGION: "us-east-1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    FINOPS_AUTH: "open",
+    ...Object.fromEntries(
+      ["TABLE_NAME", "BUCKET_NAME", "PROVIDER_KEYS_SECRET_ARN", "EVENT_BUS_NAME", "TASK_FUNCTION_NAME"].map((name) => [
+        name,
+        "bench",
+      ]),
+    ),
+    STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:bench",
+    CREDENTIALS_KMS_KEY: "arn:aws:kms:us-east-1:000000000000:key/bench",
+    WEBHOOK_QUEUE_URL: "http://127.0.0.1:1/queue",
+  };
+  // The runtime's response-streaming global, which the streaming door reads at load (as bench/cold-init-child.cjs).
+  const script = [
+    "globalThis.awslambda = { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } };",
+    "const t = performance.now(); require(process.argv[1]); console.log(performance.now() - t);",
+  ].join("\n");
+  const runs = Array.from({ length: 7 }, () =>
+    Number(execFileSync(process.execPath, ["--no-warnings", "-e", script, file], { env, encoding: "utf8" })),
+  );
+  return runs.sort((a, b) => a - b)[3]!;
+};
+
+const compareSdkExternal = async (name: string, dir: string) => {
+  const options = lambdaBuildOptions(name);
+  const sizes: string[] = [];
+  const variants: [string, BuildOptions][] = [
+    ["bundled", options],
+    ["SDK external", { ...options, external: [...(options.external ?? []), "@aws-sdk/*", "@smithy/*"], alias: {} }],
+  ];
+  for (const [label, variant] of variants) {
+    const outfile = join(dir, name, label.replace(" ", "-"), "index.js");
+    const result = await build({ ...variant, outfile, metafile: true });
+    const bytes = Object.values(result.metafile!.outputs)[0]!.bytes;
+    sizes.push(`${label} ${(bytes / 1024).toFixed(0)} KiB, load ${loadMs(outfile).toFixed(0)} ms`);
+  }
+  console.log(`${name.padEnd(22)} ${sizes.join(" | ")}`);
+};
+
+if (sdkExternal) {
+  const dir = mkdtempSync(join(tmpdir(), "finops-sdk-external-"));
+  try {
+    for (const name of entries) await compareSdkExternal(name, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 
 for (const name of entries) {
   const result = await build({ ...lambdaBuildOptions(name), metafile: true, write: false, outfile: `${name}.js` });
