@@ -129,13 +129,26 @@ describe("dialects reach state only through core's operations", () => {
   });
 });
 
-describe("what each Lambda bundles", () => {
-  it("the front doors that start batches, and only they, take prices and budgets (the price dataset is large)", async () => {
+describe("what each Lambda bundles: the entry points pass in the clients their rows grant, and no others", () => {
+  const handler = (entry: string) => readFile(join("lambdas/handlers", `${entry}.ts`), "utf8");
+
+  it("each front door: prices and budgets (the price dataset is large) and the runner where it starts batches, the staging bucket where it keeps files", async () => {
     const { frontDoors } = await import("../lambdas/dialects/front-doors");
     for (const door of Object.values(frontDoors)) {
-      const source = await readFile(join("lambdas/handlers", `${door.entry}.ts`), "utf8");
-      expect(source.includes("spendingFromEnv"), door.entry).toBe(door.startsBatches);
+      const source = await handler(door.entry);
+      expect(source.includes("spending: spendingFromEnv"), door.entry).toBe(door.startsBatches);
+      expect(source.includes("runner: runnerFromEnv"), door.entry).toBe(door.startsBatches);
+      expect(source.includes("blobs: blobsFromEnv"), door.entry).toBe(door.storesFiles);
     }
-    expect(await readFile("lambdas/app/aws-engine.ts", "utf8")).toContain("spendingFromEnv(env)");
+    expect(await readFile("lambdas/app/aws-engine.ts", "utf8")).toContain(
+      "{ spending: spendingFromEnv, blobs: blobsFromEnv }",
+    );
+  });
+
+  it("each staged route's authorizer: the staging bucket its bodies go to", async () => {
+    const { stagedRoutes } = await import("../lambdas/dialects/staged-routes");
+    for (const route of Object.values(stagedRoutes)) {
+      expect(await handler(route.authorizerEntry)).toContain("blobs: blobsFromEnv");
+    }
   });
 });
