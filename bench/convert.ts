@@ -1,6 +1,7 @@
 /**
  * `npm run bench:convert`: the gateway's conversions against a bare JSON loop, on the same 200 MB, 50,000-line
- * files, each measurement in a fresh Node process, alternating, medians of three:
+ * files, each measurement in a fresh Node process, alternating, medians of five (this VM's timings scatter by ±30 %
+ * from run to run, the same work in one process as well):
  *   in   OpenAI batch input lines → Bedrock records (the input conversion, every line validated)
  *   out  Bedrock output records → OpenAI output lines (the result conversion)
  *   bare node:readline over a file read stream, JSON.parse and JSON.stringify of each line, a write stream with a
@@ -25,6 +26,7 @@ import { renderOpenAiResultLine } from "../lambdas/dialects/openai/results";
 import { resultFromBedrockRecord } from "../lambdas/formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../lambdas/formats/jsonl";
 import { inProcessConverter } from "../lambdas/formats/line-conversions";
+import { bundleOptions } from "../lib/bundling";
 import { FileBlobStore } from "./file-blob-store";
 import { workerConverter } from "./line-workers";
 
@@ -77,20 +79,10 @@ const bare = async (dir: string, direction: Direction) => {
   await once(out, "finish");
 };
 
-/** The worker entry bundled as the stack bundles it beside the task Lambda (esbuild, minified CommonJS). */
+/** The worker entry bundled as the stack bundles its Lambdas (lib/bundling.ts). */
 const bundledWorker = async (dir: string): Promise<string> => {
   const outfile = join(dir, "convert-worker.js");
-  await build({
-    entryPoints: [fileURLToPath(new URL("./convert-worker.ts", import.meta.url))],
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    outfile,
-    logLevel: "error",
-  });
+  await build({ ...bundleOptions(fileURLToPath(new URL("./convert-worker.ts", import.meta.url))), outfile });
   return outfile;
 };
 
@@ -192,7 +184,7 @@ if (values.child) {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   for (const direction of ["in", "out"] as const) {
     const results: Record<"bare" | "ours", Figures[]> = { bare: [], ours: [] };
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       for (const child of round % 2 === 0 ? (["bare", "ours"] as const) : (["ours", "bare"] as const))
         results[child].push(run(child, direction));
     }

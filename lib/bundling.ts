@@ -64,8 +64,11 @@ export const clientVersionOnly: Plugin = {
  * left out, the SDK's default credential chain replaced by the one provider Lambda uses (lambdas/lambda-credentials.ts)
  * and its bearer-token chain by none (lambdas/lambda-tokens.ts).
  */
-export const lambdaBuildOptions = (entry: string): BuildOptions => ({
-  entryPoints: [handlerEntry(entry)],
+export const lambdaBuildOptions = (entry: string): BuildOptions => bundleOptions(handlerEntry(entry));
+
+/** The same options for any entry file (a worker script the task would run beside its handler). */
+export const bundleOptions = (entryFile: string): BuildOptions => ({
+  entryPoints: [entryFile],
   bundle: true,
   minify: true,
   platform: "node",
