@@ -57,7 +57,6 @@ export const gatewayDeps = (parts: GatewayParts): GatewayDeps => ({
   providers,
 });
 
-/** The Lambda handler (or local mount) of one front door of a dialect, at the mount its row declares. */
 const notHere = async (): Promise<never> => {
   throw new ConfigurationError("This Lambda does not start or cancel batches.");
 };
@@ -93,6 +92,7 @@ const doorDeps = (id: FrontDoorId, deps: GatewayDeps): GatewayDeps => ({
   blobs: frontDoors[id].storesFiles ? deps.blobs : noBlobs,
 });
 
+/** The Lambda handler (or local mount) of one front door of a dialect, at the mount its row declares. */
 export const frontDoorHandler = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: FrontDoorsOf<D>,
