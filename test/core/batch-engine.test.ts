@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createBatchEngine, defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { defaultConfig } from "../../lambdas/core/config";
-import { createFile, type FileDeps } from "../../lambdas/core/files";
+import type { FileDeps } from "../../lambdas/core/files";
 import { newId, upstreamKey } from "../../lambdas/core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult } from "../../lambdas/core/model";
 import type { ProviderAdapter, ResultSink, UpstreamStatus } from "../../lambdas/core/ports";
 import { inputCodec } from "../../lambdas/formats/detect";
-import { MemoryBlobStore, MemoryRepository } from "../support/memory";
+import { batchInputFile, MemoryBlobStore, MemoryRepository } from "../support/memory";
 
 /** A provider whose answers the test scripts, counting every call. */
 class ScriptedProvider implements ProviderAdapter {
@@ -64,15 +64,7 @@ describe("the batch engine's tasks (in-memory ports)", () => {
         )
         .join("\n"),
     );
-    const input = await createFile(files, {
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      filename: "in.jsonl",
-      purpose: "batch",
-      contentType: "application/jsonl",
-      body,
-    });
+    const input = await batchInputFile(files, body);
     const batch: BatchRecord = {
       id: newId(),
       kind: "batch",

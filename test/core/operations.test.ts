@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { cancelBatch, createBatch, maxInputBytes } from "../../lambdas/core/batches";
-import { createFile, readFileBytes } from "../../lambdas/core/files";
+import { readFileBytes } from "../../lambdas/core/files";
 import type { BatchRecord, Dialect, NeutralResult } from "../../lambdas/core/model";
 import { findObject } from "../../lambdas/core/namespace";
 import type { ProviderAdapter, ProviderAdapters } from "../../lambdas/core/ports";
 import { addPart, cancelPartedUpload, completePartedUpload, startPartedUpload } from "../../lambdas/core/uploads";
-import { memoryGateway, runToEnd } from "../support/memory";
+import { batchInputFile, memoryGateway, runToEnd } from "../support/memory";
 
 /** An upstream that answers every request at once, the odd ones with an error. */
 const instantProvider: ProviderAdapter = {
@@ -50,15 +50,7 @@ const lines = Array.from({ length: 4 }, (_, i) =>
 const setup = () => memoryGateway({ providers, poll: defaultPollSchedule });
 
 const newBatch = async (gateway: ReturnType<typeof setup>, dialect: Dialect): Promise<BatchRecord> => {
-  const input = await createFile(gateway.deps, {
-    tenant: "t",
-    dialect,
-    provider: "openai",
-    filename: "in.jsonl",
-    purpose: "batch",
-    contentType: "application/jsonl",
-    body: Buffer.from(lines),
-  });
+  const input = await batchInputFile(gateway.deps, lines, dialect);
   return createBatch(gateway.deps, {
     tenant: "t",
     dialect,
@@ -84,15 +76,7 @@ const newBatch = async (gateway: ReturnType<typeof setup>, dialect: Dialect): Pr
 describe("core operations and the engine on in-memory ports (no emulator)", () => {
   it("refuses a bad batch input before writing anything, naming the line", async () => {
     const gateway = setup();
-    const create = createFile(gateway.deps, {
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      filename: "in.jsonl",
-      purpose: "batch",
-      contentType: "application/jsonl",
-      body: Buffer.from(`${lines}\n{"custom_id": "broken"`),
-    });
+    const create = batchInputFile(gateway.deps, `${lines}\n{"custom_id": "broken"`);
     await expect(create).rejects.toThrow(/^Line 5: not valid JSON/);
     expect(gateway.repo.items.size).toBe(0);
     expect(gateway.blobs.blobs.size).toBe(0);
@@ -226,15 +210,7 @@ describe("core operations and the engine on in-memory ports (no emulator)", () =
 describe("provider input limits", () => {
   it("refuses an input larger than the provider takes in one batch, naming the limit and the way around it", async () => {
     const gateway = setup();
-    const input = await createFile(gateway.deps, {
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      filename: "in.jsonl",
-      purpose: "batch",
-      contentType: "application/jsonl",
-      body: Buffer.from(lines),
-    });
+    const input = await batchInputFile(gateway.deps, lines);
     // As if the file held 1 byte more than Bedrock's 1 GB: only the recorded size is read before refusing.
     await gateway.deps.repo.update("file", input.id, { bytes: maxInputBytes.bedrock + 1 });
     const refused = createBatch(gateway.deps, {

@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from "vitest";
 import { runTask } from "../../lambdas/app/task";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { createBatch } from "../../lambdas/core/batches";
-import { createFile } from "../../lambdas/core/files";
 import type { NeutralResult } from "../../lambdas/core/model";
 import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { CostMeter } from "../../lambdas/core/pricing";
@@ -10,7 +9,7 @@ import { renderAnthropicMessage } from "../../lambdas/dialects/anthropic/results
 import { chatResponseFromAnthropic } from "../../lambdas/formats/anthropic-messages";
 import { engineMetrics } from "../../lambdas/metrics";
 import { priceBook, priceOverridesFromEnv } from "../../lambdas/pricing/price-book";
-import { memoryGateway, runToEnd } from "../support/memory";
+import { batchInputFile, memoryGateway, runToEnd } from "../support/memory";
 
 const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
 
@@ -164,15 +163,7 @@ describe("settlement", () => {
         body: { model: "gpt-4o-mini", messages: [{ role: "user", content: id }] },
       }),
     );
-    const file = await createFile(gateway.deps, {
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      filename: "in.jsonl",
-      purpose: "batch",
-      contentType: "application/jsonl",
-      body: Buffer.from(lines.join("\n")),
-    });
+    const file = await batchInputFile(gateway.deps, lines.join("\n"));
     const batch = await createBatch(gateway.deps, {
       tenant: "t",
       dialect: "openai",

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { createBatch } from "../../lambdas/core/batches";
-import { createFile } from "../../lambdas/core/files";
 import type { BatchRecord } from "../../lambdas/core/model";
 import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { reconcile } from "../../lambdas/core/reconcile";
 import { chatLines } from "../support/batches";
-import { memoryGateway, runToEnd } from "../support/memory";
+import { batchInputFile, memoryGateway, runToEnd } from "../support/memory";
 
 /** An upstream that runs until told to end, counting creates and cancels. */
 const upstream = () => {
@@ -44,15 +43,7 @@ const setup = (options: { events?: BatchRecord[]; failPublishes?: number } = {})
     { now: () => clock },
   );
   const newBatch = async () => {
-    const file = await createFile(gateway.deps, {
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      filename: "in.jsonl",
-      purpose: "batch",
-      contentType: "application/jsonl",
-      body: Buffer.from(chatLines("gpt-4o-mini", ["one", "two"])),
-    });
+    const file = await batchInputFile(gateway.deps, chatLines("gpt-4o-mini", ["one", "two"]));
     return createBatch(gateway.deps, {
       tenant: "t",
       dialect: "openai",

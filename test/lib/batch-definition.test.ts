@@ -4,12 +4,11 @@ import { runTask } from "../../lambdas/app/task";
 import { defaultPollSchedule, describeFailure, pollDelaySeconds, type Route } from "../../lambdas/core/batch-engine";
 import { createBatch } from "../../lambdas/core/batches";
 import { ConfigurationError, RetryableError, UpstreamError } from "../../lambdas/core/errors";
-import { createFile } from "../../lambdas/core/files";
 import type { BatchRecord } from "../../lambdas/core/model";
 import type { ProviderAdapter } from "../../lambdas/core/ports";
 import { LocalRunner } from "../../local/local-runner";
 import { chatLines } from "../support/batches";
-import { memoryGateway } from "../support/memory";
+import { batchInputFile, memoryGateway } from "../support/memory";
 
 /**
  * Runs one batch through the deployed state machine definition (the local executor) and the real engine, on a
@@ -37,15 +36,7 @@ const simulateBatch = async (upstreamSeconds: number) => {
     },
     { now: () => clock },
   );
-  const file = await createFile(gateway.deps, {
-    tenant: "t",
-    dialect: "openai",
-    provider: "openai",
-    filename: "in.jsonl",
-    purpose: "batch",
-    contentType: "application/jsonl",
-    body: Buffer.from(chatLines("gpt-4o-mini", ["one"])),
-  });
+  const file = await batchInputFile(gateway.deps, chatLines("gpt-4o-mini", ["one"]));
   const batch = await createBatch(gateway.deps, {
     tenant: "t",
     dialect: "openai",

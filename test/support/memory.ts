@@ -6,10 +6,11 @@ import type { BatchEngine, Route } from "../../lambdas/core/batch-engine";
 import type { NeutralRequest } from "../../lambdas/core/chat";
 import { defaultConfig } from "../../lambdas/core/config";
 import type { GatewayDeps } from "../../lambdas/core/deps";
+import { createFile, type FileDeps } from "../../lambdas/core/files";
 import { upstreamKey } from "../../lambdas/core/ids";
 import { stringifyJson } from "../../lambdas/core/json";
 import { noLimits } from "../../lambdas/core/limits";
-import type { AnyRecord, BatchRecord, ListQuery, ObjectKind, Page } from "../../lambdas/core/model";
+import type { AnyRecord, BatchRecord, Dialect, ListQuery, ObjectKind, Page } from "../../lambdas/core/model";
 import type {
   BatchRunner,
   BlobStore,
@@ -338,3 +339,15 @@ export const submitInputOf = (
     yield { bytes: Buffer.from(lines.map((line) => `${line}\n`).join("")), lines: lines.length };
   },
 });
+
+/** A batch input file of tenant `t` for OpenAI (`in.jsonl`), created through core as a caller's upload is. */
+export const batchInputFile = (deps: FileDeps, body: string | Buffer, dialect: Dialect = "openai") =>
+  createFile(deps, {
+    tenant: "t",
+    dialect,
+    provider: "openai",
+    filename: "in.jsonl",
+    purpose: "batch",
+    contentType: "application/jsonl",
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+  });
