@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { lambdaBuildOptions } from "../lib/bundling";
+import { benchLambdaEnv } from "./lambda-env";
 
 const handlersDir = fileURLToPath(new URL("../lambdas/handlers/", import.meta.url));
 const args = process.argv.slice(2);
@@ -46,31 +47,16 @@ const importChain = (inputs: Metafile["inputs"], name: string, module: string): 
   return [`(nothing matching ${module})`];
 };
 
-/** Module load of a bundle in a fresh process (the environment its handler reads at load), median of 7, in ms. */
+/** Module load of a bundle in a fresh process (bench/cold-init-child.cjs without an event), median of 7, in ms. */
 const loadMs = (file: string): number => {
-  const env = {
-    ...process.env,
-    NODE_PATH: fileURLToPath(new URL("../node_modules", import.meta.url)),
-    AWS_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    FINOPS_AUTH: "open",
-    ...Object.fromEntries(
-      ["TABLE_NAME", "BUCKET_NAME", "PROVIDER_KEYS_SECRET_ARN", "EVENT_BUS_NAME", "TASK_FUNCTION_NAME"].map((name) => [
-        name,
-        "bench",
-      ]),
-    ),
-    STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:bench",
-    CREDENTIALS_KMS_KEY: "arn:aws:kms:us-east-1:000000000000:key/bench",
-    WEBHOOK_QUEUE_URL: "http://127.0.0.1:1/queue",
-  };
-  // The runtime's response-streaming global, which the streaming door reads at load (as bench/cold-init-child.cjs).
-  const script = [
-    "globalThis.awslambda = { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } };",
-    "const t = performance.now(); require(process.argv[1]); console.log(performance.now() - t);",
-  ].join("\n");
-  const runs = Array.from({ length: 7 }, () =>
-    Number(execFileSync(process.execPath, ["--no-warnings", "-e", script, file], { env, encoding: "utf8" })),
+  // NODE_PATH: an SDK left out of the bundle is found as the runtime's own copy would be.
+  const env = { ...benchLambdaEnv(), NODE_PATH: fileURLToPath(new URL("../node_modules", import.meta.url)) };
+  const child = fileURLToPath(new URL("./cold-init-child.cjs", import.meta.url));
+  const runs = Array.from(
+    { length: 7 },
+    () =>
+      (JSON.parse(execFileSync(process.execPath, [child, file], { env, encoding: "utf8" })) as { loadMs: number })
+        .loadMs,
   );
   return runs.sort((a, b) => a - b)[3]!;
 };

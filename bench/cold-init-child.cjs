@@ -1,6 +1,6 @@
 // One Lambda bundle's cold init, in this fresh Node process: loading index.js, then the first handler call with a
-// representative event (bench/run.ts passes both). Prints {loadMs, firstCallMs} as JSON. Plain CommonJS, so no
-// loader stands between Node and the bundle.
+// representative event (bench/run.ts passes both). Prints {loadMs, firstCallMs} as JSON; without an event, {loadMs}
+// alone (bench/bundle-contents.ts). Plain CommonJS, so no loader stands between Node and the bundle.
 const { Writable } = require("node:stream");
 
 // The Lambda runtime's response-streaming globals (local/awslambda.ts), for the streaming door.
@@ -25,6 +25,10 @@ const context = {
 const started = performance.now();
 const { handler } = require(bundle);
 const loaded = performance.now();
+if (eventJson === undefined) {
+  process.stdout.write(`${JSON.stringify({ loadMs: loaded - started })}\n`);
+  process.exit(0);
+}
 const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
 Promise.resolve()
   .then(() => handler(JSON.parse(eventJson), handler.length >= 3 ? sink : context, context))

@@ -15,9 +15,10 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import OpenAI, { toFile } from "openai";
 import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
-import { localNames, startEmulators } from "../local/emulators";
+import { startEmulators } from "../local/emulators";
 import { toProxyEvent } from "../local/http-adapter";
 import { startLocalGateway } from "../local/server";
+import { benchLambdaEnv } from "./lambda-env";
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -79,24 +80,9 @@ const coldInits = async (out: string, bundles: { id: string; file: string }[]) =
   const emulatorDir = mkdtempSync(join(tmpdir(), "finops-bench-cold-"));
   const emulators = await startEmulators(emulatorDir);
   const env = {
-    PATH: process.env.PATH,
-    AWS_REGION: localNames.region,
-    AWS_ACCESS_KEY_ID: "bench",
-    AWS_SECRET_ACCESS_KEY: "bench",
+    ...benchLambdaEnv(),
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "ERROR",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    TABLE_NAME: localNames.table,
-    BUCKET_NAME: localNames.bucket,
-    FINOPS_AUTH: "open",
-    PROVIDER_KEYS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench",
-    EVENT_BUS_NAME: "bench",
-    STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:bench",
-    TASK_FUNCTION_NAME: "bench-task",
-    WEBHOOK_QUEUE_URL: "http://127.0.0.1:1/queue",
-    CREDENTIALS_KMS_KEY: "arn:aws:kms:us-east-1:000000000000:key/bench",
   };
   try {
     console.log("Cold init (load + first call, fresh process, median of 5; target < 300 ms):");
