@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { type BudgetDeps, settleBudget } from "./budgets";
 import type { InputFormat, Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
@@ -135,7 +136,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
    * that still cannot be recorded is cancelled before the error goes up, so no job runs (and bills) unobserved.
    */
   const recordUpstream = async (batch: BatchRecord, upstream: UpstreamRef, adapter: ProviderAdapter) => {
-    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+    const sleep = deps.sleep ?? delay;
     let failure: unknown;
     for (let attempt = 0; attempt < recordAttempts; attempt++) {
       try {
