@@ -1,9 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { TaskInput } from "../core/batch-engine";
 import type { BatchRunner } from "../core/ports";
 import type { ReconcileDeps } from "../core/reconcile";
 import { DynamoRepository } from "../state/dynamo-repository";
+import { startTask } from "../state/task-function";
 import { required } from "./lambda-runtime";
 import type { TaskEvent } from "./task";
 
@@ -15,13 +16,7 @@ export const awsReconcileDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): R
   const lambda = new LambdaClient({});
   const taskFunction = required(env, "TASK_FUNCTION_NAME");
   const invoke = async (action: TaskEvent["action"], input: TaskInput) => {
-    await lambda.send(
-      new InvokeCommand({
-        FunctionName: taskFunction,
-        InvocationType: "Event",
-        Payload: Buffer.from(JSON.stringify({ action, ...input })),
-      }),
-    );
+    await startTask(lambda, taskFunction, action, input);
     return { next: "done" as const, waitSeconds: 0, attempt: 0 };
   };
   return {

@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { BatchRecord } from "../core/model";
 import type { BatchRunner } from "../core/ports";
+import { startTask } from "./task-function";
 
 /** A batch's current execution: named after the batch, then `{id}-r{n}` for its n-th resumption. */
 export const executionName = (batch: Pick<BatchRecord, "id" | "resumes">): string =>
@@ -54,12 +55,6 @@ export class StepFunctionsRunner implements BatchRunner {
 
   /** Runs the engine's cancel task asynchronously, so the API answers at once and the upstream hears of it now. */
   async cancel(batch: BatchRecord): Promise<void> {
-    await this.lambda.send(
-      new InvokeCommand({
-        FunctionName: this.taskFunction,
-        InvocationType: "Event",
-        Payload: Buffer.from(JSON.stringify({ action: "cancel", batchId: batch.id, tenant: batch.tenant })),
-      }),
-    );
+    await startTask(this.lambda, this.taskFunction, "cancel", { batchId: batch.id, tenant: batch.tenant });
   }
 }
