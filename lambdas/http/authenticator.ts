@@ -131,11 +131,22 @@ export const keyAuthenticator = (
       );
     }
     const signedHeaders = signedHeadersOf(authorization);
+    // Exactly the headers the client signed, nothing added: botocore signs `host;x-amz-date` (and `content-type`
+    // on a POST) for every service but S3, and no payload hash header; the JS SDK signs that header everywhere.
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
-    // The payload's hash, as S3 SDKs state it or (other services) of the body; the signer reads it from here.
-    headers["x-amz-content-sha256"] ??=
-      request.headers["x-amz-content-sha256"] ?? createHash("sha256").update(request.body).digest("hex");
+    const payloadHash = request.headers["x-amz-content-sha256"];
+    if (!request.bodyUnseen && payloadHash && /^[0-9a-f]{64}$/i.test(payloadHash)) {
+      // The hash the client stated is what its signature covers: the body must be the one it hashed.
+      if (createHash("sha256").update(request.body).digest("hex") !== payloadHash.toLowerCase()) {
+        throw new GatewayError(
+          400,
+          ErrorKind.invalidRequest,
+          "The provided 'x-amz-content-sha256' header does not " + "match what was computed.",
+          { code: "XAmzContentSHA256Mismatch" },
+        );
+      }
+    }
     const signed: SignedRequest = {
       accessKeyId: credential.accessKeyId,
       region: credential.region,
@@ -147,6 +158,7 @@ export const keyAuthenticator = (
       signedHeaders,
       signingDate,
       signature: signatureOf(authorization),
+      payloadHash,
     };
     // API Gateway drops Content-Length (binary media types) though the JS SDK signs it: it is the body's length —
     // known here, or (a staged route's authorizer never sees the body) only once the body is stored.
@@ -157,7 +169,7 @@ export const keyAuthenticator = (
       }
       headers["content-length"] = String(request.body.byteLength);
     }
-    if (!(await signatureHolds(signed, await sealer.unseal(record.sealedSecret)))) {
+    if (!(await signatureHolds(signed, await sealer.unseal(record.sealedSecret), request.body))) {
       throw new AwsAuthError(
         "The request signature we calculated does not match the signature you provided.",
         "SignatureDoesNotMatch",
@@ -188,10 +200,16 @@ interface SignedRequest {
   signedHeaders: string[];
   signingDate: number;
   signature: string;
+  /** `x-amz-content-sha256` as sent; where the client did not sign it, the signer hashes the body it is given. */
+  payloadHash?: string;
 }
 
 /** Signs the request again with the stored secret and compares the signatures in constant time. */
-const signatureHolds = async (request: SignedRequest, secretAccessKey: string): Promise<boolean> => {
+const signatureHolds = async (
+  request: SignedRequest,
+  secretAccessKey: string,
+  body: Uint8Array = new Uint8Array(),
+): Promise<boolean> => {
   const signer = new SignatureV4({
     credentials: { accessKeyId: request.accessKeyId, secretAccessKey },
     region: request.region,
@@ -200,6 +218,10 @@ const signatureHolds = async (request: SignedRequest, secretAccessKey: string): 
     uriEscapePath: request.service !== "s3",
     applyChecksum: false,
   });
+  // The signer canonicalizes every header it is given and reads the payload hash from `x-amz-content-sha256`: it
+  // gets the signed headers only, and the hash through that header only when the client signed it.
+  const signsHash = request.signedHeaders.includes("x-amz-content-sha256") && request.payloadHash !== undefined;
+  const headers = signsHash ? { ...request.headers, "x-amz-content-sha256": request.payloadHash! } : request.headers;
   const signed = await signer.sign(
     {
       method: request.method,
@@ -207,8 +229,8 @@ const signatureHolds = async (request: SignedRequest, secretAccessKey: string): 
       hostname: request.headers.host ?? "",
       path: request.path,
       query: request.query,
-      headers: request.headers,
-      body: undefined,
+      headers,
+      body: signsHash ? undefined : body,
     },
     { signingDate: new Date(request.signingDate), signableHeaders: new Set(request.signedHeaders) },
   );

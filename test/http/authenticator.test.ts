@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { CredentialRecord, CredentialStore, SecretSealer } from "../../lambdas/core/credentials";
+import { GatewayError } from "../../lambdas/core/errors";
+import { keyAuthenticator } from "../../lambdas/http/authenticator";
+import type { HttpRequest } from "../../lambdas/http/request";
+import recorded from "../fixtures/botocore-signed.json";
+
+/** One credential, its secret "sealed" as itself. */
+const storeOf = (record: CredentialRecord): CredentialStore => ({
+  put: async () => undefined,
+  byApiKeyHash: async () => undefined,
+  byAccessKeyId: async (id) => (id === record.accessKeyId ? record : undefined),
+  byName: async () => record,
+  list: async () => [record],
+  setStatus: async () => true,
+  delete: async () => true,
+});
+const sealer: SecretSealer = { seal: async (plain) => plain, unseal: async (sealed) => sealed };
+const record: CredentialRecord = {
+  name: "fixture",
+  tenant: "t-fixture",
+  status: "enabled",
+  createdAt: 0,
+  apiKeyHash: "",
+  accessKeyId: recorded.accessKeyId,
+  sealedSecret: recorded.secretAccessKey,
+};
+
+/** A recorded request as a Lambda proxy integration presents it: raw path, decoded query values, lowercased headers. */
+const asLambdaSees = (sent: (typeof recorded.requests)[number], body = sent.body): HttpRequest => {
+  const url = new URL(sent.url);
+  const headers: Record<string, string> = { host: url.host };
+  for (const [name, value] of Object.entries(sent.headers)) headers[name.toLowerCase()] = value;
+  return {
+    method: sent.method,
+    path: url.pathname,
+    rawPath: url.pathname,
+    params: {},
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    body: Buffer.from(body, "latin1"),
+    baseUrl: `${url.protocol}//${url.host}`,
+  };
+};
+const signedAt = (sent: (typeof recorded.requests)[number]) => {
+  const d = sent.headers["X-Amz-Date"]!;
+  return Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13));
+};
+const seenBody = recorded.requests.filter((r) => !r.name.startsWith("s3 PutObject"));
+
+describe("keyAuthenticator with requests signed by botocore", () => {
+  it.each(seenBody.map((r) => [r.name, r] as const))("%s: admitted as its signer's tenant", async (_, sent) => {
+    const auth = keyAuthenticator(storeOf(record), sealer, () => signedAt(sent));
+    await expect(auth.tenantFor(asLambdaSees(sent), { type: "aws" })).resolves.toBe("t-fixture");
+  });
+
+  it("signs exactly the headers botocore named (no payload hash header for Bedrock)", () => {
+    const create = recorded.requests.find((r) => r.name === "bedrock CreateModelInvocationJob")!;
+    expect(create.headers.Authorization).toContain("SignedHeaders=content-type;host;x-amz-date,");
+    expect(Object.keys(create.headers).map((h) => h.toLowerCase())).not.toContain("x-amz-content-sha256");
+  });
+
+  it("refuses a Bedrock create replayed with another body of the same length (botocore hashes the body)", async () => {
+    const sent = recorded.requests.find((r) => r.name === "bedrock CreateModelInvocationJob")!;
+    const auth = keyAuthenticator(storeOf(record), sealer, () => signedAt(sent));
+    const tampered = sent.body.replace('"job1"', '"job2"');
+    expect(tampered).not.toBe(sent.body);
+    await expect(auth.tenantFor(asLambdaSees(sent, tampered), { type: "aws" })).rejects.toMatchObject({
+      code: "SignatureDoesNotMatch",
+    });
+  });
+
+  it("refuses a signature by another secret, and a request signed 16 minutes ago", async () => {
+    const sent = recorded.requests[0]!;
+    const wrong = keyAuthenticator(storeOf({ ...record, sealedSecret: "another" }), sealer, () => signedAt(sent));
+    await expect(wrong.tenantFor(asLambdaSees(sent), { type: "aws" })).rejects.toMatchObject({
+      code: "SignatureDoesNotMatch",
+    });
+    const late = keyAuthenticator(storeOf(record), sealer, () => signedAt(sent) + 16 * 60_000);
+    await expect(late.tenantFor(asLambdaSees(sent), { type: "aws" })).rejects.toMatchObject({
+      code: "RequestTimeTooSkewed",
+    });
+  });
+});
+
+describe("keyAuthenticator binds a seen body to its stated payload hash", () => {
+  it("answers XAmzContentSHA256Mismatch (400) when the body is not the one hashed", async () => {
+    const sent = recorded.requests.find((r) => r.name === "s3 ListObjectsV2")!;
+    const auth = keyAuthenticator(storeOf(record), sealer, () => signedAt(sent));
+    const error = await auth.tenantFor(asLambdaSees(sent, "other bytes"), { type: "aws" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ statusCode: 400, code: "XAmzContentSHA256Mismatch" });
+  });
+});
