@@ -36,10 +36,12 @@ const doorEvent = (door: (typeof frontDoorIds)[number], path: string) => {
   } as unknown as IncomingMessage;
   const prefix = `/${frontDoors[door].mount}`;
   const [pathOnly, query] = path.split("?");
+  const headers = request.rawHeaders.flatMap((v, i, all) => (i % 2 ? [] : [[v, all[i + 1]!] as [string, string]]));
   return toProxyEvent(
     request,
+    { headers },
     Buffer.alloc(0),
-    { mount: { prefix }, basePath: "", path: `${prefix}${pathOnly}` },
+    { mount: { prefix }, path: `${prefix}${pathOnly}` },
     new URLSearchParams(query),
   );
 };

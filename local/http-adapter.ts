@@ -9,6 +9,8 @@ import { apiGatewayBodyLimitBytes, stagedStoreFailed, tooLargeEnvelope, tooLarge
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
 import { headerContextKey } from "../lambdas/http/staged-contract";
 import type { StreamingHandler } from "../lambdas/http/streaming";
+import { apiGatewayTooLarge, requestHeadersForLambda, responseHeadersFromLambda } from "./api-gateway-headers";
+import { type Forwarded, localOriginHost, type ViewerRequest } from "./front";
 
 /** A path prefix served by one dialect handler, as the API's `{prefix}/{proxy+}` resources are. */
 export interface Mount {
@@ -33,12 +35,6 @@ const readBody = async (request: IncomingMessage): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-const pairs = (raw: string[]): [string, string][] => {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
-};
-
 const group = (entries: Iterable<[string, string]>) => {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
@@ -49,56 +45,42 @@ const group = (entries: Iterable<[string, string]>) => {
   return { single, multi };
 };
 
-/**
- * Request headers API Gateway does not hand to the integration: `Content-Length` (a REST API with binary media
- * types drops it, so a verifier must not rely on it) and the hop-by-hop headers of the client's connection.
- */
-export const droppedRequestHeaders = new Set([
-  "content-length",
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "te",
-  "upgrade",
-  "expect",
-  "proxy-connection",
-]);
-
-/** Where a local request arrived, as API Gateway would describe it. */
+/** Where a local request arrived at the API, after the front. */
 export interface Arrival {
   /** The front door's mount (`/openai`, `/bedrock/files`). */
   mount: Pick<Mount, "prefix">;
   /** The API resource that matched and its path parameters, when not the mount's own `{proxy+}` pair. */
   resource?: { path: string; params: Record<string, string> };
-  /** The custom domain's base path mapping ("" at the root, "/gw" for a `gw` mapping). */
-  basePath: string;
-  /** The path after the base path, still percent-encoded, as API Gateway passes it. */
+  /** The path as the front forwarded it (no base path, no stage), still percent-encoded, as API Gateway passes it. */
   path: string;
 }
 
+/** The API's stage: the origin path the front forwards under. */
+const stage = "v1";
+
 /**
- * Builds the API Gateway REST (v1) proxy event Lambda would receive, as a custom domain with a base path mapping
- * presents it: `path` and `requestContext.path` keep the base path, `resource` and `pathParameters.proxy` do not;
- * paths stay percent-encoded while query values arrive decoded (a repeated key: its last value, all in
- * `multiValue…`); header names keep the client's case; the body is always base64.
+ * Builds the API Gateway REST (v1) proxy event Lambda would receive for a request the front forwarded to the API's
+ * own endpoint: `path` and `resource` without the stage, `requestContext.path` with it; paths stay percent-encoded
+ * while query values arrive decoded (a repeated key: its last value, all in `multiValue…`); the headers are the ones
+ * API Gateway passes (local/api-gateway-headers.ts); the body is always base64.
  */
 export const toProxyEvent = (
   request: IncomingMessage,
+  forwarded: Pick<Forwarded, "headers">,
   body: Buffer,
-  { mount, basePath, path, resource: matched }: Arrival,
+  { mount, path, resource: matched }: Arrival,
   search: URLSearchParams,
 ): APIGatewayProxyEvent => {
   // API Gateway adds the forwarding and trace headers; locally the scheme is plain HTTP.
   const added: [string, string][] = [
     ["X-Forwarded-Proto", "http"],
-    ["X-Forwarded-For", request.socket.remoteAddress ?? "127.0.0.1"],
     ["X-Forwarded-Port", String(request.socket.localPort ?? "")],
     [
       "X-Amzn-Trace-Id",
       `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, "").slice(0, 24)}`,
     ],
   ];
-  const kept = pairs(request.rawHeaders).filter(([name]) => !droppedRequestHeaders.has(name.toLowerCase()));
+  const kept = requestHeadersForLambda(forwarded.headers);
   const headers = group([...kept, ...added]);
   const query = group(search.entries());
   const hasQuery = [...search.keys()].length > 0;
@@ -107,7 +89,7 @@ export const toProxyEvent = (
   const pathParameters = matched ? matched.params : atMount ? null : { proxy: path.slice(mount.prefix.length + 1) };
   return {
     resource,
-    path: `${basePath}${path}`,
+    path,
     httpMethod: request.method ?? "GET",
     headers: headers.single,
     multiValueHeaders: headers.multi,
@@ -126,13 +108,13 @@ export const toProxyEvent = (
       identity: {
         sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
       } as APIGatewayProxyEvent["requestContext"]["identity"],
-      path: `${basePath}${path}`,
-      stage: "v1",
+      path: `/${stage}${path}`,
+      stage,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: "local",
       resourcePath: resource,
-      domainName: request.headers.host,
+      domainName: localOriginHost,
     },
   };
 };
@@ -170,36 +152,58 @@ const sendJson = (response: ServerResponse, status: number, body: unknown): void
     .end(text);
 };
 
+/** API Gateway's own 413 for a body over its 10 MB: not the SDK's envelope, which it cannot be made to send. */
+const sendTooLargeAtGateway = (request: IncomingMessage, response: ServerResponse): void => {
+  response.setHeader("connection", "close");
+  response
+    .writeHead(apiGatewayTooLarge.status, {
+      "content-type": "text/plain",
+      "content-length": apiGatewayTooLarge.body.length,
+    })
+    .end(apiGatewayTooLarge.body);
+  request.destroy();
+};
+
 /**
- * Serves one Node request through the matching dialect handler the way API Gateway and Lambda would,
- * with the same payload limits: 10 MB at the gateway, 6 MB for the whole Lambda event.
+ * Serves one Node request the way the deployed gateway would: through the front (the CloudFront Function and
+ * CloudFront's forwarding), then API Gateway (its header table, its 10 MB limit) and the matching dialect handler
+ * with Lambda's 6 MB event limit.
  */
 export const serveThroughHandler = async (
   request: IncomingMessage,
   response: ServerResponse,
   mounts: Mount[],
-  basePath = "",
+  front: ViewerRequest,
   staged: { routes: StagedMount[]; store: StagedStore } = { routes: [], store: async () => ({ etag: "" }) },
 ): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
-  const [fullPath = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
+  const [uri = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
   const search = new URLSearchParams(query);
-  const path = basePath && fullPath.startsWith(`${basePath}/`) ? fullPath.slice(basePath.length) : fullPath;
-  // A method on a static resource wins over the `{proxy+}` of its mount, as API Gateway matches them.
-  for (const route of basePath && path === fullPath ? [] : staged.routes) {
-    const params = route.method === request.method ? matchResource(route.resource, path) : undefined;
-    if (!params) continue;
-    const arrival = { mount: { prefix: route.resource }, basePath, path, resource: { path: route.resource, params } };
-    await serveStaged(request, response, route, arrival, search, staged.store);
+  const viewer = front({
+    method: request.method ?? "GET",
+    uri,
+    headers: request.rawHeaders,
+    ip: request.socket.remoteAddress ?? "127.0.0.1",
+  });
+  if (!("uri" in viewer)) {
+    request.resume();
+    response.writeHead(viewer.status, { "content-length": 0 }).end();
     return;
   }
-  const mount =
-    basePath && path === fullPath
-      ? undefined
-      : mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+  const path = viewer.uri;
+  // A method on a static resource wins over the `{proxy+}` of its mount, as API Gateway matches them.
+  for (const route of staged.routes) {
+    const params = route.method === request.method ? matchResource(route.resource, path) : undefined;
+    if (!params) continue;
+    const arrival = { mount: { prefix: route.resource }, path, resource: { path: route.resource, params } };
+    await serveStaged(request, response, route, viewer, arrival, search, staged.store);
+    return;
+  }
+  const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   if (!mount) {
     request.resume();
-    sendJson(response, 404, { message: "Not Found" });
+    // API Gateway's answer for a path no resource matches.
+    sendJson(response, 403, { message: "Missing Authentication Token" });
     return;
   }
   let body: Buffer;
@@ -207,12 +211,10 @@ export const serveThroughHandler = async (
     body = await readBody(request);
   } catch (error) {
     if (!(error instanceof BodyTooLarge)) throw error;
-    response.setHeader("connection", "close");
-    sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
-    request.destroy();
+    sendTooLargeAtGateway(request, response);
     return;
   }
-  const event = toProxyEvent(request, body, { mount, basePath, path }, search);
+  const event = toProxyEvent(request, viewer, body, { mount, path }, search);
   if (Buffer.byteLength(JSON.stringify(event)) > lambdaPayloadLimitBytes) {
     sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
     return;
@@ -229,9 +231,10 @@ export const serveThroughHandler = async (
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   const accept = request.headers.accept?.split(",")[0]?.trim() || undefined;
   const payload = responseBody(result, accept);
+  const sent = responseHeadersFromLambda(headers);
   // A HEAD answer keeps the object's length; a 204 has no body at all.
-  if (request.method !== "HEAD" && result.statusCode !== 204) headers["content-length"] = String(payload.byteLength);
-  response.writeHead(result.statusCode, headers).end(request.method === "HEAD" ? undefined : payload);
+  if (request.method !== "HEAD" && result.statusCode !== 204) sent["content-length"] = String(payload.byteLength);
+  response.writeHead(result.statusCode, sent).end(request.method === "HEAD" ? undefined : payload);
 };
 
 /** A staged route as the local server runs it (lambdas/dialects/staged-routes.ts): its resource and authorizer. */
@@ -268,11 +271,16 @@ export const serveStaged = async (
   request: IncomingMessage,
   response: ServerResponse,
   route: StagedMount,
+  forwarded: Forwarded,
   arrival: Arrival,
   search: URLSearchParams,
   store: StagedStore,
 ): Promise<void> => {
-  const { body: _body, isBase64Encoded: _encoded, ...event } = toProxyEvent(request, Buffer.alloc(0), arrival, search);
+  const {
+    body: _body,
+    isBase64Encoded: _encoded,
+    ...event
+  } = toProxyEvent(request, forwarded, Buffer.alloc(0), arrival, search);
   const authorizerEvent = {
     ...event,
     type: "REQUEST",
@@ -294,9 +302,7 @@ export const serveStaged = async (
     body = await readBody(request);
   } catch (error) {
     if (!(error instanceof BodyTooLarge)) throw error;
-    response.setHeader("connection", "close");
-    sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
-    request.destroy();
+    sendTooLargeAtGateway(request, response);
     return;
   }
   let stored: { etag: string };

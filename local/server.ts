@@ -42,6 +42,7 @@ import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localCredentialStore, localSealer } from "./credentials";
 import { localNames, startEmulators } from "./emulators";
+import { localFront } from "./front";
 import { type Mount, type StagedMount, type StagedStore, serveThroughHandler } from "./http-adapter";
 import { type DeliveryAttempt, deliverLocalWebhooks, LocalBus, type LocalWebhookOptions } from "./local-bus";
 import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
@@ -80,8 +81,8 @@ export interface LocalGatewayOptions {
    */
   passThrough?: boolean;
   /**
-   * Serve as a custom domain with this base path mapping does (`/gw` → `{url}/gw/openai/…`): API Gateway keeps the
-   * base path in the event's `path`. @default process.env.FINOPS_BASE_PATH or "" (the mapping at the root)
+   * Serve under this base path (`/gw` → `{url}/gw/openai/…`), as the deployed front does with its `basePath`: the
+   * CloudFront Function takes it off the path. @default process.env.FINOPS_BASE_PATH or "" (at the root)
    */
   basePath?: string;
   /** Wraps the provider adapters, for fault-injection tests. @default none */
@@ -192,7 +193,6 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       ...options.limits,
     }),
     sealer,
-    signatures: auth.signatures,
     prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir))),
     budgets: new DynamoBudgetLedger(emulators.dynamo, localNames.table),
     deployment: { accountId: "000000000000", region: localNames.region },
@@ -210,6 +210,8 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
     .replace(/\/+$/, "")
     .replace(/^(?=[^/])/, "/");
+  // The deployed distribution's CloudFront Function, from the same file, serves under the same base path.
+  const front = localFront(basePath);
   // Every front door of the registry, most specific mount first, as API Gateway matches them.
   const mounts: Mount[] = frontDoorIds.map((id) => {
     const handler = registeredFrontDoorHandler(dialects, id, deps, auth);
@@ -244,7 +246,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    serveThroughHandler(request, response, mounts, basePath, { routes: staged, store }).catch((error: unknown) => {
+    serveThroughHandler(request, response, mounts, front, { routes: staged, store }).catch((error: unknown) => {
       console.error("local adapter failure", error);
       if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
       response.end('{"message":"Internal server error"}');

@@ -13,7 +13,6 @@ import type {
   NamespaceIndex,
   ObjectRepository,
   ResultSinks,
-  SignatureCheck,
 } from "../core/ports";
 import type { PriceBook } from "../core/pricing";
 import { busBatchEvents } from "../dialects/batch-events";
@@ -40,8 +39,6 @@ export interface GatewayParts {
   limiter: Limiter;
   /** Seals callers' own provider keys (pass-through mode only). */
   sealer?: SecretSealer;
-  /** Checks the signatures the authenticator deferred to the join of staged bodies (its `signatures`). */
-  signatures?: SignatureCheck;
   /** The price list batches are estimated and settled with. */
   prices?: PriceBook;
   /** Monthly budgets per key. */

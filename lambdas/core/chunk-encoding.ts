@@ -3,17 +3,14 @@ import { chunkMetaName } from "./layout";
 
 /**
  * What a chunk stored straight by API Gateway carries besides its bytes, kept as its `x-amz-meta-finops` metadata
- * (base64url JSON, set by the staged route's authorizer): how its body was encoded on the wire, and — when the
- * authorizer could not check the caller's signature without the body's length — what is needed to check it at
- * the join, once the length is known.
+ * (base64url JSON, set by the staged route's authorizer): how its body was encoded on the wire and what its request
+ * announced about it, checked at the join. Small by design: S3 user metadata holds at most 2 KB.
  */
 export interface ChunkMeta {
   /** `aws-chunked`: the stored bytes are the SDK's framing, decoded at the join. */
   encoding?: "aws-chunked";
   /** The decoded length the SDK announced (`x-amz-decoded-content-length`). */
   decodedLength?: number;
-  /** A signature to check at the join (see the authenticator's deferred check). */
-  signature?: string;
   /** The hex SHA-256 of the stored bytes the request announced (`x-amz-content-sha256`), checked at the join. */
   sha256?: string;
 }

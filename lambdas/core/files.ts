@@ -6,7 +6,7 @@ import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./e
 import { newId } from "./ids";
 import { stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
-import type { BlobStore, InputCodec, InputRequest, ObjectRepository, SignatureCheck, StoredBlob } from "./ports";
+import type { BlobStore, InputCodec, InputRequest, ObjectRepository, StoredBlob } from "./ports";
 
 /** What the file operations need; handlers build it once per cold start. */
 export interface FileDeps {
@@ -15,8 +15,6 @@ export interface FileDeps {
   /** Reads JSONL batch inputs (the formats layer's codec). */
   codec: InputCodec;
   config: GatewayConfig;
-  /** Checks signatures deferred to the join of staged chunks (absent where none is ever deferred: open mode). */
-  signatures?: SignatureCheck;
   now?: () => number;
 }
 
@@ -164,17 +162,12 @@ export const decodedSize = ({ blob, meta }: StoredChunk): number =>
   meta.encoding === "aws-chunked" ? (meta.decodedLength ?? blob.size) : blob.size;
 
 /**
- * The bytes of the chunks, in order: each chunk's deferred signature checked against its stored length, its
- * framing decoded, its length and payload hash checked against what its request announced.
+ * The bytes of the chunks, in order: each chunk's framing decoded, its length and payload hash checked against
+ * what its request announced (its signature held before its body was admitted).
  */
 async function* chunkBytes(deps: FileDeps, chunks: StoredChunk[]): AsyncGenerator<Uint8Array> {
   for (const [index, { blob, meta }] of chunks.entries()) {
     const which = chunks.length > 1 ? `Chunk ${index + 1}` : "The body";
-    if (meta.signature && !(await deps.signatures?.verify(meta.signature, blob.size))) {
-      throw new BadRequestError(`${which}: the request signature does not match the bytes that arrived.`, {
-        code: "SignatureDoesNotMatch",
-      });
-    }
     const hash = meta.sha256 ? createHash("sha256") : undefined;
     const raw = async function* () {
       for await (const piece of await deps.blobs.stream(blob.key)) {

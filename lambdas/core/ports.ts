@@ -137,14 +137,6 @@ export interface EngineMetrics {
   converted(batch: BatchRecord, direction: "in" | "out", requests: number, seconds: number): void;
 }
 
-/**
- * Checks a request signature that covers the body's length, which only the stored body tells (a staged route's
- * authorizer never sees the body): true when it is the caller's.
- */
-export interface SignatureCheck {
-  verify(deferred: string, bodyLength: number): Promise<boolean>;
-}
-
 /** An object of the blob store as a listing shows it. */
 export interface StoredBlob {
   key: string;

@@ -4,7 +4,6 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { type CredentialStore, hashApiKey, type SecretSealer } from "../core/credentials";
 import { AuthenticationError, ErrorKind, GatewayError } from "../core/errors";
 import { tenantOf } from "../core/ids";
-import type { SignatureCheck } from "../core/ports";
 import { bearerToken } from "./auth";
 import { parseSigV4 } from "./aws";
 import type { HttpRequest } from "./request";
@@ -20,8 +19,6 @@ export type Presented =
 /** Turns what a caller presented into a tenant, or refuses it. */
 export interface Authenticator {
   tenantFor(request: HttpRequest, presented: Presented): Promise<string>;
-  /** Checks the signatures it deferred (see {@link HttpRequest.deferredSignature}); absent if it never defers. */
-  signatures?: SignatureCheck;
 }
 
 /** 403 for AWS callers (what S3 and Bedrock answer), with the AWS error code the SDKs read. */
@@ -160,12 +157,16 @@ export const keyAuthenticator = (
       signature: signatureOf(authorization),
       payloadHash,
     };
-    // API Gateway drops Content-Length (binary media types) though the JS SDK signs it: it is the body's length —
-    // known here, or (a staged route's authorizer never sees the body) only once the body is stored.
+    // The JS SDK signs Content-Length, which API Gateway drops: the front's copy brings it back (lambdas/http/front.ts).
+    // Without it, a Lambda knows the length from the body it has; a staged route's authorizer, which never sees the
+    // body, admits nothing it cannot verify.
     if (signedHeaders.includes("content-length") && request.headers["content-length"] === undefined) {
       if (request.bodyUnseen) {
-        request.deferredSignature = Buffer.from(JSON.stringify(signed)).toString("base64url");
-        return record.tenant;
+        throw new AwsAuthError(
+          "The signed Content-Length did not reach the gateway: send requests to the gateway's URL (its CloudFront " +
+            "front), not to the API's own endpoint.",
+          "SignatureDoesNotMatch",
+        );
       }
       headers["content-length"] = String(request.body.byteLength);
     }
@@ -176,15 +177,6 @@ export const keyAuthenticator = (
       );
     }
     return record.tenant;
-  },
-  signatures: {
-    async verify(deferred, bodyLength) {
-      const signed = JSON.parse(Buffer.from(deferred, "base64url").toString("utf8")) as SignedRequest;
-      const record = await store.byAccessKeyId(signed.accessKeyId);
-      if (record?.status !== "enabled") return false;
-      const headers = { ...signed.headers, "content-length": String(bodyLength) };
-      return signatureHolds({ ...signed, headers }, await sealer.unseal(record.sealedSecret));
-    },
   },
 });
 

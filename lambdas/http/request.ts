@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { BadRequestError } from "../core/errors";
+import { restoreViewerHeaders } from "./front";
 
 /** An HTTP request as the dialects see it: decoded once from the API Gateway (REST, v1) proxy event. */
 export interface HttpRequest {
@@ -14,11 +15,6 @@ export interface HttpRequest {
   providerKey?: string;
   /** Set by a staged route's authorizer: the body goes to the bucket after this request is admitted, unseen. */
   bodyUnseen?: boolean;
-  /**
-   * Set when the signature covers a `Content-Length` the authorizer cannot see (API Gateway does not pass it): what
-   * is needed to check it once the stored body's length is known (core `SignatureCheck`).
-   */
-  deferredSignature?: string;
   /** Route parameters, percent-decoded. */
   params: Record<string, string>;
   /** Query parameters; a repeated key keeps its last value (the SDKs never repeat the keys we read). */
@@ -52,13 +48,18 @@ const decodeParams = (params: Record<string, string | undefined> | null): Record
 /** Builds the request view from a proxy event (the local server builds the same event). */
 export const toHttpRequest = (event: APIGatewayProxyEvent): HttpRequest => {
   const headers = lowerKeys(event.headers);
+  // Through the gateway's front (CloudFront), the client's own Authorization, Host and Content-Length come back from
+  // the copies its function made; the API saw the stage as the first segment, which the client never sent.
+  const viewer = restoreViewerHeaders(headers);
   const raw = event.body ?? "";
   const body = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
   const proto = headers["x-forwarded-proto"] ?? "https";
   const host = headers.host ?? event.requestContext?.domainName ?? "localhost";
-  // requestContext.path is the path the caller used (with the stage or custom-domain base path); event.path is
-  // the resource path, so what precedes it is the prefix every absolute URL we hand out must keep.
-  const callerPath = event.requestContext?.path ?? event.path;
+  // requestContext.path is the path the API was called with (with the stage or custom-domain base path); event.path
+  // is the resource path, so what precedes it is the prefix every absolute URL we hand out must keep.
+  let callerPath = event.requestContext?.path ?? event.path;
+  const stage = `/${event.requestContext?.stage ?? ""}`;
+  if (viewer && callerPath.startsWith(`${stage}/`)) callerPath = viewer.basePath + callerPath.slice(stage.length);
   const prefix = callerPath.endsWith(event.path) ? callerPath.slice(0, callerPath.length - event.path.length) : "";
   return {
     method: event.httpMethod.toUpperCase(),

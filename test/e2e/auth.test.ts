@@ -21,6 +21,8 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewCredential } from "../../lambdas/core/credentials";
+import { stagingPrefix } from "../../lambdas/core/layout";
+import { localNames } from "../../local/emulators";
 import { startTestGateway } from "../support/gateway";
 
 describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
@@ -179,7 +181,7 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>");
   });
 
-  it("checks a signed Content-Length the authorizer cannot see once the body has arrived: another length never lands", async () => {
+  it("checks a signed Content-Length before admitting the body: another length is refused and never lands", async () => {
     const { host } = new URL(gateway.url);
     const signer = new SignatureV4({
       credentials: { accessKeyId: team.record.accessKeyId, secretAccessKey: team.secretAccessKey },
@@ -204,14 +206,58 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     expect(
       await (await s3.send(new GetObjectCommand({ Bucket: "lengths", Key: "right.txt" }))).Body!.transformToString(),
     ).toBe("abc");
-    // The same signature over a longer body: API Gateway stores it, the join finds the signature does not hold.
-    expect((await put("longer.txt", "abcd")).status).toBe(200);
+    // The same signature over a longer body: the front's copy of Content-Length reaches the authorizer, which refuses
+    // it before anything is stored.
+    const longer = await put("longer.txt", "abcd");
+    expect(longer.status).toBe(403);
+    expect(await longer.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
     const missing = (await s3
       .send(new GetObjectCommand({ Bucket: "lengths", Key: "longer.txt" }))
       .catch((e: unknown) => e)) as S3ServiceException;
     expect(missing.name).toBe("NoSuchKey");
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: "lengths" }));
     expect(listed.Contents?.map((c) => c.Key)).toEqual(["right.txt"]);
+  });
+
+  it("admits no body before its signature holds: a zero signature stores nothing and cannot touch a valid upload", async () => {
+    /** What the staging bucket holds under the prefix API Gateway writes staged bodies to. */
+    const stagedBodies = async () => {
+      const staged = gateway.gateway.s3;
+      const listed = await staged.send(
+        new ListObjectsV2Command({ Bucket: localNames.bucket, Prefix: stagingPrefix.uploads }),
+      );
+      return Promise.all(
+        (listed.Contents ?? []).map(async ({ Key }) =>
+          (await staged.send(new GetObjectCommand({ Bucket: localNames.bucket, Key }))).Body!.transformToString(),
+        ),
+      );
+    };
+    const s3 = s3For(team.record.accessKeyId, team.secretAccessKey);
+    await s3.send(new PutObjectCommand({ Bucket: "victim", Key: "data.jsonl", Body: "old body" }));
+    const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const forged = () =>
+      fetch(`${gateway.url}/bedrock/files/victim/data.jsonl`, {
+        method: "PUT",
+        headers: {
+          "x-amz-date": date,
+          "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+          authorization:
+            `AWS4-HMAC-SHA256 Credential=${team.record.accessKeyId}/${date.slice(0, 8)}/us-west-2/s3/aws4_request, ` +
+            `SignedHeaders=content-length;host;x-amz-date, Signature=${"0".repeat(64)}`,
+        },
+        body: "attacker bytes",
+      });
+    // A valid PutObject of the same key races the forged ones: the valid body wins, nothing else is stored.
+    const [valid, ...refused] = await Promise.all([
+      s3.send(new PutObjectCommand({ Bucket: "victim", Key: "data.jsonl", Body: "new body ".repeat(60_000) })),
+      forged(),
+      forged(),
+    ]);
+    expect(valid.ETag).toBeDefined();
+    expect(refused.map((r) => r.status)).toEqual([403, 403]);
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: "victim", Key: "data.jsonl" }))).Body!;
+    expect(await body.transformToString()).toBe("new body ".repeat(60_000));
+    expect((await stagedBodies()).filter((stored) => stored.includes("attacker"))).toEqual([]);
   });
 
   it("one credential is one tenant across SDKs; another credential sees nothing of it", async () => {

@@ -1,8 +1,11 @@
+import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { CredentialRecord, CredentialStore, SecretSealer } from "../../lambdas/core/credentials";
 import { GatewayError } from "../../lambdas/core/errors";
 import { keyAuthenticator } from "../../lambdas/http/authenticator";
-import type { HttpRequest } from "../../lambdas/http/request";
+import { type HttpRequest, toHttpRequest } from "../../lambdas/http/request";
+import { localFront } from "../../local/front";
+import { toProxyEvent } from "../../local/http-adapter";
 import recorded from "../fixtures/botocore-signed.json";
 
 /** One credential, its secret "sealed" as itself. */
@@ -26,21 +29,30 @@ const record: CredentialRecord = {
   sealedSecret: recorded.secretAccessKey,
 };
 
-/** A recorded request as a Lambda proxy integration presents it: raw path, decoded query values, lowercased headers. */
+/**
+ * A recorded request as the deployed path delivers it to a Lambda: through the front's CloudFront Function and
+ * CloudFront (local/front.ts), then API Gateway's header table and proxy event (local/http-adapter.ts).
+ */
 const asLambdaSees = (sent: (typeof recorded.requests)[number], body = sent.body): HttpRequest => {
   const url = new URL(sent.url);
-  const headers: Record<string, string> = { host: url.host };
-  for (const [name, value] of Object.entries(sent.headers)) headers[name.toLowerCase()] = value;
-  return {
-    method: sent.method,
-    path: url.pathname,
-    rawPath: url.pathname,
-    params: {},
-    query: Object.fromEntries(url.searchParams),
-    headers,
-    body: Buffer.from(body, "latin1"),
-    baseUrl: `${url.protocol}//${url.host}`,
-  };
+  const raw = [["Host", url.host], ...Object.entries(sent.headers)].flat();
+  if (body !== "" && !raw.some((h) => h.toLowerCase() === "content-length")) {
+    raw.push("Content-Length", String(Buffer.byteLength(body, "latin1")));
+  }
+  const forwarded = localFront("")({ method: sent.method, uri: url.pathname, headers: raw, ip: "192.0.2.1" });
+  if (!("uri" in forwarded)) throw new Error("the front answered instead of forwarding");
+  const mount = url.pathname.startsWith("/bedrock/files") ? "/bedrock/files" : "/bedrock";
+  const client = { method: sent.method, socket: { localPort: 443 } } as unknown as IncomingMessage;
+  const event = toProxyEvent(
+    client,
+    forwarded,
+    Buffer.from(body, "latin1"),
+    { mount: { prefix: mount }, path: forwarded.uri },
+    url.searchParams,
+  );
+  // SigV4's own header never reaches the Lambda from API Gateway: only the front's copy does.
+  expect(Object.keys(event.headers).map((h) => h.toLowerCase())).not.toContain("authorization");
+  return toHttpRequest(event);
 };
 const signedAt = (sent: (typeof recorded.requests)[number]) => {
   const d = sent.headers["X-Amz-Date"]!;
@@ -48,7 +60,7 @@ const signedAt = (sent: (typeof recorded.requests)[number]) => {
 };
 const seenBody = recorded.requests.filter((r) => !r.name.startsWith("s3 PutObject"));
 
-describe("keyAuthenticator with requests signed by botocore", () => {
+describe("keyAuthenticator with requests signed by botocore, delivered through the front and API Gateway", () => {
   it.each(seenBody.map((r) => [r.name, r] as const))("%s: admitted as its signer's tenant", async (_, sent) => {
     const auth = keyAuthenticator(storeOf(record), sealer, () => signedAt(sent));
     await expect(auth.tenantFor(asLambdaSees(sent), { type: "aws" })).resolves.toBe("t-fixture");

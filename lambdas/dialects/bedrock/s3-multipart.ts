@@ -35,7 +35,6 @@ const bodyMeta = (request: HttpRequest): string => {
     ...(chunked && { encoding: "aws-chunked" as const }),
     ...(decoded !== undefined && { decodedLength: Number(decoded) }),
     ...(/^[0-9a-f]{64}$/.test(sha256) && { sha256 }),
-    ...(request.deferredSignature && { signature: request.deferredSignature }),
   });
 };
 
