@@ -16,6 +16,7 @@ const folder = (name) => `^lambdas/${name}/`;
 /** Modules of runtime code that lib/ may import: constants with no runtime imports of their own. */
 const pureForLib = [
   "^lambdas/core/layout[.]ts$",
+  "^lambdas/edge/viewer-request-code[.]ts$",
   "^lambdas/core/errors[.]ts$",
   "^lambdas/core/config[.]ts$",
   "^lambdas/http/limits[.]ts$",

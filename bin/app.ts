@@ -8,6 +8,12 @@ const numberContext = (name: string): number | undefined => {
   const value = app.node.tryGetContext(name) as string | number | undefined;
   return value === undefined ? undefined : Number(value);
 };
+/** A comma-separated setting as a list. */
+const listContext = (name: string): string[] =>
+  String(app.node.tryGetContext(name) ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   description: "FinOps batch gateway for LLM workloads",
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
@@ -26,9 +32,10 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
     : undefined,
   // An SNS topic of yours (its ARN) that the gateway's alarms notify.
   alarmTopicArn: app.node.tryGetContext("alarmTopicArn"),
-  jobBuckets: String(app.node.tryGetContext("jobBuckets") ?? "")
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean),
+  // Your own domain (CloudFront alternate domain names, comma-separated) and its us-east-1 certificate's ARN.
+  domainNames: listContext("domainNames"),
+  certificateArn: app.node.tryGetContext("certificateArn"),
+  basePath: app.node.tryGetContext("basePath"),
+  jobBuckets: listContext("jobBuckets"),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,5 +1,6 @@
 import { Aws, type RemovalPolicy, Validations } from "aws-cdk-lib";
 import type { RestApi } from "aws-cdk-lib/aws-apigateway";
+import type { ICertificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import type { EventBus } from "aws-cdk-lib/aws-events";
 import { type IGrantable, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
@@ -23,6 +24,7 @@ import {
   mapStagedRoutes,
   streamingTimeout,
 } from "./constructs/gateway-api";
+import { GatewayFront } from "./constructs/gateway-front";
 import { GatewayFunction } from "./constructs/gateway-function";
 import { GatewayMonitoring } from "./constructs/gateway-monitoring";
 import { grantJobBuckets } from "./constructs/job-buckets";
@@ -90,6 +92,15 @@ export interface FinOpsGatewayProps {
    * the reconciler's findings, undeliverable webhooks). @default alarms show on the dashboard only
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Your own domain names for the gateway (CNAMEs or alias records to the distribution). @default the
+   * distribution's `*.cloudfront.net` domain
+   */
+  readonly domainNames?: readonly string[];
+  /** The ACM certificate (us-east-1) for `domainNames`. @default none: required with `domainNames` */
+  readonly certificate?: ICertificate;
+  /** Serve the gateway under a path of its domain (`/batch`). @default "" (at the root) */
+  readonly basePath?: string;
 }
 
 /**
@@ -100,8 +111,13 @@ export interface FinOpsGatewayProps {
 export class FinOpsGateway extends Construct {
   /** The REST API every SDK calls. */
   public readonly api: RestApi;
-  /** The gateway's base URL, `{GW}` (the stage URL, without a trailing slash). */
+  /**
+   * The gateway's base URL, `{GW}`: its CloudFront front (without a trailing slash). SigV4 callers must use it: the
+   * API's own stage URL drops their signatures (see {@link GatewayFront}).
+   */
   public readonly url: string;
+  /** The CloudFront distribution every SDK calls. */
+  public readonly front: GatewayFront;
   /** The table of files, batches, credentials and limits. */
   public readonly table: Table;
   /** The staging bucket: uploads, staged inputs, results. */
@@ -230,7 +246,13 @@ export class FinOpsGateway extends Construct {
       bucket: storage.bucket,
       setAccountCloudWatchRole: props.setAccountCloudWatchRole,
     }).api;
-    this.url = this.api.url.replace(/\/$/, "");
+    this.front = new GatewayFront(this, "Front", {
+      api: this.api,
+      basePath: props.basePath,
+      domainNames: props.domainNames,
+      certificate: props.certificate,
+    });
+    this.url = this.front.url;
     this.monitoring = new GatewayMonitoring(this, "Monitoring", {
       api: this.api,
       functions: {

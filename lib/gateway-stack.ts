@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { FinOpsGateway, type FinOpsGatewayProps } from "./finops-gateway";
@@ -7,6 +8,8 @@ import { FinOpsGateway, type FinOpsGatewayProps } from "./finops-gateway";
 export interface GatewayStackProps extends StackProps, FinOpsGatewayProps {
   /** The ARN of an SNS topic of yours that the gateway's alarms notify (instead of `alarmTopic`). */
   readonly alarmTopicArn?: string;
+  /** The ARN of an ACM certificate in us-east-1 for `domainNames` (instead of `certificate`). */
+  readonly certificateArn?: string;
 }
 
 /** The app's stack (`npm run cdk -- deploy`): one {@link FinOpsGateway} and the outputs a first deploy needs. */
@@ -18,9 +21,15 @@ export class GatewayStack extends Stack {
     const gateway = new FinOpsGateway(this, "Gateway", {
       ...props,
       alarmTopic: props.alarmTopicArn ? Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn) : props.alarmTopic,
+      certificate: props.certificateArn
+        ? Certificate.fromCertificateArn(this, "Certificate", props.certificateArn)
+        : props.certificate,
     });
     this.gateway = gateway;
-    new CfnOutput(this, "GatewayUrl", { value: gateway.url, description: "The gateway's base URL ({GW})" });
+    new CfnOutput(this, "GatewayUrl", {
+      value: gateway.url,
+      description: "The gateway's base URL ({GW}): its CloudFront front, which every SDK calls",
+    });
     new CfnOutput(this, "OpenAiBaseUrl", { value: gateway.urlOf("openai") });
     new CfnOutput(this, "ProviderKeysSecretName", { value: gateway.providerKeys.secretName });
     new CfnOutput(this, "BedrockBatchRoleArn", { value: gateway.bedrockRole.roleArn });

@@ -7,7 +7,7 @@ import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
 import { apiGatewayBodyLimitBytes, stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
-import { headerContextKey } from "../lambdas/http/staged-contract";
+import { headerContextKey, stagedStatuses } from "../lambdas/http/staged-contract";
 import type { StreamingHandler } from "../lambdas/http/streaming";
 import { apiGatewayTooLarge, requestHeadersForLambda, responseHeadersFromLambda } from "./api-gateway-headers";
 import { type Forwarded, localOriginHost, type ViewerRequest } from "./front";
@@ -174,7 +174,7 @@ export const serveThroughHandler = async (
   response: ServerResponse,
   mounts: Mount[],
   front: ViewerRequest,
-  staged: { routes: StagedMount[]; store: StagedStore } = { routes: [], store: async () => ({ etag: "" }) },
+  staged: { routes: StagedMount[]; store: StagedStore } = { routes: [], store: async () => ({}) },
 ): Promise<void> => {
   // Split by hand: URL parsing would resolve `..` and `%2E%2E` segments, changing the key a caller named.
   const [uri = "/", query = ""] = (request.url ?? "/").split(/\?(.*)/s);
@@ -247,8 +247,20 @@ export interface StagedMount {
   storeHeaders: readonly string[];
 }
 
-/** Stores an admitted body where API Gateway's S3 integration would: `staged/uploads/{session}/chunks/{chunk}`. */
-export type StagedStore = (session: string, chunk: string, body: Buffer, meta: string) => Promise<{ etag: string }>;
+/**
+ * Stores an admitted body where API Gateway's S3 integration would (`staged/uploads/{session}/chunks/{chunk}`) and
+ * gives S3's response headers as S3 names them (`ETag`).
+ */
+export type StagedStore = (
+  session: string,
+  chunk: string,
+  body: Buffer,
+  meta: string,
+) => Promise<Record<string, string>>;
+
+/** The status the deployed template sets: the authorizer's, where it is one of its branches; else S3's 200. */
+const stagedStatus = (status: string | number | undefined): number =>
+  (stagedStatuses as readonly number[]).find((code) => String(code) === String(status)) ?? 200;
 
 /** The resource's path parameters when `path` matches it (`{name}` is one segment, `{name+}` the rest). */
 export const matchResource = (resource: string, path: string): Record<string, string> | undefined => {
@@ -305,7 +317,7 @@ export const serveStaged = async (
     sendTooLargeAtGateway(request, response);
     return;
   }
-  let stored: { etag: string };
+  let stored: Record<string, string>;
   try {
     stored = await store(String(context.session), String(context.chunk), body, String(context.meta ?? ""));
   } catch (error) {
@@ -314,14 +326,15 @@ export const serveStaged = async (
     return;
   }
   const headers: Record<string, string> = {};
-  if (route.storeHeaders.includes("etag")) headers.etag = stored.etag;
+  // Integration response mappings name S3's headers case-sensitively, as this lookup does.
+  for (const name of route.storeHeaders) if (stored[name] !== undefined) headers[name.toLowerCase()] = stored[name];
   for (const name of route.responseHeaders) {
     const value = String(context[headerContextKey(name)] ?? "");
     if (value) headers[name] = value;
   }
   const text = String(context.body ?? "");
   response
-    .writeHead(Number(context.status ?? 200), { ...headers, "content-length": String(Buffer.byteLength(text)) })
+    .writeHead(stagedStatus(context.status), { ...headers, "content-length": String(Buffer.byteLength(text)) })
     .end(text);
 };
 

@@ -239,7 +239,9 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
         Metadata: { [chunkMetaName]: meta },
       }),
     );
-    return { etag: ETag ?? "" };
+    const answered: Record<string, string> = {};
+    if (ETag !== undefined) answered.ETag = ETag;
+    return answered;
   };
   const server = createServer((request, response) => {
     if (request.url === "/health") {

@@ -19,7 +19,10 @@ export interface StagedRouteSpec {
   readonly authorizerEntry: string;
   /** Response headers the authorizer sets. */
   readonly responseHeaders: readonly string[];
-  /** Of those, the ones the bucket's answer gives when the authorizer leaves them out (S3's ETag of the body). */
+  /**
+   * Headers of the bucket's answer passed on when the authorizer leaves them out, named as S3 sends them (`ETag`):
+   * API Gateway maps integration response headers case-sensitively.
+   */
   readonly storeHeaders: readonly string[];
 }
 
@@ -40,7 +43,7 @@ export const stagedRoutes = {
     method: "PUT",
     authorizerEntry: "bedrock-files-bodies",
     responseHeaders: ["etag", "content-type"],
-    storeHeaders: ["etag"],
+    storeHeaders: ["ETag"],
   },
 } as const satisfies Record<string, StagedRouteSpec>;
 

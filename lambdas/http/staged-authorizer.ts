@@ -5,7 +5,7 @@ import type { Authenticator } from "./authenticator";
 import type { FrontDoor } from "./dialect-handler";
 import { type HttpRequest, toHttpRequest } from "./request";
 import type { HttpResponse } from "./response";
-import { headerContextKey } from "./staged-contract";
+import { headerContextKey, stagedStatuses } from "./staged-contract";
 
 /** Where an admitted request's body goes, and what the caller is answered once it is stored. */
 export interface Admission {
@@ -54,12 +54,15 @@ export const createStagedAuthorizer =
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEvent);
     request.bodyUnseen = true;
-    const answer = (response: HttpResponse) =>
-      Object.fromEntries([
+    const answer = (response: HttpResponse) => {
+      if (!(stagedStatuses as readonly number[]).includes(response.statusCode))
+        throw new Error(`A staged route cannot answer ${response.statusCode} (staged-contract.ts stagedStatuses).`);
+      return Object.fromEntries([
         ["status", response.statusCode],
         ["body", response.body],
         ...route.responseHeaders.map((name) => [headerContextKey(name), String(response.headers?.[name] ?? "")]),
       ]) as Record<string, string | number>;
+    };
     try {
       request.tenant = await authenticator.tenantFor(request, door.presented(request));
     } catch (error) {

@@ -12,5 +12,11 @@ import { chunkMetaName } from "../core/layout";
 /** The context key of a response header in the authorizer's answer (`x-goog-upload-status` → `x_goog_upload_status`). */
 export const headerContextKey = (header: string): string => header.replace(/-/g, "_");
 
+/**
+ * Every status a staged route's answer can carry: an admission's (200) or a refusal's (lambdas/core/errors.ts). The
+ * deployed mapping template sets the response status from this list; the authorizer answers no other.
+ */
+export const stagedStatuses = [200, 400, 401, 403, 404, 409, 412, 413, 429, 500, 502, 503] as const;
+
 /** The metadata header the stored body carries (what the authorizer's `meta` holds). */
 export const stagedMetaHeader = `x-amz-meta-${chunkMetaName}`;

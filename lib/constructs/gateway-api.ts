@@ -24,8 +24,8 @@ import { Construct } from "constructs";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
 import { type StagedRouteId, type StagedRouteSpec, stagedRoutes } from "../../lambdas/dialects/staged-routes";
-import { stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../../lambdas/http/limits";
-import { headerContextKey, stagedMetaHeader } from "../../lambdas/http/staged-contract";
+import { stagedStoreFailed } from "../../lambdas/http/limits";
+import { headerContextKey, stagedMetaHeader, stagedStatuses } from "../../lambdas/http/staged-contract";
 import { ApiGatewayAccount } from "./api-gateway-account";
 import { logicalIdOf } from "./staging-storage";
 
@@ -98,12 +98,8 @@ export class GatewayApi extends Construct {
     if (props.setAccountCloudWatchRole !== false) {
       this.api.deploymentStage.node.addDependency(ApiGatewayAccount.of(this).account);
     }
-    // API Gateway answers bodies over 10 MB itself; say so in one JSON envelope that every JSON SDK reads.
-    this.api.addGatewayResponse("RequestTooLarge", {
-      type: ResponseType.REQUEST_TOO_LARGE,
-      statusCode: "413",
-      templates: { "application/json": JSON.stringify(tooLargeEnvelope(tooLargeMessage)) },
-    });
+    // No REQUEST_TOO_LARGE gateway response: API Gateway answers a body over 10 MB with its own text whatever one
+    // says (README "Limits"), so the stack does not pretend otherwise.
 
     // Shorter mounts first, so a nested mount (`bedrock/files`) finds the resource of its parent (`bedrock`).
     const ids = (Object.keys(frontDoors) as FrontDoorId[]).sort(
@@ -191,7 +187,14 @@ export class GatewayApi extends Construct {
           `#set($context.responseOverride.header.${name} = "$context.authorizer.${headerContextKey(name)}")#end`,
       )
       .join("\n");
-    const answer = `#set($context.responseOverride.status = $context.authorizer.status)\n${overrides}\n$context.authorizer.body`;
+    // The status the authorizer named, set as the documented form takes it (an integer literal): one branch per
+    // status an admission or a refusal can carry.
+    const status = stagedStatuses
+      .map(
+        (code) => `#if("$context.authorizer.status" == "${code}")#set($context.responseOverride.status = ${code})#end`,
+      )
+      .join("\n");
+    const answer = `${status}\n${overrides}\n$context.authorizer.body`;
     const integration = new AwsIntegration({
       service: "s3",
       integrationHttpMethod: "PUT",
@@ -209,7 +212,8 @@ export class GatewayApi extends Construct {
             statusCode: "200",
             contentHandling: ContentHandling.CONVERT_TO_TEXT,
             responseTemplates: { "application/json": answer },
-            // What the bucket answers, unless the authorizer's answer names the header (its override wins).
+            // What the bucket answers, unless the authorizer's answer names the header (its override wins). The
+            // mapping reads the header in S3's own case (`ETag`): integration response names are case-sensitive.
             responseParameters: Object.fromEntries(
               route.storeHeaders.map((name) => [
                 `method.response.header.${name}`,

@@ -231,14 +231,6 @@ const cases: Case[] = [
   { dialect: "openai", name: "unknown route", method: "GET", path: "/openai/fine_tuning/jobs" },
   {
     dialect: "openai",
-    name: "body over API Gateway's 10 MB",
-    method: "POST",
-    path: "/openai/files",
-    headers: { "content-type": "application/octet-stream" },
-    body: Buffer.alloc(11 * 1024 * 1024, "a"),
-  },
-  {
-    dialect: "openai",
     name: "body over the Lambda limit",
     method: "POST",
     path: "/openai/files",

@@ -41,6 +41,26 @@ describe("per-key limits", () => {
   });
 });
 
+describe("a body over API Gateway's 10 MB", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  });
+  afterAll(() => gateway.stop());
+
+  it("is API Gateway's own 413, on every mount, as in AWS (no gateway response can give it an SDK's envelope)", async () => {
+    for (const path of ["/openai/files", "/bedrock/files/b/big.bin", "/genai/upload/v1beta/files"]) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method: path.startsWith("/bedrock") ? "PUT" : "POST",
+        headers: { authorization: "Bearer sk-big", "content-type": "application/octet-stream" },
+        body: Buffer.alloc(10 * 1024 * 1024 + 1, "a"),
+      });
+      expect(response.status).toBe(413);
+      expect(await response.text()).toBe("HTTP content length exceeded 10485760 bytes.");
+    }
+  });
+});
+
 describe("concurrent-batch limit", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {

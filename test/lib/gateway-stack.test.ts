@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { frontDoors } from "../../lambdas/dialects/front-doors";
 import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
+import { viewerRequestCode, viewerRequestFile } from "../../lambdas/edge/viewer-request-code";
 import { tableSchema } from "../../lambdas/state/table-schema";
 import { GatewayStack } from "../../lib/gateway-stack";
 import { nagFindings } from "./nag-probe";
@@ -45,10 +46,42 @@ describe("GatewayStack", () => {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]),
     });
-    template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
-      ResponseType: "REQUEST_TOO_LARGE",
-      StatusCode: "413",
+    // API Gateway answers a body over 10 MB with its own text whatever a gateway response says: none pretends to.
+    expect(JSON.stringify(template.findResources("AWS::ApiGateway::GatewayResponse"))).not.toContain("TOO_LARGE");
+  });
+
+  it("fronts the API with CloudFront and the function that copies what API Gateway drops, caching nothing", () => {
+    template.resourceCountIs("AWS::CloudFront::Distribution", 1);
+    const [fn] = Object.values(template.findResources("AWS::CloudFront::Function")) as {
+      Properties: { FunctionCode: string; FunctionConfig: { Runtime: string } };
+    }[];
+    expect(fn!.Properties.FunctionConfig.Runtime).toBe("cloudfront-js-2.0");
+    expect(fn!.Properties.FunctionCode).toBe(
+      viewerRequestCode(readFileSync(join(process.cwd(), viewerRequestFile), "utf8"), ""),
+    );
+    const config = (
+      Object.values(template.findResources("AWS::CloudFront::Distribution"))[0] as {
+        Properties: { DistributionConfig: Record<string, unknown> };
+      }
+    ).Properties.DistributionConfig;
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      AllowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+      CachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", // CachingDisabled
+      OriginRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac", // AllViewerExceptHostHeader
+      Compress: false,
+      ViewerProtocolPolicy: "https-only",
+      FunctionAssociations: [{ EventType: "viewer-request", FunctionARN: expect.anything() }],
     });
+    // Errors are never served from the cache (CloudFront would keep a 404 for 10 s by default).
+    expect(
+      (config.CustomErrorResponses as { ErrorCachingMinTTL: number }[]).every((r) => r.ErrorCachingMinTTL === 0),
+    ).toBe(true);
+    // The stage is the origin path: SDKs are given the distribution's URL.
+    const [origin] = config.Origins as { OriginPath: unknown; CustomOriginConfig: Record<string, unknown> }[];
+    expect(JSON.stringify(origin!.OriginPath)).toMatch(/DeploymentStagev1/);
+    expect(origin!.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only", OriginReadTimeout: 60 });
+    const output = template.findOutputs("GatewayUrl").GatewayUrl as { Value: unknown };
+    expect(JSON.stringify(output.Value)).toContain("DomainName");
   });
 
   it("bundles each Lambda from its own handler, with the price dataset beside only those that price", () => {
@@ -141,6 +174,13 @@ describe("GatewayStack", () => {
         },
       });
     }
+    // S3 answers `ETag`, and integration response mappings are case-sensitive; the status is set as documented, an
+    // integer literal per status the authorizer may name.
+    const s3Bodies = staged.find((m) => m.Properties.HttpMethod === "PUT")!;
+    expect(JSON.stringify(s3Bodies.Properties.Integration)).toContain('"integration.response.header.ETag"');
+    const template200 = JSON.stringify(s3Bodies.Properties.Integration);
+    expect(template200).toContain("#set($context.responseOverride.status = 404)");
+    expect(template200).not.toContain("responseOverride.status = $context");
     template.resourceCountIs("AWS::ApiGateway::Authorizer", Object.keys(stagedRoutes).length);
     template.hasResourceProperties("AWS::ApiGateway::Authorizer", { Type: "REQUEST", AuthorizerResultTtlInSeconds: 0 });
     template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
