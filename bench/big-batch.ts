@@ -6,6 +6,7 @@
  * upload MB/s, time to its end, results counted, and the peak RSS of this process (gateway, emulators and simulators
  * all run here). BIG_BATCH_SDKS (openai,aws,genai) and BIG_BATCH_PROVIDERS choose the rows.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { GoogleGenAI } from "@google/genai";
 import OpenAI, { toFile } from "openai";
 import type { Provider } from "../lambdas/core/model";
+import { defaultModels } from "../local/default-models";
 import { startLocalGateway } from "../local/server";
 
 const megabytes = Number(process.env.BIG_BATCH_MB ?? 200);
@@ -27,12 +29,7 @@ const providers = (process.env.BIG_BATCH_PROVIDERS?.split(",") ?? [
   "gemini",
   "bedrock",
 ]) as Provider[];
-const models: Record<Provider, string> = {
-  openai: "gpt-4o-mini",
-  anthropic: "claude-3-5-haiku-latest",
-  gemini: "gemini-2.0-flash",
-  bedrock: "anthropic.claude-3-haiku-20240307-v1:0",
-};
+const models: Record<Provider, string> = defaultModels;
 const partBytes = 4 * 1024 * 1024;
 const sdks = process.env.BIG_BATCH_SDKS?.split(",") ?? ["openai", "aws", "genai"];
 

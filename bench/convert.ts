@@ -32,7 +32,7 @@ import { workerConverter } from "./line-workers";
 
 const lines = 50_000;
 const targetBytes = 200 * 1024 * 1024;
-const model = "anthropic.claude-3-sonnet-20240229-v1:0";
+const model = "anthropic.claude-3-haiku-20240307-v1:0";
 const files = { in: "input.jsonl", out: "bedrock/input.jsonl.out" } as const;
 type Direction = keyof typeof files;
 

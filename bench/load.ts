@@ -80,7 +80,7 @@ const runners: ((client: number) => Promise<number>)[] = [
     });
     const requests = prompts.map((p, i) => ({
       custom_id: `r${i}`,
-      params: { model: "gemini-1.5-flash", max_tokens: 50, messages: [{ role: "user" as const, content: p }] },
+      params: { model: "gemini-2.5-flash", max_tokens: 50, messages: [{ role: "user" as const, content: p }] },
     }));
     let batch = await timed(createMs, () => ai.messages.batches.create({ requests }));
     while (batch.processing_status !== "ended" && Date.now() < deadline) {
@@ -99,7 +99,7 @@ const runners: ((client: number) => Promise<number>)[] = [
     });
     let job = await timed(createMs, () =>
       ai.batches.create({
-        model: "claude-3-5-haiku-latest",
+        model: "claude-haiku-4-5",
         src: prompts.map((p) => ({ contents: [{ role: "user", parts: [{ text: p }] }] })),
       }),
     );

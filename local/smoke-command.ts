@@ -38,11 +38,11 @@ if (unknown.length > 0) {
   console.error(`unknown provider ${unknown.join(", ")}; use ${allProviders.join(", ")}`);
   process.exit(2);
 }
-const models = { ...defaultModels };
+const models: Record<Provider, string> = { ...defaultModels };
 for (const pair of values.model ?? []) {
   const [provider, model] = pair.split("=");
   if (!provider || !model || !allProviders.includes(provider as Provider)) {
-    console.error(`--model takes provider=model, e.g. bedrock=us.anthropic.claude-3-5-haiku-20241022-v1:0`);
+    console.error(`--model takes provider=model, e.g. bedrock=us.anthropic.claude-haiku-4-5-20251001-v1:0`);
     process.exit(2);
   }
   models[provider as Provider] = model;

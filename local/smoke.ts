@@ -34,13 +34,9 @@ export interface SmokeOptions {
   pollSeconds?: number;
 }
 
-/** The models a first smoke uses: small, cheap, and available to new accounts. */
-export const defaultModels: Record<Provider, string> = {
-  openai: "gpt-4o-mini",
-  anthropic: "claude-3-5-haiku-latest",
-  gemini: "gemini-2.0-flash",
-  bedrock: "anthropic.claude-3-haiku-20240307-v1:0",
-};
+import { defaultModels } from "./default-models";
+
+export { defaultModels };
 
 /** One line of the report. */
 export interface SmokeRow {

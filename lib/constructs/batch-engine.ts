@@ -109,6 +109,7 @@ export class BatchEngine extends Construct {
       [models[0]!, "Callers choose the model per batch; any foundation model may run a batch."],
       [models[1]!, "Callers may name a cross-Region inference profile of this account as the batch's model."],
       [models[2]!, "Callers may name an application inference profile of this account as the batch's model."],
+      [models[3]!, "A global cross-Region inference profile runs on foundation models whose ARNs have no Region."],
     ] as const) {
       Validations.of(task).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(resource, { partition, region, account })}]`,

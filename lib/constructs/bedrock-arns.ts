@@ -2,7 +2,8 @@ import { Token } from "aws-cdk-lib";
 
 /**
  * What a batch may name as its model: any foundation model (in any Region, as cross-Region inference profiles
- * route there), and this account's system-defined and application inference profiles.
+ * route there; a global profile routes to foundation models whose ARN has no Region at all, which Bedrock's
+ * documentation says to grant explicitly), and this account's system-defined and application inference profiles.
  */
 export const bedrockModelArns = ({
   partition,
@@ -17,6 +18,7 @@ export const bedrockModelArns = ({
     `arn:${partition}:bedrock:*::foundation-model/*`,
     `arn:${partition}:bedrock:${region}:${account}:inference-profile/*`,
     `arn:${partition}:bedrock:${region}:${account}:application-inference-profile/*`,
+    `arn:${partition}:bedrock:::foundation-model/*`,
   ] as const;
 
 /** An ARN as cdk-nag prints it in a finding id: unresolved pseudo parameters as `<AWS::…>`, literals as they are. */

@@ -295,6 +295,8 @@ describe("GatewayStack", () => {
     const invoke = JSON.stringify(statements.find((s) => s.Action === "bedrock:InvokeModel")?.Resource);
     for (const kind of ["foundation-model/*", ":inference-profile/*", ":application-inference-profile/*"])
       expect(invoke).toContain(kind);
+    // Global cross-Region inference profiles reach foundation models with no Region in their ARN: granted by name.
+    expect(invoke).toContain(":bedrock:::foundation-model/*");
   });
 
   it("sets API Gateway's account CloudWatch role before the logged stage is created, and keeps it on delete", () => {
