@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { type CredentialStore, hashApiKey, type SecretSealer } from "../core/credentials";
@@ -11,7 +11,8 @@ import type { HttpRequest } from "./request";
 /** What a caller presented: an API key (as its SDK sends it), AWS credentials (SigV4), or nothing. */
 export type Presented =
   | { type: "key"; key: string }
-  | { type: "aws" }
+  /** `v2Resource`: what an S3 Signature Version 2 signs as its resource (`/bucket/key`, percent-encoded as sent). */
+  | { type: "aws"; v2Resource?: string }
   | { type: "none"; hint: string }
   /** The request carries its own capability (an upload session id), checked by the route. */
   | { type: "capability" };
@@ -109,8 +110,22 @@ export const keyAuthenticator = (
       return record.tenant;
     }
     const authorization = request.headers.authorization ?? "";
+    if (presented.type === "aws" && presented.v2Resource && !authorization && request.query.AWSAccessKeyId) {
+      // A Signature Version 2 presigned URL: what boto3's `generate_presigned_url` makes unless told `s3v4`.
+      const record = await store.byAccessKeyId(request.query.AWSAccessKeyId);
+      if (record?.status !== "enabled") {
+        throw new AwsAuthError(
+          "The AWS access key ID you provided does not exist in our records.",
+          "InvalidAccessKeyId",
+        );
+      }
+      verifyPresignedV2(request, presented.v2Resource, await sealer.unseal(record.sealedSecret), now());
+      return record.tenant;
+    }
     const credential = parseSigV4(request);
-    if (!credential || !authorization.startsWith("AWS4-HMAC-SHA256")) {
+    // A presigned URL (boto3 `generate_presigned_url`, JS `getSignedUrl`) carries its signature in the query.
+    const presigned = !authorization && request.query["X-Amz-Algorithm"] === "AWS4-HMAC-SHA256";
+    if (!credential || (!presigned && !authorization.startsWith("AWS4-HMAC-SHA256"))) {
       throw new AwsAuthError(
         "Requests must be signed with AWS Signature Version 4 using a gateway access key.",
         "MissingAuthenticationToken",
@@ -119,6 +134,11 @@ export const keyAuthenticator = (
     const record = await store.byAccessKeyId(credential.accessKeyId);
     if (record?.status !== "enabled") {
       throw new AwsAuthError("The AWS access key ID you provided does not exist in our records.", "InvalidAccessKeyId");
+    }
+    const secret = () => sealer.unseal(record.sealedSecret);
+    if (presigned) {
+      await verifyPresigned(request, credential, secret, now());
+      return record.tenant;
     }
     const signingDate = parseAmzDate(request.headers["x-amz-date"]);
     if (!Number.isFinite(signingDate) || Math.abs(now() - signingDate) > maxSkewMs) {
@@ -170,7 +190,7 @@ export const keyAuthenticator = (
       }
       headers["content-length"] = String(request.body.byteLength);
     }
-    if (!(await signatureHolds(signed, await sealer.unseal(record.sealedSecret), request.body))) {
+    if (!(await signatureHolds(signed, await secret(), request.body))) {
       throw new AwsAuthError(
         "The request signature we calculated does not match the signature you provided.",
         "SignatureDoesNotMatch",
@@ -179,6 +199,108 @@ export const keyAuthenticator = (
     return record.tenant;
   },
 });
+
+/** The longest a presigned URL may live (S3's own limit: seven days). */
+const maxPresignedSeconds = 7 * 24 * 3600;
+
+/**
+ * Verifies a presigned URL as S3 does: signed until `X-Amz-Date` + `X-Amz-Expires`, over the query without its
+ * signature, the headers it names and an unsigned payload.
+ */
+const verifyPresigned = async (
+  request: HttpRequest,
+  credential: { accessKeyId: string; region: string; service: string },
+  secret: () => Promise<string>,
+  now: number,
+): Promise<void> => {
+  const { query } = request;
+  const signingDate = parseAmzDate(query["X-Amz-Date"]);
+  const expires = Number(query["X-Amz-Expires"]);
+  if (!Number.isFinite(signingDate) || !Number.isInteger(expires) || expires < 1 || expires > maxPresignedSeconds) {
+    throw new AwsAuthError(
+      "X-Amz-Date and X-Amz-Expires (1 to 604800 seconds) must be given with a presigned URL.",
+      "AuthorizationQueryParametersError",
+    );
+  }
+  if (now > signingDate + expires * 1000) throw new AwsAuthError("Request has expired", "AccessDenied");
+  if (signingDate - now > maxSkewMs) {
+    throw new AwsAuthError("The presigned URL's X-Amz-Date is in the future.", "RequestTimeTooSkewed");
+  }
+  const signedHeaders = (query["X-Amz-SignedHeaders"] ?? "").split(";").filter(Boolean);
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
+  const { "X-Amz-Signature": signature = "", ...signedQuery } = query;
+  const holds = await signatureHolds(
+    {
+      ...credential,
+      method: request.method,
+      path: request.rawPath,
+      query: signedQuery,
+      headers,
+      signedHeaders,
+      signingDate,
+      signature,
+      payloadHash: "UNSIGNED-PAYLOAD",
+      presigned: true,
+    },
+    await secret(),
+  );
+  if (!holds) {
+    throw new AwsAuthError(
+      "The request signature we calculated does not match the signature you provided.",
+      "SignatureDoesNotMatch",
+    );
+  }
+};
+
+/** S3's sub-resources, which a Signature Version 2 string to sign keeps in the resource (sorted). */
+const v2SubResources = new Set([
+  "acl",
+  "delete",
+  "partNumber",
+  "response-cache-control",
+  "response-content-disposition",
+  "response-content-encoding",
+  "response-content-language",
+  "response-content-type",
+  "response-expires",
+  "tagging",
+  "uploadId",
+  "uploads",
+  "versionId",
+]);
+
+/** Verifies a Signature Version 2 presigned URL (HMAC-SHA1 over S3's string to sign, valid until `Expires`). */
+const verifyPresignedV2 = (request: HttpRequest, resource: string, secretAccessKey: string, now: number): void => {
+  const expires = request.query.Expires ?? "";
+  if (!/^\d+$/.test(expires)) throw new AwsAuthError("Expires must be given with a presigned URL.", "AccessDenied");
+  if (now > Number(expires) * 1000) throw new AwsAuthError("Request has expired", "AccessDenied");
+  const amzHeaders = Object.entries(request.headers)
+    .filter(([name]) => name.startsWith("x-amz-") && !name.startsWith("x-amz-cf-"))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${name}:${value.trim()}\n`)
+    .join("");
+  const subResources = Object.entries(request.query)
+    .filter(([name]) => v2SubResources.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => (value === "" ? name : `${name}=${value}`))
+    .join("&");
+  const stringToSign = [
+    request.method,
+    request.headers["content-md5"] ?? "",
+    request.headers["content-type"] ?? "",
+    expires,
+    `${amzHeaders}${resource}${subResources ? `?${subResources}` : ""}`,
+  ].join("\n");
+  const expected = Buffer.from(createHmac("sha1", secretAccessKey).update(stringToSign, "utf8").digest("base64"));
+  const given = Buffer.from(request.query.Signature ?? "");
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw new AwsAuthError(
+      "The request signature we calculated does not match the signature you provided.",
+      "SignatureDoesNotMatch",
+    );
+  }
+};
 
 /** What a SigV4 signature covers, as the gateway checks it. */
 interface SignedRequest {
@@ -194,6 +316,8 @@ interface SignedRequest {
   signature: string;
   /** `x-amz-content-sha256` as sent; where the client did not sign it, the signer hashes the body it is given. */
   payloadHash?: string;
+  /** Signed in the query (a presigned URL): `X-Amz-Date` is there, and neither it nor the payload hash is a header. */
+  presigned?: boolean;
 }
 
 /** Signs the request again with the stored secret and compares the signatures in constant time. */
@@ -212,7 +336,8 @@ const signatureHolds = async (
   });
   // The signer canonicalizes every header it is given and reads the payload hash from `x-amz-content-sha256`: it
   // gets the signed headers only, and the hash through that header only when the client signed it.
-  const signsHash = request.signedHeaders.includes("x-amz-content-sha256") && request.payloadHash !== undefined;
+  const signsHash =
+    (request.presigned || request.signedHeaders.includes("x-amz-content-sha256")) && request.payloadHash !== undefined;
   const headers = signsHash ? { ...request.headers, "x-amz-content-sha256": request.payloadHash! } : request.headers;
   const signed = await signer.sign(
     {
@@ -224,7 +349,16 @@ const signatureHolds = async (
       headers,
       body: signsHash ? undefined : body,
     },
-    { signingDate: new Date(request.signingDate), signableHeaders: new Set(request.signedHeaders) },
+    {
+      signingDate: new Date(request.signingDate),
+      signableHeaders: new Set(request.signedHeaders),
+      // A presigned URL's date and payload hash are in its query, not among the headers it signed.
+      ...(request.presigned && {
+        unsignableHeaders: new Set(
+          ["x-amz-date", "x-amz-content-sha256"].filter((name) => !request.signedHeaders.includes(name)),
+        ),
+      }),
+    },
   );
   const expected = Buffer.from(signatureOf(String(signed.headers.authorization ?? signed.headers.Authorization ?? "")));
   const given = Buffer.from(request.signature);

@@ -15,6 +15,7 @@ import {
   S3Client,
   type S3ServiceException,
 } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { GoogleGenAI } from "@google/genai";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -258,6 +259,25 @@ describe("a gateway with auth on (gateway keys, SigV4 verified)", () => {
     const body = await (await s3.send(new GetObjectCommand({ Bucket: "victim", Key: "data.jsonl" }))).Body!;
     expect(await body.transformToString()).toBe("new body ".repeat(60_000));
     expect((await stagedBodies()).filter((stored) => stored.includes("attacker"))).toEqual([]);
+  });
+
+  it("presigned URLs (getSignedUrl) read and write as in S3, until they expire; another key's are refused", async () => {
+    const s3 = s3For(team.record.accessKeyId, team.secretAccessKey);
+    const key = "shared dir/ü 100% + a.jsonl";
+    const put = await getSignedUrl(s3, new PutObjectCommand({ Bucket: "signed", Key: key }), { expiresIn: 60 });
+    expect((await fetch(put, { method: "PUT", body: "presigned body" })).status).toBe(200);
+    const get = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "signed", Key: key }), { expiresIn: 60 });
+    const read = await fetch(get);
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe("presigned body");
+    const tampered = await fetch(get.replace("X-Amz-Expires=60", "X-Amz-Expires=61"));
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+    const wrong = await getSignedUrl(
+      s3For(team.record.accessKeyId, "not-the-secret"),
+      new GetObjectCommand({ Bucket: "signed", Key: key }),
+    );
+    expect((await fetch(wrong)).status).toBe(403);
   });
 
   it("one credential is one tenant across SDKs; another credential sees nothing of it", async () => {

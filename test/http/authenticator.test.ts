@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { CredentialRecord, CredentialStore, SecretSealer } from "../../lambdas/core/credentials";
 import { GatewayError } from "../../lambdas/core/errors";
+import { signedResourceOf } from "../../lambdas/dialects/bedrock/s3-location";
 import { keyAuthenticator } from "../../lambdas/http/authenticator";
 import { type HttpRequest, toHttpRequest } from "../../lambdas/http/request";
 import { localFront } from "../../local/front";
@@ -102,5 +103,45 @@ describe("keyAuthenticator binds a seen body to its stated payload hash", () => 
     const error = await auth.tenantFor(asLambdaSees(sent, "other bytes"), { type: "aws" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ statusCode: 400, code: "XAmzContentSHA256Mismatch" });
+  });
+});
+
+describe("keyAuthenticator with presigned URLs made by boto3", () => {
+  /** A presigned URL as a plain HTTP client sends it (no headers of its own) through the front and API Gateway. */
+  const presignedRequest = (url: string, method = "GET", mutate: (u: URL) => void = () => undefined) => {
+    const parsed = new URL(url);
+    mutate(parsed);
+    return asLambdaSees({ name: "presigned", method, url: parsed.toString(), headers: {}, body: "" } as never);
+  };
+  const at = recorded.presignedAt;
+  /** What the S3 door presents: its requests may carry S3's Signature Version 2 over `/bucket/key`. */
+  const s3 = (request: HttpRequest) => ({ type: "aws" as const, v2Resource: signedResourceOf(request) });
+  const admit = (auth: ReturnType<typeof keyAuthenticator>, request: HttpRequest) =>
+    auth.tenantFor(request, s3(request));
+
+  it.each(["sigv2", "sigv4"] as const)(
+    "%s: GET and PUT URLs are admitted as their signer's tenant",
+    async (version) => {
+      const auth = keyAuthenticator(storeOf(record), sealer, () => at);
+      const urls = recorded.presigned[version];
+      await expect(admit(auth, presignedRequest(urls.get))).resolves.toBe("t-fixture");
+      await expect(admit(auth, presignedRequest(urls.put, "PUT"))).resolves.toBe("t-fixture");
+    },
+  );
+
+  it.each(["sigv2", "sigv4"] as const)("%s: another key, method or a late use is refused", async (version) => {
+    const auth = keyAuthenticator(storeOf(record), sealer, () => at);
+    const { get } = recorded.presigned[version];
+    const otherKey = presignedRequest(get, "GET", (u) => {
+      u.pathname = u.pathname.replace("team-bucket", "other-bucket");
+    });
+    await expect(admit(auth, otherKey)).rejects.toMatchObject({ code: "SignatureDoesNotMatch" });
+    await expect(admit(auth, presignedRequest(get, "DELETE"))).rejects.toMatchObject({
+      code: "SignatureDoesNotMatch",
+    });
+    const late = keyAuthenticator(storeOf(record), sealer, () => at + 3601_000);
+    await expect(admit(late, presignedRequest(get))).rejects.toMatchObject({
+      code: "AccessDenied",
+    });
   });
 });

@@ -6,6 +6,7 @@ import { renderBedrockError, renderS3Error } from "./errors";
 import { bedrockJobRoutes } from "./jobs";
 import { jobSpecOf } from "./jobs-model";
 import { bedrockResultSink } from "./results";
+import { signedResourceOf } from "./s3-location";
 import { s3BodyAdmitter } from "./s3-multipart";
 import { s3ObjectRoutes } from "./s3-objects";
 
@@ -31,7 +32,7 @@ const bedrockFilesFrontDoor = (deps: GatewayDeps): FrontDoor => {
   return {
     name: "bedrock-files",
     renderError: renderS3Error,
-    presented: awsPresented,
+    presented: (request) => ({ type: "aws", v2Resource: signedResourceOf(request) }),
     routes: [
       { method: "ANY", path: "", handler: objects.handle },
       { method: "ANY", path: "/{proxy+}", handler: objects.handle },
