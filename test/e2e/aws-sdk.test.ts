@@ -19,6 +19,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -707,6 +708,27 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       await expect(s3.send(new GetObjectCommand({ Bucket: "cond", Key: "a.jsonl" }))).rejects.toBeInstanceOf(NoSuchKey);
       const gone = await s3.send(new HeadObjectCommand({ Bucket: "cond", Key: "a.jsonl" })).catch((e: unknown) => e);
       expect((gone as S3ServiceException).$metadata.httpStatusCode).toBe(404);
+    });
+
+    it("deletes many keys at once (DeleteObjects, as `aws s3 rm --recursive` sends it), each answered", async () => {
+      const { s3 } = clients("AKIDDELETEMANY");
+      const keys = ["d/1.jsonl", "d/a & <b> 'q'.jsonl", "d/ü 100%.jsonl"];
+      for (const key of [...keys, "keep.jsonl"])
+        await s3.send(new PutObjectCommand({ Bucket: "many", Key: key, Body: "{}" }));
+      const deleted = await s3.send(
+        new DeleteObjectsCommand({
+          Bucket: "many",
+          Delete: { Objects: [...keys, "d/never-there.jsonl"].map((Key) => ({ Key })) },
+        }),
+      );
+      expect(deleted.Deleted?.map((d) => d.Key).sort()).toEqual([...keys, "d/never-there.jsonl"].sort());
+      expect(deleted.Errors ?? []).toEqual([]);
+      const left = await s3.send(new ListObjectsV2Command({ Bucket: "many" }));
+      expect(left.Contents?.map((c) => c.Key)).toEqual(["keep.jsonl"]);
+      const quiet = await s3.send(
+        new DeleteObjectsCommand({ Bucket: "many", Delete: { Objects: [{ Key: "x" }], Quiet: true } }),
+      );
+      expect(quiet.Deleted ?? []).toEqual([]);
     });
 
     it("lists with prefix, delimiter, start-after and continuation tokens", async () => {

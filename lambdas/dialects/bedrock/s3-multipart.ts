@@ -12,7 +12,7 @@ import {
 import type { HttpRequest } from "../../http/request";
 import type { HttpResponse } from "../../http/response";
 import type { Admitter } from "../../http/staged-authorizer";
-import { escapeXml } from "../../http/xml";
+import { escapeXml, unescapeXml } from "../../http/xml";
 import { awsProvider, awsTenant } from "./auth";
 import { locationOf } from "./s3-location";
 import { checkLocation, etagOf } from "./s3-namespace";
@@ -87,17 +87,12 @@ export const s3BodyAdmitter =
 /** The `<Part>`s of a CompleteMultipartUpload body, in the order given. */
 const partsOf = (body: Uint8Array) => {
   const text = Buffer.from(body).toString("utf8");
-  const fromXml = (value: string) =>
-    value
-      .replace(/&quot;/g, '"')
-      .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
-      .replace(/&amp;/g, "&");
   const field = (part: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(part)?.[1];
   if (!/<CompleteMultipartUpload[\s>]/.test(text))
     throw new BadRequestError("The XML you provided was not well-formed.", { code: "MalformedXML" });
   return [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part = ""]) => ({
     partNumber: Number(field(part, "PartNumber")),
-    etag: fromXml(field(part, "ETag") ?? ""),
+    etag: unescapeXml(field(part, "ETag") ?? ""),
   }));
 };
 

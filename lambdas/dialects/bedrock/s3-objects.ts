@@ -1,12 +1,12 @@
 import * as z from "zod";
 import type { GatewayDeps } from "../../core/deps";
-import { BadRequestError, NotFoundError } from "../../core/errors";
+import { BadRequestError, NotFoundError, toGatewayError } from "../../core/errors";
 import { findFile, streamFileBytes } from "../../core/files";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import type { HttpRequest } from "../../http/request";
 import type { HttpResponse } from "../../http/response";
-import { escapeXml } from "../../http/xml";
+import { escapeXml, unescapeXml } from "../../http/xml";
 import { awsTenant } from "./auth";
 import { locationOf } from "./s3-location";
 import { s3MultipartRoutes } from "./s3-multipart";
@@ -79,6 +79,40 @@ export const s3ObjectRoutes = (deps: GatewayDeps) => {
     return xml(200, body);
   };
 
+  /** DeleteObjects (`aws s3 rm --recursive`, boto3 `delete_objects`): up to 1,000 keys, each answered on its own. */
+  const deleteMany = async (request: HttpRequest, tenant: string, bucket: string): Promise<HttpResponse> => {
+    const text = Buffer.from(request.body).toString("utf8");
+    if (!/<Delete[\s>]/.test(text))
+      throw new BadRequestError("The XML you provided was not well-formed.", { code: "MalformedXML" });
+    const keys = [...text.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map(([, object = ""]) =>
+      unescapeXml(/<Key>([^<]*)<\/Key>/.exec(object)?.[1] ?? ""),
+    );
+    if (keys.length === 0 || keys.length > 1000)
+      throw new BadRequestError("DeleteObjects takes 1 to 1000 keys.", { code: "MalformedXML" });
+    const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(text);
+    const answer = async (key: string) => {
+      try {
+        await deleteObject(deps, tenant, bucket, key);
+        return quiet ? "" : `<Deleted><Key>${escapeXml(key)}</Key></Deleted>`;
+      } catch (cause) {
+        const error = toGatewayError(cause);
+        if (error.statusCode >= 500) throw cause;
+        return (
+          `<Error><Key>${escapeXml(key)}</Key><Code>${escapeXml(error.code ?? "InvalidArgument")}</Code>` +
+          `<Message>${escapeXml(error.message)}</Message></Error>`
+        );
+      }
+    };
+    // Fifty at a time: a thousand keys at once would be a thousand table reads in one burst.
+    const answers: string[] = [];
+    for (let i = 0; i < keys.length; i += 50) answers.push(...(await Promise.all(keys.slice(i, i + 50).map(answer))));
+    return xml(
+      200,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        `${answers.join("")}</DeleteResult>`,
+    );
+  };
+
   const objectHeaders = (entry: Awaited<ReturnType<typeof headObject>>) => ({
     etag: etagOf(entry),
     "last-modified": httpDate(entry.lastModified),
@@ -99,6 +133,7 @@ export const s3ObjectRoutes = (deps: GatewayDeps) => {
         throw new BadRequestError("ListBuckets is not supported: name a bucket.", { code: "NotImplemented" });
       if (key === "") {
         if (request.method === "GET") return list(request, tenant, bucket);
+        if (request.method === "POST" && request.query.delete !== undefined) return deleteMany(request, tenant, bucket);
         throw new BadRequestError(
           `${request.method} on a bucket is not supported; buckets exist as names in this namespace.`,
           { code: "NotImplemented" },
