@@ -40,6 +40,8 @@ export class StagingStorage extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       removalPolicy,
+      // A bucket CloudFormation deletes must be empty first: with DESTROY, a custom resource empties it.
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
       lifecycleRules: [
         { id: "expire-staged-objects", expiration: Duration.days(this.retentionDays) },
         { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },

@@ -1,4 +1,4 @@
-import { App, Stack } from "aws-cdk-lib";
+import { App, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AccountRootPrincipal, type CfnRole, Role } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -19,6 +19,7 @@ const userStack = (app: App) => {
     rateLimitPerMinute: 60,
     allowMarketplaceSubscriptions: false,
     jobBuckets: ["team-data/batches/", "archive"],
+    dataRemovalPolicy: RemovalPolicy.DESTROY,
   });
   const admin = new Role(stack, "Admin", { assumedBy: new AccountRootPrincipal() });
   teamA.grantManageCredentials(admin);
@@ -29,6 +30,19 @@ const userStack = (app: App) => {
 describe("FinOpsGateway, the reusable construct", () => {
   it("adds to any stack, twice over, and synthesizes clean under cdk-nag", () => {
     expect(nagFindings((app) => userStack(app).stack)).toEqual([]);
+  });
+
+  it("empties a bucket it deletes (destroyDataOnDelete), and keeps the retained one as it is", () => {
+    const template = Template.fromStack(userStack(new App()).stack);
+    const buckets = template.findResources("AWS::S3::Bucket");
+    const policies = Object.entries(buckets).map(([id, bucket]) => [id.slice(0, 5), bucket.DeletionPolicy]);
+    expect(policies.sort()).toEqual([
+      ["TeamA", "Retain"],
+      ["TeamB", "Delete"],
+    ]);
+    const emptied = Object.values(template.findResources("Custom::S3AutoDeleteObjects"));
+    expect(emptied).toHaveLength(1);
+    expect(JSON.stringify(emptied[0])).toContain("TeamBStorageBucket");
   });
 
   it("grants exactly the own buckets jobs may use: the Bedrock door reads, the task writes, nothing else touches them", () => {
@@ -74,8 +88,9 @@ describe("FinOpsGateway, the reusable construct", () => {
     template.resourceCountIs("AWS::StepFunctions::StateMachine", 2);
     template.resourceCountIs(
       "AWS::Lambda::Function",
-      // each gateway: its front doors and staged authorizers, the task, the reconciler and the webhook sender
-      2 * (Object.keys(frontDoors).length + Object.keys(stagedRoutes).length + 3),
+      // each gateway: its front doors and staged authorizers, the task, the reconciler and the webhook sender; and the
+      // one that empties team B's bucket when it is deleted
+      2 * (Object.keys(frontDoors).length + Object.keys(stagedRoutes).length + 3) + 1,
     );
     expect(teamA.table).not.toBe(teamB.table);
     expect(stack.resolve(teamA.urlOf("genai"))).toEqual({
