@@ -179,14 +179,16 @@ export class FinOpsGateway extends Construct {
       RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
       BEDROCK_JOB_BUCKETS: (props.jobBuckets ?? []).join(","),
-      ...(props.priceOverrides && { PRICE_OVERRIDES: JSON.stringify(props.priceOverrides) }),
     };
     const jobPlaces = parseJobBuckets(environment.BEDROCK_JOB_BUCKETS);
+    // A file beside the price dataset of each function that prices, not an environment variable (4 KB in all).
+    const priceOverrides = props.priceOverrides && JSON.stringify(props.priceOverrides);
     const engine = new BatchEngine(this, "BatchEngine", {
       storage,
       providerKeys: this.providerKeys,
       bedrockRole: this.bedrockRole,
       environment,
+      priceOverrides,
       allowMarketplaceSubscriptions: props.allowMarketplaceSubscriptions,
     });
     this.stateMachine = engine.stateMachine;
@@ -208,6 +210,7 @@ export class FinOpsGateway extends Construct {
         environment,
         // A door that creates batches estimates them against the budget.
         priceDataset: door.startsBatches,
+        priceOverrides,
         ...(door.streamsResponses && { timeout: streamingTimeout }),
       }).function;
       storage.grantItemAccess(fn);

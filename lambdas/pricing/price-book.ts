@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 type Dataset = typeof import("@pydantic/genai-prices");
 
 /**
@@ -37,16 +40,28 @@ const override = z.object({
 const overrides = z.record(z.string(), override);
 export type PriceOverrides = z.infer<typeof overrides>;
 
+/** The overrides' JSON: PRICE_OVERRIDES, or the file PRICE_OVERRIDES_FILE names in the task root (as deployed). */
+const overridesText = (env: NodeJS.ProcessEnv): string | undefined => {
+  if (env.PRICE_OVERRIDES) return env.PRICE_OVERRIDES;
+  if (!env.PRICE_OVERRIDES_FILE) return undefined;
+  try {
+    return readFileSync(join(env.LAMBDA_TASK_ROOT ?? ".", env.PRICE_OVERRIDES_FILE), "utf8");
+  } catch {
+    return "";
+  }
+};
+
 /**
- * Reads PRICE_OVERRIDES (JSON). A malformed value never fails a batch (its results are in by the time it is
+ * Reads the owner's overrides (JSON). A malformed value never fails a batch (its results are in by the time it is
  * priced): every batch is then settled `unpriced`, saying what to fix.
  */
 export const priceOverridesFromEnv = (env: NodeJS.ProcessEnv): PriceOverrides | { invalid: string } => {
-  if (!env.PRICE_OVERRIDES) return {};
+  const text = overridesText(env);
+  if (text === undefined) return {};
   const parsed = overrides.safeParse(
     (() => {
       try {
-        return JSON.parse(env.PRICE_OVERRIDES);
+        return JSON.parse(text);
       } catch {
         return undefined;
       }

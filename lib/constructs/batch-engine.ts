@@ -22,6 +22,8 @@ export interface BatchEngineProps {
   readonly bedrockRole: IRole;
   /** Environment shared with the dialect Lambdas (table, bucket, file lifetime). */
   readonly environment: Record<string, string>;
+  /** The owner's price overrides (JSON), shipped with the task's price dataset. @default none */
+  readonly priceOverrides?: string;
   /**
    * Let the task subscribe the account to an AWS Marketplace model on its first use (Bedrock asks this of the
    * caller of a third-party model).
@@ -46,6 +48,7 @@ export class BatchEngine extends Construct {
     this.taskFunction = new GatewayFunction(this, "Task", {
       entry: "batch-task",
       priceDataset: true,
+      priceOverrides: props.priceOverrides,
       timeout: Duration.minutes(15),
       memorySize: 1769, // one full vCPU for streaming conversion
       environment: {

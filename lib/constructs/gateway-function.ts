@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +34,15 @@ export interface GatewayFunctionProps {
    * megabyte that only a batch create or settlement loads, on first use. @default false
    */
   readonly priceDataset?: boolean;
+  /**
+   * The owner's price overrides (JSON), shipped with the dataset as a file of the asset: an environment variable
+   * holds 4 KB in all, and a price list outgrows that. @default none
+   */
+  readonly priceOverrides?: string;
 }
+
+/** The overrides' file in a function's asset (`PRICE_OVERRIDES_FILE`, read from the task root). */
+const priceOverridesFile = "price-overrides.json";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const handlersDir = `${root}lambdas/handlers`;
@@ -62,9 +71,10 @@ const bundledHandlers = (): string => {
 };
 
 /** One function's asset: its handler's bundle, and the price dataset beside it where it prices. */
-const bundleLocally = (entry: string, outputDir: string, priceDataset: boolean): true => {
+const bundleLocally = (entry: string, outputDir: string, priceDataset: boolean, overrides?: string): true => {
   cpSync(join(bundledHandlers(), entry), outputDir, { recursive: true });
   if (priceDataset) copyPriceDataset(outputDir);
+  if (overrides !== undefined) writeFileSync(join(outputDir, priceOverridesFile), overrides);
   return true;
 };
 
@@ -78,6 +88,7 @@ export class GatewayFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
+    const overrides = props.priceDataset ? props.priceOverrides : undefined;
     const logGroup = new LogGroup(this, "Logs", { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     this.function = new LambdaFunction(this, "Function", {
       code: Code.fromAsset(handlersDir, {
@@ -88,8 +99,17 @@ export class GatewayFunction extends Construct {
           image: DockerImage.fromRegistry("local-esbuild"),
           // CDK keys its bundling cache on these options (never on `local`): without the entry and the dataset here,
           // every function of a synth would get the first one's asset.
-          command: ["bundle-lambda", props.entry, ...(props.priceDataset ? ["--price-dataset"] : [])],
-          local: { tryBundle: (outputDir) => bundleLocally(props.entry, outputDir, props.priceDataset ?? false) },
+          command: [
+            "bundle-lambda",
+            props.entry,
+            ...(props.priceDataset ? ["--price-dataset"] : []),
+            ...(overrides === undefined
+              ? []
+              : [`--price-overrides=${createHash("sha256").update(overrides).digest("hex")}`]),
+          ],
+          local: {
+            tryBundle: (outputDir) => bundleLocally(props.entry, outputDir, props.priceDataset ?? false, overrides),
+          },
         },
       }),
       handler: "index.handler",
@@ -104,6 +124,7 @@ export class GatewayFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: `finops-${props.entry}`,
         ...props.environment,
+        ...(overrides !== undefined && { PRICE_OVERRIDES_FILE: priceOverridesFile }),
       },
     });
     const policy = `Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { runTask } from "../../lambdas/app/task";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
@@ -79,6 +82,20 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
     const meter = new CostMeter(await priceBook().rates("bedrock", "us.anthropic.claude-3-5-haiku-20241022-v1:0"));
     meter.add(usage(1_000_000, 100_000)); // $0.80 + $0.40 per Bedrock's Claude 3.5 Haiku price
     expect(meter.settle(true)).toMatchObject({ onDemand: 1.2, batch: 1.2, saved: 0, pricing: "on_demand" });
+  });
+
+  it("reads overrides from the file beside the bundle (PRICE_OVERRIDES_FILE in the task root), however long", async () => {
+    const root = await mkdtemp(join(tmpdir(), "task-root-"));
+    const many = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`openai:ft:model-${i}`, { input_mtok: i + 1, output_mtok: 2 }]),
+    );
+    expect(JSON.stringify(many).length).toBeGreaterThan(4096); // more than Lambda's whole environment holds
+    await writeFile(join(root, "price-overrides.json"), JSON.stringify(many));
+    const read = priceOverridesFromEnv({ PRICE_OVERRIDES_FILE: "price-overrides.json", LAMBDA_TASK_ROOT: root });
+    expect(read).toEqual(many);
+    const missing = priceOverridesFromEnv({ PRICE_OVERRIDES_FILE: "gone.json", LAMBDA_TASK_ROOT: root });
+    expect(missing).toMatchObject({ invalid: expect.stringMatching(/not valid/) });
+    await rm(root, { recursive: true });
   });
 
   it("takes the owner's overrides, a published batch rate among them, and never prices an unknown model at 0", async () => {

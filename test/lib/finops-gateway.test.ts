@@ -11,6 +11,11 @@ import { nagFindings } from "./nag-probe";
 
 const env = { account: "123456789012", region: "eu-west-1" };
 
+/** A price list longer than Lambda's whole environment (4 KB) holds. */
+const manyPrices = Object.fromEntries(
+  Array.from({ length: 200 }, (_, i) => [`openai:ft:model-${i}`, { input_mtok: i + 1, output_mtok: 2 }]),
+);
+
 /** A user's own stack with two gateways (say, one per team) and an admin role allowed to manage the first. */
 const userStack = (app: App) => {
   const stack = new Stack(app, "Platform", { env });
@@ -20,6 +25,7 @@ const userStack = (app: App) => {
     allowMarketplaceSubscriptions: false,
     jobBuckets: ["team-data/batches/", "archive"],
     dataRemovalPolicy: RemovalPolicy.DESTROY,
+    priceOverrides: manyPrices,
   });
   const admin = new Role(stack, "Admin", { assumedBy: new AccountRootPrincipal() });
   teamA.grantManageCredentials(admin);
@@ -30,6 +36,19 @@ const userStack = (app: App) => {
 describe("FinOpsGateway, the reusable construct", () => {
   it("adds to any stack, twice over, and synthesizes clean under cdk-nag", () => {
     expect(nagFindings((app) => userStack(app).stack)).toEqual([]);
+  });
+
+  it("ships price overrides as a file beside the dataset of each Lambda that prices, never in the environment", () => {
+    const template = Template.fromStack(userStack(new App()).stack);
+    const environments = Object.values(template.findResources("AWS::Lambda::Function")).map((fn) =>
+      JSON.stringify(fn.Properties?.Environment ?? {}),
+    );
+    expect(environments.filter((env) => env.includes('PRICE_OVERRIDES"'))).toEqual([]);
+    expect(environments.every((env) => env.length < 4096)).toBe(true);
+    // Team B's task and its four batch doors price, and read the file.
+    expect(environments.filter((env) => env.includes('"PRICE_OVERRIDES_FILE":"price-overrides.json"'))).toHaveLength(
+      1 + Object.values(frontDoors).filter((door) => door.startsBatches).length,
+    );
   });
 
   it("empties a bucket it deletes (destroyDataOnDelete), and keeps the retained one as it is", () => {
