@@ -1,7 +1,7 @@
 /**
  * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential]`: the
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
- * again). Deployed: set TABLE_NAME (a stack output) and AWS credentials; locally it reads FINOPS_DATA_DIR.
+ * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
  */
 import { parseArgs } from "node:util";
 import { type CostGrouping, costGroupings, groupCosts, groupOf } from "../lambdas/core/costs";
@@ -11,7 +11,12 @@ import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { openTable } from "./table";
 
 const { values } = parseArgs({
-  options: { from: { type: "string" }, to: { type: "string" }, "group-by": { type: "string", default: "credential" } },
+  options: {
+    from: { type: "string" },
+    to: { type: "string" },
+    "group-by": { type: "string", default: "credential" },
+    stack: { type: "string" },
+  },
 });
 const groupings = [...costGroupings, "credential"] as const;
 const groupBy = values["group-by"] as (typeof groupings)[number];
@@ -20,7 +25,7 @@ const day = (text: string | undefined, fallback: number) =>
 const from = day(values.from, 0);
 const to = day(values.to, Date.now() + 1);
 
-const table = await openTable();
+const table = await openTable(values.stack);
 try {
   if (!groupings.includes(groupBy)) throw new Error(`--group-by is one of ${groupings.join(", ")}.`);
   if (!(from < to)) throw new Error("--from must be a date (YYYY-MM-DD) before --to.");

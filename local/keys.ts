@@ -1,7 +1,8 @@
 /**
  * `npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] [--monthly-usd N|none]
  * [--url URL|none]`: manages gateway credentials, their monthly budgets and their batch-ended webhooks.
- *   Deployed stack: set TABLE_NAME and CREDENTIALS_KMS_KEY (the stack outputs) and AWS credentials.
+ *   Deployed stack: `--stack NAME` (its outputs give the table and key, in its region), or TABLE_NAME and
+ *   CREDENTIALS_KMS_KEY (the stack outputs); with AWS credentials.
  *   Local mode: works on FINOPS_DATA_DIR (default .finops-local), through the running gateway's emulator if any.
  * `create` prints the API key and the AWS key pair once; only a hash and a sealed secret are stored.
  */
@@ -20,7 +21,12 @@ import { openTable } from "./table";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: "string" }, "monthly-usd": { type: "string" }, url: { type: "string" } },
+  options: {
+    name: { type: "string" },
+    "monthly-usd": { type: "string" },
+    url: { type: "string" },
+    stack: { type: "string" },
+  },
 });
 const [command] = positionals;
 
@@ -32,10 +38,10 @@ const open = async (): Promise<{
   close: () => Promise<void>;
   where: string;
 }> => {
-  const table = await openTable();
+  const table = await openTable(values.stack);
   const sealer = table.dataDir
     ? await localSealer(table.dataDir)
-    : new KmsSealer(new KMSClient({}), requiredEnv("CREDENTIALS_KMS_KEY"));
+    : new KmsSealer(new KMSClient({ region: table.region }), table.kmsKey ?? requiredEnv("CREDENTIALS_KMS_KEY"));
   return {
     store: new DynamoCredentialStore(table.dynamo, table.tableName),
     sealer,
@@ -48,7 +54,10 @@ const open = async (): Promise<{
 
 const requiredEnv = (name: string): string => {
   const value = process.env[name];
-  if (!value) throw new Error(`Set ${name} (a stack output) to manage the deployed gateway's credentials.`);
+  if (!value)
+    throw new Error(
+      `Give --stack NAME, or set ${name} (a stack output), to manage the deployed gateway's credentials.`,
+    );
   return value;
 };
 
