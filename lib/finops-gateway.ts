@@ -13,7 +13,7 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
 import { parseJobBuckets } from "../lambdas/core/config";
 import { stagingPrefix } from "../lambdas/core/layout";
-import { type FrontDoorId, frontDoors } from "../lambdas/dialects/front-doors";
+import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
 import { BatchEvents } from "./constructs/batch-events";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
@@ -203,15 +203,16 @@ export class FinOpsGateway extends Construct {
     if (props.passThrough) this.credentialsKey.grantDecrypt(engine.taskFunction);
     // Outputs of jobs whose output URI names one of the account's own buckets are copied there by the task.
     grantJobBuckets(engine.taskFunction, jobPlaces, "write");
-    // One Lambda per front door of the registry (lambdas/dialects/front-doors.ts), granted what its row says.
-    this.functions = mapFrontDoors((doorId, door) => {
-      const fn = new GatewayFunction(this, `${upperFirst(doorId)}Dialect`, {
-        entry: door.entry,
+    // One Lambda per front door of the registry (lambdas/dialects/front-doors.ts), granted what its row says; a
+    // streaming door has a second, buffered one for HEAD.
+    const doorFunction = (id: string, door: FrontDoorSpec, entry: string, streams: boolean) => {
+      const fn = new GatewayFunction(this, id, {
+        entry,
         environment,
         // A door that creates batches estimates them against the budget.
         priceDataset: door.startsBatches,
         priceOverrides,
-        ...(door.streamsResponses && { timeout: streamingTimeout }),
+        ...(streams && { timeout: streamingTimeout }),
       }).function;
       storage.grantItemAccess(fn);
       this.credentialsKey.grantDecrypt(fn);
@@ -229,7 +230,15 @@ export class FinOpsGateway extends Construct {
       // Creating a job reads (copies) its input from one of the account's own buckets.
       if (door.startsBatches && door.dialect === "bedrock") grantJobBuckets(fn, jobPlaces, "read");
       return fn;
-    });
+    };
+    this.functions = mapFrontDoors((doorId, door) =>
+      doorFunction(`${upperFirst(doorId)}Dialect`, door, door.entry, door.streamsResponses),
+    );
+    const headFunctions = Object.fromEntries(
+      (Object.entries(frontDoors) as [FrontDoorId, FrontDoorSpec][]).flatMap(([doorId, door]) =>
+        door.headEntry ? [[doorId, doorFunction(`${upperFirst(doorId)}HeadDialect`, door, door.headEntry, false)]] : [],
+      ),
+    ) as Partial<Record<FrontDoorId, IFunction>>;
     // One authorizer per staged route (lambdas/dialects/staged-routes.ts): it reads the table and lists the chunks
     // that arrived, and may record the file a last chunk completes.
     const stagedAuthorizers = mapStagedRoutes((routeId, route) => {
@@ -245,6 +254,7 @@ export class FinOpsGateway extends Construct {
     this.api = new GatewayApi(this, "Api", {
       throttlingRateLimit: props.throttlingRateLimit,
       functions: this.functions,
+      headFunctions,
       stagedAuthorizers,
       bucket: storage.bucket,
       setAccountCloudWatchRole: props.setAccountCloudWatchRole,
@@ -260,6 +270,7 @@ export class FinOpsGateway extends Construct {
       api: this.api,
       functions: {
         ...Object.fromEntries(Object.entries(this.functions).map(([door, fn]) => [`${upperFirst(door)}Door`, fn])),
+        ...Object.fromEntries(Object.entries(headFunctions).map(([door, fn]) => [`${upperFirst(door)}Head`, fn])),
         ...Object.fromEntries(
           Object.entries(stagedAuthorizers).map(([route, fn]) => [`${upperFirst(route)}Authorizer`, fn]),
         ),

@@ -220,7 +220,8 @@ export const serveThroughHandler = async (
     return;
   }
   const context = lambdaContext(mount.prefix.slice(1).replace(/\//g, "-"));
-  if (mount.streaming) {
+  // HEAD of a streaming door goes to its buffered twin (the deployed API's HEAD method), as in AWS.
+  if (mount.streaming && request.method !== "HEAD") {
     await relayStream(mount.streaming, event, context, request, response);
     return;
   }

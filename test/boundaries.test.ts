@@ -135,10 +135,13 @@ describe("what each Lambda bundles: the entry points pass in the clients their r
   it("each front door: prices and budgets (the price dataset is large) and the runner where it starts batches, the staging bucket where it keeps files", async () => {
     const { frontDoors } = await import("../lambdas/dialects/front-doors");
     for (const door of Object.values(frontDoors)) {
-      const source = await handler(door.entry);
-      expect(source.includes("spending: spendingFromEnv"), door.entry).toBe(door.startsBatches);
-      expect(source.includes("runner: runnerFromEnv"), door.entry).toBe(door.startsBatches);
-      expect(source.includes("blobs: blobsFromEnv"), door.entry).toBe(door.storesFiles);
+      const entries: string[] = [door.entry, ...("headEntry" in door ? [door.headEntry] : [])];
+      for (const entry of entries) {
+        const source = await handler(entry);
+        expect(source.includes("spending: spendingFromEnv"), entry).toBe(door.startsBatches);
+        expect(source.includes("runner: runnerFromEnv"), entry).toBe(door.startsBatches);
+        expect(source.includes("blobs: blobsFromEnv"), entry).toBe(door.storesFiles);
+      }
     }
     expect(await readFile("lambdas/app/aws-engine.ts", "utf8")).toContain(
       "{ spending: spendingFromEnv, blobs: blobsFromEnv }",

@@ -80,6 +80,8 @@ export const lambdaFrontDoor = <D extends Dialect>(
   dialect: DialectModule<D>,
   id: FrontDoorsOf<D>,
   parts: AwsParts = {},
+  /** Answer buffered even where the door streams (its `headEntry`). */
+  options: { buffered?: boolean } = {},
 ): ProxyHandler | StreamingHandler => {
   const deps = awsDeps(process.env, parts);
   const handler = observed(
@@ -89,7 +91,7 @@ export const lambdaFrontDoor = <D extends Dialect>(
       answered: (route, status, milliseconds) => requestMetric(id, route, status, milliseconds),
     }),
   );
-  return frontDoors[id as FrontDoorId].streamsResponses ? streamingHandler(handler) : handler;
+  return frontDoors[id as FrontDoorId].streamsResponses && !options.buffered ? streamingHandler(handler) : handler;
 };
 
 /** The Lambda entry point of a staged route's authorizer (each handler file is this one call). */

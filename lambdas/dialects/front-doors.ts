@@ -23,6 +23,12 @@ export interface FrontDoorSpec {
    * through it. The others answer large downloads with a redirect to a presigned S3 URL, which their SDKs follow.
    */
   readonly streamsResponses: boolean;
+  /**
+   * A streaming door's entry point for HEAD: the same door with buffered (proxy) responses, whose `Content-Length`
+   * API Gateway passes as documented; a streamed HEAD's is not documented to survive (boto3 `download_file` plans
+   * its ranges from it).
+   */
+  readonly headEntry?: string;
 }
 
 /** Every front door of the gateway, one row each. */
@@ -71,6 +77,7 @@ export const frontDoors = {
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: true,
+    headEntry: "bedrock-files-head",
   },
   /** The FinOps API (costs of the caller's batches), served with OpenAI's error envelope. */
   finops: {

@@ -52,6 +52,8 @@ export type StagedRouteFunctions = { readonly [K in StagedRouteId]: IFunction };
 /** Props of {@link GatewayApi}. */
 export interface GatewayApiProps {
   readonly functions: FrontDoorFunctions;
+  /** A streaming door's buffered Lambda for HEAD (its row's `headEntry`). @default none */
+  readonly headFunctions?: Partial<Record<FrontDoorId, IFunction>>;
   readonly stagedAuthorizers: StagedRouteFunctions;
   /** Where staged routes store their bodies (under `staged/uploads/`). */
   readonly bucket: IBucket;
@@ -112,7 +114,13 @@ export class GatewayApi extends Construct {
         if (!child) throw new Error(`Mount ${frontDoors[id].mount} needs a front door at its parent path first.`);
         return child;
       }, this.api.root);
-      this.mount(parent, segments.at(-1) ?? "", props.functions[id], frontDoors[id].streamsResponses);
+      this.mount(
+        parent,
+        segments.at(-1) ?? "",
+        props.functions[id],
+        frontDoors[id].streamsResponses,
+        props.headFunctions?.[id],
+      );
     }
 
     // A staged route's authorizer denies a caller whose credential fails; it says why in the dialect's envelope.
@@ -253,16 +261,22 @@ export class GatewayApi extends Construct {
    * `/{segment}` and `/{segment}/{proxy+}`, every method, to one Lambda (a static child such as `files` wins). A
    * streaming door's integration streams the Lambda's response (any size, up to the streaming timeout).
    */
-  private mount(parent: IResource, segment: string, fn: IFunction, streams: boolean): IResource {
+  private mount(parent: IResource, segment: string, fn: IFunction, streams: boolean, head?: IFunction): IResource {
     const integration = new LambdaIntegration(fn, {
       proxy: true,
       ...(streams && { responseTransferMode: ResponseTransferMode.STREAM, timeout: streamingTimeout }),
     });
     const resource = parent.addResource(segment);
     resource.addMethod("ANY", integration);
-    resource.addProxy({ defaultIntegration: integration, anyMethod: true });
+    const proxy = resource.addProxy({ defaultIntegration: integration, anyMethod: true });
+    // HEAD through a buffered integration, whose Content-Length API Gateway passes (a static method wins over ANY).
+    if (head) {
+      const buffered = new LambdaIntegration(head, { proxy: true });
+      resource.addMethod("HEAD", buffered);
+      proxy.addMethod("HEAD", buffered);
+    }
     for (const method of resource.node.findAll()) {
-      if (method.node.id !== "ANY") continue;
+      if (method.node.id !== "ANY" && method.node.id !== "HEAD") continue;
       Validations.of(method).acknowledge({
         id: "AwsSolutions-APIG4",
         reason:

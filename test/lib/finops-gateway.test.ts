@@ -107,9 +107,14 @@ describe("FinOpsGateway, the reusable construct", () => {
     template.resourceCountIs("AWS::StepFunctions::StateMachine", 2);
     template.resourceCountIs(
       "AWS::Lambda::Function",
-      // each gateway: its front doors and staged authorizers, the task, the reconciler and the webhook sender; and the
-      // one that empties team B's bucket when it is deleted
-      2 * (Object.keys(frontDoors).length + Object.keys(stagedRoutes).length + 3) + 1,
+      // each gateway: its front doors (a streaming one's HEAD too) and staged authorizers, the task, the reconciler
+      // and the webhook sender; and the one that empties team B's bucket when it is deleted
+      2 *
+        (Object.keys(frontDoors).length +
+          Object.values(frontDoors).filter((door) => "headEntry" in door).length +
+          Object.keys(stagedRoutes).length +
+          3) +
+        1,
     );
     expect(teamA.table).not.toBe(teamB.table);
     expect(stack.resolve(teamA.urlOf("genai"))).toEqual({

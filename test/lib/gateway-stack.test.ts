@@ -125,12 +125,14 @@ describe("GatewayStack", () => {
     expect(JSON.stringify(openai)).toContain("s3:PutObject");
   });
 
-  it("proxies each mount to its own Lambda on a current Node runtime", () => {
+  it("proxies each mount to its own Lambda on a current Node runtime, a streaming door's HEAD to a buffered one", () => {
     const functions = template.findResources("AWS::Lambda::Function");
     const doors = Object.keys(frontDoors).length;
+    const heads = Object.values(frontDoors).filter((door) => "headEntry" in door).length;
     const staged = Object.keys(stagedRoutes).length;
-    expect(Object.keys(functions)).toHaveLength(doors + staged + 3); // and the batch task, reconciler, webhooks
-    const dialects = Object.entries(functions).filter(([id]) => id.includes("Dialect"));
+    // and the batch task, reconciler, webhooks
+    expect(Object.keys(functions)).toHaveLength(doors + heads + staged + 3);
+    const dialects = Object.entries(functions).filter(([id]) => id.includes("Dialect") && !id.includes("HeadDialect"));
     expect(dialects).toHaveLength(doors);
     for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
       expect(Number(/nodejs(\d+)/.exec(fn.Properties.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
@@ -142,14 +144,22 @@ describe("GatewayStack", () => {
     );
     expect(timeouts.filter((t) => t <= 29)).toHaveLength(doors - streaming);
     expect(timeouts.filter((t) => t === 900)).toHaveLength(streaming);
-    const integrations = Object.values(template.findResources("AWS::ApiGateway::Method"))
-      .map((m) => JSON.stringify((m as { Properties: { Integration: unknown } }).Properties.Integration))
-      .filter((integration) => !integration.includes('"Type":"AWS"'));
-    expect(integrations).toHaveLength(2 * doors); // ANY on the mount and on its {proxy+}
+    const methods = Object.values(template.findResources("AWS::ApiGateway::Method")) as {
+      Properties: { HttpMethod: string; Integration: unknown };
+    }[];
+    const proxied = methods.filter((m) => !JSON.stringify(m.Properties.Integration).includes('"Type":"AWS"'));
+    const integrations = proxied.map((m) => JSON.stringify(m.Properties.Integration));
+    expect(integrations).toHaveLength(2 * doors + 2 * heads); // ANY (and HEAD) on the mount and on its {proxy+}
     for (const integration of integrations) expect(integration).toContain('"Type":"AWS_PROXY"');
     expect(integrations.filter((i) => i.includes('"ResponseTransferMode":"STREAM"'))).toHaveLength(2 * streaming);
     expect(integrations.filter((i) => i.includes("/response-streaming-invocations"))).toHaveLength(2 * streaming);
-    expect(new Set(integrations.map((i) => /"([A-Za-z]+DialectFunction[A-F0-9]+)"/.exec(i)?.[1])).size).toBe(doors);
+    expect(new Set(integrations.map((i) => /"([A-Za-z]+DialectFunction[A-F0-9]+)"/.exec(i)?.[1])).size).toBe(
+      doors + heads,
+    );
+    // HEAD answers buffered (its Content-Length is passed as documented), never through a streaming integration.
+    const headMethods = proxied.filter((m) => m.Properties.HttpMethod === "HEAD");
+    expect(headMethods).toHaveLength(2 * heads);
+    for (const m of headMethods) expect(JSON.stringify(m.Properties.Integration)).not.toContain("STREAM");
   });
 
   it("stores each staged route's body straight into the bucket, admitted by its own uncached Lambda authorizer", () => {
