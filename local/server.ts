@@ -14,6 +14,7 @@ import {
 import { runTask } from "../lambdas/app/task";
 import type { BatchEngine, PollSchedule } from "../lambdas/core/batch-engine";
 import { microUsd, monthOf } from "../lambdas/core/budgets";
+import { userMetadataBytes, userMetadataLimitBytes } from "../lambdas/core/chunk-encoding";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
 import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
@@ -231,12 +232,16 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   });
   // Where the S3 integration puts a staged body: the authorizer's key, its `meta` as the object's metadata.
   const store: StagedStore = async (session, chunk, body, meta) => {
+    const metadata = { [chunkMetaName]: meta };
+    if (userMetadataBytes(metadata) > userMetadataLimitBytes) {
+      throw new Error(`MetadataTooLarge: ${userMetadataBytes(metadata)} bytes of user metadata; S3 takes 2 KB.`);
+    }
     const { ETag } = await emulators.s3.send(
       new PutObjectCommand({
         Bucket: localNames.bucket,
         Key: stagedChunkKey(session, chunk),
         Body: body,
-        Metadata: { [chunkMetaName]: meta },
+        Metadata: metadata,
       }),
     );
     const answered: Record<string, string> = {};

@@ -17,6 +17,16 @@ export interface ChunkMeta {
 
 export const encodeChunkMeta = (meta: ChunkMeta): string => Buffer.from(JSON.stringify(meta)).toString("base64url");
 
+/**
+ * S3's limit on an object's user metadata: the UTF-8 bytes of every name and value, 2 KB in all. The S3 emulator
+ * does not enforce it; the local store does (local/server.ts), as S3 would refuse the staged body.
+ */
+export const userMetadataLimitBytes = 2048;
+
+/** The size S3 counts for user metadata (names without `x-amz-meta-`). */
+export const userMetadataBytes = (metadata: Record<string, string>): number =>
+  Object.entries(metadata).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+
 export const decodeChunkMeta = (metadata: Record<string, string>): ChunkMeta => {
   const raw = metadata[chunkMetaName];
   if (!raw) return {};

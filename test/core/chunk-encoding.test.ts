@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decodeAwsChunked } from "../../lambdas/core/chunk-encoding";
+import {
+  decodeAwsChunked,
+  encodeChunkMeta,
+  userMetadataBytes,
+  userMetadataLimitBytes,
+} from "../../lambdas/core/chunk-encoding";
+import { chunkMetaName } from "../../lambdas/core/layout";
 
 const frame = (data: string) =>
   `${Buffer.byteLength(data).toString(16)};chunk-signature=${"0".repeat(64)}\r\n${data}\r\n`;
@@ -26,5 +32,18 @@ describe("aws-chunked decoding as the body streams", () => {
     await expect(decode("zz\r\nnot hex\r\n", 4)).rejects.toThrow(/not hexadecimal/);
     await expect(decode("3\r\nabcdef\r\n0\r\n\r\n", 5)).rejects.toThrow(/longer than its size/);
     await expect(decode(frame("abc"), 2)).rejects.toThrow(/ends before its last frame/);
+  });
+});
+
+describe("what a staged body's metadata can hold", () => {
+  it("fits S3's 2 KB of user metadata at its largest, whatever the key (no signature travels with it)", () => {
+    const largest = encodeChunkMeta({
+      encoding: "aws-chunked",
+      decodedLength: 5 * 1024 ** 3,
+      sha256: "f".repeat(64),
+    });
+    const metadata = { [chunkMetaName]: largest };
+    expect(userMetadataBytes(metadata)).toBeLessThan(userMetadataLimitBytes / 8);
+    expect(userMetadataBytes({ a: "é".repeat(1024) })).toBe(2049); // counted in UTF-8 bytes, names included
   });
 });
