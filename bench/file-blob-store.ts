@@ -58,6 +58,9 @@ export class FileBlobStore implements BlobStore {
   async copyOut(): Promise<void> {
     throw new Error("no other buckets on the local disk");
   }
+  async concat(): Promise<void> {
+    throw new Error("no joins on the local disk");
+  }
   async metadata(): Promise<Record<string, string>> {
     return {};
   }

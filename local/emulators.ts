@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   CreateTableCommand,
@@ -11,10 +12,10 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
-import S3rver from "s3rver";
+import S3rver, { type S3rverContext } from "s3rver";
 import { type BatchStatus, isTerminal } from "../lambdas/core/model";
 import { tableSchema } from "../lambdas/state/table-schema";
 
@@ -137,6 +138,33 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
 };
 
 /** Starts both emulators on free loopback ports. */
+/**
+ * UploadPartCopy, as S3 does it (a part copied from an object, or a range of it), for s3rver: the source is read
+ * through the emulator and stored as the part.
+ */
+const uploadPartCopy =
+  (emulator: S3rver, client: () => S3Client) =>
+  async (ctx: S3rverContext, next: () => Promise<void>): Promise<void> => {
+    const source = ctx.headers["x-amz-copy-source"];
+    const { uploadId, partNumber } = ctx.query;
+    if (ctx.method !== "PUT" || !source || !uploadId || !partNumber) return next();
+    const [bucket = ""] = ctx.path.slice(1).split("/");
+    const [fromBucket = "", ...fromKey] = decodeURIComponent(source.replace(/^\//, "")).split("/");
+    const { Body } = await client().send(
+      new GetObjectCommand({
+        Bucket: fromBucket,
+        Key: fromKey.join("/"),
+        Range: ctx.headers["x-amz-copy-source-range"],
+      }),
+    );
+    const bytes = Buffer.from((await Body?.transformToByteArray()) ?? []);
+    const { md5 } = await emulator.store.putPart(bucket, uploadId, partNumber, Readable.from([bytes]));
+    ctx.type = "application/xml";
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult>' +
+      `<LastModified>${new Date().toISOString()}</LastModified><ETag>"${md5}"</ETag></CopyPartResult>`;
+  };
+
 export const startEmulators = async (dataDir: string): Promise<Emulators> => {
   await mkdir(join(dataDir, "s3"), { recursive: true });
   const dynamoServer = dynalite({
@@ -153,6 +181,8 @@ export const startEmulators = async (dataDir: string): Promise<Emulators> => {
     directory: join(dataDir, "s3"),
     configureBuckets: [{ name: localNames.bucket }],
   });
+  // s3rver answers UploadPartCopy NotImplemented; S3 joins large uploads with it (BlobStore.concat).
+  s3rver.middleware.unshift(uploadPartCopy(s3rver, () => s3));
   const s3Address = await s3rver.run();
   const dynamoPort = (dynamoServer.address() as AddressInfo).port;
   const dynamo = localDynamoClient(`http://127.0.0.1:${dynamoPort}`);

@@ -21,8 +21,27 @@ declare module "s3rver" {
     directory?: string;
     configureBuckets?: { name: string }[];
   }
+  /** The parts of a Koa context the emulator's own middleware reads and sets. */
+  export interface S3rverContext {
+    method: string;
+    path: string;
+    query: Record<string, string | undefined>;
+    headers: Record<string, string | undefined>;
+    type: string;
+    body: unknown;
+  }
   export default class S3rver {
     constructor(options: S3rverOptions);
+    /** Koa's middleware list, composed at `run()`. */
+    middleware: ((ctx: S3rverContext, next: () => Promise<void>) => Promise<void>)[];
+    store: {
+      putPart(
+        bucket: string,
+        uploadId: string,
+        partNumber: string,
+        content: NodeJS.ReadableStream,
+      ): Promise<{ size: number; md5: string }>;
+    };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -76,6 +76,7 @@ export const noBlobs: BlobStore = {
   metadata: noFiles,
   copyIn: noFiles,
   copyOut: noFiles,
+  concat: noFiles,
   presignGet: noFiles,
 };
 

@@ -6,7 +6,14 @@ import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./e
 import { newId } from "./ids";
 import { stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, ListQuery, Page, Provider } from "./model";
-import type { BlobStore, InputCodec, InputRequest, ObjectRepository, StoredBlob } from "./ports";
+import {
+  type BlobStore,
+  type InputCodec,
+  type InputRequest,
+  minJoinPartBytes,
+  type ObjectRepository,
+  type StoredBlob,
+} from "./ports";
 
 /** What the file operations need; handlers build it once per cold start. */
 export interface FileDeps {
@@ -187,12 +194,112 @@ async function* chunkBytes(deps: FileDeps, chunks: StoredChunk[]): AsyncGenerato
   }
 }
 
+/** What a join learns of the file it made. */
+interface Joined {
+  bytes: number;
+  sha256: string;
+  lineCount?: number;
+  purpose: "batch" | "user_data";
+}
+
+/** S3 can join chunks itself when they are stored as sent (no aws-chunked framing) and are parts it takes. */
+const joinsInS3 = (chunks: StoredChunk[]): boolean =>
+  chunks.length <= 10_000 &&
+  chunks.every(({ meta }) => meta.encoding === undefined) &&
+  chunks.slice(0, -1).every(({ blob }) => blob.size >= minJoinPartBytes);
+
+/**
+ * Joins the chunks into one blob: inside S3 where it can (UploadPartCopy: no byte passes through this process),
+ * else streamed through their checks. Then reads the file once for what it holds — its length, SHA-256, each
+ * chunk's announced hash and, when every line is a JSON object, its line count (a batch input). A check that fails
+ * throws before anything is recorded, and the blob is removed.
+ */
+const joinChunks = async (
+  deps: FileDeps,
+  chunks: StoredChunk[],
+  blobKey: string,
+  contentType: string,
+): Promise<Joined> => {
+  if (!joinsInS3(chunks)) return streamJoin(deps, chunks, blobKey, contentType);
+  await deps.blobs.concat(
+    blobKey,
+    chunks.map(({ blob }) => blob.key),
+    contentType,
+  );
+  try {
+    return await inspectJoined(deps, chunks, blobKey);
+  } catch (error) {
+    await deps.blobs.delete(blobKey);
+    throw error;
+  }
+};
+
+/** One read of a file S3 joined: its chunks' announced hashes checked at their boundaries, its digest and lines. */
+const inspectJoined = async (deps: FileDeps, chunks: StoredChunk[], blobKey: string): Promise<Joined> => {
+  const sha256 = createHash("sha256");
+  let bytes = 0;
+  let total = 0;
+  const ends = chunks.map(({ blob }) => {
+    total += blob.size;
+    return total;
+  });
+  let index = 0;
+  let chunkHash = createHash("sha256");
+  let mismatch: BadRequestError | undefined;
+  const endChunk = () => {
+    const announced = chunks[index]?.meta.sha256;
+    if (announced && chunkHash.digest("hex") !== announced) {
+      const which = chunks.length > 1 ? `Chunk ${index + 1}` : "The body";
+      mismatch ??= new BadRequestError(
+        `${which} does not match the SHA-256 its request announced (x-amz-content-sha256).`,
+      );
+    }
+    index += 1;
+    chunkHash = createHash("sha256");
+  };
+  const source = (async function* () {
+    for await (const piece of await deps.blobs.stream(blobKey)) {
+      const bytesIn = piece as Uint8Array;
+      let at = 0;
+      while (at < bytesIn.byteLength) {
+        const take = Math.min(bytesIn.byteLength - at, (ends[index] ?? Number.POSITIVE_INFINITY) - bytes);
+        const part = bytesIn.subarray(at, at + take);
+        chunkHash.update(part);
+        sha256.update(part);
+        bytes += take;
+        at += take;
+        if (bytes === ends[index]) endChunk();
+      }
+      yield bytesIn;
+    }
+  })();
+  // The line count may stop at a line that is not a JSON object; the rest is read all the same (digests).
+  const unclosable = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
+  const lineCount = await deps.codec.countObjectLines(unclosable).catch((error: unknown) => {
+    if (error instanceof GatewayError && error.statusCode < 500) return undefined;
+    throw error;
+  });
+  for await (const _ of unclosable);
+  if (mismatch) throw mismatch;
+  return {
+    bytes,
+    sha256: sha256.digest("hex"),
+    lineCount,
+    purpose: lineCount === undefined ? "user_data" : "batch",
+  };
+};
+
 /**
  * Streams the chunks, decoded and checked, into one blob (never held whole) and reads back what it holds: its
  * length, SHA-256, and — when every line is a JSON object — its line count (a batch input). A check that fails
  * throws before anything is recorded; the blob is not written.
  */
-const joinChunks = async (deps: FileDeps, chunks: StoredChunk[], blobKey: string, contentType: string) => {
+const streamJoin = async (
+  deps: FileDeps,
+  chunks: StoredChunk[],
+  blobKey: string,
+  contentType: string,
+): Promise<Joined> => {
   const sha256 = createHash("sha256");
   let bytes = 0;
   const counted = async function* () {

@@ -174,9 +174,18 @@ export interface BlobStore {
   ): Promise<{ size: number; contentType: string } | undefined>;
   /** Copies an object out to another bucket of the account, inside S3. */
   copyOut(fromKey: string, to: { bucket: string; key: string }): Promise<void>;
+  /**
+   * Joins objects of this store, in order, into `toKey` inside S3 (CopyObject, or a multipart upload of
+   * UploadPartCopy parts), never through this process. Every source but the last must hold at least
+   * {@link minJoinPartBytes}, as S3 requires of a part.
+   */
+  concat(toKey: string, fromKeys: readonly string[], contentType: string): Promise<void>;
   /** A time-limited URL any HTTP client can GET the object from (for downloads too large to return inline). */
   presignGet(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string>;
 }
+
+/** S3's smallest part of a multipart upload (every part but the last), so the smallest chunk a join copies. */
+export const minJoinPartBytes = 5 * 1024 * 1024;
 
 /** A request of a batch input, with the format its line was written in. */
 export type InputRequest = NeutralRequest & { format: InputFormat };

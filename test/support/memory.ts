@@ -11,15 +11,16 @@ import { upstreamKey } from "../../lambdas/core/ids";
 import { stringifyJson } from "../../lambdas/core/json";
 import { noLimits } from "../../lambdas/core/limits";
 import type { AnyRecord, BatchRecord, Dialect, ListQuery, ObjectKind, Page } from "../../lambdas/core/model";
-import type {
-  BatchRunner,
-  BlobStore,
-  InputRequest,
-  NamespaceEntry,
-  NamespaceIndex,
-  ObjectRepository,
-  StoredBlob,
-  SubmitInput,
+import {
+  type BatchRunner,
+  type BlobStore,
+  type InputRequest,
+  minJoinPartBytes,
+  type NamespaceEntry,
+  type NamespaceIndex,
+  type ObjectRepository,
+  type StoredBlob,
+  type SubmitInput,
 } from "../../lambdas/core/ports";
 import { dialects } from "../../lambdas/dialects/registry";
 import { toBedrockRecord } from "../../lambdas/formats/bedrock-records";
@@ -176,6 +177,14 @@ export class MemoryBlobStore implements BlobStore {
     const bucket = this.buckets.get(to.bucket) ?? new Map<string, Buffer>();
     bucket.set(to.key, this.body(fromKey));
     this.buckets.set(to.bucket, bucket);
+  }
+
+  /** Joins as S3 does: every source but the last at least a part's minimum, or the join is refused. */
+  async concat(toKey: string, fromKeys: readonly string[], contentType: string): Promise<void> {
+    const bodies = fromKeys.map((key) => this.body(key));
+    if (bodies.slice(0, -1).some((body) => body.byteLength < minJoinPartBytes))
+      throw new Error("EntityTooSmall: every part but the last must hold 5 MiB");
+    this.blobs.set(toKey, { body: Buffer.concat(bodies), contentType });
   }
 
   async metadata(key: string): Promise<Record<string, string>> {
