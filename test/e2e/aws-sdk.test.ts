@@ -37,6 +37,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { GoogleGenAI } from "@google/genai";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { completeKeepAlive } from "../../lambdas/dialects/bedrock/s3-multipart";
 import { startTestGateway } from "../support/gateway";
 import { waitForUpstreamBatch } from "../support/wait";
 
@@ -521,6 +522,39 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         }),
       );
       expect(await waitForJob(bedrock, jobArn!)).toMatchObject({ status: "Completed", totalRecordCount: 40_001 });
+    });
+
+    it("keeps a long CompleteMultipartUpload alive as S3 does: the SDK reads the result, or the <Error> in the 200", async () => {
+      const { s3 } = clients("AKIDKEEPALIVE");
+      const where = { Bucket: "slow", Key: "in/joined.jsonl" };
+      const saved = { ...completeKeepAlive };
+      // Every completion past the point where it answers as usual: 200 at once, spaces, then the outcome.
+      Object.assign(completeKeepAlive, { answerWithinMs: 0, everyMs: 5 });
+      try {
+        const { UploadId } = await s3.send(new CreateMultipartUploadCommand(where));
+        const part = await s3.send(new UploadPartCommand({ ...where, UploadId, PartNumber: 1, Body: "{}\n" }));
+        const missing = await s3
+          .send(
+            new CompleteMultipartUploadCommand({
+              ...where,
+              UploadId,
+              MultipartUpload: { Parts: [{ PartNumber: 2, ETag: part.ETag }] },
+            }),
+          )
+          .catch((e: S3ServiceException) => e);
+        expect((missing as S3ServiceException).name).toBe("InvalidPart");
+        const done = await s3.send(
+          new CompleteMultipartUploadCommand({
+            ...where,
+            UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+          }),
+        );
+        expect(done.ETag).toMatch(/^"[a-z0-9]+"$/);
+        expect(await readText(s3, "slow", "in/joined.jsonl")).toBe("{}\n");
+      } finally {
+        Object.assign(completeKeepAlive, saved);
+      }
     });
 
     it("refuses a bad multipart completion in S3's words, shows nothing before it completes, and frees parts on abort", async () => {

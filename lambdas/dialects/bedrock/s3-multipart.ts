@@ -1,6 +1,8 @@
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { encodeChunkMeta } from "../../core/chunk-encoding";
 import type { GatewayDeps } from "../../core/deps";
-import { BadRequestError } from "../../core/errors";
+import { BadRequestError, toGatewayError } from "../../core/errors";
 import {
   abortObjectUpload,
   admitObjectBody,
@@ -14,6 +16,7 @@ import type { HttpResponse } from "../../http/response";
 import type { Admitter } from "../../http/staged-authorizer";
 import { escapeXml, unescapeXml } from "../../http/xml";
 import { awsProvider, awsTenant } from "./auth";
+import { renderS3Error } from "./errors";
 import { locationOf } from "./s3-location";
 import { checkLocation, etagOf } from "./s3-namespace";
 
@@ -84,6 +87,63 @@ export const s3BodyAdmitter =
     return { session: ticket.session, chunk: ticket.chunk, meta, response: answer(ticket.etag) };
   };
 
+/** When a CompleteMultipartUpload stops answering as usual and keeps the connection alive instead. */
+export const completeKeepAlive = { answerWithinMs: 2_000, everyMs: 5_000 };
+
+const xmlDeclaration = /^<\?xml[^>]*\?>\s*/;
+
+/**
+ * Answers a join that may outlast a client's read timeout (a GiB of parts decoded through this Lambda) as S3 answers
+ * a long CompleteMultipartUpload: what settles within `answerWithinMs` is answered as usual, an error with its own
+ * status; past that, 200 at once (this door streams its responses, for up to 15 minutes), a space every `everyMs`
+ * while the join runs, then the result — or S3's `<Error>` inside the 200, which boto3 and the JS SDK raise as the
+ * error, as they do for S3's own.
+ */
+export const answerWithKeepAlive = async (
+  work: Promise<HttpResponse>,
+  timing: { answerWithinMs: number; everyMs: number } = completeKeepAlive,
+): Promise<HttpResponse> => {
+  const settled = work.then(
+    (response) => ({ response }),
+    (error: unknown) => ({ error }),
+  );
+  const waited = new AbortController();
+  const early = await Promise.race([
+    settled,
+    sleep(timing.answerWithinMs, undefined, { signal: waited.signal }).then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  waited.abort();
+  if (early) {
+    if ("error" in early) throw early.error;
+    return early.response;
+  }
+  const body = async function* () {
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+    for (;;) {
+      const tick = new AbortController();
+      const done = await Promise.race([
+        settled,
+        sleep(timing.everyMs, undefined, { signal: tick.signal }).then(
+          () => undefined,
+          () => undefined,
+        ),
+      ]);
+      tick.abort();
+      if (!done) {
+        yield " ";
+        continue;
+      }
+      const answer = "error" in done ? renderS3Error(toGatewayError(done.error)) : done.response;
+      yield String(answer.body).replace(xmlDeclaration, "");
+      return;
+    }
+  };
+  return { statusCode: 200, headers: { "content-type": "application/xml" }, body: "", stream: Readable.from(body()) };
+};
+
 /** The `<Part>`s of a CompleteMultipartUpload body, in the order given. */
 const partsOf = (body: Uint8Array) => {
   const text = Buffer.from(body).toString("utf8");
@@ -121,14 +181,17 @@ export const s3MultipartRoutes = (deps: GatewayDeps) => ({
     if (uploadId === undefined) return undefined;
     if (request.method === "POST") {
       return async (tenant, bucket, key) => {
-        const entry = await completeObjectUpload(deps, { tenant, uploadId, bucket, key, parts: partsOf(request.body) });
-        return xml(
-          "CompleteMultipartUploadResult",
-          tag("Location", `${request.baseUrl}/${bucket}/${key}`) +
-            tag("Bucket", bucket) +
-            tag("Key", key) +
-            tag("ETag", etagOf(entry)),
+        const parts = partsOf(request.body);
+        const completed = completeObjectUpload(deps, { tenant, uploadId, bucket, key, parts }).then((entry) =>
+          xml(
+            "CompleteMultipartUploadResult",
+            tag("Location", `${request.baseUrl}/${bucket}/${key}`) +
+              tag("Bucket", bucket) +
+              tag("Key", key) +
+              tag("ETag", etagOf(entry)),
+          ),
         );
+        return answerWithKeepAlive(completed);
       };
     }
     if (request.method === "DELETE") {
