@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 import { BadRequestError } from "./errors";
 import { chunkMetaName } from "./layout";
 
@@ -13,7 +15,44 @@ export interface ChunkMeta {
   decodedLength?: number;
   /** The hex SHA-256 of the stored bytes the request announced (`x-amz-content-sha256`), checked at the join. */
   sha256?: string;
+  /**
+   * The flexible checksum the SDK sent (`x-amz-checksum-{algorithm}`): its value as a header, or — with `aws-chunked`
+   * and `x-amz-trailer` — in the body's trailer. Checked at the join over the decoded bytes, as S3 checks it.
+   */
+  checksum?: { algorithm: ChecksumAlgorithm; value?: string };
 }
+
+/** S3's flexible checksum algorithms, as their header names spell them. */
+export const checksumAlgorithms = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"] as const;
+export type ChecksumAlgorithm = (typeof checksumAlgorithms)[number];
+
+/**
+ * A running checksum of the decoded bytes, base64 as S3 writes it: CRC32 (the SDKs' default), SHA-1 and SHA-256.
+ * CRC32C and CRC64NVME, which a caller must ask for, are not computed here (undefined): their announced value is
+ * kept, not checked.
+ */
+export const runningChecksum = (
+  algorithm: ChecksumAlgorithm,
+): { update(bytes: Uint8Array): void; digest(): string } | undefined => {
+  if (algorithm === "crc32") {
+    let crc = 0;
+    return {
+      update: (bytes) => {
+        crc = crc32(bytes, crc);
+      },
+      digest: () => {
+        const out = Buffer.alloc(4);
+        out.writeUInt32BE(crc >>> 0);
+        return out.toString("base64");
+      },
+    };
+  }
+  if (algorithm === "sha1" || algorithm === "sha256") {
+    const hash = createHash(algorithm);
+    return { update: (bytes) => hash.update(bytes), digest: () => hash.digest("base64") };
+  }
+  return undefined;
+};
 
 export const encodeChunkMeta = (meta: ChunkMeta): string => Buffer.from(JSON.stringify(meta)).toString("base64url");
 
@@ -41,17 +80,23 @@ const crlf = Buffer.from("\r\n");
 
 /**
  * Decodes an `aws-chunked` body as it streams (`<hex size>[;chunk-signature=…]\r\n<bytes>\r\n … 0\r\n<trailers>`),
- * holding at most one frame; the trailers (a checksum) are left out. Framing that does not hold is a 400.
+ * holding at most one frame; the trailers (a checksum) are handed to `trailers` once the body has ended, names
+ * lowercased. Framing that does not hold is a 400.
  */
 export async function* decodeAwsChunked(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  trailers: (found: Record<string, string>) => void = () => undefined,
 ): AsyncGenerator<Uint8Array> {
   let pending = Buffer.alloc(0);
   let remaining = -1; // bytes of the current frame still to yield; -1 while reading a frame header
   let ended = false;
   const bad = (why: string) => new BadRequestError(`Malformed aws-chunked body: ${why}.`);
+  let tail = Buffer.alloc(0);
   for await (const piece of source) {
-    if (ended) continue;
+    if (ended) {
+      if (tail.byteLength < 8192) tail = Buffer.concat([tail, piece]);
+      continue;
+    }
     pending = pending.byteLength ? Buffer.concat([pending, piece]) : Buffer.from(piece);
     for (;;) {
       if (remaining < 0) {
@@ -65,6 +110,7 @@ export async function* decodeAwsChunked(
         pending = pending.subarray(end + 2);
         if (size === 0) {
           ended = true;
+          tail = pending;
           break;
         }
         remaining = size;
@@ -84,4 +130,10 @@ export async function* decodeAwsChunked(
     }
   }
   if (!ended) throw bad("it ends before its last frame");
+  const found: Record<string, string> = {};
+  for (const line of tail.toString("latin1").split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) found[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  trailers(found);
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { type ChunkMeta, decodeAwsChunked, decodeChunkMeta } from "./chunk-encoding";
+import { type ChunkMeta, decodeAwsChunked, decodeChunkMeta, runningChecksum } from "./chunk-encoding";
 import type { GatewayConfig, ObjectPlace } from "./config";
 import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./errors";
 import { newId } from "./ids";
@@ -168,9 +168,40 @@ export const storedChunks = async (deps: FileDeps, blobs: StoredBlob[]): Promise
 export const decodedSize = ({ blob, meta }: StoredChunk): number =>
   meta.encoding === "aws-chunked" ? (meta.decodedLength ?? blob.size) : blob.size;
 
+/** The check of one chunk's announced flexible checksum (a header, or the body's trailer) over its decoded bytes. */
+const checksumCheck = (meta: ChunkMeta, which: string) => {
+  const algorithm = meta.checksum?.algorithm;
+  const running = algorithm ? runningChecksum(algorithm) : undefined;
+  let trailed: string | undefined;
+  return {
+    update: (bytes: Uint8Array) => running?.update(bytes),
+    trailers: (found: Record<string, string>) => {
+      if (algorithm) trailed = found[`x-amz-checksum-${algorithm}`];
+    },
+    /** Why the checksum does not hold, or undefined (it holds, or is one this gateway does not compute). */
+    verdict(): BadRequestError | undefined {
+      if (!algorithm || !running) return undefined;
+      const announced = meta.checksum?.value ?? trailed;
+      if (announced === undefined)
+        return new BadRequestError(
+          `${which} has no x-amz-checksum-${algorithm} trailer, which its request announced.`,
+          {
+            code: "InvalidRequest",
+          },
+        );
+      if (running.digest() === announced) return undefined;
+      return new BadRequestError(
+        `${which} does not match the ${algorithm.toUpperCase()} checksum its request announced ` +
+          `(x-amz-checksum-${algorithm}).`,
+        { code: "BadDigest" },
+      );
+    },
+  };
+};
+
 /**
- * The bytes of the chunks, in order: each chunk's framing decoded, its length and payload hash checked against
- * what its request announced (its signature held before its body was admitted).
+ * The bytes of the chunks, in order: each chunk's framing decoded, its length, payload hash and flexible checksum
+ * checked against what its request announced (its signature held before its body was admitted).
  */
 async function* chunkBytes(deps: FileDeps, chunks: StoredChunk[]): AsyncGenerator<Uint8Array> {
   for (const [index, { blob, meta }] of chunks.entries()) {
@@ -182,11 +213,15 @@ async function* chunkBytes(deps: FileDeps, chunks: StoredChunk[]): AsyncGenerato
         yield piece as Uint8Array;
       }
     };
+    const checksum = checksumCheck(meta, which);
     let length = 0;
-    for await (const piece of meta.encoding === "aws-chunked" ? decodeAwsChunked(raw()) : raw()) {
+    for await (const piece of meta.encoding === "aws-chunked" ? decodeAwsChunked(raw(), checksum.trailers) : raw()) {
       length += piece.byteLength;
+      checksum.update(piece);
       yield piece;
     }
+    const wrong = checksum.verdict();
+    if (wrong) throw wrong;
     if (meta.decodedLength !== undefined && length !== meta.decodedLength)
       throw new BadRequestError(`${which} decodes to ${length} bytes, not the ${meta.decodedLength} announced.`);
     if (hash && hash.digest("hex") !== meta.sha256)
@@ -244,18 +279,21 @@ const inspectJoined = async (deps: FileDeps, chunks: StoredChunk[], blobKey: str
     return total;
   });
   let index = 0;
+  const which = (at: number) => (chunks.length > 1 ? `Chunk ${at + 1}` : "The body");
   let chunkHash = createHash("sha256");
+  let checksum = checksumCheck(chunks[0]?.meta ?? {}, which(0));
   let mismatch: BadRequestError | undefined;
   const endChunk = () => {
     const announced = chunks[index]?.meta.sha256;
     if (announced && chunkHash.digest("hex") !== announced) {
-      const which = chunks.length > 1 ? `Chunk ${index + 1}` : "The body";
       mismatch ??= new BadRequestError(
-        `${which} does not match the SHA-256 its request announced (x-amz-content-sha256).`,
+        `${which(index)} does not match the SHA-256 its request announced (x-amz-content-sha256).`,
       );
     }
+    mismatch ??= checksum.verdict();
     index += 1;
     chunkHash = createHash("sha256");
+    checksum = checksumCheck(chunks[index]?.meta ?? {}, which(index));
   };
   const source = (async function* () {
     for await (const piece of await deps.blobs.stream(blobKey)) {
@@ -265,6 +303,7 @@ const inspectJoined = async (deps: FileDeps, chunks: StoredChunk[], blobKey: str
         const take = Math.min(bytesIn.byteLength - at, (ends[index] ?? Number.POSITIVE_INFINITY) - bytes);
         const part = bytesIn.subarray(at, at + take);
         chunkHash.update(part);
+        checksum.update(part);
         sha256.update(part);
         bytes += take;
         at += take;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { encodeChunkMeta } from "../../lambdas/core/chunk-encoding";
 import { createFileFromChunks, storedChunks } from "../../lambdas/core/files";
@@ -78,5 +79,48 @@ describe("joining the chunks API Gateway stored", () => {
     const file = await join();
     expect(joinedInS3()).toBe(1);
     expect(file).toMatchObject({ purpose: "user_data", lineCount: undefined });
+  });
+});
+
+describe("flexible checksums (x-amz-checksum-*), checked at the join as S3 checks them", () => {
+  const crc32Of = (body: Buffer) => {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(crc32(body) >>> 0);
+    return out.toString("base64");
+  };
+  /** The body framed as the SDKs send `aws-chunked`, with a trailer. */
+  const framed = (body: Buffer, trailer: string) =>
+    Buffer.concat([
+      Buffer.from(`${body.byteLength.toString(16)}\r\n`),
+      body,
+      Buffer.from(`\r\n0\r\n${trailer}\r\n\r\n`),
+    ]);
+
+  it("a header checksum of a chunk joined inside S3: the right one joins, a wrong one is BadDigest", async () => {
+    const right = await stage([minJoinPartBytes, 100], (body) => ({
+      checksum: { algorithm: "crc32", value: crc32Of(body) },
+    }));
+    await expect(right.join()).resolves.toMatchObject({ purpose: "batch" });
+    const wrong = await stage([minJoinPartBytes, 100], (body, index) => ({
+      checksum: { algorithm: "crc32", value: index === 1 ? "AAAAAA==" : crc32Of(body) },
+    }));
+    await expect(wrong.join()).rejects.toMatchObject({ code: "BadDigest", message: expect.stringMatching(/Chunk 2/) });
+    expect(wrong.joinedInS3()).toBe(1);
+  });
+
+  it("a trailer checksum of an aws-chunked body: the right one joins, a wrong or missing one is refused", async () => {
+    const join = async (trailer: (body: Buffer) => string) => {
+      const { gateway, join: run } = await stage([2000], (body) => ({
+        encoding: "aws-chunked",
+        decodedLength: body.byteLength,
+        checksum: { algorithm: "crc32" },
+      }));
+      const [key, stored] = [...gateway.blobs.blobs.entries()].find(([k]) => k.startsWith("staged/"))!;
+      gateway.blobs.blobs.set(key, { ...stored, body: framed(stored.body, trailer(stored.body)) });
+      return run();
+    };
+    await expect(join((body) => `x-amz-checksum-crc32:${crc32Of(body)}`)).resolves.toMatchObject({ purpose: "batch" });
+    await expect(join(() => "x-amz-checksum-crc32:AAAAAA==")).rejects.toMatchObject({ code: "BadDigest" });
+    await expect(join(() => "x-amz-other:1")).rejects.toMatchObject({ code: "InvalidRequest" });
   });
 });

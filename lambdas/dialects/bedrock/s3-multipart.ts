@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { encodeChunkMeta } from "../../core/chunk-encoding";
+import { checksumAlgorithms, encodeChunkMeta } from "../../core/chunk-encoding";
 import type { GatewayDeps } from "../../core/deps";
 import { BadRequestError, toGatewayError } from "../../core/errors";
 import {
@@ -34,7 +34,14 @@ const bodyMeta = (request: HttpRequest): string => {
   const sha256 = request.headers["x-amz-content-sha256"] ?? "";
   const chunked = encodings.some((e) => e.trim() === "aws-chunked") || sha256.startsWith("STREAMING-");
   const decoded = request.headers["x-amz-decoded-content-length"];
+  // The flexible checksum the SDK sends: as a header, or named by `x-amz-trailer` and sent after the body.
+  const trailer = (request.headers["x-amz-trailer"] ?? "").trim().toLowerCase();
+  const algorithm = checksumAlgorithms.find(
+    (name) => request.headers[`x-amz-checksum-${name}`] !== undefined || trailer === `x-amz-checksum-${name}`,
+  );
+  const value = algorithm && request.headers[`x-amz-checksum-${algorithm}`];
   return encodeChunkMeta({
+    ...(algorithm && { checksum: { algorithm, ...(value !== undefined && { value }) } }),
     ...(chunked && { encoding: "aws-chunked" as const }),
     ...(decoded !== undefined && { decodedLength: Number(decoded) }),
     ...(/^[0-9a-f]{64}$/.test(sha256) && { sha256 }),
