@@ -77,3 +77,6 @@ export const responseHeadersFromLambda = (
  * no SDK gets its own envelope here (boto3 sees a bare 413).
  */
 export const apiGatewayTooLarge = { status: 413, body: "HTTP content length exceeded 10485760 bytes." } as const;
+
+/** What API Gateway answers when Lambda refuses an event over its 6 MB (observed: `x-amzn-errortype: BadRequestException`). */
+export const lambdaTooLarge = { status: 413, body: '{"message": "Request Too Long"}' } as const;

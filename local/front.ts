@@ -23,6 +23,8 @@ export interface Forwarded {
 export interface Answered {
   status: number;
   description: string;
+  headers: Record<string, string>;
+  body: string;
 }
 
 export type ViewerRequest = (request: {
@@ -50,12 +52,18 @@ interface FunctionRequest {
   cookies: Record<string, unknown>;
 }
 
+/** A response the function makes itself (CloudFront answers it; nothing goes on). */
+interface FunctionResponse {
+  statusCode: number;
+  statusDescription?: string;
+  headers?: Record<string, { value: string }>;
+  body?: string | { encoding: "text"; data: string };
+}
+
 /** Loads the CloudFront Function for a base path and returns the front that runs it. */
 export const localFront = (basePath: string): ViewerRequest => {
   const code = viewerRequestCode(readFileSync(join(root, viewerRequestFile), "utf8"), basePath);
-  const sandbox: {
-    handler?: (event: unknown) => FunctionRequest | { statusCode: number; statusDescription?: string };
-  } = {};
+  const sandbox: { handler?: (event: unknown) => FunctionRequest | FunctionResponse } = {};
   runInNewContext(`${code}\nthis.handler = handler;`, sandbox, { filename: viewerRequestFile });
   const handler = sandbox.handler!;
   return ({ method, uri, headers: raw, ip }) => {
@@ -79,7 +87,14 @@ export const localFront = (basePath: string): ViewerRequest => {
       request: { method, uri, querystring: {}, headers, cookies: {} },
     };
     const result = handler(event);
-    if ("statusCode" in result) return { status: result.statusCode, description: result.statusDescription ?? "" };
+    if ("statusCode" in result) {
+      return {
+        status: result.statusCode,
+        description: result.statusDescription ?? "",
+        headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, { value }]) => [name, value])),
+        body: typeof result.body === "string" ? result.body : (result.body?.data ?? ""),
+      };
+    }
     const forwarded: [string, string][] = [];
     for (const [name, header] of Object.entries(result.headers)) {
       // AllViewerExceptHostHeader: the API gets its own host. CachingDisabled keeps no Authorization in the cache key,

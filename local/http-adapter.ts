@@ -5,11 +5,16 @@ import { PassThrough } from "node:stream";
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
-import { apiGatewayBodyLimitBytes, stagedStoreFailed, tooLargeEnvelope, tooLargeMessage } from "../lambdas/http/limits";
+import { apiGatewayBodyLimitBytes, stagedStoreFailed } from "../lambdas/http/limits";
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
 import { headerContextKey, stagedStatuses } from "../lambdas/http/staged-contract";
 import type { StreamingHandler } from "../lambdas/http/streaming";
-import { apiGatewayTooLarge, requestHeadersForLambda, responseHeadersFromLambda } from "./api-gateway-headers";
+import {
+  apiGatewayTooLarge,
+  lambdaTooLarge,
+  requestHeadersForLambda,
+  responseHeadersFromLambda,
+} from "./api-gateway-headers";
 import { type Forwarded, localOriginHost, type ViewerRequest } from "./front";
 
 /** A path prefix served by one dialect handler, as the API's `{prefix}/{proxy+}` resources are. */
@@ -186,8 +191,12 @@ export const serveThroughHandler = async (
     ip: request.socket.remoteAddress ?? "127.0.0.1",
   });
   if (!("uri" in viewer)) {
-    request.resume();
-    response.writeHead(viewer.status, { "content-length": 0 }).end();
+    // CloudFront answers what its function answered; a body still on its way is not read.
+    response.setHeader("connection", "close");
+    response
+      .writeHead(viewer.status, { ...viewer.headers, "content-length": Buffer.byteLength(viewer.body) })
+      .end(viewer.body);
+    request.destroy();
     return;
   }
   const path = viewer.uri;
@@ -216,7 +225,14 @@ export const serveThroughHandler = async (
   }
   const event = toProxyEvent(request, viewer, body, { mount, path }, search);
   if (Buffer.byteLength(JSON.stringify(event)) > lambdaPayloadLimitBytes) {
-    sendJson(response, 413, tooLargeEnvelope(tooLargeMessage));
+    // Lambda refuses the invoke and API Gateway answers its own words (a body sent without Content-Length, which the
+    // front could not weigh).
+    response
+      .writeHead(lambdaTooLarge.status, {
+        "content-type": "application/json",
+        "x-amzn-errortype": "BadRequestException",
+      })
+      .end(lambdaTooLarge.body);
     return;
   }
   const context = lambdaContext(mount.prefix.slice(1).replace(/\//g, "-"));

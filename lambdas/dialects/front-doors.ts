@@ -29,6 +29,8 @@ export interface FrontDoorSpec {
    * its ranges from it).
    */
   readonly headEntry?: string;
+  /** Its SDK reads errors as S3's XML (`<Error><Code>`), not JSON: what the front answers there too. @default JSON */
+  readonly xmlErrors?: boolean;
 }
 
 /** Every front door of the gateway, one row each. */
@@ -78,6 +80,7 @@ export const frontDoors = {
     needsAccountId: false,
     streamsResponses: true,
     headEntry: "bedrock-files-head",
+    xmlErrors: true,
   },
   /** The FinOps API (costs of the caller's batches), served with OpenAI's error envelope. */
   finops: {

@@ -9,8 +9,13 @@
 //
 // Under a base path (`basePath` below, set at synth), the path is served without it, as API Gateway's base path
 // mappings would.
+//
+// A body over what its route takes (`tooLarge`, set at synth from lambdas/edge/viewer-request-code.ts: API Gateway's
+// 10 MB for a staged route, a Lambda event's 6 MB for the rest) is answered here, in its SDK's error format, from the
+// Content-Length the client sent: API Gateway's own 413s cannot be given one.
 
 const basePath = "__FINOPS_BASE_PATH__";
+const tooLarge = "__FINOPS_TOO_LARGE__";
 const prefix = "x-finops-viewer-";
 const copied = ["authorization", "host", "content-length", "content-md5"];
 
@@ -30,6 +35,20 @@ function handler(event) {
     }
     request.uri = request.uri.slice(basePath.length) || "/";
     headers[`${prefix}base-path`] = { value: basePath };
+  }
+  const length = headers["content-length"] ? Number(headers["content-length"].value) : 0;
+  for (let i = 0; i < tooLarge.rules.length; i++) {
+    const rule = tooLarge.rules[i];
+    if (rule.method && rule.method !== request.method) continue;
+    if (request.uri !== rule.prefix && request.uri.indexOf(rule.prefix.replace(/\/?$/, "/")) !== 0) continue;
+    if (length <= rule.limit) break;
+    const answer = tooLarge.answers[rule.answer];
+    return {
+      statusCode: 413,
+      statusDescription: "Payload Too Large",
+      headers: { "content-type": { value: answer.contentType } },
+      body: { encoding: "text", data: answer.body },
+    };
   }
   return request;
 }

@@ -41,23 +41,49 @@ describe("per-key limits", () => {
   });
 });
 
-describe("a body over API Gateway's 10 MB", () => {
+describe("bodies over what their route takes", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {
     gateway = await startTestGateway();
   });
   afterAll(() => gateway.stop());
+  const send = (path: string, method: string, body: Buffer | ReadableStream) =>
+    fetch(`${gateway.url}${path}`, {
+      method,
+      headers: { authorization: "Bearer sk-big", "content-type": "application/octet-stream" },
+      body,
+      ...(body instanceof ReadableStream && { duplex: "half" }),
+    } as RequestInit);
+  const streamOf = (bytes: number) =>
+    new ReadableStream({
+      start(controller) {
+        for (let sent = 0; sent < bytes; sent += 1024 * 1024) controller.enqueue(new Uint8Array(1024 * 1024));
+        controller.close();
+      },
+    });
 
-  it("is API Gateway's own 413, on every mount, as in AWS (no gateway response can give it an SDK's envelope)", async () => {
-    for (const path of ["/openai/files", "/bedrock/files/b/big.bin", "/genai/upload/v1beta/files"]) {
-      const response = await fetch(`${gateway.url}${path}`, {
-        method: path.startsWith("/bedrock") ? "PUT" : "POST",
-        headers: { authorization: "Bearer sk-big", "content-type": "application/octet-stream" },
-        body: Buffer.alloc(10 * 1024 * 1024 + 1, "a"),
-      });
-      expect(response.status).toBe(413);
-      expect(await response.text()).toBe("HTTP content length exceeded 10485760 bytes.");
-    }
+  it("are refused at the edge in the SDK's own format, from their Content-Length: the S3 API's as S3 XML", async () => {
+    const openai = await send("/openai/files", "POST", Buffer.alloc(5 * 1024 * 1024, "a"));
+    expect(openai.status).toBe(413);
+    expect(await openai.json()).toMatchObject({
+      error: { type: "request_too_large", message: expect.stringContaining("part_size=4 * 1024 * 1024") },
+    });
+    const s3 = await send("/bedrock/files/big-data/big.bin", "PUT", Buffer.alloc(10 * 1024 * 1024 + 1, "a"));
+    expect(s3.status).toBe(413);
+    expect(await s3.text()).toMatch(/<Code>EntityTooLarge<\/Code>.*upload_file/);
+    // A staged route takes API Gateway's 10 MB: an 8 MiB part passes the front.
+    const part = await send("/bedrock/files/big-data/part.bin", "PUT", Buffer.alloc(8 * 1024 * 1024, "a"));
+    expect(part.status).toBe(200);
+  });
+
+  it("sent without Content-Length, get what API Gateway and Lambda answer themselves, as in AWS", async () => {
+    const staged = await send("/bedrock/files/big-data/big.bin", "PUT", streamOf(11 * 1024 * 1024));
+    expect(staged.status).toBe(413);
+    expect(await staged.text()).toBe("HTTP content length exceeded 10485760 bytes.");
+    const inline = await send("/openai/files", "POST", streamOf(6 * 1024 * 1024));
+    expect(inline.status).toBe(413);
+    expect(inline.headers.get("x-amzn-errortype")).toBe("BadRequestException");
+    expect(await inline.json()).toEqual({ message: "Request Too Long" });
   });
 });
 

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
+import { viewerRequestCode, viewerRequestFile } from "../../lambdas/edge/viewer-request-code";
 import { pathUnderMount } from "../../lambdas/http/dialect-handler";
 import { toHttpRequest } from "../../lambdas/http/request";
 import { bytes } from "../../lambdas/http/response";
@@ -174,5 +176,13 @@ describe("responses, whatever the request's Accept says", () => {
     expect(responseBody(text, undefined).toString()).toBe('{"a":"ü ✓"}\n');
     expect(responseBody(text, "application/json").toString()).toBe('{"a":"ü ✓"}\n');
     expect(text.headers?.["content-length"]).toBe(String(Buffer.byteLength('{"a":"ü ✓"}\n')));
+  });
+});
+
+describe("the front's CloudFront Function as deployed", () => {
+  it("fits CloudFront's 10 KB of function code, with its size rules and answers", () => {
+    const code = viewerRequestCode(readFileSync(viewerRequestFile, "utf8"), "/some/base/path");
+    expect(Buffer.byteLength(code)).toBeLessThan(10 * 1024);
+    expect(code).not.toContain("__FINOPS_");
   });
 });
