@@ -12,7 +12,7 @@
 //
 // A body over what its route takes (`tooLarge`, set at synth from lambdas/edge/viewer-request-code.ts: API Gateway's
 // 10 MB for a staged route, a Lambda event's 6 MB for the rest) is answered here, in its SDK's error format, from the
-// Content-Length the client sent: API Gateway's own 413s cannot be given one.
+// Content-Length the client sent (or an aws-chunked body's decoded length): API Gateway's own 413s cannot be given one.
 
 const basePath = "__FINOPS_BASE_PATH__";
 const tooLarge = "__FINOPS_TOO_LARGE__";
@@ -36,7 +36,9 @@ function handler(event) {
     request.uri = request.uri.slice(basePath.length) || "/";
     headers[`${prefix}base-path`] = { value: basePath };
   }
-  const length = headers["content-length"] ? Number(headers["content-length"].value) : 0;
+  // An aws-chunked body (boto3 sends PutObject chunked, without Content-Length) announces its decoded length.
+  const sized = headers["content-length"] || headers["x-amz-decoded-content-length"];
+  const length = sized ? Number(sized.value) : 0;
   for (let i = 0; i < tooLarge.rules.length; i++) {
     const rule = tooLarge.rules[i];
     if (rule.method && rule.method !== request.method) continue;

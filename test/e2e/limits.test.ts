@@ -47,10 +47,10 @@ describe("bodies over what their route takes", () => {
     gateway = await startTestGateway();
   });
   afterAll(() => gateway.stop());
-  const send = (path: string, method: string, body: Buffer | ReadableStream) =>
+  const send = (path: string, method: string, body: Buffer | ReadableStream, headers: Record<string, string> = {}) =>
     fetch(`${gateway.url}${path}`, {
       method,
-      headers: { authorization: "Bearer sk-big", "content-type": "application/octet-stream" },
+      headers: { authorization: "Bearer sk-big", "content-type": "application/octet-stream", ...headers },
       body,
       ...(body instanceof ReadableStream && { duplex: "half" }),
     } as RequestInit);
@@ -71,6 +71,13 @@ describe("bodies over what their route takes", () => {
     const s3 = await send("/bedrock/files/big-data/big.bin", "PUT", Buffer.alloc(10 * 1024 * 1024 + 1, "a"));
     expect(s3.status).toBe(413);
     expect(await s3.text()).toMatch(/<Code>EntityTooLarge<\/Code>.*upload_file/);
+    // boto3 sends PutObject aws-chunked without Content-Length: its decoded length weighs it.
+    const chunked = await send("/bedrock/files/big-data/big.bin", "PUT", streamOf(11 * 1024 * 1024), {
+      "content-encoding": "aws-chunked",
+      "x-amz-decoded-content-length": String(11 * 1024 * 1024),
+    });
+    expect(chunked.status).toBe(413);
+    expect(await chunked.text()).toContain("<Code>EntityTooLarge</Code>");
     // A staged route takes API Gateway's 10 MB: an 8 MiB part passes the front.
     const part = await send("/bedrock/files/big-data/part.bin", "PUT", Buffer.alloc(8 * 1024 * 1024, "a"));
     expect(part.status).toBe(200);
