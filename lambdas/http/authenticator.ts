@@ -87,118 +87,119 @@ export const keyAuthenticator = (
   sealer: SecretSealer,
   now: () => number = Date.now,
   passThrough = false,
-): Authenticator => ({
-  async tenantFor(request, presented) {
-    if (presented.type === "capability") return "";
-    if (presented.type === "none")
-      throw new AuthenticationError(`Missing API key: send a gateway key as ${presented.hint}.`);
-    const bearer =
-      presented.type === "aws" && !request.headers.authorization?.startsWith("AWS4-")
-        ? bearerToken(request)
-        : undefined;
-    if (presented.type === "key" || bearer) {
-      const record = await store.byApiKeyHash(hashApiKey(presented.type === "key" ? presented.key : bearer!));
-      if (!record && passThrough && presented.type === "key") return passThroughTenant(request, presented.key);
-      if (record?.status !== "enabled") {
-        if (bearer)
-          throw new AwsAuthError(
-            "The security token included in the request is invalid.",
-            "UnrecognizedClientException",
-          );
-        throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");
-      }
-      return record.tenant;
-    }
-    const authorization = request.headers.authorization ?? "";
-    if (presented.type === "aws" && presented.v2Resource && !authorization && request.query.AWSAccessKeyId) {
-      // A Signature Version 2 presigned URL: what boto3's `generate_presigned_url` makes unless told `s3v4`.
-      const record = await store.byAccessKeyId(request.query.AWSAccessKeyId);
-      if (record?.status !== "enabled") {
-        throw new AwsAuthError(
-          "The AWS access key ID you provided does not exist in our records.",
-          "InvalidAccessKeyId",
-        );
-      }
-      verifyPresignedV2(request, presented.v2Resource, await sealer.unseal(record.sealedSecret), now());
-      return record.tenant;
-    }
-    const credential = parseSigV4(request);
-    // A presigned URL (boto3 `generate_presigned_url`, JS `getSignedUrl`) carries its signature in the query.
-    const presigned = !authorization && request.query["X-Amz-Algorithm"] === "AWS4-HMAC-SHA256";
-    if (!credential || (!presigned && !authorization.startsWith("AWS4-HMAC-SHA256"))) {
-      throw new AwsAuthError(
-        "Requests must be signed with AWS Signature Version 4 using a gateway access key.",
-        "MissingAuthenticationToken",
-      );
-    }
-    const record = await store.byAccessKeyId(credential.accessKeyId);
+): Authenticator => {
+  /** The enabled credential of an access key id, or AWS's refusal of an unknown one. */
+  const enabledAccessKey = async (accessKeyId: string) => {
+    const record = await store.byAccessKeyId(accessKeyId);
     if (record?.status !== "enabled") {
       throw new AwsAuthError("The AWS access key ID you provided does not exist in our records.", "InvalidAccessKeyId");
     }
-    const secret = () => sealer.unseal(record.sealedSecret);
-    if (presigned) {
-      await verifyPresigned(request, credential, secret, now());
-      return record.tenant;
-    }
-    const signingDate = parseAmzDate(request.headers["x-amz-date"]);
-    if (!Number.isFinite(signingDate) || Math.abs(now() - signingDate) > maxSkewMs) {
-      throw new AwsAuthError(
-        "The difference between the request time and the current time is too large.",
-        "RequestTimeTooSkewed",
-      );
-    }
-    const signedHeaders = signedHeadersOf(authorization);
-    // Exactly the headers the client signed, nothing added: botocore signs `host;x-amz-date` (and `content-type`
-    // on a POST) for every service but S3, and no payload hash header; the JS SDK signs that header everywhere.
-    const headers: Record<string, string> = {};
-    for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
-    const payloadHash = request.headers["x-amz-content-sha256"];
-    if (!request.bodyUnseen && payloadHash && /^[0-9a-f]{64}$/i.test(payloadHash)) {
-      // The hash the client stated is what its signature covers: the body must be the one it hashed.
-      if (createHash("sha256").update(request.body).digest("hex") !== payloadHash.toLowerCase()) {
-        throw new GatewayError(
-          400,
-          ErrorKind.invalidRequest,
-          "The provided 'x-amz-content-sha256' header does not " + "match what was computed.",
-          { code: "XAmzContentSHA256Mismatch" },
+    return record;
+  };
+  return {
+    async tenantFor(request, presented) {
+      if (presented.type === "capability") return "";
+      if (presented.type === "none")
+        throw new AuthenticationError(`Missing API key: send a gateway key as ${presented.hint}.`);
+      const bearer =
+        presented.type === "aws" && !request.headers.authorization?.startsWith("AWS4-")
+          ? bearerToken(request)
+          : undefined;
+      if (presented.type === "key" || bearer) {
+        const record = await store.byApiKeyHash(hashApiKey(presented.type === "key" ? presented.key : bearer!));
+        if (!record && passThrough && presented.type === "key") return passThroughTenant(request, presented.key);
+        if (record?.status !== "enabled") {
+          if (bearer)
+            throw new AwsAuthError(
+              "The security token included in the request is invalid.",
+              "UnrecognizedClientException",
+            );
+          throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");
+        }
+        return record.tenant;
+      }
+      const authorization = request.headers.authorization ?? "";
+      if (presented.type === "aws" && presented.v2Resource && !authorization && request.query.AWSAccessKeyId) {
+        // A Signature Version 2 presigned URL: what boto3's `generate_presigned_url` makes unless told `s3v4`.
+        const record = await enabledAccessKey(request.query.AWSAccessKeyId);
+        verifyPresignedV2(request, presented.v2Resource, await sealer.unseal(record.sealedSecret), now());
+        return record.tenant;
+      }
+      const credential = parseSigV4(request);
+      // A presigned URL (boto3 `generate_presigned_url`, JS `getSignedUrl`) carries its signature in the query.
+      const presigned = !authorization && request.query["X-Amz-Algorithm"] === "AWS4-HMAC-SHA256";
+      if (!credential || (!presigned && !authorization.startsWith("AWS4-HMAC-SHA256"))) {
+        throw new AwsAuthError(
+          "Requests must be signed with AWS Signature Version 4 using a gateway access key.",
+          "MissingAuthenticationToken",
         );
       }
-    }
-    const signed: SignedRequest = {
-      accessKeyId: credential.accessKeyId,
-      region: credential.region,
-      service: credential.service,
-      method: request.method,
-      path: request.rawPath,
-      query: request.query,
-      headers,
-      signedHeaders,
-      signingDate,
-      signature: signatureOf(authorization),
-      payloadHash,
-    };
-    // The JS SDK signs Content-Length, which API Gateway drops: the front's copy brings it back (lambdas/http/front.ts).
-    // Without it, a Lambda knows the length from the body it has; a staged route's authorizer, which never sees the
-    // body, admits nothing it cannot verify.
-    if (signedHeaders.includes("content-length") && request.headers["content-length"] === undefined) {
-      if (request.bodyUnseen) {
+      const record = await enabledAccessKey(credential.accessKeyId);
+      const secret = () => sealer.unseal(record.sealedSecret);
+      if (presigned) {
+        await verifyPresigned(request, credential, secret, now());
+        return record.tenant;
+      }
+      const signingDate = parseAmzDate(request.headers["x-amz-date"]);
+      if (!Number.isFinite(signingDate) || Math.abs(now() - signingDate) > maxSkewMs) {
         throw new AwsAuthError(
-          "The signed Content-Length did not reach the gateway: send requests to the gateway's URL (its CloudFront " +
-            "front), not to the API's own endpoint.",
+          "The difference between the request time and the current time is too large.",
+          "RequestTimeTooSkewed",
+        );
+      }
+      const signedHeaders = signedHeadersOf(authorization);
+      // Exactly the headers the client signed, nothing added: botocore signs `host;x-amz-date` (and `content-type`
+      // on a POST) for every service but S3, and no payload hash header; the JS SDK signs that header everywhere.
+      const headers: Record<string, string> = {};
+      for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
+      const payloadHash = request.headers["x-amz-content-sha256"];
+      if (!request.bodyUnseen && payloadHash && /^[0-9a-f]{64}$/i.test(payloadHash)) {
+        // The hash the client stated is what its signature covers: the body must be the one it hashed.
+        if (createHash("sha256").update(request.body).digest("hex") !== payloadHash.toLowerCase()) {
+          throw new GatewayError(
+            400,
+            ErrorKind.invalidRequest,
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            { code: "XAmzContentSHA256Mismatch" },
+          );
+        }
+      }
+      const signed: SignedRequest = {
+        accessKeyId: credential.accessKeyId,
+        region: credential.region,
+        service: credential.service,
+        method: request.method,
+        path: request.rawPath,
+        query: request.query,
+        headers,
+        signedHeaders,
+        signingDate,
+        signature: signatureOf(authorization),
+        payloadHash,
+      };
+      // The JS SDK signs Content-Length, which API Gateway drops: the front's copy brings it back (lambdas/http/front.ts).
+      // Without it, a Lambda knows the length from the body it has; a staged route's authorizer, which never sees the
+      // body, admits nothing it cannot verify.
+      if (signedHeaders.includes("content-length") && request.headers["content-length"] === undefined) {
+        if (request.bodyUnseen) {
+          throw new AwsAuthError(
+            "The signed Content-Length did not reach the gateway: send requests to the gateway's URL (its CloudFront " +
+              "front), not to the API's own endpoint.",
+            "SignatureDoesNotMatch",
+          );
+        }
+        headers["content-length"] = String(request.body.byteLength);
+      }
+      if (!(await signatureHolds(signed, await secret(), request.body))) {
+        throw new AwsAuthError(
+          "The request signature we calculated does not match the signature you provided.",
           "SignatureDoesNotMatch",
         );
       }
-      headers["content-length"] = String(request.body.byteLength);
-    }
-    if (!(await signatureHolds(signed, await secret(), request.body))) {
-      throw new AwsAuthError(
-        "The request signature we calculated does not match the signature you provided.",
-        "SignatureDoesNotMatch",
-      );
-    }
-    return record.tenant;
-  },
-});
+      return record.tenant;
+    },
+  };
+};
 
 /** The longest a presigned URL may live (S3's own limit: seven days). */
 const maxPresignedSeconds = 7 * 24 * 3600;
