@@ -22,10 +22,10 @@ import { benchLambdaEnv } from "./lambda-env";
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** A GET through a front door, as API Gateway hands it to the door's Lambda (the local adapter builds it). */
-const doorEvent = (door: (typeof frontDoorIds)[number], path: string) => {
+/** A request through a front door, as API Gateway hands it to the door's Lambda (the local adapter builds it). */
+const doorEvent = (door: (typeof frontDoorIds)[number], path: string, method = "GET") => {
   const request = {
-    method: "GET",
+    method,
     httpVersion: "1.1",
     headers: { host: "bench.local" },
     rawHeaders: [
@@ -58,6 +58,9 @@ const doorPaths: Record<(typeof frontDoorIds)[number], string> = {
 
 /** The first event each function gets, by its logical id. */
 const firstEvent = (id: string): unknown => {
+  // A streaming door's HEAD twin gets a HEAD of a key (the table read behind HeadObject).
+  const head = frontDoorIds.find((d) => id.toLowerCase().includes(`${d.toLowerCase()}headdialect`));
+  if (head) return doorEvent(head, `${doorPaths[head]}/none.jsonl`, "HEAD");
   const door = frontDoorIds.find((d) => id.toLowerCase().includes(`${d.toLowerCase()}dialect`));
   if (door) return doorEvent(door, doorPaths[door]);
   if (id.includes("Authorizer"))
