@@ -76,7 +76,12 @@ export const responseHeadersFromLambda = (
  * API Gateway's own answer to a request body over 10 MB. A REQUEST_TOO_LARGE gateway response cannot change it, so
  * no SDK gets its own envelope here (boto3 sees a bare 413).
  */
-export const apiGatewayTooLarge = { status: 413, body: "HTTP content length exceeded 10485760 bytes." } as const;
+export const apiGatewayTooLarge = {
+  status: 413,
+  // As observed from a REST API: this content type, this text.
+  contentType: "text; charset=utf-8",
+  body: "HTTP content length exceeded 10485760 bytes.",
+} as const;
 
 /** What API Gateway answers when Lambda refuses an event over its 6 MB (observed: `x-amzn-errortype: BadRequestException`). */
 export const lambdaTooLarge = { status: 413, body: '{"message": "Request Too Long"}' } as const;

@@ -162,7 +162,7 @@ const sendTooLargeAtGateway = (request: IncomingMessage, response: ServerRespons
   response.setHeader("connection", "close");
   response
     .writeHead(apiGatewayTooLarge.status, {
-      "content-type": "text/plain",
+      "content-type": apiGatewayTooLarge.contentType,
       "content-length": apiGatewayTooLarge.body.length,
     })
     .end(apiGatewayTooLarge.body);
