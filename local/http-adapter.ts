@@ -41,8 +41,9 @@ const readBody = async (request: IncomingMessage): Promise<Buffer> => {
 };
 
 const group = (entries: Iterable<[string, string]>) => {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  // Names the client chose: objects without a prototype, as every parser of the gateway builds them.
+  const single = Object.create(null) as Record<string, string>;
+  const multi = Object.create(null) as Record<string, string[]>;
   for (const [key, value] of entries) {
     single[key] = value;
     multi[key] = [...(multi[key] ?? []), value];

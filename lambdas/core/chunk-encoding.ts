@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
+import { callerKeyed } from "./caller-keys";
 import { BadRequestError } from "./errors";
 import { chunkMetaName } from "./layout";
 
@@ -130,7 +131,7 @@ export async function* decodeAwsChunked(
     }
   }
   if (!ended) throw bad("it ends before its last frame");
-  const found: Record<string, string> = {};
+  const found = callerKeyed<string>();
   for (const line of tail.toString("latin1").split("\r\n")) {
     const colon = line.indexOf(":");
     if (colon > 0) found[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { callerKeyed } from "../core/caller-keys";
 import { type CredentialStore, hashApiKey, type SecretSealer } from "../core/credentials";
 import { AuthenticationError, ErrorKind, GatewayError } from "../core/errors";
 import { tenantOf } from "../core/ids";
@@ -228,7 +229,7 @@ const verifyPresigned = async (
     throw new AwsAuthError("The presigned URL's X-Amz-Date is in the future.", "RequestTimeTooSkewed");
   }
   const signedHeaders = (query["X-Amz-SignedHeaders"] ?? "").split(";").filter(Boolean);
-  const headers: Record<string, string> = {};
+  const headers = callerKeyed<string>();
   for (const name of signedHeaders) headers[name] = request.headers[name] ?? "";
   const { "X-Amz-Signature": signature = "", ...signedQuery } = query;
   const holds = await signatureHolds(

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { callerKey, callerKeyed } from "../core/caller-keys";
 import { BadRequestError } from "../core/errors";
 import { restoreViewerHeaders } from "./front";
 
@@ -27,13 +28,22 @@ export interface HttpRequest {
 }
 
 const lowerKeys = (headers: Record<string, string | undefined> | null): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = value;
+  const out = callerKeyed<string>();
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (value !== undefined) out[callerKey(name.toLowerCase(), "Header")] = value;
+  return out;
+};
+
+/** The query's fields (API Gateway's decoded values), in a caller-keyed object. */
+const queryOf = (query: Record<string, string | undefined> | null): Record<string, string> => {
+  const out = callerKeyed<string>();
+  for (const [name, value] of Object.entries(query ?? {}))
+    if (value !== undefined) out[callerKey(name, "Query field")] = value;
   return out;
 };
 
 const decodeParams = (params: Record<string, string | undefined> | null): Record<string, string> => {
-  const out: Record<string, string> = {};
+  const out = callerKeyed<string>();
   for (const [name, value] of Object.entries(params ?? {})) {
     if (value === undefined) continue;
     try {
@@ -66,9 +76,7 @@ export const toHttpRequest = (event: APIGatewayProxyEvent): HttpRequest => {
     path: event.path,
     rawPath: callerPath,
     params: decodeParams(event.pathParameters),
-    query: Object.fromEntries(
-      Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
-    ) as Record<string, string>,
+    query: queryOf(event.queryStringParameters),
     headers,
     body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
     baseUrl: `${proto}://${host}${prefix}`,
@@ -92,17 +100,19 @@ export const jsonBody = (request: HttpRequest): unknown => {
 
 /**
  * Turns bracketed keys (`storage_config[s3][bucket]`, as the Python SDKs encode nested form fields and
- * query parameters) into nested objects; `k[]` collects a list.
+ * query parameters) into nested objects; `k[]` collects a list. Every object is caller-keyed, and a name that would
+ * reach a prototype (`__proto__[limit]`) is a 400 naming the field.
  */
 export const unflattenBrackets = (entries: Iterable<[string, string]>): Record<string, unknown> => {
-  const root: Record<string, unknown> = {};
+  const root = callerKeyed<unknown>();
   for (const [key, value] of entries) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
     if (!match) {
-      root[key] = value;
+      root[callerKey(key, "Field")] = value;
       continue;
     }
     const path = [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)];
+    for (const segment of path) callerKey(segment, `Field ${JSON.stringify(key)}: the name`);
     let node: Record<string, unknown> = root;
     path.forEach((segment, index) => {
       const last = index === path.length - 1;
@@ -116,7 +126,8 @@ export const unflattenBrackets = (entries: Iterable<[string, string]>): Record<s
         node[segment] = list;
       } else {
         const child = node[segment];
-        node[segment] = typeof child === "object" && child !== null && !Array.isArray(child) ? child : {};
+        node[segment] =
+          typeof child === "object" && child !== null && !Array.isArray(child) ? child : callerKeyed<unknown>();
         node = node[segment] as Record<string, unknown>;
       }
     });

@@ -47,12 +47,23 @@ export const createStagedAuthorizer =
       /\{(\w+)\+?\}/g,
       (_, name: string) => event.pathParameters?.[name] ?? "",
     );
-    const request = toHttpRequest({
-      ...event,
-      path,
-      body: null,
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEvent);
+    let request: HttpRequest;
+    try {
+      request = toHttpRequest({
+        ...event,
+        path,
+        body: null,
+        isBase64Encoded: false,
+      } as unknown as APIGatewayProxyEvent);
+    } catch (error) {
+      const refused = toGatewayError(error);
+      if (refused.statusCode >= 500) throw error;
+      return {
+        principalId: "refused",
+        policyDocument: policy("Deny", event.methodArn),
+        context: { body: door.renderError(refused).body },
+      };
+    }
     request.bodyUnseen = true;
     const answer = (response: HttpResponse) => {
       if (!(stagedStatuses as readonly number[]).includes(response.statusCode))

@@ -22,6 +22,8 @@ const paramOf: Record<string, string> = { [Field.input]: "input_file_id" };
 /** Renders any gateway error as OpenAI's `{error:{message,type,param,code}}`. */
 export const renderOpenAiError = (error: GatewayError): HttpResponse => {
   const { type, code } = typeOf[error.kind];
-  const param = error.param === undefined ? null : (paramOf[error.param] ?? error.param);
+  // The param may be a name the caller chose: read the map's own entries only, never its prototype's.
+  const param =
+    error.param === undefined ? null : Object.hasOwn(paramOf, error.param) ? paramOf[error.param] : error.param;
   return json(error.statusCode, { error: { message: error.message, type, param, code } });
 };
