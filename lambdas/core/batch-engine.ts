@@ -198,12 +198,16 @@ export const createBatchEngine = (deps: EngineDeps) => {
     batch: BatchRecord,
     results: AsyncIterable<NeutralResult> | undefined,
     missing: Pick<NeutralResult, "outcome" | "error">,
+    requestKeys: ProviderAdapter["requestKeys"] = "custom_id",
   ) => {
+    // Each result is found by the key its upstream names it by, and by nothing else (a mapped key may equal another
+    // request's custom_id only in a batch whose upstream never sees custom_ids).
+    const keyOf = requestKeys === "mapped" ? upstreamKey : (customId: string) => customId;
     const byKey = new Map<string, string>();
     const pending = new Set<string>();
     for await (const request of readInputRequests(deps, batch.inputBlobKey)) {
       pending.add(request.customId);
-      byKey.set(upstreamKey(request.customId), request.customId);
+      byKey.set(keyOf(request.customId), request.customId);
     }
     const sink = sinkFor(batch);
     const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
@@ -212,7 +216,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
       (await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? { unpriced: "no price list is configured" },
     );
     for await (const result of results ?? []) {
-      const customId = pending.has(result.customId) ? result.customId : byKey.get(result.customId);
+      const customId = byKey.get(result.customId);
       if (customId === undefined || !pending.delete(customId)) continue;
       outcomes[result.outcome]++;
       if (result.response) {
@@ -328,9 +332,14 @@ export const createBatchEngine = (deps: EngineDeps) => {
                   message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request.",
                 },
               };
-      const results = batch.upstream ? (await adapterFor(batch)).results(batch) : undefined;
+      const adapter = batch.upstream ? await adapterFor(batch) : undefined;
       const started = now();
-      const { files, counts, outcomes, usage, cost } = await writeResults(batch, results, missing);
+      const { files, counts, outcomes, usage, cost } = await writeResults(
+        batch,
+        adapter?.results(batch),
+        missing,
+        adapter?.requestKeys,
+      );
       deps.metrics?.converted(batch, "out", counts.total, (now() - started) / 1000);
       const status = outcome === "failed" ? "failed" : outcome;
       const ended = await deps.repo.update(

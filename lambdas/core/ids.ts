@@ -66,11 +66,16 @@ export const derivedId = (parentId: string, role: string): string =>
   base32(createHash("sha256").update(`${parentId}\0${role}`).digest());
 
 const upstreamSafe = /^[A-Za-z0-9]{1,64}$/;
+/** The shape of a mapped key: `h` and 40 hex digits. */
+const mappedShape = /^h[0-9a-f]{40}$/;
 
 /**
  * The id a request carries upstream. Bedrock documents `recordId` as alphanumeric (Anthropic allows `_` and `-`
  * as well), so any other `custom_id` is replaced by `h` and 40 hex digits of its SHA-256; the collector maps it
- * back from the input file.
+ * back from the input file. A caller's id of that very shape is mapped too, so an id sent as it is and a mapped one
+ * can never be equal: the two sets are disjoint by construction (and two mapped ids differ unless SHA-256 collides).
  */
 export const upstreamKey = (customId: string): string =>
-  upstreamSafe.test(customId) ? customId : `h${hash("sha256", customId, "hex").slice(0, 40)}`;
+  upstreamSafe.test(customId) && !mappedShape.test(customId)
+    ? customId
+    : `h${hash("sha256", customId, "hex").slice(0, 40)}`;

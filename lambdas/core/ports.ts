@@ -255,6 +255,12 @@ export interface ProviderAdapter {
   cancel(batch: BatchRecord): Promise<void>;
   /** Streams the upstream results as neutral results whose `customId` is the upstream key of the request. */
   results(batch: BatchRecord): AsyncIterable<NeutralResult>;
+  /**
+   * How the upstream names a request: by the caller's `custom_id` as sent, or by the gateway's mapped key
+   * (core/ids.ts `upstreamKey`), which the collector maps back — and only then.
+   * @default "custom_id"
+   */
+  readonly requestKeys?: "custom_id" | "mapped";
 }
 
 /** The adapter of every provider (undefined for one this gateway has no key for). */

@@ -10,6 +10,7 @@ import { batchInputFile, MemoryBlobStore, MemoryRepository } from "../support/me
 
 /** A provider whose answers the test scripts, counting every call. */
 class ScriptedProvider implements ProviderAdapter {
+  readonly requestKeys = "mapped";
   calls = { submit: 0, status: 0, cancel: 0, results: 0 };
   next: UpstreamStatus = { status: "in_progress", counts: { total: 3, completed: 1, failed: 0 } };
   answers: NeutralResult[] = [];

@@ -42,6 +42,8 @@ export const anthropicStatus = (
  * streams the requests inline into one or more message batches (split at Anthropic's limits).
  */
 export class AnthropicProvider implements ProviderAdapter {
+  /** Requests go up under the gateway's mapped keys (custom_ids that are not alphanumeric are not allowed there). */
+  readonly requestKeys = "mapped";
   constructor(private readonly settings: AnthropicSettings) {}
 
   private headers(json = false): Record<string, string> {

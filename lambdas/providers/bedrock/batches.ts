@@ -84,6 +84,8 @@ const jobIdOf = (arn: string): string => arn.slice(arn.lastIndexOf("/") + 1);
  * count run through on-demand Converse calls instead, writing the same output layout.
  */
 export class BedrockProvider implements ProviderAdapter {
+  /** Requests go up under the gateway's mapped keys (custom_ids that are not alphanumeric are not allowed there). */
+  readonly requestKeys = "mapped";
   constructor(
     private readonly control: BedrockClient,
     private readonly runtime: BedrockRuntimeClient,
