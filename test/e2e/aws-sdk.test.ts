@@ -765,6 +765,58 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       expect(quiet.Deleted ?? []).toEqual([]);
     });
 
+    /** What an AWS SDK call presents in open mode: a SigV4 header whose access key id is the tenant (not verified). */
+    const openModeAuth = (accessKeyId: string) => ({
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261203/us-west-2/s3/aws4_request, SignedHeaders=host, ` +
+        `Signature=${"0".repeat(64)}`,
+    });
+
+    it("answers ranges, max-keys, malformed XML and foreign ARNs as S3 and Bedrock do (F18, F25–F27)", async () => {
+      const { s3, bedrock } = clients("AKIDSEMANTICS");
+      await s3.send(new PutObjectCommand({ Bucket: "semantics", Key: "ten.txt", Body: "0123456789" }));
+      const past = (await s3
+        .send(new GetObjectCommand({ Bucket: "semantics", Key: "ten.txt", Range: "bytes=100-200" }))
+        .catch((e: unknown) => e)) as S3ServiceException;
+      expect([past.name, past.$metadata.httpStatusCode]).toEqual(["InvalidRange", 416]);
+      const raw = await fetch(`${gateway.url}/bedrock/files/semantics/ten.txt`, {
+        headers: { ...openModeAuth("AKIDSEMANTICS"), range: "bytes=-0" },
+      });
+      expect([raw.status, raw.headers.get("content-range")]).toEqual([416, "bytes */10"]);
+      // A range whose last byte precedes its first is not a range: the whole object.
+      const ignored = await s3.send(new GetObjectCommand({ Bucket: "semantics", Key: "ten.txt", Range: "bytes=5-2" }));
+      expect(await ignored.Body!.transformToString()).toBe("0123456789");
+      const many = await s3.send(new ListObjectsV2Command({ Bucket: "semantics", MaxKeys: 100_000 }));
+      expect([many.MaxKeys, many.KeyCount]).toEqual([1000, 1]);
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "semantics", Key: "m.bin" }));
+      const malformed = await fetch(`${gateway.url}/bedrock/files/semantics/m.bin?uploadId=${UploadId}`, {
+        method: "POST",
+        headers: openModeAuth("AKIDSEMANTICS"),
+        body: "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x",
+      });
+      expect(await malformed.text()).toContain("<Code>MalformedXML</Code>");
+      const input = await s3.send(
+        new PutObjectCommand({ Bucket: "semantics", Key: "in.jsonl", Body: inputLines("bedrock", 1) }),
+      );
+      expect(input.ETag).toBeDefined();
+      const { jobArn } = await bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: "arns",
+          modelId: models.bedrock,
+          roleArn: "arn:aws:iam::123456789012:role/x",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://semantics/in.jsonl" } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://semantics/out/" } },
+        }),
+      );
+      const foreign = [jobArn!.replace(/:\d{12}:/, ":123456789012:"), jobArn!.replace("us-west-2", "eu-west-1")];
+      for (const arn of foreign) {
+        await expect(bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: arn }))).rejects.toMatchObject({
+          name: "ResourceNotFoundException",
+        });
+      }
+      expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).jobArn).toBe(jobArn);
+    });
+
     it("lists with prefix, delimiter, start-after and continuation tokens", async () => {
       const { s3 } = clients("AKIDLISTS3");
       const keys = ["a/1.jsonl", "a/2.jsonl", "a/b/3.jsonl", "a/b/4.jsonl", "a/c/5.jsonl", "z.jsonl"];

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { type BatchDeps, cancelBatch, createBatch, findBatch, getBatch, listBatches } from "../../core/batches";
+import { cancelBatch, createBatch, findBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
 import type { Deployment, GatewayDeps } from "../../core/deps";
 import { BadRequestError, NotFoundError } from "../../core/errors";
@@ -243,13 +243,17 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
 });
 
 /** The tenant's job for an identifier (ARN or id), or ResourceNotFoundException. */
-const jobOf = async (deps: BatchDeps, tenant: string, identifier: string): Promise<BatchRecord> => {
+const jobOf = async (deps: GatewayDeps, tenant: string, identifier: string): Promise<BatchRecord> => {
   const id = jobIdOf(identifier);
+  const notFound = new NotFoundError(`Could not find the model invocation job ${identifier}.`);
+  let batch: BatchRecord;
   try {
-    return await getBatch(deps, tenant, isId(id) ? id : undefined, identifier);
+    batch = await getBatch(deps, tenant, isId(id) ? id : undefined, identifier);
   } catch (error) {
-    if (error instanceof NotFoundError)
-      throw new NotFoundError(`Could not find the model invocation job ${identifier}.`);
+    if (error instanceof NotFoundError) throw notFound;
     throw error;
   }
+  // An ARN names its job's account and region too: another account's or region's is another job.
+  if (identifier.startsWith("arn:") && identifier !== jobArnOf(batch, deps.deployment.accountId)) throw notFound;
+  return batch;
 };

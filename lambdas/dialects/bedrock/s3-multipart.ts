@@ -155,8 +155,14 @@ export const answerWithKeepAlive = async (
 const partsOf = (body: Uint8Array) => {
   const text = Buffer.from(body).toString("utf8");
   const field = (part: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(part)?.[1];
-  if (!/<CompleteMultipartUpload[\s>]/.test(text))
-    throw new BadRequestError("The XML you provided was not well-formed.", { code: "MalformedXML" });
+  // Not a full XML parser: the shape S3 takes — one CompleteMultipartUpload of whole Part elements, nothing else.
+  const malformed = () => new BadRequestError("The XML you provided was not well-formed.", { code: "MalformedXML" });
+  const root =
+    /^\s*(?:<\?xml[^>]*\?>\s*)?<CompleteMultipartUpload(?:\s[^>]*)?>([\s\S]*)<\/CompleteMultipartUpload>\s*$/.exec(
+      text,
+    );
+  if (!root) throw malformed();
+  if (root[1]!.replace(/<Part>[\s\S]*?<\/Part>/g, "").trim() !== "") throw malformed();
   return [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part = ""]) => ({
     partNumber: Number(field(part, "PartNumber")),
     etag: unescapeXml(field(part, "ETag") ?? ""),

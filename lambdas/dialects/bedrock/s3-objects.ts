@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { GatewayDeps } from "../../core/deps";
-import { BadRequestError, NotFoundError, toGatewayError } from "../../core/errors";
+import { BadRequestError, ErrorKind, GatewayError, NotFoundError, toGatewayError } from "../../core/errors";
 import { findFile, streamFileBytes } from "../../core/files";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
@@ -8,6 +8,7 @@ import type { HttpRequest } from "../../http/request";
 import type { HttpResponse } from "../../http/response";
 import { escapeXml, unescapeXml } from "../../http/xml";
 import { awsTenant } from "./auth";
+import { renderS3Error } from "./errors";
 import { locationOf } from "./s3-location";
 import { s3MultipartRoutes } from "./s3-multipart";
 import { deleteObject, etagOf, headObject, listObjects } from "./s3-namespace";
@@ -17,7 +18,10 @@ const httpDate = (ms: number): string => new Date(ms).toUTCString();
 const listQuery = z.object({
   prefix: z.string().default(""),
   delimiter: z.string().optional(),
-  "max-keys": intString(0, 1000).default(1000),
+  // S3 takes any count and answers at most 1,000.
+  "max-keys": intString(0, Number.MAX_SAFE_INTEGER)
+    .default(1000)
+    .transform((keys) => Math.min(keys, 1000)),
   "continuation-token": z.string().optional(),
   "start-after": z.string().optional(),
 });
@@ -28,17 +32,30 @@ const xml = (statusCode: number, body: string): HttpResponse => ({
   body,
 });
 
-/** `bytes=a-b`, `bytes=a-` or `bytes=-n` against an object of `size` bytes (one range, as the SDKs send). */
+/**
+ * `bytes=a-b`, `bytes=a-` or `bytes=-n` against an object of `size` bytes (one range, as the SDKs send), as S3 reads
+ * it (RFC 9110): a range that is not valid (`bytes=5-2`, another unit) is ignored — the whole object; one that
+ * starts past the end, or a suffix of 0 bytes, is unsatisfiable — 416 `InvalidRange`, its `Content-Range` naming the
+ * object's size.
+ */
 const parseRange = (header: string | undefined, size: number): { start: number; end: number } | undefined => {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === "" && match[2] === "")) return undefined;
-  const start = match[1] === "" ? Math.max(0, size - Number(match[2])) : Number(match[1]);
-  const end = match[1] === "" || match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (start > end || start >= size)
-    throw new BadRequestError("The requested range is not satisfiable.", { code: "InvalidRange" });
+  if (match[1] !== "" && match[2] !== "" && Number(match[2]) < Number(match[1])) return undefined;
+  const suffix = match[1] === "";
+  const start = suffix ? Math.max(0, size - Number(match[2])) : Number(match[1]);
+  const end = suffix || match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if ((suffix && Number(match[2]) === 0) || start >= size) throw new RangeNotSatisfiableError(size);
   return { start, end };
 };
+
+/** S3's answer to a range it cannot satisfy: 416 with the object's size. */
+class RangeNotSatisfiableError extends GatewayError {
+  constructor(readonly size: number) {
+    super(416, ErrorKind.invalidRequest, "The requested range is not satisfiable", { code: "InvalidRange" });
+  }
+}
 
 /** The S3-compatible object routes at `{GW}/bedrock/files`. */
 export const s3ObjectRoutes = (deps: GatewayDeps) => {
@@ -153,7 +170,14 @@ export const s3ObjectRoutes = (deps: GatewayDeps) => {
         case "GET": {
           // Streamed (this front door's integration streams responses): an object of any size, never held whole.
           const entry = await headObject(deps, tenant, bucket, key, request.headers["if-match"]);
-          const range = parseRange(request.headers.range, entry.size);
+          let range: ReturnType<typeof parseRange>;
+          try {
+            range = parseRange(request.headers.range, entry.size);
+          } catch (error) {
+            if (!(error instanceof RangeNotSatisfiableError)) throw error;
+            const refused = renderS3Error(error);
+            return { ...refused, headers: { ...refused.headers, "content-range": `bytes */${error.size}` } };
+          }
           const length = range ? range.end - range.start + 1 : entry.size;
           const file = await findFile(deps, tenant, entry.fileId);
           if (!file) throw new NotFoundError("The specified key does not exist.", { code: "NoSuchKey" });
