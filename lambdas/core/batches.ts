@@ -3,7 +3,7 @@ import { chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
-import { createFile, getFile, readInputRequests } from "./files";
+import { createFile, deleteFile, getFile, readInputRequests } from "./files";
 import { newId } from "./ids";
 import type { Limiter } from "./limits";
 import {
@@ -140,6 +140,8 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   }
   let inputFileId: string;
   let inputBlobKey: string;
+  /** The file the gateway made of inline requests: removed again when the create is refused (no stray file). */
+  let inlineFileId: string | undefined;
   if (input.inputFile && input.inputFile.shown !== "") {
     const file = await getFile(deps, input.tenant, input.inputFile.id, input.inputFile.shown);
     if (file.purpose !== "batch" && !input.anyPurpose) {
@@ -182,56 +184,17 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     });
     inputFileId = file.id;
     inputBlobKey = file.blobKey;
+    inlineFileId = file.id;
   } else {
     throw new BadRequestError("The batch has no input: name an input file or give its requests inline.", {
       param: Field.input,
     });
   }
-  const { total, model, estimate } = await validateInput(deps, inputBlobKey, input);
-  const id = input.id ?? newId();
-  // Within the key's monthly budget, or refused before anything is created (core/budgets.ts).
-  const budget = await reserveBudget(deps, {
-    tenant: input.tenant,
-    batchId: id,
-    provider: input.provider,
-    model,
-    estimate,
-    requests: total,
-  });
-  const now = deps.now?.() ?? Date.now();
-  const batch: BatchRecord = {
-    id,
-    kind: "batch",
-    tenant: input.tenant,
-    dialect: input.dialect,
-    provider: input.provider,
-    createdAt: now,
-    expiresAt: now + deps.config.fileTtlDays * 86_400_000,
-    status: "validating",
-    endpoint: input.endpoint,
-    completionWindow: input.completionWindow,
-    model,
-    inputFileId,
-    inputBlobKey,
-    requestCounts: { total, completed: 0, failed: 0 },
-    metadata: input.metadata,
-    statusTimes: { validating: now },
-    dialectFields: input.dialectFields,
-    sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
-    budget,
-    watch: "batch",
-  };
-  try {
-    await deps.limiter?.batchStarted(input.tenant);
-  } catch (error) {
-    await settleBudget(deps, batch); // nothing ran: the reservation is released
+  const refused = async (error: unknown): Promise<never> => {
+    if (inlineFileId) await deleteFile(deps, input.tenant, inlineFileId, "").catch(() => undefined);
     throw error;
-  }
-  if (!(await deps.repo.create(batch))) {
-    await deps.limiter?.batchEnded(input.tenant);
-    // An idempotent create (the same client token) finds its batch here: its reservation stands.
-    throw new InternalError("Batch id collision.");
-  }
+  };
+  const batch = await admitBatch(deps, input, inputFileId, inputBlobKey).catch(refused);
   try {
     await deps.runner.start(batch);
   } catch (cause) {
@@ -324,4 +287,59 @@ export const deleteBatch = async (
     const file = fileId ? await deps.repo.delete("file", tenant, fileId) : undefined;
     if (file) await deps.blobs.delete(file.blobKey);
   }
+};
+
+/** Validates the input, reserves the budget and the key's slot, and records the batch; nothing of it on refusal. */
+const admitBatch = async (
+  deps: BatchDeps,
+  input: NewBatch,
+  inputFileId: string,
+  inputBlobKey: string,
+): Promise<BatchRecord> => {
+  const { total, model, estimate } = await validateInput(deps, inputBlobKey, input);
+  const id = input.id ?? newId();
+  // Within the key's monthly budget, or refused before anything is created (core/budgets.ts).
+  const budget = await reserveBudget(deps, {
+    tenant: input.tenant,
+    batchId: id,
+    provider: input.provider,
+    model,
+    estimate,
+    requests: total,
+  });
+  const now = deps.now?.() ?? Date.now();
+  const batch: BatchRecord = {
+    id,
+    kind: "batch",
+    tenant: input.tenant,
+    dialect: input.dialect,
+    provider: input.provider,
+    createdAt: now,
+    expiresAt: now + deps.config.fileTtlDays * 86_400_000,
+    status: "validating",
+    endpoint: input.endpoint,
+    completionWindow: input.completionWindow,
+    model,
+    inputFileId,
+    inputBlobKey,
+    requestCounts: { total, completed: 0, failed: 0 },
+    metadata: input.metadata,
+    statusTimes: { validating: now },
+    dialectFields: input.dialectFields,
+    sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
+    budget,
+    watch: "batch",
+  };
+  try {
+    await deps.limiter?.batchStarted(input.tenant);
+  } catch (error) {
+    await settleBudget(deps, batch); // nothing ran: the reservation is released
+    throw error;
+  }
+  if (!(await deps.repo.create(batch))) {
+    await deps.limiter?.batchEnded(input.tenant);
+    // An idempotent create (the same client token) finds its batch here: its reservation stands.
+    throw new InternalError("Batch id collision.");
+  }
+  return batch;
 };

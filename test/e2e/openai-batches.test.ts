@@ -143,6 +143,19 @@ describe("OpenAI SDK batches through the local gateway", () => {
     },
   );
 
+  it("leaves no file behind when it refuses inline requests (F15)", async () => {
+    const own = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-inline-refused", maxRetries: 0 });
+    const refused = own.batches.create({
+      input_file_id: "",
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      provider: "anthropic",
+      requests: [{ custom_id: "no-max-tokens", params: { model: "claude-haiku-4-5", messages: [] } }],
+    } as never);
+    await expect(refused).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    expect((await own.files.list()).data).toEqual([]);
+  });
+
   it.each([
     ["openai", "gpt-4o-mini"],
     ["anthropic", "claude-3-sonnet-20240229"],
