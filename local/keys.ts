@@ -19,15 +19,26 @@ import { KmsSealer } from "../lambdas/state/sealers";
 import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    name: { type: "string" },
-    "monthly-usd": { type: "string" },
-    url: { type: "string" },
-    stack: { type: "string" },
-  },
-});
+const usage =
+  "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] " +
+  "[--monthly-usd N|none] [--url URL|none] [--stack NAME]";
+/** The command line, or its usage and why it is not one (never a stack trace). */
+const { positionals, values } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        name: { type: "string" },
+        "monthly-usd": { type: "string" },
+        url: { type: "string" },
+        stack: { type: "string" },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+})();
 const [command] = positionals;
 
 const open = async (): Promise<{
@@ -96,14 +107,16 @@ try {
       break;
     }
     case "budget": {
+      const given = values["monthly-usd"] ?? "";
+      // Dollars as a plain decimal (`25`, `0.5`): not `0x10`, `1e3`, an empty value or a negative one.
+      if (given !== "none" && !/^\d+(\.\d+)?$/.test(given))
+        throw new Error(
+          `--monthly-usd takes US dollars per calendar month (UTC) as a positive decimal such as 25 or 0.5, or none ` +
+            `to remove the budget; ${JSON.stringify(given)} is not one.`,
+        );
+      const usd = given === "none" ? undefined : Number(given);
       const record = await store.byName(requireName());
       if (!record) throw new Error(`No credential named ${values.name}.`);
-      const given = values["monthly-usd"];
-      const usd = given === "none" ? undefined : Number(given);
-      if (usd !== undefined && !(Number.isFinite(usd) && usd >= 0))
-        throw new Error(
-          "Give --monthly-usd N (US dollars per calendar month, UTC), or --monthly-usd none to remove it.",
-        );
       await budgets.setLimit(record.tenant, usd === undefined ? undefined : microUsd(usd));
       console.log(
         usd === undefined ? `${record.name}: no budget.` : `${record.name}: budget $${usd.toFixed(2)} per month.`,
@@ -136,10 +149,7 @@ webhook-timestamp, webhook-signature headers). The signing secret is shown once:
       console.log(`${values.name} deleted.`);
       break;
     default:
-      throw new Error(
-        "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] " +
-          "[--monthly-usd N|none] [--url URL|none]",
-      );
+      throw new Error(usage);
   }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
