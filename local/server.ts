@@ -201,7 +201,8 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
   const bus = new LocalBus(join(dataDir, "events.jsonl"), { account: "000000000000", region: localNames.region });
   const webhooks = new DynamoWebhookStore(emulators.dynamo, localNames.table);
-  const delivery = deliverLocalWebhooks(bus, { webhooks, sealer }, options.webhooks);
+  // Local receivers listen on loopback (`npm run webhooks:listen`); the deployed sender never calls one.
+  const delivery = deliverLocalWebhooks(bus, { webhooks, sealer, allowLoopback: true }, options.webhooks);
   engine = composeEngine(deps, dialects, {
     bus,
     providers: (options.wrapProviders ?? ((p) => p))(adapters),

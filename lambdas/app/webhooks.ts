@@ -9,6 +9,8 @@ export interface WebhookDeps {
   webhooks: WebhookStore;
   sealer: SecretSealer;
   now?: () => number;
+  /** Deliver to loopback receivers too (local mode only: in a Lambda, loopback is the runtime API). @default false */
+  allowLoopback?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export const deliverToWebhook = async (
   const found = webhookMessageOf(event);
   const webhook = found && (await deps.webhooks.get(found.tenant));
   if (!found || !webhook) return "none";
-  await deliverWebhook(webhook, deps.sealer, found.message, deps.now);
+  await deliverWebhook(webhook, deps.sealer, found.message, deps.now, { allowLoopback: deps.allowLoopback });
   return "delivered";
 };
 
