@@ -1,4 +1,5 @@
 import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
+import { checkedMetadata } from "./caller-text";
 import { chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
@@ -296,6 +297,7 @@ const admitBatch = async (
   inputFileId: string,
   inputBlobKey: string,
 ): Promise<BatchRecord> => {
+  checkedMetadata(input.metadata);
   const { total, model, estimate } = await validateInput(deps, inputBlobKey, input);
   const id = input.id ?? newId();
   // Within the key's monthly budget, or refused before anything is created (core/budgets.ts).

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import { checkedContentType, checkedName } from "./caller-text";
 import { type ChunkMeta, decodeAwsChunked, decodeChunkMeta, runningChecksum } from "./chunk-encoding";
 import type { GatewayConfig, ObjectPlace } from "./config";
 import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./errors";
@@ -68,6 +69,8 @@ const dayMs = 86_400_000;
  * is written; the bytes go to the blob store before the metadata, so a listed file always has its bytes.
  */
 export const createFile = async (deps: FileDeps, input: NewFile): Promise<FileRecord> => {
+  checkedName(input.filename);
+  checkedContentType(input.contentType);
   const lineCount = input.purpose === "batch" ? await deps.codec.countObjectLines([input.body]) : undefined;
   const now = deps.now?.() ?? Date.now();
   const maxLifetimeMs = deps.config.fileTtlDays * dayMs;
@@ -102,6 +105,8 @@ export const createFileFromStream = async (
   source: AsyncIterable<Uint8Array>,
   check: { expectedBytes: number; md5?: string },
 ): Promise<FileRecord> => {
+  checkedName(input.filename);
+  checkedContentType(input.contentType);
   const id = newId();
   const blobKey = `${stagingPrefix.files}${input.tenant}/${id}`;
   const sha256 = createHash("sha256");

@@ -1,3 +1,4 @@
+import { checkedContentType } from "./caller-text";
 import { BadRequestError, NotFoundError } from "./errors";
 import { createFileFromChunks, decodedSize, maxJoinedBytes, storedChunks } from "./files";
 import { newId } from "./ids";
@@ -38,6 +39,7 @@ export const startObjectUpload = async (
   deps: NamespaceDeps,
   input: { tenant: string; dialect: Dialect; provider: Provider; bucket: string; key: string; contentType: string },
 ): Promise<UploadRecord> => {
+  checkedContentType(input.contentType, "The Content-Type");
   const now = deps.now?.() ?? Date.now();
   const upload: UploadRecord = {
     id: newId(),
@@ -226,6 +228,7 @@ export const admitObjectBody = async (
   deps: NamespaceDeps,
   input: { tenant: string; dialect: Dialect; provider: Provider; bucket: string; key: string; contentType: string },
 ): Promise<BodyTicket> => {
+  checkedContentType(input.contentType, "The Content-Type");
   const now = deps.now?.() ?? Date.now();
   const id = newId();
   const session = newId();

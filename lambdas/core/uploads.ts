@@ -1,3 +1,4 @@
+import { checkedContentType, checkedName } from "./caller-text";
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "./errors";
 import { createFileFromStream, type FileDeps, maxJoinedBytes } from "./files";
 import { newId } from "./ids";
@@ -31,6 +32,8 @@ const openSession = async (
   input: Pick<UploadRecord, "tenant" | "dialect" | "provider" | "size" | "mimeType" | "displayName" | "purpose">,
   ttlMs: number,
 ): Promise<UploadRecord> => {
+  checkedContentType(input.mimeType, "The upload's MIME type");
+  if (input.displayName !== undefined) checkedName(input.displayName, "The upload's display name");
   const now = deps.now?.() ?? Date.now();
   const upload: UploadRecord = {
     ...input,

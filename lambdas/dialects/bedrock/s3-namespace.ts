@@ -12,8 +12,15 @@ const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const top = "\u{10FFFF}";
 
 /** Checks a bucket and key as S3 would (bucket naming rules, key length, no `..` path games). */
+/**
+ * S3's general purpose bucket naming rules beyond the characters: no adjacent periods or a period beside a hyphen,
+ * not an IP address, none of the prefixes and suffixes S3 reserves (`xn--`, `-s3alias`, …).
+ */
+const reservedBucketName =
+  /\.\.|\.-|-\.|^\d+\.\d+\.\d+\.\d+$|^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
+
 export const checkLocation = (bucket: string, key?: string): void => {
-  if (!bucketName.test(bucket))
+  if (!bucketName.test(bucket) || reservedBucketName.test(bucket))
     throw new BadRequestError(`The specified bucket is not valid: ${bucket}.`, { code: "InvalidBucketName" });
   if (key === undefined) return;
   if (key.length === 0 || Buffer.byteLength(key) > 1024)
