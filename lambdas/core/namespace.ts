@@ -1,5 +1,5 @@
 import { type FileDeps, settleFile } from "./files";
-import type { NamespaceEntry, NamespaceIndex } from "./ports";
+import type { NamespaceEntry, NamespaceIndex, NamespaceListing } from "./ports";
 
 /** The named-object namespace operations need the file operations plus the key index. */
 export interface NamespaceDeps extends FileDeps {
@@ -98,14 +98,14 @@ export const deleteObject = async (
 };
 
 /**
- * Keys of one bucket in byte order, after `startAfter` (exclusive), under `prefix`, at most `limit`; a key that
+ * Keys of one bucket in byte order, under `prefix`, from `startAt` or after `startAfter`, at most `limit`; a key that
  * holds only a body still arriving is left out.
  */
 export const listObjects = async (
   deps: NamespaceDeps,
   tenant: string,
   bucket: string,
-  options: { prefix: string; startAfter?: string; limit: number },
+  options: NamespaceListing,
 ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }> => {
   const page = await deps.namespace.list(tenant, bucket, options);
   const entries = await Promise.all(

@@ -67,17 +67,28 @@ export interface NamespaceEntry {
   pending?: { fileId: string; at: number };
 }
 
+/** Where a namespace listing reads: under `prefix`, from `startAt` (inclusive) or after `startAfter` (exclusive). */
+export interface NamespaceListing {
+  prefix: string;
+  startAfter?: string;
+  startAt?: string;
+  limit: number;
+}
+
 /** The per-tenant bucket/key namespace, kept in key order for listing. */
 export interface NamespaceIndex {
   /** Points a key at a file; returns the entry it replaced, if any. */
   put(entry: NamespaceEntry): Promise<NamespaceEntry | undefined>;
   get(tenant: string, bucket: string, key: string): Promise<NamespaceEntry | undefined>;
   delete(tenant: string, bucket: string, key: string): Promise<NamespaceEntry | undefined>;
-  /** Keys of one bucket in byte order, after `startAfter` (exclusive), under `prefix`, at most `limit`. */
+  /**
+   * Keys of one bucket in byte order, under `prefix`, from `startAt` (inclusive) or after `startAfter` (exclusive),
+   * at most `limit`.
+   */
   list(
     tenant: string,
     bucket: string,
-    options: { prefix: string; startAfter?: string; limit: number },
+    options: NamespaceListing,
   ): Promise<{ entries: NamespaceEntry[]; truncated: boolean }>;
 }
 
@@ -286,3 +297,18 @@ export interface BatchRunner {
 
 /** Each dialect's result sink: total, so a dialect without one does not compile. */
 export type ResultSinks = { readonly [D in Dialect]: (batch: BatchRecord) => ResultSink };
+
+/**
+ * The smallest string after every string that starts with `prefix`, in code point order (which is UTF-8 byte order,
+ * the namespace's): the prefix with its last code point raised by one (a trailing U+10FFFF is dropped first, and the
+ * surrogate range skipped). Undefined when nothing follows (an empty prefix, or one of U+10FFFF only). No sentinel
+ * character: a key may hold any of them.
+ */
+export const successorOf = (prefix: string): string | undefined => {
+  const points = [...prefix].map((c) => c.codePointAt(0)!);
+  while (points.length > 0 && points.at(-1) === 0x10ffff) points.pop();
+  if (points.length === 0) return undefined;
+  const last = points.pop()! + 1;
+  points.push(last === 0xd800 ? 0xe000 : last);
+  return String.fromCodePoint(...points);
+};

@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { NamespaceEntry, NamespaceIndex } from "../core/ports";
+import { type NamespaceEntry, type NamespaceIndex, type NamespaceListing, successorOf } from "../core/ports";
 import { tableSchema } from "./table-schema";
 
 const kind = "s3object";
-/** The largest code point, so `prefix + top` sorts after every key that starts with `prefix`. */
-const top = "\u{10FFFF}";
 
 const pkOf = (tenant: string, bucket: string, key: string): string =>
   `s3#${createHash("sha256").update(`${tenant}\0${bucket}\0${key}`).digest("hex")}`;
@@ -55,11 +53,12 @@ export class DynamoNamespaceIndex implements NamespaceIndex {
     return old ? toEntry(old as Item) : undefined;
   }
 
-  async list(tenant: string, bucket: string, options: { prefix: string; startAfter?: string; limit: number }) {
-    const low =
-      options.startAfter !== undefined && options.startAfter >= options.prefix
-        ? `${options.startAfter}\0`
-        : options.prefix;
+  async list(tenant: string, bucket: string, options: NamespaceListing) {
+    // From the later of the prefix and the cursor (U+0000 is the smallest code point: "after" is that appended).
+    const from = options.startAt ?? (options.startAfter === undefined ? undefined : `${options.startAfter}\0`);
+    const low = from !== undefined && from > options.prefix ? from : options.prefix;
+    // Up to the prefix's successor, no sentinel character (a key may hold any); with none, to the end.
+    const high = successorOf(options.prefix);
     const entries: NamespaceEntry[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -67,18 +66,23 @@ export class DynamoNamespaceIndex implements NamespaceIndex {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: tableSchema.tenantIndex,
-          KeyConditionExpression: "#p = :p AND #s BETWEEN :low AND :high",
+          KeyConditionExpression:
+            high === undefined ? "#p = :p AND #s >= :low" : "#p = :p AND #s BETWEEN :low AND :high",
           ExpressionAttributeNames: { "#p": tableSchema.tenantIndexPartitionKey, "#s": tableSchema.tenantIndexSortKey },
           ExpressionAttributeValues: {
             ":p": partitionOf(tenant, bucket),
             ":low": low,
-            ":high": `${options.prefix}${top}`,
+            ...(high !== undefined && { ":high": high }),
           },
           Limit: options.limit + 1 - entries.length,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) entries.push(toEntry(item as Item));
+      // BETWEEN is inclusive: the successor itself is past the prefix.
+      for (const item of page.Items ?? []) {
+        const entry = toEntry(item as Item);
+        if (entry.key.startsWith(options.prefix)) entries.push(entry);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey && entries.length <= options.limit);
     return { entries: entries.slice(0, options.limit), truncated: entries.length > options.limit };

@@ -817,6 +817,17 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       expect((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).jobArn).toBe(jobArn);
     });
 
+    it("lists keys holding U+10FFFF under a delimiter once, and ends (F9, against the emulated index)", async () => {
+      const { s3 } = clients("AKIDLOOPTEST");
+      for (const Key of ["a/\u{10FFFF}x", "a/\u{10FFFF}y", "b.txt", "c\u{10FFFF}/d"])
+        await s3.send(new PutObjectCommand({ Bucket: "looptest", Key, Body: "x" }));
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: "looptest", Delimiter: "/" }));
+      expect(listed.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["a/", "c\u{10FFFF}/"]);
+      expect([listed.Contents?.map((c) => c.Key), listed.IsTruncated]).toEqual([["b.txt"], false]);
+      const under = await s3.send(new ListObjectsV2Command({ Bucket: "looptest", Prefix: "a/" }));
+      expect(under.Contents?.map((c) => c.Key)).toEqual(["a/\u{10FFFF}x", "a/\u{10FFFF}y"]);
+    });
+
     it("lists with prefix, delimiter, start-after and continuation tokens", async () => {
       const { s3 } = clients("AKIDLISTS3");
       const keys = ["a/1.jsonl", "a/2.jsonl", "a/b/3.jsonl", "a/b/4.jsonl", "a/c/5.jsonl", "z.jsonl"];

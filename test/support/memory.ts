@@ -18,6 +18,7 @@ import {
   minJoinPartBytes,
   type NamespaceEntry,
   type NamespaceIndex,
+  type NamespaceListing,
   type ObjectRepository,
   type StoredBlob,
   type SubmitInput,
@@ -226,13 +227,12 @@ export class MemoryNamespaceIndex implements NamespaceIndex {
     return old;
   }
 
-  async list(tenant: string, bucket: string, options: { prefix: string; startAfter?: string; limit: number }) {
+  async list(tenant: string, bucket: string, options: NamespaceListing) {
+    const order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
     const keys = [...this.entries.values()]
       .filter((e) => e.tenant === tenant && e.bucket === bucket && e.key.startsWith(options.prefix))
-      .filter(
-        (e) =>
-          options.startAfter === undefined || Buffer.compare(Buffer.from(e.key), Buffer.from(options.startAfter)) > 0,
-      )
+      .filter((e) => options.startAfter === undefined || order(e.key, options.startAfter) > 0)
+      .filter((e) => options.startAt === undefined || order(e.key, options.startAt) >= 0)
       .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
     return { entries: keys.slice(0, options.limit), truncated: keys.length > options.limit };
   }

@@ -1,7 +1,7 @@
 import { BadRequestError, NotFoundError, PreconditionFailedError } from "../../core/errors";
 import type { NamespaceDeps } from "../../core/namespace";
 import * as namespace from "../../core/namespace";
-import type { NamespaceEntry } from "../../core/ports";
+import { type NamespaceEntry, successorOf } from "../../core/ports";
 
 /*
  * S3's rules and words over core's bucket/key namespace: bucket naming, If-Match, S3's error codes, and
@@ -9,7 +9,6 @@ import type { NamespaceEntry } from "../../core/ports";
  */
 
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const top = "\u{10FFFF}";
 
 /** Checks a bucket and key as S3 would (bucket naming rules, key length, no `..` path games). */
 /**
@@ -89,12 +88,18 @@ export interface ObjectListing {
   nextToken?: string;
 }
 
-const encodeToken = (startAfter: string): string => Buffer.from(startAfter, "utf8").toString("base64url");
-const decodeToken = (token: string): string => {
+/** Where a listing goes on: after a key it listed, or at the first key past a common prefix it rolled up. */
+type Cursor = { after: string } | { at: string };
+
+// A token is the cursor, `a` or `@` and the key: opaque to the caller, checked when it comes back.
+const encodeToken = (cursor: Cursor): string =>
+  Buffer.from("after" in cursor ? `a${cursor.after}` : `@${cursor.at}`, "utf8").toString("base64url");
+const decodeToken = (token: string): Cursor => {
   const decoded = Buffer.from(token, "base64url").toString("utf8");
-  if (encodeToken(decoded) !== token.replace(/=+$/, ""))
+  const cursor: Cursor = decoded.startsWith("@") ? { at: decoded.slice(1) } : { after: decoded.slice(1) };
+  if (!/^[a@]/.test(decoded) || encodeToken(cursor) !== token.replace(/=+$/, ""))
     throw new BadRequestError("The continuation token provided is incorrect.", { code: "InvalidArgument" });
-  return decoded;
+  return cursor;
 };
 
 /**
@@ -112,33 +117,42 @@ export const listObjects = async (
   if ((await namespace.listObjects(deps, tenant, bucket, { prefix: "", limit: 1 })).entries.length === 0) {
     throw new NotFoundError("The specified bucket does not exist.", { code: "NoSuchBucket" });
   }
-  let cursor = options.continuationToken !== undefined ? decodeToken(options.continuationToken) : options.startAfter;
+  let cursor: Cursor | undefined =
+    options.continuationToken !== undefined
+      ? decodeToken(options.continuationToken)
+      : options.startAfter === undefined
+        ? undefined
+        : { after: options.startAfter };
   const contents: NamespaceEntry[] = [];
   const commonPrefixes: string[] = [];
   let count = 0;
   for (;;) {
     const page = await namespace.listObjects(deps, tenant, bucket, {
       prefix: options.prefix,
-      startAfter: cursor,
+      ...(cursor && ("after" in cursor ? { startAfter: cursor.after } : { startAt: cursor.at })),
       limit: Math.max(options.maxKeys, 1),
     });
+    let rolledUp = false;
     for (const entry of page.entries) {
       if (count >= options.maxKeys)
-        return { contents, commonPrefixes, truncated: true, nextToken: encodeToken(cursor ?? "") };
+        return { contents, commonPrefixes, truncated: true, nextToken: encodeToken(cursor ?? { after: "" }) };
       const rest = entry.key.slice(options.prefix.length);
       const cut = options.delimiter ? rest.indexOf(options.delimiter) : -1;
-      if (cut >= 0) {
-        const common = options.prefix + rest.slice(0, cut + options.delimiter!.length);
-        commonPrefixes.push(common);
-        cursor = `${common}${top}`;
-      } else {
-        contents.push(entry);
-        cursor = entry.key;
-      }
       count++;
-      if (cut >= 0) break; // re-query after the common prefix rather than reading every key under it
+      if (cut < 0) {
+        contents.push(entry);
+        cursor = { after: entry.key };
+        continue;
+      }
+      const common = options.prefix + rest.slice(0, cut + options.delimiter!.length);
+      commonPrefixes.push(common);
+      // On from the first key past every key under the common prefix (by construction: no sentinel a key can hold).
+      const next = successorOf(common);
+      if (next === undefined) return { contents, commonPrefixes, truncated: false };
+      cursor = { at: next };
+      rolledUp = true;
+      break; // re-query after the common prefix rather than reading every key under it
     }
-    const rolledUp = commonPrefixes.length > 0 && cursor?.endsWith(top);
     if (!page.truncated && !rolledUp) return { contents, commonPrefixes, truncated: false };
     if (page.entries.length === 0) return { contents, commonPrefixes, truncated: false };
   }
