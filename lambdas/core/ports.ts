@@ -29,13 +29,14 @@ export interface ObjectRepository {
   list<K extends ObjectKind>(kind: K, tenant: string, query: ListQuery): Promise<Page<Extract<AnyRecord, { kind: K }>>>;
   /**
    * Sets fields of an object, optionally only while its status is one of `statusIn` (the guard against lost
-   * updates and backwards transitions). Returns the updated object, or undefined when the guard failed.
+   * updates and backwards transitions) and while the fields named in `absent` are unset (a one-time transition:
+   * of racing callers, exactly one wins). Returns the updated object, or undefined when the guard failed.
    */
   update<K extends ObjectKind>(
     kind: K,
     id: string,
     changes: Partial<Extract<AnyRecord, { kind: K }>>,
-    guard?: { statusIn?: readonly string[] },
+    guard?: UpdateGuard,
   ): Promise<Extract<AnyRecord, { kind: K }> | undefined>;
   /** Every batch of every tenant still watched (`watch` set), oldest first: the reconciler's work list. */
   watched(): AsyncIterable<BatchRecord>;
@@ -73,6 +74,12 @@ export interface NamespaceListing {
   startAfter?: string;
   startAt?: string;
   limit: number;
+}
+
+/** When an update may happen: while the status is one of `statusIn`, and while the fields `absent` are unset. */
+export interface UpdateGuard {
+  statusIn?: readonly string[];
+  absent?: readonly string[];
 }
 
 /** The per-tenant bucket/key namespace, kept in key order for listing. */

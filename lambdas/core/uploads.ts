@@ -1,6 +1,6 @@
 import { checkedContentType, checkedName } from "./caller-text";
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from "./errors";
-import { createFileFromStream, type FileDeps, maxJoinedBytes } from "./files";
+import { createFileFromStream, deleteFile, type FileDeps, maxJoinedBytes } from "./files";
 import { newId } from "./ids";
 import { chunkName, stagedChunksPrefix, stagingPrefix } from "./layout";
 import type { Dialect, FilePurpose, FileRecord, Provider, UploadRecord } from "./model";
@@ -63,7 +63,12 @@ export interface ChunkTicket {
  */
 export const admitChunk = async (
   deps: FileDeps,
-  input: { uploadId: string; offset: number; finalize: boolean },
+  input: {
+    uploadId: string;
+    offset: number;
+    finalize: boolean /** The chunk's bytes, where known. */;
+    length?: number;
+  },
 ): Promise<ChunkTicket> => {
   const upload = await deps.repo.getById("upload", input.uploadId);
   if (!upload || (upload.expiresAt ?? Number.POSITIVE_INFINITY) < (deps.now?.() ?? Date.now()))
@@ -92,10 +97,22 @@ export const admitChunk = async (
       `Chunk at offset ${input.offset}, but ${received} bytes have arrived so far: send the chunk at offset ${received}.`,
     );
   }
+  const end = input.length === undefined ? undefined : input.offset + input.length;
+  if (end !== undefined && end > upload.size) {
+    throw new BadRequestError(
+      `The chunk at offset ${input.offset} ends at byte ${end}, past the ${upload.size} bytes announced at start.`,
+    );
+  }
   if (!input.finalize) return ticket;
   if (input.offset !== received) {
     throw new BadRequestError(
       `Finalize with the chunk that starts at offset ${received}, where the bytes received so far end.`,
+    );
+  }
+  if (end !== undefined && end !== upload.size) {
+    throw new BadRequestError(
+      `The upload would end at byte ${end}, short of the ${upload.size} bytes announced at start: send the rest, ` +
+        "then finalize with the last chunk.",
     );
   }
   const now = deps.now?.() ?? Date.now();
@@ -117,7 +134,14 @@ export const admitChunk = async (
     staged: { uploadId: upload.id },
   };
   if (!(await deps.repo.create(file))) throw new Error(`File id collision: ${id}`);
-  await deps.repo.update("upload", upload.id, { fileId: id });
+  // One file per upload: of racing finalizes, one records its file; the others answer with that one.
+  if (!(await deps.repo.update("upload", upload.id, { fileId: id }, { absent: ["fileId"] }))) {
+    await deps.repo.delete("file", upload.tenant, id);
+    const winner = await deps.repo.getById("upload", upload.id);
+    const won = winner?.fileId ? await deps.repo.get("file", upload.tenant, winner.fileId) : undefined;
+    if (!won) throw new ConflictError("The upload is already finalized: start a new upload to send another file.");
+    return { ...ticket, file: won };
+  }
   return { ...ticket, file };
 };
 
@@ -220,9 +244,17 @@ export const completePartedUpload = async (
     parts(),
     { expectedBytes: upload.size, md5: input.md5 },
   );
-  const completed = await deps.repo.update("upload", upload.id, { fileId: file.id });
+  // One file per upload: of racing completes, one records its file; the others drop theirs and answer with it.
+  const completed = await deps.repo.update("upload", upload.id, { fileId: file.id }, { absent: ["fileId"] });
+  if (!completed) {
+    await deleteFile(deps, upload.tenant, file.id, "").catch(() => undefined);
+    const winner = await deps.repo.getById("upload", upload.id);
+    const won = winner?.fileId ? await deps.repo.get("file", upload.tenant, winner.fileId) : undefined;
+    if (!winner || !won) throw new ConflictError(`Upload ${input.shown} is already completed.`);
+    return { upload: winner, file: won };
+  }
   await Promise.all([...seen].map((partId) => deps.blobs.delete(partKey(upload.id, partId))));
-  return { upload: completed ?? { ...upload, fileId: file.id }, file };
+  return { upload: completed, file };
 };
 
 /** Gives up on an open upload and frees the parts it stored. */

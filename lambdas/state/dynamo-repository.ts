@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AnyRecord, BatchRecord, ListQuery, ObjectKind, Page } from "../core/model";
-import type { ObjectRepository } from "../core/ports";
+import type { ObjectRepository, UpdateGuard } from "../core/ports";
 import { tableSchema } from "./table-schema";
 
 type Item = AnyRecord & { pk: string; gsi1pk: string; gsi1sk: string; ttl?: number };
@@ -157,7 +157,7 @@ export class DynamoRepository implements ObjectRepository {
     kind: K,
     id: string,
     changes: Partial<Extract<AnyRecord, { kind: K }>>,
-    guard: { statusIn?: readonly string[] } = {},
+    guard: UpdateGuard = {},
   ) {
     const names: Record<string, string> = { "#kind": "kind" };
     const values: Record<string, unknown> = { ":kind": kind };
@@ -179,6 +179,10 @@ export class DynamoRepository implements ObjectRepository {
         return `:s${index}`;
       });
       condition += ` AND #status IN (${keys.join(", ")})`;
+    }
+    for (const [index, field] of (guard.absent ?? []).entries()) {
+      names[`#a${index}`] = field;
+      condition += ` AND attribute_not_exists(#a${index})`;
     }
     const expression = [
       sets.length > 0 && `SET ${sets.join(", ")}`,

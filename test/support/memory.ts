@@ -22,6 +22,7 @@ import {
   type ObjectRepository,
   type StoredBlob,
   type SubmitInput,
+  type UpdateGuard,
 } from "../../lambdas/core/ports";
 import { dialects } from "../../lambdas/dialects/registry";
 import { toBedrockRecord } from "../../lambdas/formats/bedrock-records";
@@ -72,11 +73,13 @@ export class MemoryRepository implements ObjectRepository {
     kind: K,
     id: string,
     changes: Partial<Of<K>>,
-    guard: { statusIn?: readonly string[] } = {},
+    guard: UpdateGuard = {},
   ): Promise<Of<K> | undefined> {
     const item = this.items.get(id);
     if (!item || item.kind !== kind) return undefined;
     if (guard.statusIn && !guard.statusIn.includes((item as { status?: string }).status ?? "")) return undefined;
+    if (guard.absent?.some((field) => (item as unknown as Record<string, unknown>)[field] !== undefined))
+      return undefined;
     const updated = { ...item } as Record<string, unknown>;
     for (const [field, value] of Object.entries(changes)) {
       if (value === undefined) delete updated[field];

@@ -92,6 +92,8 @@ export const genAiChunkAdmitter =
       uploadId: request.params.session ?? "",
       offset,
       finalize: command.includes("finalize"),
+      // The chunk's length, as the client sent it (the front's copy of Content-Length).
+      ...(request.headers["content-length"] !== undefined && { length: Number(request.headers["content-length"]) }),
     });
     const response = ticket.file
       ? json(200, { file: renderGenAiFile(ticket.file, request.baseUrl) }, { "x-goog-upload-status": "final" })
