@@ -1,6 +1,6 @@
 import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
 import { checkedMetadata } from "./caller-text";
-import { chatEndpoint, type Usage } from "./chat";
+import { type ChatRequest, chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
@@ -95,6 +95,7 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       );
     }
     ids.add(request.customId);
+    checkChatRequest(request.request, at);
     const guess = estimatedUsage(request.request);
     estimate.inputTokens += guess.inputTokens;
     estimate.outputTokens += guess.outputTokens;
@@ -122,6 +123,23 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       param: "model",
     });
   return { total: ids.size, model, estimate };
+};
+
+/**
+ * The rules every neutral request meets, whichever format it came in (each format's parser checks its own fields
+ * too): a positive whole number of output tokens, a temperature in 0–2, a top_p in 0–1, at least one message.
+ */
+const checkChatRequest = (request: ChatRequest, at: string): void => {
+  const refuse = (what: string) => {
+    throw new BadRequestError(`${at}: ${what}.`, { param: Field.input });
+  };
+  if (request.maxTokens !== undefined && !(Number.isInteger(request.maxTokens) && request.maxTokens > 0))
+    refuse(`the maximum output tokens must be a positive whole number, not ${request.maxTokens}`);
+  if (request.temperature !== undefined && !(request.temperature >= 0 && request.temperature <= 2))
+    refuse(`the temperature must be between 0 and 2, not ${request.temperature}`);
+  if (request.topP !== undefined && !(request.topP >= 0 && request.topP <= 1))
+    refuse(`top_p must be between 0 and 1, not ${request.topP}`);
+  if (request.messages.length === 0) refuse("the request has no messages");
 };
 
 /** Validates the input, stores the batch as `validating`, and starts its execution. */

@@ -34,11 +34,11 @@ const part = z
   .loose();
 const generationConfig = z
   .object({
-    maxOutputTokens: z.number().optional(),
-    max_output_tokens: z.number().optional(),
-    temperature: z.number().optional(),
-    topP: z.number().optional(),
-    top_p: z.number().optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+    max_output_tokens: z.number().int().positive().optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().min(0).max(1).optional(),
+    top_p: z.number().min(0).max(1).optional(),
     stopSequences: z.array(z.string()).optional(),
     stop_sequences: z.array(z.string()).optional(),
   })
@@ -47,7 +47,7 @@ const generateContentRequest = z
   .object({
     model: z.string().optional(),
     contents: z
-      .array(z.object({ role: z.string().optional(), parts: z.array(part) }))
+      .array(z.object({ role: z.enum(["user", "model"]).optional(), parts: z.array(part) }))
       .min(1, "needs at least one content"),
     systemInstruction: z.object({ parts: z.array(part) }).optional(),
     system_instruction: z.object({ parts: z.array(part) }).optional(),
