@@ -301,7 +301,9 @@ export const deleteBatch = async (
       { param: "batch_id" },
     );
   }
-  await deps.repo.delete("batch", tenant, batch.id);
+  // Of racing deletes, the one that removed the batch is answered; the others find it gone, as a missing one.
+  if (!(await deps.repo.delete("batch", tenant, batch.id)))
+    throw new NotFoundError(`No such Batch object: ${shownId}`, { param: "batch_id" });
   for (const fileId of [batch.outputFileId, batch.errorFileId]) {
     const file = fileId ? await deps.repo.delete("file", tenant, fileId) : undefined;
     if (file) await deps.blobs.delete(file.blobKey);
