@@ -140,6 +140,14 @@ describe("the FinOps API: each batch's cost, and costs over time, in any SDK's i
     const bad = await get("/v1/costs?from=yesterday");
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { message: expect.stringMatching(/from/) } });
+    // An impossible date is refused as one, not rolled over (F28)…
+    const impossible = await get("/v1/costs?from=2026-13-45");
+    expect(impossible.status).toBe(400);
+    expect(impossible.body).toMatchObject({ error: { message: expect.stringMatching(/from.*calendar date/) } });
+    // …and a period without `from` is this month.
+    const thisMonth = await get("/v1/costs");
+    expect(thisMonth.status).toBe(200);
+    expect(thisMonth.body.from).toBe(`${new Date().toISOString().slice(0, 7)}-01`);
   });
 });
 

@@ -50,10 +50,16 @@ const renderCost = (batch: BatchRecord) => ({
     : null,
 });
 
-const day = /^\d{4}-\d{2}-\d{2}$/;
+/** A calendar day as `YYYY-MM-DD` that exists (`2026-13-45` is refused, not rolled over). */
+const day = z.string().refine((text) => {
+  const date = new Date(`${text}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}, "a calendar date, YYYY-MM-DD, such as 2026-12-01");
+/** The first day of the current month (UTC): what a period without `from` starts at. */
+const monthStart = () => `${new Date().toISOString().slice(0, 7)}-01`;
 const costsQuery = z.object({
-  from: z.string().regex(day, "a date, YYYY-MM-DD"),
-  to: z.string().regex(day, "a date, YYYY-MM-DD").optional(),
+  from: day.optional(),
+  to: day.optional(),
   group_by: z.enum(costGroupings).default("day"),
 });
 
@@ -65,9 +71,13 @@ export const finOpsRoutes = (deps: FileDeps) => ({
     return json(200, renderCost(await getBatch(deps, requireTenant(request), batchIdOf(shown), shown)));
   },
 
-  /** `GET /v1/costs?from=YYYY-MM-DD&to=YYYY-MM-DD&group_by=day|model|provider|dialect` (`to` exclusive). */
+  /**
+   * `GET /v1/costs?from=YYYY-MM-DD&to=YYYY-MM-DD&group_by=day|model|provider|dialect` (`to` exclusive; `from` is the
+   * first of this month, UTC, when not given).
+   */
   async costs(request: HttpRequest): Promise<HttpResponse> {
-    const q = parseWith(costsQuery, request.query, "query");
+    const parsed = parseWith(costsQuery, request.query, "query");
+    const q = { ...parsed, from: parsed.from ?? monthStart() };
     const from = Date.parse(`${q.from}T00:00:00Z`);
     const to = q.to ? Date.parse(`${q.to}T00:00:00Z`) : Date.now() + 1;
     const groups = await costReport(deps, requireTenant(request), { from, to, groupBy: q.group_by });
