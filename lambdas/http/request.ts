@@ -83,19 +83,29 @@ export const toHttpRequest = (event: APIGatewayProxyEvent): HttpRequest => {
   };
 };
 
-/** The body as JSON; an empty body is `{}` (Python SDKs send `content-type: application/json` with no body). */
+/**
+ * The body as a JSON object; an empty body is `{}` (Python SDKs send `content-type: application/json` with no body),
+ * and anything but an object is a 400 saying what it is.
+ */
 export const jsonBody = (request: HttpRequest): unknown => {
   if (request.body.byteLength === 0) return {};
   const text = Buffer.from(request.body).toString("utf8");
   if (text.trim() === "") return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (cause) {
     throw new BadRequestError(
       `The request body is not valid JSON: ${cause instanceof Error ? cause.message : cause}.`,
       { cause },
     );
   }
+  // Every JSON request of every SDK this gateway serves is an object: say so, rather than name a missing field.
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    const kind = Array.isArray(parsed) ? "an array" : parsed === null ? "null" : `a ${typeof parsed}`;
+    throw new BadRequestError(`The request body must be a JSON object, not ${kind}.`);
+  }
+  return parsed;
 };
 
 /**

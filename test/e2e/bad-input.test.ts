@@ -213,6 +213,14 @@ const cases: Case[] = [
       { name: "file", value: "x", filename: "a\u0007b.txt" },
     ]),
   },
+  {
+    dialect: "openai",
+    name: "a JSON array as the body of batches.create (F30)",
+    method: "POST",
+    path: "/openai/batches",
+    headers: json,
+    body: "[]",
+  },
   { dialect: "openai", name: "unknown file id", method: "GET", path: "/openai/files/file-zzzzzzzzzzzzzzzzzzzzzzzz" },
   {
     dialect: "openai",
