@@ -253,7 +253,9 @@ export const getBatch = async (
 /** A page of the tenant's batches; `after` must be one of the tenant's batches. */
 export const listBatches = async (deps: FileDeps, tenant: string, query: ListQuery): Promise<Page<BatchRecord>> => {
   if (query.after !== undefined && !(await deps.repo.get("batch", tenant, query.after))) {
-    throw new BadRequestError("Invalid 'after': no such batch to page after.", { param: "after" });
+    throw new BadRequestError(`Invalid '${query.cursorName ?? "after"}': no such batch to page from.`, {
+      param: query.cursorName ?? "after",
+    });
   }
   return deps.repo.list("batch", tenant, query);
 };

@@ -452,7 +452,9 @@ export const getFile = async (
 /** A page of the tenant's files; `after` must be one of the tenant's files. Files still arriving are left out. */
 export const listFiles = async (deps: FileDeps, tenant: string, query: ListQuery): Promise<Page<FileRecord>> => {
   if (query.after !== undefined && !(await deps.repo.get("file", tenant, query.after))) {
-    throw new BadRequestError("Invalid 'after': no such file to page after.", { param: "after" });
+    throw new BadRequestError(`Invalid '${query.cursorName ?? "after"}': no such file to page from.`, {
+      param: query.cursorName ?? "after",
+    });
   }
   const page = await deps.repo.list("file", tenant, query);
   const items = await Promise.all(page.items.map((file) => settleFile(deps, file)));

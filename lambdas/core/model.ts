@@ -220,6 +220,8 @@ export interface ListQuery {
   limit: number;
   order: "asc" | "desc";
   after?: string;
+  /** What the caller's SDK calls the cursor (`after`, `before_id`, `pageToken`…), for the error naming it. */
+  cursorName?: string;
   /** Only objects whose named attributes equal these values. */
   where?: Partial<Record<"purpose" | "provider" | "status" | "model", string>>;
 }

@@ -79,11 +79,16 @@ export const anthropicPage = async <T>(
   const after = cursorOf("page") ?? cursorOf("after_id");
   const page =
     before !== undefined
-      ? await list({ limit: query.limit, order: "asc", after: before }).then((p) => ({
+      ? await list({ limit: query.limit, order: "asc", after: before, cursorName: "before_id" }).then((p) => ({
           ...p,
           items: [...p.items].reverse(),
         }))
-      : await list({ limit: query.limit, order: "desc", after });
+      : await list({
+          limit: query.limit,
+          order: "desc",
+          after,
+          cursorName: query.page !== undefined ? "page" : "after_id",
+        });
   const data = page.items.map(render);
   const lastId = data.at(-1)?.id ?? null;
   return {

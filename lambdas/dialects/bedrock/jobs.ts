@@ -213,6 +213,7 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
         limit: 100,
         order: q.sortOrder === "Ascending" ? "asc" : "desc",
         after: cursor,
+        cursorName: "nextToken",
       });
       for (const batch of page.items) {
         cursor = batch.id;

@@ -184,7 +184,12 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
     const q = parseWith(listQuery, request.query, "query");
     if (q.pageToken !== undefined && !isId(q.pageToken))
       throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
-    const page = await listBatches(deps, tenant, { limit: q.pageSize, order: "desc", after: q.pageToken });
+    const page = await listBatches(deps, tenant, {
+      limit: q.pageSize,
+      order: "desc",
+      after: q.pageToken,
+      cursorName: "pageToken",
+    });
     const operations = await Promise.all(page.items.map((b) => renderOperation(deps, b)));
     return json(200, { operations, ...(page.hasMore && { nextPageToken: page.items.at(-1)!.id }) });
   },

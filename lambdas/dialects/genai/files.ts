@@ -155,7 +155,7 @@ export const genAiFileRoutes = (deps: FileDeps) => {
         after = isId(q.pageToken) ? q.pageToken : undefined;
         if (!after) throw new BadRequestError("Invalid pageToken.", { param: "pageToken" });
       }
-      const page = await listFiles(deps, tenant, { limit: q.pageSize, order: "desc", after });
+      const page = await listFiles(deps, tenant, { limit: q.pageSize, order: "desc", after, cursorName: "pageToken" });
       const files = page.items.map((f) => renderGenAiFile(f, request.baseUrl));
       return json(200, { files, ...(page.hasMore && { nextPageToken: page.items.at(-1)!.id }) });
     },
