@@ -254,12 +254,17 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    serveThroughHandler(request, response, mounts, front, { routes: staged, store }).catch((error: unknown) => {
-      console.error("local adapter failure", error);
-      if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
-      response.end('{"message":"Internal server error"}');
-    });
+    const served = serveThroughHandler(request, response, mounts, front, { routes: staged, store })
+      .catch((error: unknown) => {
+        console.error("local adapter failure", error);
+        if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
+        response.end('{"message":"Internal server error"}');
+      })
+      .finally(() => inFlight.delete(served));
+    inFlight.add(served);
   });
+  /** Requests still being handled: `close` lets them finish before the stores under them close. */
+  const inFlight = new Set<Promise<void>>();
   // Idle keep-alive connections stay open well past a busy moment of this one process (emulators, simulators and
   // the gateway share its event loop), so a client never reuses a socket the server is closing.
   server.keepAliveTimeout = 30_000;
@@ -307,6 +312,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      await Promise.allSettled(inFlight);
       await runner.drain(true);
       delivery.stop();
       await rm(endpointsFile, { force: true });

@@ -137,12 +137,22 @@ export const admitChunk = async (
   // One file per upload: of racing finalizes, one records its file; the others answer with that one.
   if (!(await deps.repo.update("upload", upload.id, { fileId: id }, { absent: ["fileId"] }))) {
     await deps.repo.delete("file", upload.tenant, id);
-    const winner = await deps.repo.getById("upload", upload.id);
-    const won = winner?.fileId ? await deps.repo.get("file", upload.tenant, winner.fileId) : undefined;
-    if (!won) throw new ConflictError("The upload is already finalized: start a new upload to send another file.");
+    const { file: won } = await winnerOf(deps, upload, "The upload is already finalized: start a new upload.");
     return { ...ticket, file: won };
   }
   return { ...ticket, file };
+};
+
+/** The upload as the racer that recorded its file left it, with that file (or a 409 saying `why`). */
+const winnerOf = async (
+  deps: FileDeps,
+  upload: UploadRecord,
+  why: string,
+): Promise<{ upload: UploadRecord; file: FileRecord }> => {
+  const winner = await deps.repo.getById("upload", upload.id);
+  const file = winner?.fileId ? await deps.repo.get("file", upload.tenant, winner.fileId) : undefined;
+  if (!winner || !file) throw new ConflictError(why);
+  return { upload: winner, file };
 };
 
 /** The largest file a parted upload takes (OpenAI's limit for a batch input file). */
@@ -248,10 +258,7 @@ export const completePartedUpload = async (
   const completed = await deps.repo.update("upload", upload.id, { fileId: file.id }, { absent: ["fileId"] });
   if (!completed) {
     await deleteFile(deps, upload.tenant, file.id, "").catch(() => undefined);
-    const winner = await deps.repo.getById("upload", upload.id);
-    const won = winner?.fileId ? await deps.repo.get("file", upload.tenant, winner.fileId) : undefined;
-    if (!winner || !won) throw new ConflictError(`Upload ${input.shown} is already completed.`);
-    return { upload: winner, file: won };
+    return winnerOf(deps, upload, `Upload ${input.shown} is already completed.`);
   }
   await Promise.all([...seen].map((partId) => deps.blobs.delete(partKey(upload.id, partId))));
   return { upload: completed, file };
