@@ -43,6 +43,8 @@ export interface NewBatch {
   inputFile?: { id: string | undefined; shown: string };
   /** Requests given inline instead of a file, each one JSONL line's object. */
   inlineRequests?: Record<string, unknown>[];
+  /** What the caller's SDK calls the inline list (`requests`): errors name `requests.0`, not `Line 1`. */
+  inlineField?: string;
   /** A caller-derived id (e.g. from an idempotency token); a new random one when absent. */
   id?: string;
   /** Take an input file of any purpose (S3 objects have none); its lines are checked all the same. */
@@ -76,6 +78,19 @@ const singleModelProviders: ReadonlySet<Provider> = new Set(["openai", "gemini",
  * request for the batch's endpoint, with a unique custom_id, and one model where the provider needs one.
  */
 const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
+  try {
+    return await validateLines(deps, blobKey, input);
+  } catch (error) {
+    // Inline requests are named as the caller's SDK names them, not as lines of the file the gateway made of them.
+    const inline = input.inlineRequests && input.inlineField;
+    if (!(error instanceof BadRequestError) || !inline) throw error;
+    const renamed = error.message.replace(/^Line (\d+)/, (_, n: string) => `${inline}.${Number(n) - 1}`);
+    if (renamed === error.message) throw error;
+    throw new BadRequestError(renamed, { param: inline, cause: error });
+  }
+};
+
+const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
   const ids = new Set<string>();
   const estimate: Usage = { inputTokens: 0, outputTokens: 0 };
   let model = input.model;

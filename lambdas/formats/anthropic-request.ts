@@ -14,7 +14,13 @@ const block = z.union([
 ]);
 const params = z.object({
   model: z.string().min(1),
-  max_tokens: z.number({ error: "max_tokens is required" }).int().positive(),
+  max_tokens: z
+    .number({
+      error: (issue) =>
+        issue.input === undefined ? "max_tokens is required" : "max_tokens must be a positive whole number",
+    })
+    .int("max_tokens must be a positive whole number")
+    .positive("max_tokens must be a positive whole number"),
   system: z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }).loose())]).optional(),
   messages: z
     .array(z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(block)]) }))

@@ -23,3 +23,37 @@ describe("a cursor that names nothing is refused under the name its SDK gave it 
     expect(await response.text()).toContain(`Invalid '${name}'`);
   });
 });
+
+describe("inline requests are named as their SDK names them (F22)", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  });
+  afterAll(() => gateway.stop());
+  const create = (params: Record<string, unknown>) =>
+    fetch(`${gateway.url}/anthropic/v1/messages/batches`, {
+      method: "POST",
+      headers: { "x-api-key": "sk-inline-names", "content-type": "application/json" },
+      body: JSON.stringify({
+        requests: [
+          {
+            custom_id: "ok",
+            params: { model: "claude-haiku-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi" }] },
+          },
+          {
+            custom_id: "bad",
+            params: { model: "claude-haiku-4-5", messages: [{ role: "user", content: "hi" }], ...params },
+          },
+        ],
+      }),
+    });
+
+  it.each([0, 1.5, -3])("max_tokens %s is answered as not a positive whole number, at requests.1", async (tokens) => {
+    const response = await create({ max_tokens: tokens });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toMatch(/requests\.1\b/);
+    expect(text).toContain("positive whole number");
+    expect(text).not.toContain("required");
+  });
+});

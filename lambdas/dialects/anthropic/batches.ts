@@ -107,6 +107,7 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
       endpoint: chatEndpoint,
       completionWindow: "24h",
       inlineRequests: body.requests,
+      inlineField: "requests",
     });
     return json(200, renderMessageBatch(batch, request.baseUrl));
   },

@@ -169,6 +169,7 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
       metadata,
       inputFile,
       inlineRequests,
+      inlineField: "batch.inputConfig.requests.requests",
       anyPurpose: true,
     });
     return json(200, await renderOperation(deps, batch));

@@ -117,6 +117,7 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
       model: body.model,
       inputFile: { id: parseId(openAiPrefix.file, shownFile), shown: shownFile },
       inlineRequests: body.requests,
+      inlineField: "requests",
     });
     return json(200, renderBatch(batch));
   },
