@@ -8,8 +8,31 @@ import { BadRequestError } from "./errors";
 export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, where = "request"): z.output<S> => {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = deepest(result.error.issues[0]);
   const param = issue?.path.map(String).join(".") || undefined;
   const field = param ? `'${param}'` : `the ${where}`;
   throw new BadRequestError(`Invalid ${field}: ${issue?.message ?? "malformed"}.`, { param });
+};
+
+/** A zod issue, as `parseWith` reads it: its path, its message, and for a union the issues of each alternative. */
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  errors?: Issue[][];
+}
+
+/**
+ * For a union (`Invalid input.` says nothing), the issue of the alternative that got furthest — the deepest path —
+ * with the union's own path before it: what the caller most likely meant, and what it lacks.
+ */
+const deepest = (issue: Issue | undefined): Issue | undefined => {
+  if (issue?.code !== "invalid_union" || !issue.errors?.length) return issue;
+  const candidates = issue.errors.flatMap((alternative) => alternative.slice(0, 1)).map(deepest);
+  // Deepest first; at equal depth, the alternative whose field the caller did send (not "received undefined").
+  const absent = (c: Issue) => (c.message.includes("received undefined") ? 1 : 0);
+  const best = candidates
+    .filter((c): c is Issue => c !== undefined)
+    .sort((a, b) => b.path.length - a.path.length || absent(a) - absent(b))[0];
+  return best ? { ...best, path: [...issue.path, ...best.path] } : issue;
 };

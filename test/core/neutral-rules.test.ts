@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod";
 import { createBatch } from "../../lambdas/core/batches";
 import { BadRequestError } from "../../lambdas/core/errors";
+import { parseWith } from "../../lambdas/core/validation";
 import { batchInputFile, memoryGateway } from "../support/memory";
 
 /** One request line in each input format, with `tokens` output tokens, `temperature` and a message of `role`. */
@@ -63,4 +65,25 @@ describe("every format meets the same rules for the same request (F12)", () => {
       await expect(create(lines(10, 0.5, "user")[format])).resolves.toMatchObject({ status: "validating" });
     });
   }
+});
+
+describe("a union's refusal names what the caller most likely meant (F21)", () => {
+  it("the alternative whose field was sent, at its own path, with what it expected", () => {
+    const inputConfig = z.union([
+      z.object({ fileName: z.string() }),
+      z.object({ requests: z.object({ requests: z.array(z.unknown()) }) }),
+    ]);
+    const refusal = (value: unknown) => {
+      try {
+        parseWith(z.object({ batch: z.object({ inputConfig }) }), value, "body");
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refusal({ batch: { inputConfig: { requests: "x" } } })).toBe(
+      "Invalid 'batch.inputConfig.requests': Invalid input: expected object, received string.",
+    );
+    expect(refusal({ batch: { inputConfig: {} } })).not.toBe("Invalid 'batch.inputConfig': Invalid input.");
+  });
 });
