@@ -220,7 +220,7 @@ export class FinOpsGateway extends Construct {
       if (door.startsBatches) engine.grantStartBatches(fn);
       if (door.storesFiles) {
         storage.grantObjectAccess(fn, stagingPrefix.files);
-        // Upload chunks and parts: any door that keeps files may be the first to read a file whose chunks API
+        // Upload chunks and parts — every door that keeps files may be the first to read a file whose chunks API
         // Gateway stored, and joins them (listing also lets a missing part answer 404, not 403, and a cancel free
         // them all).
         storage.grantObjectAccess(fn, stagingPrefix.staged);

@@ -1,7 +1,7 @@
 import { Token } from "aws-cdk-lib";
 
 /**
- * What a batch may name as its model: any foundation model (in any Region, as cross-Region inference profiles
+ * What a batch may name as its model — every foundation model (in any Region, as cross-Region inference profiles
  * route there; a global profile routes to foundation models whose ARN has no Region at all, which Bedrock's
  * documentation says to grant explicitly), and this account's system-defined and application inference profiles.
  */

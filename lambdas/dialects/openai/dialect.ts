@@ -36,7 +36,7 @@ const openAiFrontDoor = (deps: GatewayDeps): FrontDoor => {
   };
 };
 
-/** The FinOps API at `{GW}/finops` (README "FinOps"): any SDK's key, OpenAI's error envelope. */
+/** The FinOps API at `{GW}/finops` (README "FinOps"), for the key of every SDK, in OpenAI's error envelope. */
 const finOpsFrontDoor = (deps: GatewayDeps): FrontDoor => {
   const finops = finOpsRoutes(deps);
   return {
