@@ -5,14 +5,13 @@ import { encodeChunkMeta } from "../../lambdas/core/chunk-encoding";
 import { createFileFromChunks, storedChunks } from "../../lambdas/core/files";
 import { chunkMetaName } from "../../lambdas/core/layout";
 import { minJoinPartBytes } from "../../lambdas/core/ports";
-import { memoryGateway } from "../support/memory";
+import { filesOnlyGateway } from "../support/memory";
 
-const engineParts = { providers: {} } as unknown as Parameters<typeof memoryGateway>[0];
 const line = (i: number) => `${JSON.stringify({ custom_id: `r${i}`, body: { pad: "x".repeat(900) } })}\n`;
 
 /** Chunks of JSONL of about `sizes` bytes each (whole lines), stored as API Gateway stores them, with their metadata. */
 const stage = async (sizes: number[], meta: (body: Buffer, index: number) => Record<string, unknown> = () => ({})) => {
-  const gateway = memoryGateway(engineParts);
+  const gateway = filesOnlyGateway();
   const concat = gateway.blobs.concat.bind(gateway.blobs);
   let joinedInS3 = 0;
   gateway.blobs.concat = async (...args) => {

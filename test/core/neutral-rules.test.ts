@@ -3,7 +3,7 @@ import * as z from "zod";
 import { createBatch } from "../../lambdas/core/batches";
 import { BadRequestError } from "../../lambdas/core/errors";
 import { parseWith } from "../../lambdas/core/validation";
-import { batchInputFile, memoryGateway } from "../support/memory";
+import { batchInputFile, filesOnlyGateway } from "../support/memory";
 
 /** One request line in each input format, with `tokens` output tokens, `temperature` and a message of `role`. */
 const lines = (tokens: number, temperature: number, role: string) => ({
@@ -35,7 +35,7 @@ const lines = (tokens: number, temperature: number, role: string) => ({
 });
 
 const create = async (line: unknown) => {
-  const gateway = memoryGateway({ providers: {} } as unknown as Parameters<typeof memoryGateway>[0]);
+  const gateway = filesOnlyGateway();
   const input = await batchInputFile(gateway.deps, `${JSON.stringify(line)}\n`);
   return createBatch(gateway.deps, {
     tenant: "t",

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { successorOf } from "../../lambdas/core/ports";
 import { listObjects } from "../../lambdas/dialects/bedrock/s3-namespace";
-import { memoryGateway } from "../support/memory";
+import { filesOnlyGateway } from "../support/memory";
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -31,7 +31,7 @@ describe("ListObjectsV2 advances by construction (F9), for any keys S3 allows", 
         fc.constantFrom("", "a", "a/", "\u{10FFFF}"),
         fc.integer({ min: 1, max: 4 }),
         async (keys, delimiter, prefix, maxKeys) => {
-          const { deps } = memoryGateway({ providers: {} } as unknown as Parameters<typeof memoryGateway>[0]);
+          const { deps } = filesOnlyGateway();
           for (const k of [...keys, "anchor-key"])
             await deps.namespace.put({
               tenant: "t",
@@ -65,7 +65,7 @@ describe("ListObjectsV2 advances by construction (F9), for any keys S3 allows", 
   });
 
   it("the finding's keys: one a/ prefix and b.txt, in one request", async () => {
-    const { deps } = memoryGateway({ providers: {} } as unknown as Parameters<typeof memoryGateway>[0]);
+    const { deps } = filesOnlyGateway();
     for (const k of ["a/\u{10FFFF}x", "a/\u{10FFFF}y", "b.txt"])
       await deps.namespace.put({
         tenant: "t",

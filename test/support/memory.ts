@@ -305,6 +305,9 @@ export const runToEnd = async (
   return routes;
 };
 
+/** The in-memory gateway of a test that runs no batch: its engine has no provider to reach. */
+export const filesOnlyGateway = () => memoryGateway({ providers: {} } as unknown as EngineParts);
+
 /** A whole gateway on in-memory parts: core operations, every dialect's sink and the engine, no emulator. */
 export const memoryGateway = (
   engineParts: EngineParts,
