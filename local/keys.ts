@@ -1,6 +1,7 @@
 /**
- * `npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] [--monthly-usd N|none]
- * [--url URL|none]`: manages gateway credentials, their monthly budgets and their batch-ended webhooks.
+ * `npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] [--monthly-usd N|none]
+ * [--url URL|none] [--allow bucket/prefix/ …|none]`: manages gateway credentials, their monthly budgets, their
+ * batch-ended webhooks and the places in the account's own buckets their Bedrock jobs may use.
  *   Deployed stack: `--stack NAME` (its outputs give the table and key, in its region), or TABLE_NAME and
  *   CREDENTIALS_KMS_KEY (the stack outputs); with AWS credentials.
  *   Local mode: works on FINOPS_DATA_DIR (default .finops-local), through the running gateway's emulator if any.
@@ -11,17 +12,19 @@ import { parseArgs } from "node:util";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { microUsd, monthOf, usdText } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
+import { parseGrant, placesShown } from "../lambdas/core/job-places";
 import { setWebhook } from "../lambdas/core/webhooks";
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
+import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { KmsSealer } from "../lambdas/state/sealers";
 import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
 const usage =
-  "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook> [--name NAME] " +
-  "[--monthly-usd N|none] [--url URL|none] [--stack NAME]";
+  "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] " +
+  "[--monthly-usd N|none] [--url URL|none] [--allow bucket/prefix/ …|none] [--stack NAME]";
 /** The command line, or its usage and why it is not one (never a stack trace). */
 const { positionals, values } = (() => {
   try {
@@ -31,6 +34,7 @@ const { positionals, values } = (() => {
         name: { type: "string" },
         "monthly-usd": { type: "string" },
         url: { type: "string" },
+        allow: { type: "string", multiple: true },
         stack: { type: "string" },
       },
     });
@@ -46,6 +50,7 @@ const open = async (): Promise<{
   sealer: SecretSealer;
   budgets: DynamoBudgetLedger;
   webhooks: DynamoWebhookStore;
+  jobGrants: DynamoJobGrantStore;
   close: () => Promise<void>;
   where: string;
 }> => {
@@ -58,6 +63,7 @@ const open = async (): Promise<{
     sealer,
     budgets: new DynamoBudgetLedger(table.dynamo, table.tableName),
     webhooks: new DynamoWebhookStore(table.dynamo, table.tableName),
+    jobGrants: new DynamoJobGrantStore(table.dynamo, table.tableName),
     close: table.close,
     where: table.where,
   };
@@ -77,7 +83,7 @@ const requireName = (): string => {
   return values.name;
 };
 
-const { store, sealer, budgets, webhooks, close, where } = await open().catch((error: Error) => {
+const { store, sealer, budgets, webhooks, jobGrants, close, where } = await open().catch((error: Error) => {
   console.error(error.message);
   process.exit(1);
 });
@@ -100,8 +106,9 @@ try {
             ? "no budget"
             : `budget ${usdText(limit)}/month, ${usdText(await budgets.committed(r.tenant, month))} used in ${month}`;
         const webhook = (await webhooks.get(r.tenant))?.url ?? "no webhook";
+        const places = placesShown(await jobGrants.get(r.tenant)) || "no job buckets";
         console.log(
-          `${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}\t${webhook}`,
+          `${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}\t${webhook}\t${places}`,
         );
       }
       break;
@@ -135,6 +142,25 @@ try {
           : `${record.name}: batch-ended events go to ${values.url}, signed per Standard Webhooks (webhook-id,
 webhook-timestamp, webhook-signature headers). The signing secret is shown once:
   ${secret}`,
+      );
+      break;
+    }
+    case "buckets": {
+      const record = await store.byName(requireName());
+      if (!record) throw new Error(`No credential named ${values.name}.`);
+      const allow = (values.allow ?? []).flatMap((value) => value.split(",")).filter(Boolean);
+      if (allow.length === 0)
+        throw new Error(
+          "Give --allow bucket/prefix/ (repeatable) for the places this key's Bedrock jobs may read and write, " +
+            "or --allow none to take them all back.",
+        );
+      const places = allow.length === 1 && allow[0] === "none" ? [] : allow.map(parseGrant);
+      await jobGrants.set(record.tenant, places);
+      console.log(
+        places.length === 0
+          ? `${record.name}: its jobs may use none of the account's buckets.`
+          : `${record.name}: its jobs may read and write under ${placesShown(places)} (as far as the stack's ` +
+              "jobBuckets reach: that setting is the ceiling of every grant).",
       );
       break;
     }

@@ -17,6 +17,7 @@ import { microUsd, monthOf } from "../lambdas/core/budgets";
 import { userMetadataBytes, userMetadataLimitBytes } from "../lambdas/core/chunk-encoding";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
 import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
+import { everyJobPlace, grantedJobPlaces, parseGrant } from "../lambdas/core/job-places";
 import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
 import type { ProviderAdapters } from "../lambdas/core/ports";
@@ -36,6 +37,7 @@ import { priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book"
 import { createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
+import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../lambdas/state/dynamo-namespace-index";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
@@ -116,6 +118,10 @@ export interface LocalGateway {
   bus: LocalBus;
   /** Every webhook delivery attempt so far. */
   webhookAttempts: DeliveryAttempt[];
+  /** The stack's ceiling for job places (BEDROCK_JOB_BUCKETS), buckets of the S3 emulator standing in. */
+  jobBuckets: GatewayConfig["jobBuckets"];
+  /** Grants a credential's jobs places in the account's buckets, `bucket/prefix/` each (`npm run keys -- buckets`). */
+  setJobPlaces(name: string, places: string[]): Promise<void>;
   /** Sets a credential's monthly budget in US dollars (what `npm run keys -- budget` does). */
   setBudget(name: string, monthlyUsd: number | undefined): Promise<void>;
   /** What a credential has spent or reserved this month, in US dollars (what `npm run keys -- list` shows). */
@@ -183,6 +189,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
     });
   }
+  const jobGrants = new DynamoJobGrantStore(emulators.dynamo, localNames.table);
   const deps = gatewayDeps({
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
@@ -196,6 +203,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     sealer,
     prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir))),
     budgets: new DynamoBudgetLedger(emulators.dynamo, localNames.table),
+    jobPlaces: mode === "keys" ? grantedJobPlaces(jobGrants, config.jobBuckets) : everyJobPlace(config.jobBuckets),
     deployment: { accountId: "000000000000", region: localNames.region },
   });
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
@@ -293,6 +301,12 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     },
     bus,
     webhookAttempts: delivery.attempts,
+    jobBuckets: config.jobBuckets,
+    async setJobPlaces(name, places) {
+      const record = await credentials.byName(name);
+      if (!record) throw new Error(`No credential named ${name}.`);
+      await jobGrants.set(record.tenant, places.map(parseGrant));
+    },
     async setBudget(name, monthlyUsd) {
       const record = await credentials.byName(name);
       if (!record) throw new Error(`No credential named ${name}.`);

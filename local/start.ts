@@ -27,6 +27,13 @@ console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and
   AWS SDK (S3)     endpoint_url="${gw}/bedrock/files"
   AWS SDK (Bedrock) endpoint_url="${gw}/bedrock"
   batch-ended events ${join(dataDir, "events.jsonl")} (webhooks: npm run keys -- webhook --name NAME --url …)`);
+const places = gateway.jobBuckets.map(({ bucket, prefix }) => `s3://${bucket}/${prefix}`).join(", ");
+if (places)
+  console.log(
+    gateway.auth === "keys"
+      ? `  job buckets      ${places}: each key's jobs use only what it is granted (npm run keys -- buckets …)`
+      : `  job buckets      ${places}: open to every caller's jobs in open mode; FINOPS_AUTH=keys grants them per key`,
+  );
 
 const stop = async () => {
   await gateway.close();

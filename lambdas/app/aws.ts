@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { configFromEnv } from "../core/config";
 import type { GatewayDeps } from "../core/deps";
+import { everyJobPlace, grantedJobPlaces, type JobPlaces } from "../core/job-places";
 import { limitsFromEnv } from "../core/limits";
 import type { Dialect } from "../core/model";
 import type { BatchRunner, BlobStore } from "../core/ports";
@@ -19,6 +20,7 @@ import { type StreamingHandler, streamingHandler } from "../http/streaming";
 import { logger } from "../logger";
 import { requestMetric } from "../metrics";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
+import { DynamoJobGrantStore } from "../state/dynamo-job-grant-store";
 import { DynamoLimiter } from "../state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../state/dynamo-namespace-index";
 import { DynamoRepository } from "../state/dynamo-repository";
@@ -56,8 +58,20 @@ export const awsDeps = (env: NodeJS.ProcessEnv, parts: AwsParts = {}): GatewayDe
     limiter: new DynamoLimiter(dynamo, table, limitsFromEnv(env)),
     sealer: passThroughSealer(env),
     ...parts.spending?.(env),
+    jobPlaces: jobPlacesFromEnv(env, dynamo, table),
     deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
   });
+};
+
+/**
+ * The account's buckets each key's jobs may use: its grants under the stack's `jobBuckets` with credentials; the
+ * whole ceiling in open mode, where nothing tells callers apart but the key they send.
+ */
+const jobPlacesFromEnv = (env: NodeJS.ProcessEnv, dynamo: DynamoDBClient, table: string): JobPlaces => {
+  const ceiling = configFromEnv(env).jobBuckets;
+  return env.FINOPS_AUTH === "open"
+    ? everyJobPlace(ceiling)
+    : grantedJobPlaces(new DynamoJobGrantStore(dynamo, table), ceiling);
 };
 
 /**

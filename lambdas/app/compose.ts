@@ -3,6 +3,7 @@ import type { GatewayConfig } from "../core/config";
 import type { SecretSealer } from "../core/credentials";
 import type { Deployment, GatewayDeps } from "../core/deps";
 import { ConfigurationError } from "../core/errors";
+import { type JobPlaces, noJobPlaces } from "../core/job-places";
 import type { Limiter } from "../core/limits";
 import { type Dialect, providers } from "../core/model";
 import type {
@@ -43,6 +44,8 @@ export interface GatewayParts {
   prices?: PriceBook;
   /** Monthly budgets per key. */
   budgets?: BudgetLedger;
+  /** Which of the account's own buckets each key's jobs may use. @default none, whatever `jobBuckets` says */
+  jobPlaces?: JobPlaces;
   deployment: Deployment;
   now?: () => number;
 }
@@ -50,6 +53,7 @@ export interface GatewayParts {
 /** What core's operations need, from the parts. */
 export const gatewayDeps = (parts: GatewayParts): GatewayDeps => ({
   ...parts,
+  jobPlaces: parts.jobPlaces ?? noJobPlaces,
   codec: inputCodec,
   providers,
 });

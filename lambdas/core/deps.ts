@@ -1,4 +1,5 @@
 import type { BatchDeps } from "./batches";
+import type { JobPlaces } from "./job-places";
 import type { NamespaceDeps } from "./namespace";
 
 /** Where the gateway runs: the account and region written into the ARNs it hands out. */
@@ -10,4 +11,6 @@ export interface Deployment {
 /** Everything core's operations need; the composition root (lambdas/app) builds it once per cold start. */
 export interface GatewayDeps extends BatchDeps, NamespaceDeps {
   deployment: Deployment;
+  /** Which of the account's own buckets each tenant's jobs may read and write (per credential, under `jobBuckets`). */
+  jobPlaces: JobPlaces;
 }

@@ -64,6 +64,13 @@ export class AuthenticationError extends GatewayError {
   }
 }
 
+/** 403: the caller is known but may not use what it named (e.g. a bucket its key was not granted). */
+export class PermissionDeniedError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(403, ErrorKind.permission, message, options);
+  }
+}
+
 /** 404: no such object for this tenant (also what another tenant's id answers). */
 export class NotFoundError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { checkedContentType, checkedName } from "./caller-text";
 import { type ChunkMeta, decodeAwsChunked, decodeChunkMeta, runningChecksum } from "./chunk-encoding";
-import type { GatewayConfig, ObjectPlace } from "./config";
+import type { GatewayConfig } from "./config";
 import { BadRequestError, ConflictError, GatewayError, NotFoundError } from "./errors";
 import { newId } from "./ids";
 import { stagedChunksPrefix, stagingPrefix } from "./layout";
@@ -524,14 +524,6 @@ export const readFileBytes = (
 export async function* readInputRequests(deps: FileDeps, blobKey: string): AsyncGenerator<InputRequest> {
   yield* deps.codec.requests(await deps.blobs.stream(blobKey));
 }
-
-/** The place among the account's own buckets jobs may use (config `jobBuckets`) that holds this key, if any. */
-export const jobPlaceOf = (config: GatewayConfig, bucket: string, key: string): ObjectPlace | undefined =>
-  config.jobBuckets.find((place) => place.bucket === bucket && key.startsWith(place.prefix));
-
-/** The places jobs may use, as `s3://bucket/prefix` for messages. */
-export const jobPlacesShown = (config: GatewayConfig): string =>
-  config.jobBuckets.map((place) => `s3://${place.bucket}/${place.prefix}`).join(", ");
 
 /**
  * Takes an object of one of the account's own buckets as a file: copied inside S3 (never through this process),

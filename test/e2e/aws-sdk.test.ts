@@ -4,6 +4,7 @@ import { Agent } from "node:http";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
+  AccessDeniedException,
   BedrockClient,
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
@@ -258,10 +259,14 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
         create(`s3://team-data/${key}`, "s3://team-data/elsewhere/"),
         create("s3://no-such-team-bucket/in.jsonl", "s3://team-data/batches/out/"),
       ];
-      for (const refused of await Promise.all(outside.map((p) => p.catch((e: unknown) => e)))) {
-        expect(refused).toBeInstanceOf(ValidationException);
-        expect((refused as Error).message).toContain("s3://team-data/batches/");
+      const [otherInput, otherOutput, noObject] = await Promise.all(outside.map((p) => p.catch((e: unknown) => e)));
+      // Open mode: every caller's jobs may use the whole ceiling, and nothing outside it.
+      for (const refused of [otherInput, otherOutput]) {
+        expect(refused).toBeInstanceOf(AccessDeniedException);
+        expect((refused as Error).message).toContain("only under s3://team-data/batches/.");
       }
+      expect(noObject).toBeInstanceOf(ValidationException);
+      expect((noObject as Error).message).toContain("where this key's jobs may read: s3://team-data/batches/");
     });
   });
 

@@ -2,9 +2,10 @@ import * as z from "zod";
 import { cancelBatch, createBatch, findBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
 import type { Deployment, GatewayDeps } from "../../core/deps";
-import { BadRequestError, NotFoundError } from "../../core/errors";
-import { findFile, importObject, jobPlaceOf, jobPlacesShown } from "../../core/files";
+import { BadRequestError, NotFoundError, PermissionDeniedError } from "../../core/errors";
+import { findFile, importObject } from "../../core/files";
 import { derivedId, idFromAnyRendering, isId } from "../../core/ids";
+import { placeHolding, placesShown } from "../../core/job-places";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { findObject, listObjects } from "../../core/namespace";
 import { parseWith } from "../../core/validation";
@@ -73,6 +74,25 @@ const listQuery = z.object({
 });
 
 /**
+ * Refuses a place in one of the account's own buckets that this key was not granted, naming what it may use and how
+ * the owner grants more (the stack's `jobBuckets` is only the ceiling of the grants).
+ */
+const requireJobPlace = async (deps: GatewayDeps, tenant: string, uri: string, use: "read" | "write") => {
+  const { bucket, key } = parseS3Uri(uri);
+  const places = await deps.jobPlaces.of(tenant);
+  if (placeHolding(places, bucket, key)) return;
+  const granted =
+    places.length > 0
+      ? `this key's jobs may ${use} only under ${placesShown(places)}`
+      : "this key's jobs may use none of the account's buckets";
+  throw new PermissionDeniedError(
+    `Access denied to ${uri}: ${granted}. The gateway's owner grants places to a key with ` +
+      "`npm run keys -- buckets --name NAME --allow bucket/prefix/`.",
+    { param: "s3Uri" },
+  );
+};
+
+/**
  * The input object of a job: a key of the caller's namespace, a file id used as a routing identifier
  * (`s3://openai-files/{etag}` in the seeds), or a prefix holding exactly one `.jsonl` object.
  */
@@ -84,10 +104,7 @@ const resolveInput = async (
   const { bucket, key } = parseS3Uri(uri);
   if (deps.config.jobBuckets.some((place) => place.bucket === bucket)) {
     // One of the account's own buckets: the object is read from it (copied inside S3), never uploaded again.
-    if (!jobPlaceOf(deps.config, bucket, key))
-      throw new BadRequestError(`${uri} is outside what jobs may read: ${jobPlacesShown(deps.config)}.`, {
-        param: "s3Uri",
-      });
+    await requireJobPlace(deps, tenant, uri, "read");
     const file = await importObject(deps, { tenant, dialect: "bedrock", provider: "bedrock", bucket, key });
     if (!file) throw new BadRequestError(`No input object at ${uri}.`, { param: "s3Uri" });
     return { fileId: file.id, fileName: file.filename };
@@ -106,8 +123,8 @@ const resolveInput = async (
     return { fileId: under[0]!.fileId, fileName: under[0]!.key.slice(under[0]!.key.lastIndexOf("/") + 1) };
   if (under.length > 1)
     throw new BadRequestError(`${uri} holds ${under.length} .jsonl objects; name one input file.`, { param: "s3Uri" });
-  const own =
-    deps.config.jobBuckets.length > 0 ? `, or name an object where jobs may read: ${jobPlacesShown(deps.config)}` : "";
+  const places = await deps.jobPlaces.of(tenant);
+  const own = places.length > 0 ? `, or name an object where this key's jobs may read: ${placesShown(places)}` : "";
   throw new BadRequestError(`No input object at ${uri}: upload it through the gateway's S3 API first${own}.`, {
     param: "s3Uri",
   });
@@ -155,14 +172,8 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
     const inputUri = body.inputDataConfig.s3InputDataConfig.s3Uri;
     const outputUri = body.outputDataConfig.s3OutputDataConfig.s3Uri;
     const output = parseS3Uri(outputUri);
-    const folder = output.key.replace(/\/?$/, "/");
-    if (
-      deps.config.jobBuckets.some((place) => place.bucket === output.bucket) &&
-      !jobPlaceOf(deps.config, output.bucket, folder)
-    )
-      throw new BadRequestError(`${outputUri} is outside what jobs may write: ${jobPlacesShown(deps.config)}.`, {
-        param: "s3Uri",
-      });
+    if (deps.config.jobBuckets.some((place) => place.bucket === output.bucket))
+      await requireJobPlace(deps, tenant, `s3://${output.bucket}/${output.key.replace(/\/?$/, "/")}`, "write");
     const input = await resolveInput(deps, tenant, inputUri);
     const endpoint = body.tags?.find((tag) => tag.key === "endpoint")?.value ?? chatEndpoint;
     const batch = await createBatch(deps, {

@@ -1,8 +1,10 @@
 import { uncachedInputTokens } from "../../core/chat";
-import { exportFile, findFile, jobPlaceOf, readInputRequests } from "../../core/files";
+import type { GatewayDeps } from "../../core/deps";
+import { exportFile, findFile, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
+import { placeHolding } from "../../core/job-places";
 import type { BatchRecord, NeutralResult } from "../../core/model";
-import { linkObject, type NamespaceDeps } from "../../core/namespace";
+import { linkObject } from "../../core/namespace";
 import type { ResultSink } from "../../core/ports";
 import { toConverseInput } from "../../formats/bedrock-records";
 import { jobSpecOf, parseS3Uri } from "./jobs-model";
@@ -38,7 +40,7 @@ const converseOutput = (result: NeutralResult) => {
  * (`{recordId, modelInput, modelOutput}` or `{recordId, modelInput, error}`) and `manifest.json.out`.
  */
 export const bedrockResultSink =
-  (deps: NamespaceDeps) =>
+  (deps: GatewayDeps) =>
   (batch: BatchRecord): ResultSink => {
     const job = jobSpecOf(batch);
     if (!job) throw new Error(`Batch ${batch.id} has no model invocation job spec`);
@@ -75,8 +77,10 @@ export const bedrockResultSink =
         contentType: stored.contentType,
         lastModified: stored.createdAt,
       });
-      // In one of the account's own buckets, the outputs land there too, where the team's tools read them.
-      if (jobPlaceOf(deps.config, output.bucket, key)) await exportFile(deps, stored, { bucket: output.bucket, key });
+      // In one of the account's own buckets, the outputs land there too, where the team's tools read them — if the
+      // key may still write there (create checked it; a grant taken back since keeps them in the gateway only).
+      if (placeHolding(await deps.jobPlaces.of(batch.tenant), output.bucket, key))
+        await exportFile(deps, stored, { bucket: output.bucket, key });
       return stored.id;
     };
     return {
