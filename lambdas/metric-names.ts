@@ -24,4 +24,6 @@ export const metricNames = {
   resumedBatches: "ResumedBatches",
   lostBatches: "LostBatches",
   lateEvents: "LateEvents",
+  /** Budget reservations the reconciler released because their batch was never written. */
+  releasedHolds: "ReleasedBudgetHolds",
 } as const;

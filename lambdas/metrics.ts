@@ -98,11 +98,15 @@ export const publishUpstreamMetrics = (): void => {
   });
 };
 
-/** What a reconciler pass found: batches watched and still running, resumed, failed, and ends published late. */
+/**
+ * What a reconciler pass found: batches watched and still running, resumed, failed, ends published late, and
+ * budget reservations released.
+ */
 export const reconcileMetrics = (report: ReconcileReport): void =>
   emit({}, [
     [n.watchedBatches, MetricUnit.Count, report.watched],
     [n.resumedBatches, MetricUnit.Count, report.resumed.length],
     [n.lostBatches, MetricUnit.Count, report.failed.length],
     [n.lateEvents, MetricUnit.Count, report.published.length],
+    [n.releasedHolds, MetricUnit.Count, report.released.length],
   ]);

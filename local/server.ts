@@ -134,6 +134,8 @@ export interface LocalGateway {
   runner: LocalRunner;
   /** The S3 emulator, where the buckets standing in for the account's own (BEDROCK_JOB_BUCKETS) live. */
   s3: S3Client;
+  /** Monthly budgets per key, on the gateway's table. */
+  budgets: DynamoBudgetLedger;
   close(): Promise<void>;
 }
 
@@ -189,6 +191,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
     });
   }
+  const budgets = new DynamoBudgetLedger(emulators.dynamo, localNames.table);
   const jobGrants = new DynamoJobGrantStore(emulators.dynamo, localNames.table);
   const deps = gatewayDeps({
     repo: new DynamoRepository(emulators.dynamo, localNames.table),
@@ -202,7 +205,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     }),
     sealer,
     prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir))),
-    budgets: new DynamoBudgetLedger(emulators.dynamo, localNames.table),
+    budgets,
     jobPlaces: mode === "keys" ? grantedJobPlaces(jobGrants, config.jobBuckets) : everyJobPlace(config.jobBuckets),
     deployment: { accountId: "000000000000", region: localNames.region },
   });
@@ -287,7 +290,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // Every batch a stopped gateway left unfinished runs on (nothing runs yet, so each is resumed at once); one that
   // ended without its end published is published now.
   const recovered = await reconcile(
-    { repo: deps.repo, runner, engine: engine! },
+    { repo: deps.repo, runner, engine: engine!, budgets: deps.budgets },
     { graceMs: 0, maxResumes: Number.POSITIVE_INFINITY },
   );
   return {
@@ -323,6 +326,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     simulators: { openai: openaiSim, anthropic: anthropicSim, gemini: geminiSim, bedrock: bedrockSim },
     runner,
     s3: emulators.s3,
+    budgets,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

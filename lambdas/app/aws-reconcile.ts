@@ -3,6 +3,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { TaskInput } from "../core/batch-engine";
 import type { BatchRunner } from "../core/ports";
 import type { ReconcileDeps } from "../core/reconcile";
+import { DynamoBudgetLedger } from "../state/dynamo-budget-ledger";
 import { DynamoRepository } from "../state/dynamo-repository";
 import { startTask } from "../state/task-function";
 import { required } from "./lambda-runtime";
@@ -19,8 +20,11 @@ export const awsReconcileDeps = (env: NodeJS.ProcessEnv, runner: BatchRunner): R
     await startTask(lambda, taskFunction, action, input);
     return { next: "done" as const, waitSeconds: 0, attempt: 0 };
   };
+  const dynamo = new DynamoDBClient({});
+  const table = required(env, "TABLE_NAME");
   return {
-    repo: new DynamoRepository(new DynamoDBClient({}), required(env, "TABLE_NAME")),
+    repo: new DynamoRepository(dynamo, table),
+    budgets: new DynamoBudgetLedger(dynamo, table),
     runner,
     engine: { collect: (input) => invoke("collect", input), fail: (input) => invoke("fail", input) },
   };

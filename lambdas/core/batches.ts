@@ -375,7 +375,14 @@ const admitBatch = async (
     await settleBudget(deps, batch); // nothing ran: the reservation is released
     throw error;
   }
-  if (!(await deps.repo.create(batch))) {
+  const created = await deps.repo.create(batch).catch(async (error: unknown) => {
+    // Not written: neither slot nor reservation may outlive it (a create that dies here instead leaves the
+    // reservation to the reconciler, which releases holds whose batch never appeared).
+    await deps.limiter?.batchEnded(input.tenant);
+    await settleBudget(deps, batch);
+    throw error;
+  });
+  if (!created) {
     await deps.limiter?.batchEnded(input.tenant);
     // An idempotent create (the same client token) finds its batch here: its reservation stands.
     throw new InternalError("Batch id collision.");

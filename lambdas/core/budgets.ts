@@ -1,5 +1,5 @@
 import type { ChatRequest, Usage } from "./chat";
-import { QuotaExceededError } from "./errors";
+import { QuotaExceededError, RateLimitError } from "./errors";
 import type { BatchRecord, Provider } from "./model";
 import type { BudgetLedger } from "./ports";
 import { CostMeter, type PriceBook } from "./pricing";
@@ -52,8 +52,15 @@ export const reserveBudget = async (
   const meter = new CostMeter(rates);
   meter.add(input.estimate);
   const amount = microUsd(meter.settle(false).batch ?? 0);
-  const month = monthOf(deps.now?.() ?? Date.now());
-  const outcome = await deps.budgets.reserve(input.tenant, month, input.batchId, amount, limit);
+  const now = deps.now?.() ?? Date.now();
+  const month = monthOf(now);
+  const outcome = await deps.budgets.reserve(input.tenant, month, input.batchId, amount, limit, now);
+  if (!outcome.reserved && "open" in outcome)
+    throw new RateLimitError(
+      `This key has ${outcome.open} budgeted batches in progress, the most one key may have at once; ` +
+        "create this batch when some have ended.",
+      300,
+    );
   if (!outcome.reserved) {
     throw new QuotaExceededError(
       `Monthly budget exceeded: this key's budget is ${usdText(limit)} for ${month}, ${usdText(outcome.committed)} is ` +

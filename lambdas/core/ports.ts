@@ -104,22 +104,46 @@ export interface NamespaceIndex {
  * of settled ones. Amounts are integer micro-USD, so sums are exact. Every write is one conditional write on one
  * item (no transactions), so concurrent reservations can never pass the limit.
  */
+/** What a reservation came to: held, or refused with the month's committed total or the open holds' cap. */
+export type ReserveOutcome =
+  | { reserved: true }
+  | { reserved: false; committed: number }
+  | { reserved: false; open: number };
+
+/** A reservation not yet settled: the reconciler releases those whose batch was never written. */
+export interface BudgetHold {
+  tenant: string;
+  month: string;
+  batchId: string;
+  amount: number;
+  reservedAt: number;
+}
+
 export interface BudgetLedger {
   /** The tenant's monthly limit, or undefined when it has none. */
   limitOf(tenant: string): Promise<number | undefined>;
   setLimit(tenant: string, limit: number | undefined): Promise<void>;
-  /** Reserves `amount` for a batch if the month's committed total stays within `limit`; else the committed total. */
+  /**
+   * Reserves `amount` for a batch if the month's committed total stays within `limit` (and the key has room for
+   * another open hold); else the committed total (or the cap it reached). Reserving the same batch again holds.
+   */
   reserve(
     tenant: string,
     month: string,
     batchId: string,
     amount: number,
     limit: number,
-  ): Promise<{ reserved: true } | { reserved: false; committed: number }>;
-  /** Replaces a batch's reservation with its actual cost, once: a repeat finds it done and changes nothing. */
+    now?: number,
+  ): Promise<ReserveOutcome>;
+  /**
+   * Replaces a batch's reservation with its actual cost and closes the hold, once: a repeat finds it done and
+   * changes nothing. An actual of 0 releases the reservation.
+   */
   settle(tenant: string, month: string, batchId: string, reserved: number, actual: number): Promise<void>;
   /** What the month has committed so far. */
   committed(tenant: string, month: string): Promise<number>;
+  /** Every reservation still open, of any tenant and month. */
+  openHolds(): AsyncIterable<BudgetHold>;
 }
 
 /**

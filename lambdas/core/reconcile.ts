@@ -1,12 +1,15 @@
 import type { BatchEngine } from "./batch-engine";
+import { settleBudget } from "./budgets";
 import { isTerminal } from "./model";
-import type { BatchRunner, ObjectRepository } from "./ports";
+import type { BatchRunner, BudgetLedger, ObjectRepository } from "./ports";
 
 /** What the reconciler reads and drives. */
 export interface ReconcileDeps {
   repo: ObjectRepository;
   runner: BatchRunner;
   engine: Pick<BatchEngine, "collect" | "fail">;
+  /** Budget reservations: holds whose batch was never written are released. @default none kept */
+  budgets?: BudgetLedger;
   now?: () => number;
 }
 
@@ -29,6 +32,8 @@ export interface ReconcileReport {
   failed: string[];
   /** Batches that had ended but whose end had not been published yet. */
   published: string[];
+  /** Budget reservations released: their create died before the batch was written, so nothing will settle them. */
+  released: string[];
 }
 
 /**
@@ -42,7 +47,7 @@ export const reconcile = async (deps: ReconcileDeps, options: ReconcileOptions =
   const now = deps.now?.() ?? Date.now();
   const graceMs = options.graceMs ?? 5 * 60_000;
   const maxResumes = options.maxResumes ?? 3;
-  const report: ReconcileReport = { watched: 0, running: 0, resumed: [], failed: [], published: [] };
+  const report: ReconcileReport = { watched: 0, running: 0, resumed: [], failed: [], published: [], released: [] };
   for await (const batch of deps.repo.watched()) {
     report.watched++;
     if (now - batch.createdAt < graceMs) continue;
@@ -75,5 +80,29 @@ export const reconcile = async (deps: ReconcileDeps, options: ReconcileOptions =
     await deps.runner.resume(resumed);
     report.resumed.push(batch.id);
   }
+  if (deps.budgets) await releaseOrphanHolds(deps, deps.budgets, now - graceMs, report);
   return report;
+};
+
+/**
+ * Budget reservations older than `before` whose batch does not exist are released: the create that made them died
+ * between the reservation and the batch write (or that write failed), and no batch will ever settle them. One whose
+ * batch ended without settling is settled now; one whose batch runs is left to it.
+ */
+const releaseOrphanHolds = async (
+  deps: ReconcileDeps,
+  budgets: BudgetLedger,
+  before: number,
+  report: ReconcileReport,
+): Promise<void> => {
+  for await (const hold of budgets.openHolds()) {
+    if (hold.reservedAt > before) continue;
+    const batch = await deps.repo.get("batch", hold.tenant, hold.batchId);
+    if (batch) {
+      if (isTerminal(batch.status) && !batch.watch) await settleBudget({ budgets }, batch);
+      continue;
+    }
+    await budgets.settle(hold.tenant, hold.month, hold.batchId, hold.amount, 0);
+    report.released.push(hold.batchId);
+  }
 };

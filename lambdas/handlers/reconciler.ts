@@ -9,12 +9,13 @@ const deps = awsReconcileDeps(process.env, runnerFromEnv(process.env));
 
 /**
  * Lambda entry point of the reconciler, run on a schedule: resumes batches whose execution stopped or never
- * started, fails those that lost too many, publishes ends that were not published (lambdas/core/reconcile.ts).
+ * started, fails those that lost too many, publishes ends that were not published,
+ * releases budget reservations whose batch was never written (lambdas/core/reconcile.ts).
  */
 export const handler = observed(async () => {
   const report = await reconcile(deps);
   reconcileMetrics(report);
-  if (report.resumed.length + report.failed.length + report.published.length > 0)
+  if (report.resumed.length + report.failed.length + report.published.length + report.released.length > 0)
     logger.warn("reconciled", { ...report });
   else logger.info("reconciled", { ...report });
   return report;

@@ -4,8 +4,10 @@ import { cancelBatch, createBatch, maxInputBytes } from "../../lambdas/core/batc
 import { readFileBytes } from "../../lambdas/core/files";
 import type { BatchRecord, Dialect, NeutralResult } from "../../lambdas/core/model";
 import { findObject } from "../../lambdas/core/namespace";
-import type { ProviderAdapter, ProviderAdapters } from "../../lambdas/core/ports";
+import type { BudgetLedger, ProviderAdapter, ProviderAdapters } from "../../lambdas/core/ports";
 import { addPart, cancelPartedUpload, completePartedUpload, startPartedUpload } from "../../lambdas/core/uploads";
+import { priceBook } from "../../lambdas/pricing/price-book";
+import { chatLines } from "../support/batches";
 import { batchInputFile, memoryGateway, runToEnd } from "../support/memory";
 
 /** An upstream that answers every request at once, the odd ones with an error. */
@@ -226,5 +228,51 @@ describe("provider input limits", () => {
         "files of at most 1024 MiB and create a batch for each.",
     );
     expect((await gateway.deps.repo.list("batch", "t", { limit: 10, order: "desc" })).items).toEqual([]);
+  });
+});
+
+describe("a create whose batch write fails", () => {
+  it("releases its budget reservation and its slot: nothing of it outlives the refusal (F10)", async () => {
+    const holds = new Map<string, number>();
+    const budgets: BudgetLedger = {
+      limitOf: async () => 1_000_000_000,
+      setLimit: async () => undefined,
+      reserve: async (_tenant, _month, id, amount) => {
+        holds.set(id, amount);
+        return { reserved: true };
+      },
+      settle: async (_tenant, _month, id, reserved, actual) => {
+        if (holds.get(id) === reserved) holds.set(id, actual);
+      },
+      committed: async () => [...holds.values()].reduce((a, b) => a + b, 0),
+      openHolds: async function* () {},
+    };
+    const slots = { started: 0, ended: 0 };
+    const gateway = memoryGateway({ providers: {} } as never, {
+      budgets,
+      prices: priceBook(),
+      limiter: {
+        request: async () => undefined,
+        batchStarted: async () => void slots.started++,
+        batchEnded: async () => void slots.ended++,
+      },
+    });
+    const file = await batchInputFile(gateway.deps, chatLines("gpt-4o-mini", ["hello"]));
+    gateway.repo.create = async () => {
+      throw new Error("ValidationException: Item size has exceeded the maximum allowed size");
+    };
+    await expect(
+      createBatch(gateway.deps, {
+        tenant: "t",
+        dialect: "openai",
+        provider: "openai",
+        endpoint: "/v1/chat/completions",
+        completionWindow: "24h",
+        inputFile: { id: file.id, shown: file.id },
+      }),
+    ).rejects.toThrow(/Item size/);
+    expect(holds.size).toBe(1);
+    expect([...holds.values()]).toEqual([0]);
+    expect(slots).toEqual({ started: 1, ended: 1 });
   });
 });

@@ -61,4 +61,33 @@ describe("a restarted local gateway", () => {
     expect(onDemandDone.status).toBe("completed");
     expect(await resultLines(again, onDemandDone.output_file_id)).toHaveLength(3);
   }, 60_000);
+
+  it("releases the budget a create held when it died before writing its batch (F10)", async () => {
+    const before = await startTestGateway({ auth: "keys" });
+    const team = await before.gateway.createCredential("team");
+    await before.gateway.setBudget("team", 1);
+    // What a create killed between its reservation and its batch write leaves: a hold no batch will settle.
+    const record = await before.gateway.credentials.byName("team");
+    const month = new Date().toISOString().slice(0, 7);
+    await before.gateway.budgets.reserve(record!.tenant, month, "aaaaaaaaaaaaaaaaaaaaaaaa", 999_999, 1_000_000);
+    expect(await before.gateway.budgetUsed("team")).toBe(0.999999); // $0.000001 left: any batch is refused
+    await before.close();
+
+    const after = await startTestGateway({ auth: "keys", dataDir: before.dataDir, runner: { pollWaitMs: 50 } });
+    try {
+      expect(after.gateway.recovered.released).toEqual(["aaaaaaaaaaaaaaaaaaaaaaaa"]);
+      expect(await after.gateway.budgetUsed("team")).toBe(0);
+      // The budget is whole again: a batch the leaked hold would have refused runs.
+      const client = new OpenAI({ baseURL: `${after.url}/openai`, apiKey: team.apiKey, maxRetries: 0 });
+      const file = await uploadBatchInput(client, chatLines("gpt-4o-mini", ["x".repeat(4_000)]), "openai");
+      const batch = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      expect((await waitForBatch(client, batch.id)).status).toBe("completed");
+    } finally {
+      await after.stop();
+    }
+  }, 60_000);
 });
