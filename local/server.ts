@@ -242,19 +242,25 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       storeHeaders: route.storeHeaders,
     };
   });
+  // S3 replaces an object whole: of two bodies sent to one key at once (a part sent twice), one wins. The emulator
+  // writes an object's bytes and its metadata apart, so two writers would mix them; here they take turns.
+  const writing = new Map<string, Promise<unknown>>();
+  const oneWriterPerKey = <T>(key: string, write: () => Promise<T>): Promise<T> => {
+    const turn = (writing.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);
+    writing.set(key, turn);
+    return turn.finally(() => {
+      if (writing.get(key) === turn) writing.delete(key);
+    });
+  };
   // Where the S3 integration puts a staged body: the authorizer's key, its `meta` as the object's metadata.
   const store: StagedStore = async (session, chunk, body, meta) => {
     const metadata = { [chunkMetaName]: meta };
     if (userMetadataBytes(metadata) > userMetadataLimitBytes) {
       throw new Error(`MetadataTooLarge: ${userMetadataBytes(metadata)} bytes of user metadata; S3 takes 2 KB.`);
     }
-    const { ETag } = await emulators.s3.send(
-      new PutObjectCommand({
-        Bucket: localNames.bucket,
-        Key: stagedChunkKey(session, chunk),
-        Body: body,
-        Metadata: metadata,
-      }),
+    const key = stagedChunkKey(session, chunk);
+    const { ETag } = await oneWriterPerKey(key, () =>
+      emulators.s3.send(new PutObjectCommand({ Bucket: localNames.bucket, Key: key, Body: body, Metadata: metadata })),
     );
     const answered: Record<string, string> = {};
     if (ETag !== undefined) answered.ETag = ETag;

@@ -193,7 +193,14 @@ export const completeObjectUpload = async (
       contentType: upload.mimeType,
     },
     chosen,
-  );
+  ).catch((error: unknown) => {
+    // A part gone between the listing and the join (an abort, or a part replaced meanwhile): S3's InvalidPart.
+    if ((error as { name?: string }).name !== "NoSuchKey") throw error;
+    throw new BadRequestError("A part changed or was removed while the upload was being completed: send it again.", {
+      code: PartProblem.missing,
+      cause: error,
+    });
+  });
   const entry: NamespaceEntry = {
     tenant: input.tenant,
     bucket: input.bucket,

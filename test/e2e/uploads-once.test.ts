@@ -1,8 +1,16 @@
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListPartsCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway";
 
-describe("uploads end once, and whole (F8, F16)", () => {
+describe("uploads end once, and whole (F8, F13, F16)", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   beforeAll(async () => {
     gateway = await startTestGateway();
@@ -72,4 +80,37 @@ describe("uploads end once, and whole (F8, F16)", () => {
     expect(new Set(completes.map((c) => c.file?.id)).size).toBe(1);
     expect((await client.files.list()).data.map((f) => f.id)).toEqual([completes[0]!.file!.id]);
   });
+
+  it("S3: one part sent twice at once is one body or the other, whole, and completes every time (F13)", async () => {
+    const s3 = new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDTWICE", secretAccessKey: "s" },
+      forcePathStyle: true,
+    });
+    const size = 6 * 1024 * 1024;
+    const bodies = [Buffer.alloc(size, "X"), Buffer.alloc(size, "Y")];
+    for (let trial = 0; trial < 4; trial++) {
+      const Key = `twice-${trial}.bin`;
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "parts", Key }));
+      await Promise.all(
+        bodies.map((Body) => s3.send(new UploadPartCommand({ Bucket: "parts", Key, UploadId, PartNumber: 1, Body }))),
+      );
+      const { Parts } = await s3.send(new ListPartsCommand({ Bucket: "parts", Key, UploadId }));
+      expect(Parts).toHaveLength(1);
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: "parts",
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: Parts![0]!.ETag }] },
+        }),
+      );
+      const object = Buffer.from(
+        await (await s3.send(new GetObjectCommand({ Bucket: "parts", Key }))).Body!.transformToByteArray(),
+      );
+      expect(object.length).toBe(size);
+      expect(bodies.some((body) => body.equals(object))).toBe(true);
+    }
+  }, 60_000);
 });
