@@ -16,7 +16,11 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import S3rver, { type S3rverContext } from "s3rver";
+import type { CredentialRecord } from "../lambdas/core/credentials";
 import { type BatchStatus, isTerminal } from "../lambdas/core/model";
+import { keyAuthenticator } from "../lambdas/http/authenticator";
+import type { HttpRequest } from "../lambdas/http/request";
+import { escapeXml } from "../lambdas/http/xml";
 import { tableSchema } from "../lambdas/state/table-schema";
 
 /** The names local mode gives the table and bucket the stack would create. */
@@ -137,6 +141,69 @@ const ensureTable = async (dynamo: DynamoDBClient): Promise<void> => {
     await rebuildWithWatchIndex(dynamo);
 };
 
+/**
+ * The staging bucket is private, as the stack's is: every request to it must be signed with the emulator's key —
+ * in its headers or as a presigned URL, checked by the gateway's own SigV4 verifier, expiry included. s3rver checks
+ * no Signature Version 4 at all, so without this any local process that learnt its port (every download redirect
+ * shows it) would read any tenant's files. Other buckets stand in for the account's own and stay open to any
+ * client, as the README says.
+ */
+const privateStagingBucket = () => {
+  const emulatorKey: CredentialRecord = {
+    name: "s3rver",
+    tenant: "emulator",
+    status: "enabled",
+    createdAt: 0,
+    apiKeyHash: "",
+    accessKeyId: localCredentials.accessKeyId,
+    sealedSecret: localCredentials.secretAccessKey,
+  };
+  const verifier = keyAuthenticator(
+    {
+      byAccessKeyId: async (id) => (id === emulatorKey.accessKeyId ? emulatorKey : undefined),
+      byApiKeyHash: async () => undefined,
+      byName: async () => undefined,
+      list: async () => [emulatorKey],
+      put: async () => undefined,
+      setStatus: async () => false,
+      delete: async () => false,
+    },
+    { seal: async (plain) => plain, unseal: async (sealed) => sealed },
+  );
+  return async (ctx: S3rverContext, next: () => Promise<void>): Promise<void> => {
+    const [bucket] = ctx.path.slice(1).split("/");
+    if (bucket !== localNames.bucket) return next();
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(ctx.headers)) if (typeof value === "string") headers[name] = value;
+    const query: Record<string, string> = {};
+    for (const [name, value] of Object.entries(ctx.query))
+      query[name] = String(Array.isArray(value) ? value.at(-1) : value);
+    const request: HttpRequest = {
+      method: ctx.method,
+      path: ctx.path,
+      rawPath: ctx.path,
+      params: {},
+      query,
+      headers,
+      body: new Uint8Array(),
+      bodyUnseen: true,
+      baseUrl: "",
+    };
+    try {
+      await verifier.tenantFor(request, { type: "aws", v2Resource: ctx.path });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "AccessDenied";
+      ctx.status = 403;
+      ctx.type = "application/xml";
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n' +
+        `<Error><Code>${code}</Code><Message>${escapeXml((error as Error).message)}</Message></Error>`;
+      return;
+    }
+    return next();
+  };
+};
+
 /** Starts both emulators on free loopback ports. */
 /**
  * UploadPartCopy, as S3 does it (a part copied from an object, or a range of it), for s3rver: the source is read
@@ -183,6 +250,7 @@ export const startEmulators = async (dataDir: string): Promise<Emulators> => {
   });
   // s3rver answers UploadPartCopy NotImplemented; S3 joins large uploads with it (BlobStore.concat).
   s3rver.middleware.unshift(uploadPartCopy(s3rver, () => s3));
+  s3rver.middleware.unshift(privateStagingBucket());
   const s3Address = await s3rver.run();
   const dynamoPort = (dynamoServer.address() as AddressInfo).port;
   const dynamo = localDynamoClient(`http://127.0.0.1:${dynamoPort}`);

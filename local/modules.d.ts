@@ -28,6 +28,7 @@ declare module "s3rver" {
     query: Record<string, string | undefined>;
     headers: Record<string, string | undefined>;
     type: string;
+    status: number;
     body: unknown;
   }
   export default class S3rver {

@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import dynalite from "dynalite";
 import { describe, expect, it } from "vitest";
 import type { BatchRecord } from "../../lambdas/core/model";
@@ -81,6 +83,57 @@ describe("the local emulators", () => {
         await emulators.close();
       }
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the local staging bucket is private, as the stack's is (F31)", () => {
+  it("serves only requests signed with the emulator's key: presigned URLs are checked, query and expiry included", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "finops-private-"));
+    const emulators = await startEmulators(dataDir);
+    try {
+      const Bucket = localNames.bucket;
+      const Key = "files/tenant-a/secret";
+      await emulators.s3.send(new PutObjectCommand({ Bucket, Key, Body: "TEAM-A PAYROLL" }));
+      const url = new URL(await getSignedUrl(emulators.s3, new GetObjectCommand({ Bucket, Key }), { expiresIn: 60 }));
+      expect(await (await fetch(url)).text()).toBe("TEAM-A PAYROLL");
+
+      const changed = (edit: (u: URL) => void) => {
+        const copy = new URL(url);
+        edit(copy);
+        return copy;
+      };
+      const refusals = [
+        changed((u) => u.searchParams.set("X-Amz-Expires", "604800")),
+        changed((u) => {
+          u.pathname = u.pathname.replace("tenant-a", "tenant-b");
+        }),
+        changed((u) =>
+          u.searchParams.set("X-Amz-Credential", u.searchParams.get("X-Amz-Credential")!.replace("S3RVER", "OTHER")),
+        ),
+        new URL(`${url.origin}${url.pathname}`), // unsigned
+      ];
+      for (const target of refusals) {
+        const answer = await fetch(target);
+        expect(answer.status).toBe(403);
+        expect(await answer.text()).toMatch(
+          /<Code>(SignatureDoesNotMatch|InvalidAccessKeyId|MissingAuthenticationToken)<\/Code>/,
+        );
+      }
+      const expired = await getSignedUrl(emulators.s3, new GetObjectCommand({ Bucket, Key }), {
+        expiresIn: 1,
+        signingDate: new Date(Date.now() - 10_000),
+      });
+      const late = await fetch(expired);
+      expect(late.status).toBe(403);
+      expect(await late.text()).toContain("Request has expired");
+      // The account's own buckets (stand-ins) stay open to any client, as the README says.
+      await emulators.s3.send(new CreateBucketCommand({ Bucket: "team-data" }));
+      await emulators.s3.send(new PutObjectCommand({ Bucket: "team-data", Key: "in.jsonl", Body: "x" }));
+      expect((await fetch(`${url.origin}/team-data/in.jsonl`)).status).toBe(200);
+    } finally {
+      await emulators.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
