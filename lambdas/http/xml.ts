@@ -6,5 +6,8 @@ export const unescapeXml = (text: string): string =>
     return { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[entity] ?? "";
   });
 
-/** Escapes text for an XML element or attribute. */
-export const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Escapes text for an XML element or attribute: the five markup characters, and carriage return, line feed and tab
+ * as references (as S3 writes them), which XML parsers would otherwise normalize (`\r\n` read back as `\n`).
+ */
+export const escapeXml = (text: string): string => text.replace(/[<>&"'\r\n\t]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -833,6 +833,23 @@ describe("AWS SDKs (S3 + Bedrock) through the local gateway", () => {
       expect(under.Contents?.map((c) => c.Key)).toEqual(["a/\u{10FFFF}x", "a/\u{10FFFF}y"]);
     });
 
+    it("lists keys with line breaks and control characters as S3 does: references, or URL-encoded when asked", async () => {
+      const { s3 } = clients("AKIDCONTROLKEYS");
+      const keys = ["line\r\nbreak", "tab\there", "bell\u0007/x", "plus+ %20"];
+      for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: "controls", Key, Body: "x" }));
+      const plain = await s3.send(new ListObjectsV2Command({ Bucket: "controls", Prefix: "line" }));
+      expect(plain.Contents?.map((c) => c.Key)).toEqual(["line\r\nbreak"]);
+      // boto3 asks for encoding-type=url on every listing and decodes what comes back.
+      const encoded = await s3.send(
+        new ListObjectsV2Command({ Bucket: "controls", EncodingType: "url", Delimiter: "/" }),
+      );
+      expect(encoded.EncodingType).toBe("url");
+      expect(encoded.Contents?.map((c) => decodeURIComponent(c.Key!)).sort()).toEqual(
+        ["line\r\nbreak", "plus+ %20", "tab\there"].sort(),
+      );
+      expect(encoded.CommonPrefixes?.map((p) => decodeURIComponent(p.Prefix!))).toEqual(["bell\u0007/"]);
+    });
+
     it("lists with prefix, delimiter, start-after and continuation tokens", async () => {
       const { s3 } = clients("AKIDLISTS3");
       const keys = ["a/1.jsonl", "a/2.jsonl", "a/b/3.jsonl", "a/b/4.jsonl", "a/c/5.jsonl", "z.jsonl"];

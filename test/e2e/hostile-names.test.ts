@@ -1,27 +1,8 @@
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewCredential } from "../../lambdas/core/credentials";
-import { frontDoors } from "../../lambdas/dialects/front-doors";
-import { dialects } from "../../lambdas/dialects/registry";
 import { startTestGateway } from "../support/gateway";
-import { filesOnlyGateway } from "../support/memory";
-
-/** Every route of every front door, as its table declares it (the routes are data; the deps are never called). */
-const everyRoute = () => {
-  const { deps } = filesOnlyGateway();
-  return Object.values(dialects).flatMap((dialect) =>
-    Object.entries(dialect.frontDoors).flatMap(([id, build]) => {
-      const door = (build as (d: typeof deps) => { routes: { method: string; path: string }[] })(deps);
-      const mount = frontDoors[id as keyof typeof frontDoors].mount;
-      return door.routes.map((route) => ({
-        method: route.method === "ANY" ? "POST" : route.method,
-        path: `/${mount}${route.path}`
-          .replace("{proxy+}", "hostile-bucket/key.jsonl")
-          .replace(/\{[^}]+\}/g, "zzzzzzzzzzzzzzzzzzzzzzzz"),
-      }));
-    }),
-  );
-};
+import { everyRoute } from "../support/routes";
 
 /** Names that would reach a prototype, in every place a caller names things. */
 const hostileQuery = "__proto__[polluted]=1&constructor[prototype][polluted]=1&a[__proto__][polluted]=1";
@@ -47,7 +28,12 @@ describe("names a caller chooses never reach a prototype (every route of every d
       file: await toFile(Buffer.from("kept"), "v.txt"),
       purpose: "user_data",
     });
-    const routes = everyRoute();
+    const routes = everyRoute().map((route) => ({
+      method: route.method,
+      path: route.path
+        .replace("{proxy+}", "hostile-bucket/key.jsonl")
+        .replace(/\{[^}]+\}/g, "zzzzzzzzzzzzzzzzzzzzzzzz"),
+    }));
     expect(routes.length).toBeGreaterThan(30);
     const statuses: string[] = [];
     for (const { method, path } of routes) {

@@ -24,6 +24,8 @@ const listQuery = z.object({
     .transform((keys) => Math.min(keys, 1000)),
   "continuation-token": z.string().optional(),
   "start-after": z.string().optional(),
+  // boto3 asks for it on every listing (and decodes the keys): keys with characters XML 1.0 cannot hold survive.
+  "encoding-type": z.literal("url").optional(),
 });
 
 const xml = (statusCode: number, body: string): HttpResponse => ({
@@ -73,13 +75,17 @@ export const s3ObjectRoutes = (deps: GatewayDeps) => {
     });
     const tag = (name: string, value: string | number | undefined) =>
       value === undefined ? "" : `<${name}>${escapeXml(String(value))}</${name}>`;
+    /** A key, prefix or delimiter as asked: URL-encoded under `encoding-type=url`, as S3 answers it. */
+    const named = (name: string, value: string | undefined) =>
+      tag(name, value !== undefined && q["encoding-type"] === "url" ? encodeURIComponent(value) : value);
     const body = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
       tag("Name", bucket),
-      tag("Prefix", q.prefix),
-      tag("Delimiter", q.delimiter),
-      tag("StartAfter", q["start-after"]),
+      named("Prefix", q.prefix),
+      named("Delimiter", q.delimiter),
+      named("StartAfter", q["start-after"]),
+      tag("EncodingType", q["encoding-type"]),
       tag("ContinuationToken", q["continuation-token"]),
       tag("KeyCount", page.contents.length + page.commonPrefixes.length),
       tag("MaxKeys", q["max-keys"]),
@@ -87,10 +93,10 @@ export const s3ObjectRoutes = (deps: GatewayDeps) => {
       tag("NextContinuationToken", page.nextToken),
       ...page.contents.map(
         (e) =>
-          `<Contents>${tag("Key", e.key)}${tag("LastModified", new Date(e.lastModified).toISOString())}` +
+          `<Contents>${named("Key", e.key)}${tag("LastModified", new Date(e.lastModified).toISOString())}` +
           `${tag("ETag", etagOf(e))}${tag("Size", e.size)}<StorageClass>STANDARD</StorageClass></Contents>`,
       ),
-      ...page.commonPrefixes.map((p) => `<CommonPrefixes>${tag("Prefix", p)}</CommonPrefixes>`),
+      ...page.commonPrefixes.map((p) => `<CommonPrefixes>${named("Prefix", p)}</CommonPrefixes>`),
       "</ListBucketResult>",
     ].join("");
     return xml(200, body);
