@@ -222,17 +222,17 @@ describe("every route of every dialect, fuzzed (auth on)", () => {
   const send = async (
     route: DeclaredRoute,
     method: string,
-    param: string,
+    generated: string,
     search: Record<string, string>,
     payload: string | Uint8Array,
     type: string | undefined,
     command: string | undefined,
   ) => {
     // A URL holds no lone surrogate (an SDK would not send one): well-formed, the rest of the string stays hostile.
-    param = param.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+    const segment = generated.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
     const path = route.path
-      .replace("{proxy+}", param.includes("/") ? keyPath(param) : `fuzz-bucket/${encodeURIComponent(param)}`)
-      .replace(/\{[^}]+\}/g, keyPath(param).replaceAll("/", "%2F") || "x");
+      .replace("{proxy+}", segment.includes("/") ? keyPath(segment) : `fuzz-bucket/${encodeURIComponent(segment)}`)
+      .replace(/\{[^}]+\}/g, keyPath(segment).replaceAll("/", "%2F") || "x");
     const url = new URL(`${gateway.url}${path}`);
     for (const [name, value] of Object.entries(search)) url.searchParams.set(name, value);
     const withBody = method !== "GET" && method !== "HEAD" && method !== "DELETE";
