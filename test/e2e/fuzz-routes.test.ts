@@ -229,7 +229,10 @@ describe("every route of every dialect, fuzzed (auth on)", () => {
     command: string | undefined,
   ) => {
     // A URL holds no lone surrogate (an SDK would not send one): well-formed, the rest of the string stays hostile.
-    const segment = generated.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+    const segment = generated.replace(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      "\uFFFD",
+    );
     const path = route.path
       .replace("{proxy+}", segment.includes("/") ? keyPath(segment) : `fuzz-bucket/${encodeURIComponent(segment)}`)
       .replace(/\{[^}]+\}/g, keyPath(segment).replaceAll("/", "%2F") || "x");
