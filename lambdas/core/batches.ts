@@ -1,6 +1,6 @@
 import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
 import { checkedMetadata } from "./caller-text";
-import { type ChatRequest, chatEndpoint, type Usage } from "./chat";
+import { type ChatRequest, carriedSummary, chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
@@ -16,7 +16,7 @@ import {
   type Page,
   type Provider,
 } from "./model";
-import type { BatchRunner } from "./ports";
+import type { BatchRunner, InputRequest } from "./ports";
 
 /** What the batch operations need beyond the file operations. */
 export interface BatchDeps extends FileDeps, BudgetDeps {
@@ -90,6 +90,25 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   }
 };
 
+/**
+ * A field the neutral request does not carry reaches the provider only where the line goes as written: OpenAI lines
+ * on OpenAI (their results come back as OpenAI answered them). Anywhere else the batch is refused naming the line,
+ * the field and the provider, before anything is created upstream — never run without it.
+ */
+const refuseUncarried = (request: InputRequest, provider: Provider, at: string): void => {
+  const [field] = request.uncarried ?? [];
+  if (field === undefined || (request.format === "openai" && provider === "openai")) return;
+  const elsewhere =
+    request.format === "openai"
+      ? " Remove it, or run the batch on openai, where OpenAI lines go as written."
+      : " Remove it.";
+  throw new BadRequestError(
+    `${at}: '${field}' cannot be carried to ${provider}: ${carriedSummary}, and nothing else is sent without ` +
+      `being asked for.${elsewhere}`,
+    { param: Field.input },
+  );
+};
+
 const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
   const ids = new Set<string>();
   const estimate: Usage = { inputTokens: 0, outputTokens: 0 };
@@ -110,6 +129,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       );
     }
     ids.add(request.customId);
+    refuseUncarried(request, input.provider, at);
     checkChatRequest(request.request, at);
     const guess = estimatedUsage(request.request);
     estimate.inputTokens += guess.inputTokens;

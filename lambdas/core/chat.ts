@@ -52,7 +52,17 @@ export interface ChatResponse {
   usage: Usage;
   /** Unix seconds. */
   created: number;
+  /**
+   * The provider's own response body as received, for a dialect of the same format to render untouched: tool
+   * calls, log probabilities, several choices — what the neutral response does not hold — survive a same-format run.
+   */
+  native?: { format: InputFormat; body: unknown };
 }
+
+/** What the neutral request carries, as messages that refuse the rest say it. */
+export const carriedSummary =
+  "between providers the gateway converts text and image messages, the system prompt, the output token limit, " +
+  "temperature, top_p and stop sequences";
 
 /** The endpoint every chat format maps to; the only one the gateway converts across providers. */
 export const chatEndpoint = "/v1/chat/completions";
@@ -68,6 +78,12 @@ export interface NeutralRequest {
   /** The OpenAI endpoint the request targets (`/v1/chat/completions` for every chat format). */
   endpoint: string;
   request: ChatRequest;
+  /**
+   * The line's fields the neutral request does not carry (`body.tools`, `params.messages.0.content.1.cache_control`):
+   * they reach only a provider of the line's own format that takes the line as written, so elsewhere the batch is
+   * refused naming the first.
+   */
+  uncarried?: string[];
 }
 
 /** The text of a message's parts, for formats that take plain strings. */

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
+import { anthropicCarried, uncarriedFields } from "./carried";
 import { parseLine } from "./line-errors";
 
 const block = z.union([
@@ -56,10 +57,12 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
 /** Parses one Anthropic batch request (as a JSONL line or an inline `requests` entry). */
 export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   const line = parseLine(request, value, lineNumber);
+  const uncarried = uncarriedFields(value.params, anthropicCarried, "params");
   return {
     customId: line.custom_id,
     lineNumber,
     endpoint: chatEndpoint,
+    ...(uncarried.length > 0 && { uncarried }),
     request: chatRequestFromAnthropic(line.params),
   };
 };

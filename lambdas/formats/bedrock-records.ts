@@ -1,7 +1,9 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
 import { chatEndpoint, withCache } from "../core/chat";
+import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
+import { converseCarried, uncarriedFields } from "./carried";
 import { parseLine } from "./line-errors";
 
 const defaultMaxTokens = 4096;
@@ -64,14 +66,46 @@ const fromConverseBlock = (block: z.infer<typeof converseBlock>): ChatPart[] => 
     : []),
 ];
 
+/** Fields only a model family's own InvokeModel body has (Claude, Titan, Llama and Mistral, Nova's schema tag). */
+const invokeModelMarkers = [
+  "anthropic_version",
+  "inputText",
+  "textGenerationConfig",
+  "prompt",
+  "max_gen_len",
+  "schemaVersion",
+];
+
+/**
+ * A record whose `modelInput` is a model family's own InvokeModel body (what boto3's examples and AWS's first
+ * documentation page write) is refused by name: read as a Converse record, its `max_tokens` would become 4,096 and
+ * its sampling fields would vanish.
+ */
+const refuseInvokeModelBody = (modelInput: unknown, lineNumber: number): void => {
+  if (typeof modelInput !== "object" || modelInput === null) return;
+  const marker = invokeModelMarkers.find((name) => name in modelInput);
+  const anthropicBody = "max_tokens" in modelInput && !("inferenceConfig" in modelInput);
+  if (!marker && !anthropicBody) return;
+  throw new BadRequestError(
+    `Line ${lineNumber}: 'modelInput' is a model's own InvokeModel body (it has '${marker ?? "max_tokens"}'). The ` +
+      "gateway reads records in Converse's shape, which runs on every provider: {messages: [{role, content: " +
+      "[{text}]}], system: [{text}], inferenceConfig: {maxTokens, temperature, topP, stopSequences}}. Write the " +
+      "record in that shape (InvokeModel bodies are not converted yet).",
+    { param: Field.input },
+  );
+};
+
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
 export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  refuseInvokeModelBody(value.modelInput, lineNumber);
   const record = parseLine(inputRecord, value, lineNumber);
   const config = record.modelInput.inferenceConfig;
+  const uncarried = uncarriedFields(value.modelInput, converseCarried, "modelInput");
   return {
     customId: record.recordId,
     lineNumber,
     endpoint: chatEndpoint,
+    ...(uncarried.length > 0 && { uncarried }),
     request: {
       system: record.modelInput.system?.map((s) => s.text).join("\n\n"),
       messages: record.modelInput.messages.map((m) => ({

@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
 import type { NeutralResult } from "../core/model";
+import { geminiCarried, uncarriedFields } from "./carried";
 import { parseLine } from "./line-errors";
 
 const toPart = (part: ChatPart) =>
@@ -92,7 +93,14 @@ export const chatRequestFromGemini = (request: z.infer<typeof generateContentReq
 export const parseGeminiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   const line = parseLine(keyedLine, value, lineNumber);
   const key = "key" in line ? line.key : line.metadata.key;
-  return { customId: key, lineNumber, endpoint: chatEndpoint, request: chatRequestFromGemini(line.request) };
+  const uncarried = uncarriedFields(value.request, geminiCarried, "request");
+  return {
+    customId: key,
+    lineNumber,
+    endpoint: chatEndpoint,
+    ...(uncarried.length > 0 && { uncarried }),
+    request: chatRequestFromGemini(line.request),
+  };
 };
 
 const finishReasons: Record<string, ChatResponse["finishReason"]> = {

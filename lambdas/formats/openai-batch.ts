@@ -8,6 +8,7 @@ import {
   type NeutralRequest,
 } from "../core/chat";
 import type { NeutralResult } from "../core/model";
+import { openAiCarried, uncarriedFields } from "./carried";
 import { parseLine } from "./line-errors";
 
 const contentPart = z.union([
@@ -72,10 +73,12 @@ export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatReque
 export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   const line = parseLine(inputLine, value, lineNumber);
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
+  const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];
   return {
     customId: line.custom_id,
     lineNumber,
     endpoint: line.url,
+    ...(uncarried.length > 0 && { uncarried }),
     request: body
       ? chatRequestFromOpenAi(body)
       : { model: typeof line.body.model === "string" ? line.body.model : undefined, messages: [] },
@@ -104,8 +107,11 @@ export const toOpenAiChatBody = (request: ChatRequest, model: string) => ({
   ...(request.stop !== undefined && { stop: request.stop }),
 });
 
-/** A neutral response as OpenAI's `chat.completion` object. */
-export const renderChatCompletion = (response: ChatResponse) => ({
+/** A neutral response as OpenAI's `chat.completion` object; one OpenAI answered is rendered as it answered. */
+export const renderChatCompletion = (response: ChatResponse) =>
+  response.native?.format === "openai" ? response.native.body : neutralChatCompletion(response);
+
+const neutralChatCompletion = (response: ChatResponse) => ({
   id: response.id,
   object: "chat.completion",
   created: response.created,
@@ -168,6 +174,7 @@ export const chatResponseFromOpenAi = (body: unknown): ChatResponse => {
     id: c.id,
     model: c.model,
     created: c.created,
+    native: { format: "openai", body },
     text: choice?.message?.content ?? "",
     finishReason: (finishReasons.has(reason) ? reason : "stop") as ChatResponse["finishReason"],
     usage: {

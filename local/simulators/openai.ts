@@ -39,6 +39,14 @@ interface SimBatch {
 const id = (prefix: string) => `${prefix}${randomBytes(8).toString("hex")}`;
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** The function a request forces (`tool_choice` naming one, or `required` with tools): the simulator calls it. */
+const forcedTool = (body: Record<string, unknown>): string | undefined => {
+  const tools = Array.isArray(body.tools) ? (body.tools as { function?: { name?: string } }[]) : [];
+  const choice = body.tool_choice as { function?: { name?: string } } | string | undefined;
+  if (typeof choice === "object" && choice?.function?.name) return choice.function.name;
+  return choice === "required" ? tools[0]?.function?.name : undefined;
+};
+
 /**
  * The OpenAI Files and Batches API, simulated on its real wire format: a batch moves validating → in_progress →
  * finalizing → completed over `jobLatencyMs`, then its output and error files hold one line per request.
@@ -91,17 +99,38 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
         return;
       }
       const answer = simulatedAnswer(prompt);
+      // A forced tool (tool_choice naming a function, or "required") is called, as OpenAI answers it.
+      const tool = forcedTool(line.body);
+      const message = tool
+        ? {
+            role: "assistant",
+            content: null,
+            refusal: null,
+            annotations: [],
+            tool_calls: [
+              {
+                id: id("call_"),
+                type: "function",
+                function: { name: tool, arguments: JSON.stringify({ prompt }) },
+              },
+            ],
+          }
+        : { role: "assistant", content: answer.text, refusal: null, annotations: [] };
       const body = {
         id: id("chatcmpl-"),
         object: "chat.completion",
         created: seconds(Date.now()),
         model: request.model,
-        choices: [{ index: 0, message: { role: "assistant", content: answer.text }, finish_reason: "stop" }],
+        choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? "tool_calls" : "stop" }],
         usage: {
           prompt_tokens: answer.inputTokens,
           completion_tokens: answer.outputTokens,
           total_tokens: answer.inputTokens + answer.outputTokens,
+          prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+          completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
         },
+        service_tier: "default",
+        system_fingerprint: "fp_simulated",
       };
       output.push(
         JSON.stringify({

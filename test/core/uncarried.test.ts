@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { createBatch } from "../../lambdas/core/batches";
+import type { InputFormat } from "../../lambdas/core/chat";
+import type { Provider } from "../../lambdas/core/model";
+import { batchInputFile, filesOnlyGateway } from "../support/memory";
+
+const models: Record<Provider, string> = {
+  openai: "gpt-4o-mini",
+  anthropic: "claude-3-5-haiku-latest",
+  gemini: "gemini-1.5-flash",
+  bedrock: "anthropic.claude-3-haiku-20240307-v1:0",
+};
+
+/** One line of each format holding a field the neutral request does not carry, and that field's path. */
+const withField: Record<InputFormat, { field: string; line: (model: string) => object }[]> = {
+  openai: [
+    ["body.tools", { tools: [{ type: "function", function: { name: "f", parameters: {} } }], tool_choice: "auto" }],
+    ["body.response_format", { response_format: { type: "json_object" } }],
+    ["body.seed", { seed: 7 }],
+    ["body.logprobs", { logprobs: true }],
+    ["body.n", { n: 2 }],
+    ["body.messages.0.name", undefined],
+  ].map(([field, extra]) => ({
+    field: field as string,
+    line: (model) => ({
+      custom_id: "r1",
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: {
+        model,
+        messages: [{ role: "user", content: "hi", ...(extra === undefined && { name: "alice" }) }],
+        ...(extra as object),
+      },
+    }),
+  })),
+  anthropic: [
+    {
+      field: "params.tools",
+      line: (model) => ({
+        custom_id: "r1",
+        params: { model, max_tokens: 10, messages: [{ role: "user", content: "hi" }], tools: [{ name: "f" }] },
+      }),
+    },
+    {
+      field: "params.messages.0.content.0.cache_control",
+      line: (model) => ({
+        custom_id: "r1",
+        params: {
+          model,
+          max_tokens: 10,
+          messages: [{ role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }] }],
+        },
+      }),
+    },
+  ],
+  gemini: [
+    {
+      field: "request.generationConfig.responseMimeType",
+      line: () => ({
+        key: "r1",
+        request: {
+          contents: [{ role: "user", parts: [{ text: "hi" }] }],
+          generationConfig: { responseMimeType: "application/json" },
+        },
+      }),
+    },
+    {
+      field: "request.contents.0.parts.1.fileData",
+      line: () => ({
+        key: "r1",
+        request: {
+          contents: [{ role: "user", parts: [{ text: "hi" }, { fileData: { fileUri: "gs://b/x.pdf" } }] }],
+        },
+      }),
+    },
+  ],
+  bedrock: [
+    {
+      field: "modelInput.toolConfig",
+      line: () => ({
+        recordId: "r1",
+        modelInput: { messages: [{ role: "user", content: [{ text: "hi" }] }], toolConfig: { tools: [] } },
+      }),
+    },
+  ],
+};
+
+const providers: Provider[] = ["openai", "anthropic", "gemini", "bedrock"];
+const create = async (provider: Provider, line: object) => {
+  const gateway = filesOnlyGateway();
+  const file = await batchInputFile(gateway.deps, JSON.stringify(line));
+  return createBatch(gateway.deps, {
+    tenant: "t",
+    dialect: "openai",
+    provider,
+    endpoint: "/v1/chat/completions",
+    completionWindow: "24h",
+    model: models[provider],
+    inputFile: { id: file.id, shown: file.id },
+  });
+};
+
+describe("nothing dropped in silence: a field the gateway cannot carry is refused by name at create", () => {
+  const cases = Object.entries(withField).flatMap(([format, lines]) =>
+    lines.flatMap(({ field, line }) => providers.map((provider) => ({ format, field, line, provider }))),
+  );
+  it.each(cases)("$format line with $field on $provider", async ({ format, field, line, provider }) => {
+    const attempt = create(provider, line(models[provider]));
+    if (format === "openai" && provider === "openai") {
+      // OpenAI lines go to OpenAI as written, and come back as OpenAI answered: nothing is lost.
+      expect((await attempt).status).toBe("validating");
+      return;
+    }
+    await expect(attempt).rejects.toThrow(
+      new RegExp(`^Line 1: '${field.replaceAll(".", "\\.")}' cannot be carried to ${provider}: between providers`),
+    );
+  });
+
+  it("carries a field at the value that asks for nothing more (n: 1, responseModalities: [TEXT]) to every provider", async () => {
+    const openai = (model: string) => ({
+      custom_id: "r1",
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: { model, messages: [{ role: "user", content: "hi" }], n: 1, modalities: ["text"], stream: false },
+    });
+    const gemini = {
+      key: "r1",
+      request: {
+        contents: [{ role: "user", parts: [{ text: "hi" }] }],
+        generationConfig: { responseModalities: ["TEXT"], candidateCount: 1 },
+      },
+    };
+    for (const provider of providers) {
+      expect((await create(provider, openai(models[provider]))).status).toBe("validating");
+      expect((await create(provider, gemini)).status).toBe("validating");
+    }
+  });
+
+  it("names a model's own InvokeModel body as such, instead of reading it as Converse (4,096 tokens, no sampling)", async () => {
+    const record = {
+      recordId: "r1",
+      modelInput: {
+        anthropic_version: "bedrock-2023-05-31",
+        max_tokens: 50,
+        temperature: 0.2,
+        system: "Be brief.",
+        messages: [{ role: "user", content: "hi" }],
+      },
+    };
+    await expect(create("bedrock", record)).rejects.toThrow(
+      /^Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'anthropic_version'\)\. The gateway reads records in Converse's shape/,
+    );
+  });
+});
