@@ -4,7 +4,8 @@ import { upstreamKey } from "../../core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromAnthropicLine, toAnthropicParams } from "../../formats/anthropic-messages";
-import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
+import { isBlank, readLines } from "../../formats/jsonl";
+import { readableResult } from "../../formats/readable-results";
 import { upstreamFetch } from "../http";
 
 /** Where the Anthropic API is; `baseUrl` has no `/v1`, as the Anthropic SDK reads ANTHROPIC_BASE_URL. */
@@ -143,7 +144,9 @@ export class AnthropicProvider implements ProviderAdapter {
       });
       if (!response.body) continue;
       for await (const line of readLines(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream))) {
-        if (!isBlank(line)) yield resultFromAnthropicLine(parseObjectLine(line), line.lineNumber, created);
+        if (isBlank(line)) continue;
+        const result = readableResult(line, "Anthropic", (value, n) => resultFromAnthropicLine(value, n, created));
+        if (result) yield result;
       }
     }
   }

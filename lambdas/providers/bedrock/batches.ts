@@ -17,6 +17,7 @@ import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../..
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromBedrockRecord, type toConverseInput } from "../../formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
+import { readableResult } from "../../formats/readable-results";
 import { bedrockCall, bedrockError } from "./errors";
 
 /** What the Bedrock provider needs to know about its account and limits. */
@@ -154,8 +155,11 @@ export class BedrockProvider implements ProviderAdapter {
     if (!(await this.blobs.exists(key))) return;
     const created = Math.floor(Date.now() / 1000);
     for await (const line of readLines(await this.blobs.stream(key))) {
-      if (!isBlank(line))
-        yield resultFromBedrockRecord(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
+      if (isBlank(line)) continue;
+      const result = readableResult(line, "Bedrock", (value, n) =>
+        resultFromBedrockRecord(value, n, batch.model ?? "", created),
+      );
+      if (result) yield result;
     }
   }
 

@@ -4,7 +4,8 @@ import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromGeminiLine, toGeminiRequest } from "../../formats/gemini";
-import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
+import { isBlank, readLines } from "../../formats/jsonl";
+import { readableResult } from "../../formats/readable-results";
 import { upstreamFetch } from "../http";
 
 /** Where the Gemini Developer API is; `baseUrl` is the host root (the gateway adds `/v1beta`, `/upload/v1beta`). */
@@ -148,8 +149,11 @@ export class GeminiProvider implements ProviderAdapter {
     });
     if (!response.body) return;
     for await (const line of readLines(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream))) {
-      if (!isBlank(line))
-        yield resultFromGeminiLine(parseObjectLine(line), line.lineNumber, batch.model ?? "", created);
+      if (isBlank(line)) continue;
+      const result = readableResult(line, "Gemini", (value, n) =>
+        resultFromGeminiLine(value, n, batch.model ?? "", created),
+      );
+      if (result) yield result;
     }
   }
 

@@ -3,6 +3,7 @@ import { type BatchRecord, type BatchStatus, isTerminal, type NeutralResult, typ
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
+import { readableResult } from "../../formats/readable-results";
 import { OpenAiClient, type OpenAiSettings } from "./client";
 
 /** OpenAI's batch statuses in the neutral set. */
@@ -173,7 +174,9 @@ export class OpenAiProvider implements ProviderAdapter {
       for (const fileId of [part.output_file_id, part.error_file_id]) {
         if (!fileId) continue;
         for await (const line of readLines(await this.client.download(fileId))) {
-          if (!isBlank(line)) yield resultFromOpenAiLine(parseObjectLine(line), line.lineNumber);
+          if (isBlank(line)) continue;
+          const result = readableResult(line, "OpenAI", resultFromOpenAiLine);
+          if (result) yield result;
         }
       }
     }
