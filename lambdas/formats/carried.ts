@@ -121,8 +121,8 @@ export const uncarriedFields = (value: unknown, carried: Carried, path: string):
     }
     const spec = carried.within?.[key];
     if (!spec) continue;
-    if (Array.isArray(child)) child.forEach((item, i) => found.push(...uncarriedFields(item, spec, `${at}.${i}`)));
-    else found.push(...uncarriedFields(child, spec, at));
+    if (!Array.isArray(child)) found.push(...uncarriedFields(child, spec, at));
+    else for (const [i, item] of child.entries()) found.push(...uncarriedFields(item, spec, `${at}.${i}`));
   }
   return found;
 };
