@@ -37,5 +37,6 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   certificateArn: app.node.tryGetContext("certificateArn"),
   basePath: app.node.tryGetContext("basePath"),
   jobBuckets: listContext("jobBuckets"),
+  modelAllowlist: listContext("modelAllowlist"),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

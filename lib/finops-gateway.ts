@@ -80,6 +80,11 @@ export interface FinOpsGatewayProps {
    */
   readonly jobBuckets?: readonly string[];
   /**
+   * Model ids the gateway takes though the genai-prices catalogue does not list them for their provider (fine-tuned
+   * models, models newer than the pinned dataset); every other id must be one the provider serves. @default none
+   */
+  readonly modelAllowlist?: readonly string[];
+  /**
    * The owner's prices, over the genai-prices dataset: negotiated prices, or models the dataset lacks. Keys are
    * `provider:model` (or a bare model id); values in USD per million tokens, with the batch rate where known.
    * @default none
@@ -179,6 +184,7 @@ export class FinOpsGateway extends Construct {
       RATE_LIMIT_PER_MINUTE: String(props.rateLimitPerMinute ?? 600),
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
       BEDROCK_JOB_BUCKETS: (props.jobBuckets ?? []).join(","),
+      MODEL_ALLOWLIST: (props.modelAllowlist ?? []).join(","),
     };
     const jobPlaces = parseJobBuckets(environment.BEDROCK_JOB_BUCKETS);
     // A file beside the price dataset of each function that prices, not an environment variable (4 KB in all).

@@ -33,7 +33,7 @@ import {
   passThroughAuthenticator,
 } from "../lambdas/http/authenticator";
 import { streamingHandler } from "../lambdas/http/streaming";
-import { priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
+import { modelAllowlistFromEnv, priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
 import { createProviders, providerWithKey } from "../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../lambdas/providers/settings";
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
@@ -204,7 +204,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       ...options.limits,
     }),
     sealer,
-    prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir))),
+    prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir)), modelAllowlistFromEnv(process.env)),
     budgets,
     jobPlaces: mode === "keys" ? grantedJobPlaces(jobGrants, config.jobBuckets) : everyJobPlace(config.jobBuckets),
     deployment: { accountId: "000000000000", region: localNames.region },

@@ -114,6 +114,8 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   const estimate: Usage = { inputTokens: 0, outputTokens: 0 };
   let model = input.model;
   let modelLine: number | undefined;
+  /** Every model the batch names, each checked against what the provider serves. */
+  const models = new Set<string>(input.model === undefined ? [] : [input.model]);
   for await (const request of readInputRequests(deps, blobKey)) {
     const at = `Line ${request.lineNumber}`;
     if (request.endpoint !== input.endpoint) {
@@ -140,6 +142,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       });
     const lineModel = request.request.model;
     if (lineModel === undefined) continue;
+    models.add(lineModel);
     if (model === undefined) {
       model = lineModel;
       modelLine = request.lineNumber;
@@ -157,7 +160,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     throw new BadRequestError("No model: name it in each request's body or as the batch's 'model'.", {
       param: "model",
     });
-  return { total: ids.size, model, estimate };
+  return { total: ids.size, model, models, estimate };
 };
 
 /**
@@ -347,6 +350,29 @@ export const deleteBatch = async (
   }
 };
 
+/**
+ * Refuses a model the provider does not serve, as the price catalogue (and the owner's allow-list) knows it, with
+ * the nearest ids it does serve or the provider that serves it: locally as after a deploy, at create rather than a
+ * day later upstream.
+ */
+const checkServed = async (deps: BatchDeps, provider: Provider, models: Iterable<string>): Promise<void> => {
+  if (!deps.prices?.served) return;
+  for (const model of models) {
+    const verdict = await deps.prices.served(provider, model);
+    if (verdict.served) continue;
+    const hint = verdict.servedBy
+      ? ` ${verdict.servedBy} serves it: run the batch with provider ${verdict.servedBy}.`
+      : verdict.nearest.length > 0
+        ? ` Did you mean ${verdict.nearest.join(" or ")}?`
+        : "";
+    throw new BadRequestError(
+      `Model ${JSON.stringify(model)} is not one ${provider} serves (genai-prices catalogue).${hint} The gateway's ` +
+        "owner can allow ids the catalogue lacks (fine-tuned or newer models) with MODEL_ALLOWLIST.",
+      { param: "model" },
+    );
+  }
+};
+
 /** Validates the input, reserves the budget and the key's slot, and records the batch; nothing of it on refusal. */
 const admitBatch = async (
   deps: BatchDeps,
@@ -355,7 +381,8 @@ const admitBatch = async (
   inputBlobKey: string,
 ): Promise<BatchRecord> => {
   checkedMetadata(input.metadata);
-  const { total, model, estimate } = await validateInput(deps, inputBlobKey, input);
+  const { total, model, models, estimate } = await validateInput(deps, inputBlobKey, input);
+  await checkServed(deps, input.provider, models);
   const id = input.id ?? newId();
   // Within the key's monthly budget, or refused before anything is created (core/budgets.ts).
   const budget = await reserveBudget(deps, {

@@ -17,7 +17,15 @@ export interface ModelRates {
 export interface PriceBook {
   /** Async: the price list may be loaded on first use (the dataset is large; most requests never price). */
   rates(provider: Provider, model: string): Promise<ModelRates | { unpriced: string }>;
+  /**
+   * Whether the provider serves the model, as the catalogue (the dataset, the owner's overrides and allow-list)
+   * knows: if not, the nearest ids it does serve and another provider that serves this one.
+   */
+  served?(provider: Provider, model: string): Promise<ModelServed>;
 }
+
+/** What the catalogue says of a model on a provider. */
+export type ModelServed = { served: true } | { served: false; nearest: string[]; servedBy?: Provider };
 
 /** Adds one request's usage to a total (cached and reasoning tokens counted where reported). */
 export const addUsage = (total: Usage, usage: Usage): void => {

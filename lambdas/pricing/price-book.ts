@@ -19,7 +19,7 @@ const loadDataset = (): Promise<Dataset> => {
 import * as z from "zod";
 import type { Usage } from "../core/chat";
 import type { Provider } from "../core/model";
-import type { ModelRates, PriceBook } from "../core/pricing";
+import type { ModelRates, ModelServed, PriceBook } from "../core/pricing";
 
 /** The dataset's provider ids. */
 const datasetProvider: Record<Provider, string> = {
@@ -78,12 +78,54 @@ export const priceOverridesFromEnv = (env: NodeJS.ProcessEnv): PriceOverrides | 
 const perMillion = (usage: Usage, input: number, output: number) =>
   (usage.inputTokens * input + usage.outputTokens * output) / 1e6;
 
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+const distance = (a: string, b: string): number => {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+};
+
+/** Up to three ids nearest `model`, close enough to be a typo of it. */
+const nearestIds = (model: string, ids: readonly string[]): string[] =>
+  ids
+    .map((id) => ({ id, d: distance(model.toLowerCase(), id.toLowerCase()) }))
+    .filter(({ d }) => d <= Math.max(2, Math.floor(model.length / 4)))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map(({ id }) => id);
+
+/** The owner's allow-list of model ids the catalogue lacks (fine-tuned, new): MODEL_ALLOWLIST, comma-separated. */
+export const modelAllowlistFromEnv = (env: NodeJS.ProcessEnv): string[] =>
+  (env.MODEL_ALLOWLIST ?? "")
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+
 /**
  * Prices from the maintained genai-prices dataset (`@pydantic/genai-prices`, pinned; update it with `npm update`),
  * over which the owner's overrides win. The dataset publishes on-demand rates, so its batch price is derived. An
  * override prices cached input as input (it names no cache-read rate).
  */
-export const priceBook = (owned: PriceOverrides | { invalid: string } = {}): PriceBook => ({
+export const priceBook = (
+  owned: PriceOverrides | { invalid: string } = {},
+  allowed: readonly string[] = [],
+): PriceBook => ({
+  async served(provider, model): Promise<ModelServed> {
+    const list = typeof owned.invalid === "string" ? {} : (owned as PriceOverrides);
+    if (allowed.includes(model) || list[`${provider}:${model}`] || list[model]) return { served: true };
+    const { calcPrice, findProvider } = await loadDataset();
+    const knows = (p: Provider) =>
+      calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId: datasetProvider[p] });
+    if (knows(provider)) return { served: true };
+    const ids = findProvider({ providerId: datasetProvider[provider] })?.models.map((m) => m.id) ?? [];
+    const servedBy = (Object.keys(datasetProvider) as Provider[]).find((other) => other !== provider && knows(other));
+    return { served: false, nearest: nearestIds(model, ids), ...(servedBy && { servedBy }) };
+  },
   async rates(provider, model): Promise<ModelRates | { unpriced: string }> {
     if (typeof owned.invalid === "string") return { unpriced: owned.invalid };
     const list = owned as PriceOverrides;
