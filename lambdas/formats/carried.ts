@@ -11,7 +11,7 @@ export interface Carried {
   readonly within?: Readonly<Record<string, Carried>>;
   /**
    * Keys carried only at the value that asks for what every provider does anyway (`n: 1`, `responseModalities:
-   * ["TEXT"]`, as SDKs and product pages write them): any other value is refused like an unknown field.
+   * ["TEXT"]`, as SDKs and product pages write them); every other value is refused like an unknown field.
    */
   readonly atDefault?: Readonly<Record<string, unknown>>;
 }
