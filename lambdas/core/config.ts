@@ -19,18 +19,19 @@ export interface ObjectPlace {
   prefix: string;
 }
 
+/** One `bucket`, `bucket/prefix` or `s3://bucket/prefix` entry as a place (no prefix: the whole bucket). */
+export const placeOf = (text: string): ObjectPlace => {
+  const entry = text.trim().replace(/^s3:\/\//, "");
+  const slash = entry.indexOf("/");
+  return slash < 0 ? { bucket: entry, prefix: "" } : { bucket: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
+};
+
 /** `bucket` or `bucket/prefix` entries, comma-separated, as the stack setting and BEDROCK_JOB_BUCKETS give them. */
 export const parseJobBuckets = (value: string | undefined): ObjectPlace[] =>
   (value ?? "")
     .split(",")
-    .map((entry) => entry.trim().replace(/^s3:\/\//, ""))
-    .filter(Boolean)
-    .map((entry) => {
-      const slash = entry.indexOf("/");
-      return slash < 0
-        ? { bucket: entry, prefix: "" }
-        : { bucket: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
-    });
+    .filter((entry) => entry.trim().replace(/^s3:\/\//, "") !== "")
+    .map(placeOf);
 
 /**
  * Lambda returns at most 6 MiB of JSON and binary bodies travel base64-encoded (4 bytes per 3), so about

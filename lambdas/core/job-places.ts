@@ -1,4 +1,4 @@
-import type { ObjectPlace } from "./config";
+import { type ObjectPlace, placeOf } from "./config";
 
 /**
  * Which of the account's own buckets a credential's Bedrock jobs may read inputs from and write outputs to.
@@ -57,10 +57,7 @@ export const placesShown = (places: readonly ObjectPlace[]): string =>
  * not end at a `/` would also grant its longer siblings (`team-a` grants `team-ab/`), so it must.
  */
 export const parseGrant = (text: string): ObjectPlace => {
-  const entry = text.trim().replace(/^s3:\/\//, "");
-  const slash = entry.indexOf("/");
-  const place =
-    slash < 0 ? { bucket: entry, prefix: "" } : { bucket: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
+  const place = placeOf(text);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(place.bucket))
     throw new Error(`${JSON.stringify(text)} does not start with a bucket name; give bucket/prefix/ or bucket.`);
   if (place.prefix !== "" && !place.prefix.endsWith("/"))
