@@ -1,5 +1,6 @@
 import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
 import { checkedMetadata } from "./caller-text";
+import { refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
@@ -109,6 +110,16 @@ const refuseUncarried = (request: InputRequest, provider: Provider, at: string):
   );
 };
 
+/** A feature of the request the provider has no form for is refused by name (`carriage.ts` lists each). */
+const refuseUnsupported = (request: InputRequest, provider: Provider, at: string): void => {
+  if (request.format === "openai" && provider === "openai") return;
+  const refusal = refusalOn(request.request, provider);
+  if (!refusal) return;
+  throw new BadRequestError(`${at}: ${refusal.feature} cannot be carried to ${provider}: ${refusal.reason}.`, {
+    param: Field.input,
+  });
+};
+
 const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
   const ids = new Set<string>();
   const estimate: Usage = { inputTokens: 0, outputTokens: 0 };
@@ -132,6 +143,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     }
     ids.add(request.customId);
     refuseUncarried(request, input.provider, at);
+    refuseUnsupported(request, input.provider, at);
     checkChatRequest(request.request, at);
     const guess = estimatedUsage(request.request);
     estimate.inputTokens += guess.inputTokens;

@@ -5,7 +5,26 @@
 
 export type ChatPart =
   | { type: "text"; text: string }
-  | { type: "image"; mediaType?: string; data?: string; url?: string };
+  | { type: "image"; mediaType?: string; data?: string; url?: string }
+  /** A tool the assistant called, in a multi-turn request's history. */
+  | { type: "tool_call"; id: string; name: string; arguments: Record<string, unknown> }
+  /** What a tool answered, in the user turn after the call (`name` where the format says it). */
+  | { type: "tool_result"; id: string; name?: string; content: string; isError?: boolean };
+
+/** A function the model may call: its JSON Schema `parameters` describe the arguments object. */
+export interface ChatTool {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+/** Whether and which tool the model must call: `required` is any one of them (Anthropic's `any`). */
+export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string };
+
+/** Structured output: any JSON object, or JSON that a schema describes. */
+export type ResponseFormat =
+  | { type: "json_object" }
+  | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
 
 export interface ChatMessage {
   role: "user" | "assistant";
@@ -21,6 +40,18 @@ export interface ChatRequest {
   temperature?: number;
   topP?: number;
   stop?: string[];
+  tools?: ChatTool[];
+  toolChoice?: ToolChoice;
+  /** `false` asks for at most one tool call per answer; unset is the provider's default (several allowed). */
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+}
+
+/** A tool call in an answer; `arguments` is JSON text, as OpenAI writes it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export const FinishReason = {
@@ -48,6 +79,8 @@ export interface ChatResponse {
   id: string;
   model: string;
   text: string;
+  /** The tools the model called, in order. */
+  toolCalls?: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
   /** Unix seconds. */
@@ -61,8 +94,26 @@ export interface ChatResponse {
 
 /** What the neutral request carries, as messages that refuse the rest say it. */
 export const carriedSummary =
-  "between providers the gateway converts text and image messages, the system prompt, the output token limit, " +
-  "temperature, top_p and stop sequences";
+  "between providers the gateway converts text and image messages, the system prompt, tools, tool choice, tool " +
+  "calls and results, structured output (JSON mode and JSON schema), the output token limit, temperature, top_p " +
+  "and stop sequences";
+
+/**
+ * The tool a provider without a structured-output mode of its own (Anthropic, Converse) is made to call when a
+ * request asks for JSON: its input is the answer, which comes back as the response's text.
+ */
+export const structuredOutputTool = "finops_structured_output";
+
+/** A tool call's arguments as the object formats other than OpenAI's hold (JSON text that is no object is kept). */
+export const argumentsObject = (text: string): Record<string, unknown> => {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // kept below
+  }
+  return { arguments: text };
+};
 
 /** The endpoint every chat format maps to; the only one the gateway converts across providers. */
 export const chatEndpoint = "/v1/chat/completions";
@@ -109,3 +160,23 @@ export const withCache = (
   ...(read && { cachedInputTokens: read }),
   ...(written && { cacheWriteTokens: written }),
 });
+
+/**
+ * An answer read from a format whose tool calls carry objects (Anthropic, Converse, Gemini): the calls as neutral
+ * tool calls — except a call of the structured-output tool, whose input is the JSON answer, returned as the text.
+ */
+export const answerOf = (
+  text: string,
+  calls: { id: string; name: string; input: unknown }[],
+  finishReason: FinishReason,
+): Pick<ChatResponse, "text" | "toolCalls" | "finishReason"> => {
+  const json = calls.find((call) => call.name === structuredOutputTool);
+  if (json)
+    return { text: JSON.stringify(json.input), finishReason: finishReason === "tool_calls" ? "stop" : finishReason };
+  if (calls.length === 0) return { text, finishReason };
+  return {
+    text,
+    toolCalls: calls.map((call) => ({ id: call.id, name: call.name, arguments: JSON.stringify(call.input) })),
+    finishReason,
+  };
+};

@@ -1,17 +1,73 @@
 import * as z from "zod";
-import { type ChatPart, type ChatRequest, type ChatResponse, withCache } from "../core/chat";
+import {
+  answerOf,
+  type ChatPart,
+  type ChatRequest,
+  type ChatResponse,
+  structuredOutputTool,
+  withCache,
+} from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
 
 /** Anthropic requires `max_tokens`; requests that name none get this (README "Providers"). */
 export const defaultAnthropicMaxTokens = 4096;
 
-const toBlock = (part: ChatPart) =>
-  part.type === "text"
-    ? { type: "text", text: part.text }
-    : part.data
-      ? { type: "image", source: { type: "base64", media_type: part.mediaType ?? "image/png", data: part.data } }
-      : { type: "image", source: { type: "url", url: part.url } };
+const toBlock = (part: ChatPart) => {
+  switch (part.type) {
+    case "text":
+      return { type: "text", text: part.text };
+    case "image":
+      return part.data
+        ? { type: "image", source: { type: "base64", media_type: part.mediaType ?? "image/png", data: part.data } }
+        : { type: "image", source: { type: "url", url: part.url } };
+    case "tool_call":
+      return { type: "tool_use", id: part.id, name: part.name, input: part.arguments };
+    case "tool_result":
+      return {
+        type: "tool_result",
+        tool_use_id: part.id,
+        content: part.content,
+        ...(part.isError !== undefined && { is_error: part.isError }),
+      };
+  }
+};
+
+/**
+ * Tools, tool choice and structured output as Anthropic params. JSON output is a forced call of one tool whose
+ * input schema is the answer's (Anthropic's own way; core refuses it beside the caller's tools).
+ */
+const anthropicTools = (request: ChatRequest) => {
+  const format = request.responseFormat;
+  if (format)
+    return {
+      tools: [
+        {
+          name: structuredOutputTool,
+          description: `Answer with ${format.type === "json_schema" ? `the ${format.name} object` : "a JSON object"}.`,
+          input_schema: format.type === "json_schema" ? format.schema : { type: "object" },
+        },
+      ],
+      tool_choice: { type: "tool", name: structuredOutputTool },
+    };
+  if (!request.tools) return {};
+  const choice = request.toolChoice ?? { type: "auto" };
+  const disable =
+    request.parallelToolCalls === false && choice.type !== "none" ? { disable_parallel_tool_use: true } : {};
+  return {
+    tools: request.tools.map((t) => ({
+      name: t.name,
+      ...(t.description !== undefined && { description: t.description }),
+      input_schema: t.parameters,
+    })),
+    ...((request.toolChoice || request.parallelToolCalls === false) && {
+      tool_choice:
+        choice.type === "tool"
+          ? { type: "tool", name: choice.name, ...disable }
+          : { type: choice.type === "required" ? "any" : choice.type, ...disable },
+    }),
+  };
+};
 
 /** The neutral request as Anthropic Messages params (`model` per request; Anthropic allows mixed models). */
 export const toAnthropicParams = (request: ChatRequest, model: string) => ({
@@ -22,9 +78,10 @@ export const toAnthropicParams = (request: ChatRequest, model: string) => ({
     role: m.role,
     content: m.content.length === 1 && m.content[0]!.type === "text" ? m.content[0]!.text : m.content.map(toBlock),
   })),
-  ...(request.temperature !== undefined && { temperature: Math.min(1, request.temperature) }),
+  ...(request.temperature !== undefined && { temperature: request.temperature }),
   ...(request.topP !== undefined && { top_p: request.topP }),
   ...(request.stop !== undefined && { stop_sequences: request.stop }),
+  ...anthropicTools(request),
 });
 
 const stopReasons: Record<string, ChatResponse["finishReason"]> = {
@@ -40,7 +97,19 @@ const stopReasons: Record<string, ChatResponse["finishReason"]> = {
 const message = z.object({
   id: z.string().default(""),
   model: z.string().default(""),
-  content: z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()).default([]),
+  content: z
+    .array(
+      z
+        .object({
+          type: z.string(),
+          text: z.string().optional(),
+          id: z.string().optional(),
+          name: z.string().optional(),
+          input: z.unknown().optional(),
+        })
+        .loose(),
+    )
+    .default([]),
   stop_reason: z.string().nullable().default("end_turn"),
   usage: z
     .object({
@@ -60,8 +129,13 @@ export const chatResponseFromAnthropic = (value: unknown, created: number): Chat
     id: m.id,
     model: m.model,
     created,
-    text: m.content.flatMap((b) => (b.type === "text" && b.text !== undefined ? [b.text] : [])).join(""),
-    finishReason: stopReasons[m.stop_reason ?? "end_turn"] ?? "stop",
+    ...answerOf(
+      m.content.flatMap((b) => (b.type === "text" && b.text !== undefined ? [b.text] : [])).join(""),
+      m.content.flatMap((b) =>
+        b.type === "tool_use" ? [{ id: b.id ?? "", name: b.name ?? "", input: b.input ?? {} }] : [],
+      ),
+      stopReasons[m.stop_reason ?? "end_turn"] ?? "stop",
+    ),
     // Anthropic's input_tokens leaves out cache reads and writes; the neutral total counts them.
     usage: withCache(
       m.usage.input_tokens,

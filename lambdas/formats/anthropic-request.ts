@@ -1,17 +1,48 @@
 import * as z from "zod";
-import type { ChatPart, ChatRequest, NeutralRequest } from "../core/chat";
+import type { ChatPart, ChatRequest, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
 import { anthropicCarried, uncarriedFields } from "./carried";
 import { parseLine } from "./line-errors";
 
-const block = z.union([
-  z.object({ type: z.literal("text"), text: z.string() }).loose(),
+const textBlock = z.object({ type: z.literal("text"), text: z.string() }).loose();
+const block = z.discriminatedUnion("type", [
+  textBlock,
   z
     .object({
       type: z.literal("image"),
-      source: z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }),
+      source: z.union([
+        z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }),
+        z.object({ type: z.literal("url"), url: z.string() }),
+      ]),
     })
     .loose(),
+  z
+    .object({
+      type: z.literal("tool_use"),
+      id: z.string().min(1),
+      name: z.string().min(1),
+      input: z.record(z.string(), z.unknown()),
+    })
+    .loose(),
+  z
+    .object({
+      type: z.literal("tool_result"),
+      tool_use_id: z.string().min(1),
+      content: z.union([z.string(), z.array(textBlock)]).optional(),
+      is_error: z.boolean().optional(),
+    })
+    .loose(),
+]);
+const tool = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    input_schema: z.record(z.string(), z.unknown()),
+  })
+  .loose();
+const toolChoice = z.discriminatedUnion("type", [
+  z.object({ type: z.enum(["auto", "any", "none"]), disable_parallel_tool_use: z.boolean().optional() }),
+  z.object({ type: z.literal("tool"), name: z.string().min(1), disable_parallel_tool_use: z.boolean().optional() }),
 ]);
 const params = z.object({
   model: z.string().min(1),
@@ -22,37 +53,75 @@ const params = z.object({
     })
     .int("max_tokens must be a positive whole number")
     .positive("max_tokens must be a positive whole number"),
-  system: z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }).loose())]).optional(),
+  system: z.union([z.string(), z.array(textBlock)]).optional(),
   messages: z
     .array(z.object({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(block)]) }))
     .min(1),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().optional(),
   stop_sequences: z.array(z.string()).optional(),
+  tools: z.array(tool).optional(),
+  tool_choice: toolChoice.optional(),
 });
 const request = z.object({ custom_id: z.string().min(1), params });
 
 /** True when a parsed line looks like an Anthropic batch request `{custom_id, params}`. */
 export const isAnthropicLine = (line: Record<string, unknown>): boolean => "custom_id" in line && "params" in line;
 
-const toPart = (b: z.infer<typeof block>): ChatPart =>
-  b.type === "text"
-    ? { type: "text", text: b.text }
-    : { type: "image", mediaType: b.source.media_type, data: b.source.data };
+const toPart = (b: z.infer<typeof block>, names: Map<string, string>): ChatPart => {
+  switch (b.type) {
+    case "text":
+      return { type: "text", text: b.text };
+    case "image":
+      return b.source.type === "base64"
+        ? { type: "image", mediaType: b.source.media_type, data: b.source.data }
+        : { type: "image", url: b.source.url };
+    case "tool_use":
+      names.set(b.id, b.name);
+      return { type: "tool_call", id: b.id, name: b.name, arguments: b.input };
+    case "tool_result":
+      return {
+        type: "tool_result",
+        id: b.tool_use_id,
+        name: names.get(b.tool_use_id),
+        content: typeof b.content === "string" ? b.content : (b.content ?? []).map((t) => t.text).join(""),
+        ...(b.is_error !== undefined && { isError: b.is_error }),
+      };
+  }
+};
+
+const toolChoiceFrom = (choice: z.infer<typeof toolChoice> | undefined): ToolChoice | undefined => {
+  if (choice === undefined) return undefined;
+  if (choice.type === "tool") return { type: "tool", name: choice.name };
+  return { type: choice.type === "any" ? "required" : choice.type };
+};
 
 /** Anthropic Messages params as the neutral request. */
-export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest => ({
-  model: p.model,
-  system: typeof p.system === "string" ? p.system : p.system?.map((s) => s.text).join("\n\n"),
-  messages: p.messages.map((m) => ({
-    role: m.role,
-    content: typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content.map(toPart),
-  })),
-  maxTokens: p.max_tokens,
-  temperature: p.temperature,
-  topP: p.top_p,
-  stop: p.stop_sequences,
-});
+export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest => {
+  const names = new Map<string, string>();
+  return {
+    model: p.model,
+    system: typeof p.system === "string" ? p.system : p.system?.map((s) => s.text).join("\n\n"),
+    messages: p.messages.map((m) => ({
+      role: m.role,
+      content:
+        typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content.map((b) => toPart(b, names)),
+    })),
+    maxTokens: p.max_tokens,
+    temperature: p.temperature,
+    topP: p.top_p,
+    stop: p.stop_sequences,
+    tools: p.tools?.map((t) => ({
+      name: t.name,
+      ...(t.description !== undefined && { description: t.description }),
+      parameters: t.input_schema,
+    })),
+    toolChoice: toolChoiceFrom(p.tool_choice),
+    ...(p.tool_choice?.disable_parallel_tool_use !== undefined && {
+      parallelToolCalls: !p.tool_choice.disable_parallel_tool_use,
+    }),
+  };
+};
 
 /** Parses one Anthropic batch request (as a JSONL line or an inline `requests` entry). */
 export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {

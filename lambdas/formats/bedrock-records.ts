@@ -1,6 +1,6 @@
 import * as z from "zod";
-import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
-import { chatEndpoint, withCache } from "../core/chat";
+import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest, ToolChoice } from "../core/chat";
+import { answerOf, chatEndpoint, structuredOutputTool, withCache } from "../core/chat";
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
 import { converseCarried, uncarriedFields } from "./carried";
@@ -9,25 +9,80 @@ import { parseLine } from "./line-errors";
 const defaultMaxTokens = 4096;
 
 /** A Converse content block as it appears in a batch record (image bytes base64-encoded). */
-export type ConverseRecordBlock = { text: string } | { image: { format: string; source: { bytes: string } } };
+export type ConverseRecordBlock =
+  | { text: string }
+  | { image: { format: string; source: { bytes: string } } }
+  | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
+  | { toolResult: { toolUseId: string; content: { text: string }[]; status?: "success" | "error" } };
 
+/** Images by URL have no Converse form (core refuses them for Bedrock before anything is converted). */
 const toConverseContent = (part: ChatPart): ConverseRecordBlock => {
-  if (part.type === "text") return { text: part.text };
-  const format = (part.mediaType ?? "image/png").replace("image/", "").replace("jpg", "jpeg");
-  return { image: { format, source: { bytes: part.data ?? "" } } };
+  switch (part.type) {
+    case "text":
+      return { text: part.text };
+    case "image": {
+      const format = (part.mediaType ?? "image/png").replace("image/", "").replace("jpg", "jpeg");
+      return { image: { format, source: { bytes: part.data ?? "" } } };
+    }
+    case "tool_call":
+      return { toolUse: { toolUseId: part.id, name: part.name, input: part.arguments } };
+    case "tool_result":
+      return {
+        toolResult: {
+          toolUseId: part.id,
+          content: [{ text: part.content }],
+          ...(part.isError !== undefined && { status: part.isError ? "error" : "success" }),
+        },
+      };
+  }
+};
+
+const toolSpec = (name: string, description: string | undefined, schema: Record<string, unknown>) => ({
+  toolSpec: { name, ...(description !== undefined && { description }), inputSchema: { json: schema } },
+});
+
+/**
+ * Tools, tool choice and structured output as Converse's `toolConfig`; JSON output is a forced call of one tool,
+ * as for Anthropic. Tool choice `none` and `parallel_tool_calls: false` have no Converse form (core refuses them).
+ */
+const converseToolConfig = (request: ChatRequest) => {
+  const format = request.responseFormat;
+  if (format)
+    return {
+      tools: [
+        toolSpec(
+          structuredOutputTool,
+          `Answer with ${format.type === "json_schema" ? `the ${format.name} object` : "a JSON object"}.`,
+          format.type === "json_schema" ? format.schema : { type: "object" },
+        ),
+      ],
+      toolChoice: { tool: { name: structuredOutputTool } },
+    };
+  if (!request.tools) return undefined;
+  const choice = request.toolChoice;
+  return {
+    tools: request.tools.map((t) => toolSpec(t.name, t.description, t.parameters)),
+    ...(choice?.type === "tool" && { toolChoice: { tool: { name: choice.name } } }),
+    ...(choice?.type === "required" && { toolChoice: { any: {} } }),
+    ...(choice?.type === "auto" && { toolChoice: { auto: {} } }),
+  };
 };
 
 /** The neutral request as a Converse request body (a Bedrock `Converse`-type job's `modelInput`). */
-export const toConverseInput = (request: ChatRequest) => ({
-  messages: request.messages.map((m) => ({ role: m.role, content: m.content.map(toConverseContent) })),
-  ...(request.system && { system: [{ text: request.system }] }),
-  inferenceConfig: {
-    maxTokens: request.maxTokens ?? defaultMaxTokens,
-    ...(request.temperature !== undefined && { temperature: request.temperature }),
-    ...(request.topP !== undefined && { topP: request.topP }),
-    ...(request.stop !== undefined && { stopSequences: request.stop }),
-  },
-});
+export const toConverseInput = (request: ChatRequest) => {
+  const toolConfig = converseToolConfig(request);
+  return {
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content.map(toConverseContent) })),
+    ...(request.system && { system: [{ text: request.system }] }),
+    inferenceConfig: {
+      maxTokens: request.maxTokens ?? defaultMaxTokens,
+      ...(request.temperature !== undefined && { temperature: request.temperature }),
+      ...(request.topP !== undefined && { topP: request.topP }),
+      ...(request.stop !== undefined && { stopSequences: request.stop }),
+    },
+    ...(toolConfig && { toolConfig }),
+  };
+};
 
 /** A Bedrock batch input record: `{recordId, modelInput}`. */
 export const toBedrockRecord = (recordId: string, request: ChatRequest) => ({
@@ -35,9 +90,38 @@ export const toBedrockRecord = (recordId: string, request: ChatRequest) => ({
   modelInput: toConverseInput(request),
 });
 
+const jsonObject = z.record(z.string(), z.unknown());
 const converseBlock = z.object({
   text: z.string().optional(),
   image: z.object({ format: z.string(), source: z.object({ bytes: z.string() }) }).optional(),
+  toolUse: z.object({ toolUseId: z.string().min(1), name: z.string().min(1), input: jsonObject }).optional(),
+  toolResult: z
+    .object({
+      toolUseId: z.string().min(1),
+      content: z.array(z.object({ text: z.string().optional(), json: z.unknown().optional() })),
+      status: z.enum(["success", "error"]).optional(),
+    })
+    .optional(),
+});
+const converseToolChoice = z.union([
+  z.object({ auto: z.object({}) }),
+  z.object({ any: z.object({}) }),
+  z.object({ tool: z.object({ name: z.string().min(1) }) }),
+]);
+const converseTools = z.object({
+  tools: z.array(
+    z.object({
+      // A `cachePoint` entry has no toolSpec: `carried.ts` names it.
+      toolSpec: z
+        .object({
+          name: z.string().min(1),
+          description: z.string().optional(),
+          inputSchema: z.object({ json: jsonObject }),
+        })
+        .optional(),
+    }),
+  ),
+  toolChoice: converseToolChoice.optional(),
 });
 const converseInput = z.object({
   messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(converseBlock) })).min(1),
@@ -50,6 +134,7 @@ const converseInput = z.object({
       stopSequences: z.array(z.string()).optional(),
     })
     .optional(),
+  toolConfig: converseTools.optional(),
 });
 const inputRecord = z.object({
   recordId: z.string().min(1, "recordId must be a non-empty string"),
@@ -59,12 +144,35 @@ const inputRecord = z.object({
 /** True when a parsed line looks like a Bedrock record. */
 export const isBedrockLine = (line: Record<string, unknown>): boolean => "modelInput" in line;
 
-const fromConverseBlock = (block: z.infer<typeof converseBlock>): ChatPart[] => [
-  ...(block.text !== undefined ? [{ type: "text" as const, text: block.text }] : []),
-  ...(block.image
-    ? [{ type: "image" as const, mediaType: `image/${block.image.format}`, data: block.image.source.bytes }]
-    : []),
-];
+const fromConverseBlock = (block: z.infer<typeof converseBlock>, names: Map<string, string>): ChatPart[] => {
+  const { toolUse, toolResult } = block;
+  if (toolUse) {
+    names.set(toolUse.toolUseId, toolUse.name);
+    return [{ type: "tool_call", id: toolUse.toolUseId, name: toolUse.name, arguments: toolUse.input }];
+  }
+  if (toolResult)
+    return [
+      {
+        type: "tool_result",
+        id: toolResult.toolUseId,
+        name: names.get(toolResult.toolUseId),
+        content: toolResult.content.map((c) => c.text ?? JSON.stringify(c.json)).join(""),
+        ...(toolResult.status && { isError: toolResult.status === "error" }),
+      },
+    ];
+  return [
+    ...(block.text !== undefined ? [{ type: "text" as const, text: block.text }] : []),
+    ...(block.image
+      ? [{ type: "image" as const, mediaType: `image/${block.image.format}`, data: block.image.source.bytes }]
+      : []),
+  ];
+};
+
+const toolChoiceFrom = (choice: z.infer<typeof converseToolChoice> | undefined): ToolChoice | undefined => {
+  if (choice === undefined) return undefined;
+  if ("tool" in choice) return { type: "tool", name: choice.tool.name };
+  return { type: "any" in choice ? "required" : "auto" };
+};
 
 /** Fields only a model family's own InvokeModel body has (Claude, Titan, Llama and Mistral, Nova's schema tag). */
 const invokeModelMarkers = [
@@ -101,6 +209,8 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   const record = parseLine(inputRecord, value, lineNumber);
   const config = record.modelInput.inferenceConfig;
   const uncarried = uncarriedFields(value.modelInput, converseCarried, "modelInput");
+  const names = new Map<string, string>();
+  const tools = record.modelInput.toolConfig;
   return {
     customId: record.recordId,
     lineNumber,
@@ -110,12 +220,24 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
       system: record.modelInput.system?.map((s) => s.text).join("\n\n"),
       messages: record.modelInput.messages.map((m) => ({
         role: m.role,
-        content: m.content.flatMap(fromConverseBlock),
+        content: m.content.flatMap((block) => fromConverseBlock(block, names)),
       })),
       maxTokens: config?.maxTokens,
       temperature: config?.temperature,
       topP: config?.topP,
       stop: config?.stopSequences,
+      tools: tools?.tools.flatMap(({ toolSpec: t }) =>
+        t
+          ? [
+              {
+                name: t.name,
+                ...(t.description !== undefined && { description: t.description }),
+                parameters: t.inputSchema.json,
+              },
+            ]
+          : [],
+      ),
+      toolChoice: toolChoiceFrom(tools?.toolChoice),
     },
   };
 };
@@ -130,7 +252,18 @@ const stopReasons: Record<string, ChatResponse["finishReason"]> = {
 };
 
 const converseOutput = z.object({
-  output: z.object({ message: z.object({ content: z.array(z.object({ text: z.string().optional() }).loose()) }) }),
+  output: z.object({
+    message: z.object({
+      content: z.array(
+        z
+          .object({
+            text: z.string().optional(),
+            toolUse: z.object({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).loose().optional(),
+          })
+          .loose(),
+      ),
+    }),
+  }),
   stopReason: z.string().default("end_turn"),
   usage: z
     .object({
@@ -156,8 +289,13 @@ export const chatResponseFromConverse = (output: unknown, model: string, id: str
     id,
     model,
     created,
-    text: parsed.output.message.content.map((c) => c.text ?? "").join(""),
-    finishReason: stopReasons[parsed.stopReason] ?? "stop",
+    ...answerOf(
+      parsed.output.message.content.map((c) => c.text ?? "").join(""),
+      parsed.output.message.content.flatMap(({ toolUse }) =>
+        toolUse ? [{ id: toolUse.toolUseId, name: toolUse.name, input: toolUse.input }] : [],
+      ),
+      stopReasons[parsed.stopReason] ?? "stop",
+    ),
     // Converse's inputTokens leaves out cache reads and writes, as Anthropic's does.
     usage: withCache(
       parsed.usage.inputTokens,

@@ -21,9 +21,24 @@ const same = (value: unknown, expected: unknown) => JSON.stringify(value) === JS
 
 const text: Carried = { keys: ["type", "text"] };
 
-/** OpenAI Chat Completions: text and image parts, system/developer/user/assistant messages, four sampling fields. */
+/**
+ * OpenAI Chat Completions: text and image parts; system, developer, user, assistant and tool messages with tool
+ * calls; function tools, tool choice and structured output; four sampling fields.
+ */
 export const openAiCarried: Carried = {
-  keys: ["model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop"],
+  keys: [
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+  ],
   atDefault: {
     n: 1,
     stream: false,
@@ -31,73 +46,152 @@ export const openAiCarried: Carried = {
     modalities: ["text"],
     presence_penalty: 0,
     frequency_penalty: 0,
-    response_format: { type: "text" },
   },
   within: {
     messages: {
-      keys: ["role", "content"],
-      within: { content: { keys: ["type", "text", "image_url"], within: { image_url: { keys: ["url"] } } } },
+      keys: ["role", "content", "tool_calls", "tool_call_id"],
+      within: {
+        content: { keys: ["type", "text", "image_url"], within: { image_url: { keys: ["url"] } } },
+        tool_calls: {
+          keys: ["id", "function"],
+          atDefault: { type: "function" },
+          within: { function: { keys: ["name", "arguments"] } },
+        },
+      },
+    },
+    tools: {
+      keys: ["function"],
+      atDefault: { type: "function" },
+      within: { function: { keys: ["name", "description", "parameters", "strict"] } },
+    },
+    tool_choice: { keys: ["function"], atDefault: { type: "function" }, within: { function: { keys: ["name"] } } },
+    response_format: {
+      keys: ["type", "json_schema"],
+      within: { json_schema: { keys: ["name", "description", "schema", "strict"] } },
     },
   },
 };
 
-/** Anthropic Messages params. */
+/** Anthropic Messages params: text, image, tool use and tool result blocks; custom tools and tool choice. */
 export const anthropicCarried: Carried = {
-  keys: ["model", "max_tokens", "system", "messages", "temperature", "top_p", "stop_sequences"],
+  keys: ["model", "max_tokens", "system", "messages", "temperature", "top_p", "stop_sequences", "tools", "tool_choice"],
   within: {
     system: text,
     messages: {
       keys: ["role", "content"],
       within: {
         content: {
-          keys: ["type", "text", "source"],
-          within: { source: { keys: ["type", "media_type", "data"] } },
+          keys: ["type", "text", "source", "id", "name", "input", "tool_use_id", "content", "is_error"],
+          within: { source: { keys: ["type", "media_type", "data", "url"] }, content: text },
         },
       },
     },
+    tools: { keys: ["name", "description", "input_schema"], atDefault: { type: "custom" } },
+    tool_choice: { keys: ["type", "name", "disable_parallel_tool_use"] },
   },
 };
 
-const geminiParts: Carried = { keys: ["text", "inlineData"], within: { inlineData: { keys: ["mimeType", "data"] } } };
+const geminiParts: Carried = {
+  keys: ["text", "inlineData", "functionCall", "functionResponse"],
+  within: {
+    inlineData: { keys: ["mimeType", "data"] },
+    functionCall: { keys: ["id", "name", "args"] },
+    functionResponse: { keys: ["id", "name", "response"] },
+  },
+};
 const geminiConfig: Carried = {
   atDefault: {
     responseModalities: ["TEXT"],
     response_modalities: ["TEXT"],
     candidateCount: 1,
     candidate_count: 1,
-    responseMimeType: "text/plain",
-    response_mime_type: "text/plain",
   },
-  keys: ["maxOutputTokens", "max_output_tokens", "temperature", "topP", "top_p", "stopSequences", "stop_sequences"],
+  keys: [
+    "maxOutputTokens",
+    "max_output_tokens",
+    "temperature",
+    "topP",
+    "top_p",
+    "stopSequences",
+    "stop_sequences",
+    "responseMimeType",
+    "response_mime_type",
+    "responseSchema",
+    "response_schema",
+    "responseJsonSchema",
+    "response_json_schema",
+  ],
 };
+const declarations: Carried = {
+  keys: ["name", "description", "parameters", "parametersJsonSchema", "parameters_json_schema"],
+};
+const callingConfig: Carried = { keys: ["mode", "allowedFunctionNames", "allowed_function_names"] };
 
 /** A Gemini GenerateContentRequest (camelCase or snake_case). */
 export const geminiCarried: Carried = {
-  keys: ["model", "contents", "systemInstruction", "system_instruction", "generationConfig", "generation_config"],
+  keys: [
+    "model",
+    "contents",
+    "systemInstruction",
+    "system_instruction",
+    "generationConfig",
+    "generation_config",
+    "tools",
+    "toolConfig",
+    "tool_config",
+  ],
   within: {
     contents: { keys: ["role", "parts"], within: { parts: geminiParts } },
     systemInstruction: { keys: ["parts", "role"], within: { parts: geminiParts } },
     system_instruction: { keys: ["parts", "role"], within: { parts: geminiParts } },
     generationConfig: geminiConfig,
     generation_config: geminiConfig,
+    tools: {
+      keys: ["functionDeclarations", "function_declarations"],
+      within: { functionDeclarations: declarations, function_declarations: declarations },
+    },
+    toolConfig: {
+      keys: ["functionCallingConfig", "function_calling_config"],
+      within: { functionCallingConfig: callingConfig, function_calling_config: callingConfig },
+    },
+    tool_config: {
+      keys: ["functionCallingConfig", "function_calling_config"],
+      within: { functionCallingConfig: callingConfig, function_calling_config: callingConfig },
+    },
   },
 };
 
 /** A Bedrock Converse record's `modelInput`. */
 export const converseCarried: Carried = {
-  keys: ["messages", "system", "inferenceConfig"],
+  keys: ["messages", "system", "inferenceConfig", "toolConfig"],
   within: {
     messages: {
       keys: ["role", "content"],
       within: {
         content: {
-          keys: ["text", "image"],
-          within: { image: { keys: ["format", "source"], within: { source: { keys: ["bytes"] } } } },
+          keys: ["text", "image", "toolUse", "toolResult"],
+          within: {
+            image: { keys: ["format", "source"], within: { source: { keys: ["bytes"] } } },
+            toolUse: { keys: ["toolUseId", "name", "input"] },
+            toolResult: { keys: ["toolUseId", "content", "status"], within: { content: { keys: ["text", "json"] } } },
+          },
         },
       },
     },
     system: { keys: ["text"] },
     inferenceConfig: { keys: ["maxTokens", "temperature", "topP", "stopSequences"] },
+    toolConfig: {
+      keys: ["tools", "toolChoice"],
+      within: {
+        tools: {
+          keys: ["toolSpec"],
+          within: {
+            toolSpec: { keys: ["name", "description", "inputSchema"], within: { inputSchema: { keys: ["json"] } } },
+          },
+        },
+        toolChoice: { keys: ["auto", "any", "tool"], within: { tool: { keys: ["name"] } } },
+      },
+    },
   },
 };
 

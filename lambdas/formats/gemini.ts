@@ -1,38 +1,107 @@
 import * as z from "zod";
-import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest } from "../core/chat";
-import { chatEndpoint } from "../core/chat";
+import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest, ToolChoice } from "../core/chat";
+import { answerOf, chatEndpoint } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { geminiCarried, uncarriedFields } from "./carried";
 import { parseLine } from "./line-errors";
 
-const toPart = (part: ChatPart) =>
-  part.type === "text"
-    ? { text: part.text }
-    : part.data
-      ? { inlineData: { mimeType: part.mediaType ?? "image/png", data: part.data } }
-      : { fileData: { fileUri: part.url, mimeType: part.mediaType ?? "image/png" } };
+/** One neutral part as a Gemini part; `functionResponse` names its function, found from the call it answers. */
+const toGeminiPart = (part: ChatPart, names: Map<string, string>) => {
+  switch (part.type) {
+    case "text":
+      return { text: part.text };
+    case "image":
+      return part.data
+        ? { inlineData: { mimeType: part.mediaType ?? "image/png", data: part.data } }
+        : { fileData: { fileUri: part.url, mimeType: part.mediaType ?? "image/png" } };
+    case "tool_call":
+      names.set(part.id, part.name);
+      return { functionCall: { id: part.id, name: part.name, args: part.arguments } };
+    case "tool_result":
+      return {
+        functionResponse: {
+          id: part.id,
+          name: part.name ?? names.get(part.id) ?? "tool",
+          response: part.isError ? { error: part.content } : { output: part.content },
+        },
+      };
+  }
+};
 
-/** The neutral request as a Gemini GenerateContentRequest (roles user/model, system instruction, generation config). */
+const toToolConfig = (choice: ToolChoice) => ({
+  functionCallingConfig:
+    choice.type === "tool"
+      ? { mode: "ANY", allowedFunctionNames: [choice.name] }
+      : { mode: { auto: "AUTO", none: "NONE", required: "ANY" }[choice.type] },
+});
+
+/**
+ * The neutral request as a Gemini GenerateContentRequest (roles user/model, system instruction, generation config,
+ * function declarations with JSON Schema parameters, structured output as `responseJsonSchema`).
+ */
 export const toGeminiRequest = (request: ChatRequest) => {
+  const format = request.responseFormat;
   const generationConfig = {
     ...(request.maxTokens !== undefined && { maxOutputTokens: request.maxTokens }),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.topP !== undefined && { topP: request.topP }),
     ...(request.stop !== undefined && { stopSequences: request.stop }),
+    ...(format && { responseMimeType: "application/json" }),
+    ...(format?.type === "json_schema" && { responseJsonSchema: format.schema }),
   };
+  const names = new Map<string, string>();
   return {
     contents: request.messages.map((m) => ({
       role: m.role === "assistant" ? "model" : "user",
-      parts: m.content.map(toPart),
+      parts: m.content.map((part) => toGeminiPart(part, names)),
     })),
     ...(request.system && { systemInstruction: { parts: [{ text: request.system }] } }),
+    ...(request.tools && {
+      tools: [
+        {
+          functionDeclarations: request.tools.map((t) => ({
+            name: t.name,
+            ...(t.description !== undefined && { description: t.description }),
+            parametersJsonSchema: t.parameters,
+          })),
+        },
+      ],
+    }),
+    ...(request.toolChoice && { toolConfig: toToolConfig(request.toolChoice) }),
     ...(Object.keys(generationConfig).length > 0 && { generationConfig }),
   };
 };
 
+const schema = z.record(z.string(), z.unknown());
 const part = z
-  .object({ text: z.string().optional(), inlineData: z.object({ mimeType: z.string(), data: z.string() }).optional() })
+  .object({
+    text: z.string().optional(),
+    thought: z.boolean().optional(),
+    inlineData: z.object({ mimeType: z.string(), data: z.string() }).optional(),
+    functionCall: z.object({ id: z.string().optional(), name: z.string().min(1), args: schema.optional() }).optional(),
+    functionResponse: z.object({ id: z.string().optional(), name: z.string().min(1), response: schema }).optional(),
+  })
   .loose();
+const declaration = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  parameters: schema.optional(),
+  parametersJsonSchema: schema.optional(),
+  parameters_json_schema: schema.optional(),
+});
+const tool = z.object({
+  functionDeclarations: z.array(declaration).optional(),
+  function_declarations: z.array(declaration).optional(),
+});
+const callingConfig = z.object({
+  mode: z.enum(["AUTO", "ANY", "NONE", "VALIDATED", "MODE_UNSPECIFIED"]).optional(),
+  allowedFunctionNames: z.array(z.string()).optional(),
+  allowed_function_names: z.array(z.string()).optional(),
+});
+const toolConfig = z.object({
+  functionCallingConfig: callingConfig.optional(),
+  function_calling_config: callingConfig.optional(),
+});
 const generationConfig = z
   .object({
     maxOutputTokens: z.number().int().positive().optional(),
@@ -42,6 +111,12 @@ const generationConfig = z
     top_p: z.number().min(0).max(1).optional(),
     stopSequences: z.array(z.string()).optional(),
     stop_sequences: z.array(z.string()).optional(),
+    responseMimeType: z.enum(["text/plain", "application/json"]).optional(),
+    response_mime_type: z.enum(["text/plain", "application/json"]).optional(),
+    responseSchema: schema.optional(),
+    response_schema: schema.optional(),
+    responseJsonSchema: schema.optional(),
+    response_json_schema: schema.optional(),
   })
   .loose();
 const generateContentRequest = z
@@ -54,6 +129,9 @@ const generateContentRequest = z
     system_instruction: z.object({ parts: z.array(part) }).optional(),
     generationConfig: generationConfig.optional(),
     generation_config: generationConfig.optional(),
+    tools: z.array(tool).optional(),
+    toolConfig: toolConfig.optional(),
+    tool_config: toolConfig.optional(),
   })
   .loose();
 const keyedLine = z.union([
@@ -65,35 +143,129 @@ const keyedLine = z.union([
 export const isGeminiLine = (line: Record<string, unknown>): boolean =>
   "request" in line && ("key" in line || "metadata" in line);
 
-const fromParts = (parts: z.infer<typeof part>[]): ChatPart[] =>
-  parts.flatMap((p): ChatPart[] => [
-    ...(p.text !== undefined ? [{ type: "text" as const, text: p.text }] : []),
-    ...(p.inlineData ? [{ type: "image" as const, mediaType: p.inlineData.mimeType, data: p.inlineData.data }] : []),
-  ]);
+/**
+ * An OpenAPI-style Gemini `Schema` (`type: "OBJECT"`, as the SDKs send it) as JSON Schema: the type names in lower
+ * case, everything else as written.
+ */
+export const jsonSchemaOf = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(jsonSchemaOf);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => [
+      key,
+      key === "type" && typeof child === "string" ? child.toLowerCase() : key === "enum" ? child : jsonSchemaOf(child),
+    ]),
+  );
+};
+
+/**
+ * Gemini parts as neutral parts. A function call without an id (Gemini writes none unless asked) gets one from its
+ * place in the request; a response without one answers the latest unanswered call of its name.
+ */
+const fromParts = (parts: z.infer<typeof part>[], turn: number, open: Map<string, string[]>): ChatPart[] =>
+  parts.flatMap((p, index): ChatPart[] => {
+    if (p.functionCall) {
+      const id = p.functionCall.id ?? `call_${turn}_${index}`;
+      open.set(p.functionCall.name, [...(open.get(p.functionCall.name) ?? []), id]);
+      return [{ type: "tool_call", id, name: p.functionCall.name, arguments: p.functionCall.args ?? {} }];
+    }
+    if (p.functionResponse) {
+      const { name, response } = p.functionResponse;
+      const id = p.functionResponse.id ?? open.get(name)?.shift() ?? `call_${name}`;
+      const { output, error } = response as { output?: unknown; error?: unknown };
+      const value = error ?? output ?? response;
+      return [
+        {
+          type: "tool_result",
+          id,
+          name,
+          content: typeof value === "string" ? value : JSON.stringify(value),
+          ...(error !== undefined && { isError: true }),
+        },
+      ];
+    }
+    return [
+      ...(p.text !== undefined ? [{ type: "text" as const, text: p.text }] : []),
+      ...(p.inlineData ? [{ type: "image" as const, mediaType: p.inlineData.mimeType, data: p.inlineData.data }] : []),
+    ];
+  });
+
+const toolChoiceFrom = (config: z.infer<typeof toolConfig> | undefined): ToolChoice | undefined => {
+  const calling = config?.functionCallingConfig ?? config?.function_calling_config;
+  const allowed = calling?.allowedFunctionNames ?? calling?.allowed_function_names ?? [];
+  switch (calling?.mode) {
+    case "ANY":
+      return allowed.length === 1 ? { type: "tool", name: allowed[0]! } : { type: "required" };
+    case "NONE":
+      return { type: "none" };
+    case "AUTO":
+      return { type: "auto" };
+    default:
+      return undefined;
+  }
+};
 
 /** A Gemini GenerateContentRequest as the neutral request (camelCase or snake_case fields). */
 export const chatRequestFromGemini = (request: z.infer<typeof generateContentRequest>): ChatRequest => {
   const config = request.generationConfig ?? request.generation_config;
   const system = request.systemInstruction ?? request.system_instruction;
+  const mime = config?.responseMimeType ?? config?.response_mime_type;
+  const jsonSchema = config?.responseJsonSchema ?? config?.response_json_schema;
+  const openApiSchema = config?.responseSchema ?? config?.response_schema;
+  const schema = jsonSchema ?? (openApiSchema && (jsonSchemaOf(openApiSchema) as Record<string, unknown>));
+  const declarations = (request.tools ?? []).flatMap((t) => t.functionDeclarations ?? t.function_declarations ?? []);
+  const open = new Map<string, string[]>();
   return {
     model: request.model?.replace(/^models\//, ""),
     system: system ? system.parts.map((p) => p.text ?? "").join("") : undefined,
-    messages: request.contents.map((c) => ({
+    messages: request.contents.map((c, turn) => ({
       role: c.role === "model" ? "assistant" : "user",
-      content: fromParts(c.parts),
+      content: fromParts(c.parts, turn, open),
     })),
     maxTokens: config?.maxOutputTokens ?? config?.max_output_tokens,
     temperature: config?.temperature,
     topP: config?.topP ?? config?.top_p,
     stop: config?.stopSequences ?? config?.stop_sequences,
+    ...(declarations.length > 0 && {
+      tools: declarations.map((d) => ({
+        name: d.name,
+        ...(d.description !== undefined && { description: d.description }),
+        parameters: (d.parametersJsonSchema ??
+          d.parameters_json_schema ??
+          (d.parameters && jsonSchemaOf(d.parameters)) ?? { type: "object", properties: {} }) as Record<
+          string,
+          unknown
+        >,
+      })),
+    }),
+    toolChoice: toolChoiceFrom(request.toolConfig ?? request.tool_config),
+    ...(mime === "application/json" && {
+      responseFormat: schema ? { type: "json_schema", name: "response", schema } : { type: "json_object" },
+    }),
   };
+};
+
+/**
+ * A function-calling mode the neutral choice has no form for: VALIDATED, or ANY among several (not all) named
+ * functions. Named as uncarried fields, so they reach no other provider.
+ */
+const uncarriedChoice = (config: z.infer<typeof toolConfig> | undefined): string[] => {
+  const calling = config?.functionCallingConfig ?? config?.function_calling_config;
+  const at = "request.toolConfig.functionCallingConfig";
+  if (calling?.mode === "VALIDATED") return [`${at}.mode`];
+  const allowed = calling?.allowedFunctionNames ?? calling?.allowed_function_names ?? [];
+  if (allowed.length > 1 || (allowed.length === 1 && calling?.mode !== "ANY")) return [`${at}.allowedFunctionNames`];
+  return [];
 };
 
 /** Parses one Gemini batch line. */
 export const parseGeminiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   const line = parseLine(keyedLine, value, lineNumber);
   const key = "key" in line ? line.key : line.metadata.key;
-  const uncarried = uncarriedFields(value.request, geminiCarried, "request");
+  const uncarried = [
+    ...uncarriedFields(value.request, geminiCarried, "request"),
+    ...uncarriedChoice(line.request.toolConfig ?? line.request.tool_config),
+  ];
   return {
     customId: key,
     lineNumber,
@@ -144,12 +316,23 @@ const response = z
 export const chatResponseFromGemini = (value: unknown, model: string, created: number): ChatResponse => {
   const r = response.parse(value);
   const candidate = r.candidates[0];
+  const parts = candidate?.content?.parts ?? [];
+  const calls = parts.flatMap((p, index) =>
+    p.functionCall
+      ? [{ id: p.functionCall.id ?? `call_${index}`, name: p.functionCall.name, input: p.functionCall.args ?? {} }]
+      : [],
+  );
+  const finish = finishReasons[candidate?.finishReason ?? "STOP"] ?? "stop";
   return {
     id: r.responseId,
     model: r.modelVersion || model,
     created,
-    text: (candidate?.content?.parts ?? []).map((p) => p.text ?? "").join(""),
-    finishReason: finishReasons[candidate?.finishReason ?? "STOP"] ?? "stop",
+    // Thought summaries are not the answer.
+    ...answerOf(
+      parts.map((p) => (p.thought ? "" : (p.text ?? ""))).join(""),
+      calls,
+      calls.length > 0 && finish === "stop" ? "tool_calls" : finish,
+    ),
     usage: {
       inputTokens: r.usageMetadata.promptTokenCount,
       outputTokens: r.usageMetadata.candidatesTokenCount + r.usageMetadata.thoughtsTokenCount,

@@ -1,11 +1,15 @@
 import * as z from "zod";
 import {
+  argumentsObject,
   type ChatMessage,
   type ChatPart,
   type ChatRequest,
   type ChatResponse,
   chatEndpoint,
   type NeutralRequest,
+  type ResponseFormat,
+  type ToolChoice,
+  textOf,
 } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { openAiCarried, uncarriedFields } from "./carried";
@@ -15,12 +19,55 @@ const contentPart = z.union([
   z.object({ type: z.literal("text"), text: z.string() }),
   z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string() }) }),
 ]);
-const message = z.object({
-  role: z.enum(["system", "developer", "user", "assistant"], {
-    error: "role must be system, developer, user or assistant",
-  }),
-  content: z.union([z.string(), z.array(contentPart)]),
+const textContent = z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }))]);
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal("function").default("function"),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
 });
+const message = z.discriminatedUnion(
+  "role",
+  [
+    z.object({ role: z.enum(["system", "developer", "user"]), content: z.union([z.string(), z.array(contentPart)]) }),
+    z.object({
+      role: z.literal("assistant"),
+      content: z.union([z.string(), z.array(contentPart)]).nullish(),
+      tool_calls: z.array(toolCall).optional(),
+    }),
+    z.object({ role: z.literal("tool"), tool_call_id: z.string().min(1), content: textContent }),
+  ],
+  { error: "role must be system, developer, user, assistant or tool" },
+);
+const jsonSchema = z.record(z.string(), z.unknown());
+const tool = z.object({
+  type: z.literal("function"),
+  function: z.object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: jsonSchema.optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+/** Tools and choices of other kinds (custom, allowed_tools) reach only OpenAI: `carried.ts` names them. */
+const otherKind = z.object({ type: z.string().refine((type) => type !== "function") }).loose();
+const toolChoice = z.union([
+  z.enum(["auto", "none", "required"]),
+  z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
+  otherKind,
+]);
+const responseFormat = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text") }),
+  z.object({ type: z.literal("json_object") }),
+  z.object({
+    type: z.literal("json_schema"),
+    json_schema: z.object({
+      name: z.string().min(1),
+      description: z.string().optional(),
+      schema: jsonSchema.optional(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
 const chatBody = z.object({
   model: z.string().min(1).optional(),
   messages: z.array(message).min(1, "needs at least one message"),
@@ -28,7 +75,11 @@ const chatBody = z.object({
   max_completion_tokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
-  stop: z.union([z.string(), z.array(z.string())]).optional(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  tools: z.array(z.union([tool, otherKind])).optional(),
+  tool_choice: toolChoice.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: responseFormat.optional(),
 });
 const inputLine = z.object({
   custom_id: z.string().min(1, "custom_id must be a non-empty string"),
@@ -47,16 +98,58 @@ const toPart = (part: z.infer<typeof contentPart>): ChatPart => {
   const inline = dataUrl.exec(part.image_url.url);
   return inline ? { type: "image", mediaType: inline[1], data: inline[2] } : { type: "image", url: part.image_url.url };
 };
+const partsOf = (content: string | z.infer<typeof contentPart>[] | null | undefined): ChatPart[] =>
+  content == null ? [] : typeof content === "string" ? [{ type: "text", text: content }] : content.map(toPart);
 
-/** An OpenAI Chat Completions body as the neutral request (system and developer messages become `system`). */
+const toolChoiceFrom = (choice: z.infer<typeof toolChoice> | undefined): ToolChoice | undefined => {
+  if (choice === undefined) return undefined;
+  if (typeof choice === "string") return { type: choice };
+  return choice.type === "function"
+    ? { type: "tool", name: (choice as { function: { name: string } }).function.name }
+    : undefined;
+};
+
+const responseFormatFrom = (format: z.infer<typeof responseFormat> | undefined): ResponseFormat | undefined => {
+  if (format === undefined || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const { name, schema, strict } = format.json_schema;
+  return { type: "json_schema", name, schema: schema ?? { type: "object" }, ...(strict != null && { strict }) };
+};
+
+/**
+ * An OpenAI Chat Completions body as the neutral request: system and developer messages become `system`, an
+ * assistant's `tool_calls` become tool-call parts, and `tool` messages the user turn's tool results.
+ */
 export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatRequest => {
   const system: string[] = [];
   const messages: ChatMessage[] = [];
+  const names = new Map<string, string>();
   for (const m of body.messages) {
-    const parts = typeof m.content === "string" ? [{ type: "text" as const, text: m.content }] : m.content.map(toPart);
-    if (m.role === "system" || m.role === "developer")
-      system.push(parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join(""));
-    else messages.push({ role: m.role, content: parts });
+    if (m.role === "system" || m.role === "developer") system.push(textOf(partsOf(m.content)));
+    else if (m.role === "user") messages.push({ role: "user", content: partsOf(m.content) });
+    else if (m.role === "assistant") {
+      const calls = (m.tool_calls ?? []).map((call): ChatPart => {
+        names.set(call.id, call.function.name);
+        return {
+          type: "tool_call",
+          id: call.id,
+          name: call.function.name,
+          arguments: argumentsObject(call.function.arguments),
+        };
+      });
+      messages.push({ role: "assistant", content: [...partsOf(m.content), ...calls] });
+    } else if (m.role === "tool") {
+      const result: ChatPart = {
+        type: "tool_result",
+        id: m.tool_call_id,
+        name: names.get(m.tool_call_id),
+        content: textOf(partsOf(m.content)),
+      };
+      // Consecutive tool messages answer one assistant turn: one user turn holds them all.
+      const last = messages.at(-1);
+      if (last?.role === "user" && last.content.every((p) => p.type === "tool_result")) last.content.push(result);
+      else messages.push({ role: "user", content: [result] });
+    }
   }
   return {
     model: body.model,
@@ -65,7 +158,22 @@ export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatReque
     maxTokens: body.max_completion_tokens ?? body.max_tokens,
     temperature: body.temperature,
     topP: body.top_p,
-    stop: typeof body.stop === "string" ? [body.stop] : body.stop,
+    stop: typeof body.stop === "string" ? [body.stop] : (body.stop ?? undefined),
+    tools: body.tools?.flatMap((item) => {
+      const t = item.type === "function" ? (item as z.infer<typeof tool>) : undefined;
+      return t
+        ? [
+            {
+              name: t.function.name,
+              ...(t.function.description !== undefined && { description: t.function.description }),
+              parameters: t.function.parameters ?? { type: "object", properties: {} },
+            },
+          ]
+        : [];
+    }),
+    toolChoice: toolChoiceFrom(body.tool_choice),
+    parallelToolCalls: body.parallel_tool_calls,
+    responseFormat: responseFormatFrom(body.response_format),
   };
 };
 
@@ -85,26 +193,80 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
   };
 };
 
-const toOpenAiContent = (parts: ChatPart[]) =>
-  parts.length === 1 && parts[0]!.type === "text"
-    ? parts[0]!.text
-    : parts.map((p) =>
+const toOpenAiContent = (parts: ChatPart[]) => {
+  const shown = parts.filter((p) => p.type === "text" || p.type === "image");
+  if (shown.length === 0) return null;
+  return shown.length === 1 && shown[0]!.type === "text"
+    ? shown[0]!.text
+    : shown.map((p) =>
         p.type === "text"
           ? { type: "text", text: p.text }
-          : { type: "image_url", image_url: { url: p.url ?? `data:${p.mediaType ?? "image/png"};base64,${p.data}` } },
+          : {
+              type: "image_url",
+              image_url: {
+                url: p.type === "image" ? (p.url ?? `data:${p.mediaType ?? "image/png"};base64,${p.data}`) : "",
+              },
+            },
       );
+};
+
+/** One neutral message as OpenAI messages: tool results become `tool` messages, tool calls `tool_calls`. */
+const toOpenAiMessages = (m: ChatMessage): Record<string, unknown>[] => {
+  const results = m.content.flatMap((p) =>
+    p.type === "tool_result" ? [{ role: "tool", tool_call_id: p.id, content: p.content }] : [],
+  );
+  const calls = m.content.flatMap((p) =>
+    p.type === "tool_call"
+      ? [{ id: p.id, type: "function", function: { name: p.name, arguments: JSON.stringify(p.arguments) } }]
+      : [],
+  );
+  const content = toOpenAiContent(m.content);
+  const rest =
+    content === null && calls.length === 0
+      ? []
+      : [{ role: m.role, content, ...(calls.length > 0 && { tool_calls: calls }) }];
+  return [...results, ...rest];
+};
+
+const toOpenAiToolChoice = (choice: ToolChoice) =>
+  choice.type === "tool" ? { type: "function", function: { name: choice.name } } : choice.type;
+
+const toOpenAiResponseFormat = (format: ResponseFormat) =>
+  format.type === "json_object"
+    ? { type: "json_object" }
+    : {
+        type: "json_schema",
+        json_schema: {
+          name: format.name,
+          schema: format.schema,
+          ...(format.strict !== undefined && { strict: format.strict }),
+        },
+      };
 
 /** The neutral request as an OpenAI Chat Completions body. */
 export const toOpenAiChatBody = (request: ChatRequest, model: string) => ({
   model,
   messages: [
     ...(request.system ? [{ role: "system", content: request.system }] : []),
-    ...request.messages.map((m) => ({ role: m.role, content: toOpenAiContent(m.content) })),
+    ...request.messages.flatMap(toOpenAiMessages),
   ],
   ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
   ...(request.temperature !== undefined && { temperature: request.temperature }),
   ...(request.topP !== undefined && { top_p: request.topP }),
   ...(request.stop !== undefined && { stop: request.stop }),
+  ...(request.tools && {
+    tools: request.tools.map((t) => ({
+      type: "function",
+      function: {
+        name: t.name,
+        ...(t.description !== undefined && { description: t.description }),
+        parameters: t.parameters,
+      },
+    })),
+  }),
+  ...(request.toolChoice && { tool_choice: toOpenAiToolChoice(request.toolChoice) }),
+  ...(request.parallelToolCalls !== undefined && { parallel_tool_calls: request.parallelToolCalls }),
+  ...(request.responseFormat && { response_format: toOpenAiResponseFormat(request.responseFormat) }),
 });
 
 /** A neutral response as OpenAI's `chat.completion` object; one OpenAI answered is rendered as it answered. */
@@ -119,7 +281,18 @@ const neutralChatCompletion = (response: ChatResponse) => ({
   choices: [
     {
       index: 0,
-      message: { role: "assistant", content: response.text, refusal: null },
+      message: {
+        role: "assistant",
+        content: response.text === "" && response.toolCalls ? null : response.text,
+        refusal: null,
+        ...(response.toolCalls && {
+          tool_calls: response.toolCalls.map((call) => ({
+            id: call.id,
+            type: "function",
+            function: { name: call.name, arguments: call.arguments },
+          })),
+        }),
+      },
       logprobs: null,
       finish_reason: response.finishReason,
     },
@@ -140,7 +313,18 @@ const completion = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullable().default("") }).optional(),
+        message: z
+          .object({
+            content: z.string().nullable().default(""),
+            tool_calls: z
+              .array(
+                z
+                  .object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string() }).loose() })
+                  .loose(),
+              )
+              .nullish(),
+          })
+          .optional(),
         finish_reason: z.string().nullable().optional(),
       }),
     )
@@ -176,6 +360,13 @@ export const chatResponseFromOpenAi = (body: unknown): ChatResponse => {
     created: c.created,
     native: { format: "openai", body },
     text: choice?.message?.content ?? "",
+    ...(choice?.message?.tool_calls?.length && {
+      toolCalls: choice.message.tool_calls.map((call) => ({
+        id: call.id,
+        name: call.function.name,
+        arguments: call.function.arguments,
+      })),
+    }),
     finishReason: (finishReasons.has(reason) ? reason : "stop") as ChatResponse["finishReason"],
     usage: {
       inputTokens: c.usage.prompt_tokens,

@@ -14,8 +14,8 @@ const models: Record<Provider, string> = {
 /** One line of each format holding a field the neutral request does not carry, and that field's path. */
 const withField: Record<InputFormat, { field: string; line: (model: string) => object }[]> = {
   openai: [
-    ["body.tools", { tools: [{ type: "function", function: { name: "f", parameters: {} } }], tool_choice: "auto" }],
-    ["body.response_format", { response_format: { type: "json_object" } }],
+    ["body.tools.0.type", { tools: [{ type: "custom", custom: { name: "grammar" } }] }],
+    ["body.tool_choice.type", { tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } } }],
     ["body.seed", { seed: 7 }],
     ["body.logprobs", { logprobs: true }],
     ["body.n", { n: 2 }],
@@ -35,10 +35,27 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
   })),
   anthropic: [
     {
-      field: "params.tools",
+      field: "params.tools.0.type",
       line: (model) => ({
         custom_id: "r1",
-        params: { model, max_tokens: 10, messages: [{ role: "user", content: "hi" }], tools: [{ name: "f" }] },
+        params: {
+          model,
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+          tools: [{ type: "web_search_20250305", name: "web_search", input_schema: { type: "object" } }],
+        },
+      }),
+    },
+    {
+      field: "params.thinking",
+      line: (model) => ({
+        custom_id: "r1",
+        params: {
+          model,
+          max_tokens: 2048,
+          messages: [{ role: "user", content: "hi" }],
+          thinking: { type: "enabled", budget_tokens: 1024 },
+        },
       }),
     },
     {
@@ -55,12 +72,20 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
   ],
   gemini: [
     {
-      field: "request.generationConfig.responseMimeType",
+      field: "request.tools.0.googleSearch",
+      line: () => ({
+        key: "r1",
+        request: { contents: [{ role: "user", parts: [{ text: "hi" }] }], tools: [{ googleSearch: {} }] },
+      }),
+    },
+    {
+      field: "request.toolConfig.functionCallingConfig.allowedFunctionNames",
       line: () => ({
         key: "r1",
         request: {
           contents: [{ role: "user", parts: [{ text: "hi" }] }],
-          generationConfig: { responseMimeType: "application/json" },
+          tools: [{ functionDeclarations: [{ name: "a" }, { name: "b" }, { name: "c" }] }],
+          toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["a", "b"] } },
         },
       }),
     },
@@ -76,10 +101,32 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
   ],
   bedrock: [
     {
-      field: "modelInput.toolConfig",
+      field: "modelInput.toolConfig.tools.1.cachePoint",
       line: () => ({
         recordId: "r1",
-        modelInput: { messages: [{ role: "user", content: [{ text: "hi" }] }], toolConfig: { tools: [] } },
+        modelInput: {
+          messages: [{ role: "user", content: [{ text: "hi" }] }],
+          toolConfig: {
+            tools: [
+              { toolSpec: { name: "f", inputSchema: { json: { type: "object" } } } },
+              { cachePoint: { type: "default" } },
+            ],
+          },
+        },
+      }),
+    },
+    {
+      field: "modelInput.messages.0.content.1.document",
+      line: () => ({
+        recordId: "r1",
+        modelInput: {
+          messages: [
+            {
+              role: "user",
+              content: [{ text: "hi" }, { document: { format: "pdf", name: "a", source: { bytes: "JVBERg==" } } }],
+            },
+          ],
+        },
       }),
     },
   ],

@@ -1,4 +1,4 @@
-import { type ChatResponse, uncachedInputTokens } from "../../core/chat";
+import { argumentsObject, type ChatResponse, uncachedInputTokens } from "../../core/chat";
 import type { FileDeps } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import { newId } from "../../core/ids";
@@ -18,7 +18,15 @@ export const renderAnthropicMessage = (response: ChatResponse) => ({
   type: "message",
   role: "assistant",
   model: response.model,
-  content: [{ type: "text", text: response.text }],
+  content: [
+    ...(response.text !== "" || !response.toolCalls ? [{ type: "text", text: response.text }] : []),
+    ...(response.toolCalls ?? []).map((call) => ({
+      type: "tool_use",
+      id: call.id,
+      name: call.name,
+      input: argumentsObject(call.arguments),
+    })),
+  ],
   stop_reason: stopReasons[response.finishReason],
   stop_sequence: null,
   usage: {

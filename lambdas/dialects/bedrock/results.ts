@@ -1,4 +1,4 @@
-import { uncachedInputTokens } from "../../core/chat";
+import { argumentsObject, uncachedInputTokens } from "../../core/chat";
 import type { GatewayDeps } from "../../core/deps";
 import { exportFile, findFile, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
@@ -22,7 +22,17 @@ const converseOutput = (result: NeutralResult) => {
     tool_calls: "tool_use",
   }[r.finishReason];
   return {
-    output: { message: { role: "assistant", content: [{ text: r.text }] } },
+    output: {
+      message: {
+        role: "assistant",
+        content: [
+          ...(r.text !== "" || !r.toolCalls ? [{ text: r.text }] : []),
+          ...(r.toolCalls ?? []).map((call) => ({
+            toolUse: { toolUseId: call.id, name: call.name, input: argumentsObject(call.arguments) },
+          })),
+        ],
+      },
+    },
     stopReason,
     // Converse counts cache reads and writes beside its inputTokens, not within them.
     usage: {

@@ -1,4 +1,4 @@
-import type { ChatResponse } from "../../core/chat";
+import { argumentsObject, type ChatResponse } from "../../core/chat";
 import { type FileDeps, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import type { BatchRecord, NeutralResult } from "../../core/model";
@@ -23,7 +23,15 @@ const rpc: Record<number, { code: number; status: string }> = {
 export const renderGenerateContentResponse = (response: ChatResponse) => ({
   candidates: [
     {
-      content: { role: "model", parts: [{ text: response.text }] },
+      content: {
+        role: "model",
+        parts: [
+          ...(response.text !== "" || !response.toolCalls ? [{ text: response.text }] : []),
+          ...(response.toolCalls ?? []).map((call) => ({
+            functionCall: { id: call.id, name: call.name, args: argumentsObject(call.arguments) },
+          })),
+        ],
+      },
       finishReason: finishReasons[response.finishReason],
       index: 0,
     },

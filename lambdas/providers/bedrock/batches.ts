@@ -10,6 +10,8 @@ import {
   ConverseCommand,
   type ConverseCommandInput,
   type ImageFormat,
+  type ToolConfiguration,
+  type ToolUseBlock,
 } from "@aws-sdk/client-bedrock-runtime";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
@@ -282,23 +284,28 @@ export class BedrockProvider implements ProviderAdapter {
   }
 }
 
+/** A JSON value as the runtime client types one. */
+type DocumentType = ToolUseBlock["input"];
+
 /** A Converse record's modelInput as the runtime client's input (image bytes decoded from base64). */
 const converseCommandInput = (modelId: string, input: ReturnType<typeof toConverseInput>): ConverseCommandInput => ({
   modelId,
   messages: input.messages.map((m) => ({
     role: m.role,
-    content: m.content.map(
-      (block): ContentBlock =>
-        "text" in block
-          ? { text: block.text }
-          : {
-              image: {
-                format: block.image.format as ImageFormat,
-                source: { bytes: Buffer.from(block.image.source.bytes, "base64") },
-              },
-            },
-    ),
+    content: m.content.map((block): ContentBlock => {
+      if ("image" in block)
+        return {
+          image: {
+            format: block.image.format as ImageFormat,
+            source: { bytes: Buffer.from(block.image.source.bytes, "base64") },
+          },
+        };
+      if ("toolUse" in block) return { toolUse: { ...block.toolUse, input: block.toolUse.input as DocumentType } };
+      return block;
+    }),
   })),
   system: input.system,
   inferenceConfig: input.inferenceConfig,
+  // The record's tool configuration is Converse's wire form, which the client's union types describe.
+  ...(input.toolConfig && { toolConfig: input.toolConfig as ToolConfiguration }),
 });
