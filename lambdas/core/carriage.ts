@@ -103,6 +103,26 @@ export const carriage: readonly Feature[] = [
     },
   },
   {
+    name: "seed",
+    present: (r) => r.seed !== undefined,
+    on: {
+      openai: "`seed`",
+      anthropic: { refused: "Anthropic has no seed: remove it, or run the batch on openai or gemini" },
+      gemini: "`generationConfig.seed`",
+      bedrock: { refused: "Converse has no seed: remove it, or run the batch on openai or gemini" },
+    },
+  },
+  {
+    name: "presence and frequency penalties",
+    present: (r) => r.presencePenalty !== undefined || r.frequencyPenalty !== undefined,
+    on: {
+      openai: "`presence_penalty`, `frequency_penalty`",
+      anthropic: { refused: "Anthropic has no penalties: remove them, or run the batch on openai or gemini" },
+      gemini: "`generationConfig.presencePenalty`, `frequencyPenalty`",
+      bedrock: { refused: "Converse has no penalties: remove them, or run the batch on openai or gemini" },
+    },
+  },
+  {
     name: "function tools",
     present: hasTools,
     on: {

@@ -40,6 +40,10 @@ export interface ChatRequest {
   temperature?: number;
   topP?: number;
   stop?: string[];
+  /** Sampling fields OpenAI and Gemini have (Anthropic and Converse do not). */
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
   tools?: ChatTool[];
   toolChoice?: ToolChoice;
   /** `false` asks for at most one tool call per answer; unset is the provider's default (several allowed). */

@@ -46,6 +46,9 @@ export const toGeminiRequest = (request: ChatRequest) => {
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.topP !== undefined && { topP: request.topP }),
     ...(request.stop !== undefined && { stopSequences: request.stop }),
+    ...(request.seed !== undefined && { seed: request.seed }),
+    ...(request.presencePenalty !== undefined && { presencePenalty: request.presencePenalty }),
+    ...(request.frequencyPenalty !== undefined && { frequencyPenalty: request.frequencyPenalty }),
     ...(format && { responseMimeType: "application/json" }),
     ...(format?.type === "json_schema" && { responseJsonSchema: format.schema }),
   };
@@ -111,6 +114,11 @@ const generationConfig = z
     top_p: z.number().min(0).max(1).optional(),
     stopSequences: z.array(z.string()).optional(),
     stop_sequences: z.array(z.string()).optional(),
+    seed: z.number().int().optional(),
+    presencePenalty: z.number().optional(),
+    presence_penalty: z.number().optional(),
+    frequencyPenalty: z.number().optional(),
+    frequency_penalty: z.number().optional(),
     responseMimeType: z.enum(["text/plain", "application/json"]).optional(),
     response_mime_type: z.enum(["text/plain", "application/json"]).optional(),
     responseSchema: schema.optional(),
@@ -226,6 +234,9 @@ export const chatRequestFromGemini = (request: z.infer<typeof generateContentReq
     temperature: config?.temperature,
     topP: config?.topP ?? config?.top_p,
     stop: config?.stopSequences ?? config?.stop_sequences,
+    seed: config?.seed,
+    presencePenalty: (config?.presencePenalty ?? config?.presence_penalty) || undefined,
+    frequencyPenalty: (config?.frequencyPenalty ?? config?.frequency_penalty) || undefined,
     ...(declarations.length > 0 && {
       tools: declarations.map((d) => ({
         name: d.name,

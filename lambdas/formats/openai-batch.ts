@@ -76,6 +76,9 @@ const chatBody = z.object({
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
   tools: z.array(z.union([tool, otherKind])).optional(),
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
@@ -159,6 +162,10 @@ export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatReque
     temperature: body.temperature,
     topP: body.top_p,
     stop: typeof body.stop === "string" ? [body.stop] : (body.stop ?? undefined),
+    seed: body.seed ?? undefined,
+    // A penalty of 0 asks for nothing (the SDKs' and product pages' default): it reaches every provider as unset.
+    presencePenalty: body.presence_penalty || undefined,
+    frequencyPenalty: body.frequency_penalty || undefined,
     tools: body.tools?.flatMap((item) => {
       const t = item.type === "function" ? (item as z.infer<typeof tool>) : undefined;
       return t
@@ -250,10 +257,13 @@ export const toOpenAiChatBody = (request: ChatRequest, model: string) => ({
     ...(request.system ? [{ role: "system", content: request.system }] : []),
     ...request.messages.flatMap(toOpenAiMessages),
   ],
-  ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
+  ...(request.maxTokens !== undefined && { max_completion_tokens: request.maxTokens }),
   ...(request.temperature !== undefined && { temperature: request.temperature }),
   ...(request.topP !== undefined && { top_p: request.topP }),
   ...(request.stop !== undefined && { stop: request.stop }),
+  ...(request.seed !== undefined && { seed: request.seed }),
+  ...(request.presencePenalty !== undefined && { presence_penalty: request.presencePenalty }),
+  ...(request.frequencyPenalty !== undefined && { frequency_penalty: request.frequencyPenalty }),
   ...(request.tools && {
     tools: request.tools.map((t) => ({
       type: "function",

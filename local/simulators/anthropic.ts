@@ -12,7 +12,7 @@ import {
   type SimulatorOptions,
   sendJson,
   serveSimulator,
-  simulatedAnswer,
+  simulatedReply,
 } from "./common";
 
 type Params = Parameters<typeof chatRequestFromAnthropic>[0];
@@ -49,29 +49,39 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
         counts[notRun]++;
         return JSON.stringify({ custom_id: r.custom_id, result: { type: notRun } });
       }
-      const prompt = textOf(chatRequestFromAnthropic(r.params).messages.at(-1)?.content ?? []);
-      if (batch.fate === "fail" || prompt.includes(errorMarker)) {
+      const request = chatRequestFromAnthropic(r.params);
+      const prompt = textOf(request.messages.at(-1)?.content ?? []);
+      const reply = simulatedReply(request);
+      if (batch.fate === "fail" || prompt.includes(errorMarker) || "error" in reply) {
         counts.errored++;
         const type = batch.fate === "fail" ? "api_error" : "invalid_request_error";
+        const text = "error" in reply ? reply.error : "Simulated error.";
         return JSON.stringify({
           custom_id: r.custom_id,
           result: {
             type: "errored",
-            error: { type: "error", error: { type, message: "Simulated error." }, request_id: null },
+            error: { type: "error", error: { type, message: text }, request_id: null },
           },
         });
       }
       counts.succeeded++;
-      const answer = simulatedAnswer(prompt);
       const message = {
         id: `msg_${randomBytes(8).toString("hex")}`,
         type: "message",
         role: "assistant",
         model: r.params.model,
-        content: [{ type: "text", text: answer.text }],
-        stop_reason: "end_turn",
+        content: [
+          ...(reply.text ? [{ type: "text", text: reply.text }] : []),
+          ...reply.toolCalls.map((call) => ({
+            type: "tool_use",
+            id: `toolu_${randomBytes(8).toString("hex")}`,
+            name: call.name,
+            input: call.args,
+          })),
+        ],
+        stop_reason: reply.toolCalls.length > 0 ? "tool_use" : "end_turn",
         stop_sequence: null,
-        usage: { input_tokens: answer.inputTokens, output_tokens: answer.outputTokens, service_tier: "batch" },
+        usage: { input_tokens: reply.inputTokens, output_tokens: reply.outputTokens, service_tier: "batch" },
       };
       return JSON.stringify({ custom_id: r.custom_id, result: { type: "succeeded", message } });
     });

@@ -1,22 +1,24 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { type ChatRequest, textOf } from "../../lambdas/core/chat";
+import { parseBedrockLine } from "../../lambdas/formats/bedrock-records";
 import {
   closeServer,
   errorMarker,
   type Faults,
   readBody,
   SimStore,
+  type SimulatedReply,
   type Simulator,
   type SimulatorOptions,
   sendJson,
   serveSimulator,
-  simulatedAnswer,
+  simulatedReply,
 } from "./common";
 
-interface ConverseInput {
-  messages: { role: string; content: { text?: string }[] }[];
-}
+/** A Converse request body as a record or the runtime's `Converse` call holds it. */
+type ConverseInput = Record<string, unknown>;
 
 interface Record_ {
   recordId: string;
@@ -47,25 +49,48 @@ const parseS3 = (uri: string) => {
   return { bucket: match[1]!, key: match[2]! };
 };
 
-const lastPrompt = (input: ConverseInput): string =>
-  (input.messages.at(-1)?.content ?? []).map((c) => c.text ?? "").join("");
-
-/** A Converse response for one prompt, or undefined when the prompt asks for a simulated error. */
-const converse = (input: ConverseInput) => {
-  const prompt = lastPrompt(input);
-  if (prompt.includes(errorMarker)) return undefined;
-  const answer = simulatedAnswer(prompt);
-  return {
-    output: { message: { role: "assistant", content: [{ text: answer.text }] } },
-    stopReason: "end_turn",
-    usage: {
-      inputTokens: answer.inputTokens,
-      outputTokens: answer.outputTokens,
-      totalTokens: answer.inputTokens + answer.outputTokens,
-    },
-    metrics: { latencyMs: 1 },
-  };
+/**
+ * A Converse response for one request, or the reason Bedrock would refuse it: a prompt asking for a simulated error,
+ * a body that is no Converse request, tool use without a tool configuration (as Bedrock says it).
+ */
+const converse = (input: ConverseInput): { output: ReturnType<typeof converseOutput> } | { error: string } => {
+  let request: ChatRequest;
+  try {
+    request = parseBedrockLine({ recordId: "sim", modelInput: input }, 1).request;
+  } catch (error) {
+    return { error: `Malformed input request: ${(error as Error).message}` };
+  }
+  if (textOf(request.messages.at(-1)?.content ?? []).includes(errorMarker))
+    return { error: "Simulated malformed input request." };
+  const toolUse = request.messages.some((m) =>
+    m.content.some((p) => p.type === "tool_call" || p.type === "tool_result"),
+  );
+  if (toolUse && !("toolConfig" in input))
+    return { error: "The toolConfig field must be defined when using toolUse and toolResult content blocks." };
+  const reply = simulatedReply(request);
+  return "error" in reply ? reply : { output: converseOutput(reply) };
 };
+
+const converseOutput = (reply: Exclude<SimulatedReply, { error: string }>) => ({
+  output: {
+    message: {
+      role: "assistant",
+      content: [
+        ...(reply.text ? [{ text: reply.text }] : []),
+        ...reply.toolCalls.map((call) => ({
+          toolUse: { toolUseId: `tooluse_${randomBytes(8).toString("hex")}`, name: call.name, input: call.args },
+        })),
+      ],
+    },
+  },
+  stopReason: reply.toolCalls.length > 0 ? "tool_use" : "end_turn",
+  usage: {
+    inputTokens: reply.inputTokens,
+    outputTokens: reply.outputTokens,
+    totalTokens: reply.inputTokens + reply.outputTokens,
+  },
+  metrics: { latencyMs: 1 },
+});
 
 /** Options of the Bedrock simulator. */
 export interface BedrockSimulatorOptions extends SimulatorOptions {
@@ -97,8 +122,9 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     let inputTokens = 0;
     let outputTokens = 0;
     for (const record of job.records.slice(0, processed)) {
-      const output = converse(record.modelInput);
-      if (output) {
+      const answer = converse(record.modelInput);
+      if ("output" in answer) {
+        const { output } = answer;
         success++;
         inputTokens += output.usage.inputTokens;
         outputTokens += output.usage.outputTokens;
@@ -108,7 +134,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
           JSON.stringify({
             recordId: record.recordId,
             modelInput: record.modelInput,
-            error: { errorCode: 400, errorMessage: "Simulated malformed input request." },
+            error: { errorCode: 400, errorMessage: answer.error },
           }),
         );
       }
@@ -206,10 +232,10 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "POST" && segments[0] === "model" && segments[2] === "converse") {
       const input = JSON.parse((await readBody(request)).toString("utf8")) as ConverseInput;
-      const output = converse(input);
-      return output
-        ? sendJson(response, 200, output)
-        : awsError(response, 400, "ValidationException", "Simulated malformed input request.");
+      const answer = converse(input);
+      return "output" in answer
+        ? sendJson(response, 200, answer.output)
+        : awsError(response, 400, "ValidationException", answer.error);
     }
     if (method === "POST" && url.pathname === "/model-invocation-job") {
       const body = JSON.parse((await readBody(request)).toString("utf8")) as {

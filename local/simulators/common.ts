@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { estimateTokens } from "../../lambdas/core/chat";
+import { type ChatRequest, estimateTokens, textOf } from "../../lambdas/core/chat";
 
 /**
  * Fault injection shared by the simulated upstreams; tests change it at run time.
@@ -84,6 +84,95 @@ export const errorMarker = "[[sim:error]]";
 export const simulatedAnswer = (prompt: string) => {
   const text = `Simulated reply to: ${prompt}`;
   return { text, inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) };
+};
+
+/**
+ * A value the JSON Schema `schema` describes, made from the prompt (every string is the simulated answer), as a
+ * model held to the schema would answer: each property, enums by their first value, one item per array.
+ */
+export const sampleOf = (schema: unknown, prompt: string): unknown => {
+  if (typeof schema !== "object" || schema === null) return {};
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s.enum)) return s.enum[0];
+  if ("const" in s) return s.const;
+  const choices = (s.anyOf ?? s.oneOf) as unknown[] | undefined;
+  if (Array.isArray(choices)) return sampleOf(choices[0], prompt);
+  const type = Array.isArray(s.type) ? (s.type as unknown[]).find((t) => t !== "null") : s.type;
+  switch (type) {
+    case "string":
+      return simulatedAnswer(prompt).text;
+    case "integer":
+    case "number":
+      return 1;
+    case "boolean":
+      return true;
+    case "null":
+      return null;
+    case "array":
+      return [sampleOf(s.items, prompt)];
+    default:
+      return Object.fromEntries(
+        Object.entries((s.properties ?? {}) as Record<string, unknown>).map(([key, child]) => [
+          key,
+          sampleOf(child, prompt),
+        ]),
+      );
+  }
+};
+
+/** What a simulated model answers a neutral request: text, or the tool calls the request forces, or a refusal. */
+export type SimulatedReply =
+  | { error: string }
+  | {
+      text: string;
+      toolCalls: { name: string; args: Record<string, unknown> }[];
+      inputTokens: number;
+      outputTokens: number;
+    };
+
+/**
+ * The simulated answer to a request, as its provider would give it: a forced tool (one named, or any) is called with
+ * arguments its schema describes; a JSON schema or JSON mode is answered with JSON; otherwise the plain answer. A
+ * request a real provider refuses (a choice naming a tool it was not given, a tool result answering no call) gets
+ * the provider's refusal instead, so a conversion that writes one fails the test that drives it.
+ */
+export const simulatedReply = (request: ChatRequest): SimulatedReply => {
+  const prompt = textOf(request.messages.at(-1)?.content ?? []);
+  const answer = simulatedAnswer(prompt);
+  const tools = request.tools ?? [];
+  const choice = request.toolChoice;
+  if (choice?.type === "tool" && !tools.some((t) => t.name === choice.name))
+    return { error: `tool_choice names ${choice.name}, which is not among the request's tools` };
+  if ((choice?.type === "required" || choice?.type === "tool") && tools.length === 0)
+    return { error: "a tool choice needs tools" };
+  const calls = new Set(
+    request.messages.flatMap((m) => m.content.flatMap((p) => (p.type === "tool_call" ? [p.id] : []))),
+  );
+  const orphan = request.messages.flatMap((m) => m.content).find((p) => p.type === "tool_result" && !calls.has(p.id));
+  if (orphan?.type === "tool_result") return { error: `tool result ${orphan.id} answers no tool call` };
+  const forced =
+    choice?.type === "tool"
+      ? tools.find((t) => t.name === choice.name)
+      : choice?.type === "required"
+        ? tools[0]
+        : undefined;
+  if (forced) {
+    const args = sampleOf(forced.parameters, prompt) as Record<string, unknown>;
+    return {
+      ...answer,
+      text: "",
+      toolCalls: [{ name: forced.name, args }],
+      outputTokens: estimateTokens(JSON.stringify(args)),
+    };
+  }
+  const format = request.responseFormat;
+  if (format) {
+    const text = JSON.stringify(
+      format.type === "json_schema" ? sampleOf(format.schema, prompt) : { answer: answer.text },
+    );
+    return { ...answer, text, toolCalls: [], outputTokens: estimateTokens(text) };
+  }
+  return { ...answer, toolCalls: [] };
 };
 
 export const readBody = async (request: IncomingMessage): Promise<Buffer> => {

@@ -12,7 +12,7 @@ import {
   type SimulatorOptions,
   sendJson,
   serveSimulator,
-  simulatedAnswer,
+  simulatedReply,
 } from "./common";
 
 interface SimBatch {
@@ -52,19 +52,25 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     let failed = 0;
     const output = lines.slice(0, done).map((text) => {
       const line = JSON.parse(text) as { key: string; request: Parameters<typeof chatRequestFromGemini>[0] };
-      const prompt = textOf(chatRequestFromGemini(line.request).messages.at(-1)?.content ?? []);
-      if (prompt.includes(errorMarker)) {
+      const request = chatRequestFromGemini(line.request);
+      const prompt = textOf(request.messages.at(-1)?.content ?? []);
+      const reply = simulatedReply(request);
+      if (prompt.includes(errorMarker) || "error" in reply) {
         failed++;
-        return JSON.stringify({ key: line.key, error: { code: 3, message: "Simulated invalid argument." } });
+        const message = "error" in reply ? reply.error : "Simulated invalid argument.";
+        return JSON.stringify({ key: line.key, error: { code: 3, message } });
       }
       success++;
-      const answer = simulatedAnswer(prompt);
+      const parts = [
+        ...(reply.text ? [{ text: reply.text }] : []),
+        ...reply.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.args } })),
+      ];
       const response = {
-        candidates: [{ content: { role: "model", parts: [{ text: answer.text }] }, finishReason: "STOP", index: 0 }],
+        candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
         usageMetadata: {
-          promptTokenCount: answer.inputTokens,
-          candidatesTokenCount: answer.outputTokens,
-          totalTokenCount: answer.inputTokens + answer.outputTokens,
+          promptTokenCount: reply.inputTokens,
+          candidatesTokenCount: reply.outputTokens,
+          totalTokenCount: reply.inputTokens + reply.outputTokens,
         },
         modelVersion: batch.model,
         responseId: randomBytes(8).toString("hex"),

@@ -12,7 +12,7 @@ import {
   type SimulatorOptions,
   sendJson,
   serveSimulator,
-  simulatedAnswer,
+  simulatedReply,
 } from "./common";
 
 interface SimFile {
@@ -38,14 +38,6 @@ interface SimBatch {
 
 const id = (prefix: string) => `${prefix}${randomBytes(8).toString("hex")}`;
 const seconds = (ms: number) => Math.floor(ms / 1000);
-
-/** The function a request forces (`tool_choice` naming one, or `required` with tools): the simulator calls it. */
-const forcedTool = (body: Record<string, unknown>): string | undefined => {
-  const tools = Array.isArray(body.tools) ? (body.tools as { function?: { name?: string } }[]) : [];
-  const choice = body.tool_choice as { function?: { name?: string } } | string | undefined;
-  if (typeof choice === "object" && choice?.function?.name) return choice.function.name;
-  return choice === "required" ? tools[0]?.function?.name : undefined;
-};
 
 /**
  * The OpenAI Files and Batches API, simulated on its real wire format: a batch moves validating → in_progress →
@@ -84,10 +76,10 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       }
       const request = chatRequestFromOpenAi(line.body);
       const prompt = textOf(request.messages.at(-1)?.content ?? []);
-      if (prompt.includes(errorMarker)) {
-        const body = {
-          error: { message: "Simulated invalid request.", type: "invalid_request_error", param: null, code: null },
-        };
+      const reply = simulatedReply(request);
+      if (prompt.includes(errorMarker) || "error" in reply) {
+        const message = "error" in reply ? reply.error : "Simulated invalid request.";
+        const body = { error: { message, type: "invalid_request_error", param: null, code: null } };
         errors.push(
           JSON.stringify({
             id: id("batch_req_"),
@@ -98,22 +90,20 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
         );
         return;
       }
-      const answer = simulatedAnswer(prompt);
+      const answer = reply;
       // A forced tool (tool_choice naming a function, or "required") is called, as OpenAI answers it.
-      const tool = forcedTool(line.body);
+      const tool = reply.toolCalls.length > 0;
       const message = tool
         ? {
             role: "assistant",
             content: null,
             refusal: null,
             annotations: [],
-            tool_calls: [
-              {
-                id: id("call_"),
-                type: "function",
-                function: { name: tool, arguments: JSON.stringify({ prompt }) },
-              },
-            ],
+            tool_calls: reply.toolCalls.map((call) => ({
+              id: id("call_"),
+              type: "function",
+              function: { name: call.name, arguments: JSON.stringify(call.args) },
+            })),
           }
         : { role: "assistant", content: answer.text, refusal: null, annotations: [] };
       const body = {

@@ -16,7 +16,7 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
   openai: [
     ["body.tools.0.type", { tools: [{ type: "custom", custom: { name: "grammar" } }] }],
     ["body.tool_choice.type", { tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } } }],
-    ["body.seed", { seed: 7 }],
+    ["body.logit_bias", { logit_bias: { "50256": -100 } }],
     ["body.logprobs", { logprobs: true }],
     ["body.n", { n: 2 }],
     ["body.messages.0.name", undefined],

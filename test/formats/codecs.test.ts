@@ -63,7 +63,13 @@ describe("batch line codecs", () => {
       topP: 0.9,
       stop: ["END"],
     });
-    expect(toOpenAiChatBody(neutral.request, "gpt-4o-mini")).toEqual({ ...openAiLine.body, stop: ["END"] });
+    // max_completion_tokens: the field every current OpenAI chat model takes (reasoning models refuse max_tokens).
+    const { max_tokens, ...body } = openAiLine.body;
+    expect(toOpenAiChatBody(neutral.request, "gpt-4o-mini")).toEqual({
+      ...body,
+      max_completion_tokens: max_tokens,
+      stop: ["END"],
+    });
   });
 
   it("writes Anthropic Messages params: system, roles, image blocks, stop sequences, max_tokens", () => {
