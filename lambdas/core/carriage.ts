@@ -56,7 +56,7 @@ export const carriage: readonly Feature[] = [
     name: "the output token limit",
     present: (r) => r.maxTokens !== undefined,
     on: {
-      openai: "`max_tokens`",
+      openai: "`max_completion_tokens`",
       anthropic: "`max_tokens` (4,096 when unset: Anthropic requires one)",
       gemini: "`generationConfig.maxOutputTokens`",
       bedrock: "`inferenceConfig.maxTokens` (4,096 when unset)",
