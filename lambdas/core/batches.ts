@@ -92,17 +92,15 @@ const validateInput = async (deps: FileDeps, blobKey: string, input: NewBatch) =
 };
 
 /**
- * A field the neutral request does not carry reaches the provider only where the line goes as written: OpenAI lines
- * on OpenAI (their results come back as OpenAI answered them). Anywhere else the batch is refused naming the line,
- * the field and the provider, before anything is created upstream — never run without it.
+ * A field the neutral request does not carry reaches the provider only where the line goes as written: a line on
+ * the provider of its own format (OpenAI lines on OpenAI, Anthropic params on Anthropic, …), whose answers come back
+ * as that provider gave them. Anywhere else the batch is refused naming the line, the field and the provider, before
+ * anything is created upstream — never run without it.
  */
 const refuseUncarried = (request: InputRequest, provider: Provider, at: string): void => {
   const [field] = request.uncarried ?? [];
-  if (field === undefined || (request.format === "openai" && provider === "openai")) return;
-  const elsewhere =
-    request.format === "openai"
-      ? " Remove it, or run the batch on openai, where OpenAI lines go as written."
-      : " Remove it.";
+  if (field === undefined || asWritten(request, provider)) return;
+  const elsewhere = ` Remove it, or run the batch on ${request.format}, where ${request.format} lines go as written.`;
   throw new BadRequestError(
     `${at}: '${field}' cannot be carried to ${provider}: ${carriedSummary}, and nothing else is sent without ` +
       `being asked for.${elsewhere}`,
@@ -110,9 +108,12 @@ const refuseUncarried = (request: InputRequest, provider: Provider, at: string):
   );
 };
 
+/** A line goes to the provider of its own format as written (each input format is named after its provider). */
+const asWritten = (request: InputRequest, provider: Provider): boolean => request.format === provider;
+
 /** A feature of the request the provider has no form for is refused by name (`carriage.ts` lists each). */
 const refuseUnsupported = (request: InputRequest, provider: Provider, at: string): void => {
-  if (request.format === "openai" && provider === "openai") return;
+  if (asWritten(request, provider)) return;
   const refusal = refusalOn(request.request, provider);
   if (!refusal) return;
   throw new BadRequestError(`${at}: ${refusal.feature} cannot be carried to ${provider}: ${refusal.reason}.`, {

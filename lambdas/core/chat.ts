@@ -139,6 +139,11 @@ export interface NeutralRequest {
    * refused naming the first.
    */
   uncarried?: string[];
+  /**
+   * The line's own request body as written (Anthropic `params`, a Gemini `request`, a Converse `modelInput`): the
+   * provider of the line's format is sent it untouched, every field included, as OpenAI lines reach OpenAI.
+   */
+  native?: Record<string, unknown>;
 }
 
 /** The text of a message's parts, for formats that take plain strings. */
@@ -173,14 +178,17 @@ export const answerOf = (
   text: string,
   calls: { id: string; name: string; input: unknown }[],
   finishReason: FinishReason,
-): Pick<ChatResponse, "text" | "toolCalls" | "finishReason"> => {
+  native: NonNullable<ChatResponse["native"]>,
+): Pick<ChatResponse, "text" | "toolCalls" | "finishReason" | "native"> => {
   const json = calls.find((call) => call.name === structuredOutputTool);
+  // The provider's own body is kept for its own dialect, except when the gateway made the answer out of it.
   if (json)
     return { text: JSON.stringify(json.input), finishReason: finishReason === "tool_calls" ? "stop" : finishReason };
-  if (calls.length === 0) return { text, finishReason };
+  if (calls.length === 0) return { text, finishReason, native };
   return {
     text,
     toolCalls: calls.map((call) => ({ id: call.id, name: call.name, arguments: JSON.stringify(call.input) })),
     finishReason,
+    native,
   };
 };

@@ -135,6 +135,7 @@ export const chatResponseFromAnthropic = (value: unknown, created: number): Chat
         b.type === "tool_use" ? [{ id: b.id ?? "", name: b.name ?? "", input: b.input ?? {} }] : [],
       ),
       stopReasons[m.stop_reason ?? "end_turn"] ?? "stop",
+      { format: "anthropic", body: value },
     ),
     // Anthropic's input_tokens leaves out cache reads and writes; the neutral total counts them.
     usage: withCache(

@@ -132,6 +132,7 @@ export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: n
     lineNumber,
     endpoint: chatEndpoint,
     ...(uncarried.length > 0 && { uncarried }),
+    native: value.params as Record<string, unknown>,
     request: chatRequestFromAnthropic(line.params),
   };
 };

@@ -216,6 +216,7 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
     lineNumber,
     endpoint: chatEndpoint,
     ...(uncarried.length > 0 && { uncarried }),
+    native: value.modelInput as Record<string, unknown>,
     request: {
       system: record.modelInput.system?.map((s) => s.text).join("\n\n"),
       messages: record.modelInput.messages.map((m) => ({
@@ -295,6 +296,7 @@ export const chatResponseFromConverse = (output: unknown, model: string, id: str
         toolUse ? [{ id: toolUse.toolUseId, name: toolUse.name, input: toolUse.input }] : [],
       ),
       stopReasons[parsed.stopReason] ?? "stop",
+      { format: "bedrock", body: output },
     ),
     // Converse's inputTokens leaves out cache reads and writes, as Anthropic's does.
     usage: withCache(

@@ -282,6 +282,7 @@ export const parseGeminiLine = (value: Record<string, unknown>, lineNumber: numb
     lineNumber,
     endpoint: chatEndpoint,
     ...(uncarried.length > 0 && { uncarried }),
+    native: value.request as Record<string, unknown>,
     request: chatRequestFromGemini(line.request),
   };
 };
@@ -343,6 +344,7 @@ export const chatResponseFromGemini = (value: unknown, model: string, created: n
       parts.map((p) => (p.thought ? "" : (p.text ?? ""))).join(""),
       calls,
       calls.length > 0 && finish === "stop" ? "tool_calls" : finish,
+      { format: "gemini", body: value },
     ),
     usage: {
       inputTokens: r.usageMetadata.promptTokenCount,

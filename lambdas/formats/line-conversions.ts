@@ -8,8 +8,11 @@ import { byteOrderMark, isBlank, type Line, linesIn, parseObjectLine } from "./j
 /** Each conversion of one input line (any known format) to the upstream's line; blank lines give none. */
 export const lineConversions: Record<LineConversion, (line: Line) => string> = {
   "bedrock-records": (line) => {
-    const { request } = parseAnyLine(parseObjectLine(line), line.lineNumber);
-    return stringifyJson(toBedrockRecord(upstreamKey(request.customId), request.request));
+    const { format, request } = parseAnyLine(parseObjectLine(line), line.lineNumber);
+    const recordId = upstreamKey(request.customId);
+    // A Converse record reaches Bedrock as written (cachePoint, guardrails, …); other formats are converted.
+    if (format === "bedrock" && request.native) return stringifyJson({ recordId, modelInput: request.native });
+    return stringifyJson(toBedrockRecord(recordId, request.request));
   },
 };
 

@@ -13,6 +13,7 @@ import {
   sendJson,
   serveSimulator,
   simulatedReply,
+  simulatedThinking,
 } from "./common";
 
 type Params = Parameters<typeof chatRequestFromAnthropic>[0];
@@ -71,6 +72,10 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
         role: "assistant",
         model: r.params.model,
         content: [
+          // Extended thinking, asked for with `thinking` (which reaches Anthropic only as written), comes first.
+          ...((r.params as { thinking?: { type?: string } }).thinking?.type === "enabled"
+            ? [{ type: "thinking", thinking: simulatedThinking(prompt), signature: "sim-signature" }]
+            : []),
           ...(reply.text ? [{ type: "text", text: reply.text }] : []),
           ...reply.toolCalls.map((call) => ({
             type: "tool_use",

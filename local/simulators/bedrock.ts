@@ -15,6 +15,7 @@ import {
   sendJson,
   serveSimulator,
   simulatedReply,
+  simulatedThinking,
 } from "./common";
 
 /** A Converse request body as a record or the runtime's `Converse` call holds it. */
@@ -68,14 +69,23 @@ const converse = (input: ConverseInput): { output: ReturnType<typeof converseOut
   if (toolUse && !("toolConfig" in input))
     return { error: "The toolConfig field must be defined when using toolUse and toolResult content blocks." };
   const reply = simulatedReply(request);
-  return "error" in reply ? reply : { output: converseOutput(reply) };
+  // Claude's extended thinking on Bedrock: asked for in `additionalModelRequestFields`, shown as reasoningContent.
+  const fields = input.additionalModelRequestFields as { thinking?: { type?: string } } | undefined;
+  const reasoning =
+    fields?.thinking?.type === "enabled"
+      ? simulatedThinking(textOf(request.messages.at(-1)?.content ?? []))
+      : undefined;
+  return "error" in reply ? reply : { output: converseOutput(reply, reasoning) };
 };
 
-const converseOutput = (reply: Exclude<SimulatedReply, { error: string }>) => ({
+const converseOutput = (reply: Exclude<SimulatedReply, { error: string }>, reasoning?: string) => ({
   output: {
     message: {
       role: "assistant",
       content: [
+        ...(reasoning
+          ? [{ reasoningContent: { reasoningText: { text: reasoning, signature: "sim-signature" } } }]
+          : []),
         ...(reply.text ? [{ text: reply.text }] : []),
         ...reply.toolCalls.map((call) => ({
           toolUse: { toolUseId: `tooluse_${randomBytes(8).toString("hex")}`, name: call.name, input: call.args },

@@ -120,6 +120,9 @@ export const sampleOf = (schema: unknown, prompt: string): unknown => {
   }
 };
 
+/** The reasoning a simulated model shows when asked to think (each simulator in its provider's wire shape). */
+export const simulatedThinking = (prompt: string) => `Simulated thinking about: ${prompt}`;
+
 /** What a simulated model answers a neutral request: text, or the tool calls the request forces, or a refusal. */
 export type SimulatedReply =
   | { error: string }

@@ -13,6 +13,7 @@ import {
   sendJson,
   serveSimulator,
   simulatedReply,
+  simulatedThinking,
 } from "./common";
 
 interface SimBatch {
@@ -61,7 +62,14 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
         return JSON.stringify({ key: line.key, error: { code: 3, message } });
       }
       success++;
+      const config = (line.request as { generationConfig?: { thinkingConfig?: { includeThoughts?: boolean } } })
+        .generationConfig;
+      // Thought summaries, asked for with `thinkingConfig.includeThoughts`, come first as `thought` parts.
+      const thoughts = config?.thinkingConfig?.includeThoughts
+        ? [{ text: simulatedThinking(prompt), thought: true }]
+        : [];
       const parts = [
+        ...thoughts,
         ...(reply.text ? [{ text: reply.text }] : []),
         ...reply.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.args } })),
       ];
@@ -70,7 +78,8 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
         usageMetadata: {
           promptTokenCount: reply.inputTokens,
           candidatesTokenCount: reply.outputTokens,
-          totalTokenCount: reply.inputTokens + reply.outputTokens,
+          ...(thoughts.length > 0 && { thoughtsTokenCount: 8 }),
+          totalTokenCount: reply.inputTokens + reply.outputTokens + (thoughts.length > 0 ? 8 : 0),
         },
         modelVersion: batch.model,
         responseId: randomBytes(8).toString("hex"),

@@ -60,7 +60,7 @@ describe("prices from the maintained dataset, settled at batch rates", () => {
       cacheWriteTokens: 200_000,
     });
     // Rendered back for the Anthropic SDK exactly as Anthropic reported it.
-    expect(renderAnthropicMessage(response).usage).toMatchObject({
+    expect((renderAnthropicMessage(response) as { usage: unknown }).usage).toMatchObject({
       input_tokens: 100_000,
       cache_read_input_tokens: 500_000,
       cache_creation_input_tokens: 200_000,

@@ -1,5 +1,14 @@
-import { BedrockClient, CreateModelInvocationJobCommand, ValidationException } from "@aws-sdk/client-bedrock";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import Anthropic from "@anthropic-ai/sdk";
+import type { Message, ThinkingBlock } from "@anthropic-ai/sdk/resources/messages";
+import {
+  BedrockClient,
+  CreateModelInvocationJobCommand,
+  GetModelInvocationJobCommand,
+  ValidationException,
+} from "@aws-sdk/client-bedrock";
+import type { ContentBlock, ConverseResponse } from "@aws-sdk/client-bedrock-runtime";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { type GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionMessageFunctionToolCall } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -127,5 +136,124 @@ describe("conversion fidelity through the OpenAI SDK", () => {
         /Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'anthropic_version'\)/,
       );
     }
+  });
+
+  describe("a line on its own format's provider goes as written, and its answer comes back as given", () => {
+    it("Anthropic SDK on anthropic: thinking and cache_control reach Anthropic; the thinking block comes back", async () => {
+      const make = (provider: string) =>
+        new Anthropic({
+          baseURL: `${gateway.url}/anthropic`,
+          apiKey: "sk-ant-native",
+          defaultHeaders: { "x-model-provider": provider },
+          maxRetries: 0,
+        });
+      const requests = [
+        {
+          custom_id: "think",
+          params: {
+            model: "claude-sonnet-4-5",
+            max_tokens: 2048,
+            thinking: { type: "enabled" as const, budget_tokens: 1024 },
+            system: [
+              { type: "text" as const, text: "A long shared prefix.", cache_control: { type: "ephemeral" as const } },
+            ],
+            messages: [{ role: "user" as const, content: "Plan the migration" }],
+          },
+        },
+      ];
+      const client = make("anthropic");
+      const created = await client.messages.batches.create({ requests });
+      let batch = created;
+      for (let i = 0; i < 300 && batch.processing_status !== "ended"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        batch = await client.messages.batches.retrieve(created.id);
+      }
+      const results = [];
+      for await (const result of await client.messages.batches.results(created.id)) results.push(result);
+      expect(results).toHaveLength(1);
+      const message = (results[0]!.result as { message: Message }).message;
+      const thinking = message.content[0] as ThinkingBlock;
+      expect(thinking).toMatchObject({ type: "thinking", thinking: "Simulated thinking about: Plan the migration" });
+      expect(message.content[1]).toMatchObject({ type: "text", text: "Simulated reply to: Plan the migration" });
+
+      // Elsewhere the same request is refused by name, pointing at the provider that takes it as written.
+      const elsewhere = make("openai").messages.batches.create({ requests });
+      await expect(elsewhere).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+      await expect(elsewhere).rejects.toThrow(
+        /requests\.0: 'params\.thinking' cannot be carried to openai: .*run the batch on anthropic, where anthropic lines go as written/,
+      );
+    });
+
+    it("GenAI SDK on gemini: thinkingConfig reaches Gemini; the thought part comes back", async () => {
+      const ai = new GoogleGenAI({
+        apiKey: "AIza-native",
+        httpOptions: { baseUrl: `${gateway.url}/genai`, headers: { "x-model-provider": "gemini" } },
+      });
+      const created = await ai.batches.create({
+        model: "gemini-2.5-flash",
+        src: [
+          {
+            contents: [{ role: "user", parts: [{ text: "Plan the migration" }] }],
+            config: { thinkingConfig: { includeThoughts: true, thinkingBudget: 512 } },
+          },
+        ],
+      });
+      let job = created;
+      for (let i = 0; i < 300 && !job.state?.match(/SUCCEEDED|FAILED|CANCELLED|EXPIRED/); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = await ai.batches.get({ name: created.name! });
+      }
+      expect(job.state).toBe("JOB_STATE_SUCCEEDED");
+      const response = job.dest!.inlinedResponses![0]!.response as GenerateContentResponse;
+      const [thought, answer] = response.candidates![0]!.content!.parts!;
+      expect(thought).toEqual({ text: "Simulated thinking about: Plan the migration", thought: true });
+      expect(answer!.text).toBe("Simulated reply to: Plan the migration");
+      expect(response.usageMetadata?.thoughtsTokenCount).toBe(8);
+    });
+
+    it("AWS SDK on bedrock: additionalModelRequestFields reach Converse; reasoningContent comes back", async () => {
+      const credentials = { accessKeyId: "AKIDNATIVE", secretAccessKey: "s" };
+      const s3 = new S3Client({
+        endpoint: `${gateway.url}/bedrock/files`,
+        region: "us-east-1",
+        credentials,
+        forcePathStyle: true,
+      });
+      const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
+      const record = {
+        recordId: "r1",
+        modelInput: {
+          messages: [{ role: "user", content: [{ text: "Plan the migration" }] }],
+          inferenceConfig: { maxTokens: 2048 },
+          additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 1024 } },
+        },
+      };
+      await s3.send(new PutObjectCommand({ Bucket: "native-in", Key: "in.jsonl", Body: JSON.stringify(record) }));
+      const { jobArn } = await bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: "native",
+          modelId: "anthropic.claude-3-7-sonnet-20250219-v1:0",
+          roleArn: "arn:aws:iam::123456789012:role/r",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://native-in/in.jsonl" } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://native-out/" } },
+        }),
+      );
+      let status: string | undefined;
+      for (let i = 0; i < 300 && !["Completed", "Failed", "PartiallyCompleted"].includes(status ?? ""); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status;
+      }
+      expect(status).toBe("Completed");
+      const key = `${jobArn!.split("/").at(-1)}/in.jsonl.out`;
+      const text = await (
+        await s3.send(new GetObjectCommand({ Bucket: "native-out", Key: key }))
+      ).Body!.transformToString();
+      const output = JSON.parse(text.trim()).modelOutput as ConverseResponse;
+      const [reasoning, answer] = (output.output as { message: { content: ContentBlock[] } }).message.content;
+      expect(reasoning!.reasoningContent).toEqual({
+        reasoningText: { text: "Simulated thinking about: Plan the migration", signature: "sim-signature" },
+      });
+      expect(answer!.text).toBe("Simulated reply to: Plan the migration");
+    });
   });
 });

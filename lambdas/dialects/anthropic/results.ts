@@ -12,8 +12,11 @@ const stopReasons: Record<ChatResponse["finishReason"], string> = {
   tool_calls: "tool_use",
 };
 
-/** A neutral response as an Anthropic Messages `message`. */
-export const renderAnthropicMessage = (response: ChatResponse) => ({
+/** A neutral response as an Anthropic Messages `message`; one Anthropic answered is rendered as it answered. */
+export const renderAnthropicMessage = (response: ChatResponse) =>
+  response.native?.format === "anthropic" ? response.native.body : neutralMessage(response);
+
+const neutralMessage = (response: ChatResponse) => ({
   id: response.id.startsWith("msg_") ? response.id : `msg_${newId()}`,
   type: "message",
   role: "assistant",

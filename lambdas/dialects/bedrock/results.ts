@@ -12,9 +12,10 @@ import { jobSpecOf, parseS3Uri } from "./jobs-model";
 /** Inputs up to this size have their records echoed as `modelInput` in the outputs, as Bedrock does. */
 const echoLimitBytes = 32 * 1024 * 1024;
 
-/** A neutral response as a Converse `modelOutput`. */
+/** A neutral response as a Converse `modelOutput`; one Bedrock answered is written as it answered. */
 const converseOutput = (result: NeutralResult) => {
   const r = result.response!;
+  if (r.native?.format === "bedrock") return r.native.body;
   const stopReason = {
     stop: "end_turn",
     length: "max_tokens",

@@ -19,8 +19,11 @@ const rpc: Record<number, { code: number; status: string }> = {
   504: { code: 4, status: "DEADLINE_EXCEEDED" },
 };
 
-/** A neutral response as a Gemini GenerateContentResponse. */
-export const renderGenerateContentResponse = (response: ChatResponse) => ({
+/** A neutral response as a Gemini GenerateContentResponse; one Gemini answered is rendered as it answered. */
+export const renderGenerateContentResponse = (response: ChatResponse) =>
+  response.native?.format === "gemini" ? response.native.body : neutralResponse(response);
+
+const neutralResponse = (response: ChatResponse) => ({
   candidates: [
     {
       content: {

@@ -77,7 +77,12 @@ export class AnthropicProvider implements ProviderAdapter {
         let bytes = 0;
         while (!next.done && count < anthropicLimits.requests && bytes < anthropicLimits.bytes) {
           const request: NeutralRequest = next.value;
-          const line = { custom_id: upstreamKey(request.customId), params: toAnthropicParams(request.request, model) };
+          // Anthropic params reach Anthropic as written (cache_control, thinking, …); other formats are converted.
+          const params =
+            input.format === "anthropic" && request.native
+              ? { ...request.native, model: request.native.model ?? model }
+              : toAnthropicParams(request.request, model);
+          const line = { custom_id: upstreamKey(request.customId), params };
           const text = `${count > 0 ? "," : ""}${JSON.stringify(line)}`;
           bytes += text.length;
           count++;

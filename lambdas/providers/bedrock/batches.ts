@@ -6,18 +6,15 @@ import {
 } from "@aws-sdk/client-bedrock";
 import {
   type BedrockRuntimeClient,
-  type ContentBlock,
   ConverseCommand,
   type ConverseCommandInput,
-  type ImageFormat,
-  type ToolConfiguration,
-  type ToolUseBlock,
+  type Message,
 } from "@aws-sdk/client-bedrock-runtime";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
-import { resultFromBedrockRecord, type toConverseInput } from "../../formats/bedrock-records";
+import { resultFromBedrockRecord } from "../../formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
 import { bedrockCall, bedrockError } from "./errors";
@@ -51,7 +48,7 @@ interface OnDemandProgress {
   outputTokens: number;
 }
 
-type ConverseRecord = { recordId: string; modelInput: ReturnType<typeof toConverseInput> };
+type ConverseRecord = { recordId: string; modelInput: Record<string, unknown> };
 /** One record's outcome, as Bedrock writes it in the `.out` file, and what it adds to the counts. */
 type Answered = { line: unknown; ok: boolean; inputTokens: number; outputTokens: number };
 
@@ -284,28 +281,27 @@ export class BedrockProvider implements ProviderAdapter {
   }
 }
 
-/** A JSON value as the runtime client types one. */
-type DocumentType = ToolUseBlock["input"];
-
-/** A Converse record's modelInput as the runtime client's input (image bytes decoded from base64). */
-const converseCommandInput = (modelId: string, input: ReturnType<typeof toConverseInput>): ConverseCommandInput => ({
-  modelId,
-  messages: input.messages.map((m) => ({
-    role: m.role,
-    content: m.content.map((block): ContentBlock => {
-      if ("image" in block)
-        return {
-          image: {
-            format: block.image.format as ImageFormat,
-            source: { bytes: Buffer.from(block.image.source.bytes, "base64") },
-          },
-        };
-      if ("toolUse" in block) return { toolUse: { ...block.toolUse, input: block.toolUse.input as DocumentType } };
-      return block;
+/** A content block with the base64 `source.bytes` of a record (image, document, video) decoded for the client. */
+const decodedBlock = (block: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(block).map(([kind, value]) => {
+      const source = (value as { source?: { bytes?: unknown } } | null)?.source;
+      return typeof source?.bytes === "string"
+        ? [kind, { ...(value as object), source: { ...source, bytes: Buffer.from(source.bytes, "base64") } }]
+        : [kind, value];
     }),
-  })),
-  system: input.system,
-  inferenceConfig: input.inferenceConfig,
-  // The record's tool configuration is Converse's wire form, which the client's union types describe.
-  ...(input.toolConfig && { toolConfig: input.toolConfig as ToolConfiguration }),
-});
+  );
+
+/**
+ * A Converse record's modelInput as the runtime client's input: every field as the record has it (a record in
+ * Converse's shape is Converse's own request body), with bytes decoded from base64.
+ */
+const converseCommandInput = (modelId: string, input: Record<string, unknown>): ConverseCommandInput => {
+  const messages = (input.messages ?? []) as { role: string; content: Record<string, unknown>[] }[];
+  return {
+    ...(input as Omit<ConverseCommandInput, "modelId">),
+    modelId,
+    // The record's blocks are Converse's wire form, which the client's union types describe.
+    messages: messages.map((m) => ({ ...m, content: m.content.map(decodedBlock) })) as unknown as Message[],
+  };
+};

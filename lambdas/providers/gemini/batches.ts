@@ -77,7 +77,11 @@ export class GeminiProvider implements ProviderAdapter {
     const key = `${stagingPrefix.staged}${batch.tenant}/${batch.id}/gemini-input.jsonl`;
     const writer = new JsonlBlobWriter(this.blobs, key);
     for await (const request of input.requests())
-      await writer.write({ key: request.customId, request: toGeminiRequest(request.request) });
+      await writer.write({
+        key: request.customId,
+        // A Gemini request reaches Gemini as written (thinkingConfig, fileData, …); other formats are converted.
+        request: input.format === "gemini" && request.native ? request.native : toGeminiRequest(request.request),
+      });
     const { bytes } = await writer.close();
 
     const start = await upstreamFetch("Gemini", this.url("/upload/v1beta/files"), {
