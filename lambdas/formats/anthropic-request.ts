@@ -2,7 +2,7 @@ import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
 import { anthropicCarried, uncarriedFields } from "./carried";
-import { parseLine } from "./line-errors";
+import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const textBlock = z.object({ type: z.literal("text"), text: z.string() }).loose();
 const block = z.discriminatedUnion("type", [
@@ -125,6 +125,7 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
 
 /** Parses one Anthropic batch request (as a JSONL line or an inline `requests` entry). */
 export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  refuseOtherKeys(value, ["custom_id", "params"], "an Anthropic batch request", lineNumber);
   const line = parseLine(request, value, lineNumber);
   const uncarried = uncarriedFields(value.params, anthropicCarried, "params");
   return {

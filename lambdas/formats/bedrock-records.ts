@@ -4,7 +4,7 @@ import { answerOf, chatEndpoint, structuredOutputTool, withCache } from "../core
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
 import { converseCarried, uncarriedFields } from "./carried";
-import { parseLine } from "./line-errors";
+import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const defaultMaxTokens = 4096;
 
@@ -206,6 +206,7 @@ const refuseInvokeModelBody = (modelInput: unknown, lineNumber: number): void =>
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
 export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   refuseInvokeModelBody(value.modelInput, lineNumber);
+  refuseOtherKeys(value, ["recordId", "modelInput"], "a Bedrock record", lineNumber);
   const record = parseLine(inputRecord, value, lineNumber);
   const config = record.modelInput.inferenceConfig;
   const uncarried = uncarriedFields(value.modelInput, converseCarried, "modelInput");

@@ -3,7 +3,7 @@ import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest, ToolChoice } 
 import { answerOf, chatEndpoint } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { geminiCarried, uncarriedFields } from "./carried";
-import { parseLine } from "./line-errors";
+import { parseLine, refuseOtherKeys } from "./line-errors";
 
 /** One neutral part as a Gemini part; `functionResponse` names its function, found from the call it answers. */
 const toGeminiPart = (part: ChatPart, names: Map<string, string>) => {
@@ -271,6 +271,7 @@ const uncarriedChoice = (config: z.infer<typeof toolConfig> | undefined): string
 
 /** Parses one Gemini batch line. */
 export const parseGeminiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  refuseOtherKeys(value, ["key", "request", "metadata"], "a Gemini batch line", lineNumber);
   const line = parseLine(keyedLine, value, lineNumber);
   const key = "key" in line ? line.key : line.metadata.key;
   const uncarried = [

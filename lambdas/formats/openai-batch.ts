@@ -13,7 +13,7 @@ import {
 } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { openAiCarried, uncarriedFields } from "./carried";
-import { parseLine } from "./line-errors";
+import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const contentPart = z.union([
   z.object({ type: z.literal("text"), text: z.string() }),
@@ -186,6 +186,7 @@ export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatReque
 
 /** Parses one OpenAI batch input line; only `/v1/chat/completions` requests have a neutral form. */
 export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  refuseOtherKeys(value, ["custom_id", "method", "url", "body"], "an OpenAI batch line", lineNumber);
   const line = parseLine(inputLine, value, lineNumber);
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
   const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];

@@ -198,4 +198,22 @@ describe("nothing dropped in silence: a field the gateway cannot carry is refuse
       /^Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'anthropic_version'\)\. The gateway reads records in Converse's shape/,
     );
   });
+
+  it.each([
+    [
+      { custom_id: "r1", method: "POST", url: "/v1/chat/completions", body: {}, metadata: {} },
+      "metadata",
+      "an OpenAI batch line, which holds custom_id, method, url, body",
+    ],
+    [
+      { custom_id: "r1", params: {}, metadata: {} },
+      "metadata",
+      "an Anthropic batch request, which holds custom_id, params",
+    ],
+    [{ key: "r1", request: {}, config: {} }, "config", "a Gemini batch line, which holds key, request, metadata"],
+    [{ recordId: "r1", modelInput: {}, modelId: "m" }, "modelId", "a Bedrock record, which holds recordId, modelInput"],
+  ])("refuses a key beside the payload by name on every provider: %j", async (line, key, what) => {
+    for (const provider of providers)
+      await expect(create(provider, line)).rejects.toThrow(`Line 1: '${key}' is not a field of ${what}.`);
+  });
 });
