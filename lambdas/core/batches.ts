@@ -112,9 +112,9 @@ const refuseUncarried = (request: InputRequest, provider: Provider, at: string):
 const asWritten = (request: InputRequest, provider: Provider): boolean => request.format === provider;
 
 /** A feature of the request the provider has no form for is refused by name (`carriage.ts` lists each). */
-const refuseUnsupported = (request: InputRequest, provider: Provider, at: string): void => {
+const refuseUnsupported = (request: InputRequest, provider: Provider, model: string, at: string): void => {
   if (asWritten(request, provider)) return;
-  const refusal = refusalOn(request.request, provider);
+  const refusal = refusalOn(request.request, provider, model);
   if (!refusal) return;
   throw new BadRequestError(`${at}: ${refusal.feature} cannot be carried to ${provider}: ${refusal.reason}.`, {
     param: Field.input,
@@ -144,7 +144,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     }
     ids.add(request.customId);
     refuseUncarried(request, input.provider, at);
-    refuseUnsupported(request, input.provider, at);
+    refuseUnsupported(request, input.provider, request.request.model ?? input.model ?? "", at);
     checkChatRequest(request.request, at);
     const guess = estimatedUsage(request.request);
     estimate.inputTokens += guess.inputTokens;

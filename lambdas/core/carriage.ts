@@ -1,4 +1,4 @@
-import type { ChatRequest } from "./chat";
+import { type ChatRequest, effortBudget } from "./chat";
 import type { Provider } from "./model";
 
 /**
@@ -11,13 +11,19 @@ type Cell = string | { refused: string };
 interface Feature {
   /** What the caller asked for, as the refusal names it. */
   readonly name: string;
-  readonly present: (request: ChatRequest) => boolean;
+  /** Whether the request holds the feature; `model` is the batch's (some features depend on the model family). */
+  readonly present: (request: ChatRequest, model: string) => boolean;
   readonly on: Readonly<Record<Provider, Cell>>;
 }
 
 const parts = (request: ChatRequest) => request.messages.flatMap((m) => m.content);
 const hasTools = (request: ChatRequest) => (request.tools?.length ?? 0) > 0;
 const always = () => true;
+
+const reasons = (request: ChatRequest) => request.reasoning !== undefined;
+/** Claude on Bedrock (a foundation model id or an inference profile), the family Converse takes thinking for. */
+const isBedrockClaude = (model: string) => /(^|\.)anthropic\.claude/.test(model);
+const thinkingRule = (provider: string, rule: string) => `${provider} extended thinking ${rule}`;
 
 const jsonToolNote = "a forced call of one tool whose input schema is the answer's; its input comes back as the text";
 
@@ -246,16 +252,78 @@ export const carriage: readonly Feature[] = [
       },
     },
   },
+  {
+    name: "reasoning (an effort or a budget of thinking tokens)",
+    present: reasons,
+    on: {
+      openai: "`reasoning_effort` (a budget as `low` up to 2,048 tokens, `medium` up to 8,192, else `high`)",
+      anthropic:
+        "`thinking.budget_tokens` (an effort as 1,024, 2,048, 8,192 or 24,576 tokens; an unset `max_tokens` is " +
+        "4,096 above the budget), thinking shown",
+      gemini: "`generationConfig.thinkingConfig` (`thinkingBudget`, `includeThoughts`)",
+      bedrock: "Claude models: `additionalModelRequestFields.thinking`, as Anthropic's",
+    },
+  },
+  {
+    name: "reasoning on a Bedrock model other than Claude",
+    present: (r, model) => reasons(r) && !isBedrockClaude(model),
+    on: {
+      openai: "(Bedrock only)",
+      anthropic: "(Bedrock only)",
+      gemini: "(Bedrock only)",
+      bedrock: {
+        refused:
+          "the gateway writes Converse's reasoning fields for Claude models only (each family has its own): " +
+          "remove it, or run the batch on a Claude model",
+      },
+    },
+  },
+  {
+    name: "reasoning with a forced tool choice or structured output",
+    present: (r) =>
+      reasons(r) &&
+      (r.responseFormat !== undefined || r.toolChoice?.type === "tool" || r.toolChoice?.type === "required"),
+    on: {
+      openai: "both",
+      anthropic: { refused: thinkingRule("Anthropic's", "takes only an auto or none tool choice: remove one of them") },
+      gemini: "both",
+      bedrock: { refused: thinkingRule("Claude's", "takes only an auto tool choice: remove one of them") },
+    },
+  },
+  {
+    name: "reasoning with temperature or top_p",
+    present: (r) => reasons(r) && (r.temperature !== undefined || r.topP !== undefined),
+    on: {
+      openai: "as written",
+      anthropic: { refused: thinkingRule("Anthropic's", "takes neither temperature nor top_p: remove them") },
+      gemini: "both",
+      bedrock: { refused: thinkingRule("Claude's", "takes neither temperature nor top_p: remove them") },
+    },
+  },
+  {
+    name: "reasoning within 1,024 output tokens or fewer",
+    present: (r) => reasons(r) && r.maxTokens !== undefined && r.maxTokens <= effortBudget.minimal,
+    on: {
+      openai: "as written",
+      anthropic: {
+        refused: thinkingRule("Anthropic's", "needs max_tokens above its smallest budget (1,024): raise it"),
+      },
+      gemini: "as written",
+      bedrock: { refused: thinkingRule("Claude's", "needs max_tokens above its smallest budget (1,024): raise it") },
+    },
+  },
 ];
 
-/** The first feature of `request` that `provider` cannot carry, with the reason. */
+/** The first feature of `request` that `provider` cannot carry for `model`, with the reason. */
 export const refusalOn = (
   request: ChatRequest,
   provider: Provider,
+  model: string,
 ): { feature: string; reason: string } | undefined => {
   for (const feature of carriage) {
     const cell = feature.on[provider];
-    if (typeof cell !== "string" && feature.present(request)) return { feature: feature.name, reason: cell.refused };
+    if (typeof cell !== "string" && feature.present(request, model))
+      return { feature: feature.name, reason: cell.refused };
   }
   return undefined;
 };

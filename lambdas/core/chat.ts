@@ -21,6 +21,32 @@ export interface ChatTool {
 /** Whether and which tool the model must call: `required` is any one of them (Anthropic's `any`). */
 export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string };
 
+/** How much the model reasons before answering: OpenAI's effort levels. */
+export const ReasoningEffort = ["minimal", "low", "medium", "high"] as const;
+export type ReasoningEffort = (typeof ReasoningEffort)[number];
+
+/**
+ * Reasoning asked for: an effort (OpenAI `reasoning_effort`, Gemini `thinkingLevel`) or a budget of tokens
+ * (Anthropic and Converse `thinking.budget_tokens`, Gemini `thinkingBudget`); each provider is sent its own form.
+ */
+export interface Reasoning {
+  effort?: ReasoningEffort;
+  budgetTokens?: number;
+  /** Whether the answer should show the reasoning (Gemini's `includeThoughts`; Anthropic always shows it). */
+  show?: boolean;
+}
+
+/** The thinking budget each effort stands for, where a provider takes a budget (Anthropic's minimum is 1,024). */
+export const effortBudget: Record<ReasoningEffort, number> = { minimal: 1024, low: 2048, medium: 8192, high: 24_576 };
+
+/** The effort a budget stands for, where a provider takes an effort. */
+export const budgetEffort = (budget: number): ReasoningEffort =>
+  budget <= effortBudget.low ? "low" : budget <= effortBudget.medium ? "medium" : "high";
+
+/** The budget of tokens a reasoning request asks for. */
+export const reasoningBudget = (reasoning: Reasoning): number =>
+  reasoning.budgetTokens ?? effortBudget[reasoning.effort ?? "medium"];
+
 /** Structured output: any JSON object, or JSON that a schema describes. */
 export type ResponseFormat =
   | { type: "json_object" }
@@ -49,6 +75,7 @@ export interface ChatRequest {
   /** `false` asks for at most one tool call per answer; unset is the provider's default (several allowed). */
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;
+  reasoning?: Reasoning;
 }
 
 /** A tool call in an answer; `arguments` is JSON text, as OpenAI writes it. */
@@ -85,6 +112,8 @@ export interface ChatResponse {
   text: string;
   /** The tools the model called, in order. */
   toolCalls?: ToolCall[];
+  /** The reasoning the provider showed (Anthropic thinking, Gemini thoughts, Converse reasoningContent). */
+  reasoning?: string;
   finishReason: FinishReason;
   usage: Usage;
   /** Unix seconds. */
@@ -192,3 +221,7 @@ export const answerOf = (
     native,
   };
 };
+
+/** The reasoning a response showed, joined, where it showed any. */
+export const reasoningOf = (texts: string[]): Pick<ChatResponse, "reasoning"> =>
+  texts.length > 0 ? { reasoning: texts.join("\n\n") } : {};

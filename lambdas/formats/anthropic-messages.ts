@@ -4,6 +4,8 @@ import {
   type ChatPart,
   type ChatRequest,
   type ChatResponse,
+  reasoningBudget,
+  reasoningOf,
   structuredOutputTool,
   withCache,
 } from "../core/chat";
@@ -69,20 +71,39 @@ const anthropicTools = (request: ChatRequest) => {
   };
 };
 
+/**
+ * Reasoning as Anthropic's `thinking`, which Claude on Bedrock takes too: a budget below `max_tokens` (an unset one
+ * becomes the budget plus the usual 4,096), so an effort asks for no fewer answer tokens than no reasoning would.
+ */
+export const claudeThinking = (request: ChatRequest) => {
+  if (!request.reasoning) return undefined;
+  const budget = reasoningBudget(request.reasoning);
+  if (request.maxTokens === undefined)
+    return { thinking: { type: "enabled", budget_tokens: budget }, maxTokens: budget + defaultAnthropicMaxTokens };
+  return {
+    thinking: { type: "enabled", budget_tokens: Math.min(budget, request.maxTokens - 1) },
+    maxTokens: request.maxTokens,
+  };
+};
+
 /** The neutral request as Anthropic Messages params (`model` per request; Anthropic allows mixed models). */
-export const toAnthropicParams = (request: ChatRequest, model: string) => ({
-  model: request.model ?? model,
-  max_tokens: request.maxTokens ?? defaultAnthropicMaxTokens,
-  ...(request.system && { system: request.system }),
-  messages: request.messages.map((m) => ({
-    role: m.role,
-    content: m.content.length === 1 && m.content[0]!.type === "text" ? m.content[0]!.text : m.content.map(toBlock),
-  })),
-  ...(request.temperature !== undefined && { temperature: request.temperature }),
-  ...(request.topP !== undefined && { top_p: request.topP }),
-  ...(request.stop !== undefined && { stop_sequences: request.stop }),
-  ...anthropicTools(request),
-});
+export const toAnthropicParams = (request: ChatRequest, model: string) => {
+  const thinking = claudeThinking(request);
+  return {
+    model: request.model ?? model,
+    max_tokens: thinking?.maxTokens ?? request.maxTokens ?? defaultAnthropicMaxTokens,
+    ...(thinking && { thinking: thinking.thinking }),
+    ...(request.system && { system: request.system }),
+    messages: request.messages.map((m) => ({
+      role: m.role,
+      content: m.content.length === 1 && m.content[0]!.type === "text" ? m.content[0]!.text : m.content.map(toBlock),
+    })),
+    ...(request.temperature !== undefined && { temperature: request.temperature }),
+    ...(request.topP !== undefined && { top_p: request.topP }),
+    ...(request.stop !== undefined && { stop_sequences: request.stop }),
+    ...anthropicTools(request),
+  };
+};
 
 const stopReasons: Record<string, ChatResponse["finishReason"]> = {
   end_turn: "stop",
@@ -106,6 +127,7 @@ const message = z.object({
           id: z.string().optional(),
           name: z.string().optional(),
           input: z.unknown().optional(),
+          thinking: z.string().optional(),
         })
         .loose(),
     )
@@ -129,6 +151,7 @@ export const chatResponseFromAnthropic = (value: unknown, created: number): Chat
     id: m.id,
     model: m.model,
     created,
+    ...reasoningOf(m.content.flatMap((b) => (b.type === "thinking" && b.thinking ? [b.thinking] : []))),
     ...answerOf(
       m.content.flatMap((b) => (b.type === "text" && b.text !== undefined ? [b.text] : [])).join(""),
       m.content.flatMap((b) =>

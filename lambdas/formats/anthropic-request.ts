@@ -62,6 +62,7 @@ const params = z.object({
   stop_sequences: z.array(z.string()).optional(),
   tools: z.array(tool).optional(),
   tool_choice: toolChoice.optional(),
+  thinking: z.object({ type: z.string(), budget_tokens: z.number().int().positive().optional() }).optional(),
 });
 const request = z.object({ custom_id: z.string().min(1), params });
 
@@ -117,6 +118,12 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
       parameters: t.input_schema,
     })),
     toolChoice: toolChoiceFrom(p.tool_choice),
+    ...(p.thinking?.type === "enabled" && {
+      reasoning: {
+        ...(p.thinking.budget_tokens !== undefined && { budgetTokens: p.thinking.budget_tokens }),
+        show: true,
+      },
+    }),
     ...(p.tool_choice?.disable_parallel_tool_use !== undefined && {
       parallelToolCalls: !p.tool_choice.disable_parallel_tool_use,
     }),
@@ -128,6 +135,10 @@ export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: n
   refuseOtherKeys(value, ["custom_id", "params"], "an Anthropic batch request", lineNumber);
   const line = parseLine(request, value, lineNumber);
   const uncarried = uncarriedFields(value.params, anthropicCarried, "params");
+  // Thinking other than a budget (adaptive, …) reaches Anthropic only.
+  const thinking = line.params.thinking?.type;
+  if (thinking !== undefined && thinking !== "enabled" && thinking !== "disabled")
+    uncarried.push("params.thinking.type");
   return {
     customId: line.custom_id,
     lineNumber,

@@ -1,8 +1,9 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest, ToolChoice } from "../core/chat";
-import { answerOf, chatEndpoint, structuredOutputTool, withCache } from "../core/chat";
+import { answerOf, chatEndpoint, reasoningOf, structuredOutputTool, withCache } from "../core/chat";
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
+import { claudeThinking } from "./anthropic-messages";
 import { converseCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
@@ -68,19 +69,24 @@ const converseToolConfig = (request: ChatRequest) => {
   };
 };
 
-/** The neutral request as a Converse request body (a Bedrock `Converse`-type job's `modelInput`). */
+/**
+ * The neutral request as a Converse request body (a Bedrock `Converse`-type job's `modelInput`). Reasoning is
+ * Claude's `thinking` in `additionalModelRequestFields` (core refuses it for other model families).
+ */
 export const toConverseInput = (request: ChatRequest) => {
   const toolConfig = converseToolConfig(request);
+  const thinking = claudeThinking(request);
   return {
     messages: request.messages.map((m) => ({ role: m.role, content: m.content.map(toConverseContent) })),
     ...(request.system && { system: [{ text: request.system }] }),
     inferenceConfig: {
-      maxTokens: request.maxTokens ?? defaultMaxTokens,
+      maxTokens: thinking?.maxTokens ?? request.maxTokens ?? defaultMaxTokens,
       ...(request.temperature !== undefined && { temperature: request.temperature }),
       ...(request.topP !== undefined && { topP: request.topP }),
       ...(request.stop !== undefined && { stopSequences: request.stop }),
     },
     ...(toolConfig && { toolConfig }),
+    ...(thinking && { additionalModelRequestFields: { thinking: thinking.thinking } }),
   };
 };
 
@@ -135,6 +141,12 @@ const converseInput = z.object({
     })
     .optional(),
   toolConfig: converseTools.optional(),
+  additionalModelRequestFields: z
+    .object({
+      thinking: z.object({ type: z.string(), budget_tokens: z.number().int().positive().optional() }).optional(),
+    })
+    .loose()
+    .optional(),
 });
 const inputRecord = z.object({
   recordId: z.string().min(1, "recordId must be a non-empty string"),
@@ -212,6 +224,7 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   const uncarried = uncarriedFields(value.modelInput, converseCarried, "modelInput");
   const names = new Map<string, string>();
   const tools = record.modelInput.toolConfig;
+  const thinking = record.modelInput.additionalModelRequestFields?.thinking;
   return {
     customId: record.recordId,
     lineNumber,
@@ -240,6 +253,12 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
           : [],
       ),
       toolChoice: toolChoiceFrom(tools?.toolChoice),
+      ...(thinking?.type === "enabled" && {
+        reasoning: {
+          ...(thinking.budget_tokens !== undefined && { budgetTokens: thinking.budget_tokens }),
+          show: true,
+        },
+      }),
     },
   };
 };
@@ -261,6 +280,10 @@ const converseOutput = z.object({
           .object({
             text: z.string().optional(),
             toolUse: z.object({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).loose().optional(),
+            reasoningContent: z
+              .object({ reasoningText: z.object({ text: z.string() }).loose().optional() })
+              .loose()
+              .optional(),
           })
           .loose(),
       ),
@@ -291,6 +314,11 @@ export const chatResponseFromConverse = (output: unknown, model: string, id: str
     id,
     model,
     created,
+    ...reasoningOf(
+      parsed.output.message.content.flatMap((c) =>
+        c.reasoningContent?.reasoningText ? [c.reasoningContent.reasoningText.text] : [],
+      ),
+    ),
     ...answerOf(
       parsed.output.message.content.map((c) => c.text ?? "").join(""),
       parsed.output.message.content.flatMap(({ toolUse }) =>

@@ -41,6 +41,7 @@ export const openAiCarried: Carried = {
     "tool_choice",
     "parallel_tool_calls",
     "response_format",
+    "reasoning_effort",
   ],
   atDefault: {
     n: 1,
@@ -75,7 +76,18 @@ export const openAiCarried: Carried = {
 
 /** Anthropic Messages params: text, image, tool use and tool result blocks; custom tools and tool choice. */
 export const anthropicCarried: Carried = {
-  keys: ["model", "max_tokens", "system", "messages", "temperature", "top_p", "stop_sequences", "tools", "tool_choice"],
+  keys: [
+    "model",
+    "max_tokens",
+    "system",
+    "messages",
+    "temperature",
+    "top_p",
+    "stop_sequences",
+    "tools",
+    "tool_choice",
+    "thinking",
+  ],
   within: {
     system: text,
     messages: {
@@ -89,6 +101,7 @@ export const anthropicCarried: Carried = {
     },
     tools: { keys: ["name", "description", "input_schema"], atDefault: { type: "custom" } },
     tool_choice: { keys: ["type", "name", "disable_parallel_tool_use"] },
+    thinking: { keys: ["type", "budget_tokens"] },
   },
 };
 
@@ -126,7 +139,13 @@ const geminiConfig: Carried = {
     "response_schema",
     "responseJsonSchema",
     "response_json_schema",
+    "thinkingConfig",
+    "thinking_config",
   ],
+  within: {
+    thinkingConfig: { keys: ["thinkingBudget", "includeThoughts", "thinkingLevel"] },
+    thinking_config: { keys: ["thinking_budget", "include_thoughts", "thinking_level"] },
+  },
 };
 const declarations: Carried = {
   keys: ["name", "description", "parameters", "parametersJsonSchema", "parameters_json_schema"],
@@ -169,7 +188,7 @@ export const geminiCarried: Carried = {
 
 /** A Bedrock Converse record's `modelInput`. */
 export const converseCarried: Carried = {
-  keys: ["messages", "system", "inferenceConfig", "toolConfig"],
+  keys: ["messages", "system", "inferenceConfig", "toolConfig", "additionalModelRequestFields"],
   within: {
     messages: {
       keys: ["role", "content"],
@@ -186,6 +205,8 @@ export const converseCarried: Carried = {
     },
     system: { keys: ["text"] },
     inferenceConfig: { keys: ["maxTokens", "temperature", "topP", "stopSequences"] },
+    // Claude's thinking, the one model family's field the gateway writes and reads.
+    additionalModelRequestFields: { keys: ["thinking"], within: { thinking: { keys: ["type", "budget_tokens"] } } },
     toolConfig: {
       keys: ["tools", "toolChoice"],
       within: {

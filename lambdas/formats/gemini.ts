@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest, ToolChoice } from "../core/chat";
-import { answerOf, chatEndpoint } from "../core/chat";
+import { answerOf, chatEndpoint, ReasoningEffort, reasoningBudget, reasoningOf } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { geminiCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
@@ -51,6 +51,12 @@ export const toGeminiRequest = (request: ChatRequest) => {
     ...(request.frequencyPenalty !== undefined && { frequencyPenalty: request.frequencyPenalty }),
     ...(format && { responseMimeType: "application/json" }),
     ...(format?.type === "json_schema" && { responseJsonSchema: format.schema }),
+    ...(request.reasoning && {
+      thinkingConfig: {
+        thinkingBudget: reasoningBudget(request.reasoning),
+        ...(request.reasoning.show && { includeThoughts: true }),
+      },
+    }),
   };
   const names = new Map<string, string>();
   return {
@@ -125,6 +131,20 @@ const generationConfig = z
     response_schema: schema.optional(),
     responseJsonSchema: schema.optional(),
     response_json_schema: schema.optional(),
+    thinkingConfig: z
+      .object({
+        thinkingBudget: z.number().int().optional(),
+        includeThoughts: z.boolean().optional(),
+        thinkingLevel: z.string().optional(),
+      })
+      .optional(),
+    thinking_config: z
+      .object({
+        thinking_budget: z.number().int().optional(),
+        include_thoughts: z.boolean().optional(),
+        thinking_level: z.string().optional(),
+      })
+      .optional(),
   })
   .loose();
 const generateContentRequest = z
@@ -213,6 +233,26 @@ const toolChoiceFrom = (config: z.infer<typeof toolConfig> | undefined): ToolCho
   }
 };
 
+/**
+ * Gemini's thinking as neutral reasoning: a budget (-1, dynamic, as a medium effort; 0 asks for none), a level, or
+ * thoughts asked for at the model's own budget.
+ */
+const reasoningFrom = (config: z.infer<typeof generationConfig> | undefined): Pick<ChatRequest, "reasoning"> => {
+  const camel = config?.thinkingConfig;
+  const snake = config?.thinking_config;
+  const budget = camel?.thinkingBudget ?? snake?.thinking_budget;
+  const level = camel?.thinkingLevel ?? snake?.thinking_level;
+  const show = camel?.includeThoughts ?? snake?.include_thoughts;
+  if (budget === 0 || (budget === undefined && level === undefined && !show)) return {};
+  const effort = ReasoningEffort.find((e) => e === level?.toLowerCase());
+  return {
+    reasoning: {
+      ...(budget !== undefined && budget > 0 ? { budgetTokens: budget } : { effort: effort ?? "medium" }),
+      ...(show && { show }),
+    },
+  };
+};
+
 /** A Gemini GenerateContentRequest as the neutral request (camelCase or snake_case fields). */
 export const chatRequestFromGemini = (request: z.infer<typeof generateContentRequest>): ChatRequest => {
   const config = request.generationConfig ?? request.generation_config;
@@ -250,6 +290,7 @@ export const chatRequestFromGemini = (request: z.infer<typeof generateContentReq
       })),
     }),
     toolChoice: toolChoiceFrom(request.toolConfig ?? request.tool_config),
+    ...reasoningFrom(config),
     ...(mime === "application/json" && {
       responseFormat: schema ? { type: "json_schema", name: "response", schema } : { type: "json_object" },
     }),
@@ -340,7 +381,8 @@ export const chatResponseFromGemini = (value: unknown, model: string, created: n
     id: r.responseId,
     model: r.modelVersion || model,
     created,
-    // Thought summaries are not the answer.
+    // Thought summaries are not the answer: they are its reasoning.
+    ...reasoningOf(parts.flatMap((p) => (p.thought && p.text ? [p.text] : []))),
     ...answerOf(
       parts.map((p) => (p.thought ? "" : (p.text ?? ""))).join(""),
       calls,

@@ -1,12 +1,15 @@
 import * as z from "zod";
 import {
   argumentsObject,
+  budgetEffort,
   type ChatMessage,
   type ChatPart,
   type ChatRequest,
   type ChatResponse,
   chatEndpoint,
+  effortBudget,
   type NeutralRequest,
+  ReasoningEffort,
   type ResponseFormat,
   type ToolChoice,
   textOf,
@@ -83,6 +86,7 @@ const chatBody = z.object({
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
+  reasoning_effort: z.string().nullish(),
 });
 const inputLine = z.object({
   custom_id: z.string().min(1, "custom_id must be a non-empty string"),
@@ -181,8 +185,11 @@ export const chatRequestFromOpenAi = (body: z.infer<typeof chatBody>): ChatReque
     toolChoice: toolChoiceFrom(body.tool_choice),
     parallelToolCalls: body.parallel_tool_calls,
     responseFormat: responseFormatFrom(body.response_format),
+    ...(isEffort(body.reasoning_effort) && { reasoning: { effort: body.reasoning_effort } }),
   };
 };
+
+const isEffort = (value: unknown): value is ReasoningEffort => ReasoningEffort.includes(value as ReasoningEffort);
 
 /** Parses one OpenAI batch input line; only `/v1/chat/completions` requests have a neutral form. */
 export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
@@ -190,6 +197,8 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
   const line = parseLine(inputLine, value, lineNumber);
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
   const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];
+  // Efforts beyond the four every reasoning provider has a form for (`none`, …) reach OpenAI only.
+  if (body?.reasoning_effort != null && !isEffort(body.reasoning_effort)) uncarried.push("body.reasoning_effort");
   return {
     customId: line.custom_id,
     lineNumber,
@@ -278,6 +287,9 @@ export const toOpenAiChatBody = (request: ChatRequest, model: string) => ({
   ...(request.toolChoice && { tool_choice: toOpenAiToolChoice(request.toolChoice) }),
   ...(request.parallelToolCalls !== undefined && { parallel_tool_calls: request.parallelToolCalls }),
   ...(request.responseFormat && { response_format: toOpenAiResponseFormat(request.responseFormat) }),
+  ...(request.reasoning && {
+    reasoning_effort: request.reasoning.effort ?? budgetEffort(request.reasoning.budgetTokens ?? effortBudget.medium),
+  }),
 });
 
 /** A neutral response as OpenAI's `chat.completion` object; one OpenAI answered is rendered as it answered. */

@@ -114,10 +114,11 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
         choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? "tool_calls" : "stop" }],
         usage: {
           prompt_tokens: answer.inputTokens,
-          completion_tokens: answer.outputTokens,
+          completion_tokens: answer.outputTokens + (request.reasoning ? 8 : 0),
           total_tokens: answer.inputTokens + answer.outputTokens,
           prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-          completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+          // A reasoning effort is spent (and billed) as reasoning tokens within the completion tokens.
+          completion_tokens_details: { reasoning_tokens: request.reasoning ? 8 : 0, audio_tokens: 0 },
         },
         service_tier: "default",
         system_fingerprint: "fp_simulated",

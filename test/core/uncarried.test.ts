@@ -47,14 +47,14 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
       }),
     },
     {
-      field: "params.thinking",
+      field: "params.thinking.type",
       line: (model) => ({
         custom_id: "r1",
         params: {
           model,
           max_tokens: 2048,
           messages: [{ role: "user", content: "hi" }],
-          thinking: { type: "enabled", budget_tokens: 1024 },
+          thinking: { type: "adaptive" },
         },
       }),
     },

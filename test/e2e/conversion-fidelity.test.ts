@@ -180,7 +180,7 @@ describe("conversion fidelity through the OpenAI SDK", () => {
       const elsewhere = make("openai").messages.batches.create({ requests });
       await expect(elsewhere).rejects.toBeInstanceOf(Anthropic.BadRequestError);
       await expect(elsewhere).rejects.toThrow(
-        /requests\.0: 'params\.thinking' cannot be carried to openai: .*run the batch on anthropic, where anthropic lines go as written/,
+        /requests\.0: 'params\.system\.0\.cache_control' cannot be carried to openai: .*run the batch on anthropic, where anthropic lines go as written/,
       );
     });
 
@@ -254,6 +254,82 @@ describe("conversion fidelity through the OpenAI SDK", () => {
         reasoningText: { text: "Simulated thinking about: Plan the migration", signature: "sim-signature" },
       });
       expect(answer!.text).toBe("Simulated reply to: Plan the migration");
+    });
+  });
+
+  describe("reasoning crosses providers: each is sent its own form, and the reasoning shown comes back", () => {
+    it.each(["gemini", "bedrock", "openai"])("Anthropic SDK thinking on %s", async (provider) => {
+      const client = new Anthropic({
+        baseURL: `${gateway.url}/anthropic`,
+        apiKey: "sk-ant-reasoning",
+        defaultHeaders: { "x-model-provider": provider },
+        maxRetries: 0,
+      });
+      const models: Record<string, string> = {
+        gemini: "gemini-2.5-flash",
+        bedrock: "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        openai: "o4-mini",
+      };
+      const created = await client.messages.batches.create({
+        requests: [
+          {
+            custom_id: "think",
+            params: {
+              model: models[provider]!,
+              max_tokens: 4096,
+              thinking: { type: "enabled", budget_tokens: 2048 },
+              messages: [{ role: "user", content: "Plan the migration" }],
+            },
+          },
+        ],
+      });
+      let batch = created;
+      for (let i = 0; i < 300 && batch.processing_status !== "ended"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        batch = await client.messages.batches.retrieve(created.id);
+      }
+      const results = [];
+      for await (const result of await client.messages.batches.results(created.id)) results.push(result);
+      const message = (results[0]!.result as { message: Message }).message;
+      const text = message.content.find((b) => b.type === "text");
+      expect(text).toMatchObject({ text: "Simulated reply to: Plan the migration" });
+      if (provider === "openai") {
+        // OpenAI's chat completions show no reasoning text; the reasoning tokens are billed within the output.
+        expect(message.content.map((b) => b.type)).toEqual(["text"]);
+        return;
+      }
+      expect(message.content[0]).toMatchObject({
+        type: "thinking",
+        thinking: "Simulated thinking about: Plan the migration",
+      });
+    });
+
+    it("GenAI SDK thinkingConfig on anthropic: a thought part", async () => {
+      const ai = new GoogleGenAI({
+        apiKey: "AIza-reasoning",
+        httpOptions: { baseUrl: `${gateway.url}/genai`, headers: { "x-model-provider": "anthropic" } },
+      });
+      const created = await ai.batches.create({
+        model: "claude-sonnet-4-5",
+        src: [
+          {
+            contents: [{ role: "user", parts: [{ text: "Plan the migration" }] }],
+            config: { thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } },
+          },
+        ],
+      });
+      let job = created;
+      for (let i = 0; i < 300 && !job.state?.match(/SUCCEEDED|FAILED|CANCELLED|EXPIRED/); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = await ai.batches.get({ name: created.name! });
+      }
+      expect(job.state).toBe("JOB_STATE_SUCCEEDED");
+      const parts = (job.dest!.inlinedResponses![0]!.response as GenerateContentResponse).candidates![0]!.content!
+        .parts!;
+      expect(parts).toEqual([
+        { text: "Simulated thinking about: Plan the migration", thought: true },
+        { text: "Simulated reply to: Plan the migration" },
+      ]);
     });
   });
 });

@@ -135,7 +135,15 @@ const forcedJsonTool = (json: object) => ({
   },
 });
 
-const cases: Record<string, { lines: Lines; upstream: Upstream }> = {
+/** The batch's model where a feature depends on the model family (Claude on Bedrock takes thinking). */
+const bedrockModel = "anthropic.claude-3-7-sonnet-20250219-v1:0";
+const thinks = (budget: number) => ({
+  anthropic: { thinking: { type: "enabled", budget_tokens: budget } },
+  bedrock: { additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: budget } } },
+  gemini: { generationConfig: { thinkingConfig: { thinkingBudget: budget } } },
+});
+
+const cases: Record<string, { lines: Lines; upstream: Upstream; model?: string }> = {
   "text messages and the system prompt": {
     lines: {
       openai: openai({}, [
@@ -417,6 +425,67 @@ const cases: Record<string, { lines: Lines; upstream: Upstream }> = {
       bedrock: refused,
     },
   },
+  "reasoning (an effort or a budget of thinking tokens)": {
+    lines: {
+      openai: openai({ reasoning_effort: "high" }),
+      anthropic: anthropic({ max_tokens: 30_000, thinking: { type: "enabled", budget_tokens: 24_576 } }),
+      gemini: gemini({ generationConfig: { thinkingConfig: { thinkingBudget: 24_576, includeThoughts: true } } }),
+      bedrock: converse({
+        inferenceConfig: { maxTokens: 30_000 },
+        additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 24_576 } },
+      }),
+    },
+    upstream: { openai: { reasoning_effort: "high" }, ...thinks(24_576) },
+  },
+  "reasoning on a Bedrock model other than Claude": {
+    model: "amazon.nova-pro-v1:0",
+    lines: { openai: openai({ reasoning_effort: "low" }) },
+    upstream: { openai: { reasoning_effort: "low" }, ...thinks(2048), bedrock: refused },
+  },
+  "reasoning with a forced tool choice or structured output": {
+    lines: {
+      openai: openai({ reasoning_effort: "low", response_format: { type: "json_object" } }),
+      anthropic: anthropic({
+        ...tools.anthropic,
+        max_tokens: 4000,
+        thinking: { type: "enabled", budget_tokens: 2048 },
+        tool_choice: { type: "tool", name: "classify" },
+      }),
+      gemini: gemini({
+        generationConfig: { thinkingConfig: { thinkingBudget: 2048 }, responseMimeType: "application/json" },
+      }),
+    },
+    upstream: {
+      openai: { reasoning_effort: "low" },
+      gemini: thinks(2048).gemini,
+      anthropic: refused,
+      bedrock: refused,
+    },
+  },
+  "reasoning with temperature or top_p": {
+    lines: {
+      openai: openai({ reasoning_effort: "low", temperature: 0.5 }),
+      gemini: gemini({ generationConfig: { thinkingConfig: { thinkingBudget: 2048 }, temperature: 0.5 } }),
+    },
+    upstream: {
+      openai: { reasoning_effort: "low", temperature: 0.5 },
+      gemini: { generationConfig: { thinkingConfig: { thinkingBudget: 2048 }, temperature: 0.5 } },
+      anthropic: refused,
+      bedrock: refused,
+    },
+  },
+  "reasoning within 1,024 output tokens or fewer": {
+    lines: {
+      openai: openai({ reasoning_effort: "low", max_completion_tokens: 500 }),
+      gemini: gemini({ generationConfig: { thinkingConfig: { thinkingBudget: 2048 }, maxOutputTokens: 500 } }),
+    },
+    upstream: {
+      openai: { reasoning_effort: "low", max_completion_tokens: 500 },
+      gemini: { generationConfig: { thinkingConfig: { thinkingBudget: 2048 }, maxOutputTokens: 500 } },
+      anthropic: refused,
+      bedrock: refused,
+    },
+  },
   "structured output together with tools": {
     lines: {
       openai: openai({ ...tools.openai, response_format: { type: "json_object" } }),
@@ -453,19 +522,20 @@ describe("the conversion matrix: feature × input format × provider", () => {
     expect(Object.keys(cases).sort()).toEqual(carriage.map((f) => f.name).sort());
   });
 
-  const cells = Object.entries(cases).flatMap(([feature, { lines, upstream }]) =>
+  const cells = Object.entries(cases).flatMap(([feature, { lines, upstream, model = bedrockModel }]) =>
     Object.entries(lines).flatMap(([format, line]) =>
       providers.map((provider) => ({
         feature,
         format: format as InputFormat,
         line,
         provider,
+        model,
         want: upstream[provider],
       })),
     ),
   );
 
-  it.each(cells)("$feature: $format line on $provider", ({ feature, format, line, provider, want }) => {
+  it.each(cells)("$feature: $format line on $provider", ({ feature, format, line, provider, model, want }) => {
     const { request } = parseAnyLine(line as Record<string, unknown>, 1);
     expect(request.uncarried).toBeUndefined();
     if (format === provider) {
@@ -474,7 +544,7 @@ describe("the conversion matrix: feature × input format × provider", () => {
       expect(request.native ?? (line as Record<string, unknown>).body).toBe((line as Record<string, unknown>)[own]);
       return;
     }
-    const refusal = refusalOn(request.request, provider);
+    const refusal = refusalOn(request.request, provider, model);
     if (want === refused) {
       expect(refusal?.feature).toBe(feature);
       return;

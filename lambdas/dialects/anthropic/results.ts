@@ -22,6 +22,8 @@ const neutralMessage = (response: ChatResponse) => ({
   role: "assistant",
   model: response.model,
   content: [
+    // Reasoning another provider showed, as a thinking block (no signature: it cannot be sent back to Anthropic).
+    ...(response.reasoning ? [{ type: "thinking", thinking: response.reasoning, signature: "" }] : []),
     ...(response.text !== "" || !response.toolCalls ? [{ type: "text", text: response.text }] : []),
     ...(response.toolCalls ?? []).map((call) => ({
       type: "tool_use",

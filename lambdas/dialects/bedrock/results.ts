@@ -27,6 +27,7 @@ const converseOutput = (result: NeutralResult) => {
       message: {
         role: "assistant",
         content: [
+          ...(r.reasoning ? [{ reasoningContent: { reasoningText: { text: r.reasoning } } }] : []),
           ...(r.text !== "" || !r.toolCalls ? [{ text: r.text }] : []),
           ...(r.toolCalls ?? []).map((call) => ({
             toolUse: { toolUseId: call.id, name: call.name, input: argumentsObject(call.arguments) },

@@ -29,6 +29,7 @@ const neutralResponse = (response: ChatResponse) => ({
       content: {
         role: "model",
         parts: [
+          ...(response.reasoning ? [{ text: response.reasoning, thought: true }] : []),
           ...(response.text !== "" || !response.toolCalls ? [{ text: response.text }] : []),
           ...(response.toolCalls ?? []).map((call) => ({
             functionCall: { id: call.id, name: call.name, args: argumentsObject(call.arguments) },
