@@ -109,6 +109,16 @@ export const carriage: readonly Feature[] = [
     },
   },
   {
+    name: "prompt-cache breakpoints",
+    present: (r) => r.systemCache === true || parts(r).some((p) => p.cache) || (r.tools ?? []).some((t) => t.cache),
+    on: {
+      openai: "automatic prompt caching (OpenAI caches repeated prefixes of 1,024 tokens or more without markers)",
+      anthropic: '`cache_control: {type: "ephemeral"}` on the block, the system prompt or the tool',
+      gemini: "implicit caching (Gemini caches repeated prefixes without markers)",
+      bedrock: "a `cachePoint` after the block, the system prompt or the tool",
+    },
+  },
+  {
     name: "seed",
     present: (r) => r.seed !== undefined,
     on: {

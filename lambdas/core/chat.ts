@@ -3,19 +3,26 @@
  * format becomes a ChatRequest; any provider's answer becomes a ChatResponse; each dialect renders those.
  */
 
-export type ChatPart =
+/**
+ * One part of a message. `cache` marks a prompt-cache breakpoint after it (Anthropic `cache_control`, a Converse
+ * `cachePoint`): everything up to it may be read from the provider's cache.
+ */
+export type ChatPart = (
   | { type: "text"; text: string }
   | { type: "image"; mediaType?: string; data?: string; url?: string }
   /** A tool the assistant called, in a multi-turn request's history. */
   | { type: "tool_call"; id: string; name: string; arguments: Record<string, unknown> }
   /** What a tool answered, in the user turn after the call (`name` where the format says it). */
-  | { type: "tool_result"; id: string; name?: string; content: string; isError?: boolean };
+  | { type: "tool_result"; id: string; name?: string; content: string; isError?: boolean }
+) & { cache?: true };
 
 /** A function the model may call: its JSON Schema `parameters` describe the arguments object. */
 export interface ChatTool {
   name: string;
   description?: string;
   parameters: Record<string, unknown>;
+  /** A prompt-cache breakpoint after the tools up to this one. */
+  cache?: true;
 }
 
 /** Whether and which tool the model must call: `required` is any one of them (Anthropic's `any`). */
@@ -61,6 +68,8 @@ export interface ChatRequest {
   model?: string;
   /** System instructions, joined when a format has several. */
   system?: string;
+  /** A prompt-cache breakpoint after the system prompt. */
+  systemCache?: true;
   messages: ChatMessage[];
   maxTokens?: number;
   temperature?: number;

@@ -15,7 +15,12 @@ import { parseLine } from "./line-errors";
 /** Anthropic requires `max_tokens`; requests that name none get this (README "Providers"). */
 export const defaultAnthropicMaxTokens = 4096;
 
-const toBlock = (part: ChatPart) => {
+const ephemeral = { cache_control: { type: "ephemeral" } };
+
+/** A neutral part as an Anthropic block, with its cache breakpoint. */
+const toBlock = (part: ChatPart) => ({ ...blockOf(part), ...(part.cache && ephemeral) });
+
+const blockOf = (part: ChatPart) => {
   switch (part.type) {
     case "text":
       return { type: "text", text: part.text };
@@ -61,6 +66,7 @@ const anthropicTools = (request: ChatRequest) => {
       name: t.name,
       ...(t.description !== undefined && { description: t.description }),
       input_schema: t.parameters,
+      ...(t.cache && ephemeral),
     })),
     ...((request.toolChoice || request.parallelToolCalls === false) && {
       tool_choice:
@@ -93,10 +99,15 @@ export const toAnthropicParams = (request: ChatRequest, model: string) => {
     model: request.model ?? model,
     max_tokens: thinking?.maxTokens ?? request.maxTokens ?? defaultAnthropicMaxTokens,
     ...(thinking && { thinking: thinking.thinking }),
-    ...(request.system && { system: request.system }),
+    ...(request.system && {
+      system: request.systemCache ? [{ type: "text", text: request.system, ...ephemeral }] : request.system,
+    }),
     messages: request.messages.map((m) => ({
       role: m.role,
-      content: m.content.length === 1 && m.content[0]!.type === "text" ? m.content[0]!.text : m.content.map(toBlock),
+      content:
+        m.content.length === 1 && m.content[0]!.type === "text" && !m.content[0]!.cache
+          ? m.content[0]!.text
+          : m.content.map(toBlock),
     })),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.topP !== undefined && { top_p: request.topP }),

@@ -69,7 +69,17 @@ const request = z.object({ custom_id: z.string().min(1), params });
 /** True when a parsed line looks like an Anthropic batch request `{custom_id, params}`. */
 export const isAnthropicLine = (line: Record<string, unknown>): boolean => "custom_id" in line && "params" in line;
 
-const toPart = (b: z.infer<typeof block>, names: Map<string, string>): ChatPart => {
+/** A block's `cache_control` (ephemeral, the default 5-minute life) as a neutral cache breakpoint. */
+const cached = (b: Record<string, unknown>) => (isEphemeral(b.cache_control) ? { cache: true as const } : {});
+const isEphemeral = (value: unknown) =>
+  typeof value === "object" && value !== null && (value as { type?: unknown }).type === "ephemeral";
+
+const toPart = (b: z.infer<typeof block>, names: Map<string, string>): ChatPart => ({
+  ...partOf(b, names),
+  ...cached(b),
+});
+
+const partOf = (b: z.infer<typeof block>, names: Map<string, string>): ChatPart => {
   switch (b.type) {
     case "text":
       return { type: "text", text: b.text };
@@ -103,6 +113,11 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
   return {
     model: p.model,
     system: typeof p.system === "string" ? p.system : p.system?.map((s) => s.text).join("\n\n"),
+    ...(Array.isArray(p.system) &&
+      p.system.length > 0 &&
+      isEphemeral(p.system.at(-1)!.cache_control) && {
+        systemCache: true,
+      }),
     messages: p.messages.map((m) => ({
       role: m.role,
       content:
@@ -116,6 +131,7 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
       name: t.name,
       ...(t.description !== undefined && { description: t.description }),
       parameters: t.input_schema,
+      ...cached(t),
     })),
     toolChoice: toolChoiceFrom(p.tool_choice),
     ...(p.thinking?.type === "enabled" && {
@@ -135,6 +151,10 @@ export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: n
   refuseOtherKeys(value, ["custom_id", "params"], "an Anthropic batch request", lineNumber);
   const line = parseLine(request, value, lineNumber);
   const uncarried = uncarriedFields(value.params, anthropicCarried, "params");
+  // The system prompt is one text elsewhere: a breakpoint inside it (not after its last block) has no form there.
+  const system = Array.isArray(line.params.system) ? line.params.system : [];
+  const inner = system.slice(0, -1).findIndex((s) => s.cache_control !== undefined);
+  if (inner !== -1) uncarried.push(`params.system.${inner}.cache_control`);
   // Thinking other than a budget (adaptive, …) reaches Anthropic only.
   const thinking = line.params.thinking?.type;
   if (thinking !== undefined && thinking !== "enabled" && thinking !== "disabled")

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { ChatPart, ChatRequest, ChatResponse, NeutralRequest, ToolChoice } from "../core/chat";
+import type { ChatPart, ChatRequest, ChatResponse, ChatTool, NeutralRequest, ToolChoice } from "../core/chat";
 import { answerOf, chatEndpoint, reasoningOf, structuredOutputTool, withCache } from "../core/chat";
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
@@ -14,7 +14,14 @@ export type ConverseRecordBlock =
   | { text: string }
   | { image: { format: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
-  | { toolResult: { toolUseId: string; content: { text: string }[]; status?: "success" | "error" } };
+  | { toolResult: { toolUseId: string; content: { text: string }[]; status?: "success" | "error" } }
+  | { cachePoint: { type: "default" } };
+
+const cachePoint = { cachePoint: { type: "default" } } as const;
+
+/** A neutral part as Converse blocks: the block, then a `cachePoint` where the part ends a cached prefix. */
+const toConverseBlocks = (part: ChatPart): ConverseRecordBlock[] =>
+  part.cache ? [toConverseContent(part), cachePoint] : [toConverseContent(part)];
 
 /** Images by URL have no Converse form (core refuses them for Bedrock before anything is converted). */
 const toConverseContent = (part: ChatPart): ConverseRecordBlock => {
@@ -41,6 +48,7 @@ const toConverseContent = (part: ChatPart): ConverseRecordBlock => {
 const toolSpec = (name: string, description: string | undefined, schema: Record<string, unknown>) => ({
   toolSpec: { name, ...(description !== undefined && { description }), inputSchema: { json: schema } },
 });
+type ConverseTool = ReturnType<typeof toolSpec> | typeof cachePoint;
 
 /**
  * Tools, tool choice and structured output as Converse's `toolConfig`; JSON output is a forced call of one tool,
@@ -62,7 +70,10 @@ const converseToolConfig = (request: ChatRequest) => {
   if (!request.tools) return undefined;
   const choice = request.toolChoice;
   return {
-    tools: request.tools.map((t) => toolSpec(t.name, t.description, t.parameters)),
+    tools: request.tools.flatMap((t): ConverseTool[] => [
+      toolSpec(t.name, t.description, t.parameters),
+      ...(t.cache ? [cachePoint] : []),
+    ]),
     ...(choice?.type === "tool" && { toolChoice: { tool: { name: choice.name } } }),
     ...(choice?.type === "required" && { toolChoice: { any: {} } }),
     ...(choice?.type === "auto" && { toolChoice: { auto: {} } }),
@@ -77,8 +88,8 @@ export const toConverseInput = (request: ChatRequest) => {
   const toolConfig = converseToolConfig(request);
   const thinking = claudeThinking(request);
   return {
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content.map(toConverseContent) })),
-    ...(request.system && { system: [{ text: request.system }] }),
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content.flatMap(toConverseBlocks) })),
+    ...(request.system && { system: [{ text: request.system }, ...(request.systemCache ? [cachePoint] : [])] }),
     inferenceConfig: {
       maxTokens: thinking?.maxTokens ?? request.maxTokens ?? defaultMaxTokens,
       ...(request.temperature !== undefined && { temperature: request.temperature }),
@@ -98,6 +109,7 @@ export const toBedrockRecord = (recordId: string, request: ChatRequest) => ({
 
 const jsonObject = z.record(z.string(), z.unknown());
 const converseBlock = z.object({
+  cachePoint: z.object({ type: z.string() }).optional(),
   text: z.string().optional(),
   image: z.object({ format: z.string(), source: z.object({ bytes: z.string() }) }).optional(),
   toolUse: z.object({ toolUseId: z.string().min(1), name: z.string().min(1), input: jsonObject }).optional(),
@@ -117,6 +129,7 @@ const converseToolChoice = z.union([
 const converseTools = z.object({
   tools: z.array(
     z.object({
+      cachePoint: z.object({ type: z.string() }).optional(),
       // A `cachePoint` entry has no toolSpec: `carried.ts` names it.
       toolSpec: z
         .object({
@@ -131,7 +144,9 @@ const converseTools = z.object({
 });
 const converseInput = z.object({
   messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.array(converseBlock) })).min(1),
-  system: z.array(z.object({ text: z.string() })).optional(),
+  system: z
+    .array(z.object({ text: z.string().optional(), cachePoint: z.object({ type: z.string() }).optional() }))
+    .optional(),
   inferenceConfig: z
     .object({
       maxTokens: z.number().int().positive().optional(),
@@ -215,6 +230,25 @@ const refuseInvokeModelBody = (modelInput: unknown, lineNumber: number): void =>
   );
 };
 
+/**
+ * Converse items (content blocks, tools) as neutral ones, a `cachePoint` item marking the one before it as the end of
+ * a cached prefix; one with nothing before it is named as uncarried.
+ */
+const withCachePoints = <I extends { cachePoint?: unknown }, O extends { cache?: true }>(
+  items: I[],
+  convert: (item: I) => O[],
+  uncarried: string[],
+  path: string,
+): O[] => {
+  const out: O[] = [];
+  for (const [i, item] of items.entries()) {
+    if (item.cachePoint === undefined) out.push(...convert(item));
+    else if (out.length > 0) out[out.length - 1]!.cache = true;
+    else uncarried.push(`${path}.${i}.cachePoint`);
+  }
+  return out;
+};
+
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
 export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   refuseInvokeModelBody(value.modelInput, lineNumber);
@@ -225,6 +259,36 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   const names = new Map<string, string>();
   const tools = record.modelInput.toolConfig;
   const thinking = record.modelInput.additionalModelRequestFields?.thinking;
+  const at = "modelInput";
+  const system = record.modelInput.system ?? [];
+  const systemCache = system.length > 1 && system.at(-1)!.cachePoint !== undefined;
+  // A breakpoint inside the system prompt (one text elsewhere) has no form on other providers.
+  const inner = system.findIndex((s, i) => s.cachePoint !== undefined && !(systemCache && i === system.length - 1));
+  if (inner !== -1) uncarried.push(`${at}.system.${inner}.cachePoint`);
+  const messages = record.modelInput.messages.map((m, i) => ({
+    role: m.role,
+    content: withCachePoints(
+      m.content,
+      (block) => fromConverseBlock(block, names),
+      uncarried,
+      `${at}.messages.${i}.content`,
+    ),
+  }));
+  const toolList = withCachePoints(
+    tools?.tools ?? [],
+    ({ toolSpec: t }): ChatTool[] =>
+      t
+        ? [
+            {
+              name: t.name,
+              ...(t.description !== undefined && { description: t.description }),
+              parameters: t.inputSchema.json,
+            },
+          ]
+        : [],
+    uncarried,
+    `${at}.toolConfig.tools`,
+  );
   return {
     customId: record.recordId,
     lineNumber,
@@ -232,26 +296,14 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
     ...(uncarried.length > 0 && { uncarried }),
     native: value.modelInput as Record<string, unknown>,
     request: {
-      system: record.modelInput.system?.map((s) => s.text).join("\n\n"),
-      messages: record.modelInput.messages.map((m) => ({
-        role: m.role,
-        content: m.content.flatMap((block) => fromConverseBlock(block, names)),
-      })),
+      system: record.modelInput.system?.flatMap((s) => (s.text === undefined ? [] : [s.text])).join("\n\n"),
+      ...(systemCache && { systemCache: true }),
+      messages,
       maxTokens: config?.maxTokens,
       temperature: config?.temperature,
       topP: config?.topP,
       stop: config?.stopSequences,
-      tools: tools?.tools.flatMap(({ toolSpec: t }) =>
-        t
-          ? [
-              {
-                name: t.name,
-                ...(t.description !== undefined && { description: t.description }),
-                parameters: t.inputSchema.json,
-              },
-            ]
-          : [],
-      ),
+      ...(tools && { tools: toolList }),
       toolChoice: toolChoiceFrom(tools?.toolChoice),
       ...(thinking?.type === "enabled" && {
         reasoning: {

@@ -20,6 +20,9 @@ export interface Carried {
 const same = (value: unknown, expected: unknown) => JSON.stringify(value) === JSON.stringify(expected);
 
 const text: Carried = { keys: ["type", "text"] };
+/** Anthropic's cache breakpoint, carried at its default life (a `ttl` reaches Anthropic only). */
+const cacheControl: Carried = { keys: ["type"] };
+const cachedText: Carried = { keys: ["type", "text", "cache_control"], within: { cache_control: cacheControl } };
 
 /**
  * OpenAI Chat Completions: text and image parts; system, developer, user, assistant and tool messages with tool
@@ -89,17 +92,36 @@ export const anthropicCarried: Carried = {
     "thinking",
   ],
   within: {
-    system: text,
+    system: cachedText,
     messages: {
       keys: ["role", "content"],
       within: {
         content: {
-          keys: ["type", "text", "source", "id", "name", "input", "tool_use_id", "content", "is_error"],
-          within: { source: { keys: ["type", "media_type", "data", "url"] }, content: text },
+          keys: [
+            "type",
+            "text",
+            "source",
+            "id",
+            "name",
+            "input",
+            "tool_use_id",
+            "content",
+            "is_error",
+            "cache_control",
+          ],
+          within: {
+            source: { keys: ["type", "media_type", "data", "url"] },
+            content: text,
+            cache_control: cacheControl,
+          },
         },
       },
     },
-    tools: { keys: ["name", "description", "input_schema"], atDefault: { type: "custom" } },
+    tools: {
+      keys: ["name", "description", "input_schema", "cache_control"],
+      atDefault: { type: "custom" },
+      within: { cache_control: cacheControl },
+    },
     tool_choice: { keys: ["type", "name", "disable_parallel_tool_use"] },
     thinking: { keys: ["type", "budget_tokens"] },
   },
@@ -194,8 +216,9 @@ export const converseCarried: Carried = {
       keys: ["role", "content"],
       within: {
         content: {
-          keys: ["text", "image", "toolUse", "toolResult"],
+          keys: ["text", "image", "toolUse", "toolResult", "cachePoint"],
           within: {
+            cachePoint: { keys: ["type"] },
             image: { keys: ["format", "source"], within: { source: { keys: ["bytes"] } } },
             toolUse: { keys: ["toolUseId", "name", "input"] },
             toolResult: { keys: ["toolUseId", "content", "status"], within: { content: { keys: ["text", "json"] } } },
@@ -203,7 +226,7 @@ export const converseCarried: Carried = {
         },
       },
     },
-    system: { keys: ["text"] },
+    system: { keys: ["text", "cachePoint"], within: { cachePoint: { keys: ["type"] } } },
     inferenceConfig: { keys: ["maxTokens", "temperature", "topP", "stopSequences"] },
     // Claude's thinking, the one model family's field the gateway writes and reads.
     additionalModelRequestFields: { keys: ["thinking"], within: { thinking: { keys: ["type", "budget_tokens"] } } },
@@ -211,8 +234,9 @@ export const converseCarried: Carried = {
       keys: ["tools", "toolChoice"],
       within: {
         tools: {
-          keys: ["toolSpec"],
+          keys: ["toolSpec", "cachePoint"],
           within: {
+            cachePoint: { keys: ["type"] },
             toolSpec: { keys: ["name", "description", "inputSchema"], within: { inputSchema: { keys: ["json"] } } },
           },
         },

@@ -59,13 +59,15 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
       }),
     },
     {
-      field: "params.messages.0.content.0.cache_control",
+      field: "params.messages.0.content.0.cache_control.ttl",
       line: (model) => ({
         custom_id: "r1",
         params: {
           model,
           max_tokens: 10,
-          messages: [{ role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }] }],
+          messages: [
+            { role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral", ttl: "1h" } }] },
+          ],
         },
       }),
     },
@@ -101,15 +103,16 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
   ],
   bedrock: [
     {
-      field: "modelInput.toolConfig.tools.1.cachePoint",
+      field: "modelInput.toolConfig.tools.0.cachePoint",
       line: () => ({
         recordId: "r1",
         modelInput: {
           messages: [{ role: "user", content: [{ text: "hi" }] }],
           toolConfig: {
+            // A breakpoint with nothing before it.
             tools: [
-              { toolSpec: { name: "f", inputSchema: { json: { type: "object" } } } },
               { cachePoint: { type: "default" } },
+              { toolSpec: { name: "f", inputSchema: { json: { type: "object" } } } },
             ],
           },
         },

@@ -155,7 +155,11 @@ describe("conversion fidelity through the OpenAI SDK", () => {
             max_tokens: 2048,
             thinking: { type: "enabled" as const, budget_tokens: 1024 },
             system: [
-              { type: "text" as const, text: "A long shared prefix.", cache_control: { type: "ephemeral" as const } },
+              {
+                type: "text" as const,
+                text: "A long shared prefix.",
+                cache_control: { type: "ephemeral" as const, ttl: "1h" as const },
+              },
             ],
             messages: [{ role: "user" as const, content: "Plan the migration" }],
           },
@@ -180,7 +184,7 @@ describe("conversion fidelity through the OpenAI SDK", () => {
       const elsewhere = make("openai").messages.batches.create({ requests });
       await expect(elsewhere).rejects.toBeInstanceOf(Anthropic.BadRequestError);
       await expect(elsewhere).rejects.toThrow(
-        /requests\.0: 'params\.system\.0\.cache_control' cannot be carried to openai: .*run the batch on anthropic, where anthropic lines go as written/,
+        /requests\.0: 'params\.system\.0\.cache_control\.ttl' cannot be carried to openai: .*run the batch on anthropic, where anthropic lines go as written/,
       );
     });
 

@@ -270,6 +270,46 @@ const cases: Record<string, { lines: Lines; upstream: Upstream; model?: string }
       bedrock: { inferenceConfig: { stopSequences: ["END"] } },
     },
   },
+  "prompt-cache breakpoints": {
+    lines: {
+      anthropic: anthropic(
+        {
+          system: [{ type: "text", text: "Long rules.", cache_control: { type: "ephemeral" } }],
+          tools: [{ ...tools.anthropic.tools[0], cache_control: { type: "ephemeral" } }],
+        },
+        [{ role: "user", content: [{ type: "text", text: "Long document.", cache_control: { type: "ephemeral" } }] }],
+      ),
+      bedrock: converse(
+        {
+          system: [{ text: "Long rules." }, { cachePoint: { type: "default" } }],
+          toolConfig: {
+            tools: [...tools.converse().toolConfig.tools, { cachePoint: { type: "default" } }],
+          },
+        },
+        [{ role: "user", content: [{ text: "Long document." }, { cachePoint: { type: "default" } }] }],
+      ),
+    },
+    upstream: {
+      // Caching without markers: the prefix goes as it is.
+      openai: {
+        messages: [
+          { role: "system", content: "Long rules." },
+          { role: "user", content: "Long document." },
+        ],
+      },
+      anthropic: {
+        system: [{ type: "text", text: "Long rules.", cache_control: { type: "ephemeral" } }],
+        tools: [{ name: "classify", cache_control: { type: "ephemeral" } }],
+        messages: [{ content: [{ type: "text", text: "Long document.", cache_control: { type: "ephemeral" } }] }],
+      },
+      gemini: { systemInstruction: { parts: [{ text: "Long rules." }] } },
+      bedrock: {
+        system: [{ text: "Long rules." }, { cachePoint: { type: "default" } }],
+        toolConfig: { tools: [{ toolSpec: { name: "classify" } }, { cachePoint: { type: "default" } }] },
+        messages: [{ content: [{ text: "Long document." }, { cachePoint: { type: "default" } }] }],
+      },
+    },
+  },
   seed: {
     lines: { openai: openai({ seed: 42 }), gemini: gemini({ generationConfig: { seed: 42 } }) },
     upstream: {
