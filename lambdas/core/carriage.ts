@@ -49,6 +49,29 @@ export const carriage: readonly Feature[] = [
     },
   },
   {
+    name: "PDF documents",
+    present: (r) => parts(r).some((p) => p.type === "document"),
+    on: {
+      openai: "a `file` part with `file_data` (a `data:application/pdf` URL) and `filename`",
+      anthropic: "a `document` block, `base64` source",
+      gemini: '`inlineData` with `mimeType: "application/pdf"`',
+      bedrock: "a `document` block (`format: pdf`, `name` in Converse's alphabet, `bytes`)",
+    },
+  },
+  {
+    name: "inline media other than images and PDFs (audio, video)",
+    present: (r) =>
+      parts(r).some((p) => p.type === "image" && p.mediaType !== undefined && !p.mediaType.startsWith("image/")),
+    on: {
+      openai: { refused: "the gateway converts images and PDFs only: run the batch on gemini, which reads this media" },
+      anthropic: { refused: "Anthropic reads images and PDFs only: run the batch on gemini, which reads this media" },
+      gemini: "`inlineData`",
+      bedrock: {
+        refused: "the gateway converts images and PDFs only: run the batch on gemini, which reads this media",
+      },
+    },
+  },
+  {
     name: "an image by URL",
     present: (r) => parts(r).some((p) => p.type === "image" && p.data === undefined),
     on: {

@@ -10,6 +10,8 @@
 export type ChatPart = (
   | { type: "text"; text: string }
   | { type: "image"; mediaType?: string; data?: string; url?: string }
+  /** A PDF document's bytes (base64), with the name a format gives it. */
+  | { type: "document"; mediaType: "application/pdf"; data: string; name?: string }
   /** A tool the assistant called, in a multi-turn request's history. */
   | { type: "tool_call"; id: string; name: string; arguments: Record<string, unknown> }
   /** What a tool answered, in the user turn after the call (`name` where the format says it). */

@@ -28,6 +28,8 @@ const blockOf = (part: ChatPart) => {
       return part.data
         ? { type: "image", source: { type: "base64", media_type: part.mediaType ?? "image/png", data: part.data } }
         : { type: "image", source: { type: "url", url: part.url } };
+    case "document":
+      return { type: "document", source: { type: "base64", media_type: part.mediaType, data: part.data } };
     case "tool_call":
       return { type: "tool_use", id: part.id, name: part.name, input: part.arguments };
     case "tool_result":

@@ -18,6 +18,12 @@ const block = z.discriminatedUnion("type", [
     .loose(),
   z
     .object({
+      type: z.literal("document"),
+      source: z.object({ type: z.string(), media_type: z.string().optional(), data: z.string().optional() }).loose(),
+    })
+    .loose(),
+  z
+    .object({
       type: z.literal("tool_use"),
       id: z.string().min(1),
       name: z.string().min(1),
@@ -87,6 +93,8 @@ const partOf = (b: z.infer<typeof block>, names: Map<string, string>): ChatPart 
       return b.source.type === "base64"
         ? { type: "image", mediaType: b.source.media_type, data: b.source.data }
         : { type: "image", url: b.source.url };
+    case "document":
+      return { type: "document", mediaType: "application/pdf", data: b.source.data ?? "" };
     case "tool_use":
       names.set(b.id, b.name);
       return { type: "tool_call", id: b.id, name: b.name, arguments: b.input };
@@ -151,6 +159,11 @@ export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: n
   refuseOtherKeys(value, ["custom_id", "params"], "an Anthropic batch request", lineNumber);
   const line = parseLine(request, value, lineNumber);
   const uncarried = uncarriedFields(value.params, anthropicCarried, "params");
+  // Documents other than a PDF's bytes (plain text, a URL, content blocks) have no form elsewhere.
+  for (const [i, m] of line.params.messages.entries())
+    for (const [j, b] of (typeof m.content === "string" ? [] : m.content).entries())
+      if (b.type === "document" && !(b.source.type === "base64" && b.source.media_type === "application/pdf"))
+        uncarried.push(`params.messages.${i}.content.${j}.source`);
   // The system prompt is one text elsewhere: a breakpoint inside it (not after its last block) has no form there.
   const system = Array.isArray(line.params.system) ? line.params.system : [];
   const inner = system.slice(0, -1).findIndex((s) => s.cache_control !== undefined);

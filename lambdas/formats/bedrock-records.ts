@@ -13,6 +13,7 @@ const defaultMaxTokens = 4096;
 export type ConverseRecordBlock =
   | { text: string }
   | { image: { format: string; source: { bytes: string } } }
+  | { document: { format: "pdf"; name: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
   | { toolResult: { toolUseId: string; content: { text: string }[]; status?: "success" | "error" } }
   | { cachePoint: { type: "default" } };
@@ -32,6 +33,8 @@ const toConverseContent = (part: ChatPart): ConverseRecordBlock => {
       const format = (part.mediaType ?? "image/png").replace("image/", "").replace("jpg", "jpeg");
       return { image: { format, source: { bytes: part.data ?? "" } } };
     }
+    case "document":
+      return { document: { format: "pdf", name: converseDocumentName(part.name), source: { bytes: part.data } } };
     case "tool_call":
       return { toolUse: { toolUseId: part.id, name: part.name, input: part.arguments } };
     case "tool_result":
@@ -44,6 +47,17 @@ const toConverseContent = (part: ChatPart): ConverseRecordBlock => {
       };
   }
 };
+
+/**
+ * A document's name as Converse takes it: letters, digits, single spaces, hyphens, parentheses and square brackets
+ * (its documented alphabet), without the file extension.
+ */
+const converseDocumentName = (name = "document") =>
+  name
+    .replace(/\.pdf$/i, "")
+    .replace(/[^A-Za-z0-9\s\-()[\]]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim() || "document";
 
 const toolSpec = (name: string, description: string | undefined, schema: Record<string, unknown>) => ({
   toolSpec: { name, ...(description !== undefined && { description }), inputSchema: { json: schema } },
@@ -112,6 +126,9 @@ const converseBlock = z.object({
   cachePoint: z.object({ type: z.string() }).optional(),
   text: z.string().optional(),
   image: z.object({ format: z.string(), source: z.object({ bytes: z.string() }) }).optional(),
+  document: z
+    .object({ format: z.string(), name: z.string(), source: z.object({ bytes: z.string() }).loose() })
+    .optional(),
   toolUse: z.object({ toolUseId: z.string().min(1), name: z.string().min(1), input: jsonObject }).optional(),
   toolResult: z
     .object({
@@ -187,6 +204,10 @@ const fromConverseBlock = (block: z.infer<typeof converseBlock>, names: Map<stri
         ...(toolResult.status && { isError: toolResult.status === "error" }),
       },
     ];
+  if (block.document?.format === "pdf" && block.document.source.bytes !== undefined)
+    return [
+      { type: "document", mediaType: "application/pdf", data: block.document.source.bytes, name: block.document.name },
+    ];
   return [
     ...(block.text !== undefined ? [{ type: "text" as const, text: block.text }] : []),
     ...(block.image
@@ -260,6 +281,11 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   const tools = record.modelInput.toolConfig;
   const thinking = record.modelInput.additionalModelRequestFields?.thinking;
   const at = "modelInput";
+  // Documents other than PDFs (txt, csv, docx, …) have no form on every provider.
+  for (const [i, m] of record.modelInput.messages.entries())
+    for (const [j, block] of m.content.entries())
+      if (block.document && block.document.format !== "pdf")
+        uncarried.push(`${at}.messages.${i}.content.${j}.document.format`);
   const system = record.modelInput.system ?? [];
   const systemCache = system.length > 1 && system.at(-1)!.cachePoint !== undefined;
   // A breakpoint inside the system prompt (one text elsewhere) has no form on other providers.

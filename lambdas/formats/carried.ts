@@ -56,7 +56,10 @@ export const openAiCarried: Carried = {
     messages: {
       keys: ["role", "content", "tool_calls", "tool_call_id"],
       within: {
-        content: { keys: ["type", "text", "image_url"], within: { image_url: { keys: ["url"] } } },
+        content: {
+          keys: ["type", "text", "image_url", "file"],
+          within: { image_url: { keys: ["url"] }, file: { keys: ["file_data", "filename"] } },
+        },
         tool_calls: {
           keys: ["id", "function"],
           atDefault: { type: "function" },
@@ -216,10 +219,11 @@ export const converseCarried: Carried = {
       keys: ["role", "content"],
       within: {
         content: {
-          keys: ["text", "image", "toolUse", "toolResult", "cachePoint"],
+          keys: ["text", "image", "document", "toolUse", "toolResult", "cachePoint"],
           within: {
             cachePoint: { keys: ["type"] },
             image: { keys: ["format", "source"], within: { source: { keys: ["bytes"] } } },
+            document: { keys: ["format", "name", "source"], within: { source: { keys: ["bytes"] } } },
             toolUse: { keys: ["toolUseId", "name", "input"] },
             toolResult: { keys: ["toolUseId", "content", "status"], within: { content: { keys: ["text", "json"] } } },
           },

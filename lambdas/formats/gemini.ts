@@ -14,6 +14,8 @@ const toGeminiPart = (part: ChatPart, names: Map<string, string>) => {
       return part.data
         ? { inlineData: { mimeType: part.mediaType ?? "image/png", data: part.data } }
         : { fileData: { fileUri: part.url, mimeType: part.mediaType ?? "image/png" } };
+    case "document":
+      return { inlineData: { mimeType: part.mediaType, data: part.data } };
     case "tool_call":
       names.set(part.id, part.name);
       return { functionCall: { id: part.id, name: part.name, args: part.arguments } };
@@ -186,6 +188,12 @@ export const jsonSchemaOf = (value: unknown): unknown => {
   );
 };
 
+/** Inline bytes as a neutral part: a PDF is a document, anything else an image (core refuses other media). */
+const inlinePart = ({ mimeType, data }: { mimeType: string; data: string }): ChatPart =>
+  mimeType === "application/pdf"
+    ? { type: "document", mediaType: mimeType, data }
+    : { type: "image", mediaType: mimeType, data };
+
 /**
  * Gemini parts as neutral parts. A function call without an id (Gemini writes none unless asked) gets one from its
  * place in the request; a response without one answers the latest unanswered call of its name.
@@ -214,7 +222,7 @@ const fromParts = (parts: z.infer<typeof part>[], turn: number, open: Map<string
     }
     return [
       ...(p.text !== undefined ? [{ type: "text" as const, text: p.text }] : []),
-      ...(p.inlineData ? [{ type: "image" as const, mediaType: p.inlineData.mimeType, data: p.inlineData.data }] : []),
+      ...(p.inlineData ? [inlinePart(p.inlineData)] : []),
     ];
   });
 

@@ -21,6 +21,15 @@ import { parseLine, refuseOtherKeys } from "./line-errors";
 const contentPart = z.union([
   z.object({ type: z.literal("text"), text: z.string() }),
   z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string() }) }),
+  // A file by `file_id` (uploaded to OpenAI) reaches OpenAI only: `carried.ts` names it.
+  z.object({
+    type: z.literal("file"),
+    file: z.object({
+      file_data: z.string().optional(),
+      file_id: z.string().optional(),
+      filename: z.string().optional(),
+    }),
+  }),
 ]);
 const textContent = z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }))]);
 const toolCall = z.object({
@@ -100,13 +109,29 @@ export const isOpenAiLine = (line: Record<string, unknown>): boolean =>
   "custom_id" in line && "body" in line && "url" in line;
 
 const dataUrl = /^data:([^;,]+);base64,(.*)$/s;
-const toPart = (part: z.infer<typeof contentPart>): ChatPart => {
-  if (part.type === "text") return { type: "text", text: part.text };
+const pdfDataUrl = /^data:application\/pdf;base64,(.*)$/s;
+const toPart = (part: z.infer<typeof contentPart>): ChatPart[] => {
+  if (part.type === "text") return [{ type: "text", text: part.text }];
+  if (part.type === "file") {
+    const pdf = pdfDataUrl.exec(part.file.file_data ?? "");
+    return pdf
+      ? [
+          {
+            type: "document",
+            mediaType: "application/pdf",
+            data: pdf[1]!,
+            ...(part.file.filename && { name: part.file.filename }),
+          },
+        ]
+      : [];
+  }
   const inline = dataUrl.exec(part.image_url.url);
-  return inline ? { type: "image", mediaType: inline[1], data: inline[2] } : { type: "image", url: part.image_url.url };
+  return [
+    inline ? { type: "image", mediaType: inline[1], data: inline[2] } : { type: "image", url: part.image_url.url },
+  ];
 };
 const partsOf = (content: string | z.infer<typeof contentPart>[] | null | undefined): ChatPart[] =>
-  content == null ? [] : typeof content === "string" ? [{ type: "text", text: content }] : content.map(toPart);
+  content == null ? [] : typeof content === "string" ? [{ type: "text", text: content }] : content.flatMap(toPart);
 
 const toolChoiceFrom = (choice: z.infer<typeof toolChoice> | undefined): ToolChoice | undefined => {
   if (choice === undefined) return undefined;
@@ -197,6 +222,11 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
   const line = parseLine(inputLine, value, lineNumber);
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
   const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];
+  // Files other than a PDF's bytes have no form elsewhere.
+  for (const [i, m] of (body?.messages ?? []).entries())
+    for (const [j, part] of (Array.isArray(m.content) ? m.content : []).entries())
+      if (part.type === "file" && !pdfDataUrl.test(part.file.file_data ?? ""))
+        uncarried.push(`body.messages.${i}.content.${j}.file.file_data`);
   // Efforts beyond the four every reasoning provider has a form for (`none`, …) reach OpenAI only.
   if (body?.reasoning_effort != null && !isEffort(body.reasoning_effort)) uncarried.push("body.reasoning_effort");
   return {
@@ -211,19 +241,24 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
 };
 
 const toOpenAiContent = (parts: ChatPart[]) => {
-  const shown = parts.filter((p) => p.type === "text" || p.type === "image");
+  const shown = parts.filter((p) => p.type === "text" || p.type === "image" || p.type === "document");
   if (shown.length === 0) return null;
   return shown.length === 1 && shown[0]!.type === "text"
     ? shown[0]!.text
     : shown.map((p) =>
         p.type === "text"
           ? { type: "text", text: p.text }
-          : {
-              type: "image_url",
-              image_url: {
-                url: p.type === "image" ? (p.url ?? `data:${p.mediaType ?? "image/png"};base64,${p.data}`) : "",
+          : p.type === "document"
+            ? {
+                type: "file",
+                file: { filename: p.name ?? "document.pdf", file_data: `data:${p.mediaType};base64,${p.data}` },
+              }
+            : {
+                type: "image_url",
+                image_url: {
+                  url: p.type === "image" ? (p.url ?? `data:${p.mediaType ?? "image/png"};base64,${p.data}`) : "",
+                },
               },
-            },
       );
 };
 

@@ -14,26 +14,53 @@ const models: Record<Provider, string> = {
 /** One line of each format holding a field the neutral request does not carry, and that field's path. */
 const withField: Record<InputFormat, { field: string; line: (model: string) => object }[]> = {
   openai: [
-    ["body.tools.0.type", { tools: [{ type: "custom", custom: { name: "grammar" } }] }],
-    ["body.tool_choice.type", { tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } } }],
-    ["body.logit_bias", { logit_bias: { "50256": -100 } }],
-    ["body.logprobs", { logprobs: true }],
-    ["body.n", { n: 2 }],
-    ["body.messages.0.name", undefined],
-  ].map(([field, extra]) => ({
-    field: field as string,
-    line: (model) => ({
-      custom_id: "r1",
-      method: "POST",
-      url: "/v1/chat/completions",
-      body: {
-        model,
-        messages: [{ role: "user", content: "hi", ...(extra === undefined && { name: "alice" }) }],
-        ...(extra as object),
-      },
-    }),
-  })),
+    ...[
+      ["body.tools.0.type", { tools: [{ type: "custom", custom: { name: "grammar" } }] }],
+      ["body.tool_choice.type", { tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } } }],
+      ["body.logit_bias", { logit_bias: { "50256": -100 } }],
+      ["body.logprobs", { logprobs: true }],
+      ["body.n", { n: 2 }],
+      ["body.messages.0.name", undefined],
+    ].map(([field, extra]) => ({
+      field: field as string,
+      line: (model: string): object => ({
+        custom_id: "r1",
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: {
+          model,
+          messages: [{ role: "user", content: "hi", ...(extra === undefined && { name: "alice" }) }],
+          ...(extra as object),
+        },
+      }),
+    })),
+    {
+      field: "body.messages.0.content.0.file.file_id",
+      line: (model: string): object => ({
+        custom_id: "r1",
+        method: "POST",
+        url: "/v1/chat/completions",
+        body: { model, messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-abc" } }] }] },
+      }),
+    },
+  ],
   anthropic: [
+    {
+      field: "params.messages.0.content.0.source",
+      line: (model) => ({
+        custom_id: "r1",
+        params: {
+          model,
+          max_tokens: 10,
+          messages: [
+            {
+              role: "user",
+              content: [{ type: "document", source: { type: "text", media_type: "text/plain", data: "x" } }],
+            },
+          ],
+        },
+      }),
+    },
     {
       field: "params.tools.0.type",
       line: (model) => ({
@@ -119,14 +146,14 @@ const withField: Record<InputFormat, { field: string; line: (model: string) => o
       }),
     },
     {
-      field: "modelInput.messages.0.content.1.document",
+      field: "modelInput.messages.0.content.1.document.format",
       line: () => ({
         recordId: "r1",
         modelInput: {
           messages: [
             {
               role: "user",
-              content: [{ text: "hi" }, { document: { format: "pdf", name: "a", source: { bytes: "JVBERg==" } } }],
+              content: [{ text: "hi" }, { document: { format: "docx", name: "a", source: { bytes: "UEsDBA==" } } }],
             },
           ],
         },

@@ -18,6 +18,7 @@ import { toOpenAiChatBody } from "../../lambdas/formats/openai-batch";
 const schema = { type: "object", properties: { label: { type: "string", enum: ["bug", "billing"] } } };
 const imageData = "iVBORw0KGgo=";
 const imageUrl = "https://example.com/cat.png";
+const pdf = "JVBERi0xLjcK";
 
 type Lines = Partial<Record<InputFormat, object>>;
 const refused = "refused" as const;
@@ -186,6 +187,44 @@ const cases: Record<string, { lines: Lines; upstream: Upstream; model?: string }
       gemini: { contents: [{ parts: [{ inlineData: { mimeType: "image/png", data: imageData } }] }] },
       bedrock: { messages: [{ content: [{ image: { format: "png", source: { bytes: imageData } } }] }] },
     },
+  },
+  "PDF documents": {
+    lines: {
+      openai: openai({}, [
+        {
+          role: "user",
+          content: [
+            { type: "file", file: { filename: "q3 report.pdf", file_data: `data:application/pdf;base64,${pdf}` } },
+          ],
+        },
+      ]),
+      anthropic: anthropic({}, [
+        {
+          role: "user",
+          content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: pdf } }],
+        },
+      ]),
+      gemini: gemini({}, [{ role: "user", parts: [{ inlineData: { mimeType: "application/pdf", data: pdf } }] }]),
+      bedrock: converse({}, [
+        { role: "user", content: [{ document: { format: "pdf", name: "q3 report", source: { bytes: pdf } } }] },
+      ]),
+    },
+    upstream: {
+      openai: {
+        messages: [{ content: [{ type: "file", file: { file_data: `data:application/pdf;base64,${pdf}` } }] }],
+      },
+      anthropic: {
+        messages: [
+          { content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: pdf } }] },
+        ],
+      },
+      gemini: { contents: [{ parts: [{ inlineData: { mimeType: "application/pdf", data: pdf } }] }] },
+      bedrock: { messages: [{ content: [{ document: { format: "pdf", source: { bytes: pdf } } }] }] },
+    },
+  },
+  "inline media other than images and PDFs (audio, video)": {
+    lines: { gemini: gemini({}, [{ role: "user", parts: [{ inlineData: { mimeType: "audio/mp3", data: pdf } }] }]) },
+    upstream: { openai: refused, anthropic: refused, gemini: {}, bedrock: refused },
   },
   "an image by URL": {
     lines: {
