@@ -1,6 +1,6 @@
 import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
 import { checkedMetadata } from "./caller-text";
-import { refusalOn } from "./carriage";
+import { isBedrockClaude, refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, chatEndpoint, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
@@ -54,6 +54,8 @@ export interface NewBatch {
   providerKey?: string;
   /** What the dialect keeps with the batch to show it back later (stored untouched). */
   dialectFields?: Record<string, unknown>;
+  /** The shape every record must have, where the caller named one (Bedrock's `modelInvocationType`). */
+  recordShape?: "invoke" | "converse";
 }
 
 /** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
@@ -108,8 +110,41 @@ const refuseUncarried = (request: InputRequest, provider: Provider, at: string):
   );
 };
 
-/** A line goes to the provider of its own format as written (each input format is named after its provider). */
-const asWritten = (request: InputRequest, provider: Provider): boolean => request.format === provider;
+/**
+ * A line goes to the provider of its own format as written (each input format is named after its provider), but for
+ * a model family's InvokeModel body, which is converted to the Converse records the upstream job reads.
+ */
+const asWritten = (request: InputRequest, provider: Provider): boolean =>
+  request.format === provider && request.shape === undefined;
+
+/**
+ * Records of one job are all of one shape — InvokeModel bodies or Converse records, as `modelInvocationType` says
+ * when given — since the job's outputs are written in that shape; a Claude body runs on Bedrock on Claude only.
+ */
+const checkShape = (request: InputRequest, input: NewBatch, first: InputRequest["shape"] | null, at: string) => {
+  const invoke = request.shape !== undefined;
+  const wanted = input.recordShape ?? (first === null ? undefined : first === undefined ? "converse" : "invoke");
+  if (wanted === "invoke" && !invoke)
+    throw new BadRequestError(
+      `${at}: a Converse record in a job of InvokeModel records${input.recordShape ? " (modelInvocationType InvokeModel)" : ""}: ` +
+        "write each record as the model's own body ({anthropic_version, max_tokens, messages, …} for Claude), or " +
+        "every record in Converse's shape with modelInvocationType Converse.",
+      { param: Field.input },
+    );
+  if (wanted === "converse" && invoke)
+    throw new BadRequestError(
+      `${at}: a model's own InvokeModel body in a job of Converse records${input.recordShape ? " (modelInvocationType Converse)" : ""}: ` +
+        "write each record in one shape, and set modelInvocationType to match it (or leave it out).",
+      { param: Field.input },
+    );
+  const model = request.request.model ?? input.model ?? "";
+  if (request.shape === "claude-invoke" && input.provider === "bedrock" && !isBedrockClaude(model))
+    throw new BadRequestError(
+      `${at}: a Claude InvokeModel body (anthropic_version) for ${model}: Bedrock runs a model family's own body on ` +
+        "that family only. Run the job on a Claude model, or write the records in Converse's shape.",
+      { param: Field.input },
+    );
+};
 
 /** A feature of the request the provider has no form for is refused by name (`carriage.ts` lists each). */
 const refuseUnsupported = (request: InputRequest, provider: Provider, model: string, at: string): void => {
@@ -123,6 +158,8 @@ const refuseUnsupported = (request: InputRequest, provider: Provider, model: str
 
 const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) => {
   const ids = new Set<string>();
+  /** The first request's shape (null before it is read). */
+  let firstShape: InputRequest["shape"] | null = null;
   const estimate: Usage = { inputTokens: 0, outputTokens: 0 };
   let model = input.model;
   let modelLine: number | undefined;
@@ -145,6 +182,8 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     ids.add(request.customId);
     refuseUncarried(request, input.provider, at);
     refuseUnsupported(request, input.provider, request.request.model ?? input.model ?? "", at);
+    checkShape(request, input, firstShape, at);
+    if (firstShape === null) firstShape = request.shape;
     checkChatRequest(request.request, at);
     const guess = estimatedUsage(request.request);
     estimate.inputTokens += guess.inputTokens;

@@ -184,6 +184,11 @@ export interface NeutralRequest {
    * provider of the line's format is sent it untouched, every field included, as OpenAI lines reach OpenAI.
    */
   native?: Record<string, unknown>;
+  /**
+   * A body of another shape than the format's usual one: `claude-invoke` is a Bedrock record whose `modelInput` is
+   * Claude's own InvokeModel body (Anthropic Messages with `anthropic_version`), answered in Claude's response body.
+   */
+  shape?: "claude-invoke";
 }
 
 /** The text of a message's parts, for formats that take plain strings. */

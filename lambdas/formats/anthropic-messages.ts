@@ -1,14 +1,17 @@
 import * as z from "zod";
 import {
   answerOf,
+  argumentsObject,
   type ChatPart,
   type ChatRequest,
   type ChatResponse,
   reasoningBudget,
   reasoningOf,
   structuredOutputTool,
+  uncachedInputTokens,
   withCache,
 } from "../core/chat";
+import { newId } from "../core/ids";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
 
@@ -247,3 +250,41 @@ export const resultFromAnthropicLine = (value: unknown, lineNumber: number, crea
     },
   };
 };
+
+const anthropicStopReasons: Record<ChatResponse["finishReason"], string> = {
+  stop: "end_turn",
+  length: "max_tokens",
+  content_filter: "refusal",
+  tool_calls: "tool_use",
+};
+
+/** A neutral response as an Anthropic Messages `message`; one Anthropic answered is rendered as it answered. */
+export const renderAnthropicMessage = (response: ChatResponse) =>
+  response.native?.format === "anthropic" ? response.native.body : neutralMessage(response);
+
+const neutralMessage = (response: ChatResponse) => ({
+  id: response.id.startsWith("msg_") ? response.id : `msg_${newId()}`,
+  type: "message",
+  role: "assistant",
+  model: response.model,
+  content: [
+    // Reasoning another provider showed, as a thinking block (no signature: it cannot be sent back to Anthropic).
+    ...(response.reasoning ? [{ type: "thinking", thinking: response.reasoning, signature: "" }] : []),
+    ...(response.text !== "" || !response.toolCalls ? [{ type: "text", text: response.text }] : []),
+    ...(response.toolCalls ?? []).map((call) => ({
+      type: "tool_use",
+      id: call.id,
+      name: call.name,
+      input: argumentsObject(call.arguments),
+    })),
+  ],
+  stop_reason: anthropicStopReasons[response.finishReason],
+  stop_sequence: null,
+  usage: {
+    input_tokens: uncachedInputTokens(response.usage),
+    output_tokens: response.usage.outputTokens,
+    cache_creation_input_tokens: response.usage.cacheWriteTokens ?? 0,
+    cache_read_input_tokens: response.usage.cachedInputTokens ?? 0,
+    service_tier: "batch",
+  },
+});

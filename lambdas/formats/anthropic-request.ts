@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
-import { anthropicCarried, uncarriedFields } from "./carried";
+import { anthropicCarried, type Carried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const textBlock = z.object({ type: z.literal("text"), text: z.string() }).loose();
@@ -151,6 +151,36 @@ export const chatRequestFromAnthropic = (p: z.infer<typeof params>): ChatRequest
     ...(p.tool_choice?.disable_parallel_tool_use !== undefined && {
       parallelToolCalls: !p.tool_choice.disable_parallel_tool_use,
     }),
+  };
+};
+
+/** Claude's InvokeModel body on Bedrock: Anthropic Messages params with `anthropic_version` and no `model`. */
+const claudeInvokeRecord = z.object({
+  recordId: z.string().min(1, "recordId must be a non-empty string"),
+  modelInput: params.extend({ model: z.string().optional(), anthropic_version: z.string() }),
+});
+const claudeInvokeCarried: Carried = { ...anthropicCarried, keys: [...anthropicCarried.keys, "anthropic_version"] };
+
+/** True when a record's `modelInput` is Claude's own InvokeModel body. */
+export const isClaudeInvokeBody = (modelInput: unknown): boolean =>
+  typeof modelInput === "object" && modelInput !== null && "anthropic_version" in modelInput;
+
+/**
+ * A Bedrock record holding Claude's InvokeModel body, read as Anthropic Messages: every field is carried or named
+ * as Anthropic params are, and the answer comes back as Claude's response body (`shape: claude-invoke`).
+ */
+export const parseClaudeInvokeRecord = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  const record = parseLine(claudeInvokeRecord, value, lineNumber);
+  const uncarried = uncarriedFields(value.modelInput, claudeInvokeCarried, "modelInput");
+  const { model: _none, ...request } = chatRequestFromAnthropic({ ...record.modelInput, model: "" });
+  return {
+    customId: record.recordId,
+    lineNumber,
+    endpoint: chatEndpoint,
+    ...(uncarried.length > 0 && { uncarried }),
+    native: value.modelInput as Record<string, unknown>,
+    shape: "claude-invoke",
+    request,
   };
 };
 

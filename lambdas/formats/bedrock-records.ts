@@ -4,6 +4,7 @@ import { answerOf, chatEndpoint, reasoningOf, structuredOutputTool, withCache } 
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
 import { claudeThinking } from "./anthropic-messages";
+import { isClaudeInvokeBody, parseClaudeInvokeRecord } from "./anthropic-request";
 import { converseCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
@@ -222,15 +223,8 @@ const toolChoiceFrom = (choice: z.infer<typeof converseToolChoice> | undefined):
   return { type: "any" in choice ? "required" : "auto" };
 };
 
-/** Fields only a model family's own InvokeModel body has (Claude, Titan, Llama and Mistral, Nova's schema tag). */
-const invokeModelMarkers = [
-  "anthropic_version",
-  "inputText",
-  "textGenerationConfig",
-  "prompt",
-  "max_gen_len",
-  "schemaVersion",
-];
+/** Fields only a model family's own InvokeModel body has (Titan, Llama and Mistral, Nova's schema tag). */
+const invokeModelMarkers = ["inputText", "textGenerationConfig", "prompt", "max_gen_len", "schemaVersion"];
 
 /**
  * A record whose `modelInput` is a model family's own InvokeModel body (what boto3's examples and AWS's first
@@ -242,11 +236,14 @@ const refuseInvokeModelBody = (modelInput: unknown, lineNumber: number): void =>
   const marker = invokeModelMarkers.find((name) => name in modelInput);
   const anthropicBody = "max_tokens" in modelInput && !("inferenceConfig" in modelInput);
   if (!marker && !anthropicBody) return;
+  const hint = marker
+    ? "Of the model families' own InvokeModel bodies the gateway reads Claude's ({anthropic_version, max_tokens, " +
+      "messages, …}); Nova, Llama, Mistral and Titan bodies are not converted yet."
+    : "A Claude body needs its 'anthropic_version' (\"bedrock-2023-05-31\").";
   throw new BadRequestError(
     `Line ${lineNumber}: 'modelInput' is a model's own InvokeModel body (it has '${marker ?? "max_tokens"}'). The ` +
       "gateway reads records in Converse's shape, which runs on every provider: {messages: [{role, content: " +
-      "[{text}]}], system: [{text}], inferenceConfig: {maxTokens, temperature, topP, stopSequences}}. Write the " +
-      "record in that shape (InvokeModel bodies are not converted yet).",
+      `[{text}]}], system: [{text}], inferenceConfig: {maxTokens, temperature, topP, stopSequences}}. ${hint}`,
     { param: Field.input },
   );
 };
@@ -272,8 +269,9 @@ const withCachePoints = <I extends { cachePoint?: unknown }, O extends { cache?:
 
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
 export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
-  refuseInvokeModelBody(value.modelInput, lineNumber);
   refuseOtherKeys(value, ["recordId", "modelInput"], "a Bedrock record", lineNumber);
+  if (isClaudeInvokeBody(value.modelInput)) return parseClaudeInvokeRecord(value, lineNumber);
+  refuseInvokeModelBody(value.modelInput, lineNumber);
   const record = parseLine(inputRecord, value, lineNumber);
   const config = record.modelInput.inferenceConfig;
   const uncarried = uncarriedFields(value.modelInput, converseCarried, "modelInput");

@@ -11,7 +11,9 @@ export const lineConversions: Record<LineConversion, (line: Line) => string> = {
     const { format, request } = parseAnyLine(parseObjectLine(line), line.lineNumber);
     const recordId = upstreamKey(request.customId);
     // A Converse record reaches Bedrock as written (cachePoint, guardrails, …); other formats are converted.
-    if (format === "bedrock" && request.native) return stringifyJson({ recordId, modelInput: request.native });
+    // (A Claude InvokeModel body is converted: the upstream job reads Converse records.)
+    if (format === "bedrock" && request.native && !request.shape)
+      return stringifyJson({ recordId, modelInput: request.native });
     return stringifyJson(toBedrockRecord(recordId, request.request));
   },
 };

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createBatch } from "../../lambdas/core/batches";
 import type { InputFormat } from "../../lambdas/core/chat";
 import type { Provider } from "../../lambdas/core/model";
+import { toConverseInput } from "../../lambdas/formats/bedrock-records";
+import { parseAnyLine } from "../../lambdas/formats/detect";
 import { batchInputFile, filesOnlyGateway } from "../support/memory";
 
 const models: Record<Provider, string> = {
@@ -213,7 +215,7 @@ describe("nothing dropped in silence: a field the gateway cannot carry is refuse
     }
   });
 
-  it("names a model's own InvokeModel body as such, instead of reading it as Converse (4,096 tokens, no sampling)", async () => {
+  it("reads Claude's InvokeModel body as Claude's: its max_tokens, temperature and system reach the provider", async () => {
     const record = {
       recordId: "r1",
       modelInput: {
@@ -224,8 +226,20 @@ describe("nothing dropped in silence: a field the gateway cannot carry is refuse
         messages: [{ role: "user", content: "hi" }],
       },
     };
+    const { request } = parseAnyLine(record, 1);
+    expect(request.shape).toBe("claude-invoke");
+    // Never 4,096 tokens and no sampling: the Converse record the upstream job reads says what the body said.
+    expect(toConverseInput(request.request)).toMatchObject({
+      system: [{ text: "Be brief." }],
+      inferenceConfig: { maxTokens: 50, temperature: 0.2 },
+    });
+    for (const provider of providers) expect((await create(provider, record)).status).toBe("validating");
+  });
+
+  it("names another family's InvokeModel body as such, instead of reading it as Converse", async () => {
+    const record = { recordId: "r1", modelInput: { inputText: "hi", textGenerationConfig: { maxTokenCount: 50 } } };
     await expect(create("bedrock", record)).rejects.toThrow(
-      /^Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'anthropic_version'\)\. The gateway reads records in Converse's shape/,
+      /^Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'inputText'\)\. The gateway reads records in Converse's shape/,
     );
   });
 

@@ -92,50 +92,95 @@ describe("conversion fidelity through the OpenAI SDK", () => {
     },
   );
 
-  it("Bedrock: an InvokeModel job or record is refused by name, never read as Converse with 4,096 tokens", async () => {
+  describe("Bedrock: Claude's own InvokeModel body, read as Claude's and answered in Claude's response body", () => {
     const credentials = { accessKeyId: "AKIDINVOKE", secretAccessKey: "s" };
-    const s3 = new S3Client({
-      endpoint: `${gateway.url}/bedrock/files`,
-      region: "us-east-1",
-      credentials,
-      forcePathStyle: true,
+    const clients = () => ({
+      s3: new S3Client({
+        endpoint: `${gateway.url}/bedrock/files`,
+        region: "us-east-1",
+        credentials,
+        forcePathStyle: true,
+      }),
+      bedrock: new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials }),
     });
-    const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
-    const body = {
+    const claudeBody = {
       anthropic_version: "bedrock-2023-05-31",
       max_tokens: 50,
       temperature: 0.2,
       system: "Be brief.",
       messages: [{ role: "user", content: "hi" }],
     };
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: "invoke-in",
-        Key: "invoke.jsonl",
-        Body: `${JSON.stringify({ recordId: "r1", modelInput: body })}\n`,
-      }),
-    );
-    const create = (modelInvocationType?: "InvokeModel" | "Converse") =>
-      bedrock.send(
+    const put = (key: string, records: object[]) =>
+      clients().s3.send(
+        new PutObjectCommand({
+          Bucket: "invoke-in",
+          Key: key,
+          Body: records.map((r) => JSON.stringify(r)).join("\n"),
+        }),
+      );
+    const create = (
+      key: string,
+      modelInvocationType?: "InvokeModel" | "Converse",
+      modelId = "anthropic.claude-3-haiku-20240307-v1:0",
+    ) =>
+      clients().bedrock.send(
         new CreateModelInvocationJobCommand({
           jobName: "invoke",
-          modelId: "anthropic.claude-3-haiku-20240307-v1:0",
+          modelId,
           roleArn: "arn:aws:iam::123456789012:role/r",
           modelInvocationType,
-          inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://invoke-in/invoke.jsonl" } },
+          inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://invoke-in/${key}` } },
           outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://invoke-out/" } },
         }),
       );
-    await expect(create("InvokeModel")).rejects.toThrow(
-      /^modelInvocationType InvokeModel: the gateway reads records in Converse's shape/,
-    );
-    for (const type of ["Converse", undefined] as const) {
-      const refused = create(type);
-      await expect(refused).rejects.toBeInstanceOf(ValidationException);
-      await expect(refused).rejects.toThrow(
-        /Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'anthropic_version'\)/,
+
+    it.each(["InvokeModel", undefined] as const)("runs with modelInvocationType %s", async (type) => {
+      await put("claude.jsonl", [{ recordId: "r1", modelInput: claudeBody }]);
+      const { jobArn } = await create("claude.jsonl", type);
+      let status: string | undefined;
+      for (let i = 0; i < 300 && !["Completed", "Failed", "PartiallyCompleted"].includes(status ?? ""); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await clients().bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status;
+      }
+      expect(status).toBe("Completed");
+      const key = `${jobArn!.split("/").at(-1)}/claude.jsonl.out`;
+      const out = await clients().s3.send(new GetObjectCommand({ Bucket: "invoke-out", Key: key }));
+      const record = JSON.parse((await out.Body!.transformToString()).trim());
+      // The record as written, and Claude's own response body (what InvokeModel returns), not Converse's.
+      expect(record.modelInput).toEqual(claudeBody);
+      expect(record.modelOutput).toMatchObject({
+        type: "message",
+        role: "assistant",
+        content: [{ type: "text", text: "Simulated reply to: hi" }],
+        stop_reason: "end_turn",
+      });
+      expect(record.modelOutput.usage.input_tokens).toBeGreaterThan(0);
+    });
+
+    it("refuses what it cannot read by name: mixed shapes, another family's model, bodies not converted yet", async () => {
+      await put("claude.jsonl", [{ recordId: "r1", modelInput: claudeBody }]);
+      await expect(create("claude.jsonl", "Converse")).rejects.toThrow(
+        /^Line 1: a model's own InvokeModel body in a job of Converse records \(modelInvocationType Converse\)/,
       );
-    }
+      await expect(create("claude.jsonl", undefined, "meta.llama3-70b-instruct-v1:0")).rejects.toThrow(
+        /^Line 1: a Claude InvokeModel body \(anthropic_version\) for meta\.llama3-70b-instruct-v1:0: Bedrock runs/,
+      );
+      const converse = { recordId: "r2", modelInput: { messages: [{ role: "user", content: [{ text: "hi" }] }] } };
+      await put("mixed.jsonl", [{ recordId: "r1", modelInput: claudeBody }, converse]);
+      await expect(create("mixed.jsonl")).rejects.toThrow(
+        /^Line 2: a Converse record in a job of InvokeModel records:/,
+      );
+      await put("converse.jsonl", [converse]);
+      await expect(create("converse.jsonl", "InvokeModel")).rejects.toThrow(
+        /^Line 1: a Converse record in a job of InvokeModel records \(modelInvocationType InvokeModel\)/,
+      );
+      await put("llama.jsonl", [{ recordId: "r1", modelInput: { prompt: "hi", max_gen_len: 50 } }]);
+      const llama = create("llama.jsonl", "InvokeModel", "meta.llama3-70b-instruct-v1:0");
+      await expect(llama).rejects.toBeInstanceOf(ValidationException);
+      await expect(llama).rejects.toThrow(
+        /Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'prompt'\).*Nova, Llama, Mistral and Titan bodies are not converted yet/,
+      );
+    });
   });
 
   describe("a line on its own format's provider goes as written, and its answer comes back as given", () => {

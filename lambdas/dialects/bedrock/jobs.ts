@@ -169,13 +169,6 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
     const id = body.clientRequestToken ? derivedId(tenant, `bedrock-token\0${body.clientRequestToken}`) : undefined;
     const existing = id ? await findBatch(deps, tenant, id) : undefined;
     if (existing) return json(200, { jobArn: jobArnOf(existing, deps.deployment.accountId) });
-    if (body.modelInvocationType === "InvokeModel")
-      throw new BadRequestError(
-        "modelInvocationType InvokeModel: the gateway reads records in Converse's shape ({messages, system, " +
-          "inferenceConfig}), which run on every provider; InvokeModel bodies are not converted yet. Write the " +
-          "records in Converse's shape and set modelInvocationType Converse, or leave it out.",
-        { param: "modelInvocationType" },
-      );
     const inputUri = body.inputDataConfig.s3InputDataConfig.s3Uri;
     const outputUri = body.outputDataConfig.s3OutputDataConfig.s3Uri;
     const output = parseS3Uri(outputUri);
@@ -194,6 +187,9 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
       inputFile: { id: input.fileId, shown: inputUri },
       anyPurpose: true,
       metadata: Object.fromEntries((body.tags ?? []).map((tag) => [tag.key, tag.value])),
+      ...(body.modelInvocationType && {
+        recordShape: body.modelInvocationType === "InvokeModel" ? ("invoke" as const) : ("converse" as const),
+      }),
       dialectFields: {
         name: body.jobName,
         roleArn: body.roleArn,

@@ -1,3 +1,4 @@
+import type { NeutralRequest } from "../../core/chat";
 import { argumentsObject, uncachedInputTokens } from "../../core/chat";
 import type { GatewayDeps } from "../../core/deps";
 import { exportFile, findFile, readInputRequests } from "../../core/files";
@@ -6,6 +7,7 @@ import { placeHolding } from "../../core/job-places";
 import type { BatchRecord, NeutralResult } from "../../core/model";
 import { linkObject } from "../../core/namespace";
 import type { ResultSink } from "../../core/ports";
+import { renderAnthropicMessage } from "../../formats/anthropic-messages";
 import { toConverseInput } from "../../formats/bedrock-records";
 import { jobSpecOf, parseS3Uri } from "./jobs-model";
 
@@ -73,9 +75,16 @@ export const bedrockResultSink =
       const map = new Map<string, unknown>();
       const file = batch.inputFileId ? await findFile(deps, batch.tenant, batch.inputFileId) : undefined;
       if (!file || file.bytes > echoLimitBytes) return map;
+      // Each record's modelInput as its caller wrote it (a line of another format, as the Converse record it became).
       for await (const request of readInputRequests(deps, batch.inputBlobKey))
-        map.set(request.customId, toConverseInput(request.request));
+        map.set(request.customId, request.format === "bedrock" ? request.native : toConverseInput(request.request));
       return map;
+    };
+    let shape: Promise<NeutralRequest["shape"]> | undefined;
+    /** The job's record shape (core let only one in): outputs are written in it. */
+    const recordShape = async (): Promise<NeutralRequest["shape"]> => {
+      for await (const request of readInputRequests(deps, batch.inputBlobKey)) return request.shape;
+      return undefined;
     };
     const publish = async (file: GeneratedFile, key: string) => {
       const stored = await file.closeFile();
@@ -106,7 +115,11 @@ export const bedrockResultSink =
           manifest.successRecordCount++;
           manifest.inputTokenCount += result.response.usage.inputTokens;
           manifest.outputTokenCount += result.response.usage.outputTokens;
-          await records.write({ recordId: result.customId, modelInput, modelOutput: converseOutput(result) });
+          shape ??= recordShape();
+          // A Claude InvokeModel record is answered in Claude's own response body, as Bedrock writes it.
+          const modelOutput =
+            (await shape) === "claude-invoke" ? renderAnthropicMessage(result.response) : converseOutput(result);
+          await records.write({ recordId: result.customId, modelInput, modelOutput });
         } else {
           manifest.errorRecordCount++;
           await records.write({
