@@ -1,7 +1,7 @@
 import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
 import { checkedMetadata } from "./caller-text";
-import { isBedrockClaude, refusalOn } from "./carriage";
-import { type ChatRequest, carriedSummary, chatEndpoint, type Usage } from "./chat";
+import { refusalOn } from "./carriage";
+import { type ChatRequest, carriedSummary, chatEndpoint, invokeFamilies, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
@@ -138,10 +138,11 @@ const checkShape = (request: InputRequest, input: NewBatch, first: InputRequest[
       { param: Field.input },
     );
   const model = request.request.model ?? input.model ?? "";
-  if (request.shape === "claude-invoke" && input.provider === "bedrock" && !isBedrockClaude(model))
+  const family = request.shape && invokeFamilies[request.shape];
+  if (family && input.provider === "bedrock" && !family.models.test(model))
     throw new BadRequestError(
-      `${at}: a Claude InvokeModel body (anthropic_version) for ${model}: Bedrock runs a model family's own body on ` +
-        "that family only. Run the job on a Claude model, or write the records in Converse's shape.",
+      `${at}: a ${family.name} InvokeModel body for ${model}: Bedrock runs a model family's own body on that ` +
+        `family only. Run the job on a ${family.name} model, or write the records in Converse's shape.`,
       { param: Field.input },
     );
 };

@@ -185,11 +185,22 @@ export interface NeutralRequest {
    */
   native?: Record<string, unknown>;
   /**
-   * A body of another shape than the format's usual one: `claude-invoke` is a Bedrock record whose `modelInput` is
-   * Claude's own InvokeModel body (Anthropic Messages with `anthropic_version`), answered in Claude's response body.
+   * A body of another shape than the format's usual one: a Bedrock record whose `modelInput` is a model family's own
+   * InvokeModel body (Claude's Anthropic Messages with `anthropic_version`, Nova's, Llama's, …), answered in that
+   * family's own response body.
    */
-  shape?: "claude-invoke";
+  shape?: InvokeShape;
 }
+
+/** The model families whose own InvokeModel bodies the gateway reads, with the Bedrock model ids of each. */
+export const invokeFamilies = {
+  "claude-invoke": { name: "Claude", models: /(^|\.)anthropic\.claude/ },
+  "nova-invoke": { name: "Nova", models: /(^|\.)amazon\.nova/ },
+  "llama-invoke": { name: "Llama", models: /(^|\.)meta\.llama/ },
+  "mistral-invoke": { name: "Mistral", models: /(^|\.)mistral\./ },
+  "titan-invoke": { name: "Titan Text", models: /(^|\.)amazon\.titan-text/ },
+} as const;
+export type InvokeShape = keyof typeof invokeFamilies;
 
 /** The text of a message's parts, for formats that take plain strings. */
 export const textOf = (parts: ChatPart[]): string =>

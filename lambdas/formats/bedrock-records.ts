@@ -4,8 +4,8 @@ import { answerOf, chatEndpoint, reasoningOf, structuredOutputTool, withCache } 
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
 import { claudeThinking } from "./anthropic-messages";
-import { isClaudeInvokeBody, parseClaudeInvokeRecord } from "./anthropic-request";
 import { converseCarried, uncarriedFields } from "./carried";
+import { parseInvokeRecord } from "./invoke-model";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const defaultMaxTokens = 4096;
@@ -223,27 +223,19 @@ const toolChoiceFrom = (choice: z.infer<typeof converseToolChoice> | undefined):
   return { type: "any" in choice ? "required" : "auto" };
 };
 
-/** Fields only a model family's own InvokeModel body has (Titan, Llama and Mistral, Nova's schema tag). */
-const invokeModelMarkers = ["inputText", "textGenerationConfig", "prompt", "max_gen_len", "schemaVersion"];
-
 /**
- * A record whose `modelInput` is a model family's own InvokeModel body (what boto3's examples and AWS's first
- * documentation page write) is refused by name: read as a Converse record, its `max_tokens` would become 4,096 and
- * its sampling fields would vanish.
+ * A body that is no Converse request and no family's body the gateway reads — `max_tokens` without Converse's
+ * `inferenceConfig` (a Claude body missing its `anthropic_version`, a Mistral chat body, …) — is refused by name:
+ * read as a Converse record, its `max_tokens` would become 4,096 and its sampling fields would vanish.
  */
 const refuseInvokeModelBody = (modelInput: unknown, lineNumber: number): void => {
   if (typeof modelInput !== "object" || modelInput === null) return;
-  const marker = invokeModelMarkers.find((name) => name in modelInput);
-  const anthropicBody = "max_tokens" in modelInput && !("inferenceConfig" in modelInput);
-  if (!marker && !anthropicBody) return;
-  const hint = marker
-    ? "Of the model families' own InvokeModel bodies the gateway reads Claude's ({anthropic_version, max_tokens, " +
-      "messages, …}); Nova, Llama, Mistral and Titan bodies are not converted yet."
-    : "A Claude body needs its 'anthropic_version' (\"bedrock-2023-05-31\").";
+  if (!("max_tokens" in modelInput) || "inferenceConfig" in modelInput) return;
   throw new BadRequestError(
-    `Line ${lineNumber}: 'modelInput' is a model's own InvokeModel body (it has '${marker ?? "max_tokens"}'). The ` +
-      "gateway reads records in Converse's shape, which runs on every provider: {messages: [{role, content: " +
-      `[{text}]}], system: [{text}], inferenceConfig: {maxTokens, temperature, topP, stopSequences}}. ${hint}`,
+    `Line ${lineNumber}: 'modelInput' has 'max_tokens', which Converse records do not: it reads as a model's own ` +
+      "InvokeModel body of a family the gateway does not convert. The gateway reads Converse records ({messages, " +
+      "system: [{text}], inferenceConfig: {maxTokens, …}}) and the InvokeModel bodies of Claude (with " +
+      "'anthropic_version': \"bedrock-2023-05-31\"), Nova, Llama, Mistral (prompt) and Titan Text.",
     { param: Field.input },
   );
 };
@@ -270,7 +262,8 @@ const withCachePoints = <I extends { cachePoint?: unknown }, O extends { cache?:
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
 export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   refuseOtherKeys(value, ["recordId", "modelInput"], "a Bedrock record", lineNumber);
-  if (isClaudeInvokeBody(value.modelInput)) return parseClaudeInvokeRecord(value, lineNumber);
+  const invoke = parseInvokeRecord(value, lineNumber, parseBedrockLine);
+  if (invoke) return invoke;
   refuseInvokeModelBody(value.modelInput, lineNumber);
   const record = parseLine(inputRecord, value, lineNumber);
   const config = record.modelInput.inferenceConfig;

@@ -236,10 +236,14 @@ describe("nothing dropped in silence: a field the gateway cannot carry is refuse
     for (const provider of providers) expect((await create(provider, record)).status).toBe("validating");
   });
 
-  it("names another family's InvokeModel body as such, instead of reading it as Converse", async () => {
-    const record = { recordId: "r1", modelInput: { inputText: "hi", textGenerationConfig: { maxTokenCount: 50 } } };
+  it("names a body it cannot read as such, instead of reading it as Converse (4,096 tokens, no sampling)", async () => {
+    const record = { recordId: "r1", modelInput: { messages: [{ role: "user", content: "hi" }], max_tokens: 50 } };
     await expect(create("bedrock", record)).rejects.toThrow(
-      /^Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'inputText'\)\. The gateway reads records in Converse's shape/,
+      /^Line 1: 'modelInput' has 'max_tokens', which Converse records do not/,
+    );
+    const titan = { recordId: "r1", modelInput: { inputText: "hi" } };
+    await expect(create("bedrock", titan)).rejects.toThrow(
+      /^Line 1: a Titan Text InvokeModel body for anthropic\.claude-3-haiku-20240307-v1:0: Bedrock runs/,
     );
   });
 

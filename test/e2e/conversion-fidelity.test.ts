@@ -134,6 +134,51 @@ describe("conversion fidelity through the OpenAI SDK", () => {
         }),
       );
 
+    it.each([
+      [
+        "meta.llama3-70b-instruct-v1:0",
+        {
+          prompt:
+            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+          max_gen_len: 50,
+        },
+        { generation: "Simulated reply to: hi", stop_reason: "stop" },
+      ],
+      [
+        "mistral.mistral-7b-instruct-v0:2",
+        { prompt: "<s>[INST] hi [/INST]", max_tokens: 50 },
+        { outputs: [{ text: "Simulated reply to: hi", stop_reason: "stop" }] },
+      ],
+      [
+        "amazon.titan-text-express-v1",
+        { inputText: "hi", textGenerationConfig: { maxTokenCount: 50 } },
+        { results: [{ outputText: "Simulated reply to: hi", completionReason: "FINISH" }] },
+      ],
+      [
+        "amazon.nova-lite-v1:0",
+        {
+          schemaVersion: "messages-v1",
+          messages: [{ role: "user", content: [{ text: "hi" }] }],
+          inferenceConfig: { max_new_tokens: 50 },
+        },
+        { output: { message: { content: [{ text: "Simulated reply to: hi" }] } }, stopReason: "end_turn" },
+      ],
+    ])("runs %s's own body and answers in its own response body", async (modelId, body, output) => {
+      await put(`${modelId}.jsonl`, [{ recordId: "r1", modelInput: body }]);
+      const { jobArn } = await create(`${modelId}.jsonl`, "InvokeModel", modelId);
+      let status: string | undefined;
+      for (let i = 0; i < 300 && !["Completed", "Failed", "PartiallyCompleted"].includes(status ?? ""); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await clients().bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status;
+      }
+      expect(status).toBe("Completed");
+      const key = `${jobArn!.split("/").at(-1)}/${modelId}.jsonl.out`;
+      const out = await clients().s3.send(new GetObjectCommand({ Bucket: "invoke-out", Key: key }));
+      const record = JSON.parse((await out.Body!.transformToString()).trim());
+      expect(record.modelInput).toEqual(body);
+      expect(record.modelOutput).toMatchObject(output);
+    });
+
     it.each(["InvokeModel", undefined] as const)("runs with modelInvocationType %s", async (type) => {
       await put("claude.jsonl", [{ recordId: "r1", modelInput: claudeBody }]);
       const { jobArn } = await create("claude.jsonl", type);
@@ -163,7 +208,7 @@ describe("conversion fidelity through the OpenAI SDK", () => {
         /^Line 1: a model's own InvokeModel body in a job of Converse records \(modelInvocationType Converse\)/,
       );
       await expect(create("claude.jsonl", undefined, "meta.llama3-70b-instruct-v1:0")).rejects.toThrow(
-        /^Line 1: a Claude InvokeModel body \(anthropic_version\) for meta\.llama3-70b-instruct-v1:0: Bedrock runs/,
+        /^Line 1: a Claude InvokeModel body for meta\.llama3-70b-instruct-v1:0: Bedrock runs a model family's own body on that family only/,
       );
       const converse = { recordId: "r2", modelInput: { messages: [{ role: "user", content: [{ text: "hi" }] }] } };
       await put("mixed.jsonl", [{ recordId: "r1", modelInput: claudeBody }, converse]);
@@ -174,12 +219,13 @@ describe("conversion fidelity through the OpenAI SDK", () => {
       await expect(create("converse.jsonl", "InvokeModel")).rejects.toThrow(
         /^Line 1: a Converse record in a job of InvokeModel records \(modelInvocationType InvokeModel\)/,
       );
-      await put("llama.jsonl", [{ recordId: "r1", modelInput: { prompt: "hi", max_gen_len: 50 } }]);
-      const llama = create("llama.jsonl", "InvokeModel", "meta.llama3-70b-instruct-v1:0");
-      await expect(llama).rejects.toBeInstanceOf(ValidationException);
-      await expect(llama).rejects.toThrow(
-        /Line 1: 'modelInput' is a model's own InvokeModel body \(it has 'prompt'\).*Nova, Llama, Mistral and Titan bodies are not converted yet/,
-      );
+      // A Mistral chat body (messages and max_tokens): no family the gateway converts.
+      await put("chat.jsonl", [
+        { recordId: "r1", modelInput: { messages: [{ role: "user", content: "hi" }], max_tokens: 50 } },
+      ]);
+      const chat = create("chat.jsonl", "InvokeModel", "mistral.mistral-large-2407-v1:0");
+      await expect(chat).rejects.toBeInstanceOf(ValidationException);
+      await expect(chat).rejects.toThrow(/Line 1: 'modelInput' has 'max_tokens', which Converse records do not/);
     });
   });
 

@@ -7,8 +7,8 @@ import { placeHolding } from "../../core/job-places";
 import type { BatchRecord, NeutralResult } from "../../core/model";
 import { linkObject } from "../../core/namespace";
 import type { ResultSink } from "../../core/ports";
-import { renderAnthropicMessage } from "../../formats/anthropic-messages";
 import { toConverseInput } from "../../formats/bedrock-records";
+import { invokeModelOutput } from "../../formats/invoke-model";
 import { jobSpecOf, parseS3Uri } from "./jobs-model";
 
 /** Inputs up to this size have their records echoed as `modelInput` in the outputs, as Bedrock does. */
@@ -116,9 +116,9 @@ export const bedrockResultSink =
           manifest.inputTokenCount += result.response.usage.inputTokens;
           manifest.outputTokenCount += result.response.usage.outputTokens;
           shape ??= recordShape();
-          // A Claude InvokeModel record is answered in Claude's own response body, as Bedrock writes it.
-          const modelOutput =
-            (await shape) === "claude-invoke" ? renderAnthropicMessage(result.response) : converseOutput(result);
+          // A family's InvokeModel record is answered in that family's own response body, as Bedrock writes it.
+          const family = await shape;
+          const modelOutput = family ? invokeModelOutput(family, result.response) : converseOutput(result);
           await records.write({ recordId: result.customId, modelInput, modelOutput });
         } else {
           manifest.errorRecordCount++;
