@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
-import { anthropicCarried, type Carried, uncarriedFields } from "./carried";
+import { anthropicCarried, type Carried, contentPaths, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const textBlock = z.object({ type: z.literal("text"), text: z.string() }).loose();
@@ -190,10 +190,15 @@ export const parseAnthropicLine = (value: Record<string, unknown>, lineNumber: n
   const line = parseLine(request, value, lineNumber);
   const uncarried = uncarriedFields(value.params, anthropicCarried, "params");
   // Documents other than a PDF's bytes (plain text, a URL, content blocks) have no form elsewhere.
-  for (const [i, m] of line.params.messages.entries())
-    for (const [j, b] of (typeof m.content === "string" ? [] : m.content).entries())
-      if (b.type === "document" && !(b.source.type === "base64" && b.source.media_type === "application/pdf"))
-        uncarried.push(`params.messages.${i}.content.${j}.source`);
+  uncarried.push(
+    ...contentPaths(
+      line.params.messages,
+      (b: z.infer<typeof block>) =>
+        b.type === "document" && !(b.source.type === "base64" && b.source.media_type === "application/pdf"),
+      "params.messages",
+      ".source",
+    ),
+  );
   // The system prompt is one text elsewhere: a breakpoint inside it (not after its last block) has no form there.
   const system = Array.isArray(line.params.system) ? line.params.system : [];
   const inner = system.slice(0, -1).findIndex((s) => s.cache_control !== undefined);

@@ -4,7 +4,7 @@ import { answerOf, chatEndpoint, reasoningOf, structuredOutputTool, withCache } 
 import { BadRequestError, Field } from "../core/errors";
 import type { NeutralResult } from "../core/model";
 import { claudeThinking } from "./anthropic-messages";
-import { converseCarried, uncarriedFields } from "./carried";
+import { contentPaths, converseCarried, uncarriedFields } from "./carried";
 import { parseInvokeRecord } from "./invoke-model";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
@@ -273,10 +273,14 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   const thinking = record.modelInput.additionalModelRequestFields?.thinking;
   const at = "modelInput";
   // Documents other than PDFs (txt, csv, docx, …) have no form on every provider.
-  for (const [i, m] of record.modelInput.messages.entries())
-    for (const [j, block] of m.content.entries())
-      if (block.document && block.document.format !== "pdf")
-        uncarried.push(`${at}.messages.${i}.content.${j}.document.format`);
+  uncarried.push(
+    ...contentPaths(
+      record.modelInput.messages,
+      (block: z.infer<typeof converseBlock>) => block.document !== undefined && block.document.format !== "pdf",
+      `${at}.messages`,
+      ".document.format",
+    ),
+  );
   const system = record.modelInput.system ?? [];
   const systemCache = system.length > 1 && system.at(-1)!.cachePoint !== undefined;
   // A breakpoint inside the system prompt (one text elsewhere) has no form on other providers.

@@ -15,7 +15,7 @@ import {
   textOf,
 } from "../core/chat";
 import type { NeutralResult } from "../core/model";
-import { openAiCarried, uncarriedFields } from "./carried";
+import { contentPaths, openAiCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
 const contentPart = z.union([
@@ -223,10 +223,15 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
   const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];
   // Files other than a PDF's bytes have no form elsewhere.
-  for (const [i, m] of (body?.messages ?? []).entries())
-    for (const [j, part] of (Array.isArray(m.content) ? m.content : []).entries())
-      if (part.type === "file" && !pdfDataUrl.test(part.file.file_data ?? ""))
-        uncarried.push(`body.messages.${i}.content.${j}.file.file_data`);
+  if (body)
+    uncarried.push(
+      ...contentPaths(
+        body.messages,
+        (part: z.infer<typeof contentPart>) => part.type === "file" && !pdfDataUrl.test(part.file.file_data ?? ""),
+        "body.messages",
+        ".file.file_data",
+      ),
+    );
   // Efforts beyond the four every reasoning provider has a form for (`none`, …) reach OpenAI only.
   if (body?.reasoning_effort != null && !isEffort(body.reasoning_effort)) uncarried.push("body.reasoning_effort");
   return {
