@@ -173,9 +173,18 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     return { success, errors: processed - success };
   };
 
-  /** Moves a job along its lifecycle and writes its outputs when it ends. */
-  const advance = async (job: SimJob) => {
-    if (job.ended) return;
+  /**
+   * Moves a job along its lifecycle and writes its outputs when it ends. Two polls at once share one ending: a second
+   * write of the same output object, under way while the gateway reads the first, handed it a truncated file.
+   */
+  const ending = new Map<string, Promise<void>>();
+  const advance = (job: SimJob): Promise<void> => {
+    if (job.ended) return Promise.resolve();
+    const running = ending.get(job.arn) ?? advanceOnce(job).finally(() => ending.delete(job.arn));
+    ending.set(job.arn, running);
+    return running;
+  };
+  const advanceOnce = async (job: SimJob) => {
     const now = Date.now();
     const elapsed = now - job.submitMs;
     if (job.stopMs !== undefined && now - job.stopMs >= latency * 0.2) {
