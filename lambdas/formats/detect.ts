@@ -2,10 +2,10 @@ import type { InputFormat, NeutralRequest } from "../core/chat";
 import { BadRequestError, Field } from "../core/errors";
 import type { InputCodec } from "../core/ports";
 import { isAnthropicLine, parseAnthropicLine } from "./anthropic-request";
-import { isBedrockLine, parseBedrockLine } from "./bedrock-records";
-import { isGeminiLine, parseGeminiLine } from "./gemini";
+import { isBedrockLine, parseBedrockLine } from "./converse-request";
+import { isGeminiLine, parseGeminiLine } from "./gemini-request";
 import { isBlank, parseObjectLine, readLines, validateJsonlObjects } from "./jsonl";
-import { isOpenAiLine, parseOpenAiLine } from "./openai-batch";
+import { isOpenAiLine, parseOpenAiLine } from "./openai-request";
 
 const codecs: {
   format: InputFormat;

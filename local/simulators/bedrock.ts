@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type ChatRequest, textOf } from "../../lambdas/core/chat";
-import { parseBedrockLine } from "../../lambdas/formats/bedrock-records";
+import { parseBedrockLine } from "../../lambdas/formats/converse-request";
 import {
   closeServer,
   errorMarker,

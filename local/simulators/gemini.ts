@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { textOf } from "../../lambdas/core/chat";
-import { chatRequestFromGemini } from "../../lambdas/formats/gemini";
+import { chatRequestFromGemini } from "../../lambdas/formats/gemini-request";
 import {
   closeServer,
   errorMarker,

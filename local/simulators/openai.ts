@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { textOf } from "../../lambdas/core/chat";
-import { chatRequestFromOpenAi } from "../../lambdas/formats/openai-batch";
+import { chatRequestFromOpenAi } from "../../lambdas/formats/openai-request";
 import {
   closeServer,
   errorMarker,

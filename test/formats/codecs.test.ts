@@ -6,14 +6,12 @@ import {
   toAnthropicParams,
 } from "../../lambdas/formats/anthropic-messages";
 import { chatRequestFromAnthropic } from "../../lambdas/formats/anthropic-request";
-import { parseBedrockLine, resultFromBedrockRecord, toBedrockRecord } from "../../lambdas/formats/bedrock-records";
-import {
-  chatResponseFromGemini,
-  parseGeminiLine,
-  resultFromGeminiLine,
-  toGeminiRequest,
-} from "../../lambdas/formats/gemini";
-import { parseOpenAiLine, renderChatCompletion, toOpenAiChatBody } from "../../lambdas/formats/openai-batch";
+import { resultFromBedrockRecord, toBedrockRecord } from "../../lambdas/formats/bedrock-records";
+import { parseBedrockLine } from "../../lambdas/formats/converse-request";
+import { chatResponseFromGemini, resultFromGeminiLine, toGeminiRequest } from "../../lambdas/formats/gemini";
+import { parseGeminiLine } from "../../lambdas/formats/gemini-request";
+import { renderChatCompletion, toOpenAiChatBody } from "../../lambdas/formats/openai-batch";
+import { parseOpenAiLine } from "../../lambdas/formats/openai-request";
 
 const openAiLine = {
   custom_id: "r1",
