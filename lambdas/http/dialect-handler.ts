@@ -75,10 +75,15 @@ export const createDialectHandler = (
       return route.handler(request);
     },
   }));
+  // What this mount serves, for a URL no route takes: the resources by name, so a wrong base URL shows the right one.
+  const served = [...new Set(dialect.routes.map((route) => `/${mount}${route.path.split("/").slice(0, 2).join("/")}`))];
   const router = httpRouterHandler({
     routes,
     notFoundResponse: ({ method, path }: { method: string; path: string }) => {
-      throw new NotFoundError(`Unknown request URL: ${method} ${path}.`);
+      throw new NotFoundError(
+        `Unknown request URL: ${method} ${path}. Here /${mount} serves the ${dialect.name} SDK's ` +
+          `${served.join(", ")}: point the SDK's base URL at {gateway URL}/${mount}.`,
+      );
     },
   });
   // Routes match the path under the mount (from `resource` and `{proxy+}`), never the event's full path: behind a

@@ -23,6 +23,30 @@ describe("OpenAI SDK Files API through the local gateway", () => {
   });
   afterAll(() => gateway.stop());
 
+  it("answers at {GW}/openai/v1 too, the base URL OpenAI users type: the same tenant's files, the same batches", async () => {
+    const v1 = new OpenAI({ baseURL: `${gateway.url}/openai/v1`, apiKey: "sk-tenant-a", maxRetries: 0 });
+    const file = await v1.files.create({
+      file: await toFile(Buffer.from(batchLine("v1-request")), "v1.jsonl", { type: "application/jsonl" }),
+      purpose: "batch",
+    });
+    expect((await client.files.retrieve(file.id)).filename).toBe("v1.jsonl");
+    const batch = await v1.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+    });
+    expect((await client.batches.retrieve(batch.id)).id).toBe(batch.id);
+    expect((await v1.batches.list()).data.map((b) => b.id)).toContain(batch.id);
+    expect(await (await v1.files.content(file.id)).text()).toBe(batchLine("v1-request"));
+    // A path no route takes names what this mount serves, in the SDK's own error.
+    const wrong = v1.get("/v1/files");
+    await expect(wrong).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(wrong).rejects.toThrow(
+      "Unknown request URL: GET /openai/v1/v1/files. Here /openai serves the openai SDK's /openai/files, " +
+        "/openai/uploads, /openai/batches, /openai/v1: point the SDK's base URL at {gateway URL}/openai.",
+    );
+  });
+
   it("uploads a batch file as the seeds do and returns an OpenAI FileObject", async () => {
     const content = `${batchLine("request-1")}\n${batchLine("request-2")}`;
     const file = await client.files.create({
