@@ -3,21 +3,25 @@
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
  * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
  */
-import { parseArgs } from "node:util";
 import { type CostGrouping, costGroupings, groupCosts, groupOf } from "../lambdas/core/costs";
 import type { BatchRecord } from "../lambdas/core/model";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
+import { commandLine } from "./cli";
 import { openTable } from "./table";
 
-const { values } = parseArgs({
-  options: {
-    from: { type: "string" },
-    to: { type: "string" },
-    "group-by": { type: "string", default: "credential" },
-    stack: { type: "string" },
+const { values } = commandLine(
+  {
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      "group-by": { type: "string", default: "credential" },
+      stack: { type: "string" },
+    },
   },
-});
+  "Usage: npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] " +
+    "[--group-by credential|day|model|provider|dialect] [--stack NAME]",
+);
 const groupings = [...costGroupings, "credential"] as const;
 const groupBy = values["group-by"] as (typeof groupings)[number];
 const day = (text: string | undefined, fallback: number) =>

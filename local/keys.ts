@@ -8,7 +8,6 @@
  * `create` prints the API key and the AWS key pair once; only a hash and a sealed secret are stored.
  */
 
-import { parseArgs } from "node:util";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { microUsd, monthOf, usdText } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
@@ -19,6 +18,7 @@ import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store"
 import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { KmsSealer } from "../lambdas/state/sealers";
+import { commandLine } from "./cli";
 import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
@@ -26,23 +26,19 @@ const usage =
   "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] " +
   "[--monthly-usd N|none] [--url URL|none] [--allow bucket/prefix/ …|none] [--stack NAME]";
 /** The command line, or its usage and why it is not one (never a stack trace). */
-const { positionals, values } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        name: { type: "string" },
-        "monthly-usd": { type: "string" },
-        url: { type: "string" },
-        allow: { type: "string", multiple: true },
-        stack: { type: "string" },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-})();
+const { positionals, values } = commandLine(
+  {
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      "monthly-usd": { type: "string" },
+      url: { type: "string" },
+      allow: { type: "string", multiple: true },
+      stack: { type: "string" },
+    },
+  },
+  usage,
+);
 const [command] = positionals;
 
 const open = async (): Promise<{

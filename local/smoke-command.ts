@@ -5,22 +5,27 @@
  * key, and prints what passed. Keys may come from FINOPS_API_KEY, FINOPS_ACCESS_KEY_ID and
  * FINOPS_SECRET_ACCESS_KEY (what `npm run keys -- create` prints). Exits 1 when a check failed.
  */
-import { parseArgs } from "node:util";
 import { providers as allProviders, type Provider } from "../lambdas/core/model";
+import { commandLine } from "./cli";
 import { defaultModels, formatSmoke, runSmoke } from "./smoke";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    key: { type: "string" },
-    "access-key-id": { type: "string" },
-    "secret-access-key": { type: "string" },
-    providers: { type: "string" },
-    model: { type: "string", multiple: true },
-    region: { type: "string" },
-    wait: { type: "string" },
+const { values } = commandLine(
+  {
+    options: {
+      url: { type: "string" },
+      key: { type: "string" },
+      "access-key-id": { type: "string" },
+      "secret-access-key": { type: "string" },
+      providers: { type: "string" },
+      model: { type: "string", multiple: true },
+      region: { type: "string" },
+      wait: { type: "string" },
+    },
   },
-});
+  "Usage: npm run smoke -- --url <GatewayUrl> [--key <api key>] [--access-key-id <id> --secret-access-key <secret>]\n" +
+    "  [--providers openai,anthropic,gemini,bedrock] [--model provider=id …] [--region r] [--wait seconds]\n" +
+    "Keys may come from FINOPS_API_KEY, FINOPS_ACCESS_KEY_ID and FINOPS_SECRET_ACCESS_KEY.",
+);
 const url = values.url ?? process.env.FINOPS_URL;
 const apiKey = values.key ?? process.env.FINOPS_API_KEY;
 const accessKeyId = values["access-key-id"] ?? process.env.FINOPS_ACCESS_KEY_ID;

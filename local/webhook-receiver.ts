@@ -4,10 +4,13 @@
  * `npm run keys -- webhook --name NAME --url http://127.0.0.1:9000/`.
  */
 import { createServer } from "node:http";
-import { parseArgs } from "node:util";
 import { Webhook } from "standardwebhooks";
+import { commandLine } from "./cli";
 
-const { values } = parseArgs({ options: { secret: { type: "string" }, port: { type: "string", default: "9000" } } });
+const { values } = commandLine(
+  { options: { secret: { type: "string" }, port: { type: "string", default: "9000" } } },
+  "Usage: npm run webhooks:listen -- --secret whsec_… [--port 9000]",
+);
 if (!values.secret) {
   console.error("Give --secret whsec_… (what `npm run keys -- webhook` printed).");
   process.exit(1);

@@ -33,3 +33,28 @@ describe("npm run keys -- budget (F29)", () => {
     expect(out).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("every owner CLI answers --help and a wrong option with its usage, never a stack trace", () => {
+  const run = (script: string, ...args: string[]) => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      encoding: "utf8",
+    });
+    return { status: result.status, out: `${result.stdout}${result.stderr}` };
+  };
+  it.each([
+    ["local/keys.ts", "npm run keys --"],
+    ["local/costs.ts", "npm run costs --"],
+    ["local/smoke-command.ts", "npm run smoke --"],
+    ["local/webhook-receiver.ts", "npm run webhooks:listen --"],
+  ])("%s", (script, usage) => {
+    const help = run(script, "--help");
+    expect(help.status).toBe(0);
+    expect(help.out).toContain(`Usage: ${usage}`);
+    const wrong = run(script, "--no-such-option");
+    expect(wrong.status).toBe(2);
+    expect(wrong.out).toContain("Unknown option '--no-such-option'");
+    expect(wrong.out).toContain(`Usage: ${usage}`);
+    expect(`${help.out}${wrong.out}`).not.toMatch(/\n\s+at /);
+  });
+});
