@@ -91,6 +91,9 @@ export interface TaskInput {
   error?: { Error?: string; Cause?: string };
 }
 
+/** The rates of a gateway without a price list: every batch is `unpriced`, never 0. */
+const noPrices = { unpriced: "no price list is configured" } as const;
+
 /** Where the state machine goes next: wait and poll again, collect the results, or stop. */
 export interface Route {
   next: "wait" | "collect" | "done";
@@ -212,9 +215,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
     const sink = sinkFor(batch);
     const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
     const usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
-    const meter = new CostMeter(
-      (await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? { unpriced: "no price list is configured" },
-    );
+    const meter = new CostMeter((await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? noPrices);
     for await (const result of results ?? []) {
       const customId = byKey.get(result.customId);
       if (customId === undefined || !pending.delete(customId)) continue;
@@ -378,16 +379,25 @@ export const createBatchEngine = (deps: EngineDeps) => {
           .then((adapter) => adapter.cancel(batch))
           .catch(() => undefined);
       }
-      const { files, counts, outcomes, usage, cost } = await writeResults(batch, undefined, {
-        outcome: "errored",
-        error: { code: "batch_failed", message: reason },
-      });
+      const failed = { outcome: "errored" as const, error: { code: "batch_failed", message: reason } };
+      // The error file names every request of the input; an input that is gone (deleted right after create) leaves
+      // the batch failed without one, never stranded in the failure path itself.
+      const written = await writeResults(batch, undefined, failed).catch(() => undefined);
+      const total = batch.requestCounts.total;
+      const { files, counts, outcomes, usage, cost } = written ?? {
+        files: {},
+        counts: { total, completed: 0, failed: total },
+        outcomes: { succeeded: 0, errored: total, cancelled: 0, expired: 0 },
+        usage: { inputTokens: 0, outputTokens: 0 },
+        // Nothing ran: nothing is priced.
+        cost: new CostMeter((await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? noPrices).settle(false),
+      };
       const ended = await deps.repo.update(
         "batch",
         batch.id,
         {
           status: "failed",
-          failureReason: reason,
+          failureReason: written ? reason : `${reason} (no error file: the batch's input could not be read)`,
           ...files,
           requestCounts: counts,
           outcomeCounts: outcomes,

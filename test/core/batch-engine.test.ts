@@ -88,6 +88,26 @@ describe("the batch engine's tasks (in-memory ports)", () => {
   const statusOf = async (batch: BatchRecord): Promise<BatchStatus | undefined> =>
     (await files.repo.get("batch", "t", batch.id))?.status;
 
+  it("fails a batch whose input was deleted right after create, instead of stranding it in the failure path", async () => {
+    const batch = await newBatch(["a", "b"]);
+    await files.blobs.delete(batch.inputBlobKey);
+    // The submit cannot read the input; the state machine's Catch runs the fail task, which reads it again.
+    await expect(engine.submit({ batchId: batch.id, tenant: "t" })).rejects.toThrow();
+    const route = await engine.fail({
+      batchId: batch.id,
+      tenant: "t",
+      error: { Error: "NoSuchKey", Cause: "The specified key does not exist." },
+    });
+    expect(route).toMatchObject({ next: "done" });
+    const ended = await files.repo.get("batch", "t", batch.id);
+    expect(ended).toMatchObject({
+      status: "failed",
+      requestCounts: { total: 2, completed: 0, failed: 2 },
+      usage: { inputTokens: 0, outputTokens: 0 },
+    });
+    expect(ended?.failureReason).toMatch(/\(no error file: the batch's input could not be read\)$/);
+  });
+
   it("submits once even when the task is delivered twice", async () => {
     const batch = await newBatch(["a", "b", "c"]);
     const before = provider.calls.submit;
