@@ -95,7 +95,13 @@ try {
     }
     case "list": {
       const month = monthOf(Date.now());
-      for (const r of await store.list()) {
+      const credentials = await store.list();
+      if (credentials.length === 0) {
+        console.log(`No credentials in ${where}. Create one: npm run keys -- create --name team-a`);
+        break;
+      }
+      console.log(["name", "status", "access key id", "created", "budget", "webhook", "job buckets"].join("\t"));
+      for (const r of credentials) {
         const limit = await budgets.limitOf(r.tenant);
         const budget =
           limit === undefined

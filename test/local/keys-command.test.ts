@@ -58,3 +58,35 @@ describe("every owner CLI answers --help and a wrong option with its usage, neve
     expect(`${help.out}${wrong.out}`).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("npm run keys -- list", () => {
+  it("says when there are no credentials, and heads its columns when there are", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "keys-list-"));
+    const run = (...args: string[]) => {
+      const result = spawnSync(process.execPath, ["--import", "tsx", "local/keys.ts", ...args], {
+        env: { ...process.env, FINOPS_DATA_DIR: dataDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        encoding: "utf8",
+      });
+      return { status: result.status, out: result.stdout };
+    };
+    try {
+      const empty = run("list");
+      expect(empty.status).toBe(0);
+      expect(empty.out).toContain("No credentials in local state in");
+      expect(run("create", "--name", "team-a").status).toBe(0);
+      const [header, row] = run("list").out.trim().split("\n");
+      expect(header!.split("\t")).toEqual([
+        "name",
+        "status",
+        "access key id",
+        "created",
+        "budget",
+        "webhook",
+        "job buckets",
+      ]);
+      expect(row!.split("\t").slice(0, 2)).toEqual(["team-a", "enabled"]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
