@@ -83,17 +83,40 @@ const notUtf8 = (bytes: Buffer, start: number, end: number, firstLine: number): 
   return new BadRequestError(`Line ${lineNumber}: the file is not valid UTF-8.`);
 };
 
-/** Parses one JSONL line that must hold a JSON object; a 400 naming the line otherwise. */
+const jsonlShape = "a batch input is JSONL: one JSON request object per line";
+
+/**
+ * What a line that is no JSON object says about the file, where it says something: a JSON array, a JSON document
+ * spread over several lines, or CSV, each with the way to JSONL.
+ */
+const shapeHint = (lineNumber: number, text: string): string => {
+  const line = text.trim();
+  if (line.startsWith("["))
+    return ` The file is a JSON array; ${jsonlShape}, without the enclosing [ ] and the commas between them.`;
+  if (line === "{" || (line.startsWith('"') && line.endsWith(",")) || line.startsWith("}"))
+    return ` It looks like JSON spread over several lines; ${jsonlShape}, each on one line.`;
+  if (lineNumber === 1 && line.includes(",") && !line.startsWith("{"))
+    return ` The file looks like CSV; ${jsonlShape}.`;
+  return "";
+};
+
+/** Parses one JSONL line that must hold a JSON object; a 400 naming the line (and the file's shape) otherwise. */
 export const parseObjectLine = ({ lineNumber, text }: Line): Record<string, unknown> => {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new BadRequestError(`Line ${lineNumber}: not valid JSON (${detail}).`, { cause, param: "file" });
+    throw new BadRequestError(`Line ${lineNumber}: not valid JSON (${detail}).${shapeHint(lineNumber, text)}`, {
+      cause,
+      param: "file",
+    });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new BadRequestError(`Line ${lineNumber}: expected a JSON object, got ${describe(value)}.`, { param: "file" });
+    throw new BadRequestError(
+      `Line ${lineNumber}: expected a JSON object, got ${describe(value)}.${shapeHint(lineNumber, text)}`,
+      { param: "file" },
+    );
   }
   return value as Record<string, unknown>;
 };

@@ -65,6 +65,19 @@ describe("validateJsonlObjects", () => {
     ['{"a":1}\n"text"\n', /Line 2: expected a JSON object, got string/],
     ['{"a":1}\n{"b":2}\nnull', /Line 3: expected a JSON object, got null/],
     ["\n\n", /holds no JSONL lines/],
+    [
+      '[{"custom_id":"a"},{"custom_id":"b"}]\n',
+      /^Line 1: expected a JSON object, got an array\. The file is a JSON array; a batch input is JSONL/,
+    ],
+    [
+      '[\n  {"custom_id": "a"}\n]\n',
+      /^Line 1: not valid JSON \(.*\)\. The file is a JSON array; a batch input is JSONL/,
+    ],
+    ['{\n  "custom_id": "a"\n}\n', /^Line 1: not valid JSON \(.*\)\. It looks like JSON spread over several lines/],
+    [
+      "custom_id,prompt\nr1,hello\n",
+      /^Line 1: not valid JSON \(.*\)\. The file looks like CSV; a batch input is JSONL/,
+    ],
   ])("refuses %j", async (text, message) => {
     const error = await validateJsonlObjects([Buffer.from(text)]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
