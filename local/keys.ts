@@ -49,6 +49,7 @@ const open = async (): Promise<{
   jobGrants: DynamoJobGrantStore;
   close: () => Promise<void>;
   where: string;
+  openMode: boolean;
 }> => {
   const table = await openTable(values.stack);
   const sealer = table.dataDir
@@ -62,6 +63,7 @@ const open = async (): Promise<{
     jobGrants: new DynamoJobGrantStore(table.dynamo, table.tableName),
     close: table.close,
     where: table.where,
+    openMode: table.openMode === true,
   };
 };
 
@@ -79,7 +81,7 @@ const requireName = (): string => {
   return values.name;
 };
 
-const { store, sealer, budgets, webhooks, jobGrants, close, where } = await open().catch((error: Error) => {
+const { store, sealer, budgets, webhooks, jobGrants, close, where, openMode } = await open().catch((error: Error) => {
   console.error(error.message);
   process.exit(1);
 });
@@ -185,3 +187,9 @@ webhook-timestamp, webhook-signature headers). The signing secret is shown once:
 } finally {
   await close();
 }
+// In open mode no caller is a credential, so what a credential holds waits for keys mode: say so, never in silence.
+if (openMode && command !== "delete" && !process.exitCode)
+  console.log(
+    "Note: the running gateway is in open mode (every key works, none is a credential): budgets, webhooks and " +
+      "job-bucket grants apply once it runs with FINOPS_AUTH=keys.",
+  );

@@ -292,7 +292,11 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const { address, port } = server.address() as AddressInfo;
   // Lets `npm run keys` reach this gateway's emulated table while it runs (LevelDB allows one process).
   const endpointsFile = join(dataDir, "endpoints.json");
-  await writeFile(endpointsFile, JSON.stringify({ dynamodb: emulators.dynamoEndpoint, s3: emulators.s3Endpoint }));
+  // (and lets it say when what it sets applies only with FINOPS_AUTH=keys).
+  await writeFile(
+    endpointsFile,
+    JSON.stringify({ dynamodb: emulators.dynamoEndpoint, s3: emulators.s3Endpoint, auth: mode }),
+  );
   // Every batch a stopped gateway left unfinished runs on (nothing runs yet, so each is resumed at once); one that
   // ended without its end published is published now.
   const recovered = await reconcile(

@@ -17,7 +17,8 @@ if (resumed.length + published.length > 0)
 const auth =
   gateway.auth === "keys"
     ? "gateway keys required (create one: npm run keys -- create --name NAME)"
-    : "open (every key works, each key its own tenant; FINOPS_AUTH=keys requires gateway keys)";
+    : "open (every key works, each key its own tenant; FINOPS_AUTH=keys requires gateway keys, and only then do " +
+      "the budgets, webhooks and job-bucket grants set with npm run keys apply)";
 console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and run \`npm run wipe\` to start fresh)
   auth             ${auth}
   health           ${gw}/health

@@ -50,6 +50,8 @@ export const openTable = async (
   /** The stack's key that seals credentials, where it came from `--stack`. */
   kmsKey?: string;
   region?: string;
+  /** The running local gateway lets every key in (FINOPS_AUTH=open): credentials' settings do not apply there. */
+  openMode?: boolean;
   where: string;
   close: () => Promise<void>;
 }> => {
@@ -75,11 +77,12 @@ export const openTable = async (
   const dataDir = resolve(process.env.FINOPS_DATA_DIR ?? ".finops-local");
   const endpoints = join(dataDir, "endpoints.json");
   if (existsSync(endpoints)) {
-    const { dynamodb } = JSON.parse(readFileSync(endpoints, "utf8")) as { dynamodb: string };
+    const { dynamodb, auth } = JSON.parse(readFileSync(endpoints, "utf8")) as { dynamodb: string; auth?: string };
     return {
       dynamo: localDynamoClient(dynamodb),
       tableName: localNames.table,
       dataDir,
+      ...(auth === "open" && { openMode: true }),
       where: `the running local gateway (${dataDir})`,
       close: async () => undefined,
     };
