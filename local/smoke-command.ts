@@ -61,6 +61,9 @@ const rows = await runSmoke({
   models,
   region: values.region,
   waitSeconds: values.wait ? Number(values.wait) : undefined,
+  // Each check as it finishes (a run takes minutes), then the table.
+  onRow: (row) =>
+    console.log(`${row.result.padEnd(7)} ${row.sdk}/${row.provider}: ${row.check} (${row.seconds.toFixed(1)} s)`),
 });
-console.log(formatSmoke(rows));
+console.log(`\n${formatSmoke(rows)}`);
 process.exit(rows.some((r) => r.result === "fail") ? 1 : 0);

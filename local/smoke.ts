@@ -32,6 +32,8 @@ export interface SmokeOptions {
   waitSeconds?: number;
   /** Seconds between polls. @default 5 */
   pollSeconds?: number;
+  /** Told of each check as it finishes (the run takes minutes: the command prints each row at once). */
+  onRow?: (row: SmokeRow) => void;
 }
 
 import { defaultModels } from "./default-models";
@@ -79,6 +81,10 @@ const bedrockLines = () =>
 /** Runs every check and returns the report; a failing check never stops the others. */
 export const runSmoke = async (options: SmokeOptions): Promise<SmokeRow[]> => {
   const rows: SmokeRow[] = [];
+  const report = (row: SmokeRow) => {
+    rows.push(row);
+    options.onRow?.(row);
+  };
   const gw = options.url.replace(/\/+$/, "");
   const waitMs = (options.waitSeconds ?? 900) * 1000;
   const pollMs = (options.pollSeconds ?? 5) * 1000;
@@ -96,7 +102,7 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeRow[]> => {
     try {
       const outcome = await run();
       const running = typeof outcome === "object";
-      rows.push({
+      report({
         sdk,
         provider,
         check: name,
@@ -106,7 +112,7 @@ export const runSmoke = async (options: SmokeOptions): Promise<SmokeRow[]> => {
       });
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      rows.push({ sdk, provider, check: name, result: "fail", detail, seconds: (Date.now() - started) / 1000 });
+      report({ sdk, provider, check: name, result: "fail", detail, seconds: (Date.now() - started) / 1000 });
     }
   };
   /** Polls until `ended` says so or the wait runs out. */

@@ -13,6 +13,8 @@ describe("npm run smoke, against the local gateway behind a base path", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let credential: NewCredential;
   let rows: SmokeRow[];
+  /** The rows as they were reported, one by one. */
+  const reported: SmokeRow[] = [];
 
   beforeAll(async () => {
     gateway = await startTestGateway({
@@ -23,6 +25,7 @@ describe("npm run smoke, against the local gateway behind a base path", () => {
     });
     credential = await gateway.gateway.createCredential("smoke");
     rows = await runSmoke({
+      onRow: (row) => reported.push(row),
       url: gateway.url,
       apiKey: credential.apiKey,
       accessKeyId: credential.record.accessKeyId,
@@ -37,6 +40,11 @@ describe("npm run smoke, against the local gateway behind a base path", () => {
 
   it("serves every front door under the base path", () => {
     expect(gateway.url).toMatch(/\/gw$/);
+  });
+
+  it("reports each check as it finishes, in the order of the final table", () => {
+    expect(reported).toEqual(rows);
+    expect(reported.length).toBeGreaterThan(0);
   });
 
   it("passes every check", () => {
