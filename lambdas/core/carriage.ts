@@ -1,4 +1,4 @@
-import { type ChatRequest, effortBudget } from "./chat";
+import { type ChatRequest, effortBudget, invokeFamilies } from "./chat";
 import type { Provider } from "./model";
 
 /**
@@ -22,7 +22,7 @@ const always = () => true;
 
 const reasons = (request: ChatRequest) => request.reasoning !== undefined;
 /** Claude on Bedrock (a foundation model id or an inference profile), the family Converse takes thinking for. */
-export const isBedrockClaude = (model: string) => /(^|\.)anthropic\.claude/.test(model);
+const isBedrockClaude = (model: string) => invokeFamilies["claude-invoke"].models.test(model);
 const thinkingRule = (provider: string, rule: string) => `${provider} extended thinking ${rule}`;
 
 const jsonToolNote = "a forced call of one tool whose input schema is the answer's; its input comes back as the text";

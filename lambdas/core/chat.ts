@@ -56,7 +56,7 @@ export const budgetEffort = (budget: number): ReasoningEffort =>
 export const reasoningBudget = (reasoning: Reasoning): number =>
   reasoning.budgetTokens ?? effortBudget[reasoning.effort ?? "medium"];
 
-/** Structured output: any JSON object, or JSON that a schema describes. */
+/** Structured output: a JSON object of no fixed shape, or JSON that a schema describes. */
 export type ResponseFormat =
   | { type: "json_object" }
   | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };

@@ -102,8 +102,10 @@ const mistralMessages = (prompt: string): ChatMessage[] => {
   });
 };
 
+const recordIdOnly = z.object({ recordId: z.string().min(1) }).loose();
+
 const record = (shape: InvokeShape, value: Record<string, unknown>, lineNumber: number, carried: Carried) => ({
-  customId: parseLine(z.object({ recordId: z.string().min(1) }).loose(), value, lineNumber).recordId,
+  customId: parseLine(recordIdOnly, value, lineNumber).recordId,
   lineNumber,
   endpoint: chatEndpoint,
   native: value.modelInput as Record<string, unknown>,
@@ -111,9 +113,10 @@ const record = (shape: InvokeShape, value: Record<string, unknown>, lineNumber: 
   uncarried: uncarriedFields(value.modelInput, carried, "modelInput"),
 });
 
-/** Wraps a body's parse so its field errors name `modelInput.…`. */
-const bodyOf = <S extends z.ZodType>(schema: S, value: Record<string, unknown>, lineNumber: number): z.output<S> =>
-  (parseLine(z.object({ modelInput: schema }), value, lineNumber) as { modelInput: z.output<S> }).modelInput;
+/** A family's body in its record, so field errors name `modelInput.…` (schemas built once, not per line). */
+const novaRecord = z.object({ modelInput: z.object({ inferenceConfig: novaConfig.optional() }).loose() });
+const promptRecord = z.object({ modelInput: promptBody });
+const titanRecord = z.object({ modelInput: titanBody });
 
 /**
  * A record whose `modelInput` is a model family's own InvokeModel body, as a neutral request (`converse` reads a
@@ -136,11 +139,7 @@ export const parseInvokeRecord = (
       return parseClaudeInvokeRecord(value, lineNumber);
     case "nova-invoke": {
       const { schemaVersion: _v, inferenceConfig, ...rest } = modelInput as Record<string, unknown>;
-      const config = bodyOf(
-        z.object({ inferenceConfig: novaConfig.optional() }).loose(),
-        value,
-        lineNumber,
-      ).inferenceConfig;
+      const config = parseLine(novaRecord, value, lineNumber).modelInput.inferenceConfig;
       const asConverse = {
         ...rest,
         ...(inferenceConfig !== undefined && {
@@ -157,7 +156,7 @@ export const parseInvokeRecord = (
     }
     case "llama-invoke":
     case "mistral-invoke": {
-      const body = bodyOf(promptBody, value, lineNumber);
+      const body = parseLine(promptRecord, value, lineNumber).modelInput;
       const llama = shape === "llama-invoke";
       const { system, messages } = llama ? llamaMessages(body.prompt) : { messages: mistralMessages(body.prompt) };
       return named({
@@ -173,7 +172,7 @@ export const parseInvokeRecord = (
       });
     }
     case "titan-invoke": {
-      const body = bodyOf(titanBody, value, lineNumber);
+      const body = parseLine(titanRecord, value, lineNumber).modelInput;
       const config = body.textGenerationConfig;
       return named({
         ...record(shape, value, lineNumber, titanCarried),
