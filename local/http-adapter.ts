@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough } from "node:stream";
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { lambdaPayloadLimitBytes } from "../lambdas/core/config";
+import { unknownPathAnswer } from "../lambdas/dialects/front-doors";
 import type { ProxyHandler } from "../lambdas/http/dialect-handler";
 import { apiGatewayBodyLimitBytes, stagedStoreFailed } from "../lambdas/http/limits";
 import type { StagedAuthorizer } from "../lambdas/http/staged-authorizer";
@@ -212,8 +213,13 @@ export const serveThroughHandler = async (
   const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   if (!mount) {
     request.resume();
-    // API Gateway's answer for a path no resource matches.
-    sendJson(response, 403, { message: "Missing Authentication Token" });
+    // The API's root mock: a path outside every mount names the mounts.
+    response
+      .writeHead(unknownPathAnswer.status, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(unknownPathAnswer.body),
+      })
+      .end(unknownPathAnswer.body);
     return;
   }
   let body: Buffer;

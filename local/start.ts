@@ -3,12 +3,20 @@ import { startLocalGateway } from "./server";
 
 /** `npm start`: the gateway on 127.0.0.1:$PORT with embedded defaults (no AWS account, no keys). */
 const dataDir = process.env.FINOPS_DATA_DIR ?? ".finops-local";
+const port = Number(process.env.PORT ?? 8080);
 const gateway = await startLocalGateway({
-  port: Number(process.env.PORT ?? 8080),
+  port,
   host: process.env.HOST ?? "127.0.0.1",
   dataDir,
   // How long a simulated upstream batch runs (to watch one, or to stop the gateway in the middle of one).
   simulators: { jobLatencyMs: Number(process.env.FINOPS_SIM_LATENCY_MS) || undefined },
+}).catch((error: NodeJS.ErrnoException) => {
+  if (error.code !== "EADDRINUSE") throw error;
+  console.error(
+    `Port ${port} is in use, perhaps by another gateway (curl http://127.0.0.1:${port}/health). ` +
+      `Stop it, or start this one elsewhere: PORT=${port + 1} npm start`,
+  );
+  process.exit(1);
 });
 const gw = gateway.url;
 const { resumed, published } = gateway.recovered;

@@ -4,7 +4,7 @@ import type { Provider } from "./model";
 /**
  * How each feature of the neutral request reaches each provider, as data: carried as the provider's own field, or
  * refused with the reason and the way around it. Core refuses a batch holding a feature a provider cannot carry
- * before anything is created; the same rows are the table in `docs/conversion.md` (a test keeps the two equal).
+ * before anything is created; the same rows are the table in `docs/conversion.md` (`npm run docs` writes it; a test keeps the two equal).
  */
 type Cell = string | { refused: string };
 
@@ -359,14 +359,4 @@ export const refusalOn = (
       return { feature: feature.name, reason: cell.refused };
   }
   return undefined;
-};
-
-/** The carriage rows as a Markdown table (feature × provider), as `docs/conversion.md` shows them. */
-export const carriageTable = (providers: readonly Provider[]): string => {
-  const cell = (value: Cell) => (typeof value === "string" ? value : `refused: ${value.refused}`);
-  return [
-    `| Feature | ${providers.join(" | ")} |`,
-    `|---|${providers.map(() => "---").join("|")}|`,
-    ...carriage.map((f) => `| ${f.name} | ${providers.map((p) => cell(f.on[p]).replaceAll("|", "\\|")).join(" | ")} |`),
-  ].join("\n");
 };

@@ -31,6 +31,8 @@ export interface FrontDoorSpec {
   readonly headEntry?: string;
   /** Its SDK reads errors as S3's XML (`<Error><Code>`), not JSON: what the front answers there too. @default JSON */
   readonly xmlErrors?: boolean;
+  /** Who calls it, as a path outside every mount names it. */
+  readonly callers: string;
 }
 
 /** Every front door of the gateway, one row each. */
@@ -43,6 +45,7 @@ export const frontDoors = {
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
+    callers: "the OpenAI SDK (base URL {GW}/openai or {GW}/openai/v1)",
   },
   anthropic: {
     dialect: "anthropic",
@@ -52,6 +55,7 @@ export const frontDoors = {
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
+    callers: "the Anthropic SDK (base URL {GW}/anthropic)",
   },
   genai: {
     dialect: "genai",
@@ -61,6 +65,7 @@ export const frontDoors = {
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
+    callers: "the Google GenAI SDK (base URL {GW}/genai)",
   },
   bedrock: {
     dialect: "bedrock",
@@ -70,6 +75,7 @@ export const frontDoors = {
     storesFiles: true,
     needsAccountId: true,
     streamsResponses: false,
+    callers: "the AWS SDK's Bedrock client (endpoint {GW}/bedrock)",
   },
   bedrockFiles: {
     dialect: "bedrock",
@@ -81,6 +87,7 @@ export const frontDoors = {
     streamsResponses: true,
     headEntry: "bedrock-files-head",
     xmlErrors: true,
+    callers: "the AWS SDK's S3 client (endpoint {GW}/bedrock/files, path style)",
   },
   /** The FinOps API (costs of the caller's batches), served with OpenAI's error envelope. */
   finops: {
@@ -91,6 +98,7 @@ export const frontDoors = {
     storesFiles: false,
     needsAccountId: false,
     streamsResponses: false,
+    callers: "the FinOps API (costs, budgets; any SDK's key)",
   },
 } as const satisfies Record<string, FrontDoorSpec>;
 
@@ -100,6 +108,26 @@ export type FrontDoorId = keyof typeof frontDoors;
 export type FrontDoorsOf<D extends Dialect> = {
   [K in FrontDoorId]: (typeof frontDoors)[K]["dialect"] extends D ? K : never;
 }[FrontDoorId];
+
+/**
+ * The answer to a path outside every mount (a wrong base URL): 404 naming each mount and who calls it, in an
+ * envelope the OpenAI, Anthropic and Google SDKs all read (`error.message`; `error.type`; `error.code`/`status`).
+ * The API answers it from a mock integration on its root, and the local adapter the same.
+ */
+export const unknownPathAnswer = {
+  status: 404,
+  body: JSON.stringify({
+    type: "error",
+    error: {
+      type: "not_found_error",
+      code: 404,
+      status: "NOT_FOUND",
+      message: `No route at this path: the gateway serves ${Object.values(frontDoors)
+        .map((door) => `/${door.mount} for ${door.callers}`)
+        .join("; ")}. {GW} is the gateway's URL.`,
+    },
+  }),
+} as const;
 
 /** Front door ids, most specific mount first (as API Gateway matches `/bedrock/files` before `/bedrock`). */
 export const frontDoorIds = (Object.keys(frontDoors) as FrontDoorId[]).sort(

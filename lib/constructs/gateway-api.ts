@@ -10,6 +10,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  MockIntegration,
   PassthroughBehavior,
   RequestAuthorizer,
   ResponseTransferMode,
@@ -22,7 +23,12 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { stagingPrefix } from "../../lambdas/core/layout";
-import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../../lambdas/dialects/front-doors";
+import {
+  type FrontDoorId,
+  type FrontDoorSpec,
+  frontDoors,
+  unknownPathAnswer,
+} from "../../lambdas/dialects/front-doors";
 import { type StagedRouteId, type StagedRouteSpec, stagedRoutes } from "../../lambdas/dialects/staged-routes";
 import { stagedStoreFailed } from "../../lambdas/http/limits";
 import { headerContextKey, stagedMetaHeader, stagedStatuses } from "../../lambdas/http/staged-contract";
@@ -122,6 +128,29 @@ export class GatewayApi extends Construct {
         props.headFunctions?.[id],
       );
     }
+
+    // A path outside every mount (a wrong base URL) is a 404 naming the mounts, answered by a mock: no Lambda runs.
+    // The integration response has no selection pattern, so it is the answer whatever the mock's own status.
+    const unknownPath = new MockIntegration({
+      passthroughBehavior: PassthroughBehavior.WHEN_NO_MATCH,
+      requestTemplates: { "application/json": '{"statusCode": 200}' },
+      integrationResponses: [
+        {
+          statusCode: String(unknownPathAnswer.status),
+          responseTemplates: { "application/json": unknownPathAnswer.body },
+        },
+      ],
+    });
+    const unknownPathResponses = { methodResponses: [{ statusCode: String(unknownPathAnswer.status) }] };
+    for (const method of [
+      this.api.root.addMethod("ANY", unknownPath, unknownPathResponses),
+      this.api.root.addResource("{proxy+}").addMethod("ANY", unknownPath, unknownPathResponses),
+    ])
+      for (const id of ["AwsSolutions-APIG4", "AwsSolutions-COG4"])
+        Validations.of(method).acknowledge({
+          id,
+          reason: "A fixed 404 naming the mounts, from a mock: nothing is read, stored or run for any caller.",
+        });
 
     // A staged route's authorizer denies a caller whose credential fails; it says why in the dialect's envelope.
     this.api.addGatewayResponse("StagedRouteDenied", {

@@ -5,11 +5,13 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stagingPrefix } from "../../lambdas/core/layout";
-import { frontDoors } from "../../lambdas/dialects/front-doors";
+import { frontDoors, unknownPathAnswer } from "../../lambdas/dialects/front-doors";
 import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
 import { viewerRequestCode, viewerRequestFile } from "../../lambdas/edge/viewer-request-code";
 import { tableSchema } from "../../lambdas/state/table-schema";
 import { GatewayStack } from "../../lib/gateway-stack";
+import { sectionOf, withCurrentParts } from "../../local/docs";
+import { stackResourcesSection, stackRetainedSection } from "../../local/docs-sections";
 import { nagFindings } from "./nag-probe";
 
 const env = { account: "123456789012", region: "us-west-2" };
@@ -22,6 +24,31 @@ describe("GatewayStack", () => {
     const app = new App({ context: { "aws:cdk:enable-asset-metadata": true } });
     template = Template.fromStack(new GatewayStack(app, "Gw", { env }));
     assemblyDir = app.outdir;
+  });
+
+  it("is what docs/deploy.md lists: every resource type described and priced, and what cdk destroy keeps", () => {
+    const page = readFileSync(join(import.meta.dirname, "../../docs/deploy.md"), "utf8");
+    const current = withCurrentParts(page, {
+      "stack-resources": () => stackResourcesSection(template.toJSON()),
+      "stack-retained": () => stackRetainedSection(template.toJSON()),
+    });
+    for (const section of ["stack-resources", "stack-retained"])
+      expect(sectionOf(page, section), "run npm run docs").toBe(sectionOf(current, section));
+    expect(sectionOf(page, "stack-retained")).toContain("AWS::KMS::Key");
+  });
+
+  it("answers a path outside every mount, and the root, from a mock: 404 naming the mounts, no Lambda", () => {
+    const mocks = template.findResources("AWS::ApiGateway::Method", {
+      Properties: { HttpMethod: "ANY", Integration: { Type: "MOCK" } },
+    });
+    expect(Object.keys(mocks)).toHaveLength(2);
+    type MockMethod = { Properties: { Integration: { IntegrationResponses: Record<string, unknown>[] } } };
+    for (const { Properties } of Object.values(mocks) as MockMethod[]) {
+      const [response = {}] = Properties.Integration.IntegrationResponses;
+      expect(response.StatusCode).toBe("404");
+      expect(response.SelectionPattern).toBeUndefined();
+      expect(response.ResponseTemplates).toEqual({ "application/json": unknownPathAnswer.body });
+    }
   });
 
   it("has one REST API with a mount per dialect, binary bodies, throttling and access logs", () => {
@@ -37,6 +64,7 @@ describe("GatewayStack", () => {
       const segments = path.split("/");
       for (let i = 1; i <= segments.length; i++) paths.add(segments.slice(0, i).join("/"));
     };
+    paths.add("{proxy+}"); // the root's, answering paths outside every mount
     for (const door of Object.values(frontDoors)) addWithParents(`${door.mount}/{proxy+}`);
     for (const route of Object.values(stagedRoutes))
       addWithParents(`${frontDoors[route.frontDoor].mount}/${route.path}`);
@@ -147,7 +175,7 @@ describe("GatewayStack", () => {
     const methods = Object.values(template.findResources("AWS::ApiGateway::Method")) as {
       Properties: { HttpMethod: string; Integration: unknown };
     }[];
-    const proxied = methods.filter((m) => !JSON.stringify(m.Properties.Integration).includes('"Type":"AWS"'));
+    const proxied = methods.filter((m) => !/"Type":"(AWS|MOCK)"/.test(JSON.stringify(m.Properties.Integration)));
     const integrations = proxied.map((m) => JSON.stringify(m.Properties.Integration));
     expect(integrations).toHaveLength(2 * doors + 2 * heads); // ANY (and HEAD) on the mount and on its {proxy+}
     for (const integration of integrations) expect(integration).toContain('"Type":"AWS_PROXY"');

@@ -16,10 +16,14 @@ describe("the default models", () => {
     expect(smokeModels).toBe(defaultModels);
   });
 
-  it("are all in the README, and no retired model is suggested by the README, the tools or the benchmarks", () => {
-    const readme = readFileSync("README.md", "utf8");
-    for (const model of Object.values(defaultModels)) expect(readme).toContain(model);
-    const shipped = ["README.md", ...["local", "bench", "lambdas"].flatMap(filesUnder)].filter(
+  it("are what every example runs, and no retired model is suggested by the docs, examples, tools or benchmarks", () => {
+    const examples = filesUnder("examples").filter((path) => /(openai|anthropic|genai|bedrock)[_-]batch\./.test(path));
+    expect(examples).toHaveLength(8); // each SDK's, in Python and JS
+    for (const example of examples) {
+      const text = readFileSync(example, "utf8");
+      for (const model of Object.values(defaultModels)) expect(text, example).toContain(`"${model}"`);
+    }
+    const shipped = ["README.md", ...["docs", "examples", "local", "bench", "lambdas"].flatMap(filesUnder)].filter(
       (path) => !path.endsWith("default-models.ts"),
     );
     const suggestions = shipped.flatMap((path) =>
