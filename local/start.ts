@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { firstBatchLines } from "./first-batch";
 import { startLocalGateway } from "./server";
 
 /** `npm start`: the gateway on 127.0.0.1:$PORT with embedded defaults (no AWS account, no keys). */
@@ -36,6 +37,7 @@ console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and
   AWS SDK (S3)     endpoint_url="${gw}/bedrock/files"
   AWS SDK (Bedrock) endpoint_url="${gw}/bedrock"
   batch-ended events ${join(dataDir, "events.jsonl")} (webhooks: npm run keys -- webhook --name NAME --url …)`);
+console.log(firstBatchLines(gw, gateway.auth).join("\n"));
 const places = gateway.jobBuckets.map(({ bucket, prefix }) => `s3://${bucket}/${prefix}`).join(", ");
 if (places)
   console.log(

@@ -1,6 +1,7 @@
 // A Message Batch through the Anthropic SDK: send requests, wait, read the results and what the batch cost.
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import Anthropic from "@anthropic-ai/sdk";
 
 const gateway = process.env.FINOPS_URL ?? "http://127.0.0.1:8080";
@@ -12,6 +13,7 @@ const models = {
   gemini: "gemini-2.5-flash",
   bedrock: "amazon.nova-micro-v1:0",
 };
+const sample = fileURLToPath(new URL("../inputs/anthropic-requests.jsonl", import.meta.url)); // the sample, from anywhere
 const pollMs = 1000 * Number(process.env.FINOPS_POLL_SECONDS ?? 5);
 
 const client = new Anthropic({
@@ -20,10 +22,7 @@ const client = new Anthropic({
   defaultHeaders: { "x-model-provider": provider }, // which provider runs the batch
 });
 
-const requests = (await readFile("examples/inputs/anthropic-requests.jsonl", "utf8"))
-  .trim()
-  .split("\n")
-  .map(JSON.parse);
+const requests = (await readFile(sample, "utf8")).trim().split("\n").map(JSON.parse);
 for (const request of requests) request.params.model = models[provider];
 
 let batch = await client.messages.batches.create({ requests });

@@ -1,6 +1,7 @@
 // A model invocation job through the AWS SDK: put the records in S3, run the job, read its output and what it cost.
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
@@ -12,6 +13,7 @@ const models = {
   gemini: "gemini-2.5-flash",
   bedrock: "amazon.nova-micro-v1:0",
 };
+const sample = fileURLToPath(new URL("../inputs/bedrock-records.jsonl", import.meta.url)); // the sample, from anywhere
 const pollMs = 1000 * Number(process.env.FINOPS_POLL_SECONDS ?? 5);
 
 const config = {
@@ -36,7 +38,7 @@ await s3.send(
   new PutObjectCommand({
     Bucket: "my-batches",
     Key: `input/${jobName}.jsonl`,
-    Body: await readFile("examples/inputs/bedrock-records.jsonl"),
+    Body: await readFile(sample),
   }),
 );
 const { jobArn } = await bedrock.send(

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { GoogleGenAI } from "@google/genai";
 
 const gateway = process.env.FINOPS_URL ?? "http://127.0.0.1:8080";
@@ -14,6 +15,7 @@ const models = {
   gemini: "gemini-2.5-flash",
   bedrock: "amazon.nova-micro-v1:0",
 };
+const sample = fileURLToPath(new URL("../inputs/genai-requests.jsonl", import.meta.url)); // the sample, from anywhere
 const pollMs = 1000 * Number(process.env.FINOPS_POLL_SECONDS ?? 5);
 const ended = ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"];
 
@@ -23,7 +25,7 @@ const client = new GoogleGenAI({
 });
 
 const uploaded = await client.files.upload({
-  file: "examples/inputs/genai-requests.jsonl",
+  file: sample,
   config: { mimeType: "application/jsonl", displayName: "genai-requests" },
 });
 let job = await client.batches.create({ model: models[provider], src: uploaded.name });

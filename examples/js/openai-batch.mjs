@@ -1,6 +1,7 @@
 // A batch through the OpenAI SDK: upload a JSONL file, run it, read the results and what the batch cost.
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import OpenAI, { toFile } from "openai";
 
 const gateway = process.env.FINOPS_URL ?? "http://127.0.0.1:8080";
@@ -11,12 +12,13 @@ const models = {
   gemini: "gemini-2.5-flash",
   bedrock: "amazon.nova-micro-v1:0",
 };
+const sample = fileURLToPath(new URL("../inputs/openai-chat.jsonl", import.meta.url)); // the sample, from anywhere
 const pollMs = 1000 * Number(process.env.FINOPS_POLL_SECONDS ?? 5);
 
 const client = new OpenAI({ baseURL: `${gateway}/openai`, apiKey: process.env.FINOPS_API_KEY ?? "my-key" });
 
 // Each line names its model: one the provider that runs the batch serves.
-const lines = (await readFile("examples/inputs/openai-chat.jsonl", "utf8")).trim().split("\n").map(JSON.parse);
+const lines = (await readFile(sample, "utf8")).trim().split("\n").map(JSON.parse);
 for (const line of lines) line.body.model = models[provider];
 const jsonl = lines.map((line) => `${JSON.stringify(line)}\n`).join("");
 

@@ -4,6 +4,7 @@ import json
 import os
 import time
 import urllib.request
+from pathlib import Path
 
 import anthropic
 
@@ -12,6 +13,7 @@ API_KEY = os.environ.get("FINOPS_API_KEY", "my-key")
 PROVIDER = os.environ.get("FINOPS_PROVIDER", "anthropic")  # or openai, gemini, bedrock
 MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-haiku-4-5",
           "gemini": "gemini-2.5-flash", "bedrock": "amazon.nova-micro-v1:0"}
+INPUT = Path(__file__).parent.parent / "inputs" / "anthropic-requests.jsonl"  # the sample, wherever you run this from
 POLL_SECONDS = float(os.environ.get("FINOPS_POLL_SECONDS", "5"))
 
 client = anthropic.Anthropic(
@@ -20,7 +22,7 @@ client = anthropic.Anthropic(
     default_headers={"x-model-provider": PROVIDER},  # which provider runs the batch
 )
 
-with open("examples/inputs/anthropic-requests.jsonl") as f:
+with open(INPUT) as f:
     requests = [json.loads(line) for line in f]
 for request in requests:
     request["params"]["model"] = MODELS[PROVIDER]

@@ -4,6 +4,7 @@ import json
 import os
 import time
 import urllib.request
+from pathlib import Path
 
 import boto3
 
@@ -11,6 +12,7 @@ GATEWAY = os.environ.get("FINOPS_URL", "http://127.0.0.1:8080")
 PROVIDER = os.environ.get("FINOPS_PROVIDER", "bedrock")  # or openai, anthropic, gemini
 MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-haiku-4-5",
           "gemini": "gemini-2.5-flash", "bedrock": "amazon.nova-micro-v1:0"}
+INPUT = Path(__file__).parent.parent / "inputs" / "bedrock-records.jsonl"  # the sample, wherever you run this from
 POLL_SECONDS = float(os.environ.get("FINOPS_POLL_SECONDS", "5"))
 
 session = boto3.Session(
@@ -29,7 +31,7 @@ def route(request, **kwargs):
 bedrock.meta.events.register("before-send", route)
 
 job_name = f"example-{time.time_ns()}"
-s3.upload_file("examples/inputs/bedrock-records.jsonl", "my-batches", f"input/{job_name}.jsonl")
+s3.upload_file(str(INPUT), "my-batches", f"input/{job_name}.jsonl")
 job = bedrock.create_model_invocation_job(
     jobName=job_name,
     modelId=MODELS[PROVIDER],

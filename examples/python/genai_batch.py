@@ -4,6 +4,7 @@ import json
 import os
 import time
 import urllib.request
+from pathlib import Path
 
 from google import genai
 from google.genai import types
@@ -13,6 +14,7 @@ API_KEY = os.environ.get("FINOPS_API_KEY", "my-key")
 PROVIDER = os.environ.get("FINOPS_PROVIDER", "gemini")  # or openai, anthropic, bedrock
 MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-haiku-4-5",
           "gemini": "gemini-2.5-flash", "bedrock": "amazon.nova-micro-v1:0"}
+INPUT = Path(__file__).parent.parent / "inputs" / "genai-requests.jsonl"  # the sample, wherever you run this from
 POLL_SECONDS = float(os.environ.get("FINOPS_POLL_SECONDS", "5"))
 ENDED = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED")
 
@@ -25,7 +27,7 @@ client = genai.Client(
 )
 
 uploaded = client.files.upload(
-    file="examples/inputs/genai-requests.jsonl",
+    file=str(INPUT),
     config=types.UploadFileConfig(mime_type="application/jsonl", display_name="genai-requests"),
 )
 job = client.batches.create(model=MODELS[PROVIDER], src=uploaded.name)

@@ -3,6 +3,7 @@
 import json
 import os
 import time
+from pathlib import Path
 
 from openai import OpenAI
 
@@ -10,12 +11,13 @@ GATEWAY = os.environ.get("FINOPS_URL", "http://127.0.0.1:8080")
 PROVIDER = os.environ.get("FINOPS_PROVIDER", "openai")  # or anthropic, gemini, bedrock
 MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-haiku-4-5",
           "gemini": "gemini-2.5-flash", "bedrock": "amazon.nova-micro-v1:0"}
+INPUT = Path(__file__).parent.parent / "inputs" / "openai-chat.jsonl"  # the sample, wherever you run this from
 POLL_SECONDS = float(os.environ.get("FINOPS_POLL_SECONDS", "5"))
 
 client = OpenAI(base_url=f"{GATEWAY}/openai", api_key=os.environ.get("FINOPS_API_KEY", "my-key"))
 
 # Each line names its model: one the provider that runs the batch serves.
-with open("examples/inputs/openai-chat.jsonl") as f:
+with open(INPUT) as f:
     lines = [json.loads(line) for line in f]
 for line in lines:
     line["body"]["model"] = MODELS[PROVIDER]

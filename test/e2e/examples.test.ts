@@ -2,11 +2,13 @@ import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewCredential } from "../../lambdas/core/credentials";
 import { providers } from "../../lambdas/core/model";
+import { firstBatchLines } from "../../local/first-batch";
 import { startTestGateway } from "../support/gateway";
 
 /**
@@ -68,6 +70,12 @@ const expectFinished = (output: string, sdk: (typeof sdks)[number]) => {
   expect(Number(cost?.[1])).toBeGreaterThan(0);
 };
 
+/** The commands `npm start` prints for a first batch, by what they run (`python3 …_batch.py`, `node …`). */
+const printedCommands = (url: string) =>
+  firstBatchLines(url, "open")
+    .map((line) => /(FINOPS_URL=\S+ (python3|node) \S+)$/.exec(line)?.[1])
+    .filter((command): command is string => command !== undefined);
+
 describe("the JS examples (examples/js)", () => {
   for (const sdk of sdks)
     it(`${sdk}-batch.mjs runs on every provider`, async () => {
@@ -77,9 +85,11 @@ describe("the JS examples (examples/js)", () => {
       for (const output of outputs) expectFinished(output, sdk);
     }, 120_000);
 
-  it("run with their defaults against an open gateway (what npm start serves)", async () => {
-    const output = await runExample("node", ["examples/js/openai-batch.mjs"], envFor(open.url, undefined, false));
-    expectFinished(output, "openai");
+  it("run as npm start prints them, pasted in another directory, against an open gateway", async () => {
+    const [command, ...others] = printedCommands(open.url).filter((line) => line.includes(" node "));
+    expect(others).toEqual([]);
+    const { stdout } = await run("sh", ["-c", command as string], { cwd: tmpdir(), env: process.env, timeout: 60_000 });
+    expectFinished(stdout, "openai");
   }, 60_000);
 });
 
@@ -116,6 +126,20 @@ describe.skipIf(!python)("the Python examples (examples/python), in a virtual en
       );
       for (const output of outputs) expectFinished(output, sdk);
     }, 120_000);
+
+  it("run as npm start prints them (python3 being the environment's), from another directory", async () => {
+    const commands = printedCommands(open.url).filter((line) => line.includes(" python3 "));
+    expect(commands).toHaveLength(4);
+    const outputs = await Promise.all(
+      commands.map(async (command) => {
+        const pasted = command.replace(" python3 ", ` ${venvPython} `);
+        return (await run("sh", ["-c", pasted], { cwd: tmpdir(), env: process.env, timeout: 60_000 })).stdout;
+      }),
+    );
+    outputs.forEach((output, i) => {
+      expectFinished(output, sdks[i] as (typeof sdks)[number]);
+    });
+  }, 60_000);
 
   it("first_batch.py, the README's, prints the three answers as OpenAI output lines", async () => {
     const output = await runExample(venvPython, ["examples/python/first_batch.py"], envFor(open.url, undefined, false));
