@@ -17,3 +17,12 @@ export const commandLine = <T extends ParseArgsConfig>(config: T, usage: string)
     process.exit(2);
   }
 };
+
+/**
+ * What a command prints: the text for people, or with `--json` its data as one JSON document on stdout (notes
+ * go to stderr then, so the output stays parseable).
+ */
+export const printerFor = (json: boolean | undefined) => ({
+  result: (text: string, data: unknown) => console.log(json ? JSON.stringify(data, null, 2) : text),
+  note: (text: string) => (json ? console.error(text) : console.log(text)),
+});

@@ -1,5 +1,5 @@
 /**
- * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential]`: the
+ * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential] [--json]`: the
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
  * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
  */
@@ -7,7 +7,7 @@ import { type CostGrouping, costGroupings, groupCosts, groupOf } from "../lambda
 import type { BatchRecord } from "../lambdas/core/model";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
-import { commandLine } from "./cli";
+import { commandLine, printerFor } from "./cli";
 import { openTable } from "./table";
 
 const { values } = commandLine(
@@ -17,10 +17,11 @@ const { values } = commandLine(
       to: { type: "string" },
       "group-by": { type: "string", default: "credential" },
       stack: { type: "string" },
+      json: { type: "boolean" },
     },
   },
   "Usage: npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] " +
-    "[--group-by credential|day|model|provider|dialect] [--stack NAME]",
+    "[--group-by credential|day|model|provider|dialect] [--stack NAME] [--json]",
 );
 const groupings = [...costGroupings, "credential"] as const;
 const groupBy = values["group-by"] as (typeof groupings)[number];
@@ -71,11 +72,25 @@ try {
       money(total.saved),
     ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(
-    `Settled batches in ${table.where}, by ${groupBy} (USD at batch rates; on demand = the same usage live):`,
-  );
-  for (const row of rows)
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  const period = `${values.from ?? "the first batch"} to ${values.to ? `${values.to} (exclusive)` : "now"}`;
+  const text =
+    batches.length === 0
+      ? `No batches in ${table.where} from ${period}. Run one (npm start prints a first batch) and it shows here.`
+      : [
+          `Settled batches in ${table.where}, by ${groupBy}, from ${period} (USD at batch rates; on demand = the ` +
+            "same usage live):",
+          ...rows.map((row) =>
+            row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
+          ),
+        ].join("\n");
+  printerFor(values.json).result(text, {
+    groupBy,
+    from: values.from ?? null,
+    to: values.to ?? null,
+    currency: "USD",
+    groups,
+    total: total ?? null,
+  });
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

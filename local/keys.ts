@@ -1,6 +1,6 @@
 /**
  * `npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] [--monthly-usd N|none]
- * [--url URL|none] [--allow bucket/prefix/ …|none]`: manages gateway credentials, their monthly budgets, their
+ * [--url URL|none] [--allow bucket/prefix/ …|none] [--json]`: manages gateway credentials, their monthly budgets, their
  * batch-ended webhooks and the places in the account's own buckets their Bedrock jobs may use.
  *   Deployed stack: `--stack NAME` (its outputs give the table and key, in its region), or TABLE_NAME and
  *   CREDENTIALS_KMS_KEY (the stack outputs); with AWS credentials.
@@ -18,13 +18,13 @@ import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store"
 import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { KmsSealer } from "../lambdas/state/sealers";
-import { commandLine } from "./cli";
+import { commandLine, printerFor } from "./cli";
 import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
 const usage =
   "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] " +
-  "[--monthly-usd N|none] [--url URL|none] [--allow bucket/prefix/ …|none] [--stack NAME]";
+  "[--monthly-usd N|none] [--url URL|none] [--allow bucket/prefix/ …|none] [--stack NAME] [--json]";
 /** The command line, or its usage and why it is not one (never a stack trace). */
 const { positionals, values } = commandLine(
   {
@@ -35,11 +35,13 @@ const { positionals, values } = commandLine(
       url: { type: "string" },
       allow: { type: "string", multiple: true },
       stack: { type: "string" },
+      json: { type: "boolean" },
     },
   },
   usage,
 );
 const [command] = positionals;
+const print = printerFor(values.json);
 
 const open = async (): Promise<{
   store: CredentialStore;
@@ -89,38 +91,64 @@ try {
   switch (command) {
     case "create": {
       const created = await createCredential(store, sealer, requireName());
-      console.log(`Created credential ${created.record.name} in ${where}. These secrets are shown once:
+      print.result(
+        `Created credential ${created.record.name} in ${where}. These secrets are shown once:
   API key (OpenAI, Anthropic, GenAI SDKs):  ${created.apiKey}
   AWS access key id (S3, Bedrock SDKs):      ${created.record.accessKeyId}
-  AWS secret access key:                     ${created.secretAccessKey}`);
+  AWS secret access key:                     ${created.secretAccessKey}`,
+        {
+          name: created.record.name,
+          apiKey: created.apiKey,
+          accessKeyId: created.record.accessKeyId,
+          secretAccessKey: created.secretAccessKey,
+        },
+      );
       break;
     }
     case "list": {
       const month = monthOf(Date.now());
       const credentials = await store.list();
-      if (credentials.length === 0) {
-        console.log(`No credentials in ${where}. Create one: npm run keys -- create --name team-a`);
-        break;
-      }
-      console.log(["name", "status", "access key id", "created", "budget", "webhook", "job buckets"].join("\t"));
+      const rows = [];
       for (const r of credentials) {
         const limit = await budgets.limitOf(r.tenant);
-        const budget =
-          limit === undefined
-            ? "no budget"
-            : `budget ${usdText(limit)}/month, ${usdText(await budgets.committed(r.tenant, month))} used in ${month}`;
-        const webhook = (await webhooks.get(r.tenant))?.url ?? "no webhook";
-        const places = placesShown(await jobGrants.get(r.tenant)) || "no job buckets";
-        console.log(
-          `${r.name}\t${r.status}\t${r.accessKeyId}\t${new Date(r.createdAt).toISOString()}\t${budget}\t${webhook}\t${places}`,
-        );
+        const used = limit === undefined ? undefined : await budgets.committed(r.tenant, month);
+        rows.push({
+          name: r.name,
+          status: r.status,
+          accessKeyId: r.accessKeyId,
+          created: new Date(r.createdAt).toISOString(),
+          budget: limit === undefined ? null : { monthlyUsd: limit / 1e6, usedUsd: (used ?? 0) / 1e6, month },
+          webhook: (await webhooks.get(r.tenant))?.url ?? null,
+          jobBuckets: placesShown(await jobGrants.get(r.tenant)) || null,
+        });
       }
+      const text =
+        rows.length === 0
+          ? `No credentials in ${where}. Create one: npm run keys -- create --name team-a`
+          : [
+              ["name", "status", "access key id", "created", "budget", "webhook", "job buckets"],
+              ...rows.map((row) => [
+                row.name,
+                row.status,
+                row.accessKeyId,
+                row.created,
+                row.budget
+                  ? `budget ${usdText(microUsd(row.budget.monthlyUsd))}/month, ` +
+                    `${usdText(microUsd(row.budget.usedUsd))} used in ${month}`
+                  : "no budget",
+                row.webhook ?? "no webhook",
+                row.jobBuckets ?? "no job buckets",
+              ]),
+            ]
+              .map((cells) => cells.join("\t"))
+              .join("\n");
+      print.result(text, rows);
       break;
     }
     case "budget": {
       const given = values["monthly-usd"] ?? "";
       // Dollars as a plain decimal (`25`, `0.5`): not `0x10`, `1e3`, an empty value or a negative one.
-      if (given !== "none" && !/^\d+(\.\d+)?$/.test(given))
+      if (given !== "none" && !(/^\d+(\.\d+)?$/.test(given) && Number(given) > 0))
         throw new Error(
           `--monthly-usd takes US dollars per calendar month (UTC) as a positive decimal such as 25 or 0.5, or none ` +
             `to remove the budget; ${JSON.stringify(given)} is not one.`,
@@ -129,8 +157,9 @@ try {
       const record = await store.byName(requireName());
       if (!record) throw new Error(`No credential named ${values.name}.`);
       await budgets.setLimit(record.tenant, usd === undefined ? undefined : microUsd(usd));
-      console.log(
+      print.result(
         usd === undefined ? `${record.name}: no budget.` : `${record.name}: budget $${usd.toFixed(2)} per month.`,
+        { name: record.name, monthlyUsd: usd ?? null },
       );
       break;
     }
@@ -140,12 +169,13 @@ try {
       if (!values.url)
         throw new Error("Give --url https://… (where batch-ended events go), or --url none to stop them.");
       const secret = await setWebhook(webhooks, sealer, record.tenant, values.url === "none" ? undefined : values.url);
-      console.log(
+      print.result(
         secret === undefined
           ? `${record.name}: no webhook.`
           : `${record.name}: batch-ended events go to ${values.url}, signed per Standard Webhooks (webhook-id,
 webhook-timestamp, webhook-signature headers). The signing secret is shown once:
   ${secret}`,
+        { name: record.name, url: secret === undefined ? null : values.url, secret: secret ?? null },
       );
       break;
     }
@@ -160,11 +190,12 @@ webhook-timestamp, webhook-signature headers). The signing secret is shown once:
         );
       const places = allow.length === 1 && allow[0] === "none" ? [] : allow.map(parseGrant);
       await jobGrants.set(record.tenant, places);
-      console.log(
+      print.result(
         places.length === 0
           ? `${record.name}: its jobs may use none of the account's buckets.`
           : `${record.name}: its jobs may read and write under ${placesShown(places)} (as far as the stack's ` +
               "jobBuckets reach: that setting is the ceiling of every grant).",
+        { name: record.name, jobBuckets: placesShown(places) || null },
       );
       break;
     }
@@ -172,11 +203,11 @@ webhook-timestamp, webhook-signature headers). The signing secret is shown once:
     case "disable":
       if (!(await store.setStatus(requireName(), command === "enable" ? "enabled" : "disabled")))
         throw new Error(`No credential named ${values.name}.`);
-      console.log(`${values.name} ${command}d.`);
+      print.result(`${values.name} ${command}d.`, { name: values.name, status: `${command}d` });
       break;
     case "delete":
       if (!(await store.delete(requireName()))) throw new Error(`No credential named ${values.name}.`);
-      console.log(`${values.name} deleted.`);
+      print.result(`${values.name} deleted.`, { name: values.name, status: "deleted" });
       break;
     default:
       throw new Error(usage);
@@ -189,7 +220,7 @@ webhook-timestamp, webhook-signature headers). The signing secret is shown once:
 }
 // In open mode no caller is a credential, so what a credential holds waits for keys mode: say so, never in silence.
 if (openMode && command !== "delete" && !process.exitCode)
-  console.log(
+  print.note(
     "Note: the running gateway is in open mode (every key works, none is a credential): budgets, webhooks and " +
       "job-bucket grants apply once it runs with FINOPS_AUTH=keys.",
   );

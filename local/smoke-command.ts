@@ -1,12 +1,12 @@
 /**
  * `npm run smoke -- --url <GatewayUrl> [--key <api key>] [--access-key-id <id> --secret-access-key <secret>]
- *   [--providers openai,anthropic,gemini,bedrock] [--model provider=id …] [--region r] [--wait seconds]`
+ *   [--providers openai,anthropic,gemini,bedrock] [--model provider=id …] [--region r] [--wait seconds] [--json]`
  * Drives each official JS SDK through a small file and batch on each provider, a cancel, a bad input and a wrong
  * key, and prints what passed. Keys may come from FINOPS_API_KEY, FINOPS_ACCESS_KEY_ID and
  * FINOPS_SECRET_ACCESS_KEY (what `npm run keys -- create` prints). Exits 1 when a check failed.
  */
 import { providers as allProviders, type Provider } from "../lambdas/core/model";
-import { commandLine } from "./cli";
+import { commandLine, printerFor } from "./cli";
 import { defaultModels, formatSmoke, runSmoke } from "./smoke";
 
 const { values } = commandLine(
@@ -20,12 +20,14 @@ const { values } = commandLine(
       model: { type: "string", multiple: true },
       region: { type: "string" },
       wait: { type: "string" },
+      json: { type: "boolean" },
     },
   },
   "Usage: npm run smoke -- --url <GatewayUrl> [--key <api key>] [--access-key-id <id> --secret-access-key <secret>]\n" +
-    "  [--providers openai,anthropic,gemini,bedrock] [--model provider=id …] [--region r] [--wait seconds]\n" +
+    "  [--providers openai,anthropic,gemini,bedrock] [--model provider=id …] [--region r] [--wait seconds] [--json]\n" +
     "Keys may come from FINOPS_API_KEY, FINOPS_ACCESS_KEY_ID and FINOPS_SECRET_ACCESS_KEY.",
 );
+const print = printerFor(values.json);
 const url = values.url ?? process.env.FINOPS_URL;
 const apiKey = values.key ?? process.env.FINOPS_API_KEY;
 const accessKeyId = values["access-key-id"] ?? process.env.FINOPS_ACCESS_KEY_ID;
@@ -61,9 +63,9 @@ const rows = await runSmoke({
   models,
   region: values.region,
   waitSeconds: values.wait ? Number(values.wait) : undefined,
-  // Each check as it finishes (a run takes minutes), then the table.
+  // Each check as it finishes (a run takes minutes; on stderr with --json), then the table.
   onRow: (row) =>
-    console.log(`${row.result.padEnd(7)} ${row.sdk}/${row.provider}: ${row.check} (${row.seconds.toFixed(1)} s)`),
+    print.note(`${row.result.padEnd(7)} ${row.sdk}/${row.provider}: ${row.check} (${row.seconds.toFixed(1)} s)`),
 });
-console.log(`\n${formatSmoke(rows)}`);
+print.result(`\n${formatSmoke(rows)}`, { passed: rows.every((r) => r.result !== "fail"), checks: rows });
 process.exit(rows.some((r) => r.result === "fail") ? 1 : 0);

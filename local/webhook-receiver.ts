@@ -1,6 +1,7 @@
 /**
- * `npm run webhooks:listen -- --secret whsec_… [--port 9000]`: a local webhook receiver that verifies each delivery's
- * Standard Webhooks signature and prints the batch end it carries. Point a credential at it with
+ * `npm run webhooks:listen -- --secret whsec_… [--port 9000] [--json]`: a local webhook receiver that verifies each
+ * delivery's Standard Webhooks signature and prints the batch end it carries (with `--json`, each verified event as
+ * one JSON line). Point a credential at it with
  * `npm run keys -- webhook --name NAME --url http://127.0.0.1:9000/`.
  */
 import { createServer } from "node:http";
@@ -8,8 +9,10 @@ import { Webhook } from "standardwebhooks";
 import { commandLine } from "./cli";
 
 const { values } = commandLine(
-  { options: { secret: { type: "string" }, port: { type: "string", default: "9000" } } },
-  "Usage: npm run webhooks:listen -- --secret whsec_… [--port 9000]",
+  {
+    options: { secret: { type: "string" }, port: { type: "string", default: "9000" }, json: { type: "boolean" } },
+  },
+  "Usage: npm run webhooks:listen -- --secret whsec_… [--port 9000] [--json]",
 );
 if (!values.secret) {
   console.error("Give --secret whsec_… (what `npm run keys -- webhook` printed).");
@@ -27,11 +30,13 @@ createServer((request, response) => {
         data: { batchId: string; status: string; requestCounts: unknown; cost: unknown };
       };
       const { batchId, status, requestCounts, cost } = event.data;
-      console.log(`verified ${request.headers["webhook-id"]}: batch ${batchId} ${status}`, { requestCounts, cost });
+      if (values.json) console.log(JSON.stringify({ webhookId: request.headers["webhook-id"], ...event }));
+      else
+        console.log(`verified ${request.headers["webhook-id"]}: batch ${batchId} ${status}`, { requestCounts, cost });
       response.writeHead(204).end();
     } catch (error) {
-      console.log(`refused a delivery: ${String(error)}`);
+      console.error(`refused a delivery: ${String(error)}`);
       response.writeHead(400).end();
     }
   });
-}).listen(Number(values.port), "127.0.0.1", () => console.log(`Listening on http://127.0.0.1:${values.port}/`));
+}).listen(Number(values.port), "127.0.0.1", () => console.error(`Listening on http://127.0.0.1:${values.port}/`));

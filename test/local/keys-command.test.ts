@@ -19,12 +19,15 @@ const keys = (...args: string[]) => {
 };
 
 describe("npm run keys -- budget (F29)", () => {
-  it.each(["", "0x10", "1e3", "-1", "12abc"])("refuses --monthly-usd=%j by name, with no stack trace", (value) => {
-    const { status, out } = keys("budget", "--name", "c", `--monthly-usd=${value}`);
-    expect(status).toBe(1);
-    expect(out).toContain("positive decimal such as 25 or 0.5");
-    expect(out).not.toMatch(/\n\s+at /);
-  });
+  it.each(["", "0", "0.00", "0x10", "1e3", "-1", "12abc"])(
+    "refuses --monthly-usd=%j by name, with no stack trace",
+    (value) => {
+      const { status, out } = keys("budget", "--name", "c", `--monthly-usd=${value}`);
+      expect(status).toBe(1);
+      expect(out).toContain("positive decimal such as 25 or 0.5");
+      expect(out).not.toMatch(/\n\s+at /);
+    },
+  );
 
   it("an option it cannot read is its usage, not a stack trace", () => {
     const { status, out } = keys("budget", "--name", "c", "--monthly-usd", "-1");
@@ -32,6 +35,41 @@ describe("npm run keys -- budget (F29)", () => {
     expect(out).toContain("Usage: npm run keys --");
     expect(out).not.toMatch(/\n\s+at /);
   });
+});
+
+describe("--json: what the owner CLIs print, for programs", () => {
+  it("keys create, list and budget, and costs, print one JSON document on stdout", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "keys-json-"));
+    const run = (script: string, ...args: string[]) => {
+      const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args, "--json"], {
+        env: { ...process.env, FINOPS_DATA_DIR: dataDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        encoding: "utf8",
+      });
+      expect(result.status, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    try {
+      expect(run("local/keys.ts", "list")).toEqual([]);
+      const created = run("local/keys.ts", "create", "--name", "team-a");
+      expect(created).toMatchObject({ name: "team-a", apiKey: expect.stringMatching(/^fops-/) });
+      expect(run("local/keys.ts", "budget", "--name", "team-a", "--monthly-usd", "25")).toEqual({
+        name: "team-a",
+        monthlyUsd: 25,
+      });
+      const [listed, ...others] = run("local/keys.ts", "list");
+      expect(others).toEqual([]);
+      expect(listed).toMatchObject({
+        name: "team-a",
+        status: "enabled",
+        accessKeyId: created.accessKeyId,
+        budget: { monthlyUsd: 25, usedUsd: 0 },
+        webhook: null,
+      });
+      expect(run("local/costs.ts")).toMatchObject({ groupBy: "credential", groups: [], total: null });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("every owner CLI answers --help and a wrong option with its usage, never a stack trace", () => {
