@@ -390,7 +390,9 @@ export const createBatchEngine = (deps: EngineDeps) => {
         outcomes: { succeeded: 0, errored: total, cancelled: 0, expired: 0 },
         usage: { inputTokens: 0, outputTokens: 0 },
         // Nothing ran: nothing is priced.
-        cost: new CostMeter((await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? noPrices).settle(false),
+        cost: new CostMeter(
+          (await deps.prices?.rates(batch.provider, batch.model ?? "").catch(() => undefined)) ?? noPrices,
+        ).settle(false),
       };
       const ended = await deps.repo.update(
         "batch",

@@ -1,6 +1,6 @@
 import type { BatchEngine } from "./batch-engine";
 import { settleBudget } from "./budgets";
-import { isTerminal } from "./model";
+import { type BatchRecord, isTerminal } from "./model";
 import type { BatchRunner, BudgetLedger, ObjectRepository } from "./ports";
 
 /** What the reconciler reads and drives. */
@@ -34,6 +34,8 @@ export interface ReconcileReport {
   published: string[];
   /** Budget reservations released: their create died before the batch was written, so nothing will settle them. */
   released: string[];
+  /** Batches this pass could not act on (each tried again by the next pass), with why. */
+  errors: string[];
 }
 
 /**
@@ -47,41 +49,79 @@ export const reconcile = async (deps: ReconcileDeps, options: ReconcileOptions =
   const now = deps.now?.() ?? Date.now();
   const graceMs = options.graceMs ?? 5 * 60_000;
   const maxResumes = options.maxResumes ?? 3;
-  const report: ReconcileReport = { watched: 0, running: 0, resumed: [], failed: [], published: [], released: [] };
+  const report: ReconcileReport = {
+    watched: 0,
+    running: 0,
+    resumed: [],
+    failed: [],
+    published: [],
+    released: [],
+    errors: [],
+  };
   for await (const batch of deps.repo.watched()) {
     report.watched++;
     if (now - batch.createdAt < graceMs) continue;
-    if (await deps.runner.running(batch)) {
-      report.running++;
-      continue;
-    }
-    const input = { batchId: batch.id, tenant: batch.tenant };
-    if (isTerminal(batch.status)) {
-      await deps.engine.collect(input); // an ended batch: settles what is left and publishes its end
-      report.published.push(batch.id);
-      continue;
-    }
-    const resumes = batch.resumes ?? 0;
-    if (resumes >= maxResumes) {
-      await deps.engine.fail({
-        ...input,
-        error: {
-          Error: "ExecutionLost",
-          Cause:
-            `its execution stopped ${resumes + 1} times before the batch ended, so the gateway stopped it rather ` +
-            "than let it run unobserved. Create it again to retry.",
-        },
-      });
-      report.failed.push(batch.id);
-      continue;
-    }
-    const resumed = await deps.repo.update("batch", batch.id, { resumes: resumes + 1 }, { statusIn: [batch.status] });
-    if (!resumed) continue; // it moved on meanwhile: the next pass sees it again
-    await deps.runner.resume(resumed);
-    report.resumed.push(batch.id);
+    // One batch that cannot be acted on never holds up the others: it is named, and the next pass tries it again.
+    await reconcileOne(deps, batch, maxResumes, report).catch((error: unknown) => {
+      report.errors.push(`${batch.id}: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
   if (deps.budgets) await releaseOrphanHolds(deps, deps.budgets, now - graceMs, report);
   return report;
+};
+
+const reconcileOne = async (
+  deps: ReconcileDeps,
+  batch: BatchRecord,
+  maxResumes: number,
+  report: ReconcileReport,
+): Promise<void> => {
+  if (await deps.runner.running(batch)) {
+    report.running++;
+    return;
+  }
+  const input = { batchId: batch.id, tenant: batch.tenant };
+  if (isTerminal(batch.status)) {
+    await deps.engine.collect(input); // an ended batch: settles what is left and publishes its end
+    report.published.push(batch.id);
+    return;
+  }
+  const resumes = batch.resumes ?? 0;
+  if (resumes >= maxResumes) {
+    const cause =
+      `its execution stopped ${resumes + 1} times before the batch ended, so the gateway stopped it rather ` +
+      "than let it run unobserved. Create it again to retry.";
+    await deps.engine
+      .fail({ ...input, error: { Error: "ExecutionLost", Cause: cause } })
+      .catch(() => lastResort(deps, batch, `The batch failed: ${cause}`));
+    report.failed.push(batch.id);
+    return;
+  }
+  const resumed = await deps.repo.update("batch", batch.id, { resumes: resumes + 1 }, { statusIn: [batch.status] });
+  if (!resumed) return; // it moved on meanwhile: the next pass sees it again
+  await deps.runner.resume(resumed);
+  report.resumed.push(batch.id);
+};
+
+/**
+ * The failure path itself failed (the input, the provider, the price book or a bug in the way): the batch ends
+ * `failed` by one conditional write that needs none of what it needed to run, and its budget reservation is
+ * released. Its end is published by the next pass, which finds it ended and still watched.
+ */
+const lastResort = async (deps: ReconcileDeps, batch: BatchRecord, reason: string): Promise<void> => {
+  const total = batch.requestCounts.total;
+  const ended = await deps.repo.update(
+    "batch",
+    batch.id,
+    {
+      status: "failed",
+      failureReason: `${reason} (no error file: the gateway could not write one)`,
+      requestCounts: { total, completed: 0, failed: total },
+      statusTimes: { ...batch.statusTimes, failed: deps.now?.() ?? Date.now() },
+    },
+    { statusIn: ["validating", "queued", "in_progress", "finalizing", "cancelling"] },
+  );
+  if (ended) await settleBudget(deps, ended);
 };
 
 /**

@@ -18,5 +18,7 @@ export const handler = observed(async () => {
   if (report.resumed.length + report.failed.length + report.published.length + report.released.length > 0)
     logger.warn("reconciled", { ...report });
   else logger.info("reconciled", { ...report });
+  // The pass went on past them; failing the invocation is what raises the reconciler's fault alarm.
+  if (report.errors.length > 0) throw new Error(`The reconciler could not act on: ${report.errors.join("; ")}`);
   return report;
 });

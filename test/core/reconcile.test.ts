@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
 import { createBatch } from "../../lambdas/core/batches";
 import type { BatchRecord } from "../../lambdas/core/model";
-import type { ProviderAdapter } from "../../lambdas/core/ports";
+import type { BatchRunner, BudgetLedger, ProviderAdapter } from "../../lambdas/core/ports";
 import { reconcile } from "../../lambdas/core/reconcile";
 import { chatLines } from "../support/batches";
 import { batchInputFile, memoryGateway, runToEnd } from "../support/memory";
@@ -101,6 +101,64 @@ describe("the reconciler", () => {
     expect(provider.calls.cancel).toBe(1);
     expect(published.map((b) => b.status)).toEqual(["failed"]);
     expect(failed?.watch).toBeUndefined(); // off the watch list once its end went out
+  });
+
+  it("ends a batch whose failure path itself fails by one write, releasing its reservation; others go on", async () => {
+    const { gateway, published, newBatch, later } = setup();
+    const [broken, fine] = [await newBatch(), await newBatch()];
+    await gateway.repo.update("batch", broken.id, { budget: { month: "2026-12", reserved: 5_000 }, resumes: 3 }, {});
+    gateway.runner.live.delete(broken.id);
+    gateway.runner.live.delete(fine.id);
+    later(10 * 60_000);
+    const settled: [string, number, number][] = [];
+    const budgets = {
+      settle: async (_tenant: string, _month: string, batchId: string, reserved: number, actual: number) =>
+        void settled.push([batchId, reserved, actual]),
+      openHolds: async function* () {},
+    } as unknown as BudgetLedger;
+    // Everything the failure path needs is broken for this batch (the input, the provider, the price book…).
+    const engine = {
+      collect: gateway.engine.collect,
+      fail: async (input: { batchId: string }) => {
+        if (input.batchId === broken.id) throw new Error("the price book is unreadable");
+        return gateway.engine.fail(input as Parameters<typeof gateway.engine.fail>[0]);
+      },
+    };
+    const deps = { repo: gateway.repo, runner: gateway.runner, engine, budgets, now: () => Date.UTC(2026, 11, 3) };
+    const report = await reconcile(deps, { maxResumes: 3 });
+    expect(report).toMatchObject({ failed: [broken.id], resumed: [fine.id], errors: [] });
+    const ended = await gateway.repo.get("batch", "t", broken.id);
+    expect(ended).toMatchObject({ status: "failed", requestCounts: { total: 2, completed: 0, failed: 2 } });
+    expect(ended?.failureReason).toMatch(/execution stopped 4 times.*no error file/);
+    expect(settled).toEqual([[broken.id, 5_000, 0]]);
+    // The next pass publishes its end, which every SDK then reads.
+    await reconcile({ ...deps, engine: gateway.engine });
+    expect(published.map((b) => [b.id, b.status])).toEqual([[broken.id, "failed"]]);
+  });
+
+  it("names a batch it cannot act on at all and goes on with the others", async () => {
+    const { gateway, newBatch, later } = setup();
+    const [stuck, fine] = [await newBatch(), await newBatch()];
+    gateway.runner.live.delete(stuck.id);
+    gateway.runner.live.delete(fine.id);
+    later(10 * 60_000);
+    const runner: BatchRunner = {
+      start: gateway.runner.start.bind(gateway.runner),
+      cancel: gateway.runner.cancel.bind(gateway.runner),
+      running: gateway.runner.running.bind(gateway.runner),
+      resume: async (batch: BatchRecord) => {
+        if (batch.id === stuck.id) throw new Error("Step Functions is unavailable");
+        return gateway.runner.resume(batch);
+      },
+    };
+    const report = await reconcile({
+      repo: gateway.repo,
+      runner,
+      engine: gateway.engine,
+      now: () => Date.UTC(2026, 11, 3),
+    });
+    expect(report.resumed).toEqual([fine.id]);
+    expect(report.errors).toEqual([`${stuck.id}: Step Functions is unavailable`]);
   });
 
   it("publishes each end once, and one whose publish failed on the next pass", async () => {
