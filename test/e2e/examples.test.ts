@@ -127,6 +127,22 @@ describe.skipIf(!python)("the Python examples (examples/python), in a virtual en
       for (const output of outputs) expectFinished(output, sdk);
     }, 120_000);
 
+  it.each(sdks)(
+    "%s_manage.py lists, retrieves, cancels and deletes, as the seeds' pages do",
+    async (sdk) => {
+      const output = await runExample(venvPython, [`examples/python/${sdk}_manage.py`], envFor(closed.url));
+      const listed = output.match(/listed: \w+/g) ?? [];
+      expect(listed.length, output).toBeGreaterThan(0);
+      expect(
+        listed.every((line) => line === "listed: True"),
+        output,
+      ).toBe(true);
+      expect(output).toMatch(/^deleted /m);
+      expect(output).toMatch(/^(ended|after cancel)/m);
+    },
+    60_000,
+  );
+
   it("run as npm start prints them (python3 being the environment's), from another directory", async () => {
     const commands = printedCommands(open.url).filter((line) => line.includes(" python3 "));
     expect(commands).toHaveLength(4);
