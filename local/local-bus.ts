@@ -92,19 +92,26 @@ export const deliverLocalWebhooks = (bus: LocalBus, deps: WebhookDeps, options: 
       const timer = setTimeout(
         () => {
           timers.delete(timer);
-          void attempt(event, n + 1);
+          track(event, n + 1);
         },
         webhookRetryDelaySeconds(n) * 1000 * scale,
       );
       timers.add(timer);
     }
   };
-  const unsubscribe = bus.subscribe((event) => void attempt(event, 1));
+  // Attempts under way: `stop` waits for them, so none reads a table the gateway is closing.
+  const running = new Set<Promise<void>>();
+  const track = (event: DeliveredEvent, n: number) => {
+    const run = attempt(event, n).finally(() => running.delete(run));
+    running.add(run);
+  };
+  const unsubscribe = bus.subscribe((event) => track(event, 1));
   return {
     attempts,
-    stop() {
+    async stop() {
       unsubscribe();
       for (const timer of timers) clearTimeout(timer);
+      await Promise.allSettled(running);
     },
   };
 };

@@ -342,7 +342,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       await new Promise<void>((done) => server.close(() => done()));
       await Promise.allSettled(inFlight);
       await runner.drain(true);
-      delivery.stop();
+      await delivery.stop();
       await rm(endpointsFile, { force: true });
       await Promise.all([openaiSim?.close(), anthropicSim?.close(), geminiSim?.close(), bedrockSim.close()]);
       await emulators.close();
