@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { carriage } from "../lambdas/core/carriage";
+import { batchEndpoints, endpointRefusal, passesThrough } from "../lambdas/core/endpoints";
 import { Provider } from "../lambdas/core/model";
 import { batchStateMachineDefinition } from "../lib/batch-definition";
 import { htmlTable, repoRoot, wrap } from "./docs";
@@ -183,3 +184,21 @@ interface AslState {
   Choices?: { StringEquals: string; Next: string }[];
   Catch?: { Next: string }[];
 }
+
+/** The endpoints a batch may target × the providers, each cell what runs or the refusal, from core/endpoints.ts. */
+export const endpointsSection = (): string => {
+  const providers = Object.values(Provider);
+  return htmlTable(
+    ["endpoint", ...providers],
+    batchEndpoints.map((endpoint) => [
+      `\`${endpoint}\``,
+      ...providers.map((provider) =>
+        endpointRefusal(endpoint, provider, "openai")
+          ? "400 at create, naming openai"
+          : passesThrough(endpoint)
+            ? "runs as uploaded; answers as OpenAI gives them"
+            : "converted: any input format, answers in the calling SDK's shape",
+      ),
+    ]),
+  );
+};

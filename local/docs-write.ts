@@ -5,6 +5,7 @@ import { docPages, repoRoot, withCurrentParts } from "./docs";
 import {
   carriageSection,
   constructPropsSection,
+  endpointsSection,
   stackResourcesSection,
   stackRetainedSection,
   stateMachineSection,
@@ -21,6 +22,7 @@ const sections = {
   carriage: carriageSection,
   "construct-props": constructPropsSection,
   "state-machine": stateMachineSection,
+  endpoints: endpointsSection,
   "stack-resources": () => stackResourcesSection(template),
   "stack-retained": () => stackRetainedSection(template),
 };

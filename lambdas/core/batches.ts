@@ -1,8 +1,9 @@
-import { type BudgetDeps, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
+import { type BudgetDeps, estimatedBodyUsage, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
 import { checkedMetadata } from "./caller-text";
 import { refusalOn } from "./carriage";
-import { type ChatRequest, carriedSummary, chatEndpoint, invokeFamilies, type Usage } from "./chat";
+import { type ChatRequest, carriedSummary, invokeFamilies, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
+import { endpointRefusal, maxEmbeddingInputs, passesThrough } from "./endpoints";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
 import { createFile, deleteFile, getFile, readInputRequests } from "./files";
@@ -166,6 +167,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   let modelLine: number | undefined;
   /** Every model the batch names, each checked against what the provider serves. */
   const models = new Set<string>(input.model === undefined ? [] : [input.model]);
+  let embeddingInputs = 0;
   for await (const request of readInputRequests(deps, blobKey)) {
     const at = `Line ${request.lineNumber}`;
     if (request.endpoint !== input.endpoint) {
@@ -181,12 +183,25 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
       );
     }
     ids.add(request.customId);
-    refuseUncarried(request, input.provider, at);
-    refuseUnsupported(request, input.provider, request.request.model ?? input.model ?? "", at);
-    checkShape(request, input, firstShape, at);
-    if (firstShape === null) firstShape = request.shape;
-    checkChatRequest(request.request, at);
-    const guess = estimatedUsage(request.request);
+    let guess: Usage;
+    if (passesThrough(input.endpoint)) {
+      const body = asPassedThrough(request, input.endpoint, at);
+      embeddingInputs += input.endpoint === "/v1/embeddings" ? embeddingInputsOf(body) : 0;
+      if (embeddingInputs > maxEmbeddingInputs)
+        throw new BadRequestError(
+          `${at}: the batch holds more than ${maxEmbeddingInputs} embedding inputs, OpenAI's limit for one ` +
+            "/v1/embeddings batch. Split the lines into batches of fewer inputs.",
+          { param: Field.input },
+        );
+      guess = estimatedBodyUsage(input.endpoint, body);
+    } else {
+      refuseUncarried(request, input.provider, at);
+      refuseUnsupported(request, input.provider, request.request.model ?? input.model ?? "", at);
+      checkShape(request, input, firstShape, at);
+      if (firstShape === null) firstShape = request.shape;
+      checkChatRequest(request.request, at);
+      guess = estimatedUsage(request.request);
+    }
     estimate.inputTokens += guess.inputTokens;
     estimate.outputTokens += guess.outputTokens;
     if (ids.size > maxRequestsPerBatch)
@@ -217,6 +232,27 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
 };
 
 /**
+ * A line of an endpoint the gateway passes through: an OpenAI batch line, whose body goes to OpenAI as written.
+ * OpenAI checks the body itself, and answers a bad one in the line's result, as it does for its own callers.
+ */
+const asPassedThrough = (request: InputRequest, endpoint: string, at: string): Record<string, unknown> => {
+  if (request.format !== "openai" || !request.native)
+    throw new BadRequestError(
+      `${at}: a ${endpoint} batch takes OpenAI batch lines ({custom_id, method, url, body}), sent to OpenAI as ` +
+        `written; this line is in ${request.format}'s format.`,
+      { param: Field.input },
+    );
+  return request.native;
+};
+
+/** How many inputs an embeddings body holds: a string or a token array is one, an array of them is each. */
+const embeddingInputsOf = (body: Record<string, unknown>): number => {
+  const input = body.input;
+  if (!Array.isArray(input)) return 1;
+  return input.length > 0 && input.every((item) => typeof item === "number") ? 1 : input.length;
+};
+
+/**
  * The rules every neutral request meets, whichever format it came in (each format's parser checks its own fields
  * too): a positive whole number of output tokens, a temperature in 0–2, a top_p in 0–1, at least one message.
  */
@@ -241,13 +277,8 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
       { param: "provider" },
     );
   }
-  if (input.endpoint !== chatEndpoint) {
-    throw new BadRequestError(
-      `Unsupported endpoint ${JSON.stringify(input.endpoint)}: ` +
-        `the gateway converts ${chatEndpoint} batches for every provider.`,
-      { param: "endpoint" },
-    );
-  }
+  const endpointRefused = endpointRefusal(input.endpoint, input.provider, input.dialect);
+  if (endpointRefused) throw new BadRequestError(endpointRefused, { param: "endpoint" });
   let inputFileId: string;
   let inputBlobKey: string;
   /** The file the gateway made of inline requests: removed again when the create is refused (no stray file). */
@@ -435,7 +466,8 @@ const admitBatch = async (
 ): Promise<BatchRecord> => {
   checkedMetadata(input.metadata);
   const { total, model, models, estimate } = await validateInput(deps, inputBlobKey, input);
-  await checkServed(deps, input.provider, models);
+  // A passed-through endpoint's models (embeddings, moderations, images) are OpenAI's to check, line by line.
+  if (!passesThrough(input.endpoint)) await checkServed(deps, input.provider, models);
   const id = input.id ?? newId();
   // Within the key's monthly budget, or refused before anything is created (core/budgets.ts).
   const budget = await reserveBudget(deps, {

@@ -29,6 +29,19 @@ export const estimatedUsage = (request: ChatRequest): Usage => {
   };
 };
 
+/**
+ * A passed-through line's usage as estimated before it runs: its body's text at 4 characters a token, and its
+ * output limit out (`max_output_tokens`, `max_tokens`; none for embeddings and moderations, which answer no text).
+ */
+export const estimatedBodyUsage = (endpoint: string, body: Record<string, unknown>): Usage => {
+  const limit = body.max_output_tokens ?? body.max_tokens;
+  const answersText = endpoint !== "/v1/embeddings" && endpoint !== "/v1/moderations";
+  return {
+    inputTokens: Math.ceil(JSON.stringify(body).length / charactersPerToken),
+    outputTokens: typeof limit === "number" ? limit : answersText ? defaultOutputTokens : 0,
+  };
+};
+
 /** What budget checks need. */
 export interface BudgetDeps {
   budgets?: BudgetLedger;

@@ -8,6 +8,7 @@ import {
   effortBudget,
   type ResponseFormat,
   type ToolChoice,
+  type Usage,
 } from "../core/chat";
 import type { NeutralResult } from "../core/model";
 import { parseLine } from "./line-errors";
@@ -212,10 +213,58 @@ export const chatResponseFromOpenAi = (body: unknown): ChatResponse => {
 };
 
 /** One line of an OpenAI output or error file as a neutral result. */
-export const resultFromOpenAiLine = (value: unknown, lineNumber: number): NeutralResult => {
+export const resultFromOpenAiLine = (value: unknown, lineNumber: number): NeutralResult =>
+  resultOfLine(value, lineNumber, chatResponseFromOpenAi);
+
+/** A result line of an endpoint the gateway passes through (embeddings, Responses, …): its body as OpenAI gave it. */
+export const passedThroughResultLine = (value: unknown, lineNumber: number): NeutralResult =>
+  resultOfLine(value, lineNumber, passedThroughResponse);
+
+const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+
+/**
+ * The usage an OpenAI response body reports, whichever endpoint answered: `prompt_tokens`/`completion_tokens`
+ * (chat, completions, embeddings) or `input_tokens`/`output_tokens` (Responses, images), with cached and reasoning
+ * tokens where given. A body without usage (moderations) used none the gateway can price.
+ */
+const usageOfBody = (body: unknown): Usage => {
+  const usage = (body as { usage?: Record<string, unknown> } | null)?.usage ?? {};
+  const details = (key: string) => (usage[key] ?? {}) as Record<string, unknown>;
+  const cached =
+    count(details("input_tokens_details").cached_tokens) || count(details("prompt_tokens_details").cached_tokens);
+  const reasoning =
+    count(details("output_tokens_details").reasoning_tokens) ||
+    count(details("completion_tokens_details").reasoning_tokens);
+  return {
+    inputTokens: count(usage.input_tokens) || count(usage.prompt_tokens),
+    outputTokens: count(usage.output_tokens) || count(usage.completion_tokens),
+    ...(cached > 0 && { cachedInputTokens: cached }),
+    ...(reasoning > 0 && { reasoningTokens: reasoning }),
+  };
+};
+
+/** A passed-through answer: nothing neutral in it but its usage; the OpenAI dialect renders its body untouched. */
+export const passedThroughResponse = (body: unknown): ChatResponse => {
+  const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  return {
+    id: typeof fields.id === "string" ? fields.id : "",
+    model: typeof fields.model === "string" ? fields.model : "",
+    created: count(fields.created) || count(fields.created_at),
+    text: "",
+    finishReason: "stop",
+    usage: usageOfBody(body),
+    native: { format: "openai", body },
+  };
+};
+
+const resultOfLine = (
+  value: unknown,
+  lineNumber: number,
+  responseOf: (body: unknown) => ChatResponse,
+): NeutralResult => {
   const line = parseLine(outputLine, value, lineNumber);
   if (line.response && line.response.status_code < 300) {
-    return { customId: line.custom_id, outcome: "succeeded", response: chatResponseFromOpenAi(line.response.body) };
+    return { customId: line.custom_id, outcome: "succeeded", response: responseOf(line.response.body) };
   }
   if (line.response) {
     const body = line.response.body as { error?: { message?: string; code?: string; type?: string } } | undefined;

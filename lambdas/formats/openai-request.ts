@@ -240,6 +240,8 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
     lineNumber,
     endpoint: line.url,
     ...(uncarried.length > 0 && { uncarried }),
+    // Another endpoint's body goes to OpenAI as written.
+    ...(!body && { native: line.body }),
     request: body
       ? chatRequestFromOpenAi(body)
       : { model: typeof line.body.model === "string" ? line.body.model : undefined, messages: [] },

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { textOf } from "../../lambdas/core/chat";
+import { chatEndpoint, textOf } from "../../lambdas/core/chat";
 import { chatRequestFromOpenAi } from "../../lambdas/formats/openai-request";
 import {
   closeServer,
@@ -14,6 +14,7 @@ import {
   serveSimulator,
   simulatedReply,
 } from "./common";
+import { simulatedOpenAiBody } from "./openai-endpoints";
 
 interface SimFile {
   id: string;
@@ -72,6 +73,12 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
           errors.push(
             JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response: null, error: notRun }),
           );
+        return;
+      }
+      if (batch.endpoint !== chatEndpoint) {
+        const body = simulatedOpenAiBody(batch.endpoint, line.body as unknown as Record<string, unknown>);
+        const response = { status_code: 200, request_id: requestId, body };
+        output.push(JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response, error: null }));
         return;
       }
       const request = chatRequestFromOpenAi(line.body);

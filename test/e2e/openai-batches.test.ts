@@ -404,8 +404,8 @@ describe("OpenAI SDK batches through the local gateway", () => {
 
     it("an unsupported endpoint, an unknown provider → 400", async () => {
       const file = await uploadBatchInput(client, chatLines("gpt-4o-mini", ["x"]), "openai");
-      expect(((await create({ input_file_id: file.id, endpoint: "/v1/embeddings" })) as Error).message).toMatch(
-        /Unsupported endpoint/,
+      expect(((await create({ input_file_id: file.id, endpoint: "/v1/audio/speech" })) as Error).message).toMatch(
+        /Unsupported endpoint "\/v1\/audio\/speech": a batch targets one of/,
       );
       const unknown = await create({ input_file_id: file.id, provider: "mistral" });
       expect((unknown as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("provider");

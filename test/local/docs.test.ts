@@ -2,7 +2,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { docPages, includedFiles, repoRoot, wideLines, withCurrentParts } from "../../local/docs";
-import { carriageSection, constructPropsSection, stateMachineSection } from "../../local/docs-sections";
+import {
+  carriageSection,
+  constructPropsSection,
+  endpointsSection,
+  stateMachineSection,
+} from "../../local/docs-sections";
 
 /**
  * The docs say what the code does: each page's included examples and generated sections are the current ones
@@ -14,6 +19,7 @@ const sections = {
   carriage: carriageSection,
   "construct-props": constructPropsSection,
   "state-machine": stateMachineSection,
+  endpoints: endpointsSection,
   "stack-resources": "as written",
   "stack-retained": "as written",
 } as const;

@@ -1,8 +1,9 @@
 import { chatEndpoint } from "../../core/chat";
+import { passesThrough } from "../../core/endpoints";
 import { type BatchRecord, type BatchStatus, isTerminal, type NeutralResult, type UpstreamRef } from "../../core/model";
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
-import { resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
+import { passedThroughResultLine, resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
 import { readableResult } from "../../formats/readable-results";
 import { OpenAiClient, type OpenAiSettings } from "./client";
 
@@ -170,12 +171,13 @@ export class OpenAiProvider implements ProviderAdapter {
   }
 
   async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
+    const reader = passesThrough(batch.endpoint) ? passedThroughResultLine : resultFromOpenAiLine;
     for (const part of await this.parts(batch)) {
       for (const fileId of [part.output_file_id, part.error_file_id]) {
         if (!fileId) continue;
         for await (const line of readLines(await this.client.download(fileId))) {
           if (isBlank(line)) continue;
-          const result = readableResult(line, "OpenAI", resultFromOpenAiLine);
+          const result = readableResult(line, "OpenAI", reader);
           if (result) yield result;
         }
       }

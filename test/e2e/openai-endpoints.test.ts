@@ -1,0 +1,147 @@
+import OpenAI, { toFile } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchEndpoints } from "../../lambdas/core/endpoints";
+import { startTestGateway } from "../support/gateway";
+
+/** The parts of the answers' bodies the tests read. */
+interface Answer {
+  object?: string;
+  model?: string;
+  status?: string;
+  data: { embedding: number[] | string; b64_json?: string }[];
+  output: { content: { text: string }[] }[];
+  results?: unknown[];
+}
+
+/**
+ * The OpenAI Batch API's other endpoints — embeddings, Responses, completions, moderations, images — run on OpenAI
+ * through the OpenAI SDK, their lines sent as uploaded and their answers read back as OpenAI gives them, priced from
+ * the usage they report; asked of another provider, a 400 naming where they run.
+ */
+describe("OpenAI endpoints other than chat", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      auth: "keys",
+      simulators: { jobLatencyMs: 200 },
+      runner: { pollWaitMs: 30, retryWaitMs: 20 },
+    });
+    const credential = await gateway.gateway.createCredential("endpoints");
+    client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: credential.apiKey, maxRetries: 0 });
+  });
+  afterAll(() => gateway.stop());
+
+  const upload = async (endpoint: string, bodies: Record<string, unknown>[]) => {
+    const lines = bodies.map((body, i) => JSON.stringify({ custom_id: `r${i}`, method: "POST", url: endpoint, body }));
+    return client.files.create({
+      file: await toFile(Buffer.from(`${lines.join("\n")}\n`), "in.jsonl", { type: "application/jsonl" }),
+      purpose: "batch",
+    });
+  };
+  const run = async (endpoint: string, bodies: Record<string, unknown>[]) => {
+    const file = await upload(endpoint, bodies);
+    let batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: endpoint as "/v1/embeddings",
+      completion_window: "24h",
+    });
+    while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
+      await new Promise((done) => setTimeout(done, 50));
+      batch = await client.batches.retrieve(batch.id);
+    }
+    expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
+    const text = await (await client.files.content(batch.output_file_id as string)).text();
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { custom_id: string; response: { status_code: number; body: Answer } });
+    return { batch, bodies: Object.fromEntries(lines.map((line) => [line.custom_id, line.response.body])) };
+  };
+
+  it("runs an embeddings batch: the asked dimensions and encodings, the same text the same vector, priced", async () => {
+    const { batch, bodies } = await run("/v1/embeddings", [
+      { model: "text-embedding-3-small", input: ["alpha", "beta"], dimensions: 256 },
+      { model: "text-embedding-3-small", input: "alpha", dimensions: 256, encoding_format: "base64" },
+      { model: "text-embedding-3-small", input: "gamma" },
+    ]);
+    const [alpha = [], beta] = bodies.r0!.data.map((item) => item.embedding as number[]);
+    expect(bodies.r0).toMatchObject({ object: "list", model: "text-embedding-3-small" });
+    expect(alpha).toHaveLength(256);
+    expect(beta).not.toEqual(alpha);
+    const decoded = new Float32Array(
+      Uint8Array.from(Buffer.from(bodies.r1!.data[0]!.embedding as string, "base64")).buffer,
+    );
+    expect(decoded).toHaveLength(256);
+    expect(Math.abs((decoded[0] ?? 0) - (alpha[0] ?? 1))).toBeLessThan(1e-6);
+    expect(bodies.r2!.data[0]!.embedding).toHaveLength(1536);
+    expect(batch.request_counts).toMatchObject({ total: 3, completed: 3, failed: 0 });
+    expect(batch.usage?.input_tokens).toBeGreaterThan(0);
+    expect(batch.usage?.output_tokens).toBe(0);
+    expect(Number(batch.metadata?.finops_cost_usd)).toBeGreaterThan(0);
+  });
+
+  it("runs Responses, completions, moderations and image batches, answers as OpenAI gives them", async () => {
+    const responses = await run("/v1/responses", [
+      { model: "gpt-4.1-mini", input: "Say hi", text: { format: { type: "text" } }, max_output_tokens: 50 },
+    ]);
+    expect(responses.bodies.r0).toMatchObject({ object: "response", status: "completed" });
+    expect(responses.bodies.r0?.output[0]?.content[0]?.text).toBe("Simulated reply to: Say hi");
+    expect(responses.batch.usage?.output_tokens).toBeGreaterThan(0);
+    const completions = await run("/v1/completions", [{ model: "gpt-3.5-turbo-instruct", prompt: "Say hi" }]);
+    expect(completions.bodies.r0!.object).toBe("text_completion");
+    const moderations = await run("/v1/moderations", [{ model: "omni-moderation-latest", input: ["a", "b"] }]);
+    expect(moderations.bodies.r0!.results).toHaveLength(2);
+    const images = await run("/v1/images/generations", [{ model: "gpt-image-1", prompt: "a cat" }]);
+    expect(images.bodies.r0?.data[0]?.b64_json).toBeTypeOf("string");
+  });
+
+  it("refuses another provider, naming where the endpoint runs, and creates nothing", async () => {
+    const file = await upload("/v1/embeddings", [{ model: "text-embedding-3-small", input: "x" }]);
+    const before = (await client.batches.list()).data.length;
+    const refused = client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/embeddings",
+      completion_window: "24h",
+      // @ts-expect-error the gateway's extra body field
+      provider: "anthropic",
+    });
+    await expect(refused).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(refused).rejects.toThrow(/\/v1\/embeddings batches run on openai.*provider openai/);
+    expect((await client.batches.list()).data.length).toBe(before);
+  });
+
+  it("refuses an endpoint OpenAI's Batch API does not take, listing those it does", async () => {
+    const file = await upload("/v1/audio/speech", [{ model: "tts-1", input: "x" }]);
+    const refused = client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/audio/speech" as "/v1/embeddings",
+      completion_window: "24h",
+    });
+    await expect(refused).rejects.toThrow(`a batch targets one of ${batchEndpoints.join(", ")}`);
+  });
+
+  it("refuses a line of another format, and more than 50,000 embedding inputs, naming the line", async () => {
+    const mixed = await client.files.create({
+      file: await toFile(
+        Buffer.from(
+          `${JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/embeddings", body: { model: "text-embedding-3-small", input: "x" } })}\n` +
+            `${JSON.stringify({ custom_id: "b", params: { model: "claude-haiku-4-5", max_tokens: 5, messages: [{ role: "user", content: "x" }] } })}\n`,
+        ),
+        "mixed.jsonl",
+      ),
+      purpose: "batch",
+    });
+    const create = (input_file_id: string) =>
+      client.batches.create({ input_file_id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    await expect(create(mixed.id)).rejects.toThrow(
+      "Line 2: the request targets /v1/chat/completions but the batch's endpoint is /v1/embeddings.",
+    );
+    const many = await upload("/v1/embeddings", [
+      { model: "text-embedding-3-small", input: Array.from({ length: 30_000 }, () => "a") },
+      { model: "text-embedding-3-small", input: Array.from({ length: 30_000 }, () => "b") },
+    ]);
+    await expect(create(many.id)).rejects.toThrow(/Line 2: the batch holds more than 50000 embedding inputs/);
+  });
+});
