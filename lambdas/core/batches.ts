@@ -57,6 +57,8 @@ export interface NewBatch {
   dialectFields?: Record<string, unknown>;
   /** The shape every record must have, where the caller named one (Bedrock's `modelInvocationType`). */
   recordShape?: "invoke" | "converse";
+  /** How long the batch's output and error files live after they are written (OpenAI `output_expires_after`). */
+  outputExpiresAfterSeconds?: number;
 }
 
 /** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
@@ -497,6 +499,9 @@ const admitBatch = async (
     metadata: input.metadata,
     statusTimes: { validating: now },
     dialectFields: input.dialectFields,
+    ...(input.outputExpiresAfterSeconds !== undefined && {
+      outputExpiresAfterSeconds: input.outputExpiresAfterSeconds,
+    }),
     sealedProviderKey: input.providerKey && deps.sealer ? await deps.sealer.seal(input.providerKey) : undefined,
     budget,
     watch: "batch",

@@ -51,7 +51,13 @@ export class GeneratedFile {
       dialect: this.batch.dialect,
       provider: this.batch.provider,
       createdAt: now,
-      expiresAt: now + this.deps.config.fileTtlDays * 86_400_000,
+      // The caller's choice (OpenAI `output_expires_after`), never beyond the gateway's file lifetime.
+      expiresAt:
+        now +
+        Math.min(
+          this.deps.config.fileTtlDays * 86_400_000,
+          (this.batch.outputExpiresAfterSeconds ?? Number.POSITIVE_INFINITY) * 1000,
+        ),
       filename: this.filename,
       purpose: "batch_output",
       bytes,

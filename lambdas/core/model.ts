@@ -168,6 +168,8 @@ export interface BatchRecord extends StoredObject {
    * tags); core stores it untouched and never reads it.
    */
   dialectFields?: Record<string, unknown>;
+  /** How long its output and error files live once written; the gateway's file lifetime when unset. */
+  outputExpiresAfterSeconds?: number;
   /** Token totals of the requests that ran. */
   usage?: Usage;
   /** What the batch cost and saved, settled once with its results (core/pricing.ts). */

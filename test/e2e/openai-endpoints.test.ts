@@ -97,6 +97,30 @@ describe("OpenAI endpoints other than chat", () => {
     expect(images.bodies.r0?.data[0]?.b64_json).toBeTypeOf("string");
   });
 
+  it("honours output_expires_after on the output and error files, and names a bad one or an unknown field", async () => {
+    const file = await upload("/v1/embeddings", [{ model: "text-embedding-3-small", input: "x" }]);
+    const create = (extra: Record<string, unknown>) =>
+      client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/embeddings",
+        completion_window: "24h",
+        ...extra,
+      } as Parameters<typeof client.batches.create>[0]);
+    let batch = await create({ output_expires_after: { anchor: "created_at", seconds: 7200 } });
+    while (batch.status !== "completed") {
+      await new Promise((done) => setTimeout(done, 50));
+      batch = await client.batches.retrieve(batch.id);
+    }
+    const output = await client.files.retrieve(batch.output_file_id as string);
+    expect((output.expires_at ?? 0) - output.created_at).toBe(7200);
+    await expect(create({ output_expires_after: { anchor: "created_at", seconds: 60 } })).rejects.toThrow(
+      "output_expires_after.seconds is at least 3600 (an hour)",
+    );
+    const unknown = create({ priority: "high" });
+    await expect(unknown).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(unknown).rejects.toThrow(/priority/);
+  });
+
   it("refuses another provider, naming where the endpoint runs, and creates nothing", async () => {
     const file = await upload("/v1/embeddings", [{ model: "text-embedding-3-small", input: "x" }]);
     const before = (await client.batches.list()).data.length;

@@ -64,7 +64,7 @@ export const renderBatch = (batch: BatchRecord) => {
   };
 };
 
-const createBody = z.object({
+const createBody = z.strictObject({
   input_file_id: z.string({ error: "input_file_id is required (empty for inline requests)" }),
   endpoint: z.string({ error: "endpoint is required" }),
   completion_window: z.literal("24h", { error: "completion_window must be '24h'" }),
@@ -76,6 +76,17 @@ const createBody = z.object({
   model: z.string().min(1).optional(),
   output_s3_uri: z.string().optional(),
   requests: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** The output and error files' lifetime: from an hour to 30 days after they are written. */
+  output_expires_after: z
+    .strictObject({
+      anchor: z.literal("created_at", { error: "output_expires_after.anchor must be 'created_at'" }),
+      seconds: z
+        .number()
+        .int()
+        .min(3600, "output_expires_after.seconds is at least 3600 (an hour)")
+        .max(2_592_000, "output_expires_after.seconds is at most 2592000 (30 days)"),
+    })
+    .optional(),
 });
 
 const listQuery = z.object({
@@ -118,6 +129,7 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
       inputFile: { id: parseId(openAiPrefix.file, shownFile), shown: shownFile },
       inlineRequests: body.requests,
       inlineField: "requests",
+      outputExpiresAfterSeconds: body.output_expires_after?.seconds,
     });
     return json(200, renderBatch(batch));
   },
