@@ -12,7 +12,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { microUsd, monthOf, usdText } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
 import { parseGrant, placesShown } from "../lambdas/core/job-places";
-import { setWebhook } from "../lambdas/core/webhooks";
+import { setWebhook, type WebhookShape, webhookShapes } from "../lambdas/core/webhooks";
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
@@ -24,7 +24,8 @@ import { openTable } from "./table";
 
 const usage =
   "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] " +
-  "[--monthly-usd N|none] [--url URL|none] [--allow bucket/prefix/ …|none] [--stack NAME] [--json]";
+  "[--monthly-usd N|none] [--url URL|none] [--shape finops|openai] [--allow bucket/prefix/ …|none] [--stack NAME] " +
+  "[--json]";
 /** The command line, or its usage and why it is not one (never a stack trace). */
 const { positionals, values } = commandLine(
   {
@@ -33,6 +34,7 @@ const { positionals, values } = commandLine(
       name: { type: "string" },
       "monthly-usd": { type: "string" },
       url: { type: "string" },
+      shape: { type: "string" },
       allow: { type: "string", multiple: true },
       stack: { type: "string" },
       json: { type: "boolean" },
@@ -168,14 +170,22 @@ try {
       if (!record) throw new Error(`No credential named ${values.name}.`);
       if (!values.url)
         throw new Error("Give --url https://… (where batch-ended events go), or --url none to stop them.");
-      const secret = await setWebhook(webhooks, sealer, record.tenant, values.url === "none" ? undefined : values.url);
+      const shape = (values.shape ?? "finops") as WebhookShape;
+      if (!webhookShapes.includes(shape))
+        throw new Error(
+          `--shape is finops (the gateway's batch.ended event, every SDK's ids) or openai (OpenAI's batch.completed, ` +
+            `batch.failed, … events, which the OpenAI SDK's webhooks.unwrap() verifies); not ${JSON.stringify(shape)}.`,
+        );
+      const url = values.url === "none" ? undefined : values.url;
+      const secret = await setWebhook(webhooks, sealer, record.tenant, url, shape);
       print.result(
         secret === undefined
           ? `${record.name}: no webhook.`
-          : `${record.name}: batch-ended events go to ${values.url}, signed per Standard Webhooks (webhook-id,
+          : `${record.name}: batch-ended events go to ${values.url}${shape === "openai" ? " as OpenAI's batch events" : ""}, ` +
+              `signed per Standard Webhooks (webhook-id,
 webhook-timestamp, webhook-signature headers). The signing secret is shown once:
   ${secret}`,
-        { name: record.name, url: secret === undefined ? null : values.url, secret: secret ?? null },
+        { name: record.name, url: secret === undefined ? null : values.url, shape, secret: secret ?? null },
       );
       break;
     }

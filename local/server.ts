@@ -22,7 +22,7 @@ import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
 import type { ProviderAdapters } from "../lambdas/core/ports";
 import { type ReconcileReport, reconcile } from "../lambdas/core/reconcile";
-import { setWebhook } from "../lambdas/core/webhooks";
+import { setWebhook, type WebhookShape } from "../lambdas/core/webhooks";
 import { frontDoorIds, frontDoors } from "../lambdas/dialects/front-doors";
 import { dialects } from "../lambdas/dialects/registry";
 import { type StagedRouteId, stagedRoutes } from "../lambdas/dialects/staged-routes";
@@ -113,7 +113,7 @@ export interface LocalGateway {
   /** The gateway's credential store (to disable or delete credentials in tests). */
   credentials: CredentialStore;
   /** Points a credential's batch events at a URL; returns the signing secret (what `npm run keys -- webhook` does). */
-  setWebhook(name: string, url: string | undefined): Promise<string | undefined>;
+  setWebhook(name: string, url: string | undefined, shape?: WebhookShape): Promise<string | undefined>;
   /** The local event bus: every event the gateway published, in order. */
   bus: LocalBus;
   /** Every webhook delivery attempt so far. */
@@ -307,10 +307,10 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     url: `http://${address}:${port}${basePath}`,
     auth: mode,
     createCredential: (name) => createCredential(credentials, sealer, name),
-    async setWebhook(name, url) {
+    async setWebhook(name, url, shape) {
       const record = await credentials.byName(name);
       if (!record) throw new Error(`No credential named ${name}.`);
-      return setWebhook(webhooks, sealer, record.tenant, url);
+      return setWebhook(webhooks, sealer, record.tenant, url, shape);
     },
     bus,
     webhookAttempts: delivery.attempts,

@@ -2,7 +2,7 @@ import type { SecretSealer } from "../core/credentials";
 import type { BusEvent } from "../core/ports";
 import { webhookRetryDelaySeconds } from "../core/webhook-policy";
 import { deliverWebhook, type WebhookStore } from "../core/webhooks";
-import { webhookMessageOf } from "../dialects/batch-events";
+import { webhookMessageOf, webhookTenantOf } from "../dialects/batch-events";
 
 /** What delivering an event to its tenant's webhook needs. */
 export interface WebhookDeps {
@@ -21,10 +21,11 @@ export const deliverToWebhook = async (
   deps: WebhookDeps,
   event: Pick<BusEvent, "detailType" | "detail">,
 ): Promise<"delivered" | "none"> => {
-  const found = webhookMessageOf(event);
-  const webhook = found && (await deps.webhooks.get(found.tenant));
-  if (!found || !webhook) return "none";
-  await deliverWebhook(webhook, deps.sealer, found.message, deps.now, { allowLoopback: deps.allowLoopback });
+  const tenant = webhookTenantOf(event);
+  const webhook = tenant === undefined ? undefined : await deps.webhooks.get(tenant);
+  if (!webhook) return "none";
+  const message = webhookMessageOf(event, webhook.shape);
+  await deliverWebhook(webhook, deps.sealer, message, deps.now, { allowLoopback: deps.allowLoopback });
   return "delivered";
 };
 

@@ -6,11 +6,20 @@ import type { SecretSealer } from "./credentials";
 import { BadRequestError, RetryableError } from "./errors";
 import { isLoopbackAddress, isPublicAddress, NonPublicAddressError, publicAddressOf } from "./public-address";
 
+/**
+ * How a webhook's events are written: the gateway's own `batch.ended` with every SDK's ids, or OpenAI's batch
+ * events (`batch.completed`, `batch.failed`, …), which the OpenAI SDK's `webhooks.unwrap()` verifies and reads.
+ */
+export const webhookShapes = ["finops", "openai"] as const;
+export type WebhookShape = (typeof webhookShapes)[number];
+
 /** Where a credential's batch events go: its URL and its signing secret, sealed. */
 export interface Webhook {
   tenant: string;
   url: string;
   sealedSecret: string;
+  /** @default "finops" */
+  shape?: WebhookShape;
 }
 
 /** Each tenant's webhook (at most one). */
@@ -141,12 +150,18 @@ export const setWebhook = async (
   sealer: SecretSealer,
   tenant: string,
   url: string | undefined,
+  shape: WebhookShape = "finops",
 ): Promise<string | undefined> => {
   if (url === undefined) {
     await store.remove(tenant);
     return undefined;
   }
   const secret = newWebhookSecret();
-  await store.put({ tenant, url: checkWebhookUrl(url), sealedSecret: await sealer.seal(secret) });
+  await store.put({
+    tenant,
+    url: checkWebhookUrl(url),
+    sealedSecret: await sealer.seal(secret),
+    ...(shape !== "finops" && { shape }),
+  });
   return secret;
 };

@@ -1,7 +1,7 @@
 import type { Deployment } from "../core/deps";
 import { type BatchRecord, Dialect } from "../core/model";
 import type { BatchEvents, BusEvent, EventBus } from "../core/ports";
-import type { WebhookMessage } from "../core/webhooks";
+import type { WebhookMessage, WebhookShape } from "../core/webhooks";
 import type { DialectRegistry } from "./dialect-module";
 import { batchEndedType, eventSource } from "./event-names";
 
@@ -70,13 +70,41 @@ export const busBatchEvents = (bus: EventBus, registry: DialectRegistry, deploym
   ended: (batch) => bus.put(batchEndedEvent(batch, registry, deployment)),
 });
 
-/** The webhook message of an event the gateway published (undefined for events no webhook gets). */
+/** The tenant an event the gateway published is about, when a webhook may get it (batch ends only). */
+export const webhookTenantOf = (event: Pick<BusEvent, "detailType" | "detail">): string | undefined =>
+  event.detailType === batchEndedType ? (event.detail as unknown as BatchEndedDetail).tenant : undefined;
+
+/** OpenAI's event type for each way a batch ends (only ended batches are published). */
+const openAiEventTypes: Partial<Record<BatchEndedDetail["status"], string>> = {
+  completed: "batch.completed",
+  failed: "batch.failed",
+  expired: "batch.expired",
+  cancelled: "batch.cancelled",
+};
+
+/**
+ * The webhook message of a batch-ended event, in the webhook's shape: the gateway's own (a Standard Webhooks
+ * payload: a type, a timestamp and the detail with every SDK's ids), or OpenAI's batch event, whose id is also the
+ * message id, as OpenAI sends it.
+ */
 export const webhookMessageOf = (
   event: Pick<BusEvent, "detailType" | "detail">,
-): { tenant: string; message: WebhookMessage } | undefined => {
-  if (event.detailType !== batchEndedType) return undefined;
+  shape: WebhookShape = "finops",
+): WebhookMessage => {
   const detail = event.detail as unknown as BatchEndedDetail;
-  // The Standard Webhooks payload shape: a type, a timestamp and the data.
-  const body = JSON.stringify({ type: "batch.ended", timestamp: detail.endedAt, data: detail });
-  return { tenant: detail.tenant, message: { id: detail.eventId, body } };
+  if (shape === "openai") {
+    const id = `evt_${detail.batchId}`;
+    const body = {
+      object: "event",
+      id,
+      type: openAiEventTypes[detail.status] ?? "batch.failed",
+      created_at: Math.floor(Date.parse(detail.endedAt) / 1000),
+      data: { id: detail.ids.openai },
+    };
+    return { id, body: JSON.stringify(body) };
+  }
+  return {
+    id: detail.eventId,
+    body: JSON.stringify({ type: "batch.ended", timestamp: detail.endedAt, data: detail }),
+  };
 };

@@ -21,7 +21,12 @@ export class DynamoWebhookStore implements WebhookStore {
       new GetCommand({ TableName: this.tableName, Key: { pk: keyOf(tenant) } }),
     );
     if (item?.kind !== kind) return undefined;
-    return { tenant: item.tenant, url: item.url, sealedSecret: item.sealedSecret };
+    return {
+      tenant: item.tenant,
+      url: item.url,
+      sealedSecret: item.sealedSecret,
+      ...(item.shape && { shape: item.shape }),
+    };
   }
 
   async put(webhook: Webhook): Promise<void> {

@@ -103,6 +103,32 @@ describe("batch-ended events and webhooks", () => {
     expect(gateway.gateway.webhookAttempts.map((a) => a.outcome)).toEqual(["retry", "retry", "delivered"]);
   });
 
+  it("sends OpenAI's own batch events where a credential asks, which the OpenAI SDK's webhooks.unwrap() verifies", async () => {
+    const openAiReceiver = await startReceiver(0);
+    try {
+      const credential = await gateway.gateway.createCredential("team-openai-events");
+      const signing = (await gateway.gateway.setWebhook("team-openai-events", openAiReceiver.url, "openai"))!;
+      const caller = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: credential.apiKey, maxRetries: 0 });
+      const file = await uploadBatchInput(caller, chatLines("gpt-4o-mini", ["one"]), "openai");
+      const created = await caller.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      expect((await waitForBatch(caller, created.id)).status).toBe("completed");
+      await waitUntil(() => openAiReceiver.received.length > 0, "the receiver got OpenAI's event");
+      const [delivery] = openAiReceiver.received;
+      const receiver = new OpenAI({ apiKey: "unused", webhookSecret: signing });
+      const event = await receiver.webhooks.unwrap(delivery!.body, delivery!.headers as Record<string, string>);
+      expect(event).toMatchObject({ object: "event", type: "batch.completed", data: { id: created.id } });
+      expect(event.id).toBe(delivery!.headers["webhook-id"]);
+      const tampered = delivery!.body.replace("batch.completed", "batch.failed");
+      await expect(receiver.webhooks.unwrap(tampered, delivery!.headers as Record<string, string>)).rejects.toThrow();
+    } finally {
+      await openAiReceiver.close();
+    }
+  });
+
   it("refuses a webhook URL that is neither https nor a local receiver", async () => {
     await expect(gateway.gateway.setWebhook("team-events", "http://example.com/hook")).rejects.toThrow(/must be https/);
   });
