@@ -195,9 +195,9 @@ export const endpointsSection = (): string => {
       ...providers.map((provider) =>
         endpointRefusal(endpoint, provider, "openai")
           ? "400 at create, naming openai"
-          : passesThrough(endpoint)
+          : passesThrough(endpoint) || (provider === "openai" && endpoint !== batchEndpoints[0])
             ? "runs as uploaded; answers as OpenAI gives them"
-            : "converted: any input format, answers in the calling SDK's shape",
+            : "converted: answers in the calling SDK's shape",
       ),
     ]),
   );

@@ -3,7 +3,7 @@ import { checkedMetadata } from "./caller-text";
 import { refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, invokeFamilies, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
-import { endpointRefusal, maxEmbeddingInputs, passesThrough } from "./endpoints";
+import { endpointRefusal, maxEmbeddingInputs, passesThrough, responsesEndpoint } from "./endpoints";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
 import { createFile, deleteFile, getFile, readInputRequests } from "./files";
@@ -186,7 +186,10 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     }
     ids.add(request.customId);
     let guess: Usage;
-    if (passesThrough(input.endpoint)) {
+    // Lines OpenAI gets as written: another endpoint's, and Responses lines on OpenAI (OpenAI checks their bodies).
+    const literal =
+      passesThrough(input.endpoint) || (input.endpoint === responsesEndpoint && asWritten(request, input.provider));
+    if (literal) {
       const body = asPassedThrough(request, input.endpoint, at);
       embeddingInputs += input.endpoint === "/v1/embeddings" ? embeddingInputsOf(body) : 0;
       if (embeddingInputs > maxEmbeddingInputs)

@@ -2,12 +2,12 @@ import { chatEndpoint } from "./chat";
 import type { Dialect, Provider } from "./model";
 
 /**
- * The endpoints a batch may target (OpenAI's Batch API list). The gateway converts chat across every provider;
- * the others run on OpenAI, their lines sent as uploaded and their answers returned as OpenAI gave them.
+ * The endpoints a batch may target (OpenAI's Batch API list). The gateway converts chat and Responses across every
+ * provider; the others run on OpenAI, their lines sent as uploaded and their answers returned as OpenAI gave them.
  */
 export const batchEndpoints = [
   chatEndpoint,
-  "/v1/responses",
+  "/v1/responses" as const,
   "/v1/embeddings",
   "/v1/completions",
   "/v1/moderations",
@@ -17,11 +17,14 @@ export const batchEndpoints = [
 ] as const;
 export type BatchEndpoint = (typeof batchEndpoints)[number];
 
+/** The Responses API, converted like chat: its lines read into the neutral request, answers written as `response`s. */
+export const responsesEndpoint = "/v1/responses";
+
 /** OpenAI's cap on the inputs of one embeddings batch, across all its requests. */
 export const maxEmbeddingInputs = 50_000;
 
-/** Whether an endpoint's lines go to OpenAI as uploaded, unconverted. */
-export const passesThrough = (endpoint: string): boolean => endpoint !== chatEndpoint;
+/** Whether an endpoint's lines go to OpenAI as uploaded, with no neutral form to run anywhere else. */
+export const passesThrough = (endpoint: string): boolean => endpoint !== chatEndpoint && endpoint !== responsesEndpoint;
 
 /**
  * Why a batch for `endpoint` cannot run as asked, or undefined when it can: an endpoint OpenAI's Batch API does not
@@ -32,14 +35,14 @@ export const endpointRefusal = (endpoint: string, provider: Provider, dialect: D
   if (!(batchEndpoints as readonly string[]).includes(endpoint))
     return (
       `Unsupported endpoint ${JSON.stringify(endpoint)}: a batch targets one of ${batchEndpoints.join(", ")} ` +
-      `(the gateway converts ${chatEndpoint} batches for every provider).`
+      `(the gateway converts ${chatEndpoint} and ${responsesEndpoint} batches for every provider).`
     );
   if (!passesThrough(endpoint)) return undefined;
   if (provider !== "openai")
     return (
-      `${endpoint} batches run on openai, their lines sent as uploaded; the gateway converts ${chatEndpoint} ` +
-      `batches across providers. Create this batch with provider openai, or write it as ${chatEndpoint} lines to ` +
-      `run it on ${provider}.`
+      `${endpoint} batches run on openai, their lines sent as uploaded; the gateway converts ${chatEndpoint} and ` +
+      `${responsesEndpoint} batches across providers. Create this batch with provider openai, or write it as ` +
+      `${chatEndpoint} lines to run it on ${provider}.`
     );
   if (dialect !== "openai")
     return `${endpoint} batches are created through the OpenAI SDK, whose result files hold their answers as OpenAI gives them.`;

@@ -11,8 +11,16 @@ import {
   type ToolChoice,
   textOf,
 } from "../core/chat";
+import { responsesEndpoint } from "../core/endpoints";
 import { contentPaths, openAiCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
+import {
+  chatRequestFromResponses,
+  hostedTools,
+  isCarriedEffort,
+  responsesBody,
+  responsesCarried,
+} from "./openai-responses";
 
 /**
  * OpenAI batch input lines (`{custom_id, method, url, body}`) read into the neutral request: Chat Completions bodies
@@ -221,6 +229,7 @@ const isEffort = (value: unknown): value is ReasoningEffort => ReasoningEffort.i
 export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   refuseOtherKeys(value, ["custom_id", "method", "url", "body"], "an OpenAI batch line", lineNumber);
   const line = parseLine(inputLine, value, lineNumber);
+  if (line.url === responsesEndpoint) return parseResponsesLine(line, lineNumber);
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
   const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];
   // Files other than a PDF's bytes have no form elsewhere.
@@ -246,4 +255,35 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
       ? chatRequestFromOpenAi(body)
       : { model: typeof line.body.model === "string" ? line.body.model : undefined, messages: [] },
   };
+};
+
+/**
+ * A Responses line: read into the neutral request where its body parses, every field it does not carry named; one
+ * that does not parse (an item or part type with no neutral form) keeps its body for OpenAI, where it goes as
+ * written, and is refused elsewhere naming what failed.
+ */
+const parseResponsesLine = (line: z.infer<typeof inputLine>, lineNumber: number): NeutralRequest => {
+  const parsed = responsesBody.safeParse(line.body);
+  const model = typeof line.body.model === "string" ? line.body.model : undefined;
+  const base = { customId: line.custom_id, lineNumber, endpoint: line.url, native: line.body };
+  if (!parsed.success) {
+    const path = ["body", ...deepestPath(parsed.error.issues)].join(".");
+    return { ...base, uncarried: [path], request: { model, messages: [] } };
+  }
+  const uncarried = [...uncarriedFields(line.body, responsesCarried, "body"), ...hostedTools(parsed.data)];
+  if (!isCarriedEffort(parsed.data.reasoning?.effort)) uncarried.push("body.reasoning.effort");
+  return { ...base, ...(uncarried.length > 0 && { uncarried }), request: chatRequestFromResponses(parsed.data) };
+};
+
+type Issue = { path: PropertyKey[]; code?: string; errors?: Issue[][] };
+
+/** Where a body failed to parse, as deep as its union alternatives reached (the item's part, not just the item). */
+const deepestPath = (issues: readonly Issue[]): PropertyKey[] => {
+  let deepest: PropertyKey[] = [];
+  for (const issue of issues) {
+    const nested = issue.code === "invalid_union" && issue.errors ? deepestPath(issue.errors.flat()) : [];
+    const path = [...issue.path, ...nested];
+    if (path.length > deepest.length) deepest = path;
+  }
+  return deepest;
 };

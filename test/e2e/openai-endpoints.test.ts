@@ -97,6 +97,68 @@ describe("OpenAI endpoints other than chat", () => {
     expect(images.bodies.r0?.data[0]?.b64_json).toBeTypeOf("string");
   });
 
+  const responsesLine = {
+    model: "",
+    instructions: "Answer as JSON.",
+    input: [{ role: "user", content: [{ type: "input_text", text: "Name a colour." }] }],
+    text: {
+      format: {
+        type: "json_schema",
+        name: "colour",
+        strict: true,
+        schema: { type: "object", properties: { colour: { type: "string" } }, required: ["colour"] },
+      },
+    },
+    max_output_tokens: 200,
+  };
+  const models = { anthropic: "claude-haiku-4-5", bedrock: "amazon.nova-micro-v1:0", gemini: "gemini-2.5-flash" };
+
+  it.each(Object.entries(models))(
+    "converts a Responses batch with a JSON-schema output to %s: response objects whose text is the JSON",
+    async (provider, model) => {
+      const file = await upload("/v1/responses", [{ ...responsesLine, model }]);
+      let batch = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/responses",
+        completion_window: "24h",
+        // @ts-expect-error the gateway's extra body field
+        provider,
+      });
+      while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
+        await new Promise((done) => setTimeout(done, 50));
+        batch = await client.batches.retrieve(batch.id);
+      }
+      expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
+      const [line] = (await (await client.files.content(batch.output_file_id as string)).text()).trim().split("\n");
+      const body = JSON.parse(line as string).response.body;
+      expect(body).toMatchObject({ object: "response", status: "completed", model: expect.any(String) });
+      const message = body.output.find((item: { type: string }) => item.type === "message");
+      expect(JSON.parse(message.content[0].text)).toEqual({ colour: expect.any(String) });
+      expect(body.usage.input_tokens).toBeGreaterThan(0);
+      expect(body.usage.total_tokens).toBe(body.usage.input_tokens + body.usage.output_tokens);
+    },
+  );
+
+  it("refuses by name what a Responses line holds that only OpenAI runs, and runs it on OpenAI as written", async () => {
+    const hosted = { model: "gpt-4.1-mini", input: "News?", tools: [{ type: "web_search" }] };
+    const create = async (body: Record<string, unknown>, provider: string) =>
+      client.batches.create({
+        input_file_id: (await upload("/v1/responses", [body])).id,
+        endpoint: "/v1/responses",
+        completion_window: "24h",
+        // @ts-expect-error the gateway's extra body field
+        provider,
+      });
+    await expect(create({ ...hosted, model: "claude-haiku-4-5" }, "anthropic")).rejects.toThrow(
+      /Line 1: 'body.tools.0.type' cannot be carried to anthropic/,
+    );
+    const file = { type: "input_file", file_id: "file-abc" };
+    await expect(
+      create({ model: "gemini-2.5-flash", input: [{ role: "user", content: [file] }] }, "gemini"),
+    ).rejects.toThrow(/Line 1: 'body.input.0.*' cannot be carried to gemini/);
+    expect((await create(hosted, "openai")).status).toBe("validating");
+  });
+
   it("honours output_expires_after on the output and error files, and names a bad one or an unknown field", async () => {
     const file = await upload("/v1/embeddings", [{ model: "text-embedding-3-small", input: "x" }]);
     const create = (extra: Record<string, unknown>) =>

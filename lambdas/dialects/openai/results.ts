@@ -1,9 +1,12 @@
+import { type ChatResponse, chatEndpoint } from "../../core/chat";
+import { responsesEndpoint } from "../../core/endpoints";
 import type { FileDeps } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import { newId } from "../../core/ids";
 import type { BatchRecord, NeutralResult } from "../../core/model";
 import type { ResultSink } from "../../core/ports";
 import { renderChatCompletion } from "../../formats/openai-batch";
+import { renderResponse } from "../../formats/openai-responses";
 
 const errorType = (status: number): string =>
   status === 401
@@ -14,8 +17,14 @@ const errorType = (status: number): string =>
         ? "server_error"
         : "invalid_request_error";
 
+/** An answer as the endpoint's body: OpenAI's own where OpenAI ran it, else a `response` or a `chat.completion`. */
+const bodyOf = (response: ChatResponse, endpoint: string) =>
+  endpoint === responsesEndpoint && response.native?.format !== "openai"
+    ? renderResponse(response, newId)
+    : renderChatCompletion(response);
+
 /** One neutral result as an OpenAI `BatchRequestOutput` line; `isError` says which file it belongs in. */
-export const renderOpenAiResultLine = (result: NeutralResult) => {
+export const renderOpenAiResultLine = (result: NeutralResult, endpoint: string = chatEndpoint) => {
   const id = `batch_req_${newId()}`;
   const requestId = `req_${newId()}`;
   if (result.outcome === "succeeded" && result.response) {
@@ -24,7 +33,7 @@ export const renderOpenAiResultLine = (result: NeutralResult) => {
       line: {
         id,
         custom_id: result.customId,
-        response: { status_code: 200, request_id: requestId, body: renderChatCompletion(result.response) },
+        response: { status_code: 200, request_id: requestId, body: bodyOf(result.response, endpoint) },
         error: null,
       },
     };
@@ -58,7 +67,7 @@ export const openAiResultSink =
     const errors = new GeneratedFile(deps, batch, "error", `batch_${batch.id}_error.jsonl`);
     return {
       async write(result) {
-        const { isError, line } = renderOpenAiResultLine(result);
+        const { isError, line } = renderOpenAiResultLine(result, batch.endpoint);
         await (isError ? errors : output).write(line);
       },
       async close() {

@@ -1,5 +1,4 @@
 import { chatEndpoint } from "../../core/chat";
-import { passesThrough } from "../../core/endpoints";
 import { type BatchRecord, type BatchStatus, isTerminal, type NeutralResult, type UpstreamRef } from "../../core/model";
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
@@ -171,7 +170,8 @@ export class OpenAiProvider implements ProviderAdapter {
   }
 
   async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
-    const reader = passesThrough(batch.endpoint) ? passedThroughResultLine : resultFromOpenAiLine;
+    // Chat answers are read into the neutral response; every other endpoint's body is kept as OpenAI gave it.
+    const reader = batch.endpoint === chatEndpoint ? resultFromOpenAiLine : passedThroughResultLine;
     for (const part of await this.parts(batch)) {
       for (const fileId of [part.output_file_id, part.error_file_id]) {
         if (!fileId) continue;
