@@ -3,7 +3,13 @@ import { checkedMetadata } from "./caller-text";
 import { refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, invokeFamilies, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
-import { endpointRefusal, maxEmbeddingInputs, passesThrough, responsesEndpoint } from "./endpoints";
+import {
+  embeddingModelRefusal,
+  endpointRefusal,
+  maxEmbeddingInputs,
+  passesThrough,
+  responsesEndpoint,
+} from "./endpoints";
 import { BadRequestError, Field, InternalError, NotFoundError } from "./errors";
 import type { FileDeps } from "./files";
 import { createFile, deleteFile, getFile, readInputRequests } from "./files";
@@ -284,6 +290,9 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
   }
   const endpointRefused = endpointRefusal(input.endpoint, input.provider, input.dialect);
   if (endpointRefused) throw new BadRequestError(endpointRefused, { param: "endpoint" });
+  // Before its lines are read: an embeddings model's records would be refused as a chat body of another family.
+  const embeddingRefused = input.model && embeddingModelRefusal(input.endpoint, input.model);
+  if (embeddingRefused) throw new BadRequestError(embeddingRefused, { param: "model" });
   let inputFileId: string;
   let inputBlobKey: string;
   /** The file the gateway made of inline requests: removed again when the create is refused (no stray file). */
@@ -471,6 +480,10 @@ const admitBatch = async (
 ): Promise<BatchRecord> => {
   checkedMetadata(input.metadata);
   const { total, model, models, estimate } = await validateInput(deps, inputBlobKey, input);
+  for (const named of models) {
+    const refused = embeddingModelRefusal(input.endpoint, named);
+    if (refused) throw new BadRequestError(refused, { param: "model" });
+  }
   // A passed-through endpoint's models (embeddings, moderations, images) are OpenAI's to check, line by line.
   if (!passesThrough(input.endpoint)) await checkServed(deps, input.provider, models);
   const id = input.id ?? newId();

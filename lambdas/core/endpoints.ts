@@ -23,6 +23,20 @@ export const responsesEndpoint = "/v1/responses";
 /** OpenAI's cap on the inputs of one embeddings batch, across all its requests. */
 export const maxEmbeddingInputs = 50_000;
 
+/** Model ids of embedding models (OpenAI's, Gemini's, Titan and Cohere Embed on Bedrock): they answer no chat. */
+const embeddingModels = /(^|[./])(text-embedding|gemini-embedding|embedding-\d|amazon\.titan-embed|cohere\.embed)/;
+
+/**
+ * Why a chat or Responses batch cannot run on `model`, or undefined: an embedding model answers no chat, and the
+ * gateway converts no embeddings batch yet (they run on OpenAI as `/v1/embeddings` batches).
+ */
+export const embeddingModelRefusal = (endpoint: string, model: string): string | undefined =>
+  passesThrough(endpoint) || !embeddingModels.test(model)
+    ? undefined
+    : `${model} is an embeddings model, which answers no ${endpoint} request. Embeddings batches run on openai ` +
+      "through the OpenAI SDK (endpoint /v1/embeddings, lines as uploaded); the gateway does not convert them " +
+      "to Bedrock or Gemini embeddings jobs yet.";
+
 /** Whether an endpoint's lines go to OpenAI as uploaded, with no neutral form to run anywhere else. */
 export const passesThrough = (endpoint: string): boolean => endpoint !== chatEndpoint && endpoint !== responsesEndpoint;
 

@@ -139,6 +139,12 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
     const raw = request.params.model ?? "";
     const cut = raw.lastIndexOf(":"); // model ids may hold ':' themselves (Bedrock's `…-v1:0`)
     const [model, verb] = cut < 0 ? [raw, ""] : [raw.slice(0, cut), raw.slice(cut + 1)];
+    if (verb === "asyncBatchEmbedContent")
+      throw new BadRequestError(
+        "Embeddings batches (batches.create_embeddings) are not served through the GenAI SDK yet: run them on " +
+          "openai through the OpenAI SDK's /v1/embeddings batches. Generation batches are created with " +
+          "models/{model}:batchGenerateContent.",
+      );
     if (verb !== "batchGenerateContent" || !model)
       throw new BadRequestError(
         `Unknown method ${request.path}; batches are created with models/{model}:batchGenerateContent.`,
