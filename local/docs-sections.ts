@@ -194,10 +194,12 @@ export const endpointsSection = (): string => {
       `\`${endpoint}\``,
       ...providers.map((provider) =>
         endpointRefusal(endpoint, provider, "openai")
-          ? "400 at create, naming openai"
-          : passesThrough(endpoint) || (provider === "openai" && endpoint !== batchEndpoints[0])
-            ? "runs as uploaded; answers as OpenAI gives them"
-            : "converted: answers in the calling SDK's shape",
+          ? "400 at create, naming where it runs"
+          : endpoint === "/v1/embeddings" && provider === "bedrock"
+            ? "converted: Titan Text Embeddings V2 records, answers as OpenAI embedding responses"
+            : passesThrough(endpoint) || (provider === "openai" && endpoint !== batchEndpoints[0])
+              ? "runs as uploaded; answers as OpenAI gives them"
+              : "converted: answers in the calling SDK's shape",
       ),
     ]),
   );

@@ -3,6 +3,7 @@ import { checkedMetadata } from "./caller-text";
 import { refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, invokeFamilies, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
+import { bedrockEmbeddingRefusal, type EmbeddingRequest, embeddingsEndpoint } from "./embeddings";
 import {
   embeddingModelRefusal,
   endpointRefusal,
@@ -194,8 +195,20 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     let guess: Usage;
     // Lines OpenAI gets as written: another endpoint's, and Responses lines on OpenAI (OpenAI checks their bodies).
     const literal =
-      passesThrough(input.endpoint) || (input.endpoint === responsesEndpoint && asWritten(request, input.provider));
-    if (literal) {
+      (passesThrough(input.endpoint) && input.provider === "openai") ||
+      (input.endpoint === responsesEndpoint && asWritten(request, input.provider));
+    if (input.endpoint === embeddingsEndpoint && !literal) {
+      const embedding = convertedEmbedding(request, input, at);
+      embeddingInputs += embedding.texts?.length ?? 0;
+      if (embeddingInputs > maxEmbeddingInputs)
+        throw new BadRequestError(
+          `${at}: the batch holds more than ${maxEmbeddingInputs} embedding inputs, the most one batch takes. ` +
+            "Split the lines into batches of fewer inputs.",
+          { param: Field.input },
+        );
+      const characters = (embedding.texts ?? []).reduce((sum, text) => sum + text.length, 0);
+      guess = { inputTokens: Math.ceil(characters / 4), outputTokens: 0 };
+    } else if (literal) {
       const body = asPassedThrough(request, input.endpoint, at);
       embeddingInputs += input.endpoint === "/v1/embeddings" ? embeddingInputsOf(body) : 0;
       if (embeddingInputs > maxEmbeddingInputs)
@@ -254,6 +267,20 @@ const asPassedThrough = (request: InputRequest, endpoint: string, at: string): R
       { param: Field.input },
     );
   return request.native;
+};
+
+/** An embeddings line that runs elsewhere than OpenAI (on Bedrock's Titan): what it carries, and nothing else. */
+const convertedEmbedding = (request: InputRequest, input: NewBatch, at: string): EmbeddingRequest => {
+  const refuse = (why: string) => {
+    throw new BadRequestError(`${at}: ${why}.`, { param: Field.input });
+  };
+  const [field] = request.uncarried ?? [];
+  if (field !== undefined)
+    refuse(`'${field}' cannot be carried to ${input.provider}: a Titan record holds the texts and the dimensions`);
+  if (!request.embedding) return refuse("not an embeddings request");
+  const refused = bedrockEmbeddingRefusal(request.embedding, request.request.model ?? input.model ?? "");
+  if (refused) refuse(refused);
+  return request.embedding;
 };
 
 /** How many inputs an embeddings body holds: a string or a token array is one, an array of them is each. */

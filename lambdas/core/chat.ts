@@ -1,3 +1,5 @@
+import type { EmbeddingRequest } from "./embeddings";
+
 /**
  * The neutral chat request and response every format converts to and from. A request in any provider's
  * format becomes a ChatRequest; any provider's answer becomes a ChatResponse; each dialect renders those.
@@ -190,6 +192,8 @@ export interface NeutralRequest {
    * family's own response body.
    */
   shape?: InvokeShape;
+  /** An embeddings line's texts and options (`request` then holds only its model). */
+  embedding?: EmbeddingRequest;
 }
 
 /** The model families whose own InvokeModel bodies the gateway reads, with the Bedrock model ids of each. */

@@ -1,4 +1,5 @@
 import { chatEndpoint } from "./chat";
+import { embeddingsEndpoint } from "./embeddings";
 import type { Dialect, Provider } from "./model";
 
 /**
@@ -52,7 +53,13 @@ export const endpointRefusal = (endpoint: string, provider: Provider, dialect: D
       `(the gateway converts ${chatEndpoint} and ${responsesEndpoint} batches for every provider).`
     );
   if (!passesThrough(endpoint)) return undefined;
-  if (provider !== "openai")
+  if (endpoint === embeddingsEndpoint && provider !== "openai" && provider !== "bedrock")
+    return (
+      `${endpoint} batches run on openai (as uploaded) or bedrock (on Titan Text Embeddings V2)` +
+      `${provider === "anthropic" ? ": Anthropic has no embeddings model" : ", not yet on gemini"}. ` +
+      "Create this batch with provider openai or bedrock."
+    );
+  if (provider !== "openai" && endpoint !== embeddingsEndpoint)
     return (
       `${endpoint} batches run on openai, their lines sent as uploaded; the gateway converts ${chatEndpoint} and ` +
       `${responsesEndpoint} batches across providers. Create this batch with provider openai, or write it as ` +

@@ -11,6 +11,7 @@ import {
   type ToolChoice,
   textOf,
 } from "../core/chat";
+import { type EmbeddingRequest, embeddingsEndpoint } from "../core/embeddings";
 import { responsesEndpoint } from "../core/endpoints";
 import { contentPaths, openAiCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
@@ -230,6 +231,7 @@ export const parseOpenAiLine = (value: Record<string, unknown>, lineNumber: numb
   refuseOtherKeys(value, ["custom_id", "method", "url", "body"], "an OpenAI batch line", lineNumber);
   const line = parseLine(inputLine, value, lineNumber);
   if (line.url === responsesEndpoint) return parseResponsesLine(line, lineNumber);
+  if (line.url === embeddingsEndpoint) return parseEmbeddingsLine(line, lineNumber);
   const body = line.url === chatEndpoint ? parseLine(chatBody, line.body, lineNumber) : undefined;
   const uncarried = body ? uncarriedFields(line.body, openAiCarried, "body") : [];
   // Files other than a PDF's bytes have no form elsewhere.
@@ -286,4 +288,39 @@ const deepestPath = (issues: readonly Issue[]): PropertyKey[] => {
     if (path.length > deepest.length) deepest = path;
   }
   return deepest;
+};
+
+const tokens = z.array(z.number().int().nonnegative());
+const embeddingsBody = z.object({
+  model: z.string().min(1).optional(),
+  input: z.union([z.string(), z.array(z.string()).min(1), tokens.min(1), z.array(tokens).min(1)]),
+  dimensions: z.number().int().positive().optional(),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+});
+/** What of an embeddings body a Titan record carries: `user` and anything newer reach OpenAI only. */
+const embeddingsCarried = { keys: ["model", "input", "dimensions", "encoding_format"] };
+
+/**
+ * An embeddings line: its body goes to OpenAI as written; elsewhere its texts and options are what runs, every
+ * other field named. A body that does not parse is kept for OpenAI (which answers it in its result line) and refused
+ * elsewhere by the field that failed.
+ */
+const parseEmbeddingsLine = (line: z.infer<typeof inputLine>, lineNumber: number): NeutralRequest => {
+  const model = typeof line.body.model === "string" ? line.body.model : undefined;
+  const base = { customId: line.custom_id, lineNumber, endpoint: line.url, native: line.body };
+  const parsed = embeddingsBody.safeParse(line.body);
+  if (!parsed.success) {
+    const path = ["body", ...deepestPath(parsed.error.issues)].join(".");
+    return { ...base, uncarried: [path], request: { model, messages: [] } };
+  }
+  const { input, dimensions, encoding_format } = parsed.data;
+  const texts =
+    typeof input === "string" ? [input] : input.every((item) => typeof item === "string") ? input : undefined;
+  const embedding: EmbeddingRequest = {
+    ...(texts && { texts: texts as string[] }),
+    ...(dimensions !== undefined && { dimensions }),
+    encoding: encoding_format ?? "float",
+  };
+  const uncarried = uncarriedFields(line.body, embeddingsCarried, "body");
+  return { ...base, ...(uncarried.length > 0 && { uncarried }), embedding, request: { model, messages: [] } };
 };

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type ChatRequest, textOf } from "../../lambdas/core/chat";
+import { type ChatRequest, estimateTokens, textOf } from "../../lambdas/core/chat";
+import { titanEmbedding } from "../../lambdas/core/embeddings";
 import { parseBedrockLine } from "../../lambdas/formats/converse-request";
 import {
   closeServer,
@@ -17,6 +18,7 @@ import {
   simulatedReply,
   simulatedThinking,
 } from "./common";
+import { simulatedVector } from "./openai-endpoints";
 
 /** A Converse request body as a record or the runtime's `Converse` call holds it. */
 type ConverseInput = Record<string, unknown>;
@@ -102,6 +104,13 @@ const converseOutput = (reply: Exclude<SimulatedReply, { error: string }>, reaso
   metrics: { latencyMs: 1 },
 });
 
+/** Titan Text Embeddings V2's answer: a deterministic unit vector of the asked size, and the text's tokens. */
+const titanEmbed = (input: Record<string, unknown>) => {
+  const text = typeof input.inputText === "string" ? input.inputText : "";
+  const dimensions = typeof input.dimensions === "number" ? input.dimensions : 1024;
+  return { embedding: simulatedVector(text, dimensions), inputTextTokenCount: estimateTokens(text) };
+};
+
 /** Options of the Bedrock simulator. */
 export interface BedrockSimulatorOptions extends SimulatorOptions {
   /** Where jobs read inputs and write outputs (the S3 emulator). */
@@ -132,6 +141,13 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     let inputTokens = 0;
     let outputTokens = 0;
     for (const record of job.records.slice(0, processed)) {
+      if (titanEmbedding.models.test(job.modelId)) {
+        const modelOutput = titanEmbed(record.modelInput);
+        success++;
+        inputTokens += modelOutput.inputTextTokenCount;
+        lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, modelOutput }));
+        continue;
+      }
       const answer = converse(record.modelInput);
       if ("output" in answer) {
         const { output } = answer;
@@ -255,6 +271,12 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
       return "output" in answer
         ? sendJson(response, 200, answer.output)
         : awsError(response, 400, "ValidationException", answer.error);
+    }
+    if (method === "POST" && segments[0] === "model" && segments[2] === "invoke") {
+      if (!titanEmbedding.models.test(segments[1] ?? ""))
+        return awsError(response, 400, "ValidationException", `The simulator invokes only ${titanEmbedding.name}.`);
+      const body = JSON.parse((await readBody(request)).toString("utf8")) as Record<string, unknown>;
+      return sendJson(response, 200, titanEmbed(body));
     }
     if (method === "POST" && url.pathname === "/model-invocation-job") {
       const body = JSON.parse((await readBody(request)).toString("utf8")) as {

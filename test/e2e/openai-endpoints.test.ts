@@ -82,6 +82,75 @@ describe("OpenAI endpoints other than chat", () => {
     expect(Number(batch.metadata?.finops_cost_usd)).toBeGreaterThan(0);
   });
 
+  it.each([
+    ["on demand (under Bedrock's 100-record minimum)", 3],
+    ["as a model invocation job", 60],
+  ])("runs an embeddings batch on Bedrock's Titan %s, answered as OpenAI embedding responses", async (_, lines) => {
+    const bodies = Array.from({ length: lines }, (_, i) => ({
+      model: "amazon.titan-embed-text-v2:0",
+      input: [`text ${i}`, `more ${i}`],
+      dimensions: 256,
+      ...(i === 1 && { encoding_format: "base64" }),
+    }));
+    const file = await upload("/v1/embeddings", bodies);
+    let batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/embeddings",
+      completion_window: "24h",
+      // @ts-expect-error the gateway's extra body field
+      provider: "bedrock",
+    });
+    while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
+      await new Promise((done) => setTimeout(done, 50));
+      batch = await client.batches.retrieve(batch.id);
+    }
+    expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
+    expect(batch.metadata?.finops_execution).toBe(lines < 50 ? "on_demand" : undefined);
+    const text = await (await client.files.content(batch.output_file_id as string)).text();
+    const results = text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(results.map((r: { custom_id: string }) => r.custom_id)).toEqual(bodies.map((_, i) => `r${i}`));
+    const [first, second] = results.map((r: { response: { body: Answer } }) => r.response.body);
+    expect(first).toMatchObject({ object: "list", model: "amazon.titan-embed-text-v2:0" });
+    const [a = [], b = []] = first!.data.map((item: Answer["data"][number]) => item.embedding as number[]);
+    expect(a).toHaveLength(256);
+    expect(b).not.toEqual(a);
+    // The line that asked for base64 gets its vectors as little-endian float32s, as OpenAI encodes them.
+    const decoded = new Float32Array(
+      Uint8Array.from(Buffer.from(second!.data[0]!.embedding as string, "base64")).buffer,
+    );
+    expect(decoded).toHaveLength(256);
+    expect(batch.request_counts).toMatchObject({ total: lines, completed: lines, failed: 0 });
+    expect(batch.usage?.input_tokens).toBeGreaterThan(0);
+  });
+
+  it("refuses on Bedrock what Titan cannot run, by line and field; on Anthropic, naming where embeddings run", async () => {
+    const create = async (body: Record<string, unknown>, provider: string) =>
+      client.batches.create({
+        input_file_id: (await upload("/v1/embeddings", [body])).id,
+        endpoint: "/v1/embeddings",
+        completion_window: "24h",
+        // @ts-expect-error the gateway's extra body field
+        provider,
+      });
+    const titan = { model: "amazon.titan-embed-text-v2:0", input: "x" };
+    await expect(create({ ...titan, dimensions: 300 }, "bedrock")).rejects.toThrow(
+      /Line 1: Titan Text Embeddings V2 gives vectors of 256, 512, 1024 dimensions, not 300/,
+    );
+    await expect(create({ ...titan, user: "u1" }, "bedrock")).rejects.toThrow(
+      /Line 1: 'body.user' cannot be carried to bedrock/,
+    );
+    await expect(create({ ...titan, input: [1, 2, 3] }, "bedrock")).rejects.toThrow(/token arrays are OpenAI's tokens/);
+    await expect(create({ ...titan, model: "cohere.embed-english-v3" }, "bedrock")).rejects.toThrow(
+      /bedrock runs \/v1\/embeddings batches on Titan Text Embeddings V2/,
+    );
+    await expect(create({ model: "text-embedding-3-small", input: "x" }, "anthropic")).rejects.toThrow(
+      /run on openai \(as uploaded\) or bedrock .*Anthropic has no embeddings model/,
+    );
+  });
+
   it("runs Responses, completions, moderations and image batches, answers as OpenAI gives them", async () => {
     const responses = await run("/v1/responses", [
       { model: "gpt-4.1-mini", input: "Say hi", text: { format: { type: "text" } }, max_output_tokens: 50 },
@@ -184,17 +253,17 @@ describe("OpenAI endpoints other than chat", () => {
   });
 
   it("refuses another provider, naming where the endpoint runs, and creates nothing", async () => {
-    const file = await upload("/v1/embeddings", [{ model: "text-embedding-3-small", input: "x" }]);
+    const file = await upload("/v1/moderations", [{ model: "omni-moderation-latest", input: "x" }]);
     const before = (await client.batches.list()).data.length;
     const refused = client.batches.create({
       input_file_id: file.id,
-      endpoint: "/v1/embeddings",
+      endpoint: "/v1/moderations" as "/v1/embeddings",
       completion_window: "24h",
       // @ts-expect-error the gateway's extra body field
       provider: "anthropic",
     });
     await expect(refused).rejects.toBeInstanceOf(OpenAI.BadRequestError);
-    await expect(refused).rejects.toThrow(/\/v1\/embeddings batches run on openai.*provider openai/);
+    await expect(refused).rejects.toThrow(/\/v1\/moderations batches run on openai.*provider openai/);
     expect((await client.batches.list()).data.length).toBe(before);
   });
 

@@ -8,8 +8,11 @@ import {
   type BedrockRuntimeClient,
   ConverseCommand,
   type ConverseCommandInput,
+  InvokeModelCommand,
   type Message,
 } from "@aws-sdk/client-bedrock-runtime";
+import { embeddingsEndpoint } from "../../core/embeddings";
+import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
@@ -17,6 +20,7 @@ import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "..
 import { resultFromBedrockRecord } from "../../formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
+import { titanRecords, titanResults } from "../../formats/titan-embeddings";
 import { bedrockCall, bedrockError } from "./errors";
 
 /** What the Bedrock provider needs to know about its account and limits. */
@@ -96,7 +100,15 @@ export class BedrockProvider implements ProviderAdapter {
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
     const { input: inputKey, output } = keys(batch);
     const writer = new JsonlBlobWriter(this.blobs, inputKey);
-    for await (const { bytes, lines } of input.convert("bedrock-records")) await writer.writeChunk(bytes, lines);
+    const embeddings = batch.endpoint === embeddingsEndpoint;
+    if (embeddings) {
+      // Titan embeds one text a record: a request of N texts is N records (formats/titan-embeddings.ts).
+      for await (const request of input.requests())
+        for (const record of titanRecords(upstreamKey(request.customId), request.embedding ?? { encoding: "float" }))
+          await writer.write(record);
+    } else {
+      for await (const { bytes, lines } of input.convert("bedrock-records")) await writer.writeChunk(bytes, lines);
+    }
     const { lines } = await writer.close();
     // Too few records for a job: the gateway runs them itself, a slice per poll (see runOnDemandSlice).
     if (lines < this.settings.minRecords) return { id: `on-demand/${batch.id}`, inputRef: inputKey, mode: "on_demand" };
@@ -107,7 +119,7 @@ export class BedrockProvider implements ProviderAdapter {
           clientRequestToken: batch.id,
           roleArn: this.settings.roleArn,
           modelId: batch.model,
-          modelInvocationType: "Converse",
+          modelInvocationType: embeddings ? "InvokeModel" : "Converse",
           inputDataConfig: {
             s3InputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${inputKey}`, s3InputFormat: "JSONL" },
           },
@@ -152,6 +164,10 @@ export class BedrockProvider implements ProviderAdapter {
     const folder = batch.upstream?.mode === "on_demand" ? "on-demand" : jobIdOf(this.jobArn(batch));
     const key = `${output}${folder}/${inputFileName}.out`;
     if (!(await this.blobs.exists(key))) return;
+    if (batch.endpoint === embeddingsEndpoint) {
+      yield* titanResults(outputRecords(await this.blobs.stream(key)), batch.model ?? "");
+      return;
+    }
     const created = Math.floor(Date.now() / 1000);
     for await (const line of readLines(await this.blobs.stream(key))) {
       if (isBlank(line)) continue;
@@ -197,7 +213,11 @@ export class BedrockProvider implements ProviderAdapter {
           if (next > progress.done && Date.now() - started >= this.settings.onDemandSliceSeconds * 1000) return;
           const index = next++;
           try {
-            outputs[index - progress.done] = await this.converse(batch, records[index]!);
+            const record = records[index]!;
+            outputs[index - progress.done] =
+              batch.endpoint === embeddingsEndpoint
+                ? await this.embed(batch, record)
+                : await this.converse(batch, record);
           } catch (error) {
             failure ??= error;
           }
@@ -247,15 +267,30 @@ export class BedrockProvider implements ProviderAdapter {
         outputTokens: response.usage?.outputTokens ?? 0,
       };
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      // Throttling, 5xx or the network: the slice stops here and the record runs again on the retry.
-      if (status === undefined || status === 429 || status >= 500) throw error;
-      const line = {
-        recordId: record.recordId,
-        modelInput: record.modelInput,
-        error: { errorCode: status, errorMessage: (error as Error).message },
+      return refusedRecord(record, error);
+    }
+  }
+
+  /** One Titan record's InvokeModel call, answered as Bedrock's job would write it (or its error record). */
+  private async embed(batch: BatchRecord, record: ConverseRecord): Promise<Answered> {
+    try {
+      const response = await this.runtime.send(
+        new InvokeModelCommand({
+          modelId: batch.model ?? "",
+          contentType: "application/json",
+          accept: "application/json",
+          body: JSON.stringify(record.modelInput),
+        }),
+      );
+      const modelOutput = JSON.parse(Buffer.from(response.body).toString("utf8")) as { inputTextTokenCount?: number };
+      return {
+        line: { recordId: record.recordId, modelInput: record.modelInput, modelOutput },
+        ok: true,
+        inputTokens: modelOutput.inputTextTokenCount ?? 0,
+        outputTokens: 0,
       };
-      return { line, ok: false, inputTokens: 0, outputTokens: 0 };
+    } catch (error) {
+      return refusedRecord(record, error);
     }
   }
 
@@ -279,6 +314,26 @@ export class BedrockProvider implements ProviderAdapter {
     };
     await this.blobs.put(`${folder}manifest.json.out`, Buffer.from(JSON.stringify(manifest)), "application/json");
   }
+}
+
+/**
+ * A record the runtime refused, as its error record; throttling, 5xx or the network throw instead, so the slice
+ * stops there and the record runs again on the retry.
+ */
+const refusedRecord = (record: ConverseRecord, error: unknown): Answered => {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === undefined || status === 429 || status >= 500) throw error;
+  const line = {
+    recordId: record.recordId,
+    modelInput: record.modelInput,
+    error: { errorCode: status, errorMessage: (error as Error).message },
+  };
+  return { line, ok: false, inputTokens: 0, outputTokens: 0 };
+};
+
+/** The records of a `.out` file, parsed. */
+async function* outputRecords(source: AsyncIterable<Uint8Array>): AsyncGenerator<unknown> {
+  for await (const line of readLines(source)) if (!isBlank(line)) yield parseObjectLine(line);
 }
 
 /** A content block with the base64 `source.bytes` of a record (image, document, video) decoded for the client. */
