@@ -4,11 +4,14 @@
  * from run to run, the same work in one process as well):
  *   in   OpenAI batch input lines → Bedrock records (the input conversion, every line validated)
  *   out  Bedrock output records → OpenAI output lines (the result conversion)
+ *   embed Titan embedding output records (1,024 floats each, two texts a request) → OpenAI embedding responses
+ *        (10,000 records, about 200 MB: the records are joined per request, the vectors written again)
  *   bare node:readline over a file read stream, JSON.parse and JSON.stringify of each line, a write stream with a
  *        1 MiB buffer — the same file, the same direction
  * Prints MB/s per CPU-second (all threads), MB/s wall, the ratio to the bare loop and the peak RSS growth.
  * Targets (issue 16): ≥ 150 MB/s per CPU-second and ≥ 0.9× the bare loop, RSS growth < 150 MB.
- * `BENCH_WORKERS=1,2` also runs the input conversion on that many worker threads.
+ * `BENCH_WORKERS=1,2` also runs the input conversion on that many worker threads; `BENCH_DIRECTIONS=embed` runs only
+ * the directions named.
  */
 
 import { execFileSync } from "node:child_process";
@@ -26,6 +29,7 @@ import { renderOpenAiResultLine } from "../lambdas/dialects/openai/results";
 import { resultFromBedrockRecord } from "../lambdas/formats/bedrock-records";
 import { isBlank, parseObjectLine, readLines } from "../lambdas/formats/jsonl";
 import { inProcessConverter } from "../lambdas/formats/line-conversions";
+import { titanResults } from "../lambdas/formats/titan-embeddings";
 import { bundleOptions } from "../lib/bundling";
 import { FileBlobStore } from "./file-blob-store";
 import { workerConverter } from "./line-workers";
@@ -33,7 +37,9 @@ import { workerConverter } from "./line-workers";
 const lines = 50_000;
 const targetBytes = 200 * 1024 * 1024;
 const model = "anthropic.claude-3-haiku-20240307-v1:0";
-const files = { in: "input.jsonl", out: "bedrock/input.jsonl.out" } as const;
+const files = { in: "input.jsonl", out: "bedrock/input.jsonl.out", embed: "bedrock/embed.jsonl.out" } as const;
+const embedRecords = 10_000;
+const embedModel = "amazon.titan-embed-text-v2:0";
 type Direction = keyof typeof files;
 
 interface Figures {
@@ -100,6 +106,18 @@ const ours = async (dir: string, direction: Direction, workers: number) => {
       await writer.writeChunk(bytes, lines);
     const { lines: written } = await writer.close();
     if (written !== lines) throw new Error(`converted ${written} of ${lines}`);
+    return;
+  }
+  if (direction === "embed") {
+    const writer = new JsonlBlobWriter(blobs, "openai/embeddings.jsonl", { sha256: true });
+    const records = async function* () {
+      for await (const line of readLines(await blobs.stream(files.embed)))
+        if (!isBlank(line)) yield parseObjectLine(line);
+    };
+    for await (const result of titanResults(records(), embedModel))
+      await writer.write(renderOpenAiResultLine(result, "/v1/embeddings").line);
+    const { lines: written } = await writer.close();
+    if (written !== embedRecords / 2) throw new Error(`joined ${written} of ${embedRecords / 2}`);
     return;
   }
   const writer = new JsonlBlobWriter(blobs, "openai/output.jsonl", { sha256: true });
@@ -170,6 +188,20 @@ if (values.child) {
       },
     }),
   );
+  if (!existsSync(join(dir, files.embed))) {
+    const out = createWriteStream(join(dir, files.embed));
+    for (let i = 0; i < embedRecords; i++) {
+      const embedding = Array.from({ length: 1024 }, (_, j) => Math.sin(i * 1024 + j) / 32);
+      const record = {
+        recordId: `request${Math.floor(i / 2)}x${i % 2}n2`,
+        modelInput: { inputText: `Text ${i} to embed.`, dimensions: 1024, normalize: true },
+        modelOutput: { embedding, inputTextTokenCount: 6 },
+      };
+      if (!out.write(`${JSON.stringify(record)}\n`)) await once(out, "drain");
+    }
+    out.end();
+    await once(out, "finish");
+  }
   const run = (child: "bare" | "ours", direction: Direction, workers = 0): Figures =>
     JSON.parse(
       execFileSync(
@@ -182,7 +214,8 @@ if (values.child) {
       ),
     ) as Figures;
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  for (const direction of ["in", "out"] as const) {
+  const directions = (process.env.BENCH_DIRECTIONS ?? "in,out,embed").split(",") as Direction[];
+  for (const direction of directions) {
     const results: Record<"bare" | "ours", Figures[]> = { bare: [], ours: [] };
     for (let round = 0; round < 5; round++) {
       for (const child of round % 2 === 0 ? (["bare", "ours"] as const) : (["ours", "bare"] as const))
@@ -191,7 +224,11 @@ if (values.child) {
     const perCpu = (child: "bare" | "ours") => median(results[child].map((f) => f.mb / f.cpuSeconds));
     const wall = (child: "bare" | "ours") => median(results[child].map((f) => f.mb / f.wallSeconds));
     const rss = (child: "bare" | "ours") => median(results[child].map((f) => f.rssGrowthMb));
-    const label = direction === "in" ? "OpenAI lines → Bedrock records" : "Bedrock output → OpenAI lines";
+    const label = {
+      in: "OpenAI lines → Bedrock records",
+      out: "Bedrock output → OpenAI lines",
+      embed: "Titan embeddings → OpenAI lines",
+    }[direction];
     console.log(
       `${label.padEnd(32)} ours ${perCpu("ours").toFixed(1)} MB/s per CPU-s (${wall("ours").toFixed(1)} wall), ` +
         `bare loop ${perCpu("bare").toFixed(1)} (${wall("bare").toFixed(1)} wall), ratio ${(perCpu("ours") / perCpu("bare")).toFixed(2)}×; ` +
@@ -199,7 +236,7 @@ if (values.child) {
     );
   }
   // The input conversion on worker threads (the task Lambda uses one per vCPU when it has two or more).
-  for (const workers of (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number)) {
+  for (const workers of directions.includes("in") ? (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number) : []) {
     const runs = [0, 1, 2].map(() => run("ours", "in", workers));
     const perCpu = median(runs.map((f) => f.mb / f.cpuSeconds));
     const wall = median(runs.map((f) => f.mb / f.wallSeconds));

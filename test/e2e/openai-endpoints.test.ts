@@ -8,7 +8,7 @@ interface Answer {
   object?: string;
   model?: string;
   status?: string;
-  data: { embedding: number[] | string; b64_json?: string }[];
+  data: { embedding: number[] | string; index?: number; b64_json?: string }[];
   output: { content: { text: string }[] }[];
   results?: unknown[];
 }
@@ -125,6 +125,46 @@ describe("OpenAI endpoints other than chat", () => {
     expect(batch.request_counts).toMatchObject({ total: lines, completed: lines, failed: 0 });
     expect(batch.usage?.input_tokens).toBeGreaterThan(0);
   });
+
+  it.each([
+    ["openai", "text-embedding-3-small"],
+    ["bedrock", "amazon.titan-embed-text-v2:0"],
+  ])(
+    "runs 10,000 inputs on %s, each read back once, in order, at the asked size",
+    async (provider, model) => {
+      const bodies = Array.from({ length: 100 }, (_, line) => ({
+        model,
+        input: Array.from({ length: 100 }, (_, i) => `line ${line} text ${i}`),
+        dimensions: 256,
+        encoding_format: "base64",
+      }));
+      const file = await upload("/v1/embeddings", bodies);
+      let batch = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/embeddings",
+        completion_window: "24h",
+        // @ts-expect-error the gateway's extra body field
+        provider,
+      });
+      while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
+        await new Promise((done) => setTimeout(done, 100));
+        batch = await client.batches.retrieve(batch.id);
+      }
+      expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
+      const text = await (await client.files.content(batch.output_file_id as string)).text();
+      const results = text
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(results.map((r: { custom_id: string }) => r.custom_id)).toEqual(bodies.map((_, i) => `r${i}`));
+      for (const { response } of results as { response: { body: Answer } }[]) {
+        expect(response.body.data.map((item) => item.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+        for (const item of response.body.data)
+          expect(Buffer.from(item.embedding as string, "base64")).toHaveLength(1024);
+      }
+    },
+    120_000,
+  );
 
   it("refuses on Bedrock what Titan cannot run, by line and field; on Anthropic, naming where embeddings run", async () => {
     const create = async (body: Record<string, unknown>, provider: string) =>
