@@ -18,9 +18,9 @@ import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromBedrockRecord } from "../../formats/bedrock-records";
+import { titanRecords, titanResults } from "../../formats/embeddings";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
-import { titanRecords, titanResults } from "../../formats/titan-embeddings";
 import { bedrockCall, bedrockError } from "./errors";
 
 /** What the Bedrock provider needs to know about its account and limits. */
@@ -102,7 +102,7 @@ export class BedrockProvider implements ProviderAdapter {
     const writer = new JsonlBlobWriter(this.blobs, inputKey);
     const embeddings = batch.endpoint === embeddingsEndpoint;
     if (embeddings) {
-      // Titan embeds one text a record: a request of N texts is N records (formats/titan-embeddings.ts).
+      // Titan embeds one text a record: a request of N texts is N records (formats/embeddings.ts).
       for await (const request of input.requests())
         for (const record of titanRecords(upstreamKey(request.customId), request.embedding ?? { encoding: "float" }))
           await writer.write(record);
