@@ -197,9 +197,11 @@ export const endpointsSection = (): string => {
           ? "400 at create, naming where it runs"
           : endpoint === "/v1/embeddings" && provider === "bedrock"
             ? "converted: Titan Text Embeddings V2 records, answers as OpenAI embedding responses"
-            : passesThrough(endpoint) || (provider === "openai" && endpoint !== batchEndpoints[0])
-              ? "runs as uploaded; answers as OpenAI gives them"
-              : "converted: answers in the calling SDK's shape",
+            : endpoint === "/v1/embeddings" && provider === "gemini"
+              ? "converted: Gemini embed requests, answers as OpenAI embedding responses"
+              : passesThrough(endpoint) || (provider === "openai" && endpoint !== batchEndpoints[0])
+                ? "runs as uploaded; answers as OpenAI gives them"
+                : "converted: answers in the calling SDK's shape",
       ),
     ]),
   );

@@ -3,7 +3,7 @@ import { checkedMetadata } from "./caller-text";
 import { refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, invokeFamilies, type Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
-import { bedrockEmbeddingRefusal, type EmbeddingRequest, embeddingsEndpoint } from "./embeddings";
+import { type EmbeddingRequest, embeddingRefusalOn, embeddingsEndpoint, geminiEmbedding } from "./embeddings";
 import {
   embeddingModelRefusal,
   endpointRefusal,
@@ -177,6 +177,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   /** Every model the batch names, each checked against what the provider serves. */
   const models = new Set<string>(input.model === undefined ? [] : [input.model]);
   let embeddingInputs = 0;
+  let embeddingBytes = 0;
   for await (const request of readInputRequests(deps, blobKey)) {
     const at = `Line ${request.lineNumber}`;
     if (request.endpoint !== input.endpoint) {
@@ -200,6 +201,13 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     if (input.endpoint === embeddingsEndpoint && !literal) {
       const embedding = convertedEmbedding(request, input, at);
       embeddingInputs += embedding.texts?.length ?? 0;
+      embeddingBytes += (embedding.texts ?? []).reduce((sum, text) => sum + Buffer.byteLength(text) + 64, 0);
+      if (input.provider === "gemini" && embeddingBytes > geminiEmbedding.maxInlineBytes)
+        throw new BadRequestError(
+          `${at}: the batch's texts pass ${geminiEmbedding.maxInlineBytes / 1024 / 1024} MiB, the most Gemini takes ` +
+            "in one embeddings batch (inline requests, under 20 MB). Split the lines into smaller batches.",
+          { param: Field.input },
+        );
       if (embeddingInputs > maxEmbeddingInputs)
         throw new BadRequestError(
           `${at}: the batch holds more than ${maxEmbeddingInputs} embedding inputs, the most one batch takes. ` +
@@ -276,9 +284,11 @@ const convertedEmbedding = (request: InputRequest, input: NewBatch, at: string):
   };
   const [field] = request.uncarried ?? [];
   if (field !== undefined)
-    refuse(`'${field}' cannot be carried to ${input.provider}: a Titan record holds the texts and the dimensions`);
+    refuse(
+      `'${field}' cannot be carried to ${input.provider}: an embeddings request there holds the texts and the dimensions`,
+    );
   if (!request.embedding) return refuse("not an embeddings request");
-  const refused = bedrockEmbeddingRefusal(request.embedding, request.request.model ?? input.model ?? "");
+  const refused = embeddingRefusalOn(input.provider, request.embedding, request.request.model ?? input.model ?? "");
   if (refused) refuse(refused);
   return request.embedding;
 };

@@ -38,3 +38,30 @@ export const bedrockEmbeddingRefusal = (request: EmbeddingRequest, model: string
     );
   return undefined;
 };
+
+/** Gemini's embedding models, the largest vector they give, and what one batch of inline requests may hold. */
+export const geminiEmbedding = {
+  name: "Gemini's embedding models",
+  models: /(^|\/)(gemini-embedding|text-embedding-00|embedding-00)/,
+  maxDimensions: 3072,
+  /** Gemini takes embeddings batches as inline requests, under 20 MB in all. */
+  maxInlineBytes: 19 * 1024 * 1024,
+} as const;
+
+/** Why an embeddings request cannot run on Gemini's `model`, or undefined when it can. */
+export const geminiEmbeddingRefusal = (request: EmbeddingRequest, model: string): string | undefined => {
+  if (!geminiEmbedding.models.test(model))
+    return (
+      `gemini runs /v1/embeddings batches on ${geminiEmbedding.name} (gemini-embedding-001), not ` +
+      `${JSON.stringify(model)}: name one, or run the batch on openai`
+    );
+  if (!request.texts)
+    return "token arrays are OpenAI's tokens, which Gemini does not read: send the texts, or run the batch on openai";
+  if (request.dimensions !== undefined && request.dimensions > geminiEmbedding.maxDimensions)
+    return `Gemini gives vectors of at most ${geminiEmbedding.maxDimensions} dimensions, not ${request.dimensions}`;
+  return undefined;
+};
+
+/** Why an embeddings request cannot run on `provider`'s `model` (a provider that converts them), or undefined. */
+export const embeddingRefusalOn = (provider: string, request: EmbeddingRequest, model: string): string | undefined =>
+  provider === "gemini" ? geminiEmbeddingRefusal(request, model) : bedrockEmbeddingRefusal(request, model);

@@ -28,15 +28,15 @@ export const maxEmbeddingInputs = 50_000;
 const embeddingModels = /(^|[./])(text-embedding|gemini-embedding|embedding-\d|amazon\.titan-embed|cohere\.embed)/;
 
 /**
- * Why a chat or Responses batch cannot run on `model`, or undefined: an embedding model answers no chat, and the
- * gateway converts no embeddings batch yet (they run on OpenAI as `/v1/embeddings` batches).
+ * Why a chat or Responses batch cannot run on `model`, or undefined: an embedding model answers no chat (embeddings
+ * batches are `/v1/embeddings` batches of the OpenAI SDK).
  */
 export const embeddingModelRefusal = (endpoint: string, model: string): string | undefined =>
   passesThrough(endpoint) || !embeddingModels.test(model)
     ? undefined
-    : `${model} is an embeddings model, which answers no ${endpoint} request. Embeddings batches run on openai ` +
-      "through the OpenAI SDK (endpoint /v1/embeddings, lines as uploaded); the gateway does not convert them " +
-      "to Bedrock or Gemini embeddings jobs yet.";
+    : `${model} is an embeddings model, which answers no ${endpoint} request. Embeddings batches run through the ` +
+      "OpenAI SDK (endpoint /v1/embeddings) on openai, gemini or bedrock; the gateway does not yet take them as " +
+      "Bedrock embedding records or GenAI embeddings batches.";
 
 /** Whether an endpoint's lines go to OpenAI as uploaded, with no neutral form to run anywhere else. */
 export const passesThrough = (endpoint: string): boolean => endpoint !== chatEndpoint && endpoint !== responsesEndpoint;
@@ -53,11 +53,10 @@ export const endpointRefusal = (endpoint: string, provider: Provider, dialect: D
       `(the gateway converts ${chatEndpoint} and ${responsesEndpoint} batches for every provider).`
     );
   if (!passesThrough(endpoint)) return undefined;
-  if (endpoint === embeddingsEndpoint && provider !== "openai" && provider !== "bedrock")
+  if (endpoint === embeddingsEndpoint && provider === "anthropic")
     return (
-      `${endpoint} batches run on openai (as uploaded) or bedrock (on Titan Text Embeddings V2)` +
-      `${provider === "anthropic" ? ": Anthropic has no embeddings model" : ", not yet on gemini"}. ` +
-      "Create this batch with provider openai or bedrock."
+      `${endpoint} batches run on openai (as uploaded), gemini or bedrock (Titan Text Embeddings V2): Anthropic ` +
+      "has no embeddings model. Create this batch with provider openai, gemini or bedrock."
     );
   if (provider !== "openai" && endpoint !== embeddingsEndpoint)
     return (

@@ -104,7 +104,7 @@ const joined = (key: string, group: Group, model: string): NeutralResult => {
  * not all come back (a stopped job) ends errored, naming how many did. Holds only requests still incomplete.
  */
 export async function* joinEmbeddings(
-  parts: AsyncIterable<EmbeddedPart>,
+  parts: AsyncIterable<EmbeddedPart> | Iterable<EmbeddedPart>,
   model: string,
 ): AsyncGenerator<NeutralResult> {
   const open = new Map<string, Group>();

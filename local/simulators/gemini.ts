@@ -15,17 +15,27 @@ import {
   simulatedReply,
   simulatedThinking,
 } from "./common";
+import { simulatedVector } from "./openai-endpoints";
 
 interface SimBatch {
   id: string;
   model: string;
   displayName: string;
   inputFile: string;
+  /** An embeddings batch's inline requests: the text and vector size of each, answered in order. */
+  embeds?: { text: string; dimensions?: number }[];
   createdMs: number;
   fate: "complete" | "fail" | "expire";
   failReason?: string;
   cancelMs?: number;
-  ended?: { at: number; state: string; responsesFile?: string; success: number; failed: number };
+  ended?: {
+    at: number;
+    state: string;
+    responsesFile?: string;
+    inlined?: unknown[];
+    success: number;
+    failed: number;
+  };
 }
 
 /**
@@ -44,6 +54,14 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     sendJson(response, status, { error: { code: status, message, status: code } });
 
   const finish = (batch: SimBatch, state: string, done: number) => {
+    if (batch.embeds) {
+      // gemini-embedding-001 gives 3,072 dimensions unless asked for fewer.
+      const inlined = batch.embeds.slice(0, done).map(({ text, dimensions }) => ({
+        response: { embedding: { values: simulatedVector(text, dimensions ?? 3072) } },
+      }));
+      batch.ended = { at: Date.now(), state, inlined, success: inlined.length, failed: 0 };
+      return;
+    }
     const lines = files
       .get(batch.inputFile)!
       .toString("utf8")
@@ -93,11 +111,13 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
 
   const view = (batch: SimBatch) => {
     const now = Date.now();
-    const total = files
-      .get(batch.inputFile)!
-      .toString("utf8")
-      .split("\n")
-      .filter((l) => l.trim()).length;
+    const total =
+      batch.embeds?.length ??
+      files
+        .get(batch.inputFile)!
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.trim()).length;
     if (!batch.ended) {
       if (batch.cancelMs !== undefined && now - batch.cancelMs >= latency * 0.2)
         finish(batch, "BATCH_STATE_CANCELLED", Math.floor(total / 2));
@@ -112,7 +132,11 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     const state =
       batch.ended?.state ?? (now - batch.createdMs < latency * 0.2 ? "BATCH_STATE_PENDING" : "BATCH_STATE_RUNNING");
     const iso = (ms: number) => new Date(ms).toISOString();
-    const output = batch.ended?.responsesFile ? { responsesFile: batch.ended.responsesFile } : undefined;
+    const output = batch.ended?.responsesFile
+      ? { responsesFile: batch.ended.responsesFile }
+      : batch.ended?.inlined
+        ? { inlinedResponses: { inlinedResponses: batch.ended.inlined } }
+        : undefined;
     return {
       name: `batches/${batch.id}`,
       metadata: {
@@ -195,6 +219,33 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
       };
       faults.failNextJob = undefined;
       faults.expireNextJob = undefined;
+      batches.set(batch.id, batch);
+      return sendJson(response, 200, view(batch));
+    }
+    const embed = /^\/v1beta\/models\/([^:]+):asyncBatchEmbedContent$/.exec(path);
+    if (method === "POST" && embed) {
+      const body = JSON.parse((await readBody(request)).toString("utf8")) as {
+        batch: {
+          displayName: string;
+          inputConfig: {
+            requests: {
+              requests: { request: { content: { parts: { text: string }[] }; outputDimensionality?: number } }[];
+            };
+          };
+        };
+      };
+      const batch: SimBatch = {
+        id: randomBytes(8).toString("hex"),
+        model: decodeURIComponent(embed[1]!),
+        displayName: body.batch.displayName,
+        inputFile: "",
+        embeds: body.batch.inputConfig.requests.requests.map(({ request: r }) => ({
+          text: r.content.parts.map((part) => part.text).join(""),
+          dimensions: r.outputDimensionality,
+        })),
+        createdMs: Date.now(),
+        fate: "complete",
+      };
       batches.set(batch.id, batch);
       return sendJson(response, 200, view(batch));
     }

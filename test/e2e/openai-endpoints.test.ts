@@ -129,6 +129,7 @@ describe("OpenAI endpoints other than chat", () => {
   it.each([
     ["openai", "text-embedding-3-small"],
     ["bedrock", "amazon.titan-embed-text-v2:0"],
+    ["gemini", "gemini-embedding-001"],
   ])(
     "runs 10,000 inputs on %s, each read back once, in order, at the asked size",
     async (provider, model) => {
@@ -187,7 +188,13 @@ describe("OpenAI endpoints other than chat", () => {
       /bedrock runs \/v1\/embeddings batches on Titan Text Embeddings V2/,
     );
     await expect(create({ model: "text-embedding-3-small", input: "x" }, "anthropic")).rejects.toThrow(
-      /run on openai \(as uploaded\) or bedrock .*Anthropic has no embeddings model/,
+      /run on openai \(as uploaded\), gemini or bedrock .*Anthropic has no embeddings model/,
+    );
+    await expect(create({ model: "gemini-embedding-001", input: "x", dimensions: 4096 }, "gemini")).rejects.toThrow(
+      /Line 1: Gemini gives vectors of at most 3072 dimensions, not 4096/,
+    );
+    await expect(create({ model: "gemini-2.5-flash", input: "x" }, "gemini")).rejects.toThrow(
+      /gemini runs \/v1\/embeddings batches on Gemini's embedding models/,
     );
   });
 

@@ -141,9 +141,9 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
     const [model, verb] = cut < 0 ? [raw, ""] : [raw.slice(0, cut), raw.slice(cut + 1)];
     if (verb === "asyncBatchEmbedContent")
       throw new BadRequestError(
-        "Embeddings batches (batches.create_embeddings) are not served through the GenAI SDK yet: run them on " +
-          "openai through the OpenAI SDK's /v1/embeddings batches. Generation batches are created with " +
-          "models/{model}:batchGenerateContent.",
+        "Embeddings batches (batches.create_embeddings) are not served through the GenAI SDK yet: run them " +
+          "through the OpenAI SDK's /v1/embeddings batches, on openai, gemini or bedrock. Generation batches are " +
+          "created with models/{model}:batchGenerateContent.",
       );
     if (verb !== "batchGenerateContent" || !model)
       throw new BadRequestError(

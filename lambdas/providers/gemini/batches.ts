@@ -1,8 +1,11 @@
 import { Readable } from "node:stream";
+import { embeddingsEndpoint } from "../../core/embeddings";
+import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
+import { type EmbeddedPart, embeddingParts, joinEmbeddings } from "../../formats/embeddings";
 import { resultFromGeminiLine, toGeminiRequest } from "../../formats/gemini";
 import { isBlank, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
@@ -74,6 +77,7 @@ export class GeminiProvider implements ProviderAdapter {
   }
 
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
+    if (batch.endpoint === embeddingsEndpoint) return this.submitEmbeddings(batch, input);
     const key = `${stagingPrefix.staged}${batch.tenant}/${batch.id}/gemini-input.jsonl`;
     const writer = new JsonlBlobWriter(this.blobs, key);
     for await (const request of input.requests())
@@ -142,6 +146,10 @@ export class GeminiProvider implements ProviderAdapter {
 
   async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
     const operation = await this.operation(batch);
+    if (batch.endpoint === embeddingsEndpoint) {
+      yield* joinEmbeddings(await this.embeddedParts(batch, operation), batch.model ?? "");
+      return;
+    }
     const created = Math.floor(Date.now() / 1000);
     const file =
       operation.metadata?.output?.responsesFile ??
@@ -159,6 +167,61 @@ export class GeminiProvider implements ProviderAdapter {
       );
       if (result) yield result;
     }
+  }
+
+  /**
+   * An embeddings batch: one inline embed request a text (Gemini takes embeddings batches inline, in input order),
+   * created with `asyncBatchEmbedContent`; the texts' ids are kept in the bucket to name the answers, which come
+   * back in the same order.
+   */
+  private async submitEmbeddings(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
+    const kept: { id: string; chars: number }[] = [];
+    const requests: unknown[] = [];
+    for await (const request of input.requests()) {
+      const embedding = request.embedding ?? { encoding: "float" as const };
+      for (const { id, text } of embeddingParts(upstreamKey(request.customId), embedding)) {
+        kept.push({ id, chars: text.length });
+        requests.push({
+          request: {
+            content: { parts: [{ text }] },
+            ...(embedding.dimensions !== undefined && { outputDimensionality: embedding.dimensions }),
+          },
+        });
+      }
+    }
+    const idsKey = `${stagingPrefix.staged}${batch.tenant}/${batch.id}/gemini-embedding-ids.json`;
+    await this.blobs.put(idsKey, Buffer.from(JSON.stringify(kept)), "application/json");
+    const model = (batch.model ?? "").replace(/^models\//, "");
+    const operation = await this.call<Operation>(
+      "POST",
+      `/v1beta/models/${encodeURIComponent(model)}:asyncBatchEmbedContent`,
+      { batch: { displayName: `finops-${batch.id}`, inputConfig: { requests: { requests } } } },
+    );
+    return { id: operation.name, inputRef: idsKey, mode: "batch" };
+  }
+
+  /**
+   * The answers of an embeddings batch, named by the kept ids. Gemini reports no token counts for embeddings, so a
+   * text counts as its characters over four, as the gateway estimates text elsewhere.
+   */
+  private async embeddedParts(batch: BatchRecord, operation: Operation): Promise<EmbeddedPart[]> {
+    const answers = operation.metadata?.output?.inlinedResponses?.inlinedResponses ?? [];
+    if (answers.length === 0 || !batch.upstream?.inputRef) return [];
+    const kept = JSON.parse(Buffer.from(await this.blobs.read(batch.upstream.inputRef)).toString("utf8")) as {
+      id: string;
+      chars: number;
+    }[];
+    return answers.map((answer, i): EmbeddedPart => {
+      const { response, error } = answer as {
+        response?: { embedding?: { values?: number[] } };
+        error?: { code?: number; message?: string };
+      };
+      const { id = "", chars = 0 } = kept[i] ?? {};
+      const values = response?.embedding?.values;
+      return values
+        ? { id, vector: values, tokens: Math.max(1, Math.ceil(chars / 4)) }
+        : { id, tokens: 0, error: { message: error?.message ?? "Gemini did not embed this input." } };
+    });
   }
 
   private operation(batch: BatchRecord): Promise<Operation> {
