@@ -283,7 +283,7 @@ const convertedEmbedding = (request: InputRequest, input: NewBatch, at: string):
     throw new BadRequestError(`${at}: ${why}.`, { param: Field.input });
   };
   const [field] = request.uncarried ?? [];
-  if (field !== undefined)
+  if (field !== undefined && !asWritten(request, input.provider))
     refuse(
       `'${field}' cannot be carried to ${input.provider}: an embeddings request there holds the texts and the dimensions`,
     );

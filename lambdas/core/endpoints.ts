@@ -35,8 +35,8 @@ export const embeddingModelRefusal = (endpoint: string, model: string): string |
   passesThrough(endpoint) || !embeddingModels.test(model)
     ? undefined
     : `${model} is an embeddings model, which answers no ${endpoint} request. Embeddings batches run through the ` +
-      "OpenAI SDK (endpoint /v1/embeddings) on openai, gemini or bedrock; the gateway does not yet take them as " +
-      "Bedrock embedding records or GenAI embeddings batches.";
+      "OpenAI SDK (endpoint /v1/embeddings) on openai, gemini or bedrock, or the GenAI SDK's create_embeddings on " +
+      "gemini or bedrock; the gateway does not yet take Bedrock jobs of embedding records.";
 
 /** Whether an endpoint's lines go to OpenAI as uploaded, with no neutral form to run anywhere else. */
 export const passesThrough = (endpoint: string): boolean => endpoint !== chatEndpoint && endpoint !== responsesEndpoint;
@@ -64,6 +64,11 @@ export const endpointRefusal = (endpoint: string, provider: Provider, dialect: D
       `${responsesEndpoint} batches across providers. Create this batch with provider openai, or write it as ` +
       `${chatEndpoint} lines to run it on ${provider}.`
     );
+  // The GenAI SDK's create_embeddings: Gemini embed requests, converted for Bedrock (not sent to OpenAI yet).
+  if (endpoint === embeddingsEndpoint && dialect === "genai")
+    return provider === "openai"
+      ? "GenAI embeddings batches run on gemini or bedrock; on openai, run them through the OpenAI SDK's /v1/embeddings."
+      : undefined;
   if (dialect !== "openai")
     return `${endpoint} batches are created through the OpenAI SDK, whose result files hold their answers as OpenAI gives them.`;
   return undefined;

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint, ReasoningEffort } from "../core/chat";
+import { embeddingsEndpoint } from "../core/embeddings";
 import { geminiCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
@@ -249,6 +250,8 @@ const uncarriedChoice = (config: z.infer<typeof toolConfig> | undefined): string
 /** Parses one Gemini batch line. */
 export const parseGeminiLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   refuseOtherKeys(value, ["key", "request", "metadata"], "a Gemini batch line", lineNumber);
+  const request = value.request as Record<string, unknown> | undefined;
+  if (request && "content" in request && !("contents" in request)) return parseGeminiEmbedLine(value, lineNumber);
   const line = parseLine(keyedLine, value, lineNumber);
   const key = "key" in line ? line.key : line.metadata.key;
   const uncarried = [
@@ -262,5 +265,44 @@ export const parseGeminiLine = (value: Record<string, unknown>, lineNumber: numb
     ...(uncarried.length > 0 && { uncarried }),
     native: value.request as Record<string, unknown>,
     request: chatRequestFromGemini(line.request),
+  };
+};
+
+const embedLine = z.union([
+  z.object({ key: z.string().min(1), request: z.record(z.string(), z.unknown()) }),
+  z.object({ metadata: z.object({ key: z.string().min(1) }), request: z.record(z.string(), z.unknown()) }),
+]);
+const embedRequest = z.object({
+  model: z.string().optional(),
+  content: z.object({ parts: z.array(z.object({ text: z.string() })).min(1, "needs a text part") }),
+  outputDimensionality: z.number().int().positive().optional(),
+});
+/** What of an embed request the neutral one carries: `taskType` and `title` reach Gemini only. */
+const embedCarried = {
+  keys: ["model", "content", "outputDimensionality"],
+  within: { content: { keys: ["parts", "role"], within: { parts: { keys: ["text"] } } } },
+};
+
+/**
+ * A Gemini embeddings line (`{key, request: EmbedContentRequest}`, as the GenAI SDK's `create_embeddings` sends
+ * them): one text, its vector size; sent to Gemini as written, elsewhere its text and size, every other field named.
+ */
+const parseGeminiEmbedLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
+  const line = parseLine(embedLine, value, lineNumber);
+  const key = "key" in line ? line.key : line.metadata.key;
+  const request = parseLine(embedRequest, line.request, lineNumber);
+  const uncarried = uncarriedFields(line.request, embedCarried, "request");
+  return {
+    customId: key,
+    lineNumber,
+    endpoint: embeddingsEndpoint,
+    native: line.request,
+    ...(uncarried.length > 0 && { uncarried }),
+    embedding: {
+      texts: [request.content.parts.map((part) => part.text).join("")],
+      ...(request.outputDimensionality !== undefined && { dimensions: request.outputDimensionality }),
+      encoding: "float",
+    },
+    request: { model: request.model?.replace(/^models\//, ""), messages: [] },
   };
 };

@@ -1,6 +1,5 @@
 import { BedrockClient, CreateModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ApiError, GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatLines, uploadBatchInput } from "../support/batches";
@@ -8,7 +7,7 @@ import { startTestGateway } from "../support/gateway";
 
 /**
  * An embeddings model asked for through an SDK whose embeddings batches the gateway does not convert yet (a
- * Bedrock job on Titan Embed, GenAI's create_embeddings, chat lines naming an embedding model) is a 400 in that
+ * Bedrock job on Titan Embed records, chat lines naming an embedding model) is a 400 in that
  * SDK's error saying where embeddings batches run — never a chat run of an embeddings model, nor a misleading
  * refusal of the record's fields.
  */
@@ -44,19 +43,6 @@ describe("embedding models outside /v1/embeddings batches", () => {
     await expect(create).rejects.toThrow(
       /is an embeddings model.*through the OpenAI SDK \(endpoint \/v1\/embeddings\) on openai, gemini or bedrock/,
     );
-  });
-
-  it("GenAI's create_embeddings is a 400 saying where embeddings batches run", async () => {
-    const client = new GoogleGenAI({ apiKey: "embed-key", httpOptions: { baseUrl: `${gateway.url}/genai` } });
-    const error = await client.batches
-      .createEmbeddings({
-        model: "gemini-embedding-001",
-        src: { inlinedRequests: { contents: [{ parts: [{ text: "hi" }] }] } },
-      })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(400);
-    expect((error as Error).message).toMatch(/not served through the GenAI SDK yet.*\/v1\/embeddings/);
   });
 
   it("chat lines naming an embedding model are a 400 naming it", async () => {

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
+import { embeddingsEndpoint } from "../../core/embeddings";
 import { BadRequestError } from "../../core/errors";
 import { findFile, readFileBytes } from "../../core/files";
 import { isId, parseId, renderId } from "../../core/ids";
@@ -106,6 +107,8 @@ const createBody = z.object({
     displayName: z.string().optional(),
     inputConfig: z.union([
       z.object({ fileName: z.string() }),
+      // The SDKs' embeddings converter writes the file's name in snake case.
+      z.object({ file_name: z.string() }),
       z.object({
         requests: z.object({
           requests: z
@@ -139,23 +142,21 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
     const raw = request.params.model ?? "";
     const cut = raw.lastIndexOf(":"); // model ids may hold ':' themselves (Bedrock's `…-v1:0`)
     const [model, verb] = cut < 0 ? [raw, ""] : [raw.slice(0, cut), raw.slice(cut + 1)];
-    if (verb === "asyncBatchEmbedContent")
+    // `create_embeddings` sends `asyncBatchEmbedContent`: its requests are EmbedContentRequests, answered in order.
+    const embeddings = verb === "asyncBatchEmbedContent";
+    if ((verb !== "batchGenerateContent" && !embeddings) || !model)
       throw new BadRequestError(
-        "Embeddings batches (batches.create_embeddings) are not served through the GenAI SDK yet: run them " +
-          "through the OpenAI SDK's /v1/embeddings batches, on openai, gemini or bedrock. Generation batches are " +
-          "created with models/{model}:batchGenerateContent.",
-      );
-    if (verb !== "batchGenerateContent" || !model)
-      throw new BadRequestError(
-        `Unknown method ${request.path}; batches are created with models/{model}:batchGenerateContent.`,
+        `Unknown method ${request.path}; batches are created with models/{model}:batchGenerateContent, ` +
+          "embeddings batches with models/{model}:asyncBatchEmbedContent.",
       );
     const body = parseWith(createBody, jsonBody(request), "body");
     const input = body.batch.inputConfig;
     const metadata: Record<string, string> = { ...(body.batch.displayName && { displayName: body.batch.displayName }) };
     let inputFile: { id: string | undefined; shown: string } | undefined;
     let inlineRequests: Record<string, unknown>[] | undefined;
-    if ("fileName" in input) {
-      inputFile = { id: fileIdFromName(input.fileName), shown: input.fileName };
+    if ("fileName" in input || "file_name" in input) {
+      const fileName = "fileName" in input ? input.fileName : input.file_name;
+      inputFile = { id: fileIdFromName(fileName), shown: fileName };
     } else {
       // Inline requests are answered in input order; a request without metadata.key is keyed by its position.
       inlineRequests = input.requests.requests.map((entry, index) => ({
@@ -169,7 +170,7 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
       tenant,
       dialect: "genai",
       provider: genAiProvider(request),
-      endpoint: chatEndpoint,
+      endpoint: embeddings ? embeddingsEndpoint : chatEndpoint,
       completionWindow: "24h",
       model: model.replace(/^models\//, ""),
       metadata,

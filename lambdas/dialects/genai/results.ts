@@ -1,4 +1,5 @@
-import { argumentsObject, type ChatResponse } from "../../core/chat";
+import { argumentsObject, type ChatResponse, chatEndpoint } from "../../core/chat";
+import { embeddingsEndpoint } from "../../core/embeddings";
 import { type FileDeps, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import type { BatchRecord, NeutralResult } from "../../core/model";
@@ -49,10 +50,26 @@ const neutralResponse = (response: ChatResponse) => ({
   responseId: response.id,
 });
 
+/**
+ * An embeddings answer as Gemini's EmbedContentResponse: the request's one vector (the gateway's embeddings answers
+ * are OpenAI embedding bodies, whichever provider embedded).
+ */
+const renderEmbedContentResponse = (response: ChatResponse) => {
+  const body = response.native?.body as { data?: { embedding?: number[] | string }[] } | undefined;
+  const vector = body?.data?.[0]?.embedding;
+  return { embedding: { values: Array.isArray(vector) ? vector : [] } };
+};
+
 /** One neutral result as a Gemini result line `{key, response}` or `{key, error}` (google.rpc.Status). */
-export const renderGeminiResultLine = (result: NeutralResult) => {
+export const renderGeminiResultLine = (result: NeutralResult, endpoint: string = chatEndpoint) => {
   if (result.outcome === "succeeded" && result.response)
-    return { key: result.customId, response: renderGenerateContentResponse(result.response) };
+    return {
+      key: result.customId,
+      response:
+        endpoint === embeddingsEndpoint
+          ? renderEmbedContentResponse(result.response)
+          : renderGenerateContentResponse(result.response),
+    };
   const status = result.error?.statusCode;
   const { code, status: name } =
     result.outcome === "cancelled"
@@ -94,7 +111,7 @@ export const genAiResultSink =
       async write(result) {
         order ??= inputOrder();
         const ids = await order;
-        ahead.set(result.customId, renderGeminiResultLine(result));
+        ahead.set(result.customId, renderGeminiResultLine(result, batch.endpoint));
         await flush(ids);
       },
       async close() {

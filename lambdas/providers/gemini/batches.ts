@@ -181,11 +181,15 @@ export class GeminiProvider implements ProviderAdapter {
       const embedding = request.embedding ?? { encoding: "float" as const };
       for (const { id, text } of embeddingParts(upstreamKey(request.customId), embedding)) {
         kept.push({ id, chars: text.length });
+        // A Gemini embed request reaches Gemini as written (taskType, title); OpenAI lines are one request a text.
         requests.push({
-          request: {
-            content: { parts: [{ text }] },
-            ...(embedding.dimensions !== undefined && { outputDimensionality: embedding.dimensions }),
-          },
+          request:
+            input.format === "gemini" && request.native
+              ? request.native
+              : {
+                  content: { parts: [{ text }] },
+                  ...(embedding.dimensions !== undefined && { outputDimensionality: embedding.dimensions }),
+                },
         });
       }
     }

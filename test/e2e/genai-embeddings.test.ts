@@ -1,0 +1,71 @@
+import { GoogleGenAI } from "@google/genai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway } from "../support/gateway";
+
+/**
+ * The GenAI SDK's `batches.createEmbeddings` (inline requests) on Gemini and on Bedrock's Titan: the batch reads as
+ * a GenAI batch job whose `dest.inlinedEmbedContentResponses` hold one `EmbedContentResponse` a request, in order,
+ * at the asked size — with auth on.
+ */
+describe("GenAI create_embeddings", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      auth: "keys",
+      simulators: { jobLatencyMs: 200 },
+      runner: { pollWaitMs: 30, retryWaitMs: 20 },
+    });
+    apiKey = (await gateway.gateway.createCredential("genai-embeddings")).apiKey;
+  });
+  afterAll(() => gateway.stop());
+
+  const clientFor = (provider: string) =>
+    new GoogleGenAI({
+      apiKey,
+      httpOptions: { baseUrl: `${gateway.url}/genai`, headers: { "x-model-provider": provider } },
+    });
+  const texts = ["alpha", "beta", "gamma"];
+
+  it.each([
+    ["gemini", "gemini-embedding-001"],
+    ["bedrock", "amazon.titan-embed-text-v2:0"],
+  ])("runs inline embeddings on %s, answered as EmbedContentResponses in order", async (provider, model) => {
+    const client = clientFor(provider);
+    let job = await client.batches.createEmbeddings({
+      model,
+      src: {
+        inlinedRequests: {
+          contents: texts.map((text) => ({ parts: [{ text }] })),
+          config: { outputDimensionality: 256 },
+        },
+      },
+    });
+    const ended = ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"];
+    while (!ended.includes(String(job.state))) {
+      await new Promise((done) => setTimeout(done, 50));
+      job = await client.batches.get({ name: job.name as string });
+    }
+    expect(job.state).toBe("JOB_STATE_SUCCEEDED");
+    const answers = job.dest?.inlinedEmbedContentResponses ?? [];
+    expect(answers).toHaveLength(texts.length);
+    const vectors = answers.map((answer) => answer.response?.embedding?.values ?? []);
+    for (const vector of vectors) expect(vector).toHaveLength(256);
+    expect(vectors[0]).not.toEqual(vectors[1]);
+  });
+
+  it("refuses what Titan cannot carry by name (Gemini's taskType), and OpenAI for GenAI embeddings", async () => {
+    const create = (provider: string, model: string, config: Record<string, unknown>) =>
+      clientFor(provider).batches.createEmbeddings({
+        model,
+        src: { inlinedRequests: { contents: [{ parts: [{ text: "x" }] }], config } },
+      });
+    await expect(create("bedrock", "amazon.titan-embed-text-v2:0", { taskType: "RETRIEVAL_QUERY" })).rejects.toThrow(
+      /'request.taskType' cannot be carried to bedrock/,
+    );
+    await expect(create("openai", "text-embedding-3-small", {})).rejects.toThrow(
+      /GenAI embeddings batches run on gemini or bedrock/,
+    );
+  });
+});
