@@ -55,6 +55,33 @@ describe("GenAI create_embeddings", () => {
     expect(vectors[0]).not.toEqual(vectors[1]);
   });
 
+  it("runs a file of embed requests on Bedrock, its responses file one EmbedContentResponse a line, in order", async () => {
+    const client = clientFor("bedrock");
+    const lines = texts.map((text, i) => JSON.stringify({ key: `k${i}`, request: { content: { parts: [{ text }] } } }));
+    const file = await client.files.upload({
+      file: new Blob([`${lines.join("\n")}\n`], { type: "application/jsonl" }),
+      config: { mimeType: "application/jsonl" },
+    });
+    let job = await client.batches.createEmbeddings({
+      model: "amazon.titan-embed-text-v2:0",
+      src: { fileName: file.name as string },
+    });
+    while (!String(job.state).match(/SUCCEEDED|FAILED|CANCELLED|EXPIRED/)) {
+      await new Promise((done) => setTimeout(done, 50));
+      job = await client.batches.get({ name: job.name as string });
+    }
+    expect(job.state).toBe("JOB_STATE_SUCCEEDED");
+    const response = await fetch(`${gateway.url}/genai/download/v1beta/${job.dest?.fileName}:download?alt=media`, {
+      headers: { "x-goog-api-key": apiKey },
+    });
+    const results = (await response.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { key: string; response: { embedding: { values: number[] } } });
+    expect(results.map((result) => result.key)).toEqual(["k0", "k1", "k2"]);
+    for (const result of results) expect(result.response.embedding.values).toHaveLength(1024);
+  });
+
   it("refuses what Titan cannot carry by name (Gemini's taskType), and OpenAI for GenAI embeddings", async () => {
     const create = (provider: string, model: string, config: Record<string, unknown>) =>
       clientFor(provider).batches.createEmbeddings({
