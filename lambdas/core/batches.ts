@@ -180,7 +180,9 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
   let embeddingBytes = 0;
   for await (const request of readInputRequests(deps, blobKey)) {
     const at = `Line ${request.lineNumber}`;
-    if (request.endpoint !== input.endpoint) {
+    // A bare Titan `{inputText}` record reads as either; the job's model said which (an embedding model: embeddings).
+    const either = input.endpoint === embeddingsEndpoint && request.embedding !== undefined;
+    if (request.endpoint !== input.endpoint && !either) {
       throw new BadRequestError(
         `${at}: the request targets ${request.endpoint} but the batch's endpoint is ${input.endpoint}.`,
         { param: Field.input },
@@ -196,7 +198,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     let guess: Usage;
     // Lines OpenAI gets as written: another endpoint's, and Responses lines on OpenAI (OpenAI checks their bodies).
     const literal =
-      (passesThrough(input.endpoint) && input.provider === "openai") ||
+      (passesThrough(input.endpoint) && input.provider === "openai" && request.format === "openai") ||
       (input.endpoint === responsesEndpoint && asWritten(request, input.provider));
     if (input.endpoint === embeddingsEndpoint && !literal) {
       const embedding = convertedEmbedding(request, input, at);

@@ -62,6 +62,16 @@ export const geminiEmbeddingRefusal = (request: EmbeddingRequest, model: string)
   return undefined;
 };
 
+/** Why embedding records of another format cannot run on OpenAI's `model`, or undefined when they can. */
+export const openAiEmbeddingRefusal = (model: string): string | undefined =>
+  /^text-embedding-/.test(model)
+    ? undefined
+    : `openai runs embeddings on its text-embedding models (text-embedding-3-small, …), not ${JSON.stringify(model)}`;
+
 /** Why an embeddings request cannot run on `provider`'s `model` (a provider that converts them), or undefined. */
 export const embeddingRefusalOn = (provider: string, request: EmbeddingRequest, model: string): string | undefined =>
-  provider === "gemini" ? geminiEmbeddingRefusal(request, model) : bedrockEmbeddingRefusal(request, model);
+  provider === "gemini"
+    ? geminiEmbeddingRefusal(request, model)
+    : provider === "openai"
+      ? openAiEmbeddingRefusal(model)
+      : bedrockEmbeddingRefusal(request, model);

@@ -27,6 +27,9 @@ export const maxEmbeddingInputs = 50_000;
 /** Model ids of embedding models (OpenAI's, Gemini's, Titan and Cohere Embed on Bedrock): they answer no chat. */
 const embeddingModels = /(^|[./])(text-embedding|gemini-embedding|embedding-\d|amazon\.titan-embed|cohere\.embed)/;
 
+/** Whether a model id names an embedding model. */
+export const isEmbeddingModel = (model: string): boolean => embeddingModels.test(model);
+
 /**
  * Why a chat or Responses batch cannot run on `model`, or undefined: an embedding model answers no chat (embeddings
  * batches are `/v1/embeddings` batches of the OpenAI SDK).
@@ -64,6 +67,8 @@ export const endpointRefusal = (endpoint: string, provider: Provider, dialect: D
       `${responsesEndpoint} batches across providers. Create this batch with provider openai, or write it as ` +
       `${chatEndpoint} lines to run it on ${provider}.`
     );
+  // A Bedrock job of Titan embedding records runs on every provider that embeds.
+  if (endpoint === embeddingsEndpoint && dialect === "bedrock") return undefined;
   // The GenAI SDK's create_embeddings: Gemini embed requests, converted for Bedrock (not sent to OpenAI yet).
   if (endpoint === embeddingsEndpoint && dialect === "genai")
     return provider === "openai"

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatTool, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
+import { embeddingsEndpoint } from "../core/embeddings";
 import { BadRequestError, Field } from "../core/errors";
 import { contentPaths, converseCarried, uncarriedFields } from "./carried";
 import { parseInvokeRecord } from "./invoke-model";
@@ -152,6 +153,8 @@ const withCachePoints = <I extends { cachePoint?: unknown }, O extends { cache?:
 /** A Bedrock Converse-format record as a neutral request (the record id is the custom id). */
 export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: number): NeutralRequest => {
   refuseOtherKeys(value, ["recordId", "modelInput"], "a Bedrock record", lineNumber);
+  const embedding = titanEmbeddingRecord(value, lineNumber);
+  if (embedding) return embedding;
   const invoke = parseInvokeRecord(value, lineNumber, parseBedrockLine);
   if (invoke) return invoke;
   refuseInvokeModelBody(value.modelInput, lineNumber);
@@ -223,5 +226,45 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
         },
       }),
     },
+  };
+};
+
+/** The keys of a Titan Text Embeddings record's body. */
+const titanEmbedKeys = ["inputText", "dimensions", "normalize", "embeddingTypes"];
+/** What of it other providers carry: the text and the size; `normalize` and `embeddingTypes` at Titan's defaults. */
+const titanEmbedCarried = {
+  keys: ["inputText", "dimensions"],
+  atDefault: { normalize: true, embeddingTypes: ["float"] },
+};
+
+/**
+ * A Titan Text Embeddings record (`{inputText, dimensions?, normalize?, embeddingTypes?}`): an embeddings request of
+ * one text, sent to Bedrock as written. A bare `{inputText}` is also Titan Text's generation body, so it is read
+ * both ways, and the job's model says which it is (core: an embedding model makes the job an embeddings batch).
+ */
+const titanEmbeddingRecord = (value: Record<string, unknown>, lineNumber: number): NeutralRequest | undefined => {
+  const modelInput = value.modelInput as Record<string, unknown> | undefined;
+  if (typeof modelInput?.inputText !== "string") return undefined;
+  const keys = Object.keys(modelInput);
+  if (!keys.every((key) => titanEmbedKeys.includes(key))) return undefined;
+  const embedding = {
+    texts: [modelInput.inputText],
+    ...(typeof modelInput.dimensions === "number" && { dimensions: modelInput.dimensions }),
+    encoding: "float" as const,
+  };
+  const uncarried = uncarriedFields(modelInput, titanEmbedCarried, "modelInput");
+  if (keys.length === 1) {
+    const generation = parseInvokeRecord(value, lineNumber, parseBedrockLine);
+    if (generation) return { ...generation, embedding };
+  }
+  const { recordId } = parseLine(z.looseObject({ recordId: inputRecord.shape.recordId }), value, lineNumber);
+  return {
+    customId: recordId,
+    lineNumber,
+    endpoint: embeddingsEndpoint,
+    native: modelInput,
+    ...(uncarried.length > 0 && { uncarried }),
+    embedding,
+    request: { messages: [] },
   };
 };

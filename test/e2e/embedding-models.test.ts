@@ -1,17 +1,16 @@
-import { BedrockClient, CreateModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatLines, uploadBatchInput } from "../support/batches";
 import { startTestGateway } from "../support/gateway";
 
 /**
- * An embeddings model asked for through an SDK whose embeddings batches the gateway does not convert yet (a
- * Bedrock job on Titan Embed records, chat lines naming an embedding model) is a 400 in that
- * SDK's error saying where embeddings batches run — never a chat run of an embeddings model, nor a misleading
- * refusal of the record's fields.
+ * Embedding models through the other SDKs: a Bedrock job of Titan embedding records runs on every provider that
+ * embeds (outputs in Titan's own body), what a provider cannot carry is refused by name, and chat lines naming an
+ * embedding model are a 400 saying where embeddings run — never a chat run of an embeddings model.
  */
-describe("embedding models outside /v1/embeddings batches", () => {
+describe("embedding models through the Bedrock and OpenAI SDKs", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   const credentials = { accessKeyId: "AKIDEMBED", secretAccessKey: "secret" };
 
@@ -20,7 +19,66 @@ describe("embedding models outside /v1/embeddings batches", () => {
   });
   afterAll(() => gateway.stop());
 
-  it("a Bedrock job on Titan Text Embeddings is a ValidationException naming where embeddings run", async () => {
+  it.each([
+    ["bedrock", "amazon.titan-embed-text-v2:0"],
+    ["gemini", "gemini-embedding-001"],
+    ["openai", "text-embedding-3-small"],
+  ])(
+    "a Bedrock job of Titan embedding records runs on %s, its outputs in Titan's own body",
+    async (provider, model) => {
+      const s3 = new S3Client({
+        endpoint: `${gateway.url}/bedrock/files`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials,
+      });
+      const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
+      bedrock.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers["x-model-provider"] = provider;
+          return next(args);
+        },
+        { step: "build" },
+      );
+      const records = ["alpha", "beta", "gamma"].map((inputText, i) => ({
+        recordId: `R${i}`,
+        modelInput: { inputText, dimensions: 256, normalize: true },
+      }));
+      const body = records.map((record) => JSON.stringify(record)).join("\n");
+      await s3.send(new PutObjectCommand({ Bucket: "embed", Key: `${provider}.jsonl`, Body: `${body}\n` }));
+      const { jobArn } = await bedrock.send(
+        new CreateModelInvocationJobCommand({
+          jobName: `embed-${provider}`,
+          modelId: model,
+          roleArn: "arn:aws:iam::123456789012:role/unused",
+          inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://embed/${provider}.jsonl` } },
+          outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://embed/out/" } },
+        }),
+      );
+      let status: string | undefined;
+      while (!["Completed", "Failed", "Stopped", "PartiallyCompleted", "Expired"].includes(status ?? "")) {
+        await new Promise((done) => setTimeout(done, 50));
+        ({ status } = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn })));
+      }
+      expect(status).toBe("Completed");
+      const jobId = (jobArn ?? "").split("/").pop();
+      const out = await s3.send(new GetObjectCommand({ Bucket: "embed", Key: `out/${jobId}/${provider}.jsonl.out` }));
+      const outputs = (await out.Body!.transformToString())
+        .trim()
+        .split("\n")
+        .map(
+          (line) =>
+            JSON.parse(line) as { recordId: string; modelOutput: { embedding: number[]; inputTextTokenCount: number } },
+        );
+      expect(outputs.map((o) => o.recordId).sort()).toEqual(["R0", "R1", "R2"]);
+      for (const { modelOutput } of outputs) {
+        expect(modelOutput.embedding).toHaveLength(256);
+        expect(modelOutput.inputTextTokenCount).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it("a Titan record the provider cannot carry is refused by name (normalize off, elsewhere than Bedrock)", async () => {
     const s3 = new S3Client({
       endpoint: `${gateway.url}/bedrock/files`,
       region: "us-east-1",
@@ -28,21 +86,26 @@ describe("embedding models outside /v1/embeddings batches", () => {
       credentials,
     });
     const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
-    const record = { recordId: "R1", modelInput: { inputText: "hello", dimensions: 256, normalize: true } };
-    await s3.send(new PutObjectCommand({ Bucket: "embed", Key: "in.jsonl", Body: `${JSON.stringify(record)}\n` }));
+    bedrock.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers["x-model-provider"] = "gemini";
+        return next(args);
+      },
+      { step: "build" },
+    );
+    const record = { recordId: "R1", modelInput: { inputText: "hello", normalize: false } };
+    await s3.send(new PutObjectCommand({ Bucket: "embed", Key: "raw.jsonl", Body: `${JSON.stringify(record)}\n` }));
     const create = bedrock.send(
       new CreateModelInvocationJobCommand({
-        jobName: "embed",
-        modelId: "amazon.titan-embed-text-v2:0",
+        jobName: "raw",
+        modelId: "gemini-embedding-001",
         roleArn: "arn:aws:iam::123456789012:role/unused",
-        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://embed/in.jsonl" } },
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://embed/raw.jsonl" } },
         outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://embed/out/" } },
       }),
     );
     await expect(create).rejects.toMatchObject({ name: "ValidationException" });
-    await expect(create).rejects.toThrow(
-      /is an embeddings model.*through the OpenAI SDK \(endpoint \/v1\/embeddings\) on openai, gemini or bedrock/,
-    );
+    await expect(create).rejects.toThrow(/Line 1: 'modelInput.normalize' cannot be carried to gemini/);
   });
 
   it("chat lines naming an embedding model are a 400 naming it", async () => {

@@ -2,6 +2,8 @@ import * as z from "zod";
 import { cancelBatch, createBatch, findBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
 import type { Deployment, GatewayDeps } from "../../core/deps";
+import { embeddingsEndpoint } from "../../core/embeddings";
+import { isEmbeddingModel } from "../../core/endpoints";
 import { BadRequestError, NotFoundError, PermissionDeniedError } from "../../core/errors";
 import { findFile, importObject } from "../../core/files";
 import { derivedId, idFromAnyRendering, isId } from "../../core/ids";
@@ -175,7 +177,10 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
     if (deps.config.jobBuckets.some((place) => place.bucket === output.bucket))
       await requireJobPlace(deps, tenant, `s3://${output.bucket}/${output.key.replace(/\/?$/, "/")}`, "write");
     const input = await resolveInput(deps, tenant, inputUri);
-    const endpoint = body.tags?.find((tag) => tag.key === "endpoint")?.value ?? chatEndpoint;
+    // A job on an embedding model is an embeddings batch; a tag may name an OpenAI endpoint for the records.
+    const endpoint =
+      body.tags?.find((tag) => tag.key === "endpoint")?.value ??
+      (isEmbeddingModel(body.modelId) ? embeddingsEndpoint : chatEndpoint);
     const batch = await createBatch(deps, {
       id,
       tenant,

@@ -1,6 +1,7 @@
-import type { NeutralRequest } from "../../core/chat";
+import type { ChatResponse, NeutralRequest } from "../../core/chat";
 import { argumentsObject, uncachedInputTokens } from "../../core/chat";
 import type { GatewayDeps } from "../../core/deps";
+import { embeddingsEndpoint } from "../../core/embeddings";
 import { exportFile, findFile, readInputRequests } from "../../core/files";
 import { GeneratedFile } from "../../core/generated-files";
 import { placeHolding } from "../../core/job-places";
@@ -13,6 +14,13 @@ import { jobSpecOf, parseS3Uri } from "./jobs-model";
 
 /** Inputs up to this size have their records echoed as `modelInput` in the outputs, as Bedrock does. */
 const echoLimitBytes = 32 * 1024 * 1024;
+
+/** An embeddings answer in Titan Text Embeddings' own response body (its one vector and the text's tokens). */
+const titanOutput = (response: ChatResponse) => {
+  const body = response.native?.body as { data?: { embedding?: number[] | string }[] } | undefined;
+  const vector = body?.data?.[0]?.embedding;
+  return { embedding: Array.isArray(vector) ? vector : [], inputTextTokenCount: response.usage.inputTokens };
+};
 
 /** A neutral response as a Converse `modelOutput`; one Bedrock answered is written as it answered. */
 const converseOutput = (result: NeutralResult) => {
@@ -118,7 +126,12 @@ export const bedrockResultSink =
           shape ??= recordShape();
           // A family's InvokeModel record is answered in that family's own response body, as Bedrock writes it.
           const family = await shape;
-          const modelOutput = family ? invokeModelOutput(family, result.response) : converseOutput(result);
+          const modelOutput =
+            batch.endpoint === embeddingsEndpoint
+              ? titanOutput(result.response)
+              : family
+                ? invokeModelOutput(family, result.response)
+                : converseOutput(result);
           await records.write({ recordId: result.customId, modelInput, modelOutput });
         } else {
           manifest.errorRecordCount++;

@@ -103,9 +103,15 @@ export class BedrockProvider implements ProviderAdapter {
     const embeddings = batch.endpoint === embeddingsEndpoint;
     if (embeddings) {
       // Titan embeds one text a record: a request of N texts is N records (formats/embeddings.ts).
-      for await (const request of input.requests())
-        for (const record of titanRecords(upstreamKey(request.customId), request.embedding ?? { encoding: "float" }))
-          await writer.write(record);
+      for await (const request of input.requests()) {
+        const key = upstreamKey(request.customId);
+        // A Titan record reaches Bedrock as written (normalize, embeddingTypes); other formats a record a text.
+        if (input.format === "bedrock" && request.native)
+          await writer.write({ recordId: `${key}x0n1`, modelInput: request.native });
+        else
+          for (const record of titanRecords(key, request.embedding ?? { encoding: "float" }))
+            await writer.write(record);
+      }
     } else {
       for await (const { bytes, lines } of input.convert("bedrock-records")) await writer.writeChunk(bytes, lines);
     }

@@ -1,4 +1,5 @@
 import { chatEndpoint } from "../../core/chat";
+import { embeddingsEndpoint } from "../../core/embeddings";
 import { type BatchRecord, type BatchStatus, isTerminal, type NeutralResult, type UpstreamRef } from "../../core/model";
 import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
@@ -54,11 +55,20 @@ async function* openAiLines(batch: BatchRecord, input: SubmitInput): AsyncGenera
     return;
   }
   for await (const request of input.requests()) {
+    // Embedding records of another format (Titan's, Gemini's) as embeddings lines: the texts and the size.
+    const body =
+      batch.endpoint === embeddingsEndpoint
+        ? {
+            model,
+            input: request.embedding?.texts ?? [],
+            ...(request.embedding?.dimensions !== undefined && { dimensions: request.embedding.dimensions }),
+          }
+        : toOpenAiChatBody(request.request, model);
     const line = {
       custom_id: request.customId,
       method: "POST",
-      url: chatEndpoint,
-      body: toOpenAiChatBody(request.request, model),
+      url: batch.endpoint === embeddingsEndpoint ? embeddingsEndpoint : chatEndpoint,
+      body,
     };
     yield encoder.encode(`${JSON.stringify(line)}\n`);
   }
