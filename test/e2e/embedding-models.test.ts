@@ -19,6 +19,25 @@ describe("embedding models through the Bedrock and OpenAI SDKs", () => {
   });
   afterAll(() => gateway.stop());
 
+  /** The S3 and Bedrock clients of the AWS SDK, the Bedrock one routed to `provider`. */
+  const awsClients = (provider: string) => {
+    const s3 = new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials,
+    });
+    const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
+    bedrock.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers["x-model-provider"] = provider;
+        return next(args);
+      },
+      { step: "build" },
+    );
+    return { s3, bedrock };
+  };
+
   it.each([
     ["bedrock", "amazon.titan-embed-text-v2:0"],
     ["gemini", "gemini-embedding-001"],
@@ -26,20 +45,7 @@ describe("embedding models through the Bedrock and OpenAI SDKs", () => {
   ])(
     "a Bedrock job of Titan embedding records runs on %s, its outputs in Titan's own body",
     async (provider, model) => {
-      const s3 = new S3Client({
-        endpoint: `${gateway.url}/bedrock/files`,
-        region: "us-east-1",
-        forcePathStyle: true,
-        credentials,
-      });
-      const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
-      bedrock.middlewareStack.add(
-        (next) => (args) => {
-          (args.request as { headers: Record<string, string> }).headers["x-model-provider"] = provider;
-          return next(args);
-        },
-        { step: "build" },
-      );
+      const { s3, bedrock } = awsClients(provider);
       const records = ["alpha", "beta", "gamma"].map((inputText, i) => ({
         recordId: `R${i}`,
         modelInput: { inputText, dimensions: 256, normalize: true },
@@ -79,20 +85,7 @@ describe("embedding models through the Bedrock and OpenAI SDKs", () => {
   );
 
   it("a Titan record the provider cannot carry is refused by name (normalize off, elsewhere than Bedrock)", async () => {
-    const s3 = new S3Client({
-      endpoint: `${gateway.url}/bedrock/files`,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials,
-    });
-    const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials });
-    bedrock.middlewareStack.add(
-      (next) => (args) => {
-        (args.request as { headers: Record<string, string> }).headers["x-model-provider"] = "gemini";
-        return next(args);
-      },
-      { step: "build" },
-    );
+    const { s3, bedrock } = awsClients("gemini");
     const record = { recordId: "R1", modelInput: { inputText: "hello", normalize: false } };
     await s3.send(new PutObjectCommand({ Bucket: "embed", Key: "raw.jsonl", Body: `${JSON.stringify(record)}\n` }));
     const create = bedrock.send(

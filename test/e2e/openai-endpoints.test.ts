@@ -1,6 +1,7 @@
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchEndpoints } from "../../lambdas/core/endpoints";
+import { waitForBatch } from "../support/batches";
 import { startTestGateway } from "../support/gateway";
 
 /** The parts of the answers' bodies the tests read. */
@@ -47,10 +48,7 @@ describe("OpenAI endpoints other than chat", () => {
       endpoint: endpoint as "/v1/embeddings",
       completion_window: "24h",
     });
-    while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
-      await new Promise((done) => setTimeout(done, 50));
-      batch = await client.batches.retrieve(batch.id);
-    }
+    batch = await waitForBatch(client, batch.id);
     expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
     const text = await (await client.files.content(batch.output_file_id as string)).text();
     const lines = text
@@ -100,10 +98,7 @@ describe("OpenAI endpoints other than chat", () => {
       // @ts-expect-error the gateway's extra body field
       provider: "bedrock",
     });
-    while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
-      await new Promise((done) => setTimeout(done, 50));
-      batch = await client.batches.retrieve(batch.id);
-    }
+    batch = await waitForBatch(client, batch.id);
     expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
     expect(batch.metadata?.finops_execution).toBe(lines < 50 ? "on_demand" : undefined);
     const text = await (await client.files.content(batch.output_file_id as string)).text();
@@ -147,10 +142,7 @@ describe("OpenAI endpoints other than chat", () => {
         // @ts-expect-error the gateway's extra body field
         provider,
       });
-      while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
-        await new Promise((done) => setTimeout(done, 100));
-        batch = await client.batches.retrieve(batch.id);
-      }
+      batch = await waitForBatch(client, batch.id);
       expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
       const text = await (await client.files.content(batch.output_file_id as string)).text();
       const results = text
@@ -240,10 +232,7 @@ describe("OpenAI endpoints other than chat", () => {
         // @ts-expect-error the gateway's extra body field
         provider,
       });
-      while (!["completed", "failed", "expired", "cancelled"].includes(batch.status)) {
-        await new Promise((done) => setTimeout(done, 50));
-        batch = await client.batches.retrieve(batch.id);
-      }
+      batch = await waitForBatch(client, batch.id);
       expect(batch.status, JSON.stringify(batch.errors)).toBe("completed");
       const [line] = (await (await client.files.content(batch.output_file_id as string)).text()).trim().split("\n");
       const body = JSON.parse(line as string).response.body;
@@ -284,11 +273,9 @@ describe("OpenAI endpoints other than chat", () => {
         completion_window: "24h",
         ...extra,
       } as Parameters<typeof client.batches.create>[0]);
-    let batch = await create({ output_expires_after: { anchor: "created_at", seconds: 7200 } });
-    while (batch.status !== "completed") {
-      await new Promise((done) => setTimeout(done, 50));
-      batch = await client.batches.retrieve(batch.id);
-    }
+    const created = await create({ output_expires_after: { anchor: "created_at", seconds: 7200 } });
+    const batch = await waitForBatch(client, created.id);
+    expect(batch.status).toBe("completed");
     const output = await client.files.retrieve(batch.output_file_id as string);
     expect((output.expires_at ?? 0) - output.created_at).toBe(7200);
     await expect(create({ output_expires_after: { anchor: "created_at", seconds: 60 } })).rejects.toThrow(
