@@ -155,6 +155,14 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   refuseOtherKeys(value, ["recordId", "modelInput"], "a Bedrock record", lineNumber);
   const embedding = titanEmbeddingRecord(value, lineNumber);
   if (embedding) return embedding;
+  const modelInput = value.modelInput as Record<string, unknown> | undefined;
+  if (Array.isArray(modelInput?.texts) && "input_type" in modelInput)
+    throw new BadRequestError(
+      `Line ${lineNumber}: a Cohere Embed record (texts, input_type), which the gateway does not run yet: write ` +
+        "Titan Text Embeddings V2 records ({inputText, dimensions}) for an embeddings job, or send the texts as " +
+        "/v1/embeddings lines through the OpenAI SDK.",
+      { param: Field.input },
+    );
   const invoke = parseInvokeRecord(value, lineNumber, parseBedrockLine);
   if (invoke) return invoke;
   refuseInvokeModelBody(value.modelInput, lineNumber);

@@ -101,6 +101,23 @@ describe("embedding models through the Bedrock and OpenAI SDKs", () => {
     await expect(create).rejects.toThrow(/Line 1: 'modelInput.normalize' cannot be carried to gemini/);
   });
 
+  it("a Cohere Embed record is refused by name, with the records that run", async () => {
+    const { s3, bedrock } = awsClients("bedrock");
+    const record = { recordId: "R1", modelInput: { texts: ["hello"], input_type: "search_document" } };
+    await s3.send(new PutObjectCommand({ Bucket: "embed", Key: "cohere.jsonl", Body: `${JSON.stringify(record)}\n` }));
+    const create = bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: "cohere",
+        modelId: "cohere.embed-english-v3",
+        roleArn: "arn:aws:iam::123456789012:role/unused",
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://embed/cohere.jsonl" } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://embed/out/" } },
+      }),
+    );
+    await expect(create).rejects.toMatchObject({ name: "ValidationException" });
+    await expect(create).rejects.toThrow(/Line 1: a Cohere Embed record .*Titan Text Embeddings V2 records/);
+  });
+
   it("chat lines naming an embedding model are a 400 naming it", async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "embed-key", maxRetries: 0 });
     const file = await uploadBatchInput(client, chatLines("text-embedding-3-small", ["hi"]), "openai");
