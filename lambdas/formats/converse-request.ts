@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatTool, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint } from "../core/chat";
-import { embeddingsEndpoint } from "../core/embeddings";
+import { type EmbeddingPurpose, embeddingPurposes, embeddingsEndpoint } from "../core/embeddings";
 import { BadRequestError, Field } from "../core/errors";
 import { contentPaths, converseCarried, uncarriedFields } from "./carried";
 import { parseInvokeRecord } from "./invoke-model";
@@ -155,14 +155,8 @@ export const parseBedrockLine = (value: Record<string, unknown>, lineNumber: num
   refuseOtherKeys(value, ["recordId", "modelInput"], "a Bedrock record", lineNumber);
   const embedding = titanEmbeddingRecord(value, lineNumber);
   if (embedding) return embedding;
-  const modelInput = value.modelInput as Record<string, unknown> | undefined;
-  if (Array.isArray(modelInput?.texts) && "input_type" in modelInput)
-    throw new BadRequestError(
-      `Line ${lineNumber}: a Cohere Embed record (texts, input_type), which the gateway does not run yet: write ` +
-        "Titan Text Embeddings V2 records ({inputText, dimensions}) for an embeddings job, or send the texts as " +
-        "/v1/embeddings lines through the OpenAI SDK.",
-      { param: Field.input },
-    );
+  const cohere = cohereEmbeddingRecord(value, lineNumber);
+  if (cohere) return cohere;
   const invoke = parseInvokeRecord(value, lineNumber, parseBedrockLine);
   if (invoke) return invoke;
   refuseInvokeModelBody(value.modelInput, lineNumber);
@@ -273,6 +267,37 @@ const titanEmbeddingRecord = (value: Record<string, unknown>, lineNumber: number
     native: modelInput,
     ...(uncarried.length > 0 && { uncarried }),
     embedding,
+    request: { messages: [] },
+  };
+};
+
+const cohereBody = z.object({
+  texts: z.array(z.string()).min(1, "needs at least one text"),
+  input_type: z.string(),
+});
+/** What of a Cohere Embed record other providers carry: the texts and what they are for, float vectors. */
+const cohereCarried = { keys: ["texts", "input_type"], atDefault: { embedding_types: ["float"] } };
+
+/**
+ * A Cohere Embed record (`{texts, input_type, truncate?, embedding_types?}`): an embeddings request of up to 96 texts,
+ * sent to Bedrock's Cohere Embed as written; elsewhere its texts and `input_type` (Gemini's `taskType`), every other
+ * field named.
+ */
+const cohereEmbeddingRecord = (value: Record<string, unknown>, lineNumber: number): NeutralRequest | undefined => {
+  const modelInput = value.modelInput as Record<string, unknown> | undefined;
+  if (!Array.isArray(modelInput?.texts) || !("input_type" in modelInput)) return undefined;
+  const { recordId } = parseLine(z.looseObject({ recordId: inputRecord.shape.recordId }), value, lineNumber);
+  const body = parseLine(cohereBody, modelInput, lineNumber);
+  const uncarried = uncarriedFields(modelInput, cohereCarried, "modelInput");
+  const purpose = body.input_type in embeddingPurposes ? (body.input_type as EmbeddingPurpose) : undefined;
+  if (!purpose) uncarried.push("modelInput.input_type");
+  return {
+    customId: recordId,
+    lineNumber,
+    endpoint: embeddingsEndpoint,
+    native: modelInput,
+    ...(uncarried.length > 0 && { uncarried }),
+    embedding: { texts: body.texts, encoding: "float", ...(purpose && { purpose }) },
     request: { messages: [] },
   };
 };

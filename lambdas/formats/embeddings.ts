@@ -42,10 +42,50 @@ interface TitanLine {
   error?: { errorCode?: number; errorMessage?: string };
 }
 
-/** Titan's output lines as embedded parts. */
+/**
+ * The Cohere Embed record of one request, under its upstream key: all its texts in one record, whose id says how
+ * many (`{key}y{count}`, and `b` for base64), and what they are for.
+ */
+export const cohereRecord = (key: string, request: EmbeddingRequest) => {
+  const texts = request.texts ?? [];
+  return {
+    recordId: `${key}y${texts.length}${request.encoding === "base64" ? "b" : ""}`,
+    modelInput: { texts, input_type: request.purpose, embedding_types: ["float"] },
+  };
+};
+
+/** A record id that names a Cohere record of one request, and its parts'. */
+const cohereIdShape = /^(.+)y(\d+)(b?)$/;
+
+/** Cohere's vectors, as its InvokeModel answer gives them (a list, or by type when `embedding_types` was sent). */
+const cohereVectors = (output: unknown): number[][] | undefined => {
+  const embeddings = (output as { embeddings?: unknown } | undefined)?.embeddings;
+  if (Array.isArray(embeddings)) return embeddings as number[][];
+  const float = (embeddings as { float?: unknown } | undefined)?.float;
+  return Array.isArray(float) ? (float as number[][]) : undefined;
+};
+
+/** The estimate of a text's tokens where a model reports none (Cohere's and Gemini's embeddings). */
+export const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+/** Bedrock's embedding output lines (Titan's a text each, Cohere's a request each) as embedded parts. */
 async function* titanParts(lines: AsyncIterable<unknown>): AsyncGenerator<EmbeddedPart> {
   for await (const value of lines) {
-    const line = value as TitanLine;
+    const line = value as TitanLine & { modelInput?: { texts?: string[] } };
+    const cohere = cohereIdShape.exec(line.recordId ?? "");
+    if (cohere) {
+      const [, key, count = "0", encoding = ""] = cohere;
+      const vectors = cohereVectors(line.modelOutput);
+      const texts = line.modelInput?.texts ?? [];
+      for (let i = 0; i < Number(count); i++) {
+        const id = `${key}x${i}n${count}${encoding}`;
+        const vector = vectors?.[i];
+        yield vector
+          ? { id, vector, tokens: estimatedTokens(texts[i] ?? "") }
+          : { id, tokens: 0, error: { message: line.error?.errorMessage ?? "Cohere did not embed this input." } };
+      }
+      continue;
+    }
     const vector = line.modelOutput?.embedding;
     yield vector
       ? { id: line.recordId ?? "", vector, tokens: line.modelOutput?.inputTextTokenCount ?? 0 }
@@ -60,7 +100,7 @@ async function* titanParts(lines: AsyncIterable<unknown>): AsyncGenerator<Embedd
   }
 }
 
-/** Titan's output lines joined into one neutral result per request (see joinEmbeddings). */
+/** Bedrock's embedding output lines joined into one neutral result per request (see joinEmbeddings). */
 export const titanResults = (lines: AsyncIterable<unknown>, model: string) => joinEmbeddings(titanParts(lines), model);
 
 const partIdShape = /^(.+)x(\d+)n(\d+)(b?)$/;

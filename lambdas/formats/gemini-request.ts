@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { ChatPart, ChatRequest, NeutralRequest, ToolChoice } from "../core/chat";
 import { chatEndpoint, ReasoningEffort } from "../core/chat";
-import { embeddingsEndpoint } from "../core/embeddings";
+import { embeddingsEndpoint, purposeOfTaskType } from "../core/embeddings";
 import { geminiCarried, uncarriedFields } from "./carried";
 import { parseLine, refuseOtherKeys } from "./line-errors";
 
@@ -291,7 +291,11 @@ const parseGeminiEmbedLine = (value: Record<string, unknown>, lineNumber: number
   const line = parseLine(embedLine, value, lineNumber);
   const key = "key" in line ? line.key : line.metadata.key;
   const request = parseLine(embedRequest, line.request, lineNumber);
-  const uncarried = uncarriedFields(line.request, embedCarried, "request");
+  // A taskType Cohere has an input_type for travels as the purpose; any other reaches Gemini only.
+  const purpose = typeof line.request.taskType === "string" ? purposeOfTaskType(line.request.taskType) : undefined;
+  const uncarried = uncarriedFields(line.request, embedCarried, "request").filter(
+    (path) => !(purpose && path === "request.taskType"),
+  );
   return {
     customId: key,
     lineNumber,
@@ -302,6 +306,7 @@ const parseGeminiEmbedLine = (value: Record<string, unknown>, lineNumber: number
       texts: [request.content.parts.map((part) => part.text).join("")],
       ...(request.outputDimensionality !== undefined && { dimensions: request.outputDimensionality }),
       encoding: "float",
+      ...(purpose && { purpose }),
     },
     request: { model: request.model?.replace(/^models\//, ""), messages: [] },
   };

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type ChatRequest, estimateTokens, textOf } from "../../lambdas/core/chat";
-import { titanEmbedding } from "../../lambdas/core/embeddings";
+import { cohereEmbedding, titanEmbedding } from "../../lambdas/core/embeddings";
 import { parseBedrockLine } from "../../lambdas/formats/converse-request";
 import {
   closeServer,
@@ -111,6 +111,21 @@ const titanEmbed = (input: Record<string, unknown>) => {
   return { embedding: simulatedVector(text, dimensions), inputTextTokenCount: estimateTokens(text) };
 };
 
+/** Cohere Embed's answer: a 1,024-dimension vector a text, in its `embeddings_floats` shape. */
+const cohereEmbed = (input: Record<string, unknown>) => {
+  const texts = Array.isArray(input.texts) ? (input.texts as string[]) : [];
+  return {
+    id: randomBytes(8).toString("hex"),
+    texts,
+    embeddings: texts.map((text) => simulatedVector(text, 1024)),
+    response_type: "embeddings_floats",
+  };
+};
+
+const isEmbedding = (modelId: string) => titanEmbedding.models.test(modelId) || cohereEmbedding.models.test(modelId);
+const embed = (modelId: string, input: Record<string, unknown>) =>
+  cohereEmbedding.models.test(modelId) ? cohereEmbed(input) : titanEmbed(input);
+
 /** Options of the Bedrock simulator. */
 export interface BedrockSimulatorOptions extends SimulatorOptions {
   /** Where jobs read inputs and write outputs (the S3 emulator). */
@@ -141,10 +156,10 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     let inputTokens = 0;
     let outputTokens = 0;
     for (const record of job.records.slice(0, processed)) {
-      if (titanEmbedding.models.test(job.modelId)) {
-        const modelOutput = titanEmbed(record.modelInput);
+      if (isEmbedding(job.modelId)) {
+        const modelOutput = embed(job.modelId, record.modelInput);
         success++;
-        inputTokens += modelOutput.inputTextTokenCount;
+        inputTokens += "inputTextTokenCount" in modelOutput ? modelOutput.inputTextTokenCount : 0;
         lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, modelOutput }));
         continue;
       }
@@ -273,10 +288,11 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         : awsError(response, 400, "ValidationException", answer.error);
     }
     if (method === "POST" && segments[0] === "model" && segments[2] === "invoke") {
-      if (!titanEmbedding.models.test(segments[1] ?? ""))
-        return awsError(response, 400, "ValidationException", `The simulator invokes only ${titanEmbedding.name}.`);
+      const modelId = segments[1] ?? "";
+      if (!isEmbedding(modelId))
+        return awsError(response, 400, "ValidationException", "The simulator invokes only embedding models.");
       const body = JSON.parse((await readBody(request)).toString("utf8")) as Record<string, unknown>;
-      return sendJson(response, 200, titanEmbed(body));
+      return sendJson(response, 200, embed(modelId, body));
     }
     if (method === "POST" && url.pathname === "/model-invocation-job") {
       const body = JSON.parse((await readBody(request)).toString("utf8")) as {

@@ -101,21 +101,47 @@ describe("embedding models through the Bedrock and OpenAI SDKs", () => {
     await expect(create).rejects.toThrow(/Line 1: 'modelInput.normalize' cannot be carried to gemini/);
   });
 
-  it("a Cohere Embed record is refused by name, with the records that run", async () => {
-    const { s3, bedrock } = awsClients("bedrock");
-    const record = { recordId: "R1", modelInput: { texts: ["hello"], input_type: "search_document" } };
-    await s3.send(new PutObjectCommand({ Bucket: "embed", Key: "cohere.jsonl", Body: `${JSON.stringify(record)}\n` }));
-    const create = bedrock.send(
+  it.each([
+    ["bedrock", "cohere.embed-english-v3"],
+    ["gemini", "gemini-embedding-001"],
+  ])("a job of Cohere Embed records runs on %s, its outputs in Cohere's own body", async (provider, model) => {
+    const { s3, bedrock } = awsClients(provider);
+    const records = [
+      { recordId: "C1", modelInput: { texts: ["alpha", "beta"], input_type: "search_document" } },
+      { recordId: "C2", modelInput: { texts: ["gamma"], input_type: "search_document" } },
+    ];
+    const body = records.map((record) => JSON.stringify(record)).join("\n");
+    await s3.send(new PutObjectCommand({ Bucket: "embed", Key: `cohere-${provider}.jsonl`, Body: `${body}\n` }));
+    const { jobArn } = await bedrock.send(
       new CreateModelInvocationJobCommand({
-        jobName: "cohere",
-        modelId: "cohere.embed-english-v3",
+        jobName: `cohere-${provider}`,
+        modelId: model,
         roleArn: "arn:aws:iam::123456789012:role/unused",
-        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://embed/cohere.jsonl" } },
+        inputDataConfig: { s3InputDataConfig: { s3Uri: `s3://embed/cohere-${provider}.jsonl` } },
         outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://embed/out/" } },
       }),
     );
-    await expect(create).rejects.toMatchObject({ name: "ValidationException" });
-    await expect(create).rejects.toThrow(/Line 1: a Cohere Embed record .*Titan Text Embeddings V2 records/);
+    let status: string | undefined;
+    while (!["Completed", "Failed", "Stopped", "PartiallyCompleted", "Expired"].includes(status ?? "")) {
+      await new Promise((done) => setTimeout(done, 50));
+      ({ status } = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn })));
+    }
+    expect(status).toBe("Completed");
+    const jobId = (jobArn ?? "").split("/").pop();
+    const out = await s3.send(
+      new GetObjectCommand({ Bucket: "embed", Key: `out/${jobId}/cohere-${provider}.jsonl.out` }),
+    );
+    const outputs = (await out.Body!.transformToString())
+      .trim()
+      .split("\n")
+      .map(
+        (line) => JSON.parse(line) as { recordId: string; modelOutput: { embeddings: number[][]; texts: string[] } },
+      );
+    const byId = Object.fromEntries(outputs.map((o) => [o.recordId, o.modelOutput]));
+    expect(byId.C1?.embeddings).toHaveLength(2);
+    expect(byId.C1?.texts).toEqual(["alpha", "beta"]);
+    expect(byId.C2?.embeddings).toHaveLength(1);
+    expect(byId.C1?.embeddings[0]).not.toEqual(byId.C1?.embeddings[1]);
   });
 
   it("chat lines naming an embedding model are a 400 naming it", async () => {

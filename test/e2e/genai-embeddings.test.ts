@@ -82,6 +82,26 @@ describe("GenAI create_embeddings", () => {
     for (const result of results) expect(result.response.embedding.values).toHaveLength(1024);
   });
 
+  it("runs on Cohere Embed with the taskType as its input_type, answered in order", async () => {
+    const client = clientFor("bedrock");
+    let job = await client.batches.createEmbeddings({
+      model: "cohere.embed-english-v3",
+      src: {
+        inlinedRequests: {
+          contents: texts.map((text) => ({ parts: [{ text }] })),
+          config: { taskType: "RETRIEVAL_DOCUMENT" },
+        },
+      },
+    });
+    while (!String(job.state).match(/SUCCEEDED|FAILED|CANCELLED|EXPIRED/)) {
+      await new Promise((done) => setTimeout(done, 50));
+      job = await client.batches.get({ name: job.name as string });
+    }
+    expect(job.state).toBe("JOB_STATE_SUCCEEDED");
+    const answers = job.dest?.inlinedEmbedContentResponses ?? [];
+    expect(answers.map((answer) => answer.response?.embedding?.values?.length)).toEqual([1024, 1024, 1024]);
+  });
+
   it("refuses what Titan cannot carry by name (Gemini's taskType), and OpenAI for GenAI embeddings", async () => {
     const create = (provider: string, model: string, config: Record<string, unknown>) =>
       clientFor(provider).batches.createEmbeddings({
@@ -89,7 +109,10 @@ describe("GenAI create_embeddings", () => {
         src: { inlinedRequests: { contents: [{ parts: [{ text: "x" }] }], config } },
       });
     await expect(create("bedrock", "amazon.titan-embed-text-v2:0", { taskType: "RETRIEVAL_QUERY" })).rejects.toThrow(
-      /'request.taskType' cannot be carried to bedrock/,
+      /Titan Text Embeddings V2 has no input_type or taskType \(search_query\)/,
+    );
+    await expect(create("bedrock", "amazon.titan-embed-text-v2:0", { title: "A title" })).rejects.toThrow(
+      /'request.title' cannot be carried to bedrock/,
     );
     await expect(create("openai", "text-embedding-3-small", {})).rejects.toThrow(
       /GenAI embeddings batches run on gemini or bedrock/,

@@ -177,7 +177,10 @@ describe("OpenAI endpoints other than chat", () => {
     );
     await expect(create({ ...titan, input: [1, 2, 3] }, "bedrock")).rejects.toThrow(/token arrays are OpenAI's tokens/);
     await expect(create({ ...titan, model: "cohere.embed-english-v3" }, "bedrock")).rejects.toThrow(
-      /bedrock runs \/v1\/embeddings batches on Titan Text Embeddings V2/,
+      /Line 1: Cohere Embed needs to know what the vectors are for \(input_type/,
+    );
+    await expect(create({ ...titan, model: "amazon.titan-embed-text-v1" }, "bedrock")).rejects.toThrow(
+      /bedrock runs embeddings on Titan Text Embeddings V2 .* or Cohere Embed/,
     );
     await expect(create({ model: "text-embedding-3-small", input: "x" }, "anthropic")).rejects.toThrow(
       /run on openai \(as uploaded\), gemini or bedrock .*Anthropic has no embeddings model/,

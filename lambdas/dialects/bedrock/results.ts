@@ -15,11 +15,16 @@ import { jobSpecOf, parseS3Uri } from "./jobs-model";
 /** Inputs up to this size have their records echoed as `modelInput` in the outputs, as Bedrock does. */
 const echoLimitBytes = 32 * 1024 * 1024;
 
-/** An embeddings answer in Titan Text Embeddings' own response body (its one vector and the text's tokens). */
-const titanOutput = (response: ChatResponse) => {
+/**
+ * An embeddings answer in its record's model's own response body: Cohere Embed's (every text's vector) for a record
+ * of `texts`, Titan Text Embeddings' (its one vector and the text's tokens) otherwise.
+ */
+const embeddingOutput = (response: ChatResponse, modelInput: Record<string, unknown>) => {
   const body = response.native?.body as { data?: { embedding?: number[] | string }[] } | undefined;
-  const vector = body?.data?.[0]?.embedding;
-  return { embedding: Array.isArray(vector) ? vector : [], inputTextTokenCount: response.usage.inputTokens };
+  const vectors = (body?.data ?? []).map((item) => (Array.isArray(item.embedding) ? item.embedding : []));
+  if (Array.isArray(modelInput.texts))
+    return { embeddings: vectors, id: response.id, response_type: "embeddings_floats", texts: modelInput.texts };
+  return { embedding: vectors[0] ?? [], inputTextTokenCount: response.usage.inputTokens };
 };
 
 /** A neutral response as a Converse `modelOutput`; one Bedrock answered is written as it answered. */
@@ -128,7 +133,7 @@ export const bedrockResultSink =
           const family = await shape;
           const modelOutput =
             batch.endpoint === embeddingsEndpoint
-              ? titanOutput(result.response)
+              ? embeddingOutput(result.response, modelInput as Record<string, unknown>)
               : family
                 ? invokeModelOutput(family, result.response)
                 : converseOutput(result);

@@ -11,14 +11,14 @@ import {
   InvokeModelCommand,
   type Message,
 } from "@aws-sdk/client-bedrock-runtime";
-import { embeddingsEndpoint } from "../../core/embeddings";
+import { cohereEmbedding, embeddingsEndpoint } from "../../core/embeddings";
 import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromBedrockRecord } from "../../formats/bedrock-records";
-import { titanRecords, titanResults } from "../../formats/embeddings";
+import { cohereRecord, estimatedTokens, titanRecords, titanResults } from "../../formats/embeddings";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
 import { bedrockCall, bedrockError } from "./errors";
@@ -103,14 +103,17 @@ export class BedrockProvider implements ProviderAdapter {
     const embeddings = batch.endpoint === embeddingsEndpoint;
     if (embeddings) {
       // Titan embeds one text a record: a request of N texts is N records (formats/embeddings.ts).
+      const cohere = cohereEmbedding.models.test(batch.model ?? "");
       for await (const request of input.requests()) {
         const key = upstreamKey(request.customId);
-        // A Titan record reaches Bedrock as written (normalize, embeddingTypes); other formats a record a text.
+        const embedding = request.embedding ?? { encoding: "float" as const };
+        // A Bedrock record reaches Bedrock as written (normalize, truncate, …); other formats are converted: a
+        // Cohere record a request (its texts together), a Titan record a text.
+        const record = cohere ? cohereRecord(key, embedding) : undefined;
         if (input.format === "bedrock" && request.native)
-          await writer.write({ recordId: `${key}x0n1`, modelInput: request.native });
-        else
-          for (const record of titanRecords(key, request.embedding ?? { encoding: "float" }))
-            await writer.write(record);
+          await writer.write({ recordId: record?.recordId ?? `${key}x0n1`, modelInput: request.native });
+        else if (record) await writer.write(record);
+        else for (const titan of titanRecords(key, embedding)) await writer.write(titan);
       }
     } else {
       for await (const { bytes, lines } of input.convert("bedrock-records")) await writer.writeChunk(bytes, lines);
@@ -289,10 +292,12 @@ export class BedrockProvider implements ProviderAdapter {
         }),
       );
       const modelOutput = JSON.parse(Buffer.from(response.body).toString("utf8")) as { inputTextTokenCount?: number };
+      // Cohere reports no tokens: its texts are counted as the gateway estimates text.
+      const texts = (record.modelInput.texts ?? []) as string[];
       return {
         line: { recordId: record.recordId, modelInput: record.modelInput, modelOutput },
         ok: true,
-        inputTokens: modelOutput.inputTextTokenCount ?? 0,
+        inputTokens: modelOutput.inputTextTokenCount ?? texts.reduce((sum, text) => sum + estimatedTokens(text), 0),
         outputTokens: 0,
       };
     } catch (error) {

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { embeddingsEndpoint } from "../../core/embeddings";
+import { embeddingPurposes, embeddingsEndpoint } from "../../core/embeddings";
 import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
@@ -189,6 +189,7 @@ export class GeminiProvider implements ProviderAdapter {
               : {
                   content: { parts: [{ text }] },
                   ...(embedding.dimensions !== undefined && { outputDimensionality: embedding.dimensions }),
+                  ...(embedding.purpose && { taskType: embeddingPurposes[embedding.purpose] }),
                 },
         });
       }
