@@ -6,6 +6,7 @@ import {
   closeServer,
   errorMarker,
   type Faults,
+  FlakyRows,
   readBody,
   SimStore,
   type Simulator,
@@ -36,6 +37,7 @@ const counts0 = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired:
 export const startAnthropicSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
+  const flaky = new FlakyRows();
   const batches = new SimStore<SimBatch>(options.stateDir, "anthropic-batches");
   let baseUrl = "";
 
@@ -52,6 +54,11 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
       }
       const request = chatRequestFromAnthropic(r.params);
       const prompt = textOf(request.messages.at(-1)?.content ?? []);
+      if (flaky.failsNow(prompt)) {
+        counts.errored++;
+        const error = { type: "error", error: { type: "overloaded_error", message: "Overloaded" }, request_id: null };
+        return JSON.stringify({ custom_id: r.custom_id, result: { type: "errored", error } });
+      }
       const reply = simulatedReply(request);
       if (batch.fate === "fail" || prompt.includes(errorMarker) || "error" in reply) {
         counts.errored++;

@@ -8,6 +8,7 @@ import {
   closeServer,
   errorMarker,
   type Faults,
+  FlakyRows,
   readBody,
   SimStore,
   type SimulatedReply,
@@ -147,6 +148,17 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
   const faults: Faults = { failNextCalls: [] };
   const jobs = new SimStore<SimJob>(options.stateDir, "bedrock-jobs");
 
+  const flaky = new FlakyRows();
+  /** Whether a Converse body's last text is a flaky row's, failing this run. */
+  const flakyNow = (modelInput: Record<string, unknown>): boolean => {
+    try {
+      const request = parseBedrockLine({ recordId: "sim", modelInput }, 1).request;
+      return flaky.failsNow(textOf(request.messages.at(-1)?.content ?? []));
+    } catch {
+      return false;
+    }
+  };
+
   const awsError = (response: ServerResponse, status: number, type: string, message: string) =>
     sendJson(response, status, { message }, { "x-amzn-errortype": type });
 
@@ -161,6 +173,11 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         success++;
         inputTokens += "inputTextTokenCount" in modelOutput ? modelOutput.inputTextTokenCount : 0;
         lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, modelOutput }));
+        continue;
+      }
+      if (flakyNow(record.modelInput)) {
+        const error = { errorCode: 429, errorMessage: "ThrottlingException: Simulated throttling." };
+        lines.push(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput, error }));
         continue;
       }
       const answer = converse(record.modelInput);
@@ -282,6 +299,7 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (method === "POST" && segments[0] === "model" && segments[2] === "converse") {
       const input = JSON.parse((await readBody(request)).toString("utf8")) as ConverseInput;
+      if (flakyNow(input)) return awsError(response, 429, "ThrottlingException", "Simulated throttling.");
       const answer = converse(input);
       return "output" in answer
         ? sendJson(response, 200, answer.output)

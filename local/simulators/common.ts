@@ -80,6 +80,23 @@ export class SimStore<V> extends Map<string, V> {
 /** A request whose text holds this marker gets an error answer instead of a reply. */
 export const errorMarker = "[[sim:error]]";
 
+/**
+ * Requests whose text holds `[[sim:flaky:N]]` fail for a transient reason (a rate limit) in their first N batches,
+ * then answer — as rows of real batches fail now and then and pass when run again.
+ */
+export class FlakyRows {
+  private readonly seen = new Map<string, number>();
+
+  /** Whether this run of the text fails (counting it as run). */
+  failsNow(text: string): boolean {
+    const marker = /\[\[sim:flaky:(\d+)\]\]/.exec(text);
+    if (!marker) return false;
+    const runs = (this.seen.get(text) ?? 0) + 1;
+    this.seen.set(text, runs);
+    return runs <= Number(marker[1]);
+  }
+}
+
 /** The deterministic answer every simulator gives: it names the prompt, so tests can check the text came back. */
 export const simulatedAnswer = (prompt: string) => {
   const text = `Simulated reply to: ${prompt}`;

@@ -6,6 +6,7 @@ import {
   closeServer,
   errorMarker,
   type Faults,
+  FlakyRows,
   readBody,
   SimStore,
   type Simulator,
@@ -45,6 +46,7 @@ interface SimBatch {
 export const startGeminiSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
+  const flaky = new FlakyRows();
   const files = new SimStore<Buffer>(options.stateDir, "gemini-files");
   const uploads = new SimStore<string>(options.stateDir, "gemini-uploads");
   const batches = new SimStore<SimBatch>(options.stateDir, "gemini-batches");
@@ -73,6 +75,10 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
       const line = JSON.parse(text) as { key: string; request: Parameters<typeof chatRequestFromGemini>[0] };
       const request = chatRequestFromGemini(line.request);
       const prompt = textOf(request.messages.at(-1)?.content ?? []);
+      if (flaky.failsNow(prompt)) {
+        failed++;
+        return JSON.stringify({ key: line.key, error: { code: 8, message: "Simulated resource exhausted." } });
+      }
       const reply = simulatedReply(request);
       if (prompt.includes(errorMarker) || "error" in reply) {
         failed++;

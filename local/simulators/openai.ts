@@ -6,6 +6,7 @@ import {
   closeServer,
   errorMarker,
   type Faults,
+  FlakyRows,
   readBody,
   SimStore,
   type Simulator,
@@ -47,6 +48,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
+  const flaky = new FlakyRows();
   const files = new SimStore<SimFile>(options.stateDir, "openai-files");
   const batches = new SimStore<SimBatch>(options.stateDir, "openai-batches");
 
@@ -83,6 +85,19 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       }
       const request = chatRequestFromOpenAi(line.body);
       const prompt = textOf(request.messages.at(-1)?.content ?? []);
+      if (flaky.failsNow(prompt)) {
+        const body = {
+          error: {
+            message: "Simulated rate limit.",
+            type: "rate_limit_error",
+            param: null,
+            code: "rate_limit_exceeded",
+          },
+        };
+        const response = { status_code: 429, request_id: requestId, body };
+        errors.push(JSON.stringify({ id: id("batch_req_"), custom_id: line.custom_id, response, error: null }));
+        return;
+      }
       const reply = simulatedReply(request);
       if (prompt.includes(errorMarker) || "error" in reply) {
         const message = "error" in reply ? reply.error : "Simulated invalid request.";
