@@ -100,6 +100,11 @@ describe("batch-ended events and webhooks", () => {
         "webhook-signature": String(last.headers["webhook-signature"]),
       }),
     ).toThrow();
+    // The sender records an attempt once the receiver's answer is in, a moment after the receiver sent it.
+    await waitUntil(
+      () => gateway.gateway.webhookAttempts.some((a) => a.outcome === "delivered"),
+      "the delivery is recorded",
+    );
     expect(gateway.gateway.webhookAttempts.map((a) => a.outcome)).toEqual(["retry", "retry", "delivered"]);
   });
 
