@@ -1,4 +1,11 @@
-import { type BudgetDeps, estimatedBodyUsage, estimatedUsage, reserveBudget, settleBudget } from "./budgets";
+import {
+  type BudgetDeps,
+  estimatedBodyUsage,
+  estimatedEmbeddingUsage,
+  estimatedUsage,
+  reserveBudget,
+  settleBudget,
+} from "./budgets";
 import { checkedMetadata } from "./caller-text";
 import { refusalOn } from "./carriage";
 import { type ChatRequest, carriedSummary, invokeFamilies, type Usage } from "./chat";
@@ -216,8 +223,7 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
             "Split the lines into batches of fewer inputs.",
           { param: Field.input },
         );
-      const characters = (embedding.texts ?? []).reduce((sum, text) => sum + text.length, 0);
-      guess = { inputTokens: Math.ceil(characters / 4), outputTokens: 0 };
+      guess = estimatedEmbeddingUsage(embedding.texts ?? []);
     } else if (literal) {
       const body = asPassedThrough(request, input.endpoint, at);
       embeddingInputs += input.endpoint === "/v1/embeddings" ? embeddingInputsOf(body) : 0;

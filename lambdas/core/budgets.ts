@@ -42,6 +42,12 @@ export const estimatedBodyUsage = (endpoint: string, body: Record<string, unknow
   };
 };
 
+/** An embeddings request's usage as estimated before it runs: its texts at 4 characters a token, nothing out. */
+export const estimatedEmbeddingUsage = (texts: readonly string[]): Usage => ({
+  inputTokens: Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / charactersPerToken),
+  outputTokens: 0,
+});
+
 /** What budget checks need. */
 export interface BudgetDeps {
   budgets?: BudgetLedger;

@@ -210,7 +210,7 @@ export type InvokeShape = keyof typeof invokeFamilies;
 export const textOf = (parts: ChatPart[]): string =>
   parts.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("");
 
-/** Rough token estimate (≈4 characters per token), used only by the simulators. */
+/** Rough token estimate (≈4 characters per token): the simulators', and embeddings where a model reports none. */
 export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 
 /** Input tokens read neither from nor into the prompt cache (what Anthropic and Bedrock call `input_tokens`). */

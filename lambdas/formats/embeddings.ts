@@ -1,4 +1,4 @@
-import type { ChatResponse } from "../core/chat";
+import { type ChatResponse, estimateTokens } from "../core/chat";
 import type { EmbeddingRequest } from "../core/embeddings";
 import type { NeutralResult } from "../core/model";
 
@@ -65,9 +65,6 @@ const cohereVectors = (output: unknown): number[][] | undefined => {
   return Array.isArray(float) ? (float as number[][]) : undefined;
 };
 
-/** The estimate of a text's tokens where a model reports none (Cohere's and Gemini's embeddings). */
-export const estimatedTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
-
 /** Bedrock's embedding output lines (Titan's a text each, Cohere's a request each) as embedded parts. */
 async function* titanParts(lines: AsyncIterable<unknown>): AsyncGenerator<EmbeddedPart> {
   for await (const value of lines) {
@@ -81,7 +78,7 @@ async function* titanParts(lines: AsyncIterable<unknown>): AsyncGenerator<Embedd
         const id = `${key}x${i}n${count}${encoding}`;
         const vector = vectors?.[i];
         yield vector
-          ? { id, vector, tokens: estimatedTokens(texts[i] ?? "") }
+          ? { id, vector, tokens: estimateTokens(texts[i] ?? "") }
           : { id, tokens: 0, error: { message: line.error?.errorMessage ?? "Cohere did not embed this input." } };
       }
       continue;
@@ -106,7 +103,7 @@ export const titanResults = (lines: AsyncIterable<unknown>, model: string) => jo
 const partIdShape = /^(.+)x(\d+)n(\d+)(b?)$/;
 
 /** A vector as OpenAI's `encoding_format: "base64"` gives it: little-endian float32s. */
-const base64Of = (vector: number[]) => Buffer.from(new Float32Array(vector).buffer).toString("base64");
+export const base64Of = (vector: number[]) => Buffer.from(new Float32Array(vector).buffer).toString("base64");
 
 interface Group {
   count: number;

@@ -18,8 +18,8 @@ import {
   serveSimulator,
   simulatedReply,
   simulatedThinking,
+  simulatedVector,
 } from "./common";
-import { simulatedVector } from "./openai-endpoints";
 
 /** A Converse request body as a record or the runtime's `Converse` call holds it. */
 type ConverseInput = Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -76,6 +77,21 @@ export class SimStore<V> extends Map<string, V> {
     writeFileSync(join(dir, `${name}.json`), text);
   }
 }
+
+/**
+ * A deterministic unit vector for a text: the same text always gives the same vector, different texts different
+ * ones (its values come from SHA-256 of the text and a counter), as a real embedding model is deterministic.
+ */
+export const simulatedVector = (text: string, dimensions: number): number[] => {
+  const values: number[] = [];
+  for (let block = 0; values.length < dimensions; block++) {
+    const digest = createHash("sha256").update(`${block}\u0000${text}`).digest();
+    for (let i = 0; i + 2 <= digest.length && values.length < dimensions; i += 2)
+      values.push(digest.readUInt16LE(i) / 32_768 - 1);
+  }
+  const norm = Math.sqrt(values.reduce((sum, value) => sum + value * value, 0)) || 1;
+  return values.map((value) => value / norm);
+};
 
 /** A request whose text holds this marker gets an error answer instead of a reply. */
 export const errorMarker = "[[sim:error]]";

@@ -15,8 +15,8 @@ import {
   serveSimulator,
   simulatedReply,
   simulatedThinking,
+  simulatedVector,
 } from "./common";
-import { simulatedVector } from "./openai-endpoints";
 
 interface SimBatch {
   id: string;

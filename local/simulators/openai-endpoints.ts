@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { estimateTokens } from "../../lambdas/core/chat";
-import { simulatedAnswer } from "./common";
+import { base64Of } from "../../lambdas/formats/embeddings";
+import { simulatedAnswer, simulatedVector } from "./common";
 
 const id = (prefix: string) => `${prefix}${randomBytes(8).toString("hex")}`;
 const seconds = () => Math.floor(Date.now() / 1000);
@@ -12,26 +13,8 @@ const texts = (value: unknown): string[] => {
   return value.map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
 };
 
-/**
- * A deterministic unit vector for a text: the same text always gives the same vector, different texts different
- * ones (its values come from SHA-256 of the text and a counter), as a real embedding model is deterministic.
- */
-export const simulatedVector = (text: string, dimensions: number): number[] => {
-  const values: number[] = [];
-  for (let block = 0; values.length < dimensions; block++) {
-    const digest = createHash("sha256").update(`${block}\u0000${text}`).digest();
-    for (let i = 0; i + 2 <= digest.length && values.length < dimensions; i += 2)
-      values.push(digest.readUInt16LE(i) / 32_768 - 1);
-  }
-  const norm = Math.sqrt(values.reduce((sum, value) => sum + value * value, 0)) || 1;
-  return values.map((value) => value / norm);
-};
-
 /** Dimensions of OpenAI's embedding models when a request names none. */
 const defaultDimensions = (model: string) => (/large/.test(model) ? 3072 : 1536);
-
-/** A vector as OpenAI's `encoding_format: "base64"` sends it: little-endian float32s, base64. */
-const base64Of = (vector: number[]) => Buffer.from(new Float32Array(vector).buffer).toString("base64");
 
 /**
  * What OpenAI answers a batch line of an endpoint other than chat, on that endpoint's wire shape: embeddings with

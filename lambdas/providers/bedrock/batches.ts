@@ -11,6 +11,7 @@ import {
   InvokeModelCommand,
   type Message,
 } from "@aws-sdk/client-bedrock-runtime";
+import { estimateTokens } from "../../core/chat";
 import { cohereEmbedding, embeddingsEndpoint } from "../../core/embeddings";
 import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
@@ -18,7 +19,7 @@ import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
 import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromBedrockRecord } from "../../formats/bedrock-records";
-import { cohereRecord, estimatedTokens, titanRecords, titanResults } from "../../formats/embeddings";
+import { cohereRecord, titanRecords, titanResults } from "../../formats/embeddings";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
 import { bedrockCall, bedrockError } from "./errors";
@@ -297,7 +298,7 @@ export class BedrockProvider implements ProviderAdapter {
       return {
         line: { recordId: record.recordId, modelInput: record.modelInput, modelOutput },
         ok: true,
-        inputTokens: modelOutput.inputTextTokenCount ?? texts.reduce((sum, text) => sum + estimatedTokens(text), 0),
+        inputTokens: modelOutput.inputTextTokenCount ?? texts.reduce((sum, text) => sum + estimateTokens(text), 0),
         outputTokens: 0,
       };
     } catch (error) {

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { estimateTokens } from "../../core/chat";
 import { embeddingPurposes, embeddingsEndpoint } from "../../core/embeddings";
 import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
@@ -175,12 +176,12 @@ export class GeminiProvider implements ProviderAdapter {
    * back in the same order.
    */
   private async submitEmbeddings(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
-    const kept: { id: string; chars: number }[] = [];
+    const kept: { id: string; tokens: number }[] = [];
     const requests: unknown[] = [];
     for await (const request of input.requests()) {
       const embedding = request.embedding ?? { encoding: "float" as const };
       for (const { id, text } of embeddingParts(upstreamKey(request.customId), embedding)) {
-        kept.push({ id, chars: text.length });
+        kept.push({ id, tokens: estimateTokens(text) });
         // A Gemini embed request reaches Gemini as written (taskType, title); OpenAI lines are one request a text.
         requests.push({
           request:
@@ -214,17 +215,17 @@ export class GeminiProvider implements ProviderAdapter {
     if (answers.length === 0 || !batch.upstream?.inputRef) return [];
     const kept = JSON.parse(Buffer.from(await this.blobs.read(batch.upstream.inputRef)).toString("utf8")) as {
       id: string;
-      chars: number;
+      tokens: number;
     }[];
     return answers.map((answer, i): EmbeddedPart => {
       const { response, error } = answer as {
         response?: { embedding?: { values?: number[] } };
         error?: { code?: number; message?: string };
       };
-      const { id = "", chars = 0 } = kept[i] ?? {};
+      const { id = "", tokens = 0 } = kept[i] ?? {};
       const values = response?.embedding?.values;
       return values
-        ? { id, vector: values, tokens: Math.max(1, Math.ceil(chars / 4)) }
+        ? { id, vector: values, tokens }
         : { id, tokens: 0, error: { message: error?.message ?? "Gemini did not embed this input." } };
     });
   }
