@@ -312,6 +312,12 @@ describe("Google GenAI SDK through the local gateway", () => {
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/Line 2: not valid JSON/);
     expect(error.message).toMatch(/INVALID_ARGUMENT/);
+    // A field the gateway does not carry is refused by name, not dropped.
+    const webhook = (await ai.batches
+      .create({ model: models.gemini, src: seedInline, config: { webhookConfig: { uris: ["https://hooks.example"] } } })
+      .catch((e: unknown) => e)) as ApiError;
+    expect(webhook.status).toBe(400);
+    expect(webhook.message).toMatch(/webhookConfig/);
     const unknownProvider = client("AIza-bad", "mistral" as ProviderName);
     await expect(unknownProvider.batches.create({ model: "m", src: seedInline })).rejects.toMatchObject({
       status: 400,

@@ -103,7 +103,9 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
 };
 
 const createBody = z.object({
-  batch: z.object({
+  // Strict: a field the gateway does not carry (`priority`, `webhookConfig` — whose calls would name the upstream's
+  // batch, not the caller's) is refused by name, never dropped; the gateway's own webhooks stand in for the latter.
+  batch: z.strictObject({
     displayName: z.string().optional(),
     inputConfig: z.union([
       z.object({ fileName: z.string() }),
