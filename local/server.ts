@@ -20,6 +20,7 @@ import { type CredentialStore, createCredential, type NewCredential } from "../l
 import { everyJobPlace, grantedJobPlaces, parseGrant } from "../lambdas/core/job-places";
 import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
+import type { Provider } from "../lambdas/core/model";
 import type { ProviderAdapters } from "../lambdas/core/ports";
 import { type ReconcileReport, reconcile } from "../lambdas/core/reconcile";
 import { setWebhook, type WebhookShape } from "../lambdas/core/webhooks";
@@ -40,6 +41,7 @@ import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
 import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../lambdas/state/dynamo-namespace-index";
+import { DynamoQuotaSlots } from "../lambdas/state/dynamo-quota-slots";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
@@ -51,7 +53,7 @@ import { type DeliveryAttempt, deliverLocalWebhooks, LocalBus, type LocalWebhook
 import { LocalRunner, type LocalRunnerOptions } from "./local-runner";
 import { startAnthropicSimulator } from "./simulators/anthropic";
 import { startBedrockSimulator } from "./simulators/bedrock";
-import type { Simulator, SimulatorOptions } from "./simulators/common";
+import type { SimQuotas, Simulator, SimulatorOptions } from "./simulators/common";
 import { startGeminiSimulator } from "./simulators/gemini";
 import { startOpenAiSimulator } from "./simulators/openai";
 
@@ -67,6 +69,10 @@ export interface LocalGatewayOptions {
   config?: Partial<GatewayConfig>;
   /** How the simulated upstreams behave. @default jobs take 1.5 s */
   simulators?: SimulatorOptions;
+  /** Each simulated provider's per-job limits and quota. @default the real providers' per-job limits, no quota */
+  simulatorQuotas?: Partial<Record<Provider, SimQuotas>>;
+  /** Settings as the environment gives them, over this process's (`ROW_ATTEMPTS`, `OPENAI_JOB_MAX_REQUESTS`, …). */
+  env?: Record<string, string>;
   /** How fast the local state machine polls and retries. @default 200 ms polls */
   runner?: LocalRunnerOptions;
   /** Bedrock's minimum records per job, as the simulator enforces it. @default 100 */
@@ -149,17 +155,26 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
   // They keep their jobs in the data directory, as a provider keeps them while a gateway restarts.
   const simulation = { stateDir: join(dataDir, "simulators"), ...options.simulators };
-  const openaiSim = process.env.OPENAI_API_KEY ? undefined : await startOpenAiSimulator(simulation);
-  const anthropicSim = process.env.ANTHROPIC_API_KEY ? undefined : await startAnthropicSimulator(simulation);
-  const geminiSim = process.env.GEMINI_API_KEY ? undefined : await startGeminiSimulator(simulation);
+  const quotas = options.simulatorQuotas ?? {};
+  const openaiSim = process.env.OPENAI_API_KEY
+    ? undefined
+    : await startOpenAiSimulator({ ...simulation, quotas: quotas.openai });
+  const anthropicSim = process.env.ANTHROPIC_API_KEY
+    ? undefined
+    : await startAnthropicSimulator({ ...simulation, quotas: quotas.anthropic });
+  const geminiSim = process.env.GEMINI_API_KEY
+    ? undefined
+    : await startGeminiSimulator({ ...simulation, quotas: quotas.gemini });
   const bedrockSim = await startBedrockSimulator({
     ...simulation,
+    quotas: quotas.bedrock,
     s3: emulators.s3,
     minRecords: options.bedrockMinRecords,
     region: localNames.region,
   });
   const settings = providerSettingsFromEnv({
     ...process.env,
+    ...options.env,
     ...(openaiSim && { OPENAI_API_KEY: "sk-simulated", OPENAI_BASE_URL: openaiSim.url }),
     ...(anthropicSim && { ANTHROPIC_API_KEY: "sk-ant-simulated", ANTHROPIC_BASE_URL: anthropicSim.url }),
     ...(geminiSim && { GEMINI_API_KEY: "gemini-simulated", GEMINI_BASE_URL: geminiSim.url }),
@@ -185,7 +200,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
         ? passThroughAuthenticator
         : openAuthenticator;
   // The account's own buckets jobs may use (BEDROCK_JOB_BUCKETS): locally, buckets of the S3 emulator stand in.
-  const config = { ...configFromEnv(process.env), ...options.config };
+  const config = { ...configFromEnv({ ...process.env, ...options.env }), ...options.config };
   for (const { bucket } of config.jobBuckets) {
     await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
       if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
@@ -219,6 +234,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     providers: (options.wrapProviders ?? ((p) => p))(adapters),
     providerWithKey: async (provider, key) => providerWithKey(settings, deps.blobs)(provider, key),
     poll,
+    quotas: new DynamoQuotaSlots(emulators.dynamo, localNames.table),
   });
   const basePath = (options.basePath ?? process.env.FINOPS_BASE_PATH ?? "")
     .replace(/\/+$/, "")

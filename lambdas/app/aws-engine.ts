@@ -1,3 +1,4 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { type BatchEngine, defaultPollSchedule, type PollSchedule } from "../core/batch-engine";
@@ -7,6 +8,7 @@ import { dialects } from "../dialects/registry";
 import { engineMetrics, publishUpstreamMetrics } from "../metrics";
 import { createProviders, providerWithKey } from "../providers/registry";
 import { type ProviderSettings, providerSettingsFromEnv } from "../providers/settings";
+import { DynamoQuotaSlots } from "../state/dynamo-quota-slots";
 import { EventBridgeBus } from "../state/eventbridge-bus";
 import { awsDeps } from "./aws";
 import { blobsFromEnv } from "./aws-blobs";
@@ -70,5 +72,6 @@ export const awsEngine = (env: NodeJS.ProcessEnv = process.env): BatchEngine => 
     providerWithKey: async (provider, key) => providerWithKey(await loadSettings(), deps.blobs)(provider, key),
     poll: pollScheduleFromEnv(env),
     metrics: engineMetrics(),
+    quotas: new DynamoQuotaSlots(new DynamoDBClient({}), required(env, "TABLE_NAME")),
   });
 };

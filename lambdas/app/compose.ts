@@ -154,7 +154,16 @@ export const registeredStagedAuthorizer = (
 /** What the batch engine needs beyond the gateway's deps. */
 export type EngineParts = Pick<
   EngineDeps,
-  "providers" | "providerWithKey" | "poll" | "prices" | "metrics" | "events" | "sleep" | "converter"
+  | "providers"
+  | "providerWithKey"
+  | "poll"
+  | "prices"
+  | "metrics"
+  | "events"
+  | "sleep"
+  | "converter"
+  | "quotas"
+  | "taskBudgetSeconds"
 > & {
   /** Where batch-ended events go (busBatchEvents builds them from each dialect's ids). @default none */
   bus?: EventBus;

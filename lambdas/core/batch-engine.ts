@@ -1,12 +1,15 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { type BudgetDeps, settleBudget } from "./budgets";
+import { type BudgetDeps, charactersPerToken, settleBudget } from "./budgets";
 import type { InputFormat, Usage } from "./chat";
 import type { SecretSealer } from "./credentials";
-import { ConfigurationError } from "./errors";
-import { type FileDeps, readInputRequests } from "./files";
+import { ConfigurationError, RetryableError } from "./errors";
+import type { FileDeps } from "./files";
 import { upstreamKey } from "./ids";
+import { JsonlBlobWriter } from "./jsonl-blob-writer";
 import type { Limiter } from "./limits";
 import {
+  type BatchCost,
+  type BatchPart,
   type BatchRecord,
   type BatchStatus,
   isTerminal,
@@ -14,19 +17,30 @@ import {
   type Provider,
   statusRank,
   terminalBatchStatuses,
-  type UpstreamRef,
 } from "./model";
+import {
+  inRowOrder,
+  isTransient,
+  type KeptResult,
+  lastOutcomes,
+  partId,
+  partKeys,
+  planParts,
+  retryPart,
+} from "./parts";
 import type {
   BatchEvents,
   EngineMetrics,
+  InputRequest,
   LineConverter,
   ProviderAdapter,
   ProviderAdapters,
+  QuotaSlots,
   ResultSink,
   ResultSinks,
   SubmitInput,
 } from "./ports";
-import { addUsage, CostMeter } from "./pricing";
+import { addUsage, CostMeter, usd } from "./pricing";
 
 /**
  * When the upstream is polled next: a share of the time the batch has run so far, between a floor and a cap. A
@@ -77,10 +91,17 @@ export interface EngineDeps extends FileDeps, BudgetDeps {
   converter?: LineConverter;
   /** Waits between attempts to record a new upstream job. @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
+  /** What running parts hold of each provider quota, shared by every batch. @default none counted */
+  quotas?: QuotaSlots;
+  /** Seconds of part submissions one task runs before handing on. @default {@link defaultTaskBudgetSeconds} */
+  taskBudgetSeconds?: number;
 }
 
 /** Attempts to record an upstream job before it is cancelled instead (100 ms, doubling: about 3 s in all). */
 const recordAttempts = 5;
+
+/** Seconds of part submissions one task runs before it hands on to the next (a Lambda's time is bounded). */
+export const defaultTaskBudgetSeconds = 120;
 
 /** The input of every task state: which batch, and (for polls) how many polls came before. */
 export interface TaskInput {
@@ -103,8 +124,41 @@ export interface Route {
 
 const nonTerminal: readonly BatchStatus[] = ["validating", "queued", "in_progress", "finalizing", "cancelling"];
 
-/** The batch engine's four tasks, run by the state machine (Step Functions in AWS, the local executor locally). */
+/** How long a batch's parts may wait and run: its completion window (OpenAI's `24h`; the others run a day too). */
+const windowMs = (batch: BatchRecord): number => {
+  const hours = /^(\d+)h$/.exec(batch.completionWindow)?.[1];
+  return (hours ? Number(hours) : 24) * 3_600_000;
+};
+
+/** The result of a request that did not run to an answer, as the way its part (or the batch) ended says. */
+const notRun = (
+  status: BatchStatus | undefined,
+  message: string | undefined,
+): Pick<NeutralResult, "outcome" | "error"> =>
+  status === "cancelled"
+    ? {
+        outcome: "cancelled",
+        error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." },
+      }
+    : status === "expired"
+      ? {
+          outcome: "expired",
+          error: {
+            code: "batch_expired",
+            message: "This request could not be executed before the completion window expired.",
+          },
+        }
+      : {
+          outcome: "errored",
+          error: {
+            code: status === "failed" ? "batch_failed" : "missing_result",
+            message: message ?? "The provider returned no result for this request.",
+          },
+        };
+
+/** The batch engine's tasks, run by the state machine (Step Functions in AWS, the local executor locally). */
 export const createBatchEngine = (deps: EngineDeps) => {
+  const settings = deps.config.parts;
   const load = async ({ tenant, batchId }: TaskInput): Promise<BatchRecord> => {
     const batch = await deps.repo.get("batch", tenant, batchId);
     if (!batch) throw new ConfigurationError(`Batch ${batchId} no longer exists.`);
@@ -131,19 +185,87 @@ export const createBatchEngine = (deps: EngineDeps) => {
     attempt,
     waitSeconds: pollDelaySeconds(deps.poll, batch ? Math.max(0, (now() - batch.createdAt) / 1000) : 0),
   });
+  const busy = (attempt: number): Route => ({ next: "wait", attempt, waitSeconds: busyPollSeconds });
   const stamp = (batch: BatchRecord, status: BatchStatus) =>
     batch.statusTimes[status] ? batch.statusTimes : { ...batch.statusTimes, [status]: Date.now() };
+  const ratesOf = async (batch: BatchRecord) =>
+    (await deps.prices?.rates(batch.provider, batch.model ?? "").catch(() => undefined)) ?? noPrices;
+
+  /** One part as its provider adapter sees a batch: its own id, input, counts and upstream job. */
+  const viewOf = (batch: BatchRecord, part: BatchPart): BatchRecord => ({
+    ...batch,
+    id: partId(batch, part),
+    inputBlobKey: part.attempt > 1 ? partKeys(batch, part).input : batch.inputBlobKey,
+    requestCounts: { total: part.rows, completed: part.completed, failed: part.failed },
+    upstream: part.upstream,
+    parts: undefined,
+  });
+
+  /** A part's input lines as bytes: its range of the batch's input, or a retry's own file. */
+  const partBytes = (batch: BatchRecord, part: BatchPart) =>
+    part.attempt > 1
+      ? deps.blobs.stream(partKeys(batch, part).input)
+      : deps.blobs.stream(batch.inputBlobKey, { start: part.start, end: part.end - 1 });
+
+  async function* partRequests(batch: BatchRecord, part: BatchPart): AsyncGenerator<InputRequest> {
+    yield* deps.codec.requests(await partBytes(batch, part));
+  }
+
+  /** The row of each of a part's requests, in its input order. */
+  const rowsOf = async (batch: BatchRecord, part: BatchPart): Promise<number[]> =>
+    part.attempt > 1
+      ? (JSON.parse(Buffer.from(await deps.blobs.read(partKeys(batch, part).rows)).toString("utf8")) as number[])
+      : Array.from({ length: part.rows }, (_, i) => part.firstRow + i);
+
+  const submitInput = async (batch: BatchRecord, part: BatchPart): Promise<SubmitInput> => {
+    let format: InputFormat = "openai";
+    for await (const request of partRequests(batch, part)) {
+      format = request.format;
+      break;
+    }
+    return {
+      format,
+      requests: () => partRequests(batch, part),
+      raw: () => partBytes(batch, part),
+      convert: (conversion) => {
+        const converter = deps.converter;
+        if (!converter) throw new ConfigurationError("This gateway has no line converter.");
+        return (async function* () {
+          yield* converter.convert(await partBytes(batch, part), conversion);
+        })();
+      },
+    };
+  };
+
+  /** Saves the parts and the counts they add up to; the status only moves forward, and never past a cancel. */
+  const saveParts = async (batch: BatchRecord, parts: BatchPart[]): Promise<void> => {
+    const requestCounts = {
+      total: batch.requestCounts.total,
+      completed: parts.reduce((sum, part) => sum + part.completed, 0),
+      failed: parts.reduce((sum, part) => sum + part.failed - (part.retried ?? 0), 0),
+    };
+    const saved = await deps.repo.update("batch", batch.id, { parts, requestCounts }, { statusIn: nonTerminal });
+    if (!saved) throw new ConfigurationError(`Batch ${batch.id} ended while its parts were being updated.`);
+    const status = combinedStatus(parts);
+    if (saved.status === "cancelling" || statusRank[status] <= statusRank[saved.status]) return;
+    await deps.repo.update(
+      "batch",
+      batch.id,
+      { status, statusTimes: stamp(saved, status) },
+      { statusIn: [saved.status] },
+    );
+  };
 
   /**
-   * Records an upstream job the moment it exists, before anything else can fail: the write is retried, and a job
-   * that still cannot be recorded is cancelled before the error goes up, so no job runs (and bills) unobserved.
+   * Records a part's upstream job the moment it exists, before anything else can fail: the write is retried, and a
+   * job that still cannot be recorded is cancelled before the error goes up, so no job runs (and bills) unobserved.
    */
-  const recordUpstream = async (batch: BatchRecord, upstream: UpstreamRef, adapter: ProviderAdapter) => {
+  const recordUpstream = async (batch: BatchRecord, parts: BatchPart[], part: BatchPart, adapter: ProviderAdapter) => {
     const sleep = deps.sleep ?? delay;
     let failure: unknown;
     for (let attempt = 0; attempt < recordAttempts; attempt++) {
       try {
-        if (await deps.repo.update("batch", batch.id, { upstream }, { statusIn: nonTerminal })) return;
+        if (await deps.repo.update("batch", batch.id, { parts }, { statusIn: nonTerminal })) return;
         failure = new ConfigurationError(`Batch ${batch.id} ended while its upstream job was being created.`);
         break;
       } catch (error) {
@@ -151,153 +273,264 @@ export const createBatchEngine = (deps: EngineDeps) => {
         await sleep(100 * 2 ** attempt);
       }
     }
-    await adapter.cancel({ ...batch, upstream }).catch(() => undefined);
+    await adapter.cancel(viewOf(batch, part)).catch(() => undefined);
     throw failure;
   };
 
-  /**
-   * After a batch ended: its end is published, then it leaves the reconciler's watch. Run again (a retried task,
-   * the reconciler) while the batch is still watched, so a publish that failed is made good.
-   */
-  const publishEnd = async (batch: BatchRecord) => {
-    if (!batch.watch) return;
-    await deps.events?.ended(batch);
-    await deps.repo.update("batch", batch.id, { watch: undefined });
-  };
-
-  /** What a batch that just ended frees and settles: its slot, its budget, its metrics, then its event. */
-  const settleEnded = async (ended: BatchRecord) => {
-    await deps.limiter?.batchEnded(ended.tenant);
-    await settleBudget(deps, ended);
-    deps.metrics?.settled(ended);
-    await publishEnd(ended);
-  };
-
-  const submitInput = (batch: BatchRecord, format: InputFormat): SubmitInput => ({
-    format,
-    requests: async function* () {
-      for await (const request of readInputRequests(deps, batch.inputBlobKey)) yield request;
-    },
-    raw: () => deps.blobs.stream(batch.inputBlobKey),
-    convert: (conversion) => {
-      const converter = deps.converter;
-      if (!converter) throw new ConfigurationError("This gateway has no line converter.");
-      return (async function* () {
-        yield* converter.convert(await deps.blobs.stream(batch.inputBlobKey), conversion);
-      })();
-    },
-  });
-
-  const firstFormat = async (batch: BatchRecord): Promise<InputFormat> => {
-    for await (const request of readInputRequests(deps, batch.inputBlobKey)) return request.format;
-    return "openai";
+  const release = async (part: BatchPart) => {
+    if (part.hold) await deps.quotas?.release(part.hold.scope, part.hold.amount);
+    part.hold = undefined;
   };
 
   /**
-   * Renders every request of the batch exactly once: the upstream's results first (ids restored), then a
-   * not-executed line for each request the upstream did not answer. Returns the counts, usage and files.
+   * Reads an ended part's results once: each request's result (ids restored) sorted into row order and kept for
+   * the batch's merge, what it used and cost, and — when the batch asks for more runs — a retry part of the rows
+   * that failed for a transient reason. Returns the retry, if there is one.
    */
-  const writeResults = async (
+  const endPart = async (
     batch: BatchRecord,
-    results: AsyncIterable<NeutralResult> | undefined,
-    missing: Pick<NeutralResult, "outcome" | "error">,
-    requestKeys: ProviderAdapter["requestKeys"] = "custom_id",
-  ) => {
-    // Each result is found by the key its upstream names it by, and by nothing else (a mapped key may equal another
-    // request's custom_id only in a batch whose upstream never sees custom_ids).
-    const keyOf = requestKeys === "mapped" ? upstreamKey : (customId: string) => customId;
-    const byKey = new Map<string, string>();
-    const pending = new Set<string>();
-    for await (const request of readInputRequests(deps, batch.inputBlobKey)) {
-      pending.add(request.customId);
-      byKey.set(keyOf(request.customId), request.customId);
+    parts: BatchPart[],
+    part: BatchPart,
+    adapter: ProviderAdapter | undefined,
+    end: { status: BatchStatus; message?: string },
+  ): Promise<void> => {
+    const keyOf = adapter?.requestKeys === "mapped" ? upstreamKey : (customId: string) => customId;
+    const rows = await rowsOf(batch, part);
+    const customIds: string[] = [];
+    const rowByKey = new Map<string, number>();
+    for await (const request of partRequests(batch, part)) {
+      rowByKey.set(keyOf(request.customId), rows[customIds.length]!);
+      customIds.push(request.customId);
     }
-    const sink = sinkFor(batch);
-    const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
+    const customIdOf = new Map(rows.map((row, i) => [row, customIds[i]!]));
+    const view = viewOf(batch, part);
+    async function* answered(): AsyncGenerator<{ row: number; result: NeutralResult }> {
+      if (!adapter || !part.upstream) return;
+      const seen = new Set<number>();
+      for await (const result of adapter.results(view)) {
+        const row = rowByKey.get(result.customId);
+        if (row === undefined || seen.has(row)) continue;
+        seen.add(row);
+        yield { row, result: { ...result, customId: customIdOf.get(row)! } };
+      }
+    }
+    const missing = notRun(end.status, end.message);
+    const writer = new JsonlBlobWriter(deps.blobs, partKeys(batch, part).results);
+    const meter = new CostMeter(await ratesOf(batch));
     const usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
-    const meter = new CostMeter((await deps.prices?.rates(batch.provider, batch.model ?? "")) ?? noPrices);
-    for await (const result of results ?? []) {
-      const customId = byKey.get(result.customId);
-      if (customId === undefined || !pending.delete(customId)) continue;
-      outcomes[result.outcome]++;
+    const again: number[] = [];
+    const mayRetry =
+      adapter !== undefined &&
+      (batch.maxAttempts ?? 1) > part.attempt &&
+      !batch.cancelRequested &&
+      parts.length < settings.maxParts;
+    let completed = 0;
+    for await (const { row, result } of inRowOrder(rows, answered(), (row) => ({
+      customId: customIdOf.get(row)!,
+      ...missing,
+    }))) {
       if (result.response) {
         addUsage(usage, result.response.usage);
         meter.add(result.response.usage);
       }
-      await sink.write({ ...result, customId });
+      if (result.outcome === "succeeded") completed++;
+      else if (mayRetry && isTransient(result)) again.push(row);
+      await writer.write({ row, attempt: part.attempt, result } satisfies KeptResult);
     }
-    for (const customId of pending) await sink.write({ customId, ...missing });
-    outcomes[missing.outcome] += pending.size;
+    await writer.close();
+    const cost = meter.settle(part.upstream?.mode === "on_demand");
+    Object.assign(part, {
+      state: "ended",
+      status: end.status,
+      message: end.message,
+      completed,
+      failed: part.rows - completed,
+      usage,
+      cost: { batch: cost.batch, onDemand: cost.onDemand },
+      endedAt: now(),
+    } satisfies Partial<BatchPart>);
+    await release(part);
+    if (again.length === 0) return;
+    const retry = retryPart(part, parts.length, again.length, 0);
+    const keys = partKeys(batch, retry);
+    const lines = new JsonlBlobWriter(deps.blobs, keys.input);
+    const wanted = new Set(again);
+    let index = 0;
+    for await (const line of deps.codec.lines(await partBytes(batch, part)))
+      if (wanted.has(rows[index++]!)) await lines.writeLine(line);
+    const { bytes } = await lines.close();
+    await deps.blobs.put(keys.rows, Buffer.from(JSON.stringify(again)), "application/json");
+    part.retried = again.length;
+    parts.push({ ...retry, tokens: Math.ceil(bytes / charactersPerToken) });
+  };
+
+  /**
+   * Moves every part on: forwards a cancel, reads the running parts' upstream statuses, keeps the results of those
+   * that ended (queueing retries), and starts waiting parts while the provider's quota has room — for at most the
+   * task's time budget. Routes to collect once every part has ended.
+   */
+  const advance = async (loaded: BatchRecord, attempt: number): Promise<Route> => {
+    const batch = loaded;
+    const parts = (batch.parts ?? []).map((part) => ({ ...part }));
+    const adapter = await adapterFor(batch);
+    const started = now();
+    let more = false;
+    for (const part of parts) {
+      if (part.state === "waiting" && (batch.cancelRequested || now() - batch.createdAt > windowMs(batch))) {
+        await endPart(batch, parts, part, undefined, { status: batch.cancelRequested ? "cancelled" : "expired" });
+        continue;
+      }
+      if (part.state !== "running" || !part.upstream) continue;
+      const view = viewOf(batch, part);
+      if (batch.cancelRequested) await adapter.cancel(view);
+      const upstream = await adapter.status(view);
+      part.status = upstream.status;
+      part.completed = upstream.counts.completed;
+      part.failed = upstream.counts.failed;
+      if (upstream.noRoom && !batch.cancelRequested) {
+        // Refused for queue room, not for anything in it: back to the queue, to run again when there is room.
+        await release(part);
+        Object.assign(part, { state: "waiting", upstream: undefined, status: undefined, message: upstream.message });
+        Object.assign(part, { completed: 0, failed: 0 });
+      } else if (isTerminal(upstream.status)) {
+        await endPart(batch, parts, part, adapter, upstream);
+      } else if (upstream.busy) {
+        more = true;
+      }
+    }
+    if (!batch.cancelRequested) {
+      for (const part of parts) {
+        if (part.state === "ended" || (part.state === "running" && part.upstream)) continue;
+        if ((now() - started) / 1000 > (deps.taskBudgetSeconds ?? defaultTaskBudgetSeconds)) {
+          more = true;
+          break;
+        }
+        const view = viewOf(batch, part);
+        if (part.state === "waiting") {
+          const claim = adapter.quota?.(view, part);
+          if (claim && deps.quotas && !(await deps.quotas.acquire(claim))) {
+            part.message = `Waiting for room in ${batch.provider}'s quota (${claim.scope}: at most ${claim.limit}).`;
+            break;
+          }
+          // Held before the job exists: a task stopped here finds the part running without a job and submits it.
+          Object.assign(part, { state: "running", hold: claim && { scope: claim.scope, amount: claim.amount } });
+          await deps.repo.update("batch", batch.id, { parts }, { statusIn: nonTerminal });
+        }
+        const began = now();
+        try {
+          part.upstream = await adapter.submit(view, await submitInput(batch, part));
+        } catch (error) {
+          if (!(error instanceof RetryableError)) throw error;
+          // No room upstream just now (a 429 at create, a quota refusal) or a passing failure: it waits its turn.
+          await release(part);
+          Object.assign(part, { state: "waiting", message: error.message });
+          break;
+        }
+        Object.assign(part, { submittedAt: now(), message: undefined });
+        await recordUpstream(batch, parts, part, adapter);
+        deps.metrics?.converted(batch, "in", part.rows, (now() - began) / 1000);
+        deps.metrics?.started({ ...batch, upstream: part.upstream });
+        if (part.upstream.mode === "on_demand") more = true;
+      }
+    }
+    await saveParts(batch, parts);
+    if (parts.every((part) => part.state === "ended")) return route("collect");
+    return more ? busy(attempt) : route("wait", attempt + 1, batch);
+  };
+
+  /** Cuts a new batch's input into parts within the provider's per-job limits (once). */
+  const plan = async (batch: BatchRecord): Promise<BatchRecord> => {
+    const parts = await planParts(
+      await deps.blobs.stream(batch.inputBlobKey),
+      batch.requestCounts.total,
+      settings.jobs[batch.provider],
+    );
+    const planned = await deps.repo.update("batch", batch.id, { parts }, { statusIn: nonTerminal, absent: ["parts"] });
+    return planned ?? load({ tenant: batch.tenant, batchId: batch.id });
+  };
+
+  /**
+   * Writes the batch's results, every request once and in input order: each input part's rows with their last
+   * outcome (its retries merged in), rows of parts that never ran as `missing` says. Returns counts, usage, cost.
+   */
+  const mergeResults = async (batch: BatchRecord, parts: readonly BatchPart[], missing: BatchStatus) => {
+    const sink = sinkFor(batch);
+    const outcomes: Record<NeutralResult["outcome"], number> = { succeeded: 0, errored: 0, cancelled: 0, expired: 0 };
+    const kept = async function* (part: BatchPart): AsyncGenerator<KeptResult> {
+      if (part.state === "ended") {
+        for await (const line of deps.codec.lines(await deps.blobs.stream(partKeys(batch, part).results)))
+          yield JSON.parse(line) as KeptResult;
+        return;
+      }
+      const rows = await rowsOf(batch, part);
+      let i = 0;
+      const result = notRun(missing, batch.failureReason);
+      for await (const request of partRequests(batch, part))
+        yield { row: rows[i++]!, attempt: part.attempt, result: { customId: request.customId, ...result } };
+    };
+    for (const root of parts.filter((part) => part.attempt === 1)) {
+      const runs = parts.filter((part) => part.root === root.n).sort((a, b) => a.attempt - b.attempt);
+      for await (const { result } of lastOutcomes(runs.map(kept))) {
+        outcomes[result.outcome]++;
+        await sink.write(result);
+      }
+    }
     const files = await sink.close();
+    const usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 };
+    for (const part of parts) if (part.usage) addUsage(usage, part.usage);
     const total = batch.requestCounts.total;
     return {
       files,
       counts: { total, completed: outcomes.succeeded, failed: total - outcomes.succeeded },
       outcomes,
       usage,
-      // What ran is priced, whatever the batch's end; one the gateway ran itself costs on-demand rates.
-      cost: meter.settle(batch.upstream?.mode === "on_demand"),
+      cost: await costOf(batch, parts),
+    };
+  };
+
+  /** The parts' costs summed, at the batch's rates; what runs after a row's first cost is named as retries. */
+  const costOf = async (batch: BatchRecord, parts: readonly BatchPart[]): Promise<BatchCost> => {
+    const ran = parts.filter((part) => part.cost && part.upstream);
+    // The pricing basis and source the batch's rates give (what ran is priced, whatever the batch's end).
+    const basis = new CostMeter(await ratesOf(batch)).settle(
+      ran.length > 0 && ran.every((part) => part.upstream?.mode === "on_demand"),
+    );
+    if (basis.pricing === "unpriced") return basis;
+    const sum = (of: readonly BatchPart[], key: "batch" | "onDemand") =>
+      usd(of.reduce((total, part) => total + (part.cost?.[key] ?? 0), 0));
+    const batchCost = sum(parts, "batch");
+    const onDemand = sum(parts, "onDemand");
+    const retries = sum(
+      parts.filter((part) => part.attempt > 1),
+      "batch",
+    );
+    return {
+      ...basis,
+      batch: batchCost,
+      onDemand,
+      saved: usd(onDemand - batchCost),
+      ...(retries > 0 && { retries }),
     };
   };
 
   return {
-    /** Converts and hands the input to the provider (once, even when retried), then starts polling. */
+    /** Cuts the input into parts (once, even when retried) and starts the first, then polls. */
     async submit(input: TaskInput): Promise<Route> {
-      const batch = await load(input);
+      let batch = await load(input);
       if (isTerminal(batch.status)) return route("done");
-      if (batch.cancelRequested && !batch.upstream) return route("collect");
-      let upstream = batch.upstream;
-      if (!upstream) {
-        const adapter = await adapterFor(batch);
-        const started = now();
-        upstream = await adapter.submit(batch, submitInput(batch, await firstFormat(batch)));
-        await recordUpstream(batch, upstream, adapter);
-        deps.metrics?.converted(batch, "in", batch.requestCounts.total, (now() - started) / 1000);
-        deps.metrics?.started({ ...batch, upstream });
-      }
-      // The gateway's own run of a small batch starts at once; an upstream batch is first polled after the backoff.
-      if (upstream.mode === "on_demand") return { next: "wait", attempt: 0, waitSeconds: busyPollSeconds };
-      return route("wait", 0);
+      if (batch.cancelRequested && !batch.parts?.some((part) => part.upstream)) return route("collect");
+      if (!batch.parts) batch = await plan(batch);
+      return advance(batch, 0);
     },
 
-    /** Reads the upstream status and counts; forwards a pending cancel; moves on to collect once the upstream ended. */
+    /** Reads the parts' upstream statuses and counts, keeps what ended, starts what waits; collects at the end. */
     async poll(input: TaskInput): Promise<Route> {
       const batch = await load(input);
       if (isTerminal(batch.status)) return route("done");
-      if (!batch.upstream) return route("collect");
-      const adapter = await adapterFor(batch);
-      if (batch.cancelRequested) await adapter.cancel(batch);
-      const upstream = await adapter.status(batch);
-      const requestCounts = { ...upstream.counts, total: batch.requestCounts.total };
-      if (isTerminal(upstream.status)) {
-        const status = batch.status === "cancelling" ? "cancelling" : "finalizing";
-        await deps.repo.update(
-          "batch",
-          batch.id,
-          {
-            status,
-            requestCounts,
-            upstreamOutcome: { status: upstream.status, message: upstream.message },
-            statusTimes: stamp(batch, status),
-          },
-          { statusIn: nonTerminal },
-        );
-        return route("collect");
+      if (!batch.parts?.some((part) => part.upstream || part.state === "ended")) {
+        if (batch.cancelRequested || !batch.parts) return route("collect");
       }
-      const status =
-        batch.status === "cancelling" || statusRank[upstream.status] <= statusRank[batch.status]
-          ? batch.status
-          : upstream.status;
-      await deps.repo.update(
-        "batch",
-        batch.id,
-        { status, requestCounts, statusTimes: stamp(batch, status) },
-        { statusIn: [batch.status] },
-      );
-      // A provider doing the work itself with more to do now is polled again at once, the backoff kept for later.
-      if (upstream.busy) return { next: "wait", attempt: input.attempt ?? 0, waitSeconds: busyPollSeconds };
-      const attempt = (input.attempt ?? 0) + 1;
-      return route("wait", attempt, batch);
+      return advance(batch, input.attempt ?? 0);
     },
 
     /** Stores the results in the calling dialect's format, then marks the batch terminal. */
@@ -309,58 +542,39 @@ export const createBatchEngine = (deps: EngineDeps) => {
         await publishEnd(batch);
         return route("done");
       }
-      // A batch the caller saw cancelling ends cancelled, whatever the upstream managed first (a small batch may
-      // finish before the stop reaches it): the results that were ready are kept, the rest are "not run".
-      const outcome = batch.cancelRequested ? "cancelled" : (batch.upstreamOutcome?.status ?? "completed");
-      const missing: Pick<NeutralResult, "outcome" | "error"> =
-        outcome === "cancelled"
-          ? {
-              outcome: "cancelled",
-              error: { code: "batch_cancelled", message: "The batch was cancelled before this request ran." },
-            }
-          : outcome === "expired"
-            ? {
-                outcome: "expired",
-                error: {
-                  code: "batch_expired",
-                  message: "This request could not be executed before the completion window expired.",
-                },
-              }
-            : {
-                outcome: "errored",
-                error: {
-                  code: outcome === "failed" ? "batch_failed" : "missing_result",
-                  message: batch.upstreamOutcome?.message ?? "The provider returned no result for this request.",
-                },
-              };
-      const adapter = batch.upstream ? await adapterFor(batch) : undefined;
+      // A batch cancelled before it was cut into parts is cut now, to name each of its requests as not run.
+      const parts = batch.parts ?? (await plan(batch)).parts ?? [];
+      const ended = parts.filter((part) => part.state === "ended");
+      // A batch the caller saw cancelling ends cancelled, whatever the parts managed first: the results that were
+      // ready are kept, the rest are "not run". Otherwise a batch whose every part failed has failed, and one with
+      // rows left when its window ended has expired.
+      const failedPart = ended.find((part) => part.status === "failed");
+      const status: BatchStatus = batch.cancelRequested
+        ? "cancelled"
+        : ended.length > 0 && ended.every((part) => part.status === "failed")
+          ? "failed"
+          : "completed";
       const started = now();
-      const { files, counts, outcomes, usage, cost } = await writeResults(
-        batch,
-        adapter?.results(batch),
-        missing,
-        adapter?.requestKeys,
-      );
-      deps.metrics?.converted(batch, "out", counts.total, (now() - started) / 1000);
-      const status = outcome === "failed" ? "failed" : outcome;
-      const ended = await deps.repo.update(
+      const written = await mergeResults(batch, parts, "cancelled");
+      const outcome = status === "completed" && written.outcomes.expired > 0 ? "expired" : status;
+      deps.metrics?.converted(batch, "out", written.counts.total, (now() - started) / 1000);
+      const settled = await deps.repo.update(
         "batch",
         batch.id,
         {
-          status,
-          ...files,
-          requestCounts: counts,
-          outcomeCounts: outcomes,
-          usage,
+          status: outcome,
+          ...written.files,
+          requestCounts: written.counts,
+          outcomeCounts: written.outcomes,
+          usage: written.usage,
           // Settled in the same conditional write that ends the batch: once, however often collect runs.
-          cost,
-          failureReason:
-            status === "failed" ? (batch.upstreamOutcome?.message ?? "The provider failed the batch.") : undefined,
-          statusTimes: stamp(batch, status),
+          cost: written.cost,
+          failureReason: outcome === "failed" ? (failedPart?.message ?? "The provider failed the batch.") : undefined,
+          statusTimes: stamp(batch, outcome),
         },
         { statusIn: ["finalizing", "cancelling", "validating", "queued", "in_progress"] },
       );
-      if (ended) await settleEnded(ended);
+      if (settled) await settleEnded(settled);
       return route("done");
     },
 
@@ -373,32 +587,35 @@ export const createBatchEngine = (deps: EngineDeps) => {
         return route("done");
       }
       const reason = describeFailure(input.error);
-      // An upstream job still running would go on billing with nobody to collect it: it is stopped, if it can be.
-      if (batch.upstream && !batch.upstreamOutcome) {
-        await adapterFor(batch)
-          .then((adapter) => adapter.cancel(batch))
-          .catch(() => undefined);
+      // Parts still running would go on billing with nobody to collect them: they are stopped, if they can be,
+      // and what they held of the quota is given back.
+      const planned = batch.parts ?? (await plan(batch).catch(() => batch)).parts;
+      const parts = (planned ?? []).map((part) => ({ ...part }));
+      for (const part of parts.filter((p) => p.state !== "ended")) {
+        if (part.upstream)
+          await adapterFor(batch)
+            .then((adapter) => adapter.cancel(viewOf(batch, part)))
+            .catch(() => undefined);
+        await release(part).catch(() => undefined);
       }
-      const failed = { outcome: "errored" as const, error: { code: "batch_failed", message: reason } };
-      // The error file names every request of the input; an input that is gone (deleted right after create) leaves
-      // the batch failed without one, never stranded in the failure path itself.
-      const written = await writeResults(batch, undefined, failed).catch(() => undefined);
+      // The error file names every request of the input (the rows of parts that ended keep their results); an input
+      // that is gone (deleted right after create) leaves the batch failed without one, never stranded here.
+      const failing = { ...batch, failureReason: reason };
+      const written = planned ? await mergeResults(failing, parts, "failed").catch(() => undefined) : undefined;
       const total = batch.requestCounts.total;
       const { files, counts, outcomes, usage, cost } = written ?? {
         files: {},
         counts: { total, completed: 0, failed: total },
         outcomes: { succeeded: 0, errored: total, cancelled: 0, expired: 0 },
         usage: { inputTokens: 0, outputTokens: 0 },
-        // Nothing ran: nothing is priced.
-        cost: new CostMeter(
-          (await deps.prices?.rates(batch.provider, batch.model ?? "").catch(() => undefined)) ?? noPrices,
-        ).settle(false),
+        cost: await costOf(batch, parts),
       };
       const ended = await deps.repo.update(
         "batch",
         batch.id,
         {
           status: "failed",
+          parts: planned && parts,
           failureReason: written ? reason : `${reason} (no error file: the batch's input could not be read)`,
           ...files,
           requestCounts: counts,
@@ -416,10 +633,41 @@ export const createBatchEngine = (deps: EngineDeps) => {
     /** Forwards a cancel request now (called by the API right after the batch became `cancelling`). */
     async cancel(input: TaskInput): Promise<Route> {
       const batch = await load(input);
-      if (batch.upstream && !isTerminal(batch.status)) await (await adapterFor(batch)).cancel(batch);
+      if (isTerminal(batch.status)) return route("done");
+      const running = (batch.parts ?? []).filter((part) => part.state === "running" && part.upstream);
+      if (running.length === 0) return route("done");
+      const adapter = await adapterFor(batch);
+      for (const part of running) await adapter.cancel(viewOf(batch, part));
       return route("done");
     },
   };
+
+  /** After a batch ended: its end is published, then it leaves the reconciler's watch (made good when run again). */
+  async function publishEnd(batch: BatchRecord) {
+    if (!batch.watch) return;
+    await deps.events?.ended(batch);
+    await deps.repo.update("batch", batch.id, { watch: undefined });
+  }
+
+  /** What a batch that just ended frees and settles: its slot, its budget, its metrics, then its event. */
+  async function settleEnded(ended: BatchRecord) {
+    await deps.limiter?.batchEnded(ended.tenant);
+    await settleBudget(deps, ended);
+    deps.metrics?.settled(ended);
+    await publishEnd(ended);
+  }
+};
+
+/** The parts' statuses as the batch's: queued while every part waits, running while any runs, then finalizing. */
+const combinedStatus = (parts: readonly BatchPart[]): BatchStatus => {
+  if (parts.every((part) => part.state === "ended")) return "finalizing";
+  if (parts.some((part) => part.state === "ended")) return "in_progress";
+  const running = parts.filter((part) => part.state === "running");
+  if (running.length === 0) return "queued";
+  return running.reduce<BatchStatus>(
+    (status, part) => (statusRank[part.status ?? "validating"] > statusRank[status] ? (part.status ?? status) : status),
+    "validating",
+  );
 };
 
 export type BatchEngine = ReturnType<typeof createBatchEngine>;

@@ -32,6 +32,7 @@ import {
   type Page,
   type Provider,
 } from "./model";
+import { convertedRoom, maxRowAttempts, partsNeeded } from "./parts";
 import type { BatchRunner, InputRequest } from "./ports";
 
 /** What the batch operations need beyond the file operations. */
@@ -73,22 +74,12 @@ export interface NewBatch {
   recordShape?: "invoke" | "converse";
   /** How long the batch's output and error files live after they are written (OpenAI `output_expires_after`). */
   outputExpiresAfterSeconds?: number;
+  /**
+   * How many runs a row that failed for a transient reason gets in all (`finops_retry`: OpenAI metadata, Bedrock
+   * tags, the `x-finops-retry` header); the gateway's default when absent.
+   */
+  maxAttempts?: number;
 }
-
-/** Most requests one batch takes (OpenAI's and Bedrock's per-job limit). */
-export const maxRequestsPerBatch = 50_000;
-/**
- * The largest batch input each provider takes in one batch: Bedrock's 1 GB per input file (its default quota),
- * Gemini's 2 GB per file. OpenAI (200 MB per file) and Anthropic (256 MB per message batch) inputs are split into
- * several upstream batches by their adapters, so bind only by the gateway's own limits. The gateway's inputs are at
- * most 50,000 requests, within every provider's request limit, so size is the limit that can bind.
- */
-export const maxInputBytes: Record<Provider, number> = {
-  openai: Number.POSITIVE_INFINITY,
-  anthropic: Number.POSITIVE_INFINITY,
-  bedrock: 1024 * 1024 * 1024,
-  gemini: 2 * 1024 * 1024 * 1024,
-};
 
 /** Providers whose batches run a single model (Anthropic allows a model per request). */
 const singleModelProviders: ReadonlySet<Provider> = new Set(["openai", "gemini", "bedrock"]);
@@ -244,10 +235,12 @@ const validateLines = async (deps: FileDeps, blobKey: string, input: NewBatch) =
     }
     estimate.inputTokens += guess.inputTokens;
     estimate.outputTokens += guess.outputTokens;
-    if (ids.size > maxRequestsPerBatch)
-      throw new BadRequestError(`The input holds more than ${maxRequestsPerBatch} requests.`, {
-        param: Field.input,
-      });
+    if (ids.size > deps.config.parts.maxRequests)
+      throw new BadRequestError(
+        `${at}: the input holds more than ${deps.config.parts.maxRequests} requests, the most one batch takes on ` +
+          "this gateway (MAX_BATCH_REQUESTS). Split the requests into several batches.",
+        { param: Field.input },
+      );
     const lineModel = request.request.model;
     if (lineModel === undefined) continue;
     models.add(lineModel);
@@ -325,6 +318,35 @@ const checkChatRequest = (request: ChatRequest, at: string): void => {
   if (request.messages.length === 0) refuse("the request has no messages");
 };
 
+/**
+ * A batch runs as parts within the provider's per-job limits (core/parts.ts); one that would need more parts than a
+ * batch may have is refused before its lines are read, naming the limits and the way around them.
+ */
+const refuseTooManyParts = (deps: BatchDeps, input: NewBatch, lines: number, bytes: number, shown: string): void => {
+  const { jobs, maxParts } = deps.config.parts;
+  const limits = jobs[input.provider];
+  const needed = Math.max(partsNeeded(lines, limits), Math.ceil(bytes / (limits.bytes * convertedRoom)));
+  if (needed <= maxParts) return;
+  throw new BadRequestError(
+    `File ${shown} (${lines} requests, ${Math.ceil(bytes / 1_000_000)} MB) would run as ${needed} ${input.provider} ` +
+      `jobs of at most ${limits.requests} requests and ${Math.floor(limits.bytes / 1_000_000)} MB each; a batch ` +
+      `runs as at most ${maxParts} (MAX_BATCH_PARTS). Split the requests into several batches.`,
+    { param: Field.input },
+  );
+};
+
+/** How many runs a row may have, as the caller asked (1 to {@link maxRowAttempts}) or the gateway's default. */
+const attemptsOf = (deps: BatchDeps, input: NewBatch): number => {
+  const asked = input.maxAttempts;
+  if (asked === undefined) return deps.config.parts.defaultAttempts;
+  if (!Number.isInteger(asked) || asked < 1 || asked > maxRowAttempts)
+    throw new BadRequestError(
+      `finops_retry must be a whole number of runs per row from 1 (no retry) to ${maxRowAttempts}, not ${asked}.`,
+      { param: "finops_retry" },
+    );
+  return asked;
+};
+
 /** Validates the input, stores the batch as `validating`, and starts its execution. */
 export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<BatchRecord> => {
   if (!deps.providers.includes(input.provider)) {
@@ -360,15 +382,7 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
         { param: Field.input },
       );
     }
-    const limit = maxInputBytes[input.provider];
-    if (file.bytes > limit) {
-      const mb = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MiB`;
-      throw new BadRequestError(
-        `File ${input.inputFile.shown} holds ${mb(file.bytes)}; ${input.provider} takes at most ${mb(limit)} of ` +
-          `requests per batch. Split the requests into files of at most ${mb(limit)} and create a batch for each.`,
-        { param: Field.input },
-      );
-    }
+    refuseTooManyParts(deps, input, file.lineCount ?? 0, file.bytes, input.inputFile.shown);
     inputFileId = file.id;
     inputBlobKey = file.blobKey;
   } else if (input.inlineRequests && input.inlineRequests.length > 0) {
@@ -524,6 +538,7 @@ const admitBatch = async (
   inputBlobKey: string,
 ): Promise<BatchRecord> => {
   checkedMetadata(input.metadata);
+  const maxAttempts = attemptsOf(deps, input);
   const { total, model, models, estimate } = await validateInput(deps, inputBlobKey, input);
   for (const named of models) {
     const refused = embeddingModelRefusal(input.endpoint, named);
@@ -558,6 +573,7 @@ const admitBatch = async (
     inputBlobKey,
     requestCounts: { total, completed: 0, failed: 0 },
     metadata: input.metadata,
+    ...(maxAttempts > 1 && { maxAttempts }),
     statusTimes: { validating: now },
     dialectFields: input.dialectFields,
     ...(input.outputExpiresAfterSeconds !== undefined && {

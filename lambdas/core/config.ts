@@ -1,3 +1,4 @@
+import { defaultPartSettings, type PartSettings, partSettingsFromEnv } from "./parts";
 /** Settings the handlers read once at cold start (Lambda environment or the local server). */
 export interface GatewayConfig {
   /** Days an uploaded file lives unless the caller asks for less; the bucket lifecycle matches it. */
@@ -11,6 +12,8 @@ export interface GatewayConfig {
    * outputs to (BEDROCK_JOB_BUCKETS, `bucket` or `bucket/prefix/`, comma-separated); none by default.
    */
   jobBuckets: readonly ObjectPlace[];
+  /** How batches are cut into upstream jobs and how often a failed row may run (core/parts.ts). */
+  parts: PartSettings;
 }
 
 /** A bucket, and the key prefix under it ("" for the whole bucket). */
@@ -45,6 +48,7 @@ export const defaultConfig: GatewayConfig = {
   maxInlineDownloadBytes: maxInlineBodyBytes,
   presignTtlSeconds: 300,
   jobBuckets: [],
+  parts: defaultPartSettings,
 };
 
 const positiveNumber = (value: string | undefined, fallback: number): number => {
@@ -58,4 +62,5 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): GatewayConfig => ({
   maxInlineDownloadBytes: positiveNumber(env.MAX_INLINE_DOWNLOAD_BYTES, defaultConfig.maxInlineDownloadBytes),
   presignTtlSeconds: positiveNumber(env.PRESIGN_TTL_SECONDS, defaultConfig.presignTtlSeconds),
   jobBuckets: parseJobBuckets(env.BEDROCK_JOB_BUCKETS),
+  parts: partSettingsFromEnv(env),
 });

@@ -84,6 +84,8 @@ export interface BatchCost {
   onDemand: number | null;
   /** `onDemand - batch`. */
   saved: number | null;
+  /** What the runs of rows after their first (retries) cost, within `batch`. */
+  retries?: number;
   pricing: PricingBasis;
   /** Where the price came from, or why there is none. */
   source: string;
@@ -135,6 +137,46 @@ export interface UpstreamRef {
   mode: "batch" | "on_demand";
 }
 
+/**
+ * One upstream job of a batch: a run of its input lines within the provider's per-job limits, or the rows of an
+ * earlier part that failed for a transient reason, run again (core/parts.ts). Parts wait in the gateway's queue
+ * until the provider's quota has room, run, and end with their results kept, sorted by row, for the batch's merge.
+ */
+export interface BatchPart {
+  /** Its number in the batch: the input's parts first (0, 1, …), retries after them. */
+  n: number;
+  /** The input part whose rows it runs (itself for an input part). */
+  root: number;
+  /** Which run of its rows this is: 1 for an input part, 2 and on for retries. */
+  attempt: number;
+  /** Requests in the part. */
+  rows: number;
+  /** An input part's rows: the first row's index, and its lines' bytes `[start, end)` of the batch's input. */
+  firstRow: number;
+  start: number;
+  end: number;
+  /** Input tokens of its lines, estimated from their size (for a provider's queued-token quota). */
+  tokens: number;
+  state: "waiting" | "running" | "ended";
+  upstream?: UpstreamRef;
+  /** The upstream status last seen, and its terminal status once it ended. */
+  status?: BatchStatus;
+  /** The upstream's reason for a failed end, or why the part is still waiting. */
+  message?: string;
+  /** Requests done so far (from the upstream while it runs; from the results once it ended). */
+  completed: number;
+  failed: number;
+  /** Quota held while it runs (core/quotas.ts), released when it ends or goes back to the queue. */
+  hold?: { scope: string; amount: number };
+  /** Rows of this part run again by its retry part. */
+  retried?: number;
+  /** What it used and cost in USD, once it ended (null: unpriced). */
+  usage?: Usage;
+  cost?: { batch: number | null; onDemand: number | null };
+  submittedAt?: number;
+  endedAt?: number;
+}
+
 /** A batch: one upstream job (or the gateway's own run of a small one) and where its results go. */
 export interface BatchRecord extends StoredObject {
   kind: "batch";
@@ -152,9 +194,15 @@ export interface BatchRecord extends StoredObject {
   metadata?: Record<string, string>;
   /** When each status was entered (epoch ms), for the dialects' `*_at` fields. */
   statusTimes: Partial<Record<BatchStatus, number>>;
+  /**
+   * The one upstream job a provider adapter works on: set only on the view of one part an adapter is given
+   * (core/batch-engine.ts); a batch's jobs are its `parts`.
+   */
   upstream?: UpstreamRef;
-  /** The upstream's terminal status, recorded when polling sees it, applied when the results are stored. */
-  upstreamOutcome?: { status: BatchStatus; message?: string };
+  /** Its upstream jobs, once planned (core/parts.ts). */
+  parts?: BatchPart[];
+  /** How many times a row that failed for a transient reason may run in all (1: never again). */
+  maxAttempts?: number;
   /** Pass-through mode: the caller's own provider key, sealed; the engine runs the batch with it. */
   sealedProviderKey?: string;
   /** Set by a cancel request; the batch engine forwards it upstream. */

@@ -241,6 +241,8 @@ export interface InputCodec {
   requests(source: ByteSource): AsyncIterable<InputRequest>;
   /** The number of non-blank lines, each of which must be a JSON object; a 400 naming the line otherwise. */
   countObjectLines(source: ByteSource): Promise<number>;
+  /** The text of each non-blank line, as written (no parsing). */
+  lines(source: ByteSource): AsyncIterable<string>;
 }
 
 /** What a provider reports about an upstream batch. */
@@ -249,6 +251,11 @@ export interface UpstreamStatus {
   counts: RequestCounts;
   /** The upstream's reason, for failed batches. */
   message?: string;
+  /**
+   * The upstream ended the job for want of queue room (OpenAI's `token_limit_exceeded`), not for anything in it:
+   * the part goes back to the gateway's queue to run again later.
+   */
+  noRoom?: boolean;
   /**
    * The provider runs the batch itself (a small Bedrock batch, on demand) and has more to do right away: poll
    * again at once rather than after the backoff.
@@ -303,6 +310,33 @@ export interface ProviderAdapter {
    * @default "custom_id"
    */
   readonly requestKeys?: "custom_id" | "mapped";
+  /**
+   * What a job of `rows` requests (about `tokens` input tokens) holds of the provider's quota while it runs, or
+   * undefined when it holds nothing counted (the gateway runs a small Bedrock job itself).
+   */
+  quota?(batch: BatchRecord, job: { rows: number; tokens: number }): QuotaClaim | undefined;
+}
+
+/** What a part holds of a provider's quota while it runs: an amount of a named scope that has a limit. */
+export interface QuotaClaim {
+  /** What is counted, e.g. `bedrock#jobs#{model}` (one scope is shared by every batch of the gateway). */
+  scope: string;
+  amount: number;
+  limit: number;
+}
+
+/**
+ * What the running parts of every batch hold of each provider quota (Bedrock's concurrent jobs, OpenAI's enqueued
+ * tokens, …): a part runs only once its claim fits, so the gateway queues work rather than hitting the quota.
+ */
+export interface QuotaSlots {
+  /**
+   * Takes the claim if what is held stays within its limit; a claim larger than the limit alone is taken when
+   * nothing else is held (it could never fit otherwise). False, and nothing taken, when there is no room.
+   */
+  acquire(claim: QuotaClaim): Promise<boolean>;
+  /** Gives back what a part held. */
+  release(scope: string, amount: number): Promise<void>;
 }
 
 /** The adapter of every provider (undefined for one this gateway has no key for). */

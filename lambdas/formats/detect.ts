@@ -1,6 +1,6 @@
 import type { InputFormat, NeutralRequest } from "../core/chat";
 import { BadRequestError, Field } from "../core/errors";
-import type { InputCodec } from "../core/ports";
+import type { ByteSource, InputCodec } from "../core/ports";
 import { isAnthropicLine, parseAnthropicLine } from "./anthropic-request";
 import { isBedrockLine, parseBedrockLine } from "./converse-request";
 import { isGeminiLine, parseGeminiLine } from "./gemini-request";
@@ -46,4 +46,13 @@ export async function* readRequests(
 }
 
 /** The codec core reads batch inputs with (its `InputCodec` port). */
-export const inputCodec: InputCodec = { requests: readRequests, countObjectLines: validateJsonlObjects };
+/** The text of each non-blank line. */
+async function* lineTexts(source: ByteSource): AsyncGenerator<string> {
+  for await (const line of readLines(source)) if (!isBlank(line)) yield line.text;
+}
+
+export const inputCodec: InputCodec = {
+  requests: readRequests,
+  countObjectLines: validateJsonlObjects,
+  lines: lineTexts,
+};

@@ -2,6 +2,7 @@ import type { AnthropicSettings } from "./anthropic/batches";
 import type { BedrockSettings } from "./bedrock/batches";
 import type { GeminiSettings } from "./gemini/batches";
 import type { OpenAiSettings } from "./openai/client";
+import { perModel } from "./quotas";
 
 /** Every upstream's settings; a provider without its key is not configured. */
 export interface ProviderSettings {
@@ -34,12 +35,26 @@ export const providerSettingsFromEnv = (
   const anthropicKey = key("ANTHROPIC_API_KEY");
   const geminiKey = key("GEMINI_API_KEY");
   return {
-    openai: openAiKey ? { apiKey: openAiKey, baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1" } : undefined,
+    openai: openAiKey
+      ? {
+          apiKey: openAiKey,
+          baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+          enqueuedTokens: perModel(env.OPENAI_ENQUEUED_TOKENS, 0),
+        }
+      : undefined,
     anthropic: anthropicKey
-      ? { apiKey: anthropicKey, baseUrl: env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com" }
+      ? {
+          apiKey: anthropicKey,
+          baseUrl: env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com",
+          queuedRequests: nonNegative(env.ANTHROPIC_QUEUED_REQUESTS, 100_000),
+        }
       : undefined,
     gemini: geminiKey
-      ? { apiKey: geminiKey, baseUrl: env.GEMINI_BASE_URL ?? "https://generativelanguage.googleapis.com" }
+      ? {
+          apiKey: geminiKey,
+          baseUrl: env.GEMINI_BASE_URL ?? "https://generativelanguage.googleapis.com",
+          concurrentBatches: nonNegative(env.GEMINI_CONCURRENT_BATCHES, 100),
+        }
       : undefined,
     bedrock: {
       bucket: env.BUCKET_NAME ?? "",
@@ -47,6 +62,7 @@ export const providerSettingsFromEnv = (
       minRecords: number(env.BEDROCK_MIN_RECORDS, 100),
       onDemandConcurrency: number(env.BEDROCK_ON_DEMAND_CONCURRENCY, 4),
       onDemandSliceSeconds: nonNegative(env.BEDROCK_ON_DEMAND_SLICE_SECONDS, 60),
+      jobsPerModel: perModel(env.BEDROCK_JOBS_PER_MODEL, 20),
       region: env.AWS_REGION,
       endpoint: env.AWS_ENDPOINT_URL_BEDROCK,
       runtimeEndpoint: env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME,

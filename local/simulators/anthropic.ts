@@ -7,6 +7,7 @@ import {
   errorMarker,
   type Faults,
   FlakyRows,
+  QuotaGauge,
   readBody,
   SimStore,
   type Simulator,
@@ -38,6 +39,8 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
   const flaky = new FlakyRows();
+  const limits = { jobRequests: 100_000, jobBytes: 256 * 1000 * 1000, ...options.quotas };
+  const quota = new QuotaGauge(options.quotas?.concurrent);
   const batches = new SimStore<SimBatch>(options.stateDir, "anthropic-batches");
   let baseUrl = "";
 
@@ -132,8 +135,27 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
       return apiError(response, 401, "authentication_error", "x-api-key header is required");
     const method = request.method ?? "GET";
     if (method === "POST" && url.pathname === "/v1/messages/batches") {
-      const body = JSON.parse((await readBody(request)).toString("utf8")) as { requests?: SimBatch["requests"] };
+      const raw = await readBody(request);
+      const body = JSON.parse(raw.toString("utf8")) as { requests?: SimBatch["requests"] };
       const requests = body.requests ?? [];
+      if (requests.length > limits.jobRequests || raw.byteLength > limits.jobBytes)
+        return apiError(
+          response,
+          400,
+          "invalid_request_error",
+          `requests: a message batch takes at most ${limits.jobRequests} requests and ${limits.jobBytes} bytes`,
+        );
+      // Requests in the processing queue: those of batches not yet ended.
+      const queued = [...batches.values()]
+        .filter((b) => view(b).processing_status !== "ended")
+        .reduce((sum, b) => sum + b.requests.length, 0);
+      if (!quota.admits(queued, requests.length))
+        return apiError(
+          response,
+          429,
+          "rate_limit_error",
+          `Number of batch requests in the processing queue would exceed the limit of ${quota.limit}.`,
+        );
       if (requests.length === 0)
         return apiError(response, 400, "invalid_request_error", "requests: at least one request is required");
       const seen = new Set<string>();
@@ -189,5 +211,5 @@ export const startAnthropicSimulator = async (options: SimulatorOptions = {}): P
     apiError(response, 404, "not_found_error", `Unknown route ${method} ${url.pathname}`);
   });
   baseUrl = url;
-  return { url, faults, seenKeys, calls, close: () => closeServer(server) };
+  return { url, faults, seenKeys, calls, quota, close: () => closeServer(server) };
 };

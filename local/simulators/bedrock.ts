@@ -9,6 +9,7 @@ import {
   errorMarker,
   type Faults,
   FlakyRows,
+  QuotaGauge,
   readBody,
   SimStore,
   type SimulatedReply,
@@ -147,6 +148,8 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
   const region = options.region ?? "us-east-1";
   const faults: Faults = { failNextCalls: [] };
   const jobs = new SimStore<SimJob>(options.stateDir, "bedrock-jobs");
+  const limits = { jobRequests: 50_000, jobBytes: 1000 * 1000 * 1000, ...options.quotas };
+  const quota = new QuotaGauge(options.quotas?.concurrent);
 
   const flaky = new FlakyRows();
   /** Whether a Converse body's last text is a flaky row's, failing this run. */
@@ -349,6 +352,23 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
             `inference job (${minRecords}).`,
         );
       }
+      if (records.length > limits.jobRequests || Buffer.byteLength(text) > limits.jobBytes)
+        return awsError(
+          response,
+          400,
+          "ValidationException",
+          `The job's input passes the per-job limits (${limits.jobRequests} records, ${limits.jobBytes} bytes).`,
+        );
+      // Jobs submitted or in progress per model, Bedrock's quota.
+      await Promise.all([...jobs.values()].map(advance));
+      const running = [...jobs.values()].filter((j) => j.modelId === body.modelId && !j.ended).length;
+      if (!quota.admits(running, 1))
+        return awsError(
+          response,
+          400,
+          "ServiceQuotaExceededException",
+          `Batch inference jobs for ${body.modelId} would pass the quota of ${quota.limit} in progress or submitted.`,
+        );
       // Bedrock documents recordId as an alphanumeric string.
       const badId = records.find((r) => r.recordId !== undefined && !/^[A-Za-z0-9]+$/.test(String(r.recordId)));
       if (badId) {
@@ -395,5 +415,5 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
     }
     awsError(response, 404, "UnknownOperationException", `Unknown route ${method} ${url.pathname}`);
   });
-  return { url, faults, seenKeys, calls, close: () => closeServer(server) };
+  return { url, faults, seenKeys, calls, quota, close: () => closeServer(server) };
 };

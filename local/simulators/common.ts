@@ -28,6 +28,39 @@ export interface SimulatorOptions {
    * batches were running (as a real provider would still have them). @default in memory only
    */
   stateDir?: string;
+  /** The per-job limits and the quota the simulated provider enforces (tests lower them). @default its real ones */
+  quotas?: SimQuotas;
+}
+
+/**
+ * What a simulated provider enforces as the real one does: the most requests and input bytes one job takes (a
+ * larger one is refused as invalid), and a quota on what runs at once — jobs (Bedrock per model, Gemini), queued
+ * requests (Anthropic) or enqueued tokens (OpenAI) — that refuses a create past it in the provider's own way.
+ */
+export interface SimQuotas {
+  jobRequests?: number;
+  jobBytes?: number;
+  concurrent?: number;
+}
+
+/** A simulated provider's quota: whether a job fits beside what runs, and the most that ever ran at once. */
+export class QuotaGauge {
+  /** The most held at once by jobs it admitted. */
+  peak = 0;
+  /** Creates refused for want of room. */
+  refused = 0;
+
+  constructor(readonly limit: number | undefined) {}
+
+  /** Whether a job holding `amount` may start beside jobs holding `held` (one alone always may). */
+  admits(held: number, amount: number): boolean {
+    if (this.limit !== undefined && held > 0 && held + amount > this.limit) {
+      this.refused++;
+      return false;
+    }
+    this.peak = Math.max(this.peak, held + amount);
+    return true;
+  }
 }
 
 /**
@@ -231,6 +264,8 @@ export const sendJson = (
 
 /** A running simulator: its base URL, its faults, and how to stop it. */
 export interface Simulator {
+  /** What the simulated quota saw (tests check the gateway stayed within it). */
+  quota?: QuotaGauge;
   url: string;
   faults: Faults;
   /** Every API key the simulator was called with (to check which key a batch ran on). */

@@ -7,6 +7,7 @@ import {
   errorMarker,
   type Faults,
   FlakyRows,
+  QuotaGauge,
   readBody,
   SimStore,
   type Simulator,
@@ -47,6 +48,8 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
   const flaky = new FlakyRows();
+  const limits = { jobRequests: Number.POSITIVE_INFINITY, jobBytes: 2000 * 1000 * 1000, ...options.quotas };
+  const quota = new QuotaGauge(options.quotas?.concurrent);
   const files = new SimStore<Buffer>(options.stateDir, "gemini-files");
   const uploads = new SimStore<string>(options.stateDir, "gemini-uploads");
   const batches = new SimStore<SimBatch>(options.stateDir, "gemini-batches");
@@ -212,8 +215,22 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
       const body = JSON.parse((await readBody(request)).toString("utf8")) as {
         batch: { displayName: string; inputConfig: { fileName: string } };
       };
-      if (!files.has(body.batch.inputConfig.fileName))
-        return rpcError(response, 400, `File ${body.batch.inputConfig.fileName} not found`);
+      const input = files.get(body.batch.inputConfig.fileName);
+      if (!input) return rpcError(response, 400, `File ${body.batch.inputConfig.fileName} not found`);
+      const lines = input
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.trim()).length;
+      if (lines > limits.jobRequests || input.byteLength > limits.jobBytes)
+        return rpcError(response, 400, `The input file passes the batch limits (${limits.jobBytes} bytes).`);
+      const running = [...batches.values()].filter((b) => !view(b).done).length;
+      if (!quota.admits(running, 1))
+        return rpcError(
+          response,
+          429,
+          `Too many concurrent batch jobs (at most ${quota.limit}).`,
+          "RESOURCE_EXHAUSTED",
+        );
       const batch: SimBatch = {
         id: randomBytes(8).toString("hex"),
         model: decodeURIComponent(create[1]!),
@@ -268,5 +285,5 @@ export const startGeminiSimulator = async (options: SimulatorOptions = {}): Prom
     rpcError(response, 404, `Unknown ${method} ${path}`, "NOT_FOUND");
   });
   baseUrl = url;
-  return { url, faults, seenKeys, calls, close: () => closeServer(server) };
+  return { url, faults, seenKeys, calls, quota, close: () => closeServer(server) };
 };

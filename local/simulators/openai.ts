@@ -7,6 +7,7 @@ import {
   errorMarker,
   type Faults,
   FlakyRows,
+  QuotaGauge,
   readBody,
   SimStore,
   type Simulator,
@@ -34,6 +35,9 @@ interface SimBatch {
   total: number;
   fate: "complete" | "fail" | "expire";
   failReason?: string;
+  failCode?: string;
+  /** Its input tokens (a quarter of its bytes), held of the enqueued-token quota until it ends. */
+  tokens?: number;
   cancelledMs?: number;
   ended?: { status: string; output_file_id: string | null; error_file_id: string | null; at: number };
 }
@@ -49,6 +53,8 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
   const latency = options.jobLatencyMs ?? 1500;
   const faults: Faults = { failNextCalls: [] };
   const flaky = new FlakyRows();
+  const limits = { jobRequests: 50_000, jobBytes: 200 * 1000 * 1000, ...options.quotas };
+  const quota = new QuotaGauge(options.quotas?.concurrent);
   const files = new SimStore<SimFile>(options.stateDir, "openai-files");
   const batches = new SimStore<SimBatch>(options.stateDir, "openai-batches");
 
@@ -204,7 +210,10 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       endpoint: batch.endpoint,
       errors:
         batch.ended?.status === "failed"
-          ? { object: "list", data: [{ code: "invalid_request", message: batch.failReason, param: null, line: null }] }
+          ? {
+              object: "list",
+              data: [{ code: batch.failCode ?? "invalid_request", message: batch.failReason, param: null, line: null }],
+            }
           : null,
       input_file_id: batch.input_file_id,
       completion_window: "24h",
@@ -282,19 +291,39 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
             code: null,
           },
         });
-      const fate = faults.failNextJob ? "fail" : faults.expireNextJob ? "expire" : "complete";
+      const total = input.bytes
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.trim()).length;
+      const tokens = Math.ceil(input.bytes.byteLength / 4);
+      // OpenAI takes the batch, then fails it: past the per-batch limits, or past the enqueued-token limit.
+      const held = [...batches.values()]
+        .filter((b) => !["completed", "failed", "expired", "cancelled"].includes(view(b).status))
+        .reduce((sum, b) => sum + (b.tokens ?? 0), 0);
+      const refusal =
+        total > limits.jobRequests || input.bytes.byteLength > limits.jobBytes
+          ? {
+              code: "invalid_request",
+              message: `The batch input file holds ${total} requests in ${input.bytes.byteLength} bytes; a batch takes at most ${limits.jobRequests} requests and ${limits.jobBytes} bytes.`,
+            }
+          : !quota.admits(held, tokens)
+            ? {
+                code: "token_limit_exceeded",
+                message: `Enqueued token limit reached in organization org-sim. Limit: ${quota.limit} enqueued tokens. Please try submitting your batch again later.`,
+              }
+            : undefined;
+      const fate = faults.failNextJob || refusal ? "fail" : faults.expireNextJob ? "expire" : "complete";
       const batch: SimBatch = {
         id: id("batch_sim"),
         input_file_id: input.id,
         endpoint: body.endpoint,
         createdMs: Date.now(),
         metadata: body.metadata ?? null,
-        total: input.bytes
-          .toString("utf8")
-          .split("\n")
-          .filter((l) => l.trim()).length,
+        total,
         fate,
-        failReason: faults.failNextJob,
+        failReason: refusal?.message ?? faults.failNextJob,
+        failCode: refusal?.code,
+        tokens: refusal ? 0 : tokens,
       };
       faults.failNextJob = undefined;
       faults.expireNextJob = undefined;
@@ -329,5 +358,5 @@ export const startOpenAiSimulator = async (options: SimulatorOptions = {}): Prom
       error: { message: `Unknown route ${method} ${path}`, type: "invalid_request_error", param: null, code: null },
     });
   });
-  return { url: `${url}/v1`, faults, seenKeys, calls, close: () => closeServer(server) };
+  return { url: `${url}/v1`, faults, seenKeys, calls, quota, close: () => closeServer(server) };
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPollSchedule } from "../../lambdas/core/batch-engine";
-import { cancelBatch, createBatch, maxInputBytes } from "../../lambdas/core/batches";
+import { cancelBatch, createBatch } from "../../lambdas/core/batches";
 import { readFileBytes } from "../../lambdas/core/files";
 import type { BatchRecord, Dialect, NeutralResult } from "../../lambdas/core/model";
 import { findObject } from "../../lambdas/core/namespace";
@@ -210,11 +210,11 @@ describe("core operations and the engine on in-memory ports (no emulator)", () =
 });
 
 describe("provider input limits", () => {
-  it("refuses an input larger than the provider takes in one batch, naming the limit and the way around it", async () => {
+  it("refuses an input that would need more parts than a batch may have, naming the limits and the way around", async () => {
     const gateway = setup();
     const input = await batchInputFile(gateway.deps, lines);
-    // As if the file held 1 byte more than Bedrock's 1 GB: only the recorded size is read before refusing.
-    await gateway.deps.repo.update("file", input.id, { bytes: maxInputBytes.bedrock + 1 });
+    // As if the file held 201 GB: more than 200 Bedrock jobs of 1 GB (cut at 900 MB). Only the recorded size is read.
+    await gateway.deps.repo.update("file", input.id, { bytes: 201_000_000_000, lineCount: 3 });
     const refused = createBatch(gateway.deps, {
       tenant: "t",
       dialect: "openai",
@@ -224,8 +224,8 @@ describe("provider input limits", () => {
       inputFile: { id: input.id, shown: "file-x" },
     });
     await expect(refused).rejects.toThrow(
-      "File file-x holds 1025 MiB; bedrock takes at most 1024 MiB of requests per batch. Split the requests into " +
-        "files of at most 1024 MiB and create a batch for each.",
+      "File file-x (3 requests, 201000 MB) would run as 224 bedrock jobs of at most 50000 requests and 1000 MB " +
+        "each; a batch runs as at most 200 (MAX_BATCH_PARTS). Split the requests into several batches.",
     );
     expect((await gateway.deps.repo.list("batch", "t", { limit: 10, order: "desc" })).items).toEqual([]);
   });

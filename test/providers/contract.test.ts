@@ -9,7 +9,7 @@ import type { ProviderAdapter, SubmitInput } from "../../lambdas/core/ports";
 import { anthropicStatus } from "../../lambdas/providers/anthropic/batches";
 import { bedrockStatus } from "../../lambdas/providers/bedrock/batches";
 import { geminiStatus } from "../../lambdas/providers/gemini/batches";
-import { OpenAiProvider, openAiStatus } from "../../lambdas/providers/openai/batches";
+import { openAiStatus } from "../../lambdas/providers/openai/batches";
 import { createProviders } from "../../lambdas/providers/registry";
 import { providerSettingsFromEnv } from "../../lambdas/providers/settings";
 import { S3BlobStore } from "../../lambdas/state/s3-blob-store";
@@ -168,24 +168,6 @@ describe("provider adapters: one contract, four upstreams", () => {
       expect(second.id).toBe(first.id);
     },
   );
-
-  it("openai: an input beyond one OpenAI batch's limits runs as several, read back as one; a retry finds every part", async () => {
-    const sim = sims[0]!;
-    const adapter = new OpenAiProvider({ apiKey: "k", baseUrl: sim.url }, { requests: 50_000, bytes: 600 });
-    const batch = batchFor("openai");
-    const before = sim.calls.filter((c) => c.startsWith("POST /v1/batches")).length;
-    batch.upstream = await adapter.submit(batch, input);
-    const parts = batch.upstream.id.split(" ");
-    expect(parts.length).toBeGreaterThan(1);
-    expect(sim.calls.filter((c) => c.startsWith("POST /v1/batches")).length - before).toBe(parts.length);
-    expect((await adapter.submit(batch, input)).id).toBe(batch.upstream.id);
-    const status = await runToEnd(adapter, batch);
-    expect(status.status).toBe("completed");
-    expect(status.counts.completed + status.counts.failed).toBe(6); // summed over the parts
-    const results = await collect(adapter.results(batch));
-    expect(results.map((r) => r.customId).sort()).toEqual([...ids].sort()); // OpenAI keeps the ids as they are
-    expect(results.filter((r) => r.outcome === "errored")).toHaveLength(1);
-  });
 
   it.each<[string, (raw: string) => BatchStatus, Record<string, BatchStatus>]>([
     [

@@ -5,6 +5,7 @@ import { BadRequestError } from "../../core/errors";
 import { getFile, readFileContent } from "../../core/files";
 import { parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
+import { askedAttempts, retryField } from "../../core/parts";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody } from "../../http/request";
@@ -108,6 +109,7 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
       completionWindow: "24h",
       inlineRequests: body.requests,
       inlineField: "requests",
+      maxAttempts: askedAttempts(request.headers[retryField.header]),
     });
     return json(200, renderMessageBatch(batch, request.baseUrl));
   },

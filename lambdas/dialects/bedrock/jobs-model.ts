@@ -38,7 +38,7 @@ export const jobIdOf = (identifier: string): string => identifier.slice(identifi
 export const bedrockJobStatus = (batch: BatchRecord): string => {
   switch (batch.status) {
     case "validating":
-      return batch.upstream ? "Validating" : "Submitted";
+      return batch.parts?.some((part) => part.upstream) ? "Validating" : "Submitted";
     case "queued":
       return "Scheduled";
     case "in_progress":

@@ -10,6 +10,7 @@ import { derivedId, idFromAnyRendering, isId } from "../../core/ids";
 import { placeHolding, placesShown } from "../../core/job-places";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { findObject, listObjects } from "../../core/namespace";
+import { askedAttempts, retryField } from "../../core/parts";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
@@ -192,6 +193,7 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
       inputFile: { id: input.fileId, shown: inputUri },
       anyPurpose: true,
       metadata: Object.fromEntries((body.tags ?? []).map((tag) => [tag.key, tag.value])),
+      maxAttempts: askedAttempts(body.tags?.find((tag) => tag.key === retryField.key)?.value),
       ...(body.modelInvocationType && {
         recordShape: body.modelInvocationType === "InvokeModel" ? ("invoke" as const) : ("converse" as const),
       }),

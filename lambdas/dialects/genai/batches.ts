@@ -6,6 +6,7 @@ import { BadRequestError } from "../../core/errors";
 import { findFile, readFileBytes } from "../../core/files";
 import { isId, parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
+import { askedAttempts, retryField } from "../../core/parts";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
@@ -180,6 +181,7 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
       inlineRequests,
       inlineField: "batch.inputConfig.requests.requests",
       anyPurpose: true,
+      maxAttempts: askedAttempts(request.headers[retryField.header]),
     });
     return json(200, await renderOperation(deps, batch));
   },

@@ -3,6 +3,7 @@ import { type BatchDeps, cancelBatch, createBatch, getBatch, listBatches } from 
 import { BadRequestError } from "../../core/errors";
 import { parseId, renderId } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
+import { askedAttempts, progressOf, retryField } from "../../core/parts";
 import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody, unflattenBrackets } from "../../http/request";
@@ -10,6 +11,22 @@ import { type HttpResponse, json } from "../../http/response";
 import { openAiPrefix, openAiTenant, seconds } from "./files";
 
 const dayMs = 86_400_000;
+
+/**
+ * How far a batch of several parts (or with retries) has come, as metadata entries: its parts, rows done, rows
+ * waiting to run again and runs in all. A batch of one part that never retried shows nothing more.
+ */
+const progressMetadata = (batch: BatchRecord): Record<string, string> => {
+  const progress = progressOf(batch);
+  if (progress.parts <= 1) return {};
+  return {
+    finops_parts: String(progress.parts),
+    finops_parts_waiting: String(progress.partsWaiting),
+    finops_rows_done: String(progress.rowsDone),
+    finops_rows_retrying: String(progress.rowsRetrying),
+    finops_attempts: String(progress.attempts),
+  };
+};
 
 /** A batch as OpenAI's Batch object (neutral `queued` has no OpenAI state and shows as `validating`). */
 export const renderBatch = (batch: BatchRecord) => {
@@ -20,7 +37,13 @@ export const renderBatch = (batch: BatchRecord) => {
     ...(batch.cost.batch !== null && { finops_cost_usd: String(batch.cost.batch) }),
     ...(batch.cost.saved !== null && { finops_saved_usd: String(batch.cost.saved) }),
   };
-  const extra = { ...(batch.upstream?.mode === "on_demand" && { finops_execution: "on_demand" }), ...cost };
+  const ranOnDemand = (batch.parts ?? []).some((part) => part.upstream?.mode === "on_demand");
+  const extra = {
+    ...(ranOnDemand && { finops_execution: "on_demand" }),
+    ...progressMetadata(batch),
+    ...cost,
+    ...(batch.cost?.retries !== undefined && { finops_retry_cost_usd: String(batch.cost.retries) }),
+  };
   const metadata = Object.keys(extra).length > 0 ? { ...batch.metadata, ...extra } : (batch.metadata ?? null);
   return {
     id: renderId(openAiPrefix.batch, batch.id),
@@ -130,6 +153,7 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
       inlineRequests: body.requests,
       inlineField: "requests",
       outputExpiresAfterSeconds: body.output_expires_after?.seconds,
+      maxAttempts: askedAttempts(body.metadata?.[retryField.key]),
     });
     return json(200, renderBatch(batch));
   },

@@ -1,8 +1,7 @@
 import { Readable } from "node:stream";
-import type { NeutralRequest } from "../../core/chat";
 import { upstreamKey } from "../../core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
-import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
+import type { ProviderAdapter, QuotaClaim, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromAnthropicLine, toAnthropicParams } from "../../formats/anthropic-messages";
 import { isBlank, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
@@ -12,10 +11,9 @@ import { upstreamFetch } from "../http";
 export interface AnthropicSettings {
   apiKey: string;
   baseUrl: string;
+  /** Requests the account may have in the batch processing queue (per tier); 0 or absent: not counted. */
+  queuedRequests?: number;
 }
-
-/** Anthropic's per-batch limits: 100,000 requests or 256 MB; parts stay well under the size. */
-export const anthropicLimits = { requests: 100_000, bytes: 200 * 1024 * 1024 };
 
 interface MessageBatch {
   id: string;
@@ -40,7 +38,8 @@ export const anthropicStatus = (
 
 /**
  * Anthropic Message Batches as a provider. Anthropic takes no input file, so the gateway reads the file and
- * streams the requests inline into one or more message batches (split at Anthropic's limits).
+ * streams the requests inline into a message batch. The upstream id may list several (space-separated), as batches
+ * made before the gateway's parts did; they are polled, cancelled and read together.
  */
 export class AnthropicProvider implements ProviderAdapter {
   /** Requests go up under the gateway's mapped keys (custom_ids that are not alphanumeric are not allowed there). */
@@ -64,42 +63,36 @@ export class AnthropicProvider implements ProviderAdapter {
     return (await response.json()) as T;
   }
 
+  /** A job holds its requests of the account's processing queue, where a limit is set. */
+  quota(_batch: BatchRecord, job: { rows: number }): QuotaClaim | undefined {
+    const limit = this.settings.queuedRequests ?? 0;
+    return limit > 0 ? { scope: "anthropic#queued-requests", amount: job.rows, limit } : undefined;
+  }
+
+  /** Streams the requests inline into one message batch (the gateway's parts keep it within Anthropic's limits). */
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
-    const requests = input.requests()[Symbol.asyncIterator]();
-    let next = await requests.next();
-    const ids: string[] = [];
     const model = batch.model ?? "";
-    while (!next.done) {
-      // Each part streams requests until a limit is reached; the next part goes on from the same iterator.
-      const body = async function* (): AsyncGenerator<Buffer> {
-        yield Buffer.from('{"requests":[');
-        let count = 0;
-        let bytes = 0;
-        while (!next.done && count < anthropicLimits.requests && bytes < anthropicLimits.bytes) {
-          const request: NeutralRequest = next.value;
-          // Anthropic params reach Anthropic as written (cache_control, thinking, …); other formats are converted.
-          const params =
-            input.format === "anthropic" && request.native
-              ? { ...request.native, model: request.native.model ?? model }
-              : toAnthropicParams(request.request, model);
-          const line = { custom_id: upstreamKey(request.customId), params };
-          const text = `${count > 0 ? "," : ""}${JSON.stringify(line)}`;
-          bytes += text.length;
-          count++;
-          yield Buffer.from(text);
-          next = await requests.next();
-        }
-        yield Buffer.from("]}");
-      };
-      const response = await upstreamFetch("Anthropic", this.url("/v1/messages/batches"), {
-        method: "POST",
-        headers: this.headers(true),
-        body: Readable.from(body()) as unknown as RequestInit["body"],
-        duplex: "half",
-      } as RequestInit);
-      ids.push(((await response.json()) as MessageBatch).id);
-    }
-    return { id: ids.join(" "), mode: "batch" };
+    const body = async function* (): AsyncGenerator<Buffer> {
+      yield Buffer.from('{"requests":[');
+      let count = 0;
+      for await (const request of input.requests()) {
+        // Anthropic params reach Anthropic as written (cache_control, thinking, …); other formats are converted.
+        const params =
+          input.format === "anthropic" && request.native
+            ? { ...request.native, model: request.native.model ?? model }
+            : toAnthropicParams(request.request, model);
+        const line = { custom_id: upstreamKey(request.customId), params };
+        yield Buffer.from(`${count++ > 0 ? "," : ""}${JSON.stringify(line)}`);
+      }
+      yield Buffer.from("]}");
+    };
+    const response = await upstreamFetch("Anthropic", this.url("/v1/messages/batches"), {
+      method: "POST",
+      headers: this.headers(true),
+      body: Readable.from(body()) as unknown as RequestInit["body"],
+      duplex: "half",
+    } as RequestInit);
+    return { id: ((await response.json()) as MessageBatch).id, mode: "batch" };
   }
 
   private async parts(batch: BatchRecord): Promise<MessageBatch[]> {

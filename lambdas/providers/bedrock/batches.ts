@@ -17,11 +17,12 @@ import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
-import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
+import type { BlobStore, ProviderAdapter, QuotaClaim, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { resultFromBedrockRecord } from "../../formats/bedrock-records";
 import { cohereRecord, titanRecords, titanResults } from "../../formats/embeddings";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
+import type { PerModel } from "../quotas";
 import { bedrockCall, bedrockError } from "./errors";
 
 /** What the Bedrock provider needs to know about its account and limits. */
@@ -39,6 +40,8 @@ export interface BedrockSettings {
    * results, and reports the counts; the next poll goes on where it stopped. @default 60
    */
   onDemandSliceSeconds: number;
+  /** Batch inference jobs (submitted or in progress) each model may have at once; 0 or absent: not counted. */
+  jobsPerModel?: PerModel;
 }
 
 /** How far the gateway's own run of a small batch has come; kept in the staging bucket after every slice. */
@@ -97,6 +100,13 @@ export class BedrockProvider implements ProviderAdapter {
     private readonly blobs: BlobStore,
     private readonly settings: BedrockSettings,
   ) {}
+
+  /** A job holds one of the model's concurrent jobs; one the gateway runs itself (under the minimum) holds none. */
+  quota(batch: BatchRecord, job: { rows: number }): QuotaClaim | undefined {
+    const limit = this.settings.jobsPerModel?.(batch.model ?? "") ?? 0;
+    if (limit <= 0 || job.rows < this.settings.minRecords) return undefined;
+    return { scope: `bedrock#jobs#${batch.model}`, amount: 1, limit };
+  }
 
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
     const { input: inputKey, output } = keys(batch);

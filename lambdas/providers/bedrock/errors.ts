@@ -10,7 +10,9 @@ export const bedrockError = (error: unknown): Error => {
   const status = aws.$metadata?.httpStatusCode;
   const reason = `${aws.name ?? "Error"}: ${aws.message ?? String(error)}`;
   const message = `Bedrock answered ${status ?? "no response"}: ${reason}`;
-  if (aws.$fault === "client" && status !== undefined && status !== 429 && status !== 408) {
+  // Over a service quota (too many jobs at once) is room that frees up: the part waits in the gateway's queue.
+  const quota = aws.name === "ServiceQuotaExceededException";
+  if (aws.$fault === "client" && status !== undefined && status !== 429 && status !== 408 && !quota) {
     return new UpstreamError(message, { cause: error });
   }
   return new RetryableError(message, { cause: error });

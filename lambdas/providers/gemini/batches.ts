@@ -5,7 +5,7 @@ import { upstreamKey } from "../../core/ids";
 import { JsonlBlobWriter } from "../../core/jsonl-blob-writer";
 import { stagingPrefix } from "../../core/layout";
 import type { BatchRecord, BatchStatus, NeutralResult, UpstreamRef } from "../../core/model";
-import type { BlobStore, ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
+import type { BlobStore, ProviderAdapter, QuotaClaim, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { type EmbeddedPart, embeddingParts, joinEmbeddings } from "../../formats/embeddings";
 import { resultFromGeminiLine, toGeminiRequest } from "../../formats/gemini";
 import { isBlank, readLines } from "../../formats/jsonl";
@@ -16,6 +16,8 @@ import { upstreamFetch } from "../http";
 export interface GeminiSettings {
   apiKey: string;
   baseUrl: string;
+  /** Batch jobs the project may run at once; 0 or absent: not counted. */
+  concurrentBatches?: number;
 }
 
 /** Gemini batch states (REST `BATCH_STATE_*`, and the SDK's `JOB_STATE_*` spelling) in the neutral set. */
@@ -75,6 +77,12 @@ export class GeminiProvider implements ProviderAdapter {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return (await response.json()) as T;
+  }
+
+  /** A job holds one of the project's concurrent batch jobs, where a limit is set. */
+  quota(): QuotaClaim | undefined {
+    const limit = this.settings.concurrentBatches ?? 0;
+    return limit > 0 ? { scope: "gemini#batches", amount: 1, limit } : undefined;
   }
 
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {

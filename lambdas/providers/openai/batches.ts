@@ -1,7 +1,7 @@
 import { chatEndpoint } from "../../core/chat";
 import { embeddingsEndpoint } from "../../core/embeddings";
 import { type BatchRecord, type BatchStatus, isTerminal, type NeutralResult, type UpstreamRef } from "../../core/model";
-import type { ProviderAdapter, SubmitInput, UpstreamStatus } from "../../core/ports";
+import type { ProviderAdapter, QuotaClaim, SubmitInput, UpstreamStatus } from "../../core/ports";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
 import { passedThroughResultLine, resultFromOpenAiLine, toOpenAiChatBody } from "../../formats/openai-batch";
 import { readableResult } from "../../formats/readable-results";
@@ -30,7 +30,7 @@ interface OpenAiBatch {
   output_file_id?: string | null;
   error_file_id?: string | null;
   request_counts?: { total: number; completed: number; failed: number };
-  errors?: { data?: { message?: string; line?: number | null }[] } | null;
+  errors?: { data?: { code?: string; message?: string; line?: number | null }[] } | null;
 }
 
 const encoder = new TextEncoder();
@@ -74,9 +74,6 @@ async function* openAiLines(batch: BatchRecord, input: SubmitInput): AsyncGenera
   }
 }
 
-/** OpenAI's per-batch limits: 50,000 requests and 200 MB per input file; parts stay under the size. */
-export const openAiLimits = { requests: 50_000, bytes: 190 * 1024 * 1024 };
-
 /** Several parts' statuses as one: running while any part runs; once all ended, the most telling end. */
 const combined = (statuses: BatchStatus[]): BatchStatus => {
   const running = statuses.filter((status) => !isTerminal(status));
@@ -90,65 +87,39 @@ const combined = (statuses: BatchStatus[]): BatchStatus => {
   return statuses.every((status) => status === "failed") ? "failed" : "completed";
 };
 
+/** The error codes of a batch OpenAI ended for want of queue room (its enqueued-token limit), not for its lines. */
+const noRoomCodes = new Set(["token_limit_exceeded", "request_limit_exceeded", "batch_limit_exceeded"]);
+
 /**
- * The OpenAI Batch API as a provider: upload the input, create, poll, cancel, read the output and error files. An
- * input beyond one OpenAI batch's limits (200 MB per file) is split into several batches, each a part of the
- * gateway's batch: polled, cancelled and read together (the upstream id lists them, space-separated).
+ * The OpenAI Batch API as a provider: upload the input, create, poll, cancel, read the output and error files. The
+ * gateway's parts keep each job within OpenAI's per-batch limits; the upstream id may still list several batches
+ * (space-separated), as batches made before parts did, and they are polled, cancelled and read together.
  */
 export class OpenAiProvider implements ProviderAdapter {
   private readonly client: OpenAiClient;
 
-  constructor(
-    settings: OpenAiSettings,
-    private readonly limits = openAiLimits,
-  ) {
+  constructor(private readonly settings: OpenAiSettings) {
     this.client = new OpenAiClient(settings);
   }
 
+  /** A job holds its input tokens of the model's enqueued-token limit, where the owner set one (it is per tier). */
+  quota(batch: BatchRecord, job: { tokens: number }): QuotaClaim | undefined {
+    const limit = this.settings.enqueuedTokens?.(batch.model ?? "") ?? 0;
+    return limit > 0 ? { scope: `openai#tokens#${batch.model}`, amount: job.tokens, limit } : undefined;
+  }
+
   async submit(batch: BatchRecord, input: SubmitInput): Promise<UpstreamRef> {
-    // A retried submit may follow creates whose answers were lost: those parts are found again, not made twice.
-    const created = new Map((await this.findCreated(batch.id)).map((b) => [Number(b.metadata?.finops_part ?? 0), b]));
-    const lines = openAiLines(batch, input)[Symbol.asyncIterator]();
-    let next = await lines.next();
-    const limits = this.limits;
-    const parts: OpenAiBatch[] = [];
-    for (let part = 0; !next.done; part++) {
-      // Each part takes lines until a limit would be passed; the next part goes on from the same iterator.
-      const take = async function* (): AsyncGenerator<Uint8Array> {
-        let count = 0;
-        let bytes = 0;
-        while (
-          !next.done &&
-          count < limits.requests &&
-          (count === 0 || bytes + next.value.byteLength <= limits.bytes)
-        ) {
-          bytes += next.value.byteLength;
-          count++;
-          yield next.value;
-          next = await lines.next();
-        }
-      };
-      const found = created.get(part);
-      if (found) {
-        for await (const _ of take());
-        parts.push(found);
-        continue;
-      }
-      const file = await this.client.uploadBatchFile(`finops_${batch.id}_${part}.jsonl`, take());
-      parts.push(
-        await this.client.json<OpenAiBatch>("POST", "/batches", {
-          input_file_id: file.id,
-          endpoint: batch.endpoint,
-          completion_window: "24h",
-          metadata: { finops_batch_id: batch.id, finops_part: String(part) },
-        }),
-      );
-    }
-    return {
-      id: parts.map((p) => p.id).join(" "),
-      inputRef: parts.map((p) => p.input_file_id ?? "").join(" "),
-      mode: "batch",
-    };
+    // A retried submit may follow a create whose answer was lost: that batch is found again, not made twice.
+    const [found] = await this.findCreated(batch.id);
+    if (found) return { id: found.id, inputRef: found.input_file_id ?? "", mode: "batch" };
+    const file = await this.client.uploadBatchFile(`finops_${batch.id}.jsonl`, openAiLines(batch, input));
+    const created = await this.client.json<OpenAiBatch>("POST", "/batches", {
+      input_file_id: file.id,
+      endpoint: batch.endpoint,
+      completion_window: "24h",
+      metadata: { finops_batch_id: batch.id },
+    });
+    return { id: created.id, inputRef: file.id, mode: "batch" };
   }
 
   /** The upstream batches of the gateway's batch, as OpenAI answers them now. */
@@ -161,7 +132,9 @@ export class OpenAiProvider implements ProviderAdapter {
   async status(batch: BatchRecord): Promise<UpstreamStatus> {
     const parts = await this.parts(batch);
     const sum = (key: "completed" | "failed") => parts.reduce((total, p) => total + (p.request_counts?.[key] ?? 0), 0);
+    const codes = parts.flatMap((p) => p.errors?.data?.map((e) => e.code ?? "") ?? []);
     return {
+      noRoom: codes.some((code) => noRoomCodes.has(code)),
       status: combined(parts.map((p) => openAiStatus(p.status))),
       counts: { total: batch.requestCounts.total, completed: sum("completed"), failed: sum("failed") },
       message:

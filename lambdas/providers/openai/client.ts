@@ -1,10 +1,13 @@
 import { Readable } from "node:stream";
 import { upstreamFetch } from "../http";
+import type { PerModel } from "../quotas";
 
 /** Where the OpenAI API is and how to authenticate; `baseUrl` includes `/v1`, as the SDK reads OPENAI_BASE_URL. */
 export interface OpenAiSettings {
   apiKey: string;
   baseUrl: string;
+  /** Each model's enqueued-token limit (OpenAI sets it per usage tier); 0 or absent: not counted. */
+  enqueuedTokens?: PerModel;
 }
 
 /** The few OpenAI Files and Batches calls the gateway makes, over fetch so uploads and downloads stream. */

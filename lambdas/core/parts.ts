@@ -1,0 +1,269 @@
+/**
+ * A batch of any size as parts: its input cut into runs of lines within the provider's per-job limits, each an
+ * upstream job of its own, and rows that failed for a transient reason run again in parts of their own. Each ended
+ * part keeps its results sorted by row; the batch's output is their merge, in input order, each row once with its
+ * last outcome.
+ */
+import { charactersPerToken } from "./budgets";
+import type { BatchPart, BatchRecord, NeutralResult, Provider } from "./model";
+import type { ByteSource } from "./ports";
+
+/** What one upstream job may hold: requests, and bytes of input lines. */
+export interface JobLimits {
+  requests: number;
+  bytes: number;
+}
+
+/** How batches are cut into parts and how often a row may run; each a setting (docs/configuration.md). */
+export interface PartSettings {
+  /** Most requests one batch takes. */
+  maxRequests: number;
+  /** Each provider's per-job limits, as documented. */
+  jobs: Record<Provider, JobLimits>;
+  /** Most parts a batch may have, retries included (they are kept in the batch's record). */
+  maxParts: number;
+  /** Runs a row gets when the batch does not say (1: failed rows are not run again). */
+  defaultAttempts: number;
+}
+
+/** The most runs a batch may ask for a row. */
+export const maxRowAttempts = 5;
+
+/** Where a batch asks for runs of failed rows: OpenAI metadata and Bedrock tags (`finops_retry`), or a header. */
+export const retryField = { key: "finops_retry", header: "x-finops-retry" } as const;
+
+/** The runs a batch asked for, as written (a number the create checks), or undefined where it did not ask. */
+export const askedAttempts = (value: string | undefined): number | undefined =>
+  value === undefined || value.trim() === "" ? undefined : Number(value);
+
+const MB = 1000 * 1000;
+
+/**
+ * Today's documented per-job limits: OpenAI 50,000 requests and 200 MB per input file, Anthropic 100,000 requests
+ * or 256 MB per message batch, Gemini 2 GB per input file (no request limit), Bedrock 50,000 records and 1 GB per
+ * input file.
+ */
+export const defaultPartSettings: PartSettings = {
+  maxRequests: 1_000_000,
+  jobs: {
+    openai: { requests: 50_000, bytes: 200 * MB },
+    anthropic: { requests: 100_000, bytes: 256 * MB },
+    gemini: { requests: Number.POSITIVE_INFINITY, bytes: 2000 * MB },
+    bedrock: { requests: 50_000, bytes: 1000 * MB },
+  },
+  maxParts: 200,
+  defaultAttempts: 1,
+};
+
+/** A part's input is cut at this share of the byte limit: the rest is room for what conversion adds to a line. */
+export const convertedRoom = 0.9;
+
+const setting = (value: string | undefined, fallback: number, min = 1): number => {
+  const parsed = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= min ? parsed : fallback;
+};
+
+/** The settings from the environment: `{PROVIDER}_JOB_MAX_REQUESTS`, `{PROVIDER}_JOB_MAX_BYTES`, and the rest. */
+export const partSettingsFromEnv = (env: NodeJS.ProcessEnv): PartSettings => {
+  const jobs = Object.fromEntries(
+    Object.entries(defaultPartSettings.jobs).map(([provider, limits]) => {
+      const name = provider.toUpperCase();
+      return [
+        provider,
+        {
+          requests: setting(env[`${name}_JOB_MAX_REQUESTS`], limits.requests),
+          bytes: setting(env[`${name}_JOB_MAX_BYTES`], limits.bytes),
+        },
+      ];
+    }),
+  ) as Record<Provider, JobLimits>;
+  return {
+    maxRequests: setting(env.MAX_BATCH_REQUESTS, defaultPartSettings.maxRequests),
+    jobs,
+    maxParts: setting(env.MAX_BATCH_PARTS, defaultPartSettings.maxParts),
+    defaultAttempts: Math.min(maxRowAttempts, setting(env.ROW_ATTEMPTS, defaultPartSettings.defaultAttempts)),
+  };
+};
+
+/** How many input parts `rows` requests need at least, by the request limit alone. */
+export const partsNeeded = (rows: number, limits: JobLimits): number => Math.max(1, Math.ceil(rows / limits.requests));
+
+/**
+ * Cuts the input into parts: as many as the request limit needs, of equal size (so no tail part is tiny — Bedrock
+ * runs a job of at least 100 records), each cut earlier where its bytes would pass the byte limit. Reads the bytes
+ * once, finding line ends only (nothing is parsed); blank lines are not requests and go with the part before.
+ */
+export const planParts = async (source: ByteSource, rows: number, limits: JobLimits): Promise<BatchPart[]> => {
+  const perPart = Math.ceil(rows / partsNeeded(rows, limits));
+  const maxBytes = Math.max(1, Math.floor(limits.bytes * convertedRoom));
+  const parts: BatchPart[] = [];
+  let start = 0;
+  let offset = 0;
+  let count = 0;
+  let firstRow = 0;
+  /** The end of the part's last request line (blank lines after it go with the next cut). */
+  let lastEnd = 0;
+  let lineStart = 0;
+  let lineHasText = false;
+  const cut = (end: number) => {
+    if (count === 0) return;
+    parts.push(newPart(parts.length, firstRow, count, start, end));
+    firstRow += count;
+    count = 0;
+    start = end;
+  };
+  const endLine = (end: number) => {
+    if (lineHasText) {
+      // This line would pass a limit: the part ends before it.
+      if (count >= perPart || (count > 0 && end - start > maxBytes)) cut(lineStart);
+      count++;
+      lastEnd = end;
+    }
+    lineStart = end;
+    lineHasText = false;
+  };
+  for await (const piece of source) {
+    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (byte === 10) endLine(offset + i + 1);
+      else if (!lineHasText && byte !== 32 && byte !== 9 && byte !== 13 && byte !== 0xef && byte !== 0xbb) {
+        lineHasText = byte !== 0xbf || offset + i > 2;
+      }
+    }
+    offset += chunk.length;
+  }
+  endLine(offset);
+  cut(Math.max(lastEnd, offset));
+  return parts;
+};
+
+const newPart = (n: number, firstRow: number, rows: number, start: number, end: number): BatchPart => ({
+  n,
+  root: n,
+  attempt: 1,
+  rows,
+  firstRow,
+  start,
+  end,
+  tokens: Math.ceil((end - start) / charactersPerToken),
+  state: "waiting",
+  completed: 0,
+  failed: 0,
+});
+
+/** A retry of `of`'s `rows` rows (their lines written to its own input file), one attempt on. */
+export const retryPart = (of: BatchPart, n: number, rows: number, bytes: number): BatchPart => ({
+  ...newPart(n, 0, rows, 0, bytes),
+  root: of.root,
+  attempt: of.attempt + 1,
+});
+
+/** How the upstream knows a part: part 0 by the batch's own id (a batch of one part runs as it always has). */
+export const partId = (batch: Pick<BatchRecord, "id">, part: Pick<BatchPart, "n">): string =>
+  part.n === 0 ? batch.id : `${batch.id}-p${part.n}`;
+
+/** Where the gateway keeps a part's files: a retry's input lines and their rows, and every part's sorted results. */
+export const partKeys = (batch: Pick<BatchRecord, "tenant" | "id">, part: Pick<BatchPart, "n">) => {
+  const folder = `staged/${batch.tenant}/${batch.id}/parts/${String(part.n).padStart(4, "0")}`;
+  return { input: `${folder}-input.jsonl`, rows: `${folder}-rows.json`, results: `${folder}-results.jsonl` };
+};
+
+/**
+ * Whether a row failed for a reason another run may get past: a rate limit, an upstream 5xx or overload, a timeout,
+ * or the end of the window before it ran. A row the provider refused as bad (a 4xx) is never run again, nor one
+ * the caller cancelled.
+ */
+export const isTransient = (result: Pick<NeutralResult, "outcome" | "error">): boolean => {
+  if (result.outcome === "expired") return true;
+  if (result.outcome !== "errored") return false;
+  const status = result.error?.statusCode;
+  if (status === undefined) return /rate_limit|overloaded|timeout|unavailable|internal/i.test(result.error?.code ?? "");
+  return status === 408 || status === 429 || status >= 500;
+};
+
+/** A row's result as a part keeps it: its row, the run it came from, and the result (ids restored). */
+export interface KeptResult {
+  row: number;
+  attempt: number;
+  result: NeutralResult;
+}
+
+/**
+ * A part's results in its rows' order, however the upstream ordered them: each result waits only until the rows
+ * before it came (an upstream that answers in input order holds nothing back). Rows the upstream did not answer
+ * come back as `missing` says, in their place.
+ */
+export async function* inRowOrder(
+  rows: readonly number[],
+  results: AsyncIterable<{ row: number; result: NeutralResult }>,
+  missing: (row: number) => NeutralResult,
+): AsyncGenerator<{ row: number; result: NeutralResult }> {
+  const early = new Map<number, NeutralResult>();
+  let next = 0;
+  for await (const item of results) {
+    early.set(item.row, item.result);
+    while (next < rows.length && early.has(rows[next]!)) {
+      const row = rows[next++]!;
+      yield { row, result: early.get(row)! };
+      early.delete(row);
+    }
+  }
+  for (; next < rows.length; next++) {
+    const row = rows[next]!;
+    const result = early.get(row);
+    yield { row, result: result ?? missing(row) };
+  }
+}
+
+/**
+ * One input part's rows in order, each with its last outcome: the part's own results and its retries' (each sorted
+ * by row, each retry's rows among the runs before it) merged, the latest run of a row winning. `runs` are in
+ * attempt order.
+ */
+export async function* lastOutcomes(runs: readonly AsyncIterable<KeptResult>[]): AsyncGenerator<KeptResult> {
+  const [first, ...later] = runs.map((run) => run[Symbol.asyncIterator]());
+  if (!first) return;
+  const heads = await Promise.all(later.map((run) => run.next()));
+  for (let item = await first.next(); !item.done; item = await first.next()) {
+    let last = item.value;
+    for (let i = 0; i < later.length; i++) {
+      const head = heads[i]!;
+      if (!head.done && head.value.row === last.row) {
+        last = head.value;
+        heads[i] = await later[i]!.next();
+      }
+    }
+    yield last;
+  }
+}
+
+/** The batch's progress, for every SDK's batch object and the FinOps API. */
+export interface Progress {
+  parts: number;
+  partsRunning: number;
+  partsWaiting: number;
+  /** Rows with an outcome that will not change (answered, or failed for good). */
+  rowsDone: number;
+  /** Rows that failed for a transient reason and wait for another run. */
+  rowsRetrying: number;
+  /** Runs of rows in all: each row's first run and every retry. */
+  attempts: number;
+}
+
+export const progressOf = (batch: Pick<BatchRecord, "parts" | "requestCounts">): Progress => {
+  const parts = batch.parts ?? [];
+  const open = parts.filter((part) => part.state !== "ended");
+  const retrying = open.filter((part) => part.attempt > 1).reduce((sum, part) => sum + part.rows, 0);
+  return {
+    parts: parts.length,
+    partsRunning: parts.filter((part) => part.state === "running").length,
+    partsWaiting: parts.filter((part) => part.state === "waiting").length,
+    rowsDone: Math.min(
+      batch.requestCounts.total,
+      parts.reduce((sum, part) => sum + part.completed + part.failed - (part.retried ?? 0), 0),
+    ),
+    rowsRetrying: retrying,
+    attempts: parts.reduce((sum, part) => sum + part.rows, 0),
+  };
+};
