@@ -470,9 +470,13 @@ export const createBatchEngine = (deps: EngineDeps) => {
     };
     for (const root of parts.filter((part) => part.attempt === 1)) {
       const runs = parts.filter((part) => part.root === root.n).sort((a, b) => a.attempt - b.attempt);
-      for await (const { result } of lastOutcomes(runs.map(kept))) {
+      for await (const { result, attempt } of lastOutcomes(runs.map(kept))) {
         outcomes[result.outcome]++;
-        await sink.write(result);
+        // A row that failed again after being run again says how often it ran.
+        const error = attempt > 1 && result.error;
+        await sink.write(
+          error ? { ...result, error: { ...error, message: `${error.message} (ran ${attempt} times)` } } : result,
+        );
       }
     }
     const files = await sink.close();

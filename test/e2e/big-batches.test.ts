@@ -86,4 +86,99 @@ describe("batches larger than a provider's per-job limit", () => {
       expect(Number(batch.metadata?.finops_cost_usd)).toBeGreaterThan(0);
     },
   );
+
+  it("a cancel in the middle ends every part: running ones stopped, waiting ones never started", async () => {
+    const many = Array.from({ length: 60 }, (_, i) => `cancel-${String(i + 1).padStart(3, "0")}`);
+    const file = await uploadBatchInput(
+      client,
+      chatLines(
+        defaultModels.bedrock,
+        many.map((id) => `question ${id}`),
+        many,
+      ),
+      "bedrock",
+    );
+    const created = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      // @ts-expect-error the gateway's extra body field
+      provider: "bedrock",
+    });
+    // Six parts, two running at a time: cancel once the first have started.
+    for (let seen = await client.batches.retrieve(created.id); ; seen = await client.batches.retrieve(created.id)) {
+      if (Number(seen.metadata?.finops_parts_waiting ?? 6) < 6) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await client.batches.cancel(created.id);
+    const batch = await waitForBatch(client, created.id, 60_000);
+    expect(batch.status).toBe("cancelled");
+    expect(batch.metadata).toMatchObject({ finops_parts: "6", finops_parts_waiting: "0" });
+    const lines = [...(await linesOf(batch.output_file_id)), ...(await linesOf(batch.error_file_id))];
+    // Every request once across the two files; those of parts that never started are named as not run.
+    expect(lines.map((line) => line.custom_id).sort()).toEqual(many);
+    expect(batch.request_counts?.total).toBe(60);
+    expect(batch.request_counts?.failed).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * The same quotas enforced upstream with the gateway told nothing of them: each provider refuses a create past its
+ * quota in its own way (OpenAI fails the batch with `token_limit_exceeded`, Anthropic and Gemini answer 429, Bedrock
+ * ServiceQuotaExceededException), and the refused part goes back to the gateway's queue instead of failing its rows.
+ */
+describe("a part the provider refuses for queue room", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      simulators: { jobLatencyMs: 150 },
+      runner: { pollWaitMs: 30, retryWaitMs: 20 },
+      bedrockMinRecords: 5,
+      env: {
+        OPENAI_JOB_MAX_REQUESTS: "10",
+        ANTHROPIC_JOB_MAX_REQUESTS: "10",
+        GEMINI_JOB_MAX_REQUESTS: "10",
+        BEDROCK_JOB_MAX_REQUESTS: "10",
+        ANTHROPIC_QUEUED_REQUESTS: "0",
+        GEMINI_CONCURRENT_BATCHES: "0",
+        BEDROCK_JOBS_PER_MODEL: "0",
+      },
+      simulatorQuotas: {
+        openai: { concurrent: 1300 },
+        anthropic: { concurrent: 18 },
+        gemini: { concurrent: 2 },
+        bedrock: { concurrent: 2 },
+      },
+    });
+    client = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "refused-key", maxRetries: 0 });
+  });
+  afterAll(() => gateway.stop());
+
+  it.each(["openai", "anthropic", "gemini", "bedrock"] as const)(
+    "on %s: refused parts wait and run later; every row is answered",
+    async (provider) => {
+      const ids = Array.from({ length: 45 }, (_, i) => `r${i + 1}`);
+      const file = await uploadBatchInput(
+        client,
+        chatLines(
+          defaultModels[provider],
+          ids.map((id) => `ask ${id}`),
+          ids,
+        ),
+        provider,
+      );
+      const created = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+        // @ts-expect-error the gateway's extra body field
+        provider,
+      });
+      const batch = await waitForBatch(client, created.id, 60_000);
+      expect(batch).toMatchObject({ status: "completed", request_counts: { total: 45, completed: 45, failed: 0 } });
+      expect(gateway.gateway.simulators[provider]!.quota!.refused).toBeGreaterThan(0);
+    },
+  );
 });
