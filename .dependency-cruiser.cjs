@@ -19,6 +19,7 @@ const pureForLib = [
   "^lambdas/edge/viewer-request-code[.]ts$",
   "^lambdas/core/errors[.]ts$",
   "^lambdas/core/config[.]ts$",
+  "^lambdas/core/part-settings[.]ts$",
   "^lambdas/http/limits[.]ts$",
   "^lambdas/state/table-schema[.]ts$",
   "^lambdas/dialects/front-doors[.]ts$",

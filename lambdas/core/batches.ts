@@ -32,7 +32,7 @@ import {
   type Page,
   type Provider,
 } from "./model";
-import { convertedRoom, maxRowAttempts, partsNeeded } from "./parts";
+import { convertedRoom, maxRowAttempts, partsNeeded } from "./part-settings";
 import type { BatchRunner, InputRequest } from "./ports";
 
 /** What the batch operations need beyond the file operations. */

@@ -1,4 +1,4 @@
-import { defaultPartSettings, type PartSettings, partSettingsFromEnv } from "./parts";
+import { defaultPartSettings, type PartSettings, partSettingsFromEnv } from "./part-settings";
 /** Settings the handlers read once at cold start (Lambda environment or the local server). */
 export interface GatewayConfig {
   /** Days an uploaded file lives unless the caller asks for less; the bucket lifecycle matches it. */
