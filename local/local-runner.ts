@@ -44,6 +44,8 @@ export class LocalRunner implements BatchRunner {
     },
   );
   private readonly executions = new Map<string, { abort: () => void; result: Promise<unknown> }>();
+  /** Task runs not yet ended (an abort stops the execution, not the task it is in). */
+  private readonly tasks = new Set<Promise<Route>>();
 
   constructor(
     private readonly task: (event: TaskEvent) => Promise<Route>,
@@ -56,7 +58,7 @@ export class LocalRunner implements BatchRunner {
       Object.keys(taskActions).map((state) => [
         state,
         // The definition's Parameters already carry the action, exactly as the task Lambda receives them.
-        (input: unknown) => this.task(input as TaskEvent) as never,
+        (input: unknown) => this.track(this.task(input as TaskEvent)) as never,
       ]),
     );
     const execution = this.machine.run(
@@ -98,7 +100,15 @@ export class LocalRunner implements BatchRunner {
   }
 
   async cancel(batch: BatchRecord): Promise<void> {
-    await this.task({ action: "cancel", batchId: batch.id, tenant: batch.tenant });
+    await this.track(this.task({ action: "cancel", batchId: batch.id, tenant: batch.tenant }));
+  }
+
+  /** Keeps a task run until it ends: an aborted execution's task still runs to its end, as a Lambda invocation does. */
+  private track(run: Promise<Route>): Promise<Route> {
+    this.tasks.add(run);
+    const forget = () => this.tasks.delete(run);
+    run.then(forget, forget);
+    return run;
   }
 
   /** Waits for every running execution to end (tests), or aborts them. */
@@ -106,5 +116,6 @@ export class LocalRunner implements BatchRunner {
     const executions = [...this.executions.values()];
     if (abort) for (const execution of executions) execution.abort();
     await Promise.all(executions.map((e) => e.result));
+    await Promise.allSettled([...this.tasks]);
   }
 }

@@ -185,12 +185,13 @@ describe("a new upstream job", () => {
     const update = gateway.repo.update.bind(gateway.repo);
     let failures = 2;
     gateway.repo.update = (async (...args: Parameters<typeof update>) => {
-      if ("upstream" in args[2] && failures-- > 0) throw new Error("ProvisionedThroughputExceeded");
+      const parts = (args[2] as Partial<BatchRecord>).parts;
+      if (parts?.some((part) => part.upstream) && failures-- > 0) throw new Error("ProvisionedThroughputExceeded");
       return update(...args);
     }) as typeof update;
     const recorded = await newBatch();
     await gateway.engine.submit({ batchId: recorded.id, tenant: "t" });
-    expect((await gateway.repo.get("batch", "t", recorded.id))?.upstream?.id).toBe("up-1");
+    expect((await gateway.repo.get("batch", "t", recorded.id))?.parts?.[0]?.upstream?.id).toBe("up-1");
     expect(provider.calls.cancel).toBe(0);
 
     failures = 100;
