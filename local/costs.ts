@@ -47,7 +47,7 @@ try {
   );
   const money = (value: number) => `$${value.toFixed(6)}`;
   const rows = [
-    [groupBy, "batches", "unpriced", "input tokens", "output tokens", "cost", "on demand", "saved"],
+    [groupBy, "batches", "unpriced", "input tokens", "output tokens", "cost", "on demand", "saved", "retries"],
     ...groups.map((g) => [
       g.group,
       String(g.batches),
@@ -57,6 +57,7 @@ try {
       money(g.cost),
       money(g.onDemand),
       money(g.saved),
+      money(g.retries),
     ]),
   ];
   const total = groupCosts(batches, () => "total")[0];
@@ -70,6 +71,7 @@ try {
       money(total.cost),
       money(total.onDemand),
       money(total.saved),
+      money(total.retries),
     ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const period = `${values.from ?? "the first batch"} to ${values.to ? `${values.to} (exclusive)` : "now"}`;

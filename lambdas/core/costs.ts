@@ -18,6 +18,8 @@ export interface CostGroup {
   cost: number;
   onDemand: number;
   saved: number;
+  /** What rows run again after failing for a transient reason cost, within `cost`. */
+  retries: number;
 }
 
 /** The group a batch falls in. */
@@ -42,6 +44,7 @@ export const groupCosts = (batches: Iterable<BatchRecord>, groupFor: (batch: Bat
       cost: 0,
       onDemand: 0,
       saved: 0,
+      retries: 0,
     };
     group.batches++;
     group.inputTokens += batch.usage?.inputTokens ?? 0;
@@ -50,6 +53,7 @@ export const groupCosts = (batches: Iterable<BatchRecord>, groupFor: (batch: Bat
     group.cost = usd(group.cost + (batch.cost.batch ?? 0));
     group.onDemand = usd(group.onDemand + (batch.cost.onDemand ?? 0));
     group.saved = usd(group.saved + (batch.cost.saved ?? 0));
+    group.retries = usd(group.retries + (batch.cost.retries ?? 0));
     groups.set(name, group);
   }
   return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));

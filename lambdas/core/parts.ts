@@ -5,7 +5,7 @@
  * last outcome.
  */
 import { charactersPerToken } from "./budgets";
-import type { BatchPart, BatchRecord, NeutralResult } from "./model";
+import { type BatchPart, type BatchRecord, type BatchStatus, isTerminal, type NeutralResult } from "./model";
 import { convertedRoom, type JobLimits, partsNeeded } from "./part-settings";
 import type { ByteSource } from "./ports";
 
@@ -194,4 +194,37 @@ export const progressOf = (batch: Pick<BatchRecord, "parts" | "requestCounts">):
     rowsRetrying: retrying,
     attempts: parts.reduce((sum, part) => sum + part.rows, 0),
   };
+};
+
+/**
+ * When the batch should end, estimated from its parts that ended: each running part ends its submit time plus their
+ * mean run time, and the waiting ones follow in rounds as wide as what runs now. Undefined while no part has ended
+ * (nothing to measure yet); its end once it has ended.
+ */
+export const estimatedEnd = (
+  batch: Pick<BatchRecord, "parts" | "status" | "statusTimes">,
+  now: number,
+): number | undefined => {
+  const ended = Object.entries(batch.statusTimes).find(([status]) => isTerminal(status as BatchStatus))?.[1];
+  if (ended !== undefined && isTerminal(batch.status)) return ended;
+  const parts = batch.parts ?? [];
+  const runs = parts
+    .filter((part) => part.state === "ended" && part.submittedAt !== undefined && part.endedAt !== undefined)
+    .map((part) => part.endedAt! - part.submittedAt!);
+  if (runs.length === 0) return undefined;
+  const mean = runs.reduce((sum, run) => sum + run, 0) / runs.length;
+  const running = parts.filter((part) => part.state === "running");
+  const waiting = parts.filter((part) => part.state === "waiting").length;
+  const runningEnd = Math.max(now, ...running.map((part) => (part.submittedAt ?? now) + mean));
+  return Math.round(runningEnd + Math.ceil(waiting / Math.max(1, running.length)) * mean);
+};
+
+/** The progress of a batch of several parts (or with retries) in a sentence; undefined for a batch of one part. */
+export const progressSentence = (batch: Pick<BatchRecord, "parts" | "requestCounts">): string | undefined => {
+  const p = progressOf(batch);
+  if (p.parts <= 1) return undefined;
+  return (
+    `${p.parts} parts (${p.partsRunning} running, ${p.partsWaiting} waiting); ` +
+    `${p.rowsDone} of ${batch.requestCounts.total} rows done, ${p.rowsRetrying} waiting to run again; ${p.attempts} runs`
+  );
 };

@@ -5,7 +5,7 @@ import { BadRequestError } from "../../core/errors";
 import { getFile, readFileContent } from "../../core/files";
 import { parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
-import { askedAttempts, retryField } from "../../core/parts";
+import { askedAttempts, progressOf, retryField } from "../../core/parts";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody } from "../../http/request";
@@ -29,6 +29,7 @@ export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
   };
   const id = renderId(anthropicPrefix.batch, batch.id);
   const endedAt = ended ? lastStatusTime(batch) : undefined;
+  const progress = progressOf(batch);
   return {
     id,
     type: "message_batch",
@@ -48,6 +49,17 @@ export const renderMessageBatch = (batch: BatchRecord, baseUrl: string) => {
     archived_at: null,
     cancel_initiated_at: rfc3339(batch.statusTimes.cancelling),
     results_url: ended && batch.outputFileId ? `${baseUrl}/anthropic/v1/messages/batches/${id}/results` : null,
+    // Anthropic counts requests only once a batch ended; a batch of several parts shows how far it has come.
+    ...(progress.parts > 1 && {
+      finops_progress: {
+        parts: progress.parts,
+        parts_running: progress.partsRunning,
+        parts_waiting: progress.partsWaiting,
+        rows_done: progress.rowsDone,
+        rows_retrying: progress.rowsRetrying,
+        attempts: progress.attempts,
+      },
+    }),
   };
 };
 

@@ -10,7 +10,7 @@ import { derivedId, idFromAnyRendering, isId } from "../../core/ids";
 import { placeHolding, placesShown } from "../../core/job-places";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
 import { findObject, listObjects } from "../../core/namespace";
-import { askedAttempts, retryField } from "../../core/parts";
+import { askedAttempts, progressSentence, retryField } from "../../core/parts";
 import { parseWith } from "../../core/validation";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
@@ -144,7 +144,8 @@ export const renderJob = (batch: BatchRecord, deployment: Deployment) => {
     clientRequestToken: job?.clientRequestToken,
     roleArn: job?.roleArn ?? "",
     status: bedrockJobStatus(batch),
-    message: batch.failureReason,
+    // Bedrock's free-text field: why it failed, or how far a job of several parts has come.
+    message: batch.failureReason ?? progressSentence(batch),
     submitTime: iso(batch.createdAt),
     lastModifiedTime: iso(lastStatusTime(batch)),
     endTime: ended ? iso(lastStatusTime(batch)) : undefined,

@@ -6,7 +6,7 @@ import { BadRequestError } from "../../core/errors";
 import { findFile, readFileBytes } from "../../core/files";
 import { isId, parseId, renderId } from "../../core/ids";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../../core/model";
-import { askedAttempts, retryField } from "../../core/parts";
+import { askedAttempts, progressSentence, retryField } from "../../core/parts";
 import { intString } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { isBlank, parseObjectLine, readLines } from "../../formats/jsonl";
@@ -88,6 +88,8 @@ export const renderOperation = async (deps: BatchDeps, batch: BatchRecord) => {
         pendingRequestCount: String(ended ? 0 : total - batch.requestCounts.completed - batch.requestCounts.failed),
       },
       state: batchState(batch),
+      // Beside Google's fields (the GenAI SDKs read none of these counts; the FinOps API has them too).
+      ...(progressSentence(batch) && { finopsProgress: progressSentence(batch) }),
       ...(output && { output }),
     },
     done: ended,

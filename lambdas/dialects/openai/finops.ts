@@ -4,6 +4,7 @@ import { costGroupings, costReport } from "../../core/costs";
 import type { FileDeps } from "../../core/files";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
+import { estimatedEnd, progressOf } from "../../core/parts";
 import { parseWith } from "../../core/validation";
 import { requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
@@ -24,10 +25,11 @@ export const finOpsPresented = (request: HttpRequest): Presented => {
 const batchIdOf = (shown: string): string | undefined =>
   idFromAnyRendering(shown) ?? idFromAnyRendering(shown.slice(shown.lastIndexOf("/") + 1));
 
-/** A batch's usage and cost as the FinOps API answers them. */
+/** A batch's usage and cost as the FinOps API answers them, with its parts and when it should end. */
 const renderCost = (batch: BatchRecord) => ({
   id: batch.id,
   status: batch.status,
+  progress: renderProgress(batch),
   provider: batch.provider,
   model: batch.model ?? null,
   usage: batch.usage
@@ -44,11 +46,38 @@ const renderCost = (batch: BatchRecord) => ({
         batch: batch.cost.batch,
         on_demand: batch.cost.onDemand,
         saved: batch.cost.saved,
+        retries: batch.cost.retries ?? 0,
         pricing: batch.cost.pricing,
         source: batch.cost.source,
       }
     : null,
 });
+
+const isoTime = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Its parts (each upstream job: rows, run, state, counts, times), the rows' progress, and an estimated end. */
+const renderProgress = (batch: BatchRecord) => {
+  const progress = progressOf(batch);
+  return {
+    parts: (batch.parts ?? []).map((part) => ({
+      part: part.n,
+      attempt: part.attempt,
+      rows: part.rows,
+      state: part.state,
+      upstream_status: part.status ?? null,
+      completed: part.completed,
+      failed: part.failed,
+      retried: part.retried ?? 0,
+      message: part.message ?? null,
+      submitted_at: isoTime(part.submittedAt),
+      ended_at: isoTime(part.endedAt),
+    })),
+    rows_done: progress.rowsDone,
+    rows_retrying: progress.rowsRetrying,
+    attempts: progress.attempts,
+    estimated_end_at: isoTime(estimatedEnd(batch, Date.now())),
+  };
+};
 
 /** A calendar day as `YYYY-MM-DD` that exists (`2026-13-45` is refused, not rolled over). */
 const day = z.string().refine((text) => {
@@ -96,6 +125,7 @@ export const finOpsRoutes = (deps: FileDeps) => ({
         cost: g.cost,
         on_demand: g.onDemand,
         saved: g.saved,
+        retries: g.retries,
       })),
     });
   },
