@@ -55,8 +55,9 @@ export const planParts = async (source: ByteSource, rows: number, limits: JobLim
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i]!;
       if (byte === 10) endLine(offset + i + 1);
-      else if (!lineHasText && byte !== 32 && byte !== 9 && byte !== 13 && byte !== 0xef && byte !== 0xbb) {
-        lineHasText = byte !== 0xbf || offset + i > 2;
+      else if (!lineHasText && byte !== 32 && byte !== 9 && byte !== 13) {
+        // A byte order mark (EF BB BF at the very start) is not text.
+        lineHasText = offset + i > 2 || (byte !== 0xef && byte !== 0xbb && byte !== 0xbf);
       }
     }
     offset += chunk.length;
