@@ -21,6 +21,12 @@ import type { Provider } from "../lambdas/core/model";
 import { defaultModels } from "../local/default-models";
 import { startLocalGateway } from "../local/server";
 
+// `--requests N`: the cost and scale of one batch of N requests against one of 50,000 (bench/big-batch-cost.ts).
+if (process.argv.includes("--requests")) {
+  await import("./big-batch-cost");
+  process.exit(0);
+}
+
 const megabytes = Number(process.env.BIG_BATCH_MB ?? 200);
 const requests = Number(process.env.BIG_BATCH_REQUESTS ?? 50_000);
 const providers = (process.env.BIG_BATCH_PROVIDERS?.split(",") ?? [

@@ -1,5 +1,6 @@
 import { App, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { batchSettingNames } from "../lambdas/core/part-settings";
 import { GatewayStack } from "../lib/gateway-stack";
 
 const app = new App();
@@ -38,5 +39,12 @@ new GatewayStack(app, app.node.tryGetContext("stackName") ?? "FinOpsGateway", {
   basePath: app.node.tryGetContext("basePath"),
   jobBuckets: listContext("jobBuckets"),
   modelAllowlist: listContext("modelAllowlist"),
+  // Batch sizes, row retries and provider quotas, each by its own name (`-c BEDROCK_JOBS_PER_MODEL=10`).
+  batchSettings: Object.fromEntries(
+    batchSettingNames.flatMap((name) => {
+      const value = app.node.tryGetContext(name) as string | number | undefined;
+      return value === undefined ? [] : [[name, String(value)]];
+    }),
+  ),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

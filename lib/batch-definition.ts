@@ -55,9 +55,17 @@ const retry = [
   },
 ];
 
+/**
+ * How long a task may run: the task Lambda's own timeout. Explicit, since a Task state without `TimeoutSeconds`
+ * times out after the States Language's default of 60 s where that default is applied (the local executor applies
+ * it), which would fail a batch whose conversion takes longer.
+ */
+export const taskTimeoutSeconds = 900;
+
 const task = (resource: string, action: string, next: string, extra: Record<string, string> = {}) => ({
   Type: "Task",
   Resource: resource,
+  TimeoutSeconds: taskTimeoutSeconds,
   Parameters: { action, "batchId.$": "$.batchId", "tenant.$": "$.tenant", ...extra },
   ResultPath: "$.route",
   Retry: retry,

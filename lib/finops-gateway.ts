@@ -13,6 +13,7 @@ import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
 import { parseJobBuckets } from "../lambdas/core/config";
 import { stagingPrefix } from "../lambdas/core/layout";
+import type { BatchSettingName } from "../lambdas/core/part-settings";
 import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../lambdas/dialects/front-doors";
 import { BatchEngine } from "./constructs/batch-engine";
 import { BatchEvents } from "./constructs/batch-events";
@@ -60,6 +61,13 @@ export interface FinOpsGatewayProps {
   readonly rateLimitPerMinute?: number;
   /** Batches in progress per gateway credential (0 = none). @default 20 */
   readonly maxConcurrentBatches?: number;
+  /**
+   * Batch sizes, row retries and provider quotas (docs/configuration.md), by name: each provider's per-job limits
+   * (`BEDROCK_JOB_MAX_REQUESTS`, …), the quotas parts wait for (`BEDROCK_JOBS_PER_MODEL`, `OPENAI_ENQUEUED_TOKENS`,
+   * …), `ROW_ATTEMPTS` and `MAX_BATCH_REQUESTS`.
+   * @default the providers' documented limits and default quotas; failed rows not run again
+   */
+  readonly batchSettings?: Partial<Record<BatchSettingName, string>>;
   /**
    * Set API Gateway's account-level CloudWatch role in this region (one per stack, retained on delete). A fresh
    * account has none, and a stage with access logs cannot be created without it.
@@ -185,6 +193,7 @@ export class FinOpsGateway extends Construct {
       MAX_CONCURRENT_BATCHES: String(props.maxConcurrentBatches ?? 20),
       BEDROCK_JOB_BUCKETS: (props.jobBuckets ?? []).join(","),
       MODEL_ALLOWLIST: (props.modelAllowlist ?? []).join(","),
+      ...props.batchSettings,
     };
     const jobPlaces = parseJobBuckets(environment.BEDROCK_JOB_BUCKETS);
     // A file beside the price dataset of each function that prices, not an environment variable (4 KB in all).

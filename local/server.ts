@@ -11,8 +11,8 @@ import {
   registeredFrontDoorHandler,
   registeredStagedAuthorizer,
 } from "../lambdas/app/compose";
-import { runTask } from "../lambdas/app/task";
-import type { BatchEngine, PollSchedule } from "../lambdas/core/batch-engine";
+import { runTask, type TaskEvent } from "../lambdas/app/task";
+import type { BatchEngine, PollSchedule, Route } from "../lambdas/core/batch-engine";
 import { microUsd, monthOf } from "../lambdas/core/budgets";
 import { userMetadataBytes, userMetadataLimitBytes } from "../lambdas/core/chunk-encoding";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
@@ -58,6 +58,25 @@ import { startGeminiSimulator } from "./simulators/gemini";
 import { startOpenAiSimulator } from "./simulators/openai";
 
 /** Options of the local gateway; every one has an embedded default. */
+/**
+ * The simulated providers' per-job limits and quotas from `FINOPS_SIM_{PROVIDER}_JOB_MAX_REQUESTS`,
+ * `…_JOB_MAX_BYTES` and `…_QUOTA` (jobs at once; Anthropic queued requests; OpenAI enqueued tokens).
+ */
+const simulatorQuotasFromEnv = (env: NodeJS.ProcessEnv): Partial<Record<Provider, SimQuotas>> => {
+  const read = (name: string) => (env[name] === undefined ? undefined : Number(env[name]) || undefined);
+  return Object.fromEntries(
+    (["openai", "anthropic", "gemini", "bedrock"] as const).map((provider) => {
+      const prefix = `FINOPS_SIM_${provider.toUpperCase()}_`;
+      const quotas: SimQuotas = {
+        jobRequests: read(`${prefix}JOB_MAX_REQUESTS`),
+        jobBytes: read(`${prefix}JOB_MAX_BYTES`),
+        concurrent: read(`${prefix}QUOTA`),
+      };
+      return [provider, Object.fromEntries(Object.entries(quotas).filter(([, value]) => value !== undefined))];
+    }),
+  );
+};
+
 export interface LocalGatewayOptions {
   /** @default 8080 (0 picks a free port) */
   port?: number;
@@ -71,6 +90,8 @@ export interface LocalGatewayOptions {
   simulators?: SimulatorOptions;
   /** Each simulated provider's per-job limits and quota. @default the real providers' per-job limits, no quota */
   simulatorQuotas?: Partial<Record<Provider, SimQuotas>>;
+  /** Runs around each task of the batch engine (a bench measures them). @default none */
+  observeTask?: (event: TaskEvent, run: () => Promise<Route>) => Promise<Route>;
   /** Settings as the environment gives them, over this process's (`ROW_ATTEMPTS`, `OPENAI_JOB_MAX_REQUESTS`, …). */
   env?: Record<string, string>;
   /** How fast the local state machine polls and retries. @default 200 ms polls */
@@ -155,7 +176,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // Simulated upstreams stand in for every provider without a key (Bedrock always: its jobs read the local S3).
   // They keep their jobs in the data directory, as a provider keeps them while a gateway restarts.
   const simulation = { stateDir: join(dataDir, "simulators"), ...options.simulators };
-  const quotas = options.simulatorQuotas ?? {};
+  const quotas = options.simulatorQuotas ?? simulatorQuotasFromEnv({ ...process.env, ...options.env });
   const openaiSim = process.env.OPENAI_API_KEY
     ? undefined
     : await startOpenAiSimulator({ ...simulation, quotas: quotas.openai });
@@ -190,7 +211,8 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const sealer = await localSealer(dataDir);
   // The runner runs the engine's tasks, and the engine is built from deps that hold the runner.
   let engine: BatchEngine | undefined;
-  const runner = new LocalRunner((event) => runTask(engine!, event), options.runner);
+  const observe = options.observeTask ?? ((_event, run) => run());
+  const runner = new LocalRunner((event) => observe(event, () => runTask(engine!, event)), options.runner);
   const mode = options.auth ?? (process.env.FINOPS_AUTH === "keys" ? "keys" : "open");
   const passThrough = options.passThrough ?? process.env.FINOPS_PASSTHROUGH === "on";
   const auth: Authenticator =

@@ -374,8 +374,14 @@ export const createBatchEngine = (deps: EngineDeps) => {
     const parts = (batch.parts ?? []).map((part) => ({ ...part }));
     const adapter = await adapterFor(batch);
     const started = now();
+    const budgetOver = () => (now() - started) / 1000 > (deps.taskBudgetSeconds ?? defaultTaskBudgetSeconds);
     let more = false;
     for (const part of parts) {
+      // Parts left for the next run once this one has worked its time (many may end together).
+      if (budgetOver()) {
+        more = true;
+        break;
+      }
       if (part.state === "waiting" && (batch.cancelRequested || now() - batch.createdAt > windowMs(batch))) {
         await endPart(batch, parts, part, undefined, { status: batch.cancelRequested ? "cancelled" : "expired" });
         continue;
@@ -401,7 +407,7 @@ export const createBatchEngine = (deps: EngineDeps) => {
     if (!batch.cancelRequested) {
       for (const part of parts) {
         if (part.state === "ended" || (part.state === "running" && part.upstream)) continue;
-        if ((now() - started) / 1000 > (deps.taskBudgetSeconds ?? defaultTaskBudgetSeconds)) {
+        if (budgetOver()) {
           more = true;
           break;
         }

@@ -76,3 +76,26 @@ export const partSettingsFromEnv = (env: NodeJS.ProcessEnv): PartSettings => {
 
 /** How many input parts `rows` requests need at least, by the request limit alone. */
 export const partsNeeded = (rows: number, limits: JobLimits): number => Math.max(1, Math.ceil(rows / limits.requests));
+
+/**
+ * The settings of batch sizes, row retries and provider quotas, by their environment names: the stack sets those
+ * given to it (`cdk deploy -c BEDROCK_JOBS_PER_MODEL=10`) on the functions that read them.
+ */
+export const batchSettingNames = [
+  "MAX_BATCH_REQUESTS",
+  "MAX_BATCH_PARTS",
+  "ROW_ATTEMPTS",
+  "OPENAI_JOB_MAX_REQUESTS",
+  "OPENAI_JOB_MAX_BYTES",
+  "ANTHROPIC_JOB_MAX_REQUESTS",
+  "ANTHROPIC_JOB_MAX_BYTES",
+  "GEMINI_JOB_MAX_REQUESTS",
+  "GEMINI_JOB_MAX_BYTES",
+  "BEDROCK_JOB_MAX_REQUESTS",
+  "BEDROCK_JOB_MAX_BYTES",
+  "OPENAI_ENQUEUED_TOKENS",
+  "ANTHROPIC_QUEUED_REQUESTS",
+  "GEMINI_CONCURRENT_BATCHES",
+  "BEDROCK_JOBS_PER_MODEL",
+] as const;
+export type BatchSettingName = (typeof batchSettingNames)[number];

@@ -8,7 +8,7 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
 import { stagingPrefix } from "../../lambdas/core/layout";
-import { batchStateMachineDefinition } from "../batch-definition";
+import { batchStateMachineDefinition, taskTimeoutSeconds } from "../batch-definition";
 import { asNagShowsIt, bedrockModelArns } from "./bedrock-arns";
 import { GatewayFunction } from "./gateway-function";
 import { logicalIdOf, type StagingStorage } from "./staging-storage";
@@ -49,7 +49,7 @@ export class BatchEngine extends Construct {
       entry: "batch-task",
       priceDataset: true,
       priceOverrides: props.priceOverrides,
-      timeout: Duration.minutes(15),
+      timeout: Duration.seconds(taskTimeoutSeconds),
       memorySize: 1769, // one full vCPU for streaming conversion
       environment: {
         ...props.environment,

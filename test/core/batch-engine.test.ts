@@ -4,7 +4,14 @@ import { defaultConfig } from "../../lambdas/core/config";
 import type { FileDeps } from "../../lambdas/core/files";
 import { newId, upstreamKey } from "../../lambdas/core/ids";
 import type { BatchRecord, BatchStatus, NeutralResult } from "../../lambdas/core/model";
-import type { ProviderAdapter, ResultSink, UpstreamStatus } from "../../lambdas/core/ports";
+import type {
+  ProviderAdapter,
+  QuotaClaim,
+  QuotaSlots,
+  ResultSink,
+  SubmitInput,
+  UpstreamStatus,
+} from "../../lambdas/core/ports";
 import { inputCodec } from "../../lambdas/formats/detect";
 import { batchInputFile, MemoryBlobStore, MemoryRepository } from "../support/memory";
 
@@ -209,5 +216,143 @@ describe("the batch engine's tasks (in-memory ports)", () => {
     provider.next = { status: "completed", counts: { total: 1, completed: 1, failed: 0 } };
     expect(await engine.poll({ batchId: batch.id, tenant: "t" })).toMatchObject({ next: "done" });
     expect(await statusOf(batch)).toBe("failed");
+  });
+});
+
+/** What running parts hold, counted in memory: one shared counter per scope, as the DynamoDB items are. */
+class CountedQuotas implements QuotaSlots {
+  readonly held = new Map<string, number>();
+  async acquire({ scope, amount, limit }: QuotaClaim) {
+    const held = this.held.get(scope) ?? 0;
+    if (held > 0 && held + amount > limit) return false;
+    this.held.set(scope, held + amount);
+    return true;
+  }
+  async release(scope: string, amount: number) {
+    this.held.set(scope, (this.held.get(scope) ?? 0) - amount);
+  }
+}
+
+describe("a batch of several parts within a quota (in-memory ports)", () => {
+  /** Two jobs at a time; each job ends when the test says, or is refused for room. */
+  class QuotaProvider implements ProviderAdapter {
+    readonly jobs = new Map<string, { status: BatchStatus; noRoom?: boolean; rows: string[] }>();
+    quota = () => ({ scope: "jobs", amount: 1, limit: 2 });
+    async submit(batch: BatchRecord, input: SubmitInput) {
+      const rows: string[] = [];
+      for await (const request of input.requests()) rows.push(request.customId);
+      this.jobs.set(batch.id, { status: "in_progress", rows });
+      return { id: batch.id, mode: "batch" as const };
+    }
+    async status(batch: BatchRecord): Promise<UpstreamStatus> {
+      const job = this.jobs.get(batch.id)!;
+      return { status: job.status, noRoom: job.noRoom, counts: { total: job.rows.length, completed: 0, failed: 0 } };
+    }
+    async cancel() {}
+    async *results(batch: BatchRecord): AsyncIterable<NeutralResult> {
+      for (const customId of this.jobs.get(batch.id)!.rows)
+        yield {
+          customId,
+          outcome: "succeeded",
+          response: {
+            id: "r",
+            model: "m",
+            text: customId,
+            finishReason: "stop",
+            usage: { inputTokens: 1, outputTokens: 1 },
+            created: 0,
+          },
+        };
+    }
+  }
+
+  it("starts parts as the quota has room, backs off while they wait, and puts a part refused for room back", async () => {
+    const provider = new QuotaProvider();
+    const quotas = new CountedQuotas();
+    const files = { repo: new MemoryRepository(), blobs: new MemoryBlobStore(), codec: inputCodec };
+    const config = {
+      ...defaultConfig,
+      parts: { ...defaultConfig.parts, jobs: { ...defaultConfig.parts.jobs, openai: { requests: 2, bytes: 1e9 } } },
+    };
+    const written: NeutralResult[] = [];
+    const engine = createBatchEngine({
+      ...files,
+      config,
+      quotas,
+      providers: { openai: provider, anthropic: undefined, gemini: undefined, bedrock: undefined },
+      sinks: {
+        openai: () => ({ write: async (r) => void written.push(r), close: async () => ({ outputFileId: "out" }) }),
+        anthropic: () => ({ write: async () => undefined, close: async () => ({}) }),
+        genai: () => ({ write: async () => undefined, close: async () => ({}) }),
+        bedrock: () => ({ write: async () => undefined, close: async () => ({}) }),
+      },
+      poll: defaultPollSchedule,
+    });
+    const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    const input = await batchInputFile(
+      { ...files, config },
+      ids
+        .map((id) =>
+          JSON.stringify({
+            custom_id: id,
+            method: "POST",
+            url: "/v1/chat/completions",
+            body: { model: "m", messages: [{ role: "user", content: id }] },
+          }),
+        )
+        .join("\n"),
+    );
+    const batch: BatchRecord = {
+      id: newId(),
+      kind: "batch",
+      tenant: "t",
+      dialect: "openai",
+      provider: "openai",
+      createdAt: Date.now(),
+      status: "validating",
+      endpoint: "/v1/chat/completions",
+      completionWindow: "24h",
+      model: "m",
+      inputFileId: input.id,
+      inputBlobKey: input.blobKey,
+      requestCounts: { total: 8, completed: 0, failed: 0 },
+      statusTimes: { validating: Date.now() },
+    };
+    await files.repo.create(batch);
+    const task = { batchId: batch.id, tenant: "t" };
+    const parts = async () => (await files.repo.get("batch", "t", batch.id))!.parts!;
+
+    // Four parts of two; two start, two wait — and the batch waits on the backoff, not at once.
+    expect(await engine.submit(task)).toEqual({ next: "wait", attempt: 1, waitSeconds: 30 });
+    expect((await parts()).map((p) => p.state)).toEqual(["running", "running", "waiting", "waiting"]);
+    expect(quotas.held.get("jobs")).toBe(2);
+    expect((await parts())[2]!.message).toMatch(/Waiting for room in openai's quota \(jobs: at most 2\)/);
+
+    // One ends: its room goes to the next part, in order.
+    provider.jobs.get(batch.id)!.status = "completed";
+    expect(await engine.poll({ ...task, attempt: 1 })).toMatchObject({ next: "wait", attempt: 2 });
+    expect((await parts()).map((p) => p.state)).toEqual(["ended", "running", "running", "waiting"]);
+    expect(quotas.held.get("jobs")).toBe(2);
+
+    // The upstream refuses one for room after all: it gives its room back and waits again, its rows not failed.
+    provider.jobs.get(`${batch.id}-p1`)!.noRoom = true;
+    await engine.poll({ ...task, attempt: 2 });
+    expect((await parts()).map((p) => p.state)).toEqual(["ended", "running", "running", "waiting"]);
+    expect((await parts())[1]!.submittedAt).toBeGreaterThan(0);
+
+    for (const job of provider.jobs.values()) Object.assign(job, { status: "completed", noRoom: false });
+    let route = await engine.poll({ ...task, attempt: 3 });
+    while (route.next === "wait") {
+      for (const job of provider.jobs.values()) job.status = "completed";
+      route = await engine.poll({ ...task, attempt: route.attempt });
+    }
+    expect(route.next).toBe("collect");
+    await engine.collect(task);
+    expect(written.map((r) => r.customId)).toEqual(ids);
+    expect(quotas.held.get("jobs")).toBe(0);
+    expect(await files.repo.get("batch", "t", batch.id)).toMatchObject({
+      status: "completed",
+      requestCounts: { total: 8, completed: 8, failed: 0 },
+    });
   });
 });
