@@ -432,7 +432,12 @@ export const createBatchEngine = (deps: EngineDeps) => {
           Object.assign(part, { state: "waiting", message: error.message });
           break;
         }
-        Object.assign(part, { submittedAt: now(), message: undefined });
+        // A part the gateway runs itself (on demand) is under way at once; an upstream job says when it is.
+        Object.assign(part, {
+          submittedAt: now(),
+          message: undefined,
+          ...(part.upstream.mode === "on_demand" && { status: "in_progress" as const }),
+        });
         await recordUpstream(batch, parts, part, adapter);
         deps.metrics?.converted(batch, "in", part.rows, (now() - began) / 1000);
         deps.metrics?.started({ ...batch, upstream: part.upstream });

@@ -95,3 +95,22 @@ const upstreamMessage = (text: string): string => {
   }
   return text.slice(0, 500);
 };
+
+/** Bytes of a streamed request body are sent in pieces of about this size: a write per line costs more than the line. */
+const pieceBytes = 1024 * 1024;
+
+/** Joins many small chunks (a line each) into pieces of about 1 MiB for a streamed request body. */
+export async function* inPieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  let held: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    held.push(chunk);
+    bytes += chunk.byteLength;
+    if (bytes >= pieceBytes) {
+      yield Buffer.concat(held, bytes);
+      held = [];
+      bytes = 0;
+    }
+  }
+  if (bytes > 0) yield Buffer.concat(held, bytes);
+}

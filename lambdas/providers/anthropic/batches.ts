@@ -5,7 +5,7 @@ import type { ProviderAdapter, QuotaClaim, SubmitInput, UpstreamStatus } from ".
 import { resultFromAnthropicLine, toAnthropicParams } from "../../formats/anthropic-messages";
 import { isBlank, readLines } from "../../formats/jsonl";
 import { readableResult } from "../../formats/readable-results";
-import { upstreamFetch } from "../http";
+import { inPieces, upstreamFetch } from "../http";
 
 /** Where the Anthropic API is; `baseUrl` has no `/v1`, as the Anthropic SDK reads ANTHROPIC_BASE_URL. */
 export interface AnthropicSettings {
@@ -89,7 +89,7 @@ export class AnthropicProvider implements ProviderAdapter {
     const response = await upstreamFetch("Anthropic", this.url("/v1/messages/batches"), {
       method: "POST",
       headers: this.headers(true),
-      body: Readable.from(body()) as unknown as RequestInit["body"],
+      body: Readable.from(inPieces(body())) as unknown as RequestInit["body"],
       duplex: "half",
     } as RequestInit);
     return { id: ((await response.json()) as MessageBatch).id, mode: "batch" };

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { upstreamFetch } from "../http";
+import { inPieces, upstreamFetch } from "../http";
 import type { PerModel } from "../quotas";
 
 /** Where the OpenAI API is and how to authenticate; `baseUrl` includes `/v1`, as the SDK reads OPENAI_BASE_URL. */
@@ -39,7 +39,7 @@ export class OpenAiClient {
       yield Buffer.from(
         `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/jsonl\r\n\r\n`,
       );
-      yield* lines;
+      yield* inPieces(lines);
       yield Buffer.from(`\r\n--${boundary}--\r\n`);
     }
     const response = await upstreamFetch("OpenAI", this.url("/files"), {
