@@ -15,6 +15,37 @@ import type {
 import { inputCodec } from "../../lambdas/formats/detect";
 import { batchInputFile, MemoryBlobStore, MemoryRepository } from "../support/memory";
 
+/** A batch of one chat request per id (its text the id), stored as `validating` with its input file. */
+const storedBatch = async (files: FileDeps, ids: string[]): Promise<BatchRecord> => {
+  const lines = ids.map((id) =>
+    JSON.stringify({
+      custom_id: id,
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: { model: "m", messages: [{ role: "user", content: id }] },
+    }),
+  );
+  const input = await batchInputFile(files, Buffer.from(lines.join("\n")));
+  const batch: BatchRecord = {
+    id: newId(),
+    kind: "batch",
+    tenant: "t",
+    dialect: "openai",
+    provider: "openai",
+    createdAt: Date.now(),
+    status: "validating",
+    endpoint: "/v1/chat/completions",
+    completionWindow: "24h",
+    model: "m",
+    inputFileId: input.id,
+    inputBlobKey: input.blobKey,
+    requestCounts: { total: ids.length, completed: 0, failed: 0 },
+    statusTimes: { validating: Date.now() },
+  };
+  await files.repo.create(batch);
+  return batch;
+};
+
 /** A provider whose answers the test scripts, counting every call. */
 class ScriptedProvider implements ProviderAdapter {
   readonly requestKeys = "mapped";
@@ -59,39 +90,7 @@ describe("the batch engine's tasks (in-memory ports)", () => {
     });
   });
 
-  const newBatch = async (ids: string[]): Promise<BatchRecord> => {
-    const body = Buffer.from(
-      ids
-        .map((id) =>
-          JSON.stringify({
-            custom_id: id,
-            method: "POST",
-            url: "/v1/chat/completions",
-            body: { model: "m", messages: [{ role: "user", content: id }] },
-          }),
-        )
-        .join("\n"),
-    );
-    const input = await batchInputFile(files, body);
-    const batch: BatchRecord = {
-      id: newId(),
-      kind: "batch",
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      createdAt: Date.now(),
-      status: "validating",
-      endpoint: "/v1/chat/completions",
-      completionWindow: "24h",
-      model: "m",
-      inputFileId: input.id,
-      inputBlobKey: input.blobKey,
-      requestCounts: { total: ids.length, completed: 0, failed: 0 },
-      statusTimes: { validating: Date.now() },
-    };
-    await files.repo.create(batch);
-    return batch;
-  };
+  const newBatch = (ids: string[]): Promise<BatchRecord> => storedBatch(files, ids);
   const statusOf = async (batch: BatchRecord): Promise<BatchStatus | undefined> =>
     (await files.repo.get("batch", "t", batch.id))?.status;
 
@@ -289,36 +288,7 @@ describe("a batch of several parts within a quota (in-memory ports)", () => {
       poll: defaultPollSchedule,
     });
     const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
-    const input = await batchInputFile(
-      { ...files, config },
-      ids
-        .map((id) =>
-          JSON.stringify({
-            custom_id: id,
-            method: "POST",
-            url: "/v1/chat/completions",
-            body: { model: "m", messages: [{ role: "user", content: id }] },
-          }),
-        )
-        .join("\n"),
-    );
-    const batch: BatchRecord = {
-      id: newId(),
-      kind: "batch",
-      tenant: "t",
-      dialect: "openai",
-      provider: "openai",
-      createdAt: Date.now(),
-      status: "validating",
-      endpoint: "/v1/chat/completions",
-      completionWindow: "24h",
-      model: "m",
-      inputFileId: input.id,
-      inputBlobKey: input.blobKey,
-      requestCounts: { total: 8, completed: 0, failed: 0 },
-      statusTimes: { validating: Date.now() },
-    };
-    await files.repo.create(batch);
+    const batch = await storedBatch({ ...files, config }, ids);
     const task = { batchId: batch.id, tenant: "t" };
     const parts = async () => (await files.repo.get("batch", "t", batch.id))!.parts!;
 

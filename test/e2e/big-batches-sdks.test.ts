@@ -9,7 +9,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModels } from "../../local/default-models";
-import { startTestGateway } from "../support/gateway";
+import { startPartsGateway, type startTestGateway } from "../support/gateway";
 
 /**
  * Batches of several parts, with failed rows run again, through the Anthropic, GenAI and AWS SDKs (issue 27): each
@@ -27,17 +27,8 @@ describe("batches of several parts through the other SDKs", () => {
   );
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
+    gateway = await startPartsGateway({
       auth: "keys",
-      simulators: { jobLatencyMs: 150 },
-      runner: { pollWaitMs: 30, retryWaitMs: 20 },
-      bedrockMinRecords: 5,
-      env: {
-        OPENAI_JOB_MAX_REQUESTS: "10",
-        ANTHROPIC_JOB_MAX_REQUESTS: "10",
-        GEMINI_JOB_MAX_REQUESTS: "10",
-        BEDROCK_JOB_MAX_REQUESTS: "10",
-      },
     });
     const credential = await gateway.gateway.createCredential("big-sdks");
     key = credential.apiKey;

@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModels } from "../../local/default-models";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
-import { startTestGateway } from "../support/gateway";
+import { startPartsGateway, type startTestGateway } from "../support/gateway";
 
 /**
  * Batches of any size (issue 27), with every provider's per-job limit lowered by setting to 10 requests so a batch of
@@ -16,15 +16,8 @@ describe("batches larger than a provider's per-job limit", () => {
   const rows = 45;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      simulators: { jobLatencyMs: 150 },
-      runner: { pollWaitMs: 30, retryWaitMs: 20 },
-      bedrockMinRecords: 5,
+    gateway = await startPartsGateway({
       env: {
-        OPENAI_JOB_MAX_REQUESTS: "10",
-        ANTHROPIC_JOB_MAX_REQUESTS: "10",
-        GEMINI_JOB_MAX_REQUESTS: "10",
-        BEDROCK_JOB_MAX_REQUESTS: "10",
         // Two jobs at a time (OpenAI: a part of 9 lines holds about 600 enqueued tokens).
         OPENAI_ENQUEUED_TOKENS: "1300",
         ANTHROPIC_QUEUED_REQUESTS: "18",
@@ -132,15 +125,8 @@ describe("a part the provider refuses for queue room", () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      simulators: { jobLatencyMs: 150 },
-      runner: { pollWaitMs: 30, retryWaitMs: 20 },
-      bedrockMinRecords: 5,
+    gateway = await startPartsGateway({
       env: {
-        OPENAI_JOB_MAX_REQUESTS: "10",
-        ANTHROPIC_JOB_MAX_REQUESTS: "10",
-        GEMINI_JOB_MAX_REQUESTS: "10",
-        BEDROCK_JOB_MAX_REQUESTS: "10",
         ANTHROPIC_QUEUED_REQUESTS: "0",
         GEMINI_CONCURRENT_BATCHES: "0",
         BEDROCK_JOBS_PER_MODEL: "0",

@@ -21,3 +21,22 @@ export const startTestGateway = async (options: Omit<LocalGatewayOptions, "port"
     },
   };
 };
+
+/**
+ * A gateway whose every provider takes jobs of at most 10 requests (and Bedrock jobs from 5 records), so a batch of a
+ * few dozen requests runs as several parts; quick simulated jobs and polls. `env` adds settings.
+ */
+export const startPartsGateway = (options: Omit<LocalGatewayOptions, "port"> = {}) =>
+  startTestGateway({
+    simulators: { jobLatencyMs: 150 },
+    runner: { pollWaitMs: 30, retryWaitMs: 20 },
+    bedrockMinRecords: 5,
+    ...options,
+    env: {
+      OPENAI_JOB_MAX_REQUESTS: "10",
+      ANTHROPIC_JOB_MAX_REQUESTS: "10",
+      GEMINI_JOB_MAX_REQUESTS: "10",
+      BEDROCK_JOB_MAX_REQUESTS: "10",
+      ...options.env,
+    },
+  });
