@@ -1,8 +1,26 @@
 import OpenAI from "openai";
+import type { BatchCreateParams } from "openai/resources/batches";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Provider } from "../../lambdas/core/model";
 import { defaultModels } from "../../local/default-models";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
 import { startPartsGateway, type startTestGateway } from "../support/gateway";
+
+/** Creates a chat batch on `provider` through the OpenAI SDK: one request per id, its text `prefix id`. */
+const createOn = async (client: OpenAI, provider: Provider, ids: string[], prefix: string) => {
+  const lines = chatLines(
+    defaultModels[provider],
+    ids.map((id) => `${prefix} ${id}`),
+    ids,
+  );
+  const file = await uploadBatchInput(client, lines, provider);
+  return client.batches.create({
+    input_file_id: file.id,
+    endpoint: "/v1/chat/completions",
+    completion_window: "24h",
+    provider,
+  } as BatchCreateParams);
+};
 
 /**
  * Batches of any size (issue 27), with every provider's per-job limit lowered by setting to 10 requests so a batch of
@@ -47,15 +65,7 @@ describe("batches larger than a provider's per-job limit", () => {
   it.each(["openai", "anthropic", "gemini", "bedrock"] as const)(
     "on %s: 45 requests run as 5 jobs within the quota, read back whole, in input order",
     async (provider) => {
-      const prompts = ids.map((id) => `question ${id}`);
-      const file = await uploadBatchInput(client, chatLines(defaultModels[provider], prompts, ids), provider);
-      const created = await client.batches.create({
-        input_file_id: file.id,
-        endpoint: "/v1/chat/completions",
-        completion_window: "24h",
-        // @ts-expect-error the gateway's extra body field
-        provider,
-      });
+      const created = await createOn(client, provider, ids, "question");
       const batch = await waitForBatch(client, created.id, 60_000);
       expect(batch).toMatchObject({
         id: created.id,
@@ -82,22 +92,7 @@ describe("batches larger than a provider's per-job limit", () => {
 
   it("a cancel in the middle ends every part: running ones stopped, waiting ones never started", async () => {
     const many = Array.from({ length: 60 }, (_, i) => `cancel-${String(i + 1).padStart(3, "0")}`);
-    const file = await uploadBatchInput(
-      client,
-      chatLines(
-        defaultModels.bedrock,
-        many.map((id) => `question ${id}`),
-        many,
-      ),
-      "bedrock",
-    );
-    const created = await client.batches.create({
-      input_file_id: file.id,
-      endpoint: "/v1/chat/completions",
-      completion_window: "24h",
-      // @ts-expect-error the gateway's extra body field
-      provider: "bedrock",
-    });
+    const created = await createOn(client, "bedrock", many, "question");
     // Six parts, two running at a time: cancel once the first have started.
     for (let seen = await client.batches.retrieve(created.id); ; seen = await client.batches.retrieve(created.id)) {
       if (Number(seen.metadata?.finops_parts_waiting ?? 6) < 6) break;
@@ -146,22 +141,7 @@ describe("a part the provider refuses for queue room", () => {
     "on %s: refused parts wait and run later; every row is answered",
     async (provider) => {
       const ids = Array.from({ length: 45 }, (_, i) => `r${i + 1}`);
-      const file = await uploadBatchInput(
-        client,
-        chatLines(
-          defaultModels[provider],
-          ids.map((id) => `ask ${id}`),
-          ids,
-        ),
-        provider,
-      );
-      const created = await client.batches.create({
-        input_file_id: file.id,
-        endpoint: "/v1/chat/completions",
-        completion_window: "24h",
-        // @ts-expect-error the gateway's extra body field
-        provider,
-      });
+      const created = await createOn(client, provider, ids, "ask");
       const batch = await waitForBatch(client, created.id, 60_000);
       expect(batch).toMatchObject({ status: "completed", request_counts: { total: 45, completed: 45, failed: 0 } });
       expect(gateway.gateway.simulators[provider]!.quota!.refused).toBeGreaterThan(0);
