@@ -37,10 +37,16 @@ export const engineMetrics = (): EngineMetrics => ({
               [n.costUsd, MetricUnit.NoUnit, cost.batch],
               ["OnDemandUsd", MetricUnit.NoUnit, cost.onDemand],
               [n.savedUsd, MetricUnit.NoUnit, cost.saved],
+              ...(cost.retries ? [["RetriesUsd", MetricUnit.NoUnit, cost.retries]] : []),
             ]
           : [["UnpricedBatches", MetricUnit.Count, 1]]) as Entry[]),
       ],
-      { batchId: batch.id },
+      // Searchable with the record (CloudWatch Logs Insights: `filter tags like '"team":"search"'`), not a dimension:
+      // a tag's values are unbounded.
+      {
+        batchId: batch.id,
+        ...(batch.tags && { tags: JSON.stringify(batch.tags) }),
+      },
     );
     emit(
       { status: batch.status, dialect: batch.dialect, provider: batch.provider },

@@ -3,7 +3,7 @@
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
  * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
  */
-import { type CostGrouping, costGroupings, groupCosts, groupOf } from "../lambdas/core/costs";
+import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
 import type { BatchRecord } from "../lambdas/core/model";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
@@ -21,10 +21,10 @@ const { values } = commandLine(
     },
   },
   "Usage: npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] " +
-    "[--group-by credential|day|model|provider|dialect] [--stack NAME] [--json]",
+    "[--group-by credential|day|model|provider|dialect|tag:KEY] [--stack NAME] [--json]",
 );
 const groupings = [...costGroupings, "credential"] as const;
-const groupBy = values["group-by"] as (typeof groupings)[number];
+const groupBy = values["group-by"] as (typeof groupings)[number] | `tag:${string}`;
 const day = (text: string | undefined, fallback: number) =>
   text === undefined ? fallback : Date.parse(`${text}T00:00:00Z`);
 const from = day(values.from, 0);
@@ -32,7 +32,8 @@ const to = day(values.to, Date.now() + 1);
 
 const table = await openTable(values.stack);
 try {
-  if (!groupings.includes(groupBy)) throw new Error(`--group-by is one of ${groupings.join(", ")}.`);
+  if (groupBy !== "credential" && !isCostGrouping(groupBy))
+    throw new Error(`--group-by is one of ${groupings.join(", ")}, or tag:KEY (a cost allocation tag).`);
   if (!(from < to)) throw new Error("--from must be a date (YYYY-MM-DD) before --to.");
   const names = new Map(
     (await new DynamoCredentialStore(table.dynamo, table.tableName).list()).map((c) => [c.tenant, c.name]),

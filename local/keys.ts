@@ -1,7 +1,8 @@
 /**
- * `npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] [--monthly-usd N|none]
- * [--url URL|none] [--allow bucket/prefix/ …|none] [--json]`: manages gateway credentials, their monthly budgets, their
- * batch-ended webhooks and the places in the account's own buckets their Bedrock jobs may use.
+ * `npm run keys -- <create|list|enable|disable|delete|budget|tags|webhook|buckets> [--name NAME] [--monthly-usd N|none]
+ * [--set key=value,…|none] [--url URL|none] [--allow bucket/prefix/ …|none] [--json]`: manages gateway credentials,
+ * their monthly budgets, their cost allocation tags, their batch-ended webhooks and the places in the account's own
+ * buckets their Bedrock jobs may use.
  *   Deployed stack: `--stack NAME` (its outputs give the table and key, in its region), or TABLE_NAME and
  *   CREDENTIALS_KMS_KEY (the stack outputs); with AWS credentials.
  *   Local mode: works on FINOPS_DATA_DIR (default .finops-local), through the running gateway's emulator if any.
@@ -9,6 +10,7 @@
  */
 
 import { KMSClient } from "@aws-sdk/client-kms";
+import { parseTags } from "../lambdas/core/allocation";
 import { microUsd, monthOf, usdText } from "../lambdas/core/budgets";
 import { type CredentialStore, createCredential, type SecretSealer } from "../lambdas/core/credentials";
 import { parseGrant, placesShown } from "../lambdas/core/job-places";
@@ -16,6 +18,7 @@ import { setWebhook, type WebhookShape, webhookShapes } from "../lambdas/core/we
 import { DynamoBudgetLedger } from "../lambdas/state/dynamo-budget-ledger";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoJobGrantStore } from "../lambdas/state/dynamo-job-grant-store";
+import { DynamoTagStore } from "../lambdas/state/dynamo-tag-store";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { KmsSealer } from "../lambdas/state/sealers";
 import { commandLine, printerFor } from "./cli";
@@ -23,8 +26,8 @@ import { localSealer } from "./credentials";
 import { openTable } from "./table";
 
 const usage =
-  "Usage: npm run keys -- <create|list|enable|disable|delete|budget|webhook|buckets> [--name NAME] " +
-  "[--monthly-usd N|none] [--url URL|none] [--shape finops|openai] [--allow bucket/prefix/ …|none] [--stack NAME] " +
+  "Usage: npm run keys -- <create|list|enable|disable|delete|budget|tags|webhook|buckets> [--name NAME] " +
+  "[--monthly-usd N|none] [--set key=value,…|none] [--url URL|none] [--shape finops|openai] [--allow bucket/prefix/ …|none] [--stack NAME] " +
   "[--json]";
 /** The command line, or its usage and why it is not one (never a stack trace). */
 const { positionals, values } = commandLine(
@@ -33,6 +36,7 @@ const { positionals, values } = commandLine(
     options: {
       name: { type: "string" },
       "monthly-usd": { type: "string" },
+      set: { type: "string" },
       url: { type: "string" },
       shape: { type: "string" },
       allow: { type: "string", multiple: true },
@@ -49,6 +53,7 @@ const open = async (): Promise<{
   store: CredentialStore;
   sealer: SecretSealer;
   budgets: DynamoBudgetLedger;
+  tags: DynamoTagStore;
   webhooks: DynamoWebhookStore;
   jobGrants: DynamoJobGrantStore;
   close: () => Promise<void>;
@@ -63,6 +68,7 @@ const open = async (): Promise<{
     store: new DynamoCredentialStore(table.dynamo, table.tableName),
     sealer,
     budgets: new DynamoBudgetLedger(table.dynamo, table.tableName),
+    tags: new DynamoTagStore(table.dynamo, table.tableName),
     webhooks: new DynamoWebhookStore(table.dynamo, table.tableName),
     jobGrants: new DynamoJobGrantStore(table.dynamo, table.tableName),
     close: table.close,
@@ -85,10 +91,12 @@ const requireName = (): string => {
   return values.name;
 };
 
-const { store, sealer, budgets, webhooks, jobGrants, close, where, openMode } = await open().catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
+const { store, sealer, budgets, tags, webhooks, jobGrants, close, where, openMode } = await open().catch(
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  },
+);
 try {
   switch (command) {
     case "create": {
@@ -122,13 +130,14 @@ try {
           budget: limit === undefined ? null : { monthlyUsd: limit / 1e6, usedUsd: (used ?? 0) / 1e6, month },
           webhook: (await webhooks.get(r.tenant))?.url ?? null,
           jobBuckets: placesShown(await jobGrants.get(r.tenant)) || null,
+          tags: await tags.of(r.tenant),
         });
       }
       const text =
         rows.length === 0
           ? `No credentials in ${where}. Create one: npm run keys -- create --name team-a`
           : [
-              ["name", "status", "access key id", "created", "budget", "webhook", "job buckets"],
+              ["name", "status", "access key id", "created", "budget", "tags", "webhook", "job buckets"],
               ...rows.map((row) => [
                 row.name,
                 row.status,
@@ -138,6 +147,9 @@ try {
                   ? `budget ${usdText(microUsd(row.budget.monthlyUsd))}/month, ` +
                     `${usdText(microUsd(row.budget.usedUsd))} used in ${month}`
                   : "no budget",
+                Object.entries(row.tags)
+                  .map(([key, value]) => `${key}=${value}`)
+                  .join(",") || "no tags",
                 row.webhook ?? "no webhook",
                 row.jobBuckets ?? "no job buckets",
               ]),
@@ -162,6 +174,23 @@ try {
       print.result(
         usd === undefined ? `${record.name}: no budget.` : `${record.name}: budget $${usd.toFixed(2)} per month.`,
         { name: record.name, monthlyUsd: usd ?? null },
+      );
+      break;
+    }
+    case "tags": {
+      const given = values.set;
+      if (given === undefined)
+        throw new Error("Give the tags: --set team=search,cost-centre=4410 (or --set none to remove them).");
+      const set = given === "none" ? {} : parseTags(given, "--set");
+      const record = await store.byName(requireName());
+      if (!record) throw new Error(`No credential named ${values.name}.`);
+      await tags.set(record.tenant, set);
+      const shown = Object.entries(set).map(([key, value]) => `${key}=${value}`);
+      print.result(
+        shown.length === 0
+          ? `${record.name}: no tags.`
+          : `${record.name}: its batches' costs carry ${shown.join(", ")} (and the batch's own tags over them).`,
+        { name: record.name, tags: set },
       );
       break;
     }

@@ -43,6 +43,7 @@ import { DynamoLimiter } from "../lambdas/state/dynamo-limiter";
 import { DynamoNamespaceIndex } from "../lambdas/state/dynamo-namespace-index";
 import { DynamoQuotaSlots } from "../lambdas/state/dynamo-quota-slots";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
+import { DynamoTagStore } from "../lambdas/state/dynamo-tag-store";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localCredentialStore, localSealer } from "./credentials";
@@ -163,6 +164,8 @@ export interface LocalGateway {
   s3: S3Client;
   /** Monthly budgets per key, on the gateway's table. */
   budgets: DynamoBudgetLedger;
+  /** Cost allocation tags per key, on the gateway's table. */
+  tags: DynamoTagStore;
   close(): Promise<void>;
 }
 
@@ -228,6 +231,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
     });
   }
+  const tags = new DynamoTagStore(emulators.dynamo, localNames.table);
   const budgets = new DynamoBudgetLedger(emulators.dynamo, localNames.table);
   const jobGrants = new DynamoJobGrantStore(emulators.dynamo, localNames.table);
   const deps = gatewayDeps({
@@ -243,6 +247,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     sealer,
     prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir)), modelAllowlistFromEnv(process.env)),
     budgets,
+    tags,
     jobPlaces: mode === "keys" ? grantedJobPlaces(jobGrants, config.jobBuckets) : everyJobPlace(config.jobBuckets),
     deployment: { accountId: "000000000000", region: localNames.region },
   });
@@ -375,6 +380,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     runner,
     s3: emulators.s3,
     budgets,
+    tags,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));

@@ -37,7 +37,7 @@ export interface AwsParts {
   /** The Step Functions runner: the doors that create and cancel batches. @default noRunner */
   runner?: (env: NodeJS.ProcessEnv) => BatchRunner;
   /** Prices and budgets: the Lambdas that create or settle batches. @default none */
-  spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets">;
+  spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets" | "tags">;
   /** The staging bucket: every Lambda that stores or reads a file. @default noBlobs */
   blobs?: (env: NodeJS.ProcessEnv) => BlobStore;
 }

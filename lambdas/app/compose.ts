@@ -1,3 +1,4 @@
+import type { TagStore } from "../core/allocation";
 import { type BatchEngine, createBatchEngine, type EngineDeps } from "../core/batch-engine";
 import type { GatewayConfig } from "../core/config";
 import type { SecretSealer } from "../core/credentials";
@@ -44,6 +45,8 @@ export interface GatewayParts {
   prices?: PriceBook;
   /** Monthly budgets per key. */
   budgets?: BudgetLedger;
+  /** Cost allocation tags per key. */
+  tags?: TagStore;
   /** Which of the account's own buckets each key's jobs may use. @default none, whatever `jobBuckets` says */
   jobPlaces?: JobPlaces;
   deployment: Deployment;

@@ -1,3 +1,4 @@
+import type { TagStore, Tags } from "./allocation";
 import {
   type BudgetDeps,
   estimatedBodyUsage,
@@ -44,6 +45,8 @@ export interface BatchDeps extends FileDeps, BudgetDeps {
   limiter?: Limiter;
   /** Seals callers' own provider keys in pass-through mode. */
   sealer?: SecretSealer;
+  /** Each credential's cost allocation tags. @default none */
+  tags?: TagStore;
 }
 
 /** A new batch, already parsed from the dialect's request. */
@@ -79,6 +82,8 @@ export interface NewBatch {
    * tags, the `x-finops-retry` header); the gateway's default when absent.
    */
   maxAttempts?: number;
+  /** The batch's own cost allocation tags (checked by the dialect that read them). */
+  tags?: Tags;
 }
 
 /** Providers whose batches run a single model (Anthropic allows a model per request). */
@@ -539,6 +544,7 @@ const admitBatch = async (
 ): Promise<BatchRecord> => {
   checkedMetadata(input.metadata);
   const maxAttempts = attemptsOf(deps, input);
+  const tags = { ...(await deps.tags?.of(input.tenant)), ...input.tags };
   const { total, model, models, estimate } = await validateInput(deps, inputBlobKey, input);
   for (const named of models) {
     const refused = embeddingModelRefusal(input.endpoint, named);
@@ -574,6 +580,7 @@ const admitBatch = async (
     requestCounts: { total, completed: 0, failed: 0 },
     metadata: input.metadata,
     ...(maxAttempts > 1 && { maxAttempts }),
+    ...(Object.keys(tags).length > 0 && { tags }),
     statusTimes: { validating: now },
     dialectFields: input.dialectFields,
     ...(input.outputExpiresAfterSeconds !== undefined && {

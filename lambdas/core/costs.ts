@@ -1,11 +1,16 @@
+import { untagged } from "./allocation";
 import { BadRequestError } from "./errors";
 import type { FileDeps } from "./files";
 import type { BatchRecord } from "./model";
 import { usd } from "./pricing";
 
-/** How a cost report groups batches. */
+/** How a cost report groups batches: by a fixed field, or by a cost allocation tag's value (`tag:team`). */
 export const costGroupings = ["day", "model", "provider", "dialect"] as const;
-export type CostGrouping = (typeof costGroupings)[number];
+export type CostGrouping = (typeof costGroupings)[number] | `tag:${string}`;
+
+/** Whether `text` names a grouping (`tag:` needs a key). */
+export const isCostGrouping = (text: string): text is CostGrouping =>
+  (costGroupings as readonly string[]).includes(text) || /^tag:.+$/.test(text);
 
 /** One group of a cost report: settled batches and what they cost, used and saved. */
 export interface CostGroup {
@@ -24,6 +29,7 @@ export interface CostGroup {
 
 /** The group a batch falls in. */
 export const groupOf = (batch: BatchRecord, by: CostGrouping): string => {
+  if (by.startsWith("tag:")) return batch.tags?.[by.slice("tag:".length)] ?? untagged;
   if (by === "day") return new Date(batch.createdAt).toISOString().slice(0, 10);
   if (by === "model") return batch.model ?? "";
   return by === "provider" ? batch.provider : batch.dialect;

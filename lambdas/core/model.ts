@@ -203,6 +203,8 @@ export interface BatchRecord extends StoredObject {
   parts?: BatchPart[];
   /** How many times a row that failed for a transient reason may run in all (1: never again). */
   maxAttempts?: number;
+  /** Cost allocation tags: the credential's, with the batch's own over them (core/allocation.ts). */
+  tags?: Record<string, string>;
   /** Pass-through mode: the caller's own provider key, sealed; the engine runs the batch with it. */
   sealedProviderKey?: string;
   /** Set by a cancel request; the batch engine forwards it upstream. */

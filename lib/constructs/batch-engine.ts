@@ -74,6 +74,8 @@ export class BatchEngine extends Construct {
     task.addToRolePolicy(
       new PolicyStatement({ actions: ["bedrock:CreateModelInvocationJob"], resources: [jobs, ...models] }),
     );
+    // A job created with a batch's cost allocation tags needs TagResource on the job too.
+    task.addToRolePolicy(new PolicyStatement({ actions: ["bedrock:TagResource"], resources: [jobs] }));
     task.addToRolePolicy(
       new PolicyStatement({
         actions: ["bedrock:GetModelInvocationJob", "bedrock:StopModelInvocationJob"],

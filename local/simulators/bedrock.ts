@@ -46,6 +46,8 @@ interface SimJob {
   stopMs?: number;
   ended?: { status: string; at: number; success: number; errors: number };
   body: Record<string, unknown>;
+  /** The tags the job was created with (ListTagsForResource answers them). */
+  tags?: { key: string; value: string }[];
 }
 
 const parseS3 = (uri: string) => {
@@ -315,12 +317,19 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
       const body = JSON.parse((await readBody(request)).toString("utf8")) as Record<string, unknown>;
       return sendJson(response, 200, embed(modelId, body));
     }
+    if (method === "POST" && url.pathname === "/listTagsForResource") {
+      const { resourceARN } = JSON.parse((await readBody(request)).toString("utf8")) as { resourceARN: string };
+      const job = jobs.get(resourceARN);
+      if (!job) return awsError(response, 404, "ResourceNotFoundException", `No resource ${resourceARN}`);
+      return sendJson(response, 200, { tags: job.tags ?? [] });
+    }
     if (method === "POST" && url.pathname === "/model-invocation-job") {
       const body = JSON.parse((await readBody(request)).toString("utf8")) as {
         jobName: string;
         roleArn: string;
         modelId: string;
         clientRequestToken?: string;
+        tags?: { key: string; value: string }[];
         inputDataConfig: { s3InputDataConfig: { s3Uri: string } };
         outputDataConfig: { s3OutputDataConfig: { s3Uri: string } };
       };
@@ -394,11 +403,16 @@ export const startBedrockSimulator = async (options: BedrockSimulatorOptions): P
         fate: faults.failNextJob ? "fail" : faults.expireNextJob ? "partial" : "complete",
         failReason: faults.failNextJob,
         body: { inputDataConfig: body.inputDataConfig, outputDataConfig: body.outputDataConfig },
+        tags: body.tags,
       };
       faults.failNextJob = undefined;
       faults.expireNextJob = undefined;
       jobs.set(job.arn, job);
       return sendJson(response, 200, { jobArn: job.arn });
+    }
+    if (method === "GET" && url.pathname === "/model-invocation-jobs") {
+      const summaries = [...jobs.values()].map((job) => ({ jobArn: job.arn, jobName: job.name, modelId: job.modelId }));
+      return sendJson(response, 200, { invocationJobSummaries: summaries });
     }
     if (segments[0] === "model-invocation-job" && segments[1]) {
       const job = jobs.get(segments[1]) ?? [...jobs.values()].find((j) => j.id === segments[1]);

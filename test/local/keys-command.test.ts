@@ -37,6 +37,15 @@ describe("npm run keys -- budget (F29)", () => {
   });
 });
 
+describe("npm run keys -- tags", () => {
+  it("refuses a tag AWS could not keep, naming it, with no stack trace", () => {
+    const { status, out } = keys("tags", "--name", "c", "--set", "team=a#b");
+    expect(status).toBe(1);
+    expect(out).toContain('--set: tag "team" cannot be kept: keys and values hold letters, digits, spaces');
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe("--json: what the owner CLIs print, for programs", () => {
   it("keys create, list and budget, and costs, print one JSON document on stdout", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "keys-json-"));
@@ -56,6 +65,10 @@ describe("--json: what the owner CLIs print, for programs", () => {
         name: "team-a",
         monthlyUsd: 25,
       });
+      expect(run("local/keys.ts", "tags", "--name", "team-a", "--set", "team=search, cost-centre=4410")).toEqual({
+        name: "team-a",
+        tags: { team: "search", "cost-centre": "4410" },
+      });
       const [listed, ...others] = run("local/keys.ts", "list");
       expect(others).toEqual([]);
       expect(listed).toMatchObject({
@@ -63,8 +76,10 @@ describe("--json: what the owner CLIs print, for programs", () => {
         status: "enabled",
         accessKeyId: created.accessKeyId,
         budget: { monthlyUsd: 25, usedUsd: 0 },
+        tags: { team: "search", "cost-centre": "4410" },
         webhook: null,
       });
+      expect(run("local/keys.ts", "tags", "--name", "team-a", "--set", "none")).toEqual({ name: "team-a", tags: {} });
       expect(run("local/costs.ts")).toMatchObject({ groupBy: "credential", groups: [], total: null });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -119,6 +134,7 @@ describe("npm run keys -- list", () => {
         "access key id",
         "created",
         "budget",
+        "tags",
         "webhook",
         "job buckets",
       ]);

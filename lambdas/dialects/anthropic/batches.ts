@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { parseTags, tagsHeader } from "../../core/allocation";
 import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
 import { BadRequestError } from "../../core/errors";
@@ -122,6 +123,7 @@ export const anthropicBatchRoutes = (deps: BatchDeps) => ({
       inlineRequests: body.requests,
       inlineField: "requests",
       maxAttempts: askedAttempts(request.headers[retryField.header]),
+      tags: parseTags(request.headers[tagsHeader] ?? "", tagsHeader),
     });
     return json(200, renderMessageBatch(batch, request.baseUrl));
   },

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { tagsAmong } from "../../core/allocation";
 import { cancelBatch, createBatch, findBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
 import type { Deployment, GatewayDeps } from "../../core/deps";
@@ -195,6 +196,11 @@ export const bedrockJobRoutes = (deps: GatewayDeps) => ({
       anyPurpose: true,
       metadata: Object.fromEntries((body.tags ?? []).map((tag) => [tag.key, tag.value])),
       maxAttempts: askedAttempts(body.tags?.find((tag) => tag.key === retryField.key)?.value),
+      // The job's tags allocate its cost, but those that tell the gateway something (the endpoint, a file id).
+      tags: tagsAmong(Object.fromEntries((body.tags ?? []).map((tag) => [tag.key, tag.value])), "tags", [
+        "endpoint",
+        "file_id",
+      ]),
       ...(body.modelInvocationType && {
         recordShape: body.modelInvocationType === "InvokeModel" ? ("invoke" as const) : ("converse" as const),
       }),

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { parseTags, tagsHeader } from "../../core/allocation";
 import { type BatchDeps, cancelBatch, createBatch, deleteBatch, getBatch, listBatches } from "../../core/batches";
 import { chatEndpoint } from "../../core/chat";
 import { embeddingsEndpoint } from "../../core/embeddings";
@@ -184,6 +185,7 @@ export const genAiBatchRoutes = (deps: BatchDeps) => ({
       inlineField: "batch.inputConfig.requests.requests",
       anyPurpose: true,
       maxAttempts: askedAttempts(request.headers[retryField.header]),
+      tags: parseTags(request.headers[tagsHeader] ?? "", tagsHeader),
     });
     return json(200, await renderOperation(deps, batch));
   },

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { tagsAmong } from "../../core/allocation";
 import { type BatchDeps, cancelBatch, createBatch, getBatch, listBatches } from "../../core/batches";
 import { BadRequestError } from "../../core/errors";
 import { parseId, renderId } from "../../core/ids";
@@ -154,6 +155,8 @@ export const openAiBatchRoutes = (deps: BatchDeps) => ({
       inlineField: "requests",
       outputExpiresAfterSeconds: body.output_expires_after?.seconds,
       maxAttempts: askedAttempts(body.metadata?.[retryField.key]),
+      // Every metadata pair is an allocation tag (team, project, …) but the gateway's own `finops_…` settings.
+      tags: tagsAmong(body.metadata ?? undefined, "metadata"),
     });
     return json(200, renderBatch(batch));
   },

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { getBatch } from "../../core/batches";
-import { costGroupings, costReport } from "../../core/costs";
+import { costGroupings, costReport, isCostGrouping } from "../../core/costs";
 import type { FileDeps } from "../../core/files";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
@@ -32,6 +32,7 @@ const renderCost = (batch: BatchRecord) => ({
   progress: renderProgress(batch),
   provider: batch.provider,
   model: batch.model ?? null,
+  tags: batch.tags ?? {},
   usage: batch.usage
     ? {
         input_tokens: batch.usage.inputTokens,
@@ -89,7 +90,10 @@ const monthStart = () => `${new Date().toISOString().slice(0, 7)}-01`;
 const costsQuery = z.object({
   from: day.optional(),
   to: day.optional(),
-  group_by: z.enum(costGroupings).default("day"),
+  group_by: z
+    .string()
+    .refine(isCostGrouping, `one of ${costGroupings.join(", ")}, or tag:KEY (a cost allocation tag, tag:team)`)
+    .default("day"),
 });
 
 /** The FinOps API at `{GW}/finops`: a batch's cost, and the caller's costs over a period. */

@@ -145,6 +145,8 @@ export class BedrockProvider implements ProviderAdapter {
           },
           outputDataConfig: { s3OutputDataConfig: { s3Uri: `s3://${this.settings.bucket}/${output}` } },
           timeoutDurationInHours: 24,
+          // The batch's cost allocation tags on the job, so the account's own cost reports allocate it too.
+          ...(batch.tags && { tags: Object.entries(batch.tags).map(([key, value]) => ({ key, value })) }),
         }),
       ),
     );
