@@ -224,8 +224,8 @@ export class FinOpsGateway extends Construct {
       const fn = new GatewayFunction(this, id, {
         entry,
         environment,
-        // A door that creates batches estimates them against the budget.
-        priceDataset: door.startsBatches,
+        // A door that creates or estimates batches prices them against the budget.
+        priceDataset: door.pricesBatches,
         priceOverrides,
         ...(streams && { timeout: streamingTimeout }),
       }).function;

@@ -4,6 +4,8 @@ import {
   estimatedBodyUsage,
   estimatedEmbeddingUsage,
   estimatedUsage,
+  microUsd,
+  monthOf,
   reserveBudget,
   settleBudget,
 } from "./budgets";
@@ -25,6 +27,7 @@ import { createFile, deleteFile, getFile, readInputRequests } from "./files";
 import { newId } from "./ids";
 import type { Limiter } from "./limits";
 import {
+  type BatchCost,
   type BatchRecord,
   type BatchStatus,
   type Dialect,
@@ -35,6 +38,7 @@ import {
 } from "./model";
 import { convertedRoom, maxRowAttempts, partsNeeded } from "./part-settings";
 import type { BatchRunner, InputRequest } from "./ports";
+import { CostMeter } from "./pricing";
 
 /** What the batch operations need beyond the file operations. */
 export interface BatchDeps extends FileDeps, BudgetDeps {
@@ -432,6 +436,45 @@ export const createBatch = async (deps: BatchDeps, input: NewBatch): Promise<Bat
     throw new InternalError(undefined, { cause });
   }
   return batch;
+};
+
+/** What a batch would cost, worked out before anything is created (`POST /finops/v1/estimate`). */
+export interface BatchEstimate {
+  requests: number;
+  model: string;
+  /** Input tokens at 4 characters a token over every message's text; output at each request's `max_tokens`. */
+  usage: Usage;
+  cost: BatchCost;
+  /** The key's monthly budget, when it has one: the month's commitments and what would be left after this batch. */
+  budget?: { month: string; limit: number; committed: number; leftAfter: number };
+}
+
+/**
+ * Estimates a batch of an input file as a create would take it — every line checked, the model served — with the
+ * usage the budget reservation assumes, priced at batch rates, and the key's budget after it. Nothing is created.
+ */
+export const estimateBatch = async (
+  deps: BatchDeps,
+  input: Pick<NewBatch, "tenant" | "dialect" | "provider" | "endpoint" | "model" | "inputFile" | "anyPurpose">,
+): Promise<BatchEstimate> => {
+  const shown = input.inputFile?.shown ?? "";
+  const file = await getFile(deps, input.tenant, input.inputFile?.id, shown);
+  if (file.purpose !== "batch" && !input.anyPurpose)
+    throw new BadRequestError(`File ${shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`, {
+      param: Field.input,
+    });
+  const batch = { ...input, completionWindow: "24h" };
+  const { total, model, models, estimate } = await validateInput(deps, file.blobKey, batch);
+  if (!passesThrough(input.endpoint)) await checkServed(deps, input.provider, models);
+  const meter = new CostMeter((await deps.prices?.rates(input.provider, model)) ?? { unpriced: "no price list" });
+  meter.add(estimate);
+  const cost = meter.settle(false);
+  const limit = await deps.budgets?.limitOf(input.tenant);
+  if (limit === undefined || !deps.budgets) return { requests: total, model, usage: estimate, cost };
+  const month = monthOf(deps.now?.() ?? Date.now());
+  const committed = await deps.budgets.committed(input.tenant, month);
+  const leftAfter = limit - committed - microUsd(cost.batch ?? 0);
+  return { requests: total, model, usage: estimate, cost, budget: { month, limit, committed, leftAfter } };
 };
 
 /** The tenant's batch, or undefined. */

@@ -16,6 +16,8 @@ export interface FrontDoorSpec {
   readonly startsBatches: boolean;
   /** Whether it stores or reads files (the staging bucket): a door without gets no bucket, its Lambda no S3 client. */
   readonly storesFiles: boolean;
+  /** Whether it prices batches (estimates them against the budget): the price dataset ships with its Lambda. */
+  readonly pricesBatches: boolean;
   /** Whether it writes the account id into what it answers (Bedrock job ARNs). */
   readonly needsAccountId: boolean;
   /**
@@ -42,6 +44,7 @@ export const frontDoors = {
     mount: "openai",
     entry: "openai",
     startsBatches: true,
+    pricesBatches: true,
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
@@ -52,6 +55,7 @@ export const frontDoors = {
     mount: "anthropic",
     entry: "anthropic",
     startsBatches: true,
+    pricesBatches: true,
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
@@ -62,6 +66,7 @@ export const frontDoors = {
     mount: "genai",
     entry: "genai",
     startsBatches: true,
+    pricesBatches: true,
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
@@ -72,6 +77,7 @@ export const frontDoors = {
     mount: "bedrock",
     entry: "bedrock",
     startsBatches: true,
+    pricesBatches: true,
     storesFiles: true,
     needsAccountId: true,
     streamsResponses: false,
@@ -82,6 +88,7 @@ export const frontDoors = {
     mount: "bedrock/files",
     entry: "bedrock-files",
     startsBatches: false,
+    pricesBatches: false,
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: true,
@@ -95,10 +102,11 @@ export const frontDoors = {
     mount: "finops",
     entry: "finops",
     startsBatches: false,
-    storesFiles: false,
+    pricesBatches: true,
+    storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
-    callers: "the FinOps API (costs, budgets; any SDK's key)",
+    callers: "the FinOps API (costs, estimates, budgets; any SDK's key)",
   },
 } as const satisfies Record<string, FrontDoorSpec>;
 

@@ -129,6 +129,9 @@ export const simulatedVector = (text: string, dimensions: number): number[] => {
 /** A request whose text holds this marker gets an error answer instead of a reply. */
 export const errorMarker = "[[sim:error]]";
 
+/** A request whose text holds this marker is answered with exactly its `max_tokens` of output. */
+export const maxTokensMarker = "[[sim:max_tokens]]";
+
 /**
  * Requests whose text holds `[[sim:flaky:N]]` fail for a transient reason (a rate limit) in their first N batches,
  * then answer — as rows of real batches fail now and then and pass when run again.
@@ -241,6 +244,9 @@ export const simulatedReply = (request: ChatRequest): SimulatedReply => {
     );
     return { ...answer, text, toolCalls: [], outputTokens: estimateTokens(text) };
   }
+  // An answer that spends its whole `max_tokens`, as a long answer does (what a cost estimate assumes).
+  if (prompt.includes(maxTokensMarker) && request.maxTokens)
+    return { ...answer, toolCalls: [], outputTokens: request.maxTokens };
   return { ...answer, toolCalls: [] };
 };
 

@@ -45,9 +45,9 @@ describe("FinOpsGateway, the reusable construct", () => {
     );
     expect(environments.filter((env) => env.includes('PRICE_OVERRIDES"'))).toEqual([]);
     expect(environments.every((env) => env.length < 4096)).toBe(true);
-    // Team B's task and its four batch doors price, and read the file.
+    // Team B's task and the doors that create or estimate batches price, and read the file.
     expect(environments.filter((env) => env.includes('"PRICE_OVERRIDES_FILE":"price-overrides.json"'))).toHaveLength(
-      1 + Object.values(frontDoors).filter((door) => door.startsBatches).length,
+      1 + Object.values(frontDoors).filter((door) => door.pricesBatches).length,
     );
   });
 

@@ -120,7 +120,7 @@ describe("GatewayStack", () => {
     const pricing = [
       "BatchEngineTask",
       ...Object.entries(frontDoors)
-        .filter(([, door]) => door.startsBatches)
+        .filter(([, door]) => door.pricesBatches)
         .map(([id]) => `${id[0]!.toUpperCase()}${id.slice(1)}Dialect`),
     ];
     const bundles = functions.map(([id, fn]) => {
@@ -143,14 +143,16 @@ describe("GatewayStack", () => {
     expect(codeOf("AnthropicDialect")).toContain("/v1/messages/batches");
   });
 
-  it("gives the staging bucket only to the Lambdas that keep files (the FinOps door reads costs from the table)", () => {
+  it("gives the staging bucket only to the Lambdas that keep or read files (the FinOps door's estimates read them)", () => {
     const policies = Object.entries(template.findResources("AWS::IAM::Policy"));
-    const finops = policies.filter(([id]) => id.startsWith("GatewayFinopsDialect"));
-    const openai = policies.filter(([id]) => id.startsWith("GatewayOpenaiDialect"));
-    expect(finops).toHaveLength(1);
-    expect(JSON.stringify(finops)).not.toMatch(/"s3:/);
-    expect(JSON.stringify(finops)).toContain("dynamodb:Query");
-    expect(JSON.stringify(openai)).toContain("s3:PutObject");
+    const withS3 = (door: string) =>
+      JSON.stringify(policies.filter(([id]) => id.startsWith(`Gateway${door}Dialect`))).includes('"s3:GetObject');
+    for (const [id, door] of Object.entries(frontDoors))
+      expect(withS3(`${id[0]!.toUpperCase()}${id.slice(1)}`), id).toBe(door.storesFiles);
+    expect(withS3("Finops")).toBe(true);
+    expect(JSON.stringify(policies.filter(([id]) => id.startsWith("GatewayFinopsDialect")))).toContain(
+      "dynamodb:Query",
+    );
   });
 
   it("proxies each mount to its own Lambda on a current Node runtime, a streaming door's HEAD to a buffered one", () => {

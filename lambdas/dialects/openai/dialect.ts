@@ -55,6 +55,7 @@ const finOpsFrontDoor = (deps: GatewayDeps): FrontDoor => {
     routes: [
       { method: "GET", path: "/v1/batches/{batchId}", handler: finops.batch },
       { method: "GET", path: "/v1/costs", handler: finops.costs },
+      { method: "POST", path: "/v1/estimate", handler: finops.estimate },
     ],
   };
 };

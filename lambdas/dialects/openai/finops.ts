@@ -1,14 +1,16 @@
 import * as z from "zod";
-import { getBatch } from "../../core/batches";
+import { type BatchDeps, estimateBatch, getBatch } from "../../core/batches";
+import { charactersPerToken, defaultOutputTokens } from "../../core/budgets";
+import { chatEndpoint } from "../../core/chat";
 import { costGroupings, costReport, isCostGrouping } from "../../core/costs";
-import type { FileDeps } from "../../core/files";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
 import { estimatedEnd, progressOf } from "../../core/parts";
+import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
-import type { HttpRequest } from "../../http/request";
+import { type HttpRequest, jsonBody } from "../../http/request";
 import { type HttpResponse, json } from "../../http/response";
 
 /**
@@ -97,7 +99,67 @@ const costsQuery = z.object({
 });
 
 /** The FinOps API at `{GW}/finops`: a batch's cost, and the caller's costs over a period. */
-export const finOpsRoutes = (deps: FileDeps) => ({
+/** The fields of `POST /v1/estimate`: a batch create's, on a file uploaded through any SDK. */
+const estimateBody = z.strictObject({
+  input_file_id: z.string({ error: "input_file_id is required: the file the batch would run" }),
+  endpoint: z.string().default(chatEndpoint),
+  provider: providerSchema.default("openai"),
+  model: z.string().min(1).optional(),
+});
+
+const usdOf = (micro: number) => micro / 1e6;
+
+export const finOpsRoutes = (deps: BatchDeps) => ({
+  /**
+   * `POST /v1/estimate`: what a batch of the file would cost, its on-demand equivalent and saving, the key's budget
+   * left after it, and what the estimate assumed. Nothing is created.
+   */
+  async estimate(request: HttpRequest): Promise<HttpResponse> {
+    const body = parseWith(estimateBody, jsonBody(request), "body");
+    const shown = body.input_file_id;
+    const estimated = await estimateBatch(deps, {
+      tenant: requireTenant(request),
+      dialect: "openai",
+      provider: body.provider,
+      endpoint: body.endpoint,
+      model: body.model,
+      inputFile: {
+        id: idFromAnyRendering(shown) ?? idFromAnyRendering(shown.slice(shown.lastIndexOf("/") + 1)),
+        shown,
+      },
+      anyPurpose: true,
+    });
+    return json(200, {
+      object: "finops.estimate",
+      provider: body.provider,
+      model: estimated.model,
+      endpoint: body.endpoint,
+      requests: estimated.requests,
+      usage: { input_tokens: estimated.usage.inputTokens, output_tokens: estimated.usage.outputTokens },
+      cost: {
+        currency: estimated.cost.currency,
+        batch: estimated.cost.batch,
+        on_demand: estimated.cost.onDemand,
+        saved: estimated.cost.saved,
+        pricing: estimated.cost.pricing,
+        source: estimated.cost.source,
+      },
+      budget: estimated.budget
+        ? {
+            month: estimated.budget.month,
+            monthly: usdOf(estimated.budget.limit),
+            committed: usdOf(estimated.budget.committed),
+            left_after: usdOf(estimated.budget.leftAfter),
+          }
+        : null,
+      assumptions: {
+        input_tokens: `the text of every message (and system prompt) at ${charactersPerToken} characters a token`,
+        output_tokens: `each request's max_tokens (max_completion_tokens, maxOutputTokens), ${defaultOutputTokens} where none is set`,
+        prices: "the batch rate the price list publishes, or the provider's batch discount off on-demand rates",
+      },
+    });
+  },
+
   /** `GET /v1/batches/{id}`: usage and cost, `cost` null until the batch has settled. */
   async batch(request: HttpRequest): Promise<HttpResponse> {
     const shown = request.params.batchId ?? "";
