@@ -1,7 +1,7 @@
 import { untagged } from "./allocation";
 import { BadRequestError } from "./errors";
 import type { FileDeps } from "./files";
-import type { BatchRecord } from "./model";
+import { type BatchRecord, lastStatusTime } from "./model";
 import { usd } from "./pricing";
 
 /** How a cost report groups batches: by a fixed field, or by a cost allocation tag's value (`tag:team`). */
@@ -63,6 +63,30 @@ export const groupCosts = (batches: Iterable<BatchRecord>, groupFor: (batch: Bat
     groups.set(name, group);
   }
   return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
+};
+
+/**
+ * The tenant's batches that settled in `[from, to)` (newest first; a batch settles within days of its create).
+ */
+export const settledBatches = async (
+  deps: FileDeps,
+  tenant: string,
+  period: { from: number; to: number },
+): Promise<BatchRecord[]> => {
+  const settled: BatchRecord[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.repo.list("batch", tenant, { limit: 100, order: "desc", after });
+    for (const batch of page.items) {
+      const ended = lastStatusTime(batch);
+      if (batch.cost && ended >= period.from && ended < period.to) settled.push(batch);
+    }
+    const oldest = page.items.at(-1);
+    // A batch runs at most its 24-hour window and a few days of retries: older creates cannot settle in the period.
+    if (!page.hasMore || !oldest || oldest.createdAt < period.from - 7 * 86_400_000) break;
+    after = oldest.id;
+  }
+  return settled;
 };
 
 /**

@@ -1,10 +1,10 @@
 import type { GatewayDeps } from "../../core/deps";
-import { renderId } from "../../core/ids";
 import type { FrontDoor } from "../../http/dialect-handler";
+import { batchIdIn } from "../batch-ids";
 import type { DialectModule } from "../dialect-module";
 import { anthropicBatchRoutes } from "./batches";
 import { renderAnthropicError } from "./errors";
-import { anthropicFileRoutes, anthropicPrefix, anthropicPresented } from "./files";
+import { anthropicFileRoutes, anthropicPresented } from "./files";
 import { anthropicResultSink } from "./results";
 
 /**
@@ -40,5 +40,5 @@ export const anthropicDialect: DialectModule<"anthropic"> = {
   frontDoors: { anthropic: anthropicFrontDoor },
   stagedRoutes: {},
   resultSink: anthropicResultSink,
-  batchId: (batch) => renderId(anthropicPrefix.batch, batch.id),
+  batchId: batchIdIn.anthropic,
 };

@@ -18,9 +18,10 @@ import type { Presented } from "../../http/authenticator";
 import { parseMultipart } from "../../http/multipart";
 import type { HttpRequest } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+import { batchPrefix } from "../batch-ids";
 
 /** How the Anthropic SDK's ids look: `file_…` and `msgbatch_…` around the gateway id. */
-export const anthropicPrefix = { file: "file_", batch: "msgbatch_" } as const;
+export const anthropicPrefix = { file: "file_", batch: batchPrefix.anthropic } as const;
 
 /** Where the Anthropic SDK puts its key: `X-Api-Key` (Python, JS 0.x) or `Authorization: Bearer` (JS ≥1.0). */
 export const anthropicPresented = (request: HttpRequest): Presented => {

@@ -1,10 +1,10 @@
 import type { GatewayDeps } from "../../core/deps";
 import type { FrontDoor } from "../../http/dialect-handler";
+import { batchIdIn } from "../batch-ids";
 import type { DialectModule } from "../dialect-module";
 import { awsPresented } from "./auth";
 import { renderBedrockError, renderS3Error } from "./errors";
 import { bedrockJobRoutes } from "./jobs";
-import { jobSpecOf } from "./jobs-model";
 import { bedrockResultSink } from "./results";
 import { signedResourceOf } from "./s3-location";
 import { s3BodyAdmitter } from "./s3-multipart";
@@ -46,6 +46,5 @@ export const bedrockDialect: DialectModule<"bedrock"> = {
   frontDoors: { bedrock: bedrockFrontDoor, bedrockFiles: bedrockFilesFrontDoor },
   stagedRoutes: { s3Bodies: s3BodyAdmitter },
   resultSink: bedrockResultSink,
-  batchId: (batch, deployment) =>
-    `arn:aws:bedrock:${jobSpecOf(batch)?.region ?? deployment.region}:${deployment.accountId}:model-invocation-job/${batch.id}`,
+  batchId: batchIdIn.bedrock,
 };

@@ -1,10 +1,10 @@
 import type { GatewayDeps } from "../../core/deps";
-import { renderId } from "../../core/ids";
 import type { FrontDoor } from "../../http/dialect-handler";
+import { batchIdIn } from "../batch-ids";
 import type { DialectModule } from "../dialect-module";
 import { genAiBatchRoutes } from "./batches";
 import { renderGenAiError } from "./errors";
-import { genAiChunkAdmitter, genAiFileRoutes, genAiPrefix, genAiPresented } from "./files";
+import { genAiChunkAdmitter, genAiFileRoutes, genAiPresented } from "./files";
 import { genAiResultSink } from "./results";
 
 /**
@@ -39,5 +39,5 @@ export const genAiDialect: DialectModule<"genai"> = {
   frontDoors: { genai: genAiFrontDoor },
   stagedRoutes: { genaiChunks: genAiChunkAdmitter },
   resultSink: genAiResultSink,
-  batchId: (batch) => renderId(genAiPrefix.batch, batch.id),
+  batchId: batchIdIn.genai,
 };

@@ -11,9 +11,10 @@ import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, jsonBody } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
 import type { Admitter } from "../../http/staged-authorizer";
+import { batchPrefix } from "../batch-ids";
 
 /** How the GenAI SDK's resource names look: `files/…` and `batches/…` around the gateway id. */
-export const genAiPrefix = { file: "files/", batch: "batches/" } as const;
+export const genAiPrefix = { file: "files/", batch: batchPrefix.genai } as const;
 
 /** Where chunks of a resumable upload go: the upload URL `start` answers (a staged route, staged-routes.ts). */
 const uploadSessionPath = "/upload-sessions/";

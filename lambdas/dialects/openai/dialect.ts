@@ -1,10 +1,10 @@
 import type { GatewayDeps } from "../../core/deps";
-import { renderId } from "../../core/ids";
 import type { FrontDoor } from "../../http/dialect-handler";
+import { batchIdIn } from "../batch-ids";
 import type { DialectModule } from "../dialect-module";
 import { openAiBatchRoutes } from "./batches";
 import { renderOpenAiError } from "./errors";
-import { openAiFileRoutes, openAiPrefix, openAiPresented } from "./files";
+import { openAiFileRoutes, openAiPresented } from "./files";
 import { finOpsPresented, finOpsRoutes } from "./finops";
 import { openAiResultSink } from "./results";
 import { openAiUploadRoutes } from "./uploads";
@@ -56,6 +56,7 @@ const finOpsFrontDoor = (deps: GatewayDeps): FrontDoor => {
       { method: "GET", path: "/v1/batches/{batchId}", handler: finops.batch },
       { method: "GET", path: "/v1/costs", handler: finops.costs },
       { method: "POST", path: "/v1/estimate", handler: finops.estimate },
+      { method: "GET", path: "/v1/focus", handler: finops.focus },
     ],
   };
 };
@@ -66,5 +67,5 @@ export const openAiDialect: DialectModule<"openai"> = {
   frontDoors: { openai: openAiFrontDoor, finops: finOpsFrontDoor },
   stagedRoutes: {},
   resultSink: openAiResultSink,
-  batchId: (batch) => renderId(openAiPrefix.batch, batch.id),
+  batchId: batchIdIn.openai,
 };

@@ -10,9 +10,10 @@ import type { Presented } from "../../http/authenticator";
 import { parseMultipart } from "../../http/multipart";
 import { type HttpRequest, unflattenBrackets } from "../../http/request";
 import { bytes, type HttpResponse, json, redirect } from "../../http/response";
+import { batchPrefix } from "../batch-ids";
 
 /** How the OpenAI SDK's ids look: `file-…`, `batch_…`, `upload_…`, `part_…` around the gateway id. */
-export const openAiPrefix = { file: "file-", batch: "batch_", upload: "upload_", part: "part_" } as const;
+export const openAiPrefix = { file: "file-", batch: batchPrefix.openai, upload: "upload_", part: "part_" } as const;
 
 /** Unix seconds, as OpenAI writes times. */
 export const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));

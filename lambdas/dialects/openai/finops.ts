@@ -1,8 +1,11 @@
 import * as z from "zod";
-import { type BatchDeps, estimateBatch, getBatch } from "../../core/batches";
+import { estimateBatch, getBatch } from "../../core/batches";
 import { charactersPerToken, defaultOutputTokens } from "../../core/budgets";
 import { chatEndpoint } from "../../core/chat";
-import { costGroupings, costReport, isCostGrouping } from "../../core/costs";
+import { costGroupings, costReport, isCostGrouping, settledBatches } from "../../core/costs";
+import type { GatewayDeps } from "../../core/deps";
+import { BadRequestError } from "../../core/errors";
+import { focusCsv, focusRows } from "../../core/focus";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
 import { estimatedEnd, progressOf } from "../../core/parts";
@@ -11,7 +14,8 @@ import { parseWith } from "../../core/validation";
 import { requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, jsonBody } from "../../http/request";
-import { type HttpResponse, json } from "../../http/response";
+import { bytes, type HttpResponse, json } from "../../http/response";
+import { everySdkBatchId } from "../batch-ids";
 
 /**
  * The FinOps API takes the key of any SDK where that SDK puts it: `Authorization: Bearer` (OpenAI), `x-api-key`
@@ -109,7 +113,42 @@ const estimateBody = z.strictObject({
 
 const usdOf = (micro: number) => micro / 1e6;
 
-export const finOpsRoutes = (deps: BatchDeps) => ({
+/** `GET /v1/focus`: a period (`to` exclusive; this month by default), as CSV or JSON rows. */
+const focusQuery = z.object({
+  from: day.optional(),
+  to: day.optional(),
+  format: z.enum(["csv", "json"]).default("csv"),
+});
+
+export const finOpsRoutes = (deps: GatewayDeps) => ({
+  /**
+   * `GET /v1/focus?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|json`: the caller's settled batches of the period as
+   * FOCUS rows (core/focus.ts), as a CSV file or a JSON list.
+   */
+  async focus(request: HttpRequest): Promise<HttpResponse> {
+    const q = parseWith(focusQuery, request.query, "query");
+    const from = q.from ?? monthStart();
+    const period = {
+      from: Date.parse(`${from}T00:00:00Z`),
+      to: q.to ? Date.parse(`${q.to}T00:00:00Z`) : Date.now() + 1,
+    };
+    if (!(period.from < period.to)) throw new BadRequestError("'from' must be before 'to'.", { param: "from" });
+    const batches = await settledBatches(deps, requireTenant(request), period);
+    const rows = await focusRows(batches, {
+      deployment: deps.deployment,
+      rates: async (batch) => {
+        const rates = await deps.prices?.rates(batch.provider, batch.model ?? "");
+        return rates && !("unpriced" in rates) ? rates : undefined;
+      },
+      ids: (batch) => everySdkBatchId(batch, deps.deployment),
+    });
+    if (q.format === "json") return json(200, { object: "list", from, to: q.to ?? null, data: rows });
+    const name = `focus-${from}${q.to ? `-to-${q.to}` : ""}.csv`;
+    return bytes(200, Buffer.from(focusCsv(rows)), "text/csv; charset=utf-8", {
+      "content-disposition": `attachment; filename="${name}"`,
+    });
+  },
+
   /**
    * `POST /v1/estimate`: what a batch of the file would cost, its on-demand equivalent and saving, the key's budget
    * left after it, and what the estimate assumed. Nothing is created.

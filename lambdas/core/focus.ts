@@ -1,0 +1,282 @@
+/**
+ * The ledger as FOCUS rows (the FinOps Foundation's cost and usage format; FOCUS 1.2 with the 1.3 columns that
+ * replace its deprecated ones also filled): one row per settled batch × token kind, in the UTC day the batch settled.
+ * A batch's price is the list price of its SKU (the batch rate), and what it cost is what it billed, so `ListCost`,
+ * `BilledCost`, `EffectiveCost` and `ContractedCost` agree; the on-demand equivalent, the saving and where the price
+ * came from are `x_` columns. The rows of a batch add up to its settled cost exactly.
+ */
+import type { Usage } from "./chat";
+import type { Deployment } from "./deps";
+import { type BatchRecord, lastStatusTime, type Provider } from "./model";
+import { batchDiscount, type ModelRates, usd } from "./pricing";
+
+/** The token kinds a row counts, each priced at its own rate. */
+export const tokenKinds = ["input", "cached input", "cache write", "output", "reasoning"] as const;
+export type TokenKind = (typeof tokenKinds)[number];
+
+/** One FOCUS row: every column, `null` where it does not apply. */
+export type FocusRow = Record<(typeof focusColumns)[number], string | number | null>;
+
+/** The columns, FOCUS's own in its order (alphabetical), then the gateway's `x_` ones. */
+export const focusColumns = [
+  "AvailabilityZone",
+  "BilledCost",
+  "BillingAccountId",
+  "BillingAccountName",
+  "BillingAccountType",
+  "BillingCurrency",
+  "BillingPeriodEnd",
+  "BillingPeriodStart",
+  "CapacityReservationId",
+  "CapacityReservationStatus",
+  "ChargeCategory",
+  "ChargeClass",
+  "ChargeDescription",
+  "ChargeFrequency",
+  "ChargePeriodEnd",
+  "ChargePeriodStart",
+  "CommitmentDiscountCategory",
+  "CommitmentDiscountId",
+  "CommitmentDiscountName",
+  "CommitmentDiscountQuantity",
+  "CommitmentDiscountStatus",
+  "CommitmentDiscountType",
+  "CommitmentDiscountUnit",
+  "ConsumedQuantity",
+  "ConsumedUnit",
+  "ContractedCost",
+  "ContractedUnitPrice",
+  "EffectiveCost",
+  "HostProviderName",
+  "InvoiceId",
+  "InvoiceIssuerName",
+  "ListCost",
+  "ListUnitPrice",
+  "PricingCategory",
+  "PricingCurrency",
+  "PricingCurrencyContractedUnitPrice",
+  "PricingCurrencyEffectiveCost",
+  "PricingCurrencyListUnitPrice",
+  "PricingQuantity",
+  "PricingUnit",
+  "ProviderName",
+  "PublisherName",
+  "RegionId",
+  "RegionName",
+  "ResourceId",
+  "ResourceName",
+  "ResourceType",
+  "ServiceCategory",
+  "ServiceName",
+  "ServiceProviderName",
+  "ServiceSubcategory",
+  "SkuId",
+  "SkuMeter",
+  "SkuPriceDetails",
+  "SkuPriceId",
+  "SubAccountId",
+  "SubAccountName",
+  "SubAccountType",
+  "Tags",
+  "x_BatchId",
+  "x_BatchIds",
+  "x_CostStatus",
+  "x_Dialect",
+  "x_Model",
+  "x_OnDemandCost",
+  "x_PricingSource",
+  "x_RetryRun",
+  "x_Saving",
+  "x_TokenKind",
+] as const;
+
+/** Who runs each provider's batches, as FOCUS names them. */
+const providerNames: Record<Provider, { provider: string; service: string }> = {
+  openai: { provider: "OpenAI", service: "OpenAI Batch API" },
+  anthropic: { provider: "Anthropic", service: "Anthropic Message Batches" },
+  gemini: { provider: "Google", service: "Gemini Batch API" },
+  bedrock: { provider: "Amazon Web Services", service: "Amazon Bedrock" },
+};
+
+/** Who makes a model (its publisher), from its id; the provider's own otherwise. */
+const publisherOf = (provider: Provider, model: string): string => {
+  const families: [RegExp, string][] = [
+    [/claude|anthropic/i, "Anthropic"],
+    [/gpt|^o\d|openai/i, "OpenAI"],
+    [/gemini|gemma|google/i, "Google"],
+    [/nova|titan|amazon/i, "Amazon"],
+    [/llama|meta/i, "Meta"],
+    [/mistral|mixtral/i, "Mistral AI"],
+    [/cohere|command|embed-/i, "Cohere"],
+  ];
+  return families.find(([pattern]) => pattern.test(model))?.[1] ?? providerNames[provider].provider;
+};
+
+/** A batch's usage of one token kind alone (cached and cache-write tokens are input; reasoning is output). */
+const usageOf = (usage: Usage, kind: TokenKind): Usage => {
+  const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  const reasoning = usage.reasoningTokens ?? 0;
+  switch (kind) {
+    case "input":
+      return { inputTokens: Math.max(0, usage.inputTokens - cached - written), outputTokens: 0 };
+    case "cached input":
+      return { inputTokens: cached, cachedInputTokens: cached, outputTokens: 0 };
+    case "cache write":
+      return { inputTokens: written, cacheWriteTokens: written, outputTokens: 0 };
+    case "output":
+      return { inputTokens: 0, outputTokens: Math.max(0, usage.outputTokens - reasoning) };
+    case "reasoning":
+      return { inputTokens: 0, outputTokens: reasoning, reasoningTokens: reasoning };
+  }
+};
+
+const quantityOf = (usage: Usage): number => usage.inputTokens + usage.outputTokens;
+
+/** Shares of `total` in proportion to `weights`, each rounded, the rounding left on the largest: they sum to `total`. */
+const apportioned = (total: number, weights: number[]): number[] => {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const shares = weights.map((w) => usd((total * w) / sum));
+  const largest = weights.indexOf(Math.max(...weights));
+  shares[largest] = usd(total - shares.reduce((a, b, i) => (i === largest ? a : a + b), 0));
+  return shares;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const dayStart = (ms: number) =>
+  Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), new Date(ms).getUTCDate());
+const monthStart = (ms: number, plus = 0) =>
+  Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth() + plus, 1);
+
+/** What the rows need beyond the batches. */
+export interface FocusContext {
+  deployment: Deployment;
+  /** Each batch's rates (to split its cost by token kind); undefined when it has no price. */
+  rates: (batch: BatchRecord) => Promise<ModelRates | undefined>;
+  /** A batch's id in every SDK's form. */
+  ids: (batch: BatchRecord) => Record<string, string>;
+  /** The credential's name of a tenant, where it is known. */
+  accountName?: (tenant: string) => string | undefined;
+}
+
+/**
+ * The FOCUS rows of settled, priced batches (an unpriced batch has no cost to put in a row, and is left out, never
+ * priced at 0): one per token kind it used.
+ */
+export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusContext): Promise<FocusRow[]> => {
+  const rows: FocusRow[] = [];
+  for (const batch of batches) {
+    const cost = batch.cost;
+    if (!cost || cost.batch === null || cost.onDemand === null || !batch.usage) continue;
+    const rates = await context.rates(batch);
+    const kinds = tokenKinds
+      .map((kind) => ({ kind, usage: usageOf(batch.usage!, kind) }))
+      .filter(({ usage }) => quantityOf(usage) > 0);
+    if (kinds.length === 0) continue;
+    const onDemandWeights = kinds.map(({ usage }) => rates?.onDemand(usage) ?? quantityOf(usage));
+    const batchWeights = kinds.map(({ usage }, i) =>
+      cost.pricing === "on_demand"
+        ? onDemandWeights[i]!
+        : (rates?.batch?.(usage) ?? onDemandWeights[i]! * batchDiscount),
+    );
+    const billed = apportioned(cost.batch, batchWeights);
+    const onDemand = apportioned(cost.onDemand, onDemandWeights);
+    const ended = lastStatusTime(batch);
+    const { provider, service } = providerNames[batch.provider];
+    const model = batch.model ?? "";
+    const source = /override/i.test(cost.source) ? "override" : cost.pricing;
+    const ids = context.ids(batch);
+    const tier = cost.pricing === "on_demand" ? "on-demand" : "batch";
+    kinds.forEach(({ kind, usage }, i) => {
+      const quantity = quantityOf(usage);
+      const unitPrice = quantity > 0 ? billed[i]! / quantity : 0;
+      const sku = `${batch.provider}:${model}:${kind.replace(" ", "-")}`;
+      rows.push({
+        AvailabilityZone: null,
+        BilledCost: billed[i]!,
+        BillingAccountId: context.deployment.accountId,
+        BillingAccountName: "FinOps batch gateway",
+        BillingAccountType: "Gateway deployment",
+        BillingCurrency: cost.currency,
+        BillingPeriodEnd: iso(monthStart(ended, 1)),
+        BillingPeriodStart: iso(monthStart(ended)),
+        CapacityReservationId: null,
+        CapacityReservationStatus: null,
+        ChargeCategory: "Usage",
+        ChargeClass: null,
+        ChargeDescription: `${service}: ${model} ${kind} tokens at ${tier} rates`,
+        ChargeFrequency: "Usage-Based",
+        ChargePeriodEnd: iso(dayStart(ended) + 86_400_000),
+        ChargePeriodStart: iso(dayStart(ended)),
+        CommitmentDiscountCategory: null,
+        CommitmentDiscountId: null,
+        CommitmentDiscountName: null,
+        CommitmentDiscountQuantity: null,
+        CommitmentDiscountStatus: null,
+        CommitmentDiscountType: null,
+        CommitmentDiscountUnit: null,
+        ConsumedQuantity: quantity,
+        ConsumedUnit: "Tokens",
+        ContractedCost: billed[i]!,
+        ContractedUnitPrice: unitPrice,
+        EffectiveCost: billed[i]!,
+        HostProviderName: provider,
+        InvoiceId: null,
+        InvoiceIssuerName: provider,
+        ListCost: billed[i]!,
+        ListUnitPrice: unitPrice,
+        PricingCategory: "Standard",
+        PricingCurrency: cost.currency,
+        PricingCurrencyContractedUnitPrice: unitPrice,
+        PricingCurrencyEffectiveCost: billed[i]!,
+        PricingCurrencyListUnitPrice: unitPrice,
+        PricingQuantity: quantity,
+        PricingUnit: "Tokens",
+        ProviderName: provider,
+        PublisherName: publisherOf(batch.provider, model),
+        RegionId: batch.provider === "bedrock" ? context.deployment.region : null,
+        RegionName: batch.provider === "bedrock" ? context.deployment.region : null,
+        ResourceId: ids[batch.dialect] ?? batch.id,
+        ResourceName: (batch.dialectFields?.name as string | undefined) ?? batch.id,
+        ResourceType: "Batch",
+        ServiceCategory: "AI and Machine Learning",
+        ServiceName: service,
+        ServiceProviderName: provider,
+        ServiceSubcategory: "Generative AI",
+        SkuId: sku,
+        SkuMeter: `${kind[0]!.toUpperCase()}${kind.slice(1)} Tokens`,
+        SkuPriceDetails: JSON.stringify({ TokenKind: kind, PriceTier: tier }),
+        SkuPriceId: `${sku}:${tier}`,
+        SubAccountId: batch.tenant,
+        SubAccountName: context.accountName?.(batch.tenant) ?? null,
+        SubAccountType: "Gateway credential",
+        Tags: JSON.stringify(batch.tags ?? {}),
+        x_BatchId: batch.id,
+        x_BatchIds: JSON.stringify(ids),
+        x_CostStatus: "settled",
+        x_Dialect: batch.dialect,
+        x_Model: model,
+        x_OnDemandCost: onDemand[i]!,
+        x_PricingSource: source,
+        x_RetryRun: cost.retries ? "includes retries" : null,
+        x_Saving: usd(onDemand[i]! - billed[i]!),
+        x_TokenKind: kind,
+      });
+    });
+  }
+  return rows;
+};
+
+/** A CSV field: quoted where it must be (RFC 4180), empty for null. */
+const csvField = (value: string | number | null): string => {
+  if (value === null) return "";
+  const text = typeof value === "number" ? String(value) : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** The rows as CSV with a header of every column (RFC 4180, CRLF line ends). */
+export const focusCsv = (rows: readonly FocusRow[]): string =>
+  [focusColumns.join(","), ...rows.map((row) => focusColumns.map((column) => csvField(row[column])).join(","))]
+    .map((line) => `${line}\r\n`)
+    .join("");

@@ -1,0 +1,257 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GoogleGenAI } from "@google/genai";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultModels } from "../../local/default-models";
+import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
+import { startTestGateway } from "../support/gateway";
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+type Kind = "decimal" | "string" | "datetime" | "json";
+/** FOCUS 1.2's rules for each column the export carries (type, nullability, allowed values), and 1.3's two. */
+const rules: Record<string, { kind: Kind; nullable: boolean; allowed?: readonly (string | null)[] }> = {
+  AvailabilityZone: { kind: "string", nullable: true },
+  BilledCost: { kind: "decimal", nullable: false },
+  BillingAccountId: { kind: "string", nullable: false },
+  BillingAccountName: { kind: "string", nullable: true },
+  BillingAccountType: { kind: "string", nullable: true },
+  BillingCurrency: { kind: "string", nullable: false, allowed: ["USD"] },
+  BillingPeriodEnd: { kind: "datetime", nullable: false },
+  BillingPeriodStart: { kind: "datetime", nullable: false },
+  CapacityReservationId: { kind: "string", nullable: true },
+  CapacityReservationStatus: { kind: "string", nullable: true, allowed: [null, "Used", "Unused"] },
+  ChargeCategory: { kind: "string", nullable: false, allowed: ["Usage", "Purchase", "Tax", "Credit", "Adjustment"] },
+  ChargeClass: { kind: "string", nullable: true, allowed: [null, "Correction"] },
+  ChargeDescription: { kind: "string", nullable: true },
+  ChargeFrequency: { kind: "string", nullable: false, allowed: ["One-Time", "Recurring", "Usage-Based"] },
+  ChargePeriodEnd: { kind: "datetime", nullable: false },
+  ChargePeriodStart: { kind: "datetime", nullable: false },
+  CommitmentDiscountCategory: { kind: "string", nullable: true, allowed: [null, "Spend", "Usage"] },
+  CommitmentDiscountId: { kind: "string", nullable: true },
+  CommitmentDiscountName: { kind: "string", nullable: true },
+  CommitmentDiscountQuantity: { kind: "decimal", nullable: true },
+  CommitmentDiscountStatus: { kind: "string", nullable: true, allowed: [null, "Used", "Unused"] },
+  CommitmentDiscountType: { kind: "string", nullable: true },
+  CommitmentDiscountUnit: { kind: "string", nullable: true },
+  ConsumedQuantity: { kind: "decimal", nullable: false },
+  ConsumedUnit: { kind: "string", nullable: false },
+  ContractedCost: { kind: "decimal", nullable: false },
+  ContractedUnitPrice: { kind: "decimal", nullable: false },
+  EffectiveCost: { kind: "decimal", nullable: false },
+  HostProviderName: { kind: "string", nullable: false },
+  InvoiceId: { kind: "string", nullable: true },
+  InvoiceIssuerName: { kind: "string", nullable: false },
+  ListCost: { kind: "decimal", nullable: false },
+  ListUnitPrice: { kind: "decimal", nullable: false },
+  PricingCategory: { kind: "string", nullable: false, allowed: ["Standard", "Dynamic", "Committed", "Other"] },
+  PricingCurrency: { kind: "string", nullable: false, allowed: ["USD"] },
+  PricingCurrencyContractedUnitPrice: { kind: "decimal", nullable: true },
+  PricingCurrencyEffectiveCost: { kind: "decimal", nullable: true },
+  PricingCurrencyListUnitPrice: { kind: "decimal", nullable: true },
+  PricingQuantity: { kind: "decimal", nullable: false },
+  PricingUnit: { kind: "string", nullable: false },
+  ProviderName: { kind: "string", nullable: false },
+  PublisherName: { kind: "string", nullable: false },
+  RegionId: { kind: "string", nullable: true },
+  RegionName: { kind: "string", nullable: true },
+  ResourceId: { kind: "string", nullable: true },
+  ResourceName: { kind: "string", nullable: true },
+  ResourceType: { kind: "string", nullable: true },
+  ServiceCategory: { kind: "string", nullable: false, allowed: ["AI and Machine Learning"] },
+  ServiceName: { kind: "string", nullable: false },
+  ServiceProviderName: { kind: "string", nullable: false },
+  ServiceSubcategory: { kind: "string", nullable: true, allowed: [null, "Generative AI"] },
+  SkuId: { kind: "string", nullable: false },
+  SkuMeter: { kind: "string", nullable: true },
+  SkuPriceDetails: { kind: "json", nullable: true },
+  SkuPriceId: { kind: "string", nullable: false },
+  SubAccountId: { kind: "string", nullable: true },
+  SubAccountName: { kind: "string", nullable: true },
+  SubAccountType: { kind: "string", nullable: true },
+  Tags: { kind: "json", nullable: true },
+};
+
+/** RFC 4180: quoted fields may hold commas, quotes (doubled) and line ends. */
+const parseCsv = (text: string): string[][] => {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += c;
+  }
+  return rows;
+};
+
+/**
+ * The FOCUS export (issue 28): a month with batches on all four providers through all four SDKs, as rows a
+ * FOCUS-aware tool loads as is — every column meets the rules above, custom columns are `x_`-prefixed, costs agree
+ * with unit prices and quantities, and the rows add up to the ledger.
+ */
+describe("the FOCUS export", () => {
+  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let key: string;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      auth: "keys",
+      simulators: { jobLatencyMs: 150 },
+      runner: { pollWaitMs: 30, retryWaitMs: 20 },
+      bedrockMinRecords: 2,
+    });
+    const credential = await gateway.gateway.createCredential("focus");
+    key = credential.apiKey;
+    await gateway.gateway.tags.set(credential.record.tenant, { team: "search" });
+    const access = { accessKeyId: credential.record.accessKeyId, secretAccessKey: credential.secretAccessKey };
+
+    const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: key, maxRetries: 0 });
+    const file = await uploadBatchInput(openai, chatLines(defaultModels.openai, ["one", "two"]), "openai");
+    const batch = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+      metadata: { project: "atlas phase/2" },
+    });
+    ids.push((await waitForBatch(openai, batch.id)).id);
+
+    const anthropic = new Anthropic({ baseURL: `${gateway.url}/anthropic`, apiKey: key, maxRetries: 0 });
+    let message = await anthropic.messages.batches.create({
+      requests: ["a", "b"].map((content) => ({
+        custom_id: content,
+        params: { model: defaultModels.anthropic, max_tokens: 32, messages: [{ role: "user" as const, content }] },
+      })),
+    });
+    while (message.processing_status !== "ended") {
+      await pause();
+      message = await anthropic.messages.batches.retrieve(message.id);
+    }
+    ids.push(message.id);
+
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: `${gateway.url}/genai` } });
+    let job = await ai.batches.create({
+      model: defaultModels.gemini,
+      src: [{ contents: [{ role: "user", parts: [{ text: "hello" }] }] }],
+    });
+    while (job.state !== "JOB_STATE_SUCCEEDED") {
+      await pause();
+      job = await ai.batches.get({ name: job.name! });
+    }
+    ids.push(job.name!);
+
+    const s3 = new S3Client({
+      endpoint: `${gateway.url}/bedrock/files`,
+      region: "us-east-1",
+      credentials: access,
+      forcePathStyle: true,
+    });
+    const records = ["x", "y"].map((text, i) => ({
+      recordId: `R${i}`,
+      modelInput: { messages: [{ role: "user", content: [{ text }] }] },
+    }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "focus",
+        Key: "in.jsonl",
+        Body: records.map((r) => JSON.stringify(r)).join("\n"),
+      }),
+    );
+    const bedrock = new BedrockClient({ endpoint: `${gateway.url}/bedrock`, region: "us-east-1", credentials: access });
+    const { jobArn } = await bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: "focus",
+        modelId: defaultModels.bedrock,
+        roleArn: "arn:aws:iam::123456789012:role/any",
+        inputDataConfig: { s3InputDataConfig: { s3Uri: "s3://focus/in.jsonl" } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: "s3://focus/out/" } },
+      }),
+    );
+    while ((await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status !== "Completed")
+      await pause();
+    ids.push(jobArn!);
+  });
+  afterAll(() => gateway.stop());
+
+  const get = (path: string) => fetch(`${gateway.url}/finops${path}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it("exports this month as CSV whose every column meets FOCUS's rules, and whose rows add up to the ledger", async () => {
+    const response = await get("/v1/focus");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    const [header, ...rows] = parseCsv(await response.text());
+    for (const column of header!) expect(column in rules || column.startsWith("x_"), column).toBe(true);
+    for (const column of Object.keys(rules)) expect(header, column).toContain(column);
+    const records = rows.map((cells) => Object.fromEntries(header!.map((column, i) => [column, cells[i] ?? ""])));
+    expect(records.length).toBeGreaterThanOrEqual(8); // input and output rows of four batches
+    for (const record of records) {
+      for (const [column, rule] of Object.entries(rules)) {
+        const value = record[column]!;
+        const at = `${column} = ${JSON.stringify(value)}`;
+        if (value === "") {
+          expect(rule.nullable, at).toBe(true);
+          if (rule.allowed) expect(rule.allowed, at).toContain(null);
+          continue;
+        }
+        if (rule.allowed) expect(rule.allowed, at).toContain(value);
+        if (rule.kind === "decimal") expect(Number.isFinite(Number(value)), at).toBe(true);
+        if (rule.kind === "datetime") expect(value, at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+        if (rule.kind === "json") expect(typeof JSON.parse(value), at).toBe("object");
+      }
+      const number = (column: string) => Number(record[column]);
+      // Costs agree with unit prices × quantities, and a batch bills its list price.
+      expect(number("ListCost")).toBeCloseTo(number("ListUnitPrice") * number("PricingQuantity"), 9);
+      expect(number("ContractedCost")).toBeCloseTo(number("ContractedUnitPrice") * number("PricingQuantity"), 9);
+      expect(number("BilledCost")).toBe(number("EffectiveCost"));
+      expect(number("x_Saving")).toBeCloseTo(number("x_OnDemandCost") - number("BilledCost"), 9);
+      expect(Date.parse(record.ChargePeriodStart!)).toBeLessThan(Date.parse(record.ChargePeriodEnd!));
+      expect(Date.parse(record.BillingPeriodStart!)).toBeLessThanOrEqual(Date.parse(record.ChargePeriodStart!));
+      expect(JSON.parse(record.Tags!)).toMatchObject({ team: "search" });
+      expect(["derived", "published", "override", "on_demand"]).toContain(record.x_PricingSource);
+    }
+    // The rows of each batch add up to what the ledger settled for it, to the ten-billionth of a dollar.
+    for (const id of ids) {
+      const ledger = (await (await get(`/v1/batches/${encodeURIComponent(id)}`)).json()) as {
+        id: string;
+        cost: { batch: number; on_demand: number };
+      };
+      const own = records.filter((record) => record.x_BatchId === ledger.id);
+      expect(own.length, id).toBeGreaterThanOrEqual(2);
+      const sum = (column: string) => own.reduce((total, record) => total + Number(record[column]), 0);
+      expect(sum("BilledCost")).toBeCloseTo(ledger.cost.batch, 10);
+      expect(sum("x_OnDemandCost")).toBeCloseTo(ledger.cost.on_demand, 10);
+      expect(Object.values(JSON.parse(own[0]!.x_BatchIds!))).toContain(id);
+    }
+    const providers = new Set(records.map((record) => record.ServiceProviderName));
+    expect([...providers].sort()).toEqual(["Amazon Web Services", "Anthropic", "Google", "OpenAI"]);
+    // JSON columns (commas and quotes inside) survive the CSV.
+    expect(records.some((record) => JSON.parse(record.Tags!).project === "atlas phase/2")).toBe(true);
+  });
+
+  it("answers the same rows as JSON, and an empty period with the header alone", async () => {
+    const json = (await (await get("/v1/focus?format=json")).json()) as { data: Record<string, unknown>[] };
+    expect(json.data.length).toBeGreaterThanOrEqual(8);
+    expect(json.data[0]).toMatchObject({ ChargeCategory: "Usage", ConsumedUnit: "Tokens" });
+    const empty = await (await get("/v1/focus?from=2020-01-01&to=2020-02-01")).text();
+    expect(empty.trim().split("\r\n")).toHaveLength(1);
+  });
+});
