@@ -2,9 +2,16 @@
  * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential] [--json]`: the
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
  * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
+ * `--focus [--format csv|json] [--out FILE]`: the settled batches of the period (this month by default) as FOCUS rows
+ * (lambdas/core/focus.ts), every key's, each named by its credential.
  */
+
+import { writeFile } from "node:fs/promises";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
-import type { BatchRecord } from "../lambdas/core/model";
+import { focusCsv, focusRows } from "../lambdas/core/focus";
+import { type BatchRecord, lastStatusTime } from "../lambdas/core/model";
+import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
+import { modelAllowlistFromEnv, priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { commandLine, printerFor } from "./cli";
@@ -18,10 +25,14 @@ const { values } = commandLine(
       "group-by": { type: "string", default: "credential" },
       stack: { type: "string" },
       json: { type: "boolean" },
+      focus: { type: "boolean" },
+      format: { type: "string", default: "csv" },
+      out: { type: "string" },
     },
   },
   "Usage: npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] " +
-    "[--group-by credential|day|model|provider|dialect|tag:KEY] [--stack NAME] [--json]",
+    "[--group-by credential|day|model|provider|dialect|tag:KEY] [--stack NAME] [--json] " +
+    "[--focus [--format csv|json] [--out FILE]]",
 );
 const groupings = [...costGroupings, "credential"] as const;
 const groupBy = values["group-by"] as (typeof groupings)[number] | `tag:${string}`;
@@ -29,6 +40,41 @@ const day = (text: string | undefined, fallback: number) =>
   text === undefined ? fallback : Date.parse(`${text}T00:00:00Z`);
 const from = day(values.from, 0);
 const to = day(values.to, Date.now() + 1);
+
+/**
+ * The FOCUS rows of every batch that settled in the period (this month when `--from` is not given), written to
+ * `--out` or printed.
+ */
+const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: Map<string, string>) => {
+  if (values.format !== "csv" && values.format !== "json") throw new Error("--format is csv or json.");
+  const start = values.from ? from : Date.parse(`${new Date().toISOString().slice(0, 7)}-01T00:00:00Z`);
+  const settled: BatchRecord[] = [];
+  for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch")) {
+    const ended = lastStatusTime(batch);
+    if (batch.cost && ended >= start && ended < to) settled.push(batch);
+  }
+  const prices = priceBook(priceOverridesFromEnv(process.env), modelAllowlistFromEnv(process.env));
+  const deployment = {
+    accountId: process.env.CDK_DEFAULT_ACCOUNT ?? "000000000000",
+    region: table.region ?? "us-east-1",
+  };
+  const rows = await focusRows(settled, {
+    deployment,
+    rates: async (batch) => {
+      const rates = await prices.rates(batch.provider, batch.model ?? "");
+      return "unpriced" in rates ? undefined : rates;
+    },
+    ids: (batch) => everySdkBatchId(batch, deployment),
+    accountName: (tenant) => names.get(tenant),
+  });
+  const text = values.format === "csv" ? focusCsv(rows) : `${JSON.stringify(rows, null, 2)}\n`;
+  if (!values.out) {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFile(values.out, text);
+  console.error(`Wrote ${rows.length} FOCUS rows of ${settled.length} settled batches to ${values.out}.`);
+};
 
 const table = await openTable(values.stack);
 try {
@@ -38,6 +84,10 @@ try {
   const names = new Map(
     (await new DynamoCredentialStore(table.dynamo, table.tableName).list()).map((c) => [c.tenant, c.name]),
   );
+  if (values.focus) {
+    await writeFocus(table, names);
+    process.exit(0);
+  }
   const batches: BatchRecord[] = [];
   for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch"))
     if (batch.createdAt >= from && batch.createdAt < to) batches.push(batch);

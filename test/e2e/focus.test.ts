@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -254,4 +256,22 @@ describe("the FOCUS export", () => {
     const empty = await (await get("/v1/focus?from=2020-01-01&to=2020-02-01")).text();
     expect(empty.trim().split("\r\n")).toHaveLength(1);
   });
+
+  it("npm run costs -- --focus writes every key's rows, each named by its credential", async () => {
+    // Asynchronously: the CLI reaches the running gateway's emulator, which serves from this process.
+    const env = {
+      ...process.env,
+      FINOPS_DATA_DIR: gateway.dataDir,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+    const args = ["--import", "tsx", "local/costs.ts", "--focus", "--format", "csv"];
+    const run = await promisify(execFile)(process.execPath, args, { env });
+    const [header, ...rows] = parseCsv(run.stdout);
+    const column = (name: string) => header!.indexOf(name);
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(rows.map((row) => row[column("SubAccountName")]))).toEqual(new Set(["focus"]));
+    const api = parseCsv(await (await get("/v1/focus")).text()).slice(1);
+    const total = (list: string[][]) => list.reduce((sum, row) => sum + Number(row[column("BilledCost")]), 0);
+    expect(total(rows)).toBeCloseTo(total(api), 10);
+  }, 60_000);
 });
