@@ -2,7 +2,7 @@
  * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential] [--json]`: the
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
  * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
- * `--focus [--format csv|json] [--out FILE]`: the settled batches of the period (this month by default) as FOCUS rows
+ * `--focus [--format csv|parquet|json] [--out FILE]`: the settled batches of the period (this month by default) as FOCUS rows
  * (lambdas/core/focus.ts), every key's, each named by its credential.
  */
 
@@ -11,6 +11,7 @@ import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping }
 import { focusCsv, focusRows } from "../lambdas/core/focus";
 import { type BatchRecord, lastStatusTime } from "../lambdas/core/model";
 import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
+import { focusParquet } from "../lambdas/formats/focus-parquet";
 import { modelAllowlistFromEnv, priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
@@ -32,7 +33,7 @@ const { values } = commandLine(
   },
   "Usage: npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] " +
     "[--group-by credential|day|model|provider|dialect|tag:KEY] [--stack NAME] [--json] " +
-    "[--focus [--format csv|json] [--out FILE]]",
+    "[--focus [--format csv|parquet|json] [--out FILE]]",
 );
 const groupings = [...costGroupings, "credential"] as const;
 const groupBy = values["group-by"] as (typeof groupings)[number] | `tag:${string}`;
@@ -46,7 +47,7 @@ const to = day(values.to, Date.now() + 1);
  * `--out` or printed.
  */
 const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: Map<string, string>) => {
-  if (values.format !== "csv" && values.format !== "json") throw new Error("--format is csv or json.");
+  if (!["csv", "parquet", "json"].includes(values.format ?? "")) throw new Error("--format is csv, parquet or json.");
   const start = values.from ? from : Date.parse(`${new Date().toISOString().slice(0, 7)}-01T00:00:00Z`);
   const settled: BatchRecord[] = [];
   for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch")) {
@@ -67,7 +68,13 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
     ids: (batch) => everySdkBatchId(batch, deployment),
     accountName: (tenant) => names.get(tenant),
   });
-  const text = values.format === "csv" ? focusCsv(rows) : `${JSON.stringify(rows, null, 2)}\n`;
+  const text =
+    values.format === "parquet"
+      ? focusParquet(rows)
+      : values.format === "csv"
+        ? focusCsv(rows)
+        : `${JSON.stringify(rows, null, 2)}\n`;
+  if (values.format === "parquet" && !values.out) throw new Error("A Parquet file needs --out FILE.");
   if (!values.out) {
     process.stdout.write(text);
     return;

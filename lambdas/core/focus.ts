@@ -90,6 +90,28 @@ export const focusColumns = [
   "x_TokenKind",
 ] as const;
 
+/** The FOCUS data type of each column that is not a string (a Parquet file types its columns by them). */
+export const focusColumnKinds: Partial<Record<(typeof focusColumns)[number], "decimal" | "datetime">> = {
+  BilledCost: "decimal",
+  BillingPeriodEnd: "datetime",
+  BillingPeriodStart: "datetime",
+  ChargePeriodEnd: "datetime",
+  ChargePeriodStart: "datetime",
+  CommitmentDiscountQuantity: "decimal",
+  ConsumedQuantity: "decimal",
+  ContractedCost: "decimal",
+  ContractedUnitPrice: "decimal",
+  EffectiveCost: "decimal",
+  ListCost: "decimal",
+  ListUnitPrice: "decimal",
+  PricingCurrencyContractedUnitPrice: "decimal",
+  PricingCurrencyEffectiveCost: "decimal",
+  PricingCurrencyListUnitPrice: "decimal",
+  PricingQuantity: "decimal",
+  x_OnDemandCost: "decimal",
+  x_Saving: "decimal",
+};
+
 /** Who runs each provider's batches, as FOCUS names them. */
 const providerNames: Record<Provider, { provider: string; service: string }> = {
   openai: { provider: "OpenAI", service: "OpenAI Batch API" },

@@ -4,6 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GoogleGenAI } from "@google/genai";
+import { parquetReadObjects } from "hyparquet";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModels } from "../../local/default-models";
@@ -274,4 +275,26 @@ describe("the FOCUS export", () => {
     const total = (list: string[][]) => list.reduce((sum, row) => sum + Number(row[column("BilledCost")]), 0);
     expect(total(rows)).toBeCloseTo(total(api), 10);
   }, 60_000);
+
+  it("exports the same rows as Parquet: decimals as numbers, datetimes as timestamps, nulls kept", async () => {
+    const response = await get("/v1/focus?format=parquet");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/vnd.apache.parquet");
+    const file = await response.arrayBuffer();
+    const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+    const csv = parseCsv(await (await get("/v1/focus")).text());
+    expect(rows).toHaveLength(csv.length - 1);
+    for (const row of rows) {
+      expect(typeof row.BilledCost).toBe("number");
+      expect(row.ChargePeriodStart).toBeInstanceOf(Date);
+      expect(row.ChargeClass).toBeNull();
+      expect(row.ChargeCategory).toBe("Usage");
+    }
+    const billed = csv[0]!.indexOf("BilledCost");
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    expect(sum(rows.map((row) => row.BilledCost as number))).toBeCloseTo(
+      sum(csv.slice(1).map((row) => Number(row[billed]))),
+      10,
+    );
+  });
 });

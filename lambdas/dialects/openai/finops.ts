@@ -11,6 +11,7 @@ import type { BatchRecord } from "../../core/model";
 import { estimatedEnd, progressOf } from "../../core/parts";
 import { providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
+import { focusParquet } from "../../formats/focus-parquet";
 import { requireTenant } from "../../http/auth";
 import type { Presented } from "../../http/authenticator";
 import { type HttpRequest, jsonBody } from "../../http/request";
@@ -117,7 +118,7 @@ const usdOf = (micro: number) => micro / 1e6;
 const focusQuery = z.object({
   from: day.optional(),
   to: day.optional(),
-  format: z.enum(["csv", "json"]).default("csv"),
+  format: z.enum(["csv", "parquet", "json"]).default("csv"),
 });
 
 export const finOpsRoutes = (deps: GatewayDeps) => ({
@@ -143,10 +144,11 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
       ids: (batch) => everySdkBatchId(batch, deps.deployment),
     });
     if (q.format === "json") return json(200, { object: "list", from, to: q.to ?? null, data: rows });
-    const name = `focus-${from}${q.to ? `-to-${q.to}` : ""}.csv`;
-    return bytes(200, Buffer.from(focusCsv(rows)), "text/csv; charset=utf-8", {
-      "content-disposition": `attachment; filename="${name}"`,
-    });
+    const name = `focus-${from}${q.to ? `-to-${q.to}` : ""}.${q.format}`;
+    const disposition = { "content-disposition": `attachment; filename="${name}"` };
+    return q.format === "parquet"
+      ? bytes(200, focusParquet(rows), "application/vnd.apache.parquet", disposition)
+      : bytes(200, Buffer.from(focusCsv(rows)), "text/csv; charset=utf-8", disposition);
   },
 
   /**
