@@ -132,13 +132,13 @@ describe("dialects reach state only through core's operations", () => {
 describe("what each Lambda bundles: the entry points pass in the clients their rows grant, and no others", () => {
   const handler = (entry: string) => readFile(join("lambdas/handlers", `${entry}.ts`), "utf8");
 
-  it("each front door: prices and budgets (the price dataset is large) and the runner where it starts batches, the staging bucket where it keeps files", async () => {
+  it("each front door: prices and budgets (the price dataset is large) where it prices batches, the runner where it starts them, the staging bucket where it keeps files", async () => {
     const { frontDoors } = await import("../lambdas/dialects/front-doors");
     for (const door of Object.values(frontDoors)) {
       const entries: string[] = [door.entry, ...("headEntry" in door ? [door.headEntry] : [])];
       for (const entry of entries) {
         const source = await handler(entry);
-        expect(source.includes("spending: spendingFromEnv"), entry).toBe(door.startsBatches);
+        expect(source.includes("spending: spendingFromEnv"), entry).toBe(door.pricesBatches);
         expect(source.includes("runner: runnerFromEnv"), entry).toBe(door.startsBatches);
         expect(source.includes("blobs: blobsFromEnv"), entry).toBe(door.storesFiles);
       }
