@@ -12,7 +12,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModels } from "../../local/default-models";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
-import { startTestGateway } from "../support/gateway";
+import { startKeysGateway, type startTestGateway } from "../support/gateway";
 
 /**
  * Cost allocation tags (issue 28): a credential's tags (`npm run keys -- tags`) and a batch's own — OpenAI metadata,
@@ -29,15 +29,9 @@ describe("cost allocation tags", () => {
   };
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      auth: "keys",
-      simulators: { jobLatencyMs: 150 },
-      runner: { pollWaitMs: 30, retryWaitMs: 20 },
-      bedrockMinRecords: 3,
-    });
-    const credential = await gateway.gateway.createCredential("team-a");
-    key = credential.apiKey;
-    access = { accessKeyId: credential.record.accessKeyId, secretAccessKey: credential.secretAccessKey };
+    const started = await startKeysGateway("team-a", 3);
+    ({ gateway, key, access } = started);
+    const credential = started.credential;
     await gateway.gateway.tags.set(credential.record.tenant, { team: "search", "cost-centre": "4410" });
   });
   afterAll(() => gateway.stop());

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { microUsd } from "../../lambdas/core/budgets";
 import { defaultModels } from "../../local/default-models";
 import { uploadBatchInput, waitForBatch } from "../support/batches";
-import { startTestGateway } from "../support/gateway";
+import { startKeysGateway, type startTestGateway } from "../support/gateway";
 
 /**
  * An estimate before spending (issue 28): `POST /finops/v1/estimate` on an uploaded file answers what a batch of it
@@ -24,14 +24,9 @@ describe("the FinOps API's estimate", () => {
   };
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      auth: "keys",
-      simulators: { jobLatencyMs: 150 },
-      runner: { pollWaitMs: 30, retryWaitMs: 20 },
-      bedrockMinRecords: 2,
-    });
-    const credential = await gateway.gateway.createCredential("estimates");
-    key = credential.apiKey;
+    const started = await startKeysGateway("estimates");
+    ({ gateway, key } = started);
+    const credential = started.credential;
     await gateway.gateway.budgets.setLimit(credential.record.tenant, microUsd(5));
     openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: key, maxRetries: 0 });
   });

@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModels } from "../../local/default-models";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
-import { startTestGateway } from "../support/gateway";
+import { startKeysGateway, type startTestGateway } from "../support/gateway";
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -117,16 +117,10 @@ describe("the FOCUS export", () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      auth: "keys",
-      simulators: { jobLatencyMs: 150 },
-      runner: { pollWaitMs: 30, retryWaitMs: 20 },
-      bedrockMinRecords: 2,
-    });
-    const credential = await gateway.gateway.createCredential("focus");
-    key = credential.apiKey;
+    const started = await startKeysGateway("focus");
+    ({ gateway, key } = started);
+    const { credential, access } = started;
     await gateway.gateway.tags.set(credential.record.tenant, { team: "search" });
-    const access = { accessKeyId: credential.record.accessKeyId, secretAccessKey: credential.secretAccessKey };
 
     const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: key, maxRetries: 0 });
     const file = await uploadBatchInput(openai, chatLines(defaultModels.openai, ["one", "two"]), "openai");

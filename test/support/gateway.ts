@@ -40,3 +40,23 @@ export const startPartsGateway = (options: Omit<LocalGatewayOptions, "port"> = {
       ...options.env,
     },
   });
+
+/**
+ * A gateway with auth on (as every deployed one runs) and one credential: its API key for the OpenAI, Anthropic and
+ * GenAI SDKs and its AWS key pair for the AWS SDKs; quick simulated jobs, Bedrock jobs from `bedrockMinRecords`.
+ */
+export const startKeysGateway = async (name: string, bedrockMinRecords = 2) => {
+  const gateway = await startTestGateway({
+    auth: "keys",
+    simulators: { jobLatencyMs: 150 },
+    runner: { pollWaitMs: 30, retryWaitMs: 20 },
+    bedrockMinRecords,
+  });
+  const credential = await gateway.gateway.createCredential(name);
+  return {
+    gateway,
+    credential,
+    key: credential.apiKey,
+    access: { accessKeyId: credential.record.accessKeyId, secretAccessKey: credential.secretAccessKey },
+  };
+};
