@@ -97,7 +97,7 @@ export interface LocalGatewayOptions {
   env?: Record<string, string>;
   /** How fast the local state machine polls and retries. @default 200 ms polls */
   runner?: LocalRunnerOptions;
-  /** Bedrock's minimum records per job, as the simulator enforces it. @default 100 */
+  /** Bedrock's minimum records per job, as the simulator enforces it. @default BEDROCK_MIN_RECORDS, else 100 */
   bedrockMinRecords?: number;
   /**
    * `open` accepts any key (each key is its own tenant); `keys` admits only gateway keys and verifies SigV4, as a
@@ -180,6 +180,9 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   // They keep their jobs in the data directory, as a provider keeps them while a gateway restarts.
   const simulation = { stateDir: join(dataDir, "simulators"), ...options.simulators };
   const quotas = options.simulatorQuotas ?? simulatorQuotasFromEnv({ ...process.env, ...options.env });
+  // The simulated Bedrock's minimum and the gateway's agree: the option, else BEDROCK_MIN_RECORDS, else Bedrock's 100.
+  const bedrockMinRecords =
+    options.bedrockMinRecords ?? (Number({ ...process.env, ...options.env }.BEDROCK_MIN_RECORDS) || 100);
   const openaiSim = process.env.OPENAI_API_KEY
     ? undefined
     : await startOpenAiSimulator({ ...simulation, quotas: quotas.openai });
@@ -193,7 +196,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     ...simulation,
     quotas: quotas.bedrock,
     s3: emulators.s3,
-    minRecords: options.bedrockMinRecords,
+    minRecords: bedrockMinRecords,
     region: localNames.region,
   });
   const settings = providerSettingsFromEnv({
@@ -204,7 +207,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     ...(geminiSim && { GEMINI_API_KEY: "gemini-simulated", GEMINI_BASE_URL: geminiSim.url }),
     BUCKET_NAME: localNames.bucket,
     BEDROCK_ROLE_ARN: "arn:aws:iam::000000000000:role/finops-bedrock-batch",
-    BEDROCK_MIN_RECORDS: String(options.bedrockMinRecords ?? 100),
+    BEDROCK_MIN_RECORDS: String(bedrockMinRecords),
     AWS_REGION: localNames.region,
     AWS_ENDPOINT_URL_BEDROCK: bedrockSim.url,
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockSim.url,
