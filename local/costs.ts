@@ -61,10 +61,7 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
   };
   const rows = await focusRows(settled, {
     deployment,
-    rates: async (batch) => {
-      const rates = await prices.rates(batch.provider, batch.model ?? "");
-      return "unpriced" in rates ? undefined : rates;
-    },
+    prices,
     ids: (batch) => everySdkBatchId(batch, deployment),
     accountName: (tenant) => names.get(tenant),
   });

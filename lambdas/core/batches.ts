@@ -2,6 +2,7 @@ import type { TagStore, Tags } from "./allocation";
 import {
   type BudgetDeps,
   estimatedBodyUsage,
+  estimatedCost,
   estimatedEmbeddingUsage,
   estimatedUsage,
   microUsd,
@@ -38,7 +39,6 @@ import {
 } from "./model";
 import { convertedRoom, maxRowAttempts, partsNeeded } from "./part-settings";
 import type { BatchRunner, InputRequest } from "./ports";
-import { CostMeter } from "./pricing";
 
 /** What the batch operations need beyond the file operations. */
 export interface BatchDeps extends FileDeps, BudgetDeps {
@@ -455,20 +455,14 @@ export interface BatchEstimate {
  */
 export const estimateBatch = async (
   deps: BatchDeps,
-  input: Pick<NewBatch, "tenant" | "dialect" | "provider" | "endpoint" | "model" | "inputFile" | "anyPurpose">,
+  input: Pick<NewBatch, "tenant" | "dialect" | "provider" | "endpoint" | "model" | "inputFile">,
 ): Promise<BatchEstimate> => {
-  const shown = input.inputFile?.shown ?? "";
-  const file = await getFile(deps, input.tenant, input.inputFile?.id, shown);
-  if (file.purpose !== "batch" && !input.anyPurpose)
-    throw new BadRequestError(`File ${shown} has purpose '${file.purpose}'; a batch input needs purpose 'batch'.`, {
-      param: Field.input,
-    });
+  // A file of any purpose (an S3 object has none): its lines are checked all the same.
+  const file = await getFile(deps, input.tenant, input.inputFile?.id, input.inputFile?.shown ?? "");
   const batch = { ...input, completionWindow: "24h" };
   const { total, model, models, estimate } = await validateInput(deps, file.blobKey, batch);
   if (!passesThrough(input.endpoint)) await checkServed(deps, input.provider, models);
-  const meter = new CostMeter((await deps.prices?.rates(input.provider, model)) ?? { unpriced: "no price list" });
-  meter.add(estimate);
-  const cost = meter.settle(false);
+  const cost = await estimatedCost(deps, input.provider, model, estimate);
   const limit = await deps.budgets?.limitOf(input.tenant);
   if (limit === undefined || !deps.budgets) return { requests: total, model, usage: estimate, cost };
   const month = monthOf(deps.now?.() ?? Date.now());

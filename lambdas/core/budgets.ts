@@ -48,6 +48,13 @@ export const estimatedEmbeddingUsage = (texts: readonly string[]): Usage => ({
   outputTokens: 0,
 });
 
+/** An estimated usage priced at batch rates, as a reservation and an estimate price it (unpriced without rates). */
+export const estimatedCost = async (deps: BudgetDeps, provider: Provider, model: string, estimate: Usage) => {
+  const meter = new CostMeter((await deps.prices?.rates(provider, model)) ?? { unpriced: "no price list" });
+  meter.add(estimate);
+  return meter.settle(false);
+};
+
 /** What budget checks need. */
 export interface BudgetDeps {
   budgets?: BudgetLedger;
@@ -67,10 +74,7 @@ export const reserveBudget = async (
   if (!deps.budgets) return undefined;
   const limit = await deps.budgets.limitOf(input.tenant);
   if (limit === undefined) return undefined;
-  const rates = (await deps.prices?.rates(input.provider, input.model)) ?? { unpriced: "no price list" };
-  const meter = new CostMeter(rates);
-  meter.add(input.estimate);
-  const amount = microUsd(meter.settle(false).batch ?? 0);
+  const amount = microUsd((await estimatedCost(deps, input.provider, input.model, input.estimate)).batch ?? 0);
   const now = deps.now?.() ?? Date.now();
   const month = monthOf(now);
   const outcome = await deps.budgets.reserve(input.tenant, month, input.batchId, amount, limit, now);

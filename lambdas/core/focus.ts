@@ -8,7 +8,7 @@
 import type { Usage } from "./chat";
 import type { Deployment } from "./deps";
 import { type BatchRecord, lastStatusTime, type Provider } from "./model";
-import { batchDiscount, type ModelRates, usd } from "./pricing";
+import { batchDiscount, type PriceBook, usd } from "./pricing";
 
 /** The token kinds a row counts, each priced at its own rate. */
 export const tokenKinds = ["input", "cached input", "cache write", "output", "reasoning"] as const;
@@ -174,8 +174,8 @@ const monthStart = (ms: number, plus = 0) =>
 /** What the rows need beyond the batches. */
 export interface FocusContext {
   deployment: Deployment;
-  /** Each batch's rates (to split its cost by token kind); undefined when it has no price. */
-  rates: (batch: BatchRecord) => Promise<ModelRates | undefined>;
+  /** The price list, whose rates split each batch's cost by token kind. */
+  prices?: PriceBook;
   /** A batch's id in every SDK's form. */
   ids: (batch: BatchRecord) => Record<string, string>;
   /** The credential's name of a tenant, where it is known. */
@@ -191,7 +191,8 @@ export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusCo
   for (const batch of batches) {
     const cost = batch.cost;
     if (!cost || cost.batch === null || cost.onDemand === null || !batch.usage) continue;
-    const rates = await context.rates(batch);
+    const found = await context.prices?.rates(batch.provider, batch.model ?? "");
+    const rates = found && !("unpriced" in found) ? found : undefined;
     const kinds = tokenKinds
       .map((kind) => ({ kind, usage: usageOf(batch.usage!, kind) }))
       .filter(({ usage }) => quantityOf(usage) > 0);

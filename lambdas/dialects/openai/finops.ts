@@ -28,8 +28,11 @@ export const finOpsPresented = (request: HttpRequest): Presented => {
   return key ? { type: "key", key } : { type: "none", hint: "'Authorization: Bearer <key>' (or x-api-key)" };
 };
 
-/** A batch id in any dialect's rendering: `batch_…`, `msgbatch_…`, `batches/…`, a Bedrock job ARN, or bare. */
-const batchIdOf = (shown: string): string | undefined =>
+/**
+ * A batch or file id in any dialect's rendering (`batch_…`, `msgbatch_…`, `batches/…`, a Bedrock job ARN, `file-…`,
+ * `files/…`) or bare.
+ */
+const idOf = (shown: string): string | undefined =>
   idFromAnyRendering(shown) ?? idFromAnyRendering(shown.slice(shown.lastIndexOf("/") + 1));
 
 /** A batch's usage and cost as the FinOps API answers them, with its parts and when it should end. */
@@ -137,10 +140,7 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
     const batches = await settledBatches(deps, requireTenant(request), period);
     const rows = await focusRows(batches, {
       deployment: deps.deployment,
-      rates: async (batch) => {
-        const rates = await deps.prices?.rates(batch.provider, batch.model ?? "");
-        return rates && !("unpriced" in rates) ? rates : undefined;
-      },
+      prices: deps.prices,
       ids: (batch) => everySdkBatchId(batch, deps.deployment),
     });
     if (q.format === "json") return json(200, { object: "list", from, to: q.to ?? null, data: rows });
@@ -164,11 +164,7 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
       provider: body.provider,
       endpoint: body.endpoint,
       model: body.model,
-      inputFile: {
-        id: idFromAnyRendering(shown) ?? idFromAnyRendering(shown.slice(shown.lastIndexOf("/") + 1)),
-        shown,
-      },
-      anyPurpose: true,
+      inputFile: { id: idOf(shown), shown },
     });
     return json(200, {
       object: "finops.estimate",
@@ -204,7 +200,7 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
   /** `GET /v1/batches/{id}`: usage and cost, `cost` null until the batch has settled. */
   async batch(request: HttpRequest): Promise<HttpResponse> {
     const shown = request.params.batchId ?? "";
-    return json(200, renderCost(await getBatch(deps, requireTenant(request), batchIdOf(shown), shown)));
+    return json(200, renderCost(await getBatch(deps, requireTenant(request), idOf(shown), shown)));
   },
 
   /**
