@@ -28,6 +28,7 @@ const pureForLib = [
   "^lambdas/dialects/event-names[.]ts$",
   "^lambdas/core/webhook-policy[.]ts$",
   "^lambdas/metric-names[.]ts$",
+  "^lambdas/core/focus-layout[.]ts$",
 ];
 
 module.exports = {

@@ -18,6 +18,7 @@ import { type FrontDoorId, type FrontDoorSpec, frontDoors } from "../lambdas/dia
 import { BatchEngine } from "./constructs/batch-engine";
 import { BatchEvents } from "./constructs/batch-events";
 import { BedrockBatchRole } from "./constructs/bedrock-batch-role";
+import { FocusReports } from "./constructs/focus-reports";
 import {
   type FrontDoorFunctions,
   GatewayApi,
@@ -151,6 +152,8 @@ export class FinOpsGateway extends Construct {
   public readonly eventBus: EventBus;
   /** The dashboard and alarms (cdk-monitoring-constructs). */
   public readonly monitoring: GatewayMonitoring;
+  /** The FOCUS files delivered each day, and the Glue table Athena reads them through. */
+  public readonly focusReports: FocusReports;
   private readonly storage: StagingStorage;
 
   constructor(scope: Construct, id: string, props: FinOpsGatewayProps = {}) {
@@ -207,6 +210,12 @@ export class FinOpsGateway extends Construct {
       allowMarketplaceSubscriptions: props.allowMarketplaceSubscriptions,
     });
     this.stateMachine = engine.stateMachine;
+    this.focusReports = new FocusReports(this, "FocusReports", {
+      table: storage.table,
+      environment,
+      priceOverrides,
+      removalPolicy: storage.removalPolicy,
+    });
     this.taskFunction = engine.taskFunction;
     const events = new BatchEvents(this, "Events", {
       storage,
@@ -293,6 +302,7 @@ export class FinOpsGateway extends Construct {
       taskFunction: engine.taskFunction,
       reconcilerFunction: engine.reconcilerFunction,
       webhookFunction: events.webhookFunction,
+      focusDeliveryFunction: this.focusReports.deliveryFunction,
       stateMachine: engine.stateMachine,
       table: storage.table,
       webhookQueue: events.queue,

@@ -38,6 +38,14 @@ export class GatewayStack extends Stack {
       value: gateway.eventBus.eventBusName,
       description: "Batch-ended events (source finops.gateway, detail-type FinOps Batch Ended)",
     });
+    new CfnOutput(this, "FocusReportsBucket", {
+      value: gateway.focusReports.bucket.bucketName,
+      description: "The FOCUS files, delivered daily (focus/parquet/… and focus/csv/…, by billing_period=YYYY-MM)",
+    });
+    new CfnOutput(this, "FocusAthenaTable", {
+      value: `${gateway.focusReports.databaseName}.${gateway.focusReports.tableName}`,
+      description: "The Glue table over the FOCUS Parquet files, for Athena",
+    });
     new CfnOutput(this, "TableName", { value: gateway.table.tableName, description: "TABLE_NAME for `npm run keys`" });
     new CfnOutput(this, "CredentialsKmsKey", {
       value: gateway.credentialsKey.keyArn,

@@ -65,7 +65,7 @@ const resourceTypes: Record<string, { what: string; idleUsd: number; note?: stri
     idleUsd: 0,
   },
   "AWS::Lambda::Function": {
-    what: "a Lambda per front door, the batch task, the reconciler, the webhook sender",
+    what: "a Lambda per front door, the batch task, the reconciler, the webhook sender, the FOCUS delivery",
     idleUsd: 0,
   },
   "AWS::Lambda::Permission": { what: "who may invoke each Lambda", idleUsd: 0 },
@@ -83,7 +83,17 @@ const resourceTypes: Record<string, { what: string; idleUsd: number; note?: stri
     idleUsd: 0,
     note: "storage and backups at $0.45 per GB-month: cents for most gateways",
   },
-  "AWS::S3::Bucket": { what: "the staging bucket (uploads, staged inputs, results; objects expire)", idleUsd: 0 },
+  "AWS::S3::Bucket": {
+    what: "the staging bucket (uploads, staged inputs, results; objects expire); the FOCUS reports bucket (kept)",
+    idleUsd: 0,
+    note: "a month of FOCUS files is kilobytes to a few megabytes",
+  },
+  "AWS::Glue::Database": { what: "the database of the FOCUS table", idleUsd: 0 },
+  "AWS::Glue::Table": {
+    what: "the FOCUS Parquet files as a table for Athena, by billing month (partition projection)",
+    idleUsd: 0,
+    note: "within the Data Catalog's free million objects; Athena bills $5 per TB a query scans",
+  },
   "AWS::S3::BucketPolicy": { what: "SSL only", idleUsd: 0 },
   "AWS::IAM::Role": {
     what: "each Lambda's role, the Bedrock batch role, the state machine's role",
@@ -95,9 +105,9 @@ const resourceTypes: Record<string, { what: string; idleUsd: number; note?: stri
   "AWS::SecretsManager::Secret": { what: "the provider keys", idleUsd: 0.4 },
   "AWS::Events::EventBus": { what: "batch-ended events", idleUsd: 0 },
   "AWS::Events::Rule": {
-    what: "the reconciler's 15-minute schedule; batch ends to the webhook queue",
+    what: "the reconciler's 15-minute schedule; the FOCUS delivery's daily one; batch ends to the webhook queue",
     idleUsd: 0,
-    note: "2,880 reconciler runs a month, within Lambda's free tier",
+    note: "2,880 reconciler and 30 delivery runs a month, within Lambda's free tier",
   },
   "AWS::SQS::Queue": { what: "the webhook queue and its dead-letter queue", idleUsd: 0 },
   "AWS::SQS::QueuePolicy": { what: "EventBridge may send to the queue", idleUsd: 0 },

@@ -24,7 +24,13 @@ import { escapeXml } from "../lambdas/http/xml";
 import { tableSchema } from "../lambdas/state/table-schema";
 
 /** The names local mode gives the table and bucket the stack would create. */
-export const localNames = { table: "finops-local", bucket: "finops-staging-local", region: "us-east-1" } as const;
+export const localNames = {
+  table: "finops-local",
+  bucket: "finops-staging-local",
+  /** The FOCUS reports bucket (the stack's FocusReports). */
+  reports: "finops-reports-local",
+  region: "us-east-1",
+} as const;
 
 /** A DynamoDB client for an emulator endpoint. */
 export const localDynamoClient = (endpoint: string) =>

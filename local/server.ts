@@ -11,6 +11,7 @@ import {
   registeredFrontDoorHandler,
   registeredStagedAuthorizer,
 } from "../lambdas/app/compose";
+import { deliverFocus, type FocusMonthDelivered } from "../lambdas/app/focus-delivery";
 import { runTask, type TaskEvent } from "../lambdas/app/task";
 import type { BatchEngine, PollSchedule, Route } from "../lambdas/core/batch-engine";
 import { microUsd, monthOf } from "../lambdas/core/budgets";
@@ -166,6 +167,11 @@ export interface LocalGateway {
   budgets: DynamoBudgetLedger;
   /** Cost allocation tags per key, on the gateway's table. */
   tags: DynamoTagStore;
+  /**
+   * Runs the daily FOCUS delivery now (what the stack's schedule runs at 02:00 UTC, and this gateway each day it
+   * runs): the previous and current month's files in the reports bucket, `localNames.reports` of the S3 emulator.
+   */
+  deliverFocus(now?: number): Promise<FocusMonthDelivered[]>;
   close(): Promise<void>;
 }
 
@@ -229,7 +235,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
         : openAuthenticator;
   // The account's own buckets jobs may use (BEDROCK_JOB_BUCKETS): locally, buckets of the S3 emulator stand in.
   const config = { ...configFromEnv({ ...process.env, ...options.env }), ...options.config };
-  for (const { bucket } of config.jobBuckets) {
+  for (const { bucket } of [...config.jobBuckets, { bucket: localNames.reports }]) {
     await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
       if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
     });
@@ -237,8 +243,10 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const tags = new DynamoTagStore(emulators.dynamo, localNames.table);
   const budgets = new DynamoBudgetLedger(emulators.dynamo, localNames.table);
   const jobGrants = new DynamoJobGrantStore(emulators.dynamo, localNames.table);
+  const repo = new DynamoRepository(emulators.dynamo, localNames.table);
+  const prices = priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir)), modelAllowlistFromEnv(process.env));
   const deps = gatewayDeps({
-    repo: new DynamoRepository(emulators.dynamo, localNames.table),
+    repo,
     blobs: new S3BlobStore(emulators.s3, localNames.bucket),
     namespace: new DynamoNamespaceIndex(emulators.dynamo, localNames.table),
     config,
@@ -248,7 +256,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
       ...options.limits,
     }),
     sealer,
-    prices: priceBook(priceOverridesFromEnv(localPriceOverrides(dataDir)), modelAllowlistFromEnv(process.env)),
+    prices,
     budgets,
     tags,
     jobPlaces: mode === "keys" ? grantedJobPlaces(jobGrants, config.jobBuckets) : everyJobPlace(config.jobBuckets),
@@ -349,6 +357,19 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     { repo: deps.repo, runner, engine: engine!, budgets: deps.budgets },
     { graceMs: 0, maxResumes: Number.POSITIVE_INFINITY },
   );
+  const focusDelivery = (now?: number) =>
+    deliverFocus({
+      batches: () => repo.scanAll("batch"),
+      accountNames: async () => new Map((await credentials.list()).map((c) => [c.tenant, c.name])),
+      reports: new S3BlobStore(emulators.s3, localNames.reports),
+      prices,
+      deployment: deps.deployment,
+      now: now === undefined ? undefined : () => now,
+    });
+  // The stack's daily schedule, while this gateway runs.
+  const daily = setInterval(() => {
+    focusDelivery().catch((error: unknown) => console.error("The daily FOCUS delivery failed:", error));
+  }, 86_400_000).unref();
   return {
     url: `http://${address}:${port}${basePath}`,
     auth: mode,
@@ -384,7 +405,9 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     s3: emulators.s3,
     budgets,
     tags,
+    deliverFocus: focusDelivery,
     async close() {
+      clearInterval(daily);
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await Promise.allSettled(inFlight);

@@ -7,110 +7,13 @@
  */
 import type { Usage } from "./chat";
 import type { Deployment } from "./deps";
+import { type FocusRow, focusColumns } from "./focus-layout";
 import { type BatchRecord, lastStatusTime, type Provider } from "./model";
 import { batchDiscount, type PriceBook, usd } from "./pricing";
 
 /** The token kinds a row counts, each priced at its own rate. */
 export const tokenKinds = ["input", "cached input", "cache write", "output", "reasoning"] as const;
 export type TokenKind = (typeof tokenKinds)[number];
-
-/** One FOCUS row: every column, `null` where it does not apply. */
-export type FocusRow = Record<(typeof focusColumns)[number], string | number | null>;
-
-/** The columns, FOCUS's own in its order (alphabetical), then the gateway's `x_` ones. */
-export const focusColumns = [
-  "AvailabilityZone",
-  "BilledCost",
-  "BillingAccountId",
-  "BillingAccountName",
-  "BillingAccountType",
-  "BillingCurrency",
-  "BillingPeriodEnd",
-  "BillingPeriodStart",
-  "CapacityReservationId",
-  "CapacityReservationStatus",
-  "ChargeCategory",
-  "ChargeClass",
-  "ChargeDescription",
-  "ChargeFrequency",
-  "ChargePeriodEnd",
-  "ChargePeriodStart",
-  "CommitmentDiscountCategory",
-  "CommitmentDiscountId",
-  "CommitmentDiscountName",
-  "CommitmentDiscountQuantity",
-  "CommitmentDiscountStatus",
-  "CommitmentDiscountType",
-  "CommitmentDiscountUnit",
-  "ConsumedQuantity",
-  "ConsumedUnit",
-  "ContractedCost",
-  "ContractedUnitPrice",
-  "EffectiveCost",
-  "HostProviderName",
-  "InvoiceId",
-  "InvoiceIssuerName",
-  "ListCost",
-  "ListUnitPrice",
-  "PricingCategory",
-  "PricingCurrency",
-  "PricingCurrencyContractedUnitPrice",
-  "PricingCurrencyEffectiveCost",
-  "PricingCurrencyListUnitPrice",
-  "PricingQuantity",
-  "PricingUnit",
-  "ProviderName",
-  "PublisherName",
-  "RegionId",
-  "RegionName",
-  "ResourceId",
-  "ResourceName",
-  "ResourceType",
-  "ServiceCategory",
-  "ServiceName",
-  "ServiceProviderName",
-  "ServiceSubcategory",
-  "SkuId",
-  "SkuMeter",
-  "SkuPriceDetails",
-  "SkuPriceId",
-  "SubAccountId",
-  "SubAccountName",
-  "SubAccountType",
-  "Tags",
-  "x_BatchId",
-  "x_BatchIds",
-  "x_CostStatus",
-  "x_Dialect",
-  "x_Model",
-  "x_OnDemandCost",
-  "x_PricingSource",
-  "x_RetryRun",
-  "x_Saving",
-  "x_TokenKind",
-] as const;
-
-/** The FOCUS data type of each column that is not a string (a Parquet file types its columns by them). */
-export const focusColumnKinds: Partial<Record<(typeof focusColumns)[number], "decimal" | "datetime">> = {
-  BilledCost: "decimal",
-  BillingPeriodEnd: "datetime",
-  BillingPeriodStart: "datetime",
-  ChargePeriodEnd: "datetime",
-  ChargePeriodStart: "datetime",
-  CommitmentDiscountQuantity: "decimal",
-  ConsumedQuantity: "decimal",
-  ContractedCost: "decimal",
-  ContractedUnitPrice: "decimal",
-  EffectiveCost: "decimal",
-  ListCost: "decimal",
-  ListUnitPrice: "decimal",
-  PricingCurrencyContractedUnitPrice: "decimal",
-  PricingCurrencyEffectiveCost: "decimal",
-  PricingCurrencyListUnitPrice: "decimal",
-  PricingQuantity: "decimal",
-  x_OnDemandCost: "decimal",
-  x_Saving: "decimal",
-};
 
 /** Who runs each provider's batches, as FOCUS names them. */
 const providerNames: Record<Provider, { provider: string; service: string }> = {

@@ -24,6 +24,8 @@ export interface GatewayMonitoringProps {
   readonly taskFunction: IFunction;
   readonly reconcilerFunction: IFunction;
   readonly webhookFunction: IFunction;
+  /** The daily FOCUS delivery: a failed day leaves the files a day behind. */
+  readonly focusDeliveryFunction: IFunction;
   readonly stateMachine: StateMachine;
   readonly table: Table;
   readonly webhookQueue: Queue;
@@ -238,6 +240,11 @@ export class GatewayMonitoring extends Construct {
       alarmFriendlyName: "Reconciler",
       addFaultCountAlarm: { Warning: { maxErrorCount: 0 } },
       addThrottlesCountAlarm: { Warning: { maxErrorCount: 0 } },
+    });
+    facade.monitorLambdaFunction({
+      lambdaFunction: props.focusDeliveryFunction,
+      alarmFriendlyName: "FocusDelivery",
+      addFaultCountAlarm: { Warning: { maxErrorCount: 0 } },
     });
     facade.monitorDynamoTable({
       table: props.table,

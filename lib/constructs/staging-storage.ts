@@ -28,11 +28,14 @@ export class StagingStorage extends Construct {
   /** One item per file or batch, with a per-tenant index newest first. */
   public readonly table: Table;
   public readonly retentionDays: number;
+  /** What happens to the bucket and table when the stack is deleted. */
+  public readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: StagingStorageProps = {}) {
     super(scope, id);
     this.retentionDays = props.retentionDays ?? 30;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = removalPolicy;
 
     this.bucket = new Bucket(this, "Bucket", {
       encryption: BucketEncryption.S3_MANAGED,

@@ -1,13 +1,18 @@
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from "@aws-sdk/client-bedrock";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GoogleGenAI } from "@google/genai";
 import { parquetReadObjects } from "hyparquet";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { focusReportKey } from "../../lambdas/core/focus-layout";
+import { DynamoRepository } from "../../lambdas/state/dynamo-repository";
 import { defaultModels } from "../../local/default-models";
+import { localDynamoClient, localNames } from "../../local/emulators";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
 import { startKeysGateway, type startTestGateway } from "../support/gateway";
 
@@ -114,12 +119,14 @@ const parseCsv = (text: string): string[][] => {
 describe("the FOCUS export", () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let key: string;
+  let tenant: string;
   const ids: string[] = [];
 
   beforeAll(async () => {
     const started = await startKeysGateway("focus");
     ({ gateway, key } = started);
     const { credential, access } = started;
+    tenant = credential.record.tenant;
     await gateway.gateway.tags.set(credential.record.tenant, { team: "search" });
 
     const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: key, maxRetries: 0 });
@@ -290,5 +297,63 @@ describe("the FOCUS export", () => {
       sum(csv.slice(1).map((row) => Number(row[billed]))),
       10,
     );
+  });
+
+  it("delivers this month's and last month's files to the reports bucket, again and again the same, never losing a row", async () => {
+    const local = gateway.gateway;
+    const month = new Date().toISOString().slice(0, 7);
+    const read = async (format: "parquet" | "csv", of = month) => {
+      const object = await local.s3.send(
+        new GetObjectCommand({ Bucket: localNames.reports, Key: focusReportKey(format, of) }),
+      );
+      return Buffer.from(await object.Body!.transformToByteArray());
+    };
+    const parquetRows = async (of = month) => {
+      const bytes = await read("parquet", of);
+      return (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset) })) as Record<string, unknown>[];
+    };
+    const first = await local.deliverFocus();
+    expect(first.map((m) => m.month)).toEqual([
+      new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toISOString().slice(0, 7),
+      month,
+    ]);
+    const api = parseCsv(await (await get("/v1/focus")).text());
+    const billed = api[0]!.indexOf("BilledCost");
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const apiTotal = sum(api.slice(1).map((row) => Number(row[billed])));
+    let rows = await parquetRows();
+    expect(rows).toHaveLength(api.length - 1);
+    expect(sum(rows.map((row) => row.BilledCost as number))).toBeCloseTo(apiTotal, 10);
+    // The delivery reads the credentials: each row names its key.
+    expect(new Set(rows.map((row) => row.SubAccountName))).toEqual(new Set(["focus"]));
+    const csv = (await read("csv")).toString("utf8");
+    expect(parseCsv(csv)).toHaveLength(api.length);
+
+    // Again: the same files.
+    await local.deliverFocus();
+    expect((await read("csv")).toString("utf8")).toBe(csv);
+
+    // A batch the table no longer holds (its retention passed) keeps its rows in the month's file.
+    const openaiBatch = (await (await get(`/v1/batches/${encodeURIComponent(ids[0]!)}`)).json()) as { id: string };
+    const endpoints = JSON.parse(await readFile(join(gateway.dataDir, "endpoints.json"), "utf8")) as {
+      dynamodb: string;
+    };
+    const repo = new DynamoRepository(localDynamoClient(endpoints.dynamodb), localNames.table);
+    await repo.delete("batch", tenant, openaiBatch.id);
+    expect((await get("/v1/focus?format=json").then((r) => r.json())) as { data: unknown[] }).toMatchObject({
+      data: expect.not.arrayContaining([expect.objectContaining({ x_BatchId: openaiBatch.id })]),
+    });
+    const [, again] = await local.deliverFocus();
+    expect(again!.keptRows).toBeGreaterThanOrEqual(2);
+    rows = await parquetRows();
+    expect(rows.filter((row) => row.x_BatchId === openaiBatch.id).length).toBe(again!.keptRows);
+    expect(sum(rows.map((row) => row.BilledCost as number))).toBeCloseTo(apiTotal, 10);
+    expect((await read("csv")).toString("utf8")).toBe(csv);
+
+    // Next month's first delivery rewrites this month as the previous one, whole.
+    const nextMonth = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1, 2);
+    const [previous] = await local.deliverFocus(nextMonth);
+    expect(previous!.month).toBe(month);
+    expect(previous!.rows).toBe(api.length - 1);
   });
 });

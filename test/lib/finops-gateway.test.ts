@@ -45,23 +45,27 @@ describe("FinOpsGateway, the reusable construct", () => {
     );
     expect(environments.filter((env) => env.includes('PRICE_OVERRIDES"'))).toEqual([]);
     expect(environments.every((env) => env.length < 4096)).toBe(true);
-    // Team B's task and the doors that create or estimate batches price, and read the file.
+    // Team B's task, its FOCUS delivery and the doors that create or estimate batches price, and read the file.
     expect(environments.filter((env) => env.includes('"PRICE_OVERRIDES_FILE":"price-overrides.json"'))).toHaveLength(
-      1 + Object.values(frontDoors).filter((door) => door.pricesBatches).length,
+      2 + Object.values(frontDoors).filter((door) => door.pricesBatches).length,
     );
   });
 
   it("empties a bucket it deletes (destroyDataOnDelete), and keeps the retained one as it is", () => {
     const template = Template.fromStack(userStack(new App()).stack);
     const buckets = template.findResources("AWS::S3::Bucket");
+    // Each gateway's staging bucket and its FOCUS reports bucket.
     const policies = Object.entries(buckets).map(([id, bucket]) => [id.slice(0, 5), bucket.DeletionPolicy]);
     expect(policies.sort()).toEqual([
       ["TeamA", "Retain"],
+      ["TeamA", "Retain"],
+      ["TeamB", "Delete"],
       ["TeamB", "Delete"],
     ]);
-    const emptied = Object.values(template.findResources("Custom::S3AutoDeleteObjects"));
-    expect(emptied).toHaveLength(1);
-    expect(JSON.stringify(emptied[0])).toContain("TeamBStorageBucket");
+    const emptied = Object.values(template.findResources("Custom::S3AutoDeleteObjects")).map((r) => JSON.stringify(r));
+    expect(emptied).toHaveLength(2);
+    expect(emptied.filter((r) => r.includes("TeamBStorageBucket"))).toHaveLength(1);
+    expect(emptied.filter((r) => r.includes("TeamBFocusReportsBucket"))).toHaveLength(1);
   });
 
   it("grants exactly the own buckets jobs may use: the Bedrock door reads, the task writes, nothing else touches them", () => {
@@ -108,12 +112,12 @@ describe("FinOpsGateway, the reusable construct", () => {
     template.resourceCountIs(
       "AWS::Lambda::Function",
       // each gateway: its front doors (a streaming one's HEAD too) and staged authorizers, the task, the reconciler
-      // and the webhook sender; and the one that empties team B's bucket when it is deleted
+      // , the webhook sender and the FOCUS delivery; and the one that empties team B's buckets when they are deleted
       2 *
         (Object.keys(frontDoors).length +
           Object.values(frontDoors).filter((door) => "headEntry" in door).length +
           Object.keys(stagedRoutes).length +
-          3) +
+          4) +
         1,
     );
     expect(teamA.table).not.toBe(teamB.table);

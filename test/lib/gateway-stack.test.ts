@@ -4,6 +4,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { focusColumnKinds, focusColumns, focusPartitionColumn, focusReportKey } from "../../lambdas/core/focus-layout";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { frontDoors, unknownPathAnswer } from "../../lambdas/dialects/front-doors";
 import { stagedRoutes } from "../../lambdas/dialects/staged-routes";
@@ -119,6 +120,8 @@ describe("GatewayStack", () => {
     ][];
     const pricing = [
       "BatchEngineTask",
+      // The FOCUS rows split each batch's cost by the price list's rate of each token kind.
+      "FocusReportsDelivery",
       ...Object.entries(frontDoors)
         .filter(([, door]) => door.pricesBatches)
         .map(([id]) => `${id[0]!.toUpperCase()}${id.slice(1)}Dialect`),
@@ -160,8 +163,8 @@ describe("GatewayStack", () => {
     const doors = Object.keys(frontDoors).length;
     const heads = Object.values(frontDoors).filter((door) => "headEntry" in door).length;
     const staged = Object.keys(stagedRoutes).length;
-    // and the batch task, reconciler, webhooks
-    expect(Object.keys(functions)).toHaveLength(doors + heads + staged + 3);
+    // and the batch task, reconciler, webhooks, FOCUS delivery
+    expect(Object.keys(functions)).toHaveLength(doors + heads + staged + 4);
     const dialects = Object.entries(functions).filter(([id]) => id.includes("Dialect") && !id.includes("HeadDialect"));
     expect(dialects).toHaveLength(doors);
     for (const [, fn] of Object.entries(functions) as [string, { Properties: { Runtime: string } }][]) {
@@ -430,6 +433,51 @@ describe("GatewayStack", () => {
     expect(listsUploads("openai")).toBe(true);
     expect(listsUploads("genai")).toBe(true);
     expect(byEntry("batch-task")).toHaveLength(1);
+  });
+
+  it("delivers FOCUS files daily to a bucket that keeps them, under a Glue table of the very columns the files hold", () => {
+    const [deliveryId, delivery] = Object.entries(
+      template.findResources("AWS::Lambda::Function", {
+        Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: "finops-focus-delivery" } } },
+      }),
+    )[0] as [string, { Properties: { Environment: { Variables: Record<string, { Ref?: string }> } } }];
+    const bucketId = delivery.Properties.Environment.Variables.REPORTS_BUCKET?.Ref;
+    const bucket = template.toJSON().Resources[bucketId!] as {
+      Properties: { LifecycleConfiguration: { Rules: Record<string, unknown>[] } };
+    };
+    // Kept: no rule expires a current file (only versions a later delivery replaced).
+    for (const rule of bucket.Properties.LifecycleConfiguration.Rules) expect(rule.ExpirationInDays).toBeUndefined();
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "cron(0 2 * * ? *)",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [deliveryId, "Arn"] } })],
+    });
+    const [table] = Object.values(template.findResources("AWS::Glue::Table")) as {
+      Properties: {
+        TableInput: {
+          PartitionKeys: { Name: string }[];
+          Parameters: Record<string, unknown>;
+          StorageDescriptor: { Columns: { Name: string; Type: string }[]; Location: unknown };
+        };
+      };
+    }[];
+    const input = table!.Properties.TableInput;
+    expect(input.StorageDescriptor.Columns).toEqual(
+      focusColumns.map((name) => ({
+        Name: name.toLowerCase(),
+        Type: { decimal: "double", datetime: "timestamp", string: "string" }[focusColumnKinds[name] ?? "string"],
+      })),
+    );
+    expect(input.PartitionKeys).toEqual([{ Name: focusPartitionColumn, Type: "string" }]);
+    // Partition projection finds each month where the delivery writes it (lambdas/core/focus-layout.ts).
+    const template_ = JSON.stringify(input.Parameters["storage.location.template"]);
+    const month = "2026-12";
+    const key = focusReportKey("parquet", month);
+    expect(template_.replace(`\${${focusPartitionColumn}}`, month)).toContain(key.slice(0, key.lastIndexOf("/") + 1));
+    expect(input.Parameters).toMatchObject({
+      "projection.enabled": "true",
+      "projection.billing_period.format": "yyyy-MM",
+      "projection.billing_period.interval.unit": "MONTHS",
+    });
   });
 
   it("starts the provider keys secret as an empty JSON object, which the task reads as no keys", () => {
