@@ -29,6 +29,7 @@ const pureForLib = [
   "^lambdas/core/webhook-policy[.]ts$",
   "^lambdas/metric-names[.]ts$",
   "^lambdas/core/focus-layout[.]ts$",
+  "^lambdas/core/console-files[.]ts$",
 ];
 
 module.exports = {

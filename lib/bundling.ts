@@ -1,7 +1,9 @@
 import { cpSync, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BuildOptions, Plugin } from "esbuild";
+import { consoleFileNames } from "../lambdas/core/console-files";
 
 /**
  * How every gateway Lambda is bundled — one definition, read by the stack (lib/constructs/gateway-function.ts,
@@ -85,6 +87,15 @@ export const bundleOptions = (entryFile: string): BuildOptions => ({
   legalComments: "none",
   logLevel: "error",
 });
+
+/** Puts the console's files beside a bundle, each at its path of lambdas/core/console-files.ts (and their licences). */
+export const copyConsoleFiles = (outputDir: string): void => {
+  for (const { path } of Object.values(consoleFileNames)) {
+    mkdirSync(dirname(`${outputDir}/${path}`), { recursive: true });
+    cpSync(`${root}${path}`, `${outputDir}/${path}`);
+  }
+  cpSync(`${root}node_modules/chart.js/LICENSE.md`, `${outputDir}/node_modules/chart.js/LICENSE.md`);
+};
 
 /** Puts the price dataset beside a bundle: the package's manifest, licence and CommonJS build, as `require` finds it. */
 export const copyPriceDataset = (outputDir: string): void => {

@@ -236,6 +236,7 @@ export class FinOpsGateway extends Construct {
         // A door that creates or estimates batches prices them against the budget.
         priceDataset: door.pricesBatches,
         priceOverrides,
+        consoleFiles: door.servesConsole,
         ...(streams && { timeout: streamingTimeout }),
       }).function;
       storage.grantItemAccess(fn);

@@ -3,6 +3,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import "./awslambda";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
@@ -46,6 +47,7 @@ import { DynamoQuotaSlots } from "../lambdas/state/dynamo-quota-slots";
 import { DynamoRepository } from "../lambdas/state/dynamo-repository";
 import { DynamoTagStore } from "../lambdas/state/dynamo-tag-store";
 import { DynamoWebhookStore } from "../lambdas/state/dynamo-webhook-store";
+import { FileConsoleFiles } from "../lambdas/state/file-console-files";
 import { S3BlobStore } from "../lambdas/state/s3-blob-store";
 import { localCredentialStore, localSealer } from "./credentials";
 import { localNames, startEmulators } from "./emulators";
@@ -261,6 +263,8 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
     tags,
     jobPlaces: mode === "keys" ? grantedJobPlaces(jobGrants, config.jobBuckets) : everyJobPlace(config.jobBuckets),
     deployment: { accountId: "000000000000", region: localNames.region },
+    // The console's files where the stack's asset has them: the project's console/ and chart.js in node_modules.
+    consoleFiles: new FileConsoleFiles(fileURLToPath(new URL("../", import.meta.url))),
   });
   const adapters = createProviders(settings, deps.blobs, { accessKeyId: "local", secretAccessKey: "local" });
   const bus = new LocalBus(join(dataDir, "events.jsonl"), { account: "000000000000", region: localNames.region });

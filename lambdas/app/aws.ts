@@ -5,7 +5,7 @@ import type { GatewayDeps } from "../core/deps";
 import { everyJobPlace, grantedJobPlaces, type JobPlaces } from "../core/job-places";
 import { limitsFromEnv } from "../core/limits";
 import type { Dialect } from "../core/model";
-import type { BatchRunner, BlobStore } from "../core/ports";
+import type { BatchRunner, BlobStore, ConsoleFiles } from "../core/ports";
 import type { DialectModule, StagedRoutesOf } from "../dialects/dialect-module";
 import { type FrontDoorId, type FrontDoorsOf, frontDoors } from "../dialects/front-doors";
 import {
@@ -40,6 +40,8 @@ export interface AwsParts {
   spending?: (env: NodeJS.ProcessEnv) => Pick<GatewayParts, "prices" | "budgets" | "tags">;
   /** The staging bucket: every Lambda that stores or reads a file. @default noBlobs */
   blobs?: (env: NodeJS.ProcessEnv) => BlobStore;
+  /** The console's files (the FinOps door, whose asset holds them). @default none */
+  consoleFiles?: (env: NodeJS.ProcessEnv) => ConsoleFiles;
 }
 
 /**
@@ -60,6 +62,7 @@ export const awsDeps = (env: NodeJS.ProcessEnv, parts: AwsParts = {}): GatewayDe
     ...parts.spending?.(env),
     jobPlaces: jobPlacesFromEnv(env, dynamo, table),
     deployment: { accountId: env.ACCOUNT_ID ?? "000000000000", region: env.AWS_REGION ?? "us-east-1" },
+    consoleFiles: parts.consoleFiles?.(env),
   });
 };
 

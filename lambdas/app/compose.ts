@@ -11,6 +11,7 @@ import type {
   BatchRunner,
   BlobStore,
   BudgetLedger,
+  ConsoleFiles,
   EventBus,
   NamespaceIndex,
   ObjectRepository,
@@ -50,6 +51,8 @@ export interface GatewayParts {
   /** Which of the account's own buckets each key's jobs may use. @default none, whatever `jobBuckets` says */
   jobPlaces?: JobPlaces;
   deployment: Deployment;
+  /** The console's files, where this Lambda serves them (the FinOps door). */
+  consoleFiles?: ConsoleFiles;
   now?: () => number;
 }
 

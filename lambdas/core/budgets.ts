@@ -102,3 +102,14 @@ export const settleBudget = async (deps: BudgetDeps, batch: BatchRecord): Promis
   const actual = batch.cost ? microUsd(batch.cost.batch ?? 0) : 0;
   await deps.budgets.settle(batch.tenant, batch.budget.month, batch.id, batch.budget.reserved, actual);
 };
+
+/** A key's budget this month: its limit (none: undefined) and what is spent or reserved, in micro-USD. */
+export const budgetOf = async (
+  deps: BudgetDeps,
+  tenant: string,
+): Promise<{ month: string; limit: number | undefined; committed: number } | undefined> => {
+  if (!deps.budgets) return undefined;
+  const month = monthOf(deps.now?.() ?? Date.now());
+  const [limit, committed] = await Promise.all([deps.budgets.limitOf(tenant), deps.budgets.committed(tenant, month)]);
+  return { month, limit, committed };
+};

@@ -377,3 +377,9 @@ export const successorOf = (prefix: string): string | undefined => {
   points.push(last === 0xd800 ? 0xe000 : last);
   return String.fromCodePoint(...points);
 };
+
+/** The console's files (the page, its script and style, the charting library), by the name the page asks for. */
+export interface ConsoleFiles {
+  /** The file, or undefined for a name the console does not have. */
+  read(name: string): Promise<{ body: Uint8Array; contentType: string } | undefined>;
+}

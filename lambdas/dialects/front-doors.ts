@@ -25,6 +25,8 @@ export interface FrontDoorSpec {
    * through it. The others answer large downloads with a redirect to a presigned S3 URL, which their SDKs follow.
    */
   readonly streamsResponses: boolean;
+  /** Whether it serves the console (`/finops/console`): the console's files ship in its Lambda's asset. */
+  readonly servesConsole?: boolean;
   /**
    * A streaming door's entry point for HEAD: the same door with buffered (proxy) responses, whose `Content-Length`
    * API Gateway passes as documented; a streamed HEAD's is not documented to survive (boto3 `download_file` plans
@@ -106,7 +108,8 @@ export const frontDoors = {
     storesFiles: true,
     needsAccountId: false,
     streamsResponses: false,
-    callers: "the FinOps API (costs, estimates, budgets; any SDK's key)",
+    servesConsole: true,
+    callers: "the FinOps API (costs, estimates, budgets; any SDK's key) and its console",
   },
 } as const satisfies Record<string, FrontDoorSpec>;
 

@@ -14,6 +14,8 @@ export interface Route {
   /** Path relative to the front door's mount, with `{name}` parameters, e.g. `/files/{fileId}` ("" is the mount). */
   path: string;
   handler: (request: HttpRequest) => Promise<HttpResponse>;
+  /** Served to anyone, no credential read (the console's own files, which hold no data). @default false */
+  public?: boolean;
 }
 
 /** What a front door gives the shared handler: routes, how its SDK presents credentials, how it expects errors. */
@@ -65,7 +67,7 @@ export const createDialectHandler = (
     handler: async (event: APIGatewayProxyEvent, context: Context) => {
       const request = toHttpRequest(event);
       const batchId = request.params.batchId ?? request.params.jobIdentifier;
-      request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
+      if (!route.public) request.tenant = await authenticator.tenantFor(request, dialect.presented(request));
       // The tenant is already a salted hash of the credential; the credential itself is never logged. Kept per
       // invocation (not as logger state), so concurrent requests of the local server never mix their keys.
       const keys = { ...(batchId && { batchId }), ...(request.tenant && { tenant: request.tenant }) };

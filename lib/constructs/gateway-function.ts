@@ -15,7 +15,7 @@ import {
 } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { copyPriceDataset } from "../bundling";
+import { copyConsoleFiles, copyPriceDataset } from "../bundling";
 
 /** Props of {@link GatewayFunction}. */
 export interface GatewayFunctionProps {
@@ -39,6 +39,8 @@ export interface GatewayFunctionProps {
    * holds 4 KB in all, and a price list outgrows that. @default none
    */
   readonly priceOverrides?: string;
+  /** Ship the console's files (lambdas/core/console-files.ts) beside the bundle: the door serving them. @default false */
+  readonly consoleFiles?: boolean;
 }
 
 /** The overrides' file in a function's asset (`PRICE_OVERRIDES_FILE`, read from the task root). */
@@ -71,9 +73,15 @@ const bundledHandlers = (): string => {
 };
 
 /** One function's asset: its handler's bundle, and the price dataset beside it where it prices. */
-const bundleLocally = (entry: string, outputDir: string, priceDataset: boolean, overrides?: string): true => {
+const bundleLocally = (
+  entry: string,
+  outputDir: string,
+  extras: { priceDataset: boolean; consoleFiles: boolean },
+  overrides?: string,
+): true => {
   cpSync(join(bundledHandlers(), entry), outputDir, { recursive: true });
-  if (priceDataset) copyPriceDataset(outputDir);
+  if (extras.priceDataset) copyPriceDataset(outputDir);
+  if (extras.consoleFiles) copyConsoleFiles(outputDir);
   if (overrides !== undefined) writeFileSync(join(outputDir, priceOverridesFile), overrides);
   return true;
 };
@@ -103,12 +111,19 @@ export class GatewayFunction extends Construct {
             "bundle-lambda",
             props.entry,
             ...(props.priceDataset ? ["--price-dataset"] : []),
+            ...(props.consoleFiles ? ["--console-files"] : []),
             ...(overrides === undefined
               ? []
               : [`--price-overrides=${createHash("sha256").update(overrides).digest("hex")}`]),
           ],
           local: {
-            tryBundle: (outputDir) => bundleLocally(props.entry, outputDir, props.priceDataset ?? false, overrides),
+            tryBundle: (outputDir) =>
+              bundleLocally(
+                props.entry,
+                outputDir,
+                { priceDataset: props.priceDataset ?? false, consoleFiles: props.consoleFiles ?? false },
+                overrides,
+              ),
           },
         },
       }),

@@ -4,6 +4,7 @@ import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { consoleFileNames } from "../../lambdas/core/console-files";
 import { focusColumnKinds, focusColumns, focusPartitionColumn, focusReportKey } from "../../lambdas/core/focus-layout";
 import { stagingPrefix } from "../../lambdas/core/layout";
 import { frontDoors, unknownPathAnswer } from "../../lambdas/dialects/front-doors";
@@ -133,8 +134,13 @@ describe("GatewayStack", () => {
         id,
         code: readFileSync(join(dir, "index.js"), "utf8"),
         prices: existsSync(join(dir, "node_modules/@pydantic/genai-prices/dist/index.cjs")),
+        console: Object.values(consoleFileNames).every(({ path }) => existsSync(join(dir, path))),
       };
     });
+    // The console's files ship with the FinOps door alone, where its routes read them.
+    expect(bundles.filter((bundle) => bundle.console).map(({ id }) => id.replace(/[0-9A-F]{8}$/, ""))).toEqual([
+      "GatewayFinopsDialectFunction",
+    ]);
     expect(new Set(bundles.map((bundle) => bundle.code)).size).toBe(functions.length);
     for (const { id, prices } of bundles) {
       expect(prices, id).toBe(pricing.some((name) => id.startsWith(`Gateway${name}`)));

@@ -53,6 +53,10 @@ const finOpsFrontDoor = (deps: GatewayDeps): FrontDoor => {
     renderError: renderOpenAiError,
     presented: finOpsPresented,
     routes: [
+      { method: "GET", path: "/console", handler: finops.console, public: true },
+      { method: "GET", path: "/console/{file}", handler: finops.console, public: true },
+      { method: "GET", path: "/v1/batches", handler: finops.batches },
+      { method: "GET", path: "/v1/budget", handler: finops.budget },
       { method: "GET", path: "/v1/batches/{batchId}", handler: finops.batch },
       { method: "GET", path: "/v1/costs", handler: finops.costs },
       { method: "POST", path: "/v1/estimate", handler: finops.estimate },

@@ -1,15 +1,15 @@
 import * as z from "zod";
-import { estimateBatch, getBatch } from "../../core/batches";
-import { charactersPerToken, defaultOutputTokens } from "../../core/budgets";
+import { estimateBatch, getBatch, listBatches } from "../../core/batches";
+import { budgetOf, charactersPerToken, defaultOutputTokens } from "../../core/budgets";
 import { chatEndpoint } from "../../core/chat";
 import { costGroupings, costReport, isCostGrouping, settledBatches } from "../../core/costs";
 import type { GatewayDeps } from "../../core/deps";
-import { BadRequestError } from "../../core/errors";
+import { BadRequestError, NotFoundError } from "../../core/errors";
 import { focusCsv, focusRows } from "../../core/focus";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
 import { estimatedEnd, progressOf } from "../../core/parts";
-import { providerSchema } from "../../core/schemas";
+import { intString, providerSchema } from "../../core/schemas";
 import { parseWith } from "../../core/validation";
 import { focusParquet } from "../../formats/focus-parquet";
 import { requireTenant } from "../../http/auth";
@@ -62,6 +62,21 @@ const renderCost = (batch: BatchRecord) => ({
         source: batch.cost.source,
       }
     : null,
+});
+
+/** A batch in the console's list: its cost view, its id in every SDK's form, its states' times and counts. */
+const renderListed = (batch: BatchRecord, deployment: GatewayDeps["deployment"]) => ({
+  ...renderCost(batch),
+  dialect: batch.dialect,
+  ids: everySdkBatchId(batch, deployment),
+  created_at: isoTime(batch.createdAt),
+  request_counts: batch.requestCounts,
+  status_times: Object.fromEntries(
+    Object.entries(batch.statusTimes)
+      .filter(([, at]) => at !== undefined)
+      .sort(([, a], [, b]) => (a as number) - (b as number))
+      .map(([status, at]) => [status, isoTime(at)]),
+  ),
 });
 
 const isoTime = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -117,6 +132,11 @@ const estimateBody = z.strictObject({
 
 const usdOf = (micro: number) => micro / 1e6;
 
+const batchesQuery = z.object({
+  limit: intString(1, 100).default(20),
+  after: z.string().optional(),
+});
+
 /** `GET /v1/focus`: a period (`to` exclusive; this month by default), as CSV or JSON rows. */
 const focusQuery = z.object({
   from: day.optional(),
@@ -125,6 +145,47 @@ const focusQuery = z.object({
 });
 
 export const finOpsRoutes = (deps: GatewayDeps) => ({
+  /**
+   * `GET /console` and `GET /console/{file}`: the console, a page that draws what this API answers (its script asks
+   * for the key and keeps it in the tab's session storage). The files hold no data, so no key is asked for them.
+   */
+  async console(request: HttpRequest): Promise<HttpResponse> {
+    const name = request.params.file ?? "console";
+    const file = await deps.consoleFiles?.read(name);
+    if (!file) throw new NotFoundError(`The console has no file '${name}'.`);
+    return bytes(200, file.body, file.contentType, {
+      "cache-control": "no-cache",
+      // Its own script, style and API only: nothing inline, nothing from elsewhere, never framed.
+      "content-security-policy":
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+        "form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+    });
+  },
+
+  /** `GET /v1/batches?limit=&after=`: the caller's batches of every SDK, newest first, each with its cost view. */
+  async batches(request: HttpRequest): Promise<HttpResponse> {
+    const q = parseWith(batchesQuery, request.query, "query");
+    const after = q.after === undefined ? undefined : idOf(q.after);
+    if (q.after !== undefined && !after)
+      throw new BadRequestError(`Invalid 'after': ${q.after} is not a batch id.`, { param: "after" });
+    const page = await listBatches(deps, requireTenant(request), { limit: q.limit, order: "desc", after });
+    const data = page.items.map((batch) => renderListed(batch, deps.deployment));
+    return json(200, { object: "list", data, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore });
+  },
+
+  /** `GET /v1/budget`: the key's budget this month (`monthly` null without one) and what is spent or reserved. */
+  async budget(request: HttpRequest): Promise<HttpResponse> {
+    const budget = await budgetOf(deps, requireTenant(request));
+    return json(200, {
+      object: "finops.budget",
+      month: budget?.month ?? new Date().toISOString().slice(0, 7),
+      monthly: budget?.limit === undefined ? null : usdOf(budget.limit),
+      committed: usdOf(budget?.committed ?? 0),
+    });
+  },
+
   /**
    * `GET /v1/focus?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|json`: the caller's settled batches of the period as
    * FOCUS rows (core/focus.ts), as a CSV file or a JSON list.
