@@ -36,6 +36,7 @@ console.log(`FinOps gateway listening on ${gw} (state in ${dataDir}; stop it and
   Google GenAI SDK http_options={"base_url": "${gw}/genai"}
   AWS SDK (S3)     endpoint_url="${gw}/bedrock/files"
   AWS SDK (Bedrock) endpoint_url="${gw}/bedrock"
+  FinOps console   ${gw}/finops/console (the key you use with the SDKs)
   batch-ended events ${join(dataDir, "events.jsonl")} (webhooks: npm run keys -- webhook --name NAME --url …)`);
 console.log(firstBatchLines(gw, gateway.auth).join("\n"));
 const places = gateway.jobBuckets.map(({ bucket, prefix }) => `s3://${bucket}/${prefix}`).join(", ");
