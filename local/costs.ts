@@ -8,7 +8,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
-import { focusCsv, focusRows } from "../lambdas/core/focus";
+import { focusCsv, focusRows, rowsCharged, settleLagMs } from "../lambdas/core/focus";
 import { type BatchRecord, lastStatusTime } from "../lambdas/core/model";
 import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
 import { focusParquet } from "../lambdas/formats/focus-parquet";
@@ -52,19 +52,20 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
   const settled: BatchRecord[] = [];
   for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch")) {
     const ended = lastStatusTime(batch);
-    if (batch.cost && ended >= start && ended < to) settled.push(batch);
+    if (batch.cost && ended >= start && ended < to + settleLagMs) settled.push(batch);
   }
   const prices = priceBook(priceOverridesFromEnv(process.env), modelAllowlistFromEnv(process.env));
   const deployment = {
     accountId: process.env.CDK_DEFAULT_ACCOUNT ?? "000000000000",
     region: table.region ?? "us-east-1",
   };
-  const rows = await focusRows(settled, {
+  const all = await focusRows(settled, {
     deployment,
     prices,
     ids: (batch) => everySdkBatchId(batch, deployment),
     accountName: (tenant) => names.get(tenant),
   });
+  const rows = rowsCharged(all, { from: start, to });
   const text =
     values.format === "parquet"
       ? focusParquet(rows)
@@ -77,7 +78,8 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
     return;
   }
   await writeFile(values.out, text);
-  console.error(`Wrote ${rows.length} FOCUS rows of ${settled.length} settled batches to ${values.out}.`);
+  const batches = new Set(rows.map((row) => row.x_BatchId)).size;
+  console.error(`Wrote ${rows.length} FOCUS rows of ${batches} settled batches to ${values.out}.`);
 };
 
 const table = await openTable(values.stack);

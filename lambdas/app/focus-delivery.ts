@@ -24,7 +24,7 @@ export interface FocusDeliveryDeps {
 export interface FocusMonthDelivered {
   month: string;
   rows: number;
-  /** Batches of the month the table still holds, priced into rows now. */
+  /** Batches with rows in the month that the table still holds, priced into rows now. */
   batches: number;
   /** Rows kept from the month's earlier file: batches that have since left the table (its retention). */
   keptRows: number;
@@ -47,21 +47,22 @@ const previousMonthOf = (ms: number) =>
 export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthDelivered[]> => {
   const now = deps.now?.() ?? Date.now();
   const months = [previousMonthOf(now), monthOf(now)];
-  const settled = new Map<string, BatchRecord[]>(months.map((month) => [month, []]));
+  // Every batch that settled from the first of the previous month on: its rows fall on the days its jobs ended.
+  const settled: BatchRecord[] = [];
   for await (const batch of deps.batches()) {
-    if (batch.cost) settled.get(monthOf(lastStatusTime(batch)))?.push(batch);
+    if (batch.cost && monthOf(lastStatusTime(batch)) >= months[0]!) settled.push(batch);
   }
   const names = await deps.accountNames();
+  const all = await focusRows(settled, {
+    deployment: deps.deployment,
+    prices: deps.prices,
+    ids: (batch) => everySdkBatchId(batch, deps.deployment),
+    accountName: (tenant) => names.get(tenant),
+  });
+  const held = new Set(settled.map((batch) => batch.id));
   const delivered: FocusMonthDelivered[] = [];
   for (const month of months) {
-    const batches = settled.get(month) ?? [];
-    const fresh = await focusRows(batches, {
-      deployment: deps.deployment,
-      prices: deps.prices,
-      ids: (batch) => everySdkBatchId(batch, deps.deployment),
-      accountName: (tenant) => names.get(tenant),
-    });
-    const held = new Set(batches.map((batch) => batch.id));
+    const fresh = all.filter((row) => String(row.BillingPeriodStart).startsWith(month));
     const parquetKey = focusReportKey("parquet", month);
     const earlier = (await deps.reports.exists(parquetKey))
       ? await focusRowsOfParquet(await deps.reports.read(parquetKey))
@@ -75,7 +76,7 @@ export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthD
     delivered.push({
       month,
       rows: rows.length,
-      batches: batches.length,
+      batches: new Set(fresh.map((row) => row.x_BatchId)).size,
       keptRows: kept.length,
       keys: [parquetKey, csvKey],
     });

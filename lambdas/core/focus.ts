@@ -1,6 +1,6 @@
 /**
  * The ledger as FOCUS rows (the FinOps Foundation's cost and usage format; FOCUS 1.2 with the 1.3 columns that
- * replace its deprecated ones also filled): one row per settled batch × token kind, in the UTC day the batch settled.
+ * replace its deprecated ones also filled): one row per settled batch × token kind × UTC day its upstream jobs ended.
  * A batch's price is the list price of its SKU (the batch rate), and what it cost is what it billed, so `ListCost`,
  * `BilledCost`, `EffectiveCost` and `ContractedCost` agree; the on-demand equivalent, the saving and where the price
  * came from are `x_` columns. The rows of a batch add up to its settled cost exactly.
@@ -96,103 +96,176 @@ export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusCo
     if (!cost || cost.batch === null || cost.onDemand === null || !batch.usage) continue;
     const found = await context.prices?.rates(batch.provider, batch.model ?? "");
     const rates = found && !("unpriced" in found) ? found : undefined;
-    const kinds = tokenKinds
-      .map((kind) => ({ kind, usage: usageOf(batch.usage!, kind) }))
-      .filter(({ usage }) => quantityOf(usage) > 0);
-    if (kinds.length === 0) continue;
-    const onDemandWeights = kinds.map(({ usage }) => rates?.onDemand(usage) ?? quantityOf(usage));
-    const batchWeights = kinds.map(({ usage }, i) =>
-      cost.pricing === "on_demand"
-        ? onDemandWeights[i]!
-        : (rates?.batch?.(usage) ?? onDemandWeights[i]! * batchDiscount),
-    );
-    const billed = apportioned(cost.batch, batchWeights);
-    const onDemand = apportioned(cost.onDemand, onDemandWeights);
-    const ended = lastStatusTime(batch);
     const { provider, service } = providerNames[batch.provider];
     const model = batch.model ?? "";
     const source = /override/i.test(cost.source) ? "override" : cost.pricing;
     const ids = context.ids(batch);
     const tier = cost.pricing === "on_demand" ? "on-demand" : "batch";
-    kinds.forEach(({ kind, usage }, i) => {
-      const quantity = quantityOf(usage);
-      const unitPrice = quantity > 0 ? billed[i]! / quantity : 0;
-      const sku = `${batch.provider}:${model}:${kind.replace(" ", "-")}`;
-      rows.push({
-        AvailabilityZone: null,
-        BilledCost: billed[i]!,
-        BillingAccountId: context.deployment.accountId,
-        BillingAccountName: "FinOps batch gateway",
-        BillingAccountType: "Gateway deployment",
-        BillingCurrency: cost.currency,
-        BillingPeriodEnd: iso(monthStart(ended, 1)),
-        BillingPeriodStart: iso(monthStart(ended)),
-        CapacityReservationId: null,
-        CapacityReservationStatus: null,
-        ChargeCategory: "Usage",
-        ChargeClass: null,
-        ChargeDescription: `${service}: ${model} ${kind} tokens at ${tier} rates`,
-        ChargeFrequency: "Usage-Based",
-        ChargePeriodEnd: iso(dayStart(ended) + 86_400_000),
-        ChargePeriodStart: iso(dayStart(ended)),
-        CommitmentDiscountCategory: null,
-        CommitmentDiscountId: null,
-        CommitmentDiscountName: null,
-        CommitmentDiscountQuantity: null,
-        CommitmentDiscountStatus: null,
-        CommitmentDiscountType: null,
-        CommitmentDiscountUnit: null,
-        ConsumedQuantity: quantity,
-        ConsumedUnit: "Tokens",
-        ContractedCost: billed[i]!,
-        ContractedUnitPrice: unitPrice,
-        EffectiveCost: billed[i]!,
-        HostProviderName: provider,
-        InvoiceId: null,
-        InvoiceIssuerName: provider,
-        ListCost: billed[i]!,
-        ListUnitPrice: unitPrice,
-        PricingCategory: "Standard",
-        PricingCurrency: cost.currency,
-        PricingCurrencyContractedUnitPrice: unitPrice,
-        PricingCurrencyEffectiveCost: billed[i]!,
-        PricingCurrencyListUnitPrice: unitPrice,
-        PricingQuantity: quantity,
-        PricingUnit: "Tokens",
-        ProviderName: provider,
-        PublisherName: publisherOf(batch.provider, model),
-        RegionId: batch.provider === "bedrock" ? context.deployment.region : null,
-        RegionName: batch.provider === "bedrock" ? context.deployment.region : null,
-        ResourceId: ids[batch.dialect] ?? batch.id,
-        ResourceName: (batch.dialectFields?.name as string | undefined) ?? batch.id,
-        ResourceType: "Batch",
-        ServiceCategory: "AI and Machine Learning",
-        ServiceName: service,
-        ServiceProviderName: provider,
-        ServiceSubcategory: "Generative AI",
-        SkuId: sku,
-        SkuMeter: `${kind[0]!.toUpperCase()}${kind.slice(1)} Tokens`,
-        SkuPriceDetails: JSON.stringify({ TokenKind: kind, PriceTier: tier }),
-        SkuPriceId: `${sku}:${tier}`,
-        SubAccountId: batch.tenant,
-        SubAccountName: context.accountName?.(batch.tenant) ?? null,
-        SubAccountType: "Gateway credential",
-        Tags: JSON.stringify(batch.tags ?? {}),
-        x_BatchId: batch.id,
-        x_BatchIds: JSON.stringify(ids),
-        x_CostStatus: "settled",
-        x_Dialect: batch.dialect,
-        x_Model: model,
-        x_OnDemandCost: onDemand[i]!,
-        x_PricingSource: source,
-        x_RetryRun: cost.retries ? "includes retries" : null,
-        x_Saving: usd(onDemand[i]! - billed[i]!),
-        x_TokenKind: kind,
+    for (const share of chargeDays(batch, cost.batch, cost.onDemand)) {
+      const ended = share.day;
+      const kinds = tokenKinds
+        .map((kind) => ({ kind, usage: usageOf(share.usage, kind) }))
+        .filter(({ usage }) => quantityOf(usage) > 0);
+      const onDemandWeights = kinds.map(({ usage }) => rates?.onDemand(usage) ?? quantityOf(usage));
+      const batchWeights = kinds.map(({ usage }, i) =>
+        cost.pricing === "on_demand"
+          ? onDemandWeights[i]!
+          : (rates?.batch?.(usage) ?? onDemandWeights[i]! * batchDiscount),
+      );
+      const billed = apportioned(share.billed, batchWeights);
+      const onDemand = apportioned(share.onDemand, onDemandWeights);
+      kinds.forEach(({ kind, usage }, i) => {
+        const quantity = quantityOf(usage);
+        const unitPrice = quantity > 0 ? billed[i]! / quantity : 0;
+        const sku = `${batch.provider}:${model}:${kind.replace(" ", "-")}`;
+        rows.push({
+          AvailabilityZone: null,
+          BilledCost: billed[i]!,
+          BillingAccountId: context.deployment.accountId,
+          BillingAccountName: "FinOps batch gateway",
+          BillingAccountType: "Gateway deployment",
+          BillingCurrency: cost.currency,
+          BillingPeriodEnd: iso(monthStart(ended, 1)),
+          BillingPeriodStart: iso(monthStart(ended)),
+          CapacityReservationId: null,
+          CapacityReservationStatus: null,
+          ChargeCategory: "Usage",
+          ChargeClass: null,
+          ChargeDescription: `${service}: ${model} ${kind} tokens at ${tier} rates`,
+          ChargeFrequency: "Usage-Based",
+          ChargePeriodEnd: iso(dayStart(ended) + 86_400_000),
+          ChargePeriodStart: iso(dayStart(ended)),
+          CommitmentDiscountCategory: null,
+          CommitmentDiscountId: null,
+          CommitmentDiscountName: null,
+          CommitmentDiscountQuantity: null,
+          CommitmentDiscountStatus: null,
+          CommitmentDiscountType: null,
+          CommitmentDiscountUnit: null,
+          ConsumedQuantity: quantity,
+          ConsumedUnit: "Tokens",
+          ContractedCost: billed[i]!,
+          ContractedUnitPrice: unitPrice,
+          EffectiveCost: billed[i]!,
+          HostProviderName: provider,
+          InvoiceId: null,
+          InvoiceIssuerName: provider,
+          ListCost: billed[i]!,
+          ListUnitPrice: unitPrice,
+          PricingCategory: "Standard",
+          PricingCurrency: cost.currency,
+          PricingCurrencyContractedUnitPrice: unitPrice,
+          PricingCurrencyEffectiveCost: billed[i]!,
+          PricingCurrencyListUnitPrice: unitPrice,
+          PricingQuantity: quantity,
+          PricingUnit: "Tokens",
+          ProviderName: provider,
+          PublisherName: publisherOf(batch.provider, model),
+          RegionId: batch.provider === "bedrock" ? context.deployment.region : null,
+          RegionName: batch.provider === "bedrock" ? context.deployment.region : null,
+          ResourceId: ids[batch.dialect] ?? batch.id,
+          ResourceName: (batch.dialectFields?.name as string | undefined) ?? batch.id,
+          ResourceType: "Batch",
+          ServiceCategory: "AI and Machine Learning",
+          ServiceName: service,
+          ServiceProviderName: provider,
+          ServiceSubcategory: "Generative AI",
+          SkuId: sku,
+          SkuMeter: `${kind[0]!.toUpperCase()}${kind.slice(1)} Tokens`,
+          SkuPriceDetails: JSON.stringify({ TokenKind: kind, PriceTier: tier }),
+          SkuPriceId: `${sku}:${tier}`,
+          SubAccountId: batch.tenant,
+          SubAccountName: context.accountName?.(batch.tenant) ?? null,
+          SubAccountType: "Gateway credential",
+          Tags: JSON.stringify(batch.tags ?? {}),
+          x_BatchId: batch.id,
+          x_BatchIds: JSON.stringify(ids),
+          x_CostStatus: "settled",
+          x_Dialect: batch.dialect,
+          x_Model: model,
+          x_OnDemandCost: onDemand[i]!,
+          x_PricingSource: source,
+          x_RetryRun: cost.retries ? "includes retries" : null,
+          x_Saving: usd(onDemand[i]! - billed[i]!),
+          x_TokenKind: kind,
+        });
       });
-    });
+    }
   }
   return rows;
 };
+
+/** What a batch used and cost on one UTC day (`day` its start). */
+interface DayShare {
+  day: number;
+  usage: Usage;
+  billed: number;
+  onDemand: number;
+}
+
+const addUsage = (a: Usage, b: Usage): Usage => ({
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+  cachedInputTokens: (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0),
+  cacheWriteTokens: (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0),
+  reasoningTokens: (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0),
+});
+
+const sameUsage = (a: Usage, b: Usage) =>
+  a.inputTokens === b.inputTokens &&
+  a.outputTokens === b.outputTokens &&
+  (a.cachedInputTokens ?? 0) === (b.cachedInputTokens ?? 0) &&
+  (a.cacheWriteTokens ?? 0) === (b.cacheWriteTokens ?? 0) &&
+  (a.reasoningTokens ?? 0) === (b.reasoningTokens ?? 0);
+
+/**
+ * The UTC days a batch's usage fell on: each upstream job's usage on the day it ended, the batch's cost split between
+ * the days by what each day's jobs cost (so the days add up to it exactly). A batch whose jobs do not account for all
+ * its usage (one settled before jobs kept theirs) is charged whole to the day it settled.
+ */
+export const chargeDays = (batch: BatchRecord, billed: number, onDemand: number): DayShare[] => {
+  const whole = [{ day: dayStart(lastStatusTime(batch)), usage: batch.usage!, billed, onDemand }];
+  const byDay = new Map<number, { usage: Usage; billed: number; onDemand: number }>();
+  let total: Usage = { inputTokens: 0, outputTokens: 0 };
+  for (const part of batch.parts ?? []) {
+    if (part.endedAt === undefined || !part.usage) continue;
+    const day = dayStart(part.endedAt);
+    const held = byDay.get(day) ?? { usage: { inputTokens: 0, outputTokens: 0 }, billed: 0, onDemand: 0 };
+    const tokens = quantityOf(part.usage);
+    byDay.set(day, {
+      usage: addUsage(held.usage, part.usage),
+      billed: held.billed + (part.cost?.batch ?? tokens),
+      onDemand: held.onDemand + (part.cost?.onDemand ?? tokens),
+    });
+    total = addUsage(total, part.usage);
+  }
+  if (byDay.size === 0 || !sameUsage(total, batch.usage!)) return whole;
+  const days = [...byDay.entries()].sort(([a], [b]) => a - b);
+  const billedShares = apportioned(
+    billed,
+    days.map(([, share]) => share.billed),
+  );
+  const onDemandShares = apportioned(
+    onDemand,
+    days.map(([, share]) => share.onDemand),
+  );
+  return days.map(([day, share], i) => ({
+    day,
+    usage: share.usage,
+    billed: billedShares[i]!,
+    onDemand: onDemandShares[i]!,
+  }));
+};
+
+/** How long after its last job ended a batch may settle: a period's rows are read from batches settled this long after. */
+export const settleLagMs = 8 * 86_400_000;
+
+/** The rows charged within `[from, to)` (UTC milliseconds). */
+export const rowsCharged = (rows: readonly FocusRow[], period: { from: number; to: number }): FocusRow[] =>
+  rows.filter((row) => {
+    const at = Date.parse(String(row.ChargePeriodStart));
+    return at >= period.from && at < period.to;
+  });
 
 /** A CSV field: quoted where it must be (RFC 4180), empty for null. */
 const csvField = (value: string | number | null): string => {

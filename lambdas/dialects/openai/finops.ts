@@ -5,7 +5,7 @@ import { chatEndpoint } from "../../core/chat";
 import { costGroupings, costReport, isCostGrouping, settledBatches } from "../../core/costs";
 import type { GatewayDeps } from "../../core/deps";
 import { BadRequestError, NotFoundError } from "../../core/errors";
-import { focusCsv, focusRows } from "../../core/focus";
+import { focusCsv, focusRows, rowsCharged, settleLagMs } from "../../core/focus";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
 import { estimatedEnd, progressOf } from "../../core/parts";
@@ -198,12 +198,14 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
       to: q.to ? Date.parse(`${q.to}T00:00:00Z`) : Date.now() + 1,
     };
     if (!(period.from < period.to)) throw new BadRequestError("'from' must be before 'to'.", { param: "from" });
-    const batches = await settledBatches(deps, requireTenant(request), period);
-    const rows = await focusRows(batches, {
+    // A batch's rows fall on the days its jobs ended, which may be before the day it settled.
+    const batches = await settledBatches(deps, requireTenant(request), { ...period, to: period.to + settleLagMs });
+    const all = await focusRows(batches, {
       deployment: deps.deployment,
       prices: deps.prices,
       ids: (batch) => everySdkBatchId(batch, deps.deployment),
     });
+    const rows = rowsCharged(all, period);
     if (q.format === "json") return json(200, { object: "list", from, to: q.to ?? null, data: rows });
     const name = `focus-${from}${q.to ? `-to-${q.to}` : ""}.${q.format}`;
     const disposition = { "content-disposition": `attachment; filename="${name}"` };
