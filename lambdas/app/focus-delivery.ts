@@ -1,5 +1,6 @@
+import { Readable } from "node:stream";
 import type { Deployment } from "../core/deps";
-import { focusCsv, focusRows } from "../core/focus";
+import { focusCsvPieces, focusRows } from "../core/focus";
 import { type FocusRow, focusReportKey } from "../core/focus-layout";
 import { type BatchRecord, lastStatusTime } from "../core/model";
 import type { BlobStore } from "../core/ports";
@@ -71,7 +72,7 @@ export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthD
     const rows = [...kept, ...fresh].sort(byChargeTime);
     // The CSV first: a reader of the Parquet table never sees a month whose CSV lags behind it.
     const csvKey = focusReportKey("csv", month);
-    await deps.reports.put(csvKey, Buffer.from(focusCsv(rows)), "text/csv; charset=utf-8");
+    await deps.reports.putStream(csvKey, Readable.from(focusCsvPieces(rows)), "text/csv; charset=utf-8");
     await deps.reports.put(parquetKey, focusParquet(rows), "application/vnd.apache.parquet");
     delivered.push({
       month,

@@ -69,6 +69,9 @@ export class FocusReports extends Construct {
     this.deliveryFunction = new GatewayFunction(this, "Delivery", {
       entry: "focus-delivery",
       timeout: Duration.minutes(5),
+      // A month's rows are held to write its Parquet file: 1.6 GB for 50,000 batches of the month
+      // (npm run bench:focus-delivery), about 85,000 in 3,008 MB, the most a new account's Lambda may have.
+      memorySize: 3008,
       environment: {
         ...props.environment,
         REPORTS_BUCKET: this.bucket.bucketName,
