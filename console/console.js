@@ -191,12 +191,14 @@
         plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${usd(item.parsed.x)}` } } },
       },
     });
+    const who = budget.credential ? `Key ${budget.credential}: ` : "";
     text.textContent =
-      limit === null
+      who +
+      (limit === null
         ? `No budget on this key: ${usd(budget.committed)} spent or reserved in ${budget.month}. ` +
-          "The owner sets one with npm run keys -- budget --name NAME --monthly-usd 250."
+          `The owner sets one with npm run keys -- budget --name ${budget.credential ?? "NAME"} --monthly-usd 250.`
         : `${usd(budget.committed)} of ${usd(limit)} spent or reserved in ${budget.month} ` +
-          `(${Math.round((budget.committed / limit) * 100)} %), ${usd(Math.max(0, limit - budget.committed))} left.`;
+          `(${Math.round((budget.committed / limit) * 100)} %), ${usd(Math.max(0, limit - budget.committed))} left.`);
     $("budget").setAttribute("aria-label", text.textContent);
   };
 

@@ -23,6 +23,12 @@ export interface Authenticator {
   tenantFor(request: HttpRequest, presented: Presented): Promise<string>;
 }
 
+/** The tenant of a credential that admitted a request, its name kept on the request (FOCUS `SubAccountName`). */
+const admitted = (request: HttpRequest, record: { tenant: string; name: string }): string => {
+  request.credentialName = record.name;
+  return record.tenant;
+};
+
 /** 403 for AWS callers (what S3 and Bedrock answer), with the AWS error code the SDKs read. */
 class AwsAuthError extends GatewayError {
   constructor(message: string, code: string) {
@@ -117,14 +123,14 @@ export const keyAuthenticator = (
             );
           throw new AuthenticationError("Incorrect API key: use a key created with `npm run keys -- create`.");
         }
-        return record.tenant;
+        return admitted(request, record);
       }
       const authorization = request.headers.authorization ?? "";
       if (presented.type === "aws" && presented.v2Resource && !authorization && request.query.AWSAccessKeyId) {
         // A Signature Version 2 presigned URL: what boto3's `generate_presigned_url` makes unless told `s3v4`.
         const record = await enabledAccessKey(request.query.AWSAccessKeyId);
         verifyPresignedV2(request, presented.v2Resource, await sealer.unseal(record.sealedSecret), now());
-        return record.tenant;
+        return admitted(request, record);
       }
       const credential = parseSigV4(request);
       // A presigned URL (boto3 `generate_presigned_url`, JS `getSignedUrl`) carries its signature in the query.
@@ -139,7 +145,7 @@ export const keyAuthenticator = (
       const secret = () => sealer.unseal(record.sealedSecret);
       if (presigned) {
         await verifyPresigned(request, credential, secret, now());
-        return record.tenant;
+        return admitted(request, record);
       }
       const signingDate = parseAmzDate(request.headers["x-amz-date"]);
       if (!Number.isFinite(signingDate) || Math.abs(now() - signingDate) > maxSkewMs) {
@@ -197,7 +203,7 @@ export const keyAuthenticator = (
           "SignatureDoesNotMatch",
         );
       }
-      return record.tenant;
+      return admitted(request, record);
     },
   };
 };

@@ -12,6 +12,8 @@ export interface HttpRequest {
   rawPath: string;
   /** The authenticated tenant, set by the dialect handler before the route runs. */
   tenant?: string;
+  /** The name of the gateway credential that authenticated it (none in open and pass-through modes). */
+  credentialName?: string;
   /** In pass-through mode, the caller's own provider key, to run its batches with. */
   providerKey?: string;
   /** Set by a staged route's authorizer: the body goes to the bucket after this request is admitted, unseen. */

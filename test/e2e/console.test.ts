@@ -193,6 +193,7 @@ describe.skipIf(!browserThere)("the console", () => {
     const bar = (await drawn("budget"))!;
     expect(bar.labels).toEqual([budget.month]);
     expect(bar.datasets.map((d) => d.data[0])).toEqual([budget.committed, budget.monthly - budget.committed]);
+    expect(await page.locator("#budget-text").textContent()).toContain("Key console: $");
     expect(await page.locator("#budget-text").textContent()).toContain("of $5.00");
   });
 

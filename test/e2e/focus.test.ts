@@ -230,6 +230,7 @@ describe("the FOCUS export", () => {
       expect(Date.parse(record.ChargePeriodStart!)).toBeLessThan(Date.parse(record.ChargePeriodEnd!));
       expect(Date.parse(record.BillingPeriodStart!)).toBeLessThanOrEqual(Date.parse(record.ChargePeriodStart!));
       expect(JSON.parse(record.Tags!)).toMatchObject({ team: "search" });
+      expect(record.SubAccountName).toBe("focus"); // the credential's name
       expect(["derived", "published", "override", "on_demand"]).toContain(record.x_PricingSource);
     }
     // The rows of each batch add up to what the ledger settled for it, to the ten-billionth of a dollar.

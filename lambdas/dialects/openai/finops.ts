@@ -180,6 +180,7 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
     const budget = await budgetOf(deps, requireTenant(request));
     return json(200, {
       object: "finops.budget",
+      credential: request.credentialName ?? null,
       month: budget?.month ?? new Date().toISOString().slice(0, 7),
       monthly: budget?.limit === undefined ? null : usdOf(budget.limit),
       committed: usdOf(budget?.committed ?? 0),
@@ -204,6 +205,7 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
       deployment: deps.deployment,
       prices: deps.prices,
       ids: (batch) => everySdkBatchId(batch, deps.deployment),
+      accountName: () => request.credentialName,
     });
     const rows = rowsCharged(all, period);
     if (q.format === "json") return json(200, { object: "list", from, to: q.to ?? null, data: rows });
