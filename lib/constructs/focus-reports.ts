@@ -24,7 +24,7 @@ export interface FocusReportsProps {
   readonly environment: Record<string, string>;
   readonly priceOverrides?: string;
   readonly removalPolicy: RemovalPolicy;
-  /** The first billing month Athena looks for (`YYYY-MM`). @default the month of the first synth of this code */
+  /** The first billing month Athena looks for (`YYYY-MM`). @default "2026-01" */
   readonly firstMonth?: string;
 }
 
