@@ -13,17 +13,13 @@ import { join } from "node:path";
 import { deliverFocus } from "../lambdas/app/focus-delivery";
 import type { BatchPart, BatchRecord, Provider } from "../lambdas/core/model";
 import { modelAllowlistFromEnv, priceBook } from "../lambdas/pricing/price-book";
+import { defaultModels } from "../local/default-models";
 import { FileBlobStore } from "./file-blob-store";
 
 const batches = Number(process.env.BATCHES ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), "finops-bench-focus-"));
 const now = Date.UTC(2026, 11, 28, 2);
-const models: Record<Provider, string> = {
-  openai: "gpt-4.1-mini",
-  anthropic: "claude-haiku-4-5",
-  gemini: "gemini-2.5-flash",
-  bedrock: "us.anthropic.claude-3-5-haiku-20241022-v1:0",
-};
+const models: Record<Provider, string> = defaultModels;
 const providers = Object.keys(models) as Provider[];
 
 /** A settled batch like the engine leaves it: jobs with their usage and cost, the batch's sums. */
