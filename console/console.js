@@ -63,9 +63,14 @@
     });
   };
 
-  /** Cost per day and group (stacked), the on-demand equivalent per day (a line), from the period's FOCUS rows. */
+  /**
+   * Cost per day and group (stacked), the on-demand equivalent per day (a line), from the period's settled FOCUS rows;
+   * batches still running as one more bar at their estimate.
+   */
   const showDaily = async () => {
-    const { data: rows } = await (await api(`focus?${query()}&format=json`)).json();
+    const { data: all } = await (await api(`focus?${query()}&format=json`)).json();
+    const rows = all.filter((row) => row.x_CostStatus === "settled");
+    const estimates = all.filter((row) => row.x_CostStatus === "estimate");
     const { from, to } = period();
     const last = to > isoDay(new Date()) ? addDays(isoDay(new Date()), 1) : to;
     const days = [];
@@ -73,6 +78,11 @@
     const groups = [...new Set(rows.map(groupOf))].sort();
     const cost = new Map(groups.map((group) => [group, days.map(() => 0)]));
     const onDemand = days.map(() => 0);
+    const running = days.map(() => 0);
+    for (const row of estimates) {
+      const i = days.indexOf(String(row.ChargePeriodStart).slice(0, 10));
+      if (i >= 0) running[i] += row.BilledCost;
+    }
     for (const row of rows) {
       const i = days.indexOf(String(row.ChargePeriodStart).slice(0, 10));
       if (i < 0) continue;
@@ -86,6 +96,9 @@
     totals.replaceChildren();
     for (const [term, value] of [
       ["Settled batches", String(batches)],
+      ...(estimates.length > 0
+        ? [["Still running (estimate)", usd(estimates.reduce((sum, row) => sum + row.BilledCost, 0))]]
+        : []),
       ["Cost at batch rates", usd(total)],
       ["The same on demand", usd(totalOnDemand)],
       [
@@ -110,6 +123,9 @@
             backgroundColor: palette[i % palette.length],
             stack: "cost",
           })),
+          ...(estimates.length > 0
+            ? [{ label: "Running (estimate)", data: running, backgroundColor: "#cbd5e1", stack: "cost" }]
+            : []),
           {
             type: "line",
             label: "On demand",

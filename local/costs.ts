@@ -2,14 +2,14 @@
  * `npm run costs -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|model|provider|dialect|credential] [--json]`: the
  * owner's view of what batches cost and saved across every key, from each batch's settled cost (nothing is priced
  * again). Deployed: `--stack NAME` (or TABLE_NAME, a stack output) and AWS credentials; locally FINOPS_DATA_DIR.
- * `--focus [--format csv|parquet|json] [--out FILE]`: the settled batches of the period (this month by default) as FOCUS rows
- * (lambdas/core/focus.ts), every key's, each named by its credential.
+ * `--focus [--format csv|parquet|json] [--out FILE]`: the FOCUS rows charged in the period (this month by default;
+ * lambdas/core/focus.ts), every key's, each named by its credential; batches still running at their estimate.
  */
 
 import { writeFile } from "node:fs/promises";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
 import { focusCsv, focusRows, rowsCharged, settleLagMs } from "../lambdas/core/focus";
-import { type BatchRecord, lastStatusTime } from "../lambdas/core/model";
+import { type BatchRecord, isTerminal, lastStatusTime } from "../lambdas/core/model";
 import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
 import { focusParquet } from "../lambdas/formats/focus-parquet";
 import { modelAllowlistFromEnv, priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
@@ -43,8 +43,8 @@ const from = day(values.from, 0);
 const to = day(values.to, Date.now() + 1);
 
 /**
- * The FOCUS rows of every batch that settled in the period (this month when `--from` is not given), written to
- * `--out` or printed.
+ * The FOCUS rows charged in the period (this month when `--from` is not given) — settled batches', and running
+ * ones' estimates — written to `--out` or printed.
  */
 const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: Map<string, string>) => {
   if (!["csv", "parquet", "json"].includes(values.format ?? "")) throw new Error("--format is csv, parquet or json.");
@@ -52,7 +52,8 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
   const settled: BatchRecord[] = [];
   for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch")) {
     const ended = lastStatusTime(batch);
-    if (batch.cost && ended >= start && ended < to + settleLagMs) settled.push(batch);
+    if (batch.cost ? ended >= start && ended < to + settleLagMs : !isTerminal(batch.status) && batch.createdAt >= start)
+      settled.push(batch);
   }
   const prices = priceBook(priceOverridesFromEnv(process.env), modelAllowlistFromEnv(process.env));
   const deployment = {
@@ -60,6 +61,7 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
     region: table.region ?? "us-east-1",
   };
   const all = await focusRows(settled, {
+    estimates: true,
     deployment,
     prices,
     ids: (batch) => everySdkBatchId(batch, deployment),
@@ -79,7 +81,7 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
   }
   await writeFile(values.out, text);
   const batches = new Set(rows.map((row) => row.x_BatchId)).size;
-  console.error(`Wrote ${rows.length} FOCUS rows of ${batches} settled batches to ${values.out}.`);
+  console.error(`Wrote ${rows.length} FOCUS rows of ${batches} batches to ${values.out}.`);
 };
 
 const table = await openTable(values.stack);

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { Deployment } from "../core/deps";
 import { focusCsvPieces, focusRows } from "../core/focus";
 import { type FocusRow, focusReportKey } from "../core/focus-layout";
-import { type BatchRecord, lastStatusTime } from "../core/model";
+import { type BatchRecord, isTerminal, lastStatusTime } from "../core/model";
 import type { BlobStore } from "../core/ports";
 import type { PriceBook } from "../core/pricing";
 import { everySdkBatchId } from "../dialects/batch-ids";
@@ -48,19 +48,23 @@ const previousMonthOf = (ms: number) =>
 export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthDelivered[]> => {
   const now = deps.now?.() ?? Date.now();
   const months = [previousMonthOf(now), monthOf(now)];
-  // Every batch that settled from the first of the previous month on: its rows fall on the days its jobs ended.
+  // Every batch that settled from the first of the previous month on (its rows fall on the days its jobs ended),
+  // and those created since that still run (their estimate). Every batch the table holds is known by id.
   const settled: BatchRecord[] = [];
+  const held = new Set<string>();
   for await (const batch of deps.batches()) {
-    if (batch.cost && monthOf(lastStatusTime(batch)) >= months[0]!) settled.push(batch);
+    held.add(batch.id);
+    const from = batch.cost ? lastStatusTime(batch) : isTerminal(batch.status) ? undefined : batch.createdAt;
+    if (from !== undefined && monthOf(from) >= months[0]!) settled.push(batch);
   }
   const names = await deps.accountNames();
   const all = await focusRows(settled, {
+    estimates: true,
     deployment: deps.deployment,
     prices: deps.prices,
     ids: (batch) => everySdkBatchId(batch, deps.deployment),
     accountName: (tenant) => names.get(tenant),
   });
-  const held = new Set(settled.map((batch) => batch.id));
   const delivered: FocusMonthDelivered[] = [];
   for (const month of months) {
     const fresh = all.filter((row) => String(row.BillingPeriodStart).startsWith(month));
@@ -68,7 +72,8 @@ export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthD
     const earlier = (await deps.reports.exists(parquetKey))
       ? await focusRowsOfParquet(await deps.reports.read(parquetKey))
       : [];
-    const kept = earlier.filter((row) => !held.has(String(row.x_BatchId)));
+    // An estimate is never kept: its batch has since settled, or ended with nothing to charge.
+    const kept = earlier.filter((row) => !held.has(String(row.x_BatchId)) && row.x_CostStatus === "settled");
     const rows = [...kept, ...fresh].sort(byChargeTime);
     // The CSV first: a reader of the Parquet table never sees a month whose CSV lags behind it.
     const csvKey = focusReportKey("csv", month);

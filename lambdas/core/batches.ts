@@ -615,6 +615,7 @@ const admitBatch = async (
     inputFileId,
     inputBlobKey,
     requestCounts: { total, completed: 0, failed: 0 },
+    estimatedUsage: { inputTokens: estimate.inputTokens, outputTokens: estimate.outputTokens },
     metadata: input.metadata,
     ...(maxAttempts > 1 && { maxAttempts }),
     ...(Object.keys(tags).length > 0 && { tags }),

@@ -1,7 +1,7 @@
 import { untagged } from "./allocation";
 import { BadRequestError } from "./errors";
 import type { FileDeps } from "./files";
-import { type BatchRecord, lastStatusTime } from "./model";
+import { type BatchRecord, isTerminal, lastStatusTime } from "./model";
 import { usd } from "./pricing";
 
 /** How a cost report groups batches: by a fixed field, or by a cost allocation tag's value (`tag:team`). */
@@ -66,12 +66,14 @@ export const groupCosts = (batches: Iterable<BatchRecord>, groupFor: (batch: Bat
 };
 
 /**
- * The tenant's batches that settled in `[from, to)` (newest first; a batch settles within days of its create).
+ * The tenant's batches that settled in `[from, to)` (newest first; a batch settles within days of its create), and
+ * with `running`, those created in it that still run.
  */
 export const settledBatches = async (
   deps: FileDeps,
   tenant: string,
   period: { from: number; to: number },
+  running?: { createdBefore: number },
 ): Promise<BatchRecord[]> => {
   const settled: BatchRecord[] = [];
   let after: string | undefined;
@@ -80,6 +82,8 @@ export const settledBatches = async (
     for (const batch of page.items) {
       const ended = lastStatusTime(batch);
       if (batch.cost && ended >= period.from && ended < period.to) settled.push(batch);
+      else if (running && !batch.cost && !isTerminal(batch.status) && batch.createdAt >= period.from)
+        if (batch.createdAt < running.createdBefore) settled.push(batch);
     }
     const oldest = page.items.at(-1);
     // A batch runs at most its 24-hour window and a few days of retries: older creates cannot settle in the period.

@@ -5,10 +5,12 @@
  * `BilledCost`, `EffectiveCost` and `ContractedCost` agree; the on-demand equivalent, the saving and where the price
  * came from are `x_` columns. The rows of a batch add up to its settled cost exactly.
  */
+
+import { estimatedCost } from "./budgets";
 import type { Usage } from "./chat";
 import type { Deployment } from "./deps";
 import { type FocusRow, focusColumns } from "./focus-layout";
-import { type BatchRecord, lastStatusTime, type Provider } from "./model";
+import { type BatchRecord, isTerminal, lastStatusTime, type Provider } from "./model";
 import { batchDiscount, type PriceBook, usd } from "./pricing";
 
 /** The token kinds a row counts, each priced at its own rate. */
@@ -83,17 +85,46 @@ export interface FocusContext {
   ids: (batch: BatchRecord) => Record<string, string>;
   /** The credential's name of a tenant, where it is known. */
   accountName?: (tenant: string) => string | undefined;
+  /** Rows for batches still running too, at their estimate (`x_CostStatus` `estimate`). @default false */
+  estimates?: boolean;
 }
 
 /**
- * The FOCUS rows of settled, priced batches (an unpriced batch has no cost to put in a row, and is left out, never
- * priced at 0): one per token kind it used.
+ * What a batch's rows charge: its settled cost, split by the days its jobs ended; or, while it still runs (when
+ * estimates are asked for), its estimate at create on the day it was created. Undefined: no row (an unpriced
+ * batch has no cost to put in one, and is left out, never priced at 0).
+ */
+const chargesOf = async (batch: BatchRecord, context: FocusContext) => {
+  const cost = batch.cost;
+  if (cost && cost.batch !== null && cost.onDemand !== null && batch.usage)
+    return { cost, status: "settled", days: chargeDays(batch, cost.batch, cost.onDemand) };
+  if (!context.estimates || cost || isTerminal(batch.status) || !batch.estimatedUsage) return undefined;
+  const estimate = await estimatedCost(
+    { prices: context.prices },
+    batch.provider,
+    batch.model ?? "",
+    batch.estimatedUsage,
+  );
+  if (estimate.batch === null || estimate.onDemand === null) return undefined;
+  const day = {
+    day: dayStart(batch.createdAt),
+    usage: batch.estimatedUsage,
+    billed: estimate.batch,
+    onDemand: estimate.onDemand,
+  };
+  return { cost: estimate, status: "estimate", days: [day] };
+};
+
+/**
+ * The FOCUS rows of settled, priced batches — and, with `estimates`, of batches still running, at their estimate:
+ * one per token kind and day.
  */
 export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusContext): Promise<FocusRow[]> => {
   const rows: FocusRow[] = [];
   for (const batch of batches) {
-    const cost = batch.cost;
-    if (!cost || cost.batch === null || cost.onDemand === null || !batch.usage) continue;
+    const charges = await chargesOf(batch, context);
+    if (!charges) continue;
+    const { cost } = charges;
     const found = await context.prices?.rates(batch.provider, batch.model ?? "");
     const rates = found && !("unpriced" in found) ? found : undefined;
     const { provider, service } = providerNames[batch.provider];
@@ -101,7 +132,7 @@ export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusCo
     const source = /override/i.test(cost.source) ? "override" : cost.pricing;
     const ids = context.ids(batch);
     const tier = cost.pricing === "on_demand" ? "on-demand" : "batch";
-    for (const share of chargeDays(batch, cost.batch, cost.onDemand)) {
+    for (const share of charges.days) {
       const ended = share.day;
       const kinds = tokenKinds
         .map((kind) => ({ kind, usage: usageOf(share.usage, kind) }))
@@ -180,7 +211,7 @@ export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusCo
           Tags: JSON.stringify(batch.tags ?? {}),
           x_BatchId: batch.id,
           x_BatchIds: JSON.stringify(ids),
-          x_CostStatus: "settled",
+          x_CostStatus: charges.status,
           x_Dialect: batch.dialect,
           x_Model: model,
           x_OnDemandCost: onDemand[i]!,

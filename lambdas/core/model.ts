@@ -222,6 +222,11 @@ export interface BatchRecord extends StoredObject {
   outputExpiresAfterSeconds?: number;
   /** Token totals of the requests that ran. */
   usage?: Usage;
+  /**
+   * What its requests were estimated to use at create (every message's text at 4 characters a token, output at each
+   * request's `max_tokens`): what the FOCUS rows of a batch still running show, marked `estimate`.
+   */
+  estimatedUsage?: Usage;
   /** What the batch cost and saved, settled once with its results (core/pricing.ts). */
   cost?: BatchCost;
   /** What was reserved (micro-USD) against the tenant's monthly budget at create (core/budgets.ts). */

@@ -151,7 +151,9 @@ describe.skipIf(!browserThere)("the console", () => {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.length)).toBe(0);
     expect(await page.inputValue("#key")).toBe("");
 
+    // Every batch here has settled (the page draws a running one's estimate apart).
     const rows = ((await api("focus?format=json")) as { data: FocusRow[] }).data;
+    expect(new Set(rows.map((row) => row.x_CostStatus))).toEqual(new Set(["settled"]));
     const chart = (await drawn("daily"))!;
     const models = [...new Set(rows.map((row) => String(row.x_Model)))].sort();
     expect(chart.datasets.map((d) => d.label)).toEqual([...models, "On demand"]);

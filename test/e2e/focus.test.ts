@@ -14,7 +14,7 @@ import { DynamoRepository } from "../../lambdas/state/dynamo-repository";
 import { defaultModels } from "../../local/default-models";
 import { localDynamoClient, localNames } from "../../local/emulators";
 import { chatLines, uploadBatchInput, waitForBatch } from "../support/batches";
-import { startKeysGateway, type startTestGateway } from "../support/gateway";
+import { startKeysGateway, startTestGateway } from "../support/gateway";
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -357,4 +357,58 @@ describe("the FOCUS export", () => {
     expect(previous!.month).toBe(month);
     expect(previous!.rows).toBe(api.length - 1);
   });
+});
+
+/** A batch still running is in the FOCUS rows at its estimate, marked so, until it ends (issue 28's `x_CostStatus`). */
+describe("FOCUS rows of a batch still running", () => {
+  it("charges it at its estimate on the day it was created, as the estimate API priced it, until it ends", async () => {
+    const gateway = await startTestGateway({
+      // Long enough to read the batch's rows while it runs, short enough to see it settle.
+      simulators: { jobLatencyMs: 8_000 },
+      runner: { pollWaitMs: 30, retryWaitMs: 20 },
+    });
+    const headers = { authorization: "Bearer sk-running", "content-type": "application/json" };
+    const rowsOf = async (query = "") =>
+      (
+        (await (await fetch(`${gateway.url}/finops/v1/focus?format=json${query}`, { headers })).json()) as {
+          data: Record<string, string | number>[];
+        }
+      ).data;
+    try {
+      const openai = new OpenAI({ baseURL: `${gateway.url}/openai`, apiKey: "sk-running", maxRetries: 0 });
+      const file = await uploadBatchInput(openai, chatLines(defaultModels.openai, ["one", "two"]), "openai");
+      const estimate = (await (
+        await fetch(`${gateway.url}/finops/v1/estimate`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ input_file_id: file.id }),
+        })
+      ).json()) as { cost: { batch: number; on_demand: number } };
+      const batch = await openai.batches.create({
+        input_file_id: file.id,
+        endpoint: "/v1/chat/completions",
+        completion_window: "24h",
+      });
+      const rows = await rowsOf();
+      expect((await openai.batches.retrieve(batch.id)).status).not.toBe("completed");
+      expect(rows.length).toBeGreaterThanOrEqual(2); // input and output
+      const sum = (column: string) => rows.reduce((total, row) => total + Number(row[column]), 0);
+      for (const row of rows) {
+        expect(row.x_CostStatus).toBe("estimate");
+        expect(row.ChargePeriodStart).toBe(`${new Date(batch.created_at * 1000).toISOString().slice(0, 10)}T00:00:00Z`);
+      }
+      expect(sum("BilledCost")).toBeCloseTo(estimate.cost.batch, 10);
+      expect(sum("x_OnDemandCost")).toBeCloseTo(estimate.cost.on_demand, 10);
+      expect(await rowsOf("&estimates=false")).toEqual([]);
+
+      // Settled, its rows are what it cost.
+      const ended = await waitForBatch(openai, batch.id, 30_000);
+      const settled = await rowsOf();
+      expect(new Set(settled.map((row) => row.x_CostStatus))).toEqual(new Set(["settled"]));
+      const ledger = Number(ended.metadata?.finops_cost_usd);
+      expect(settled.reduce((total, row) => total + Number(row.BilledCost), 0)).toBeCloseTo(ledger, 6);
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
 });

@@ -142,6 +142,11 @@ const focusQuery = z.object({
   from: day.optional(),
   to: day.optional(),
   format: z.enum(["csv", "parquet", "json"]).default("csv"),
+  /** Rows of batches still running, at their estimate (`x_CostStatus` `estimate`); `false` for settled rows alone. */
+  estimates: z
+    .enum(["true", "false"], { error: "estimates is true or false" })
+    .default("true")
+    .transform((text) => text === "true"),
 });
 
 export const finOpsRoutes = (deps: GatewayDeps) => ({
@@ -200,8 +205,14 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
     };
     if (!(period.from < period.to)) throw new BadRequestError("'from' must be before 'to'.", { param: "from" });
     // A batch's rows fall on the days its jobs ended, which may be before the day it settled.
-    const batches = await settledBatches(deps, requireTenant(request), { ...period, to: period.to + settleLagMs });
+    const batches = await settledBatches(
+      deps,
+      requireTenant(request),
+      { ...period, to: period.to + settleLagMs },
+      q.estimates ? { createdBefore: period.to } : undefined,
+    );
     const all = await focusRows(batches, {
+      estimates: q.estimates,
       deployment: deps.deployment,
       prices: deps.prices,
       ids: (batch) => everySdkBatchId(batch, deps.deployment),
