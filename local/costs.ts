@@ -8,9 +8,10 @@
 
 import { writeFile } from "node:fs/promises";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
-import { focusCsv, focusRows, rowsCharged, settleLagMs } from "../lambdas/core/focus";
+import { focusRows, rowsCharged, settleLagMs } from "../lambdas/core/focus";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../lambdas/core/model";
 import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
+import { focusCsv } from "../lambdas/formats/focus-csv";
 import { focusParquet } from "../lambdas/formats/focus-parquet";
 import { modelAllowlistFromEnv, priceBook, priceOverridesFromEnv } from "../lambdas/pricing/price-book";
 import { DynamoCredentialStore } from "../lambdas/state/dynamo-credential-store";

@@ -1,11 +1,12 @@
 import { Readable } from "node:stream";
 import type { Deployment } from "../core/deps";
-import { focusCsvPieces, focusRows } from "../core/focus";
+import { focusRows } from "../core/focus";
 import { type FocusRow, focusReportKey } from "../core/focus-layout";
 import { type BatchRecord, isTerminal, lastStatusTime } from "../core/model";
 import type { BlobStore } from "../core/ports";
 import type { PriceBook } from "../core/pricing";
 import { everySdkBatchId } from "../dialects/batch-ids";
+import { focusCsvPieces } from "../formats/focus-csv";
 import { focusParquet, focusRowsOfParquet } from "../formats/focus-parquet";
 
 /** What the daily delivery reads and where it writes. */
