@@ -70,11 +70,13 @@ export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthD
   for (const month of months) {
     const fresh = all.filter((row) => String(row.BillingPeriodStart).startsWith(month));
     const parquetKey = focusReportKey("parquet", month);
-    const earlier = (await deps.reports.exists(parquetKey))
-      ? await focusRowsOfParquet(await deps.reports.read(parquetKey))
-      : [];
     // An estimate is never kept: its batch has since settled, or ended with nothing to charge.
-    const kept = earlier.filter((row) => !held.has(String(row.x_BatchId)) && row.x_CostStatus === "settled");
+    const kept = (await deps.reports.exists(parquetKey))
+      ? await focusRowsOfParquet(
+          await deps.reports.read(parquetKey),
+          ({ batchId, status }) => !held.has(batchId) && status === "settled",
+        )
+      : [];
     const rows = [...kept, ...fresh].sort(byChargeTime);
     // The CSV first: a reader of the Parquet table never sees a month whose CSV lags behind it.
     const csvKey = focusReportKey("csv", month);

@@ -69,7 +69,7 @@ export class FocusReports extends Construct {
     this.deliveryFunction = new GatewayFunction(this, "Delivery", {
       entry: "focus-delivery",
       timeout: Duration.minutes(5),
-      // A month's rows are held to write its Parquet file: 2.4 GB for 85,000 batches of the month
+      // A month's rows are held to write its Parquet file: up to 2.0 GB for 85,000 batches of the month
       // (npm run bench:focus-delivery), within 3,008 MB, the most a new account's Lambda may have.
       memorySize: 3008,
       environment: {
