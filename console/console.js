@@ -380,7 +380,15 @@
   });
   $("forget").addEventListener("click", () => {
     sessionStorage.removeItem(keyItem);
-    for (const chart of Object.values(charts)) chart.destroy();
+    // Nothing the key showed stays on the page.
+    for (const [id, chart] of Object.entries(charts)) {
+      chart.destroy();
+      delete charts[id];
+    }
+    for (const id of ["totals", "budget-text"]) $(id).replaceChildren();
+    for (const id of ["daily-table", "batches", "timeline-table"]) $(id).tBodies[0].replaceChildren();
+    $("timeline-section").hidden = true;
+    $("more").hidden = true;
     say("The key is forgotten.", "waiting");
   });
   $("period").addEventListener("submit", (event) => {

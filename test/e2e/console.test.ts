@@ -254,6 +254,18 @@ describe.skipIf(!browserThere)("the console", () => {
     console.info(`The console's screenshot: ${shot}`);
   });
 
+  it("forgets the key and everything it showed", async () => {
+    await tabTo("#forget");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("main[data-state=waiting]");
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem("finops.console.key")),
+    ).toBeNull();
+    expect(await page.locator("#batches tbody tr").count()).toBe(0);
+    expect(await page.locator("#totals").textContent()).toBe("");
+    expect(await drawn("daily")).toBeUndefined();
+  });
+
   it("says so in the page when the gateway refuses the key, and serves only its own files without one", async () => {
     await page.focus("#key");
     await page.keyboard.type("sk-not-a-key");
