@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import * as z from "zod";
 import { BadRequestError } from "./errors";
 
 /**
@@ -9,9 +9,15 @@ export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, where 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = deepest(result.error.issues[0]);
-  const param = issue?.path.map(String).join(".") || undefined;
-  const field = param ? `'${param}'` : `the ${where}`;
-  throw new BadRequestError(`Invalid ${field}: ${issue?.message ?? "malformed"}.`, { param });
+  const at = issue?.path.map(String).join(".") || undefined;
+  if (issue?.code === "unrecognized_keys" && issue.keys?.length) {
+    // A field it does not know is refused by name, never dropped; at the top, with what it does take.
+    const param = at ? `${at}.${issue.keys[0]}` : issue.keys[0];
+    const known = !at && schema instanceof z.ZodObject ? `: it takes ${Object.keys(schema.shape).join(", ")}` : "";
+    throw new BadRequestError(`Unknown ${where} field '${param}'${known}.`, { param });
+  }
+  const field = at ? `'${at}'` : where;
+  throw new BadRequestError(`Invalid ${field}: ${issue?.message ?? "malformed"}.`, { param: at });
 };
 
 /** A zod issue, as `parseWith` reads it: its path, its message, and for a union the issues of each alternative. */
@@ -20,6 +26,8 @@ interface Issue {
   message: string;
   code?: string;
   errors?: Issue[][];
+  /** The fields an `unrecognized_keys` issue names. */
+  keys?: string[];
 }
 
 /**

@@ -258,6 +258,15 @@ describe("the FOCUS export", () => {
     expect(json.data[0]).toMatchObject({ ChargeCategory: "Usage", ConsumedUnit: "Tokens" });
     const empty = await (await get("/v1/focus?from=2020-01-01&to=2020-02-01")).text();
     expect(empty.trim().split("\r\n")).toHaveLength(1);
+    // A misspelt field is refused by name, never read as "this month".
+    const typo = await get("/v1/focus?form=2020-01-01");
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { error: { message: string; param: string } }).error).toEqual(
+      expect.objectContaining({
+        param: "form",
+        message: "Unknown query field 'form': it takes from, to, format, estimates.",
+      }),
+    );
   });
 
   it("npm run costs -- --focus writes every key's rows, each named by its credential", async () => {

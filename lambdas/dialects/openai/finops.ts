@@ -113,7 +113,7 @@ const day = z.string().refine((text) => {
 }, "a calendar date, YYYY-MM-DD, such as 2026-12-01");
 /** The first day of the current month (UTC): what a period without `from` starts at. */
 const monthStart = () => `${new Date().toISOString().slice(0, 7)}-01`;
-const costsQuery = z.object({
+const costsQuery = z.strictObject({
   from: day.optional(),
   to: day.optional(),
   group_by: z
@@ -133,13 +133,13 @@ const estimateBody = z.strictObject({
 
 const usdOf = (micro: number) => micro / 1e6;
 
-const batchesQuery = z.object({
+const batchesQuery = z.strictObject({
   limit: intString(1, 100).default(20),
   after: z.string().optional(),
 });
 
 /** `GET /v1/focus`: a period (`to` exclusive; this month by default), as CSV or JSON rows. */
-const focusQuery = z.object({
+const focusQuery = z.strictObject({
   from: day.optional(),
   to: day.optional(),
   format: z.enum(["csv", "parquet", "json"]).default("csv"),
