@@ -8,8 +8,8 @@
 
 import { writeFile } from "node:fs/promises";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
-import { focusRows, rowsCharged, settleLagMs } from "../lambdas/core/focus";
-import { type BatchRecord, isTerminal, lastStatusTime } from "../lambdas/core/model";
+import { focusRows, mayChargeIn, rowsCharged } from "../lambdas/core/focus";
+import type { BatchRecord } from "../lambdas/core/model";
 import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
 import { focusCsv } from "../lambdas/formats/focus-csv";
 import { focusParquet } from "../lambdas/formats/focus-parquet";
@@ -51,11 +51,8 @@ const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: M
   if (!["csv", "parquet", "json"].includes(values.format ?? "")) throw new Error("--format is csv, parquet or json.");
   const start = values.from ? from : Date.parse(`${new Date().toISOString().slice(0, 7)}-01T00:00:00Z`);
   const settled: BatchRecord[] = [];
-  for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch")) {
-    const ended = lastStatusTime(batch);
-    if (batch.cost ? ended >= start && ended < to + settleLagMs : !isTerminal(batch.status) && batch.createdAt >= start)
-      settled.push(batch);
-  }
+  for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch"))
+    if (mayChargeIn(batch, { from: start, to }, true)) settled.push(batch);
   const prices = priceBook(priceOverridesFromEnv(process.env), modelAllowlistFromEnv(process.env));
   const deployment = {
     accountId: process.env.CDK_DEFAULT_ACCOUNT ?? "000000000000",

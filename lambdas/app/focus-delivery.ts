@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
+import { monthOf } from "../core/budgets";
 import type { Deployment } from "../core/deps";
-import { focusRows } from "../core/focus";
+import { focusRows, mayChargeIn } from "../core/focus";
 import { type FocusRow, focusReportKey } from "../core/focus-layout";
-import { type BatchRecord, isTerminal, lastStatusTime } from "../core/model";
+import type { BatchRecord } from "../core/model";
 import type { BlobStore } from "../core/ports";
 import type { PriceBook } from "../core/pricing";
 import { everySdkBatchId } from "../dialects/batch-ids";
@@ -33,10 +34,6 @@ export interface FocusMonthDelivered {
   keys: string[];
 }
 
-const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
-const previousMonthOf = (ms: number) =>
-  monthOf(Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth() - 1, 1));
-
 /**
  * Writes the FOCUS files (Parquet and CSV) of the previous and the current billing month, whole, from the batches
  * that settled in them: run daily, so a batch that settles shows by the next day, and a batch that settles on the
@@ -48,15 +45,15 @@ const previousMonthOf = (ms: number) =>
  */
 export const deliverFocus = async (deps: FocusDeliveryDeps): Promise<FocusMonthDelivered[]> => {
   const now = deps.now?.() ?? Date.now();
-  const months = [previousMonthOf(now), monthOf(now)];
+  const previousMonth = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - 1, 1);
+  const months = [monthOf(previousMonth), monthOf(now)];
   // Every batch that settled from the first of the previous month on (its rows fall on the days its jobs ended),
   // and those created since that still run (their estimate). Every batch the table holds is known by id.
   const settled: BatchRecord[] = [];
   const held = new Set<string>();
   for await (const batch of deps.batches()) {
     held.add(batch.id);
-    const from = batch.cost ? lastStatusTime(batch) : isTerminal(batch.status) ? undefined : batch.createdAt;
-    if (from !== undefined && monthOf(from) >= months[0]!) settled.push(batch);
+    if (mayChargeIn(batch, { from: previousMonth, to: Number.POSITIVE_INFINITY }, true)) settled.push(batch);
   }
   const names = await deps.accountNames();
   const all = await focusRows(settled, {

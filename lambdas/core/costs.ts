@@ -1,7 +1,7 @@
 import { untagged } from "./allocation";
 import { BadRequestError } from "./errors";
 import type { FileDeps } from "./files";
-import { type BatchRecord, isTerminal, lastStatusTime } from "./model";
+import type { BatchRecord } from "./model";
 import { usd } from "./pricing";
 
 /** How a cost report groups batches: by a fixed field, or by a cost allocation tag's value (`tag:team`). */
@@ -66,31 +66,26 @@ export const groupCosts = (batches: Iterable<BatchRecord>, groupFor: (batch: Bat
 };
 
 /**
- * The tenant's batches that settled in `[from, to)` (newest first; a batch settles within days of its create), and
- * with `running`, those created in it that still run.
+ * The tenant's batches that `keep` takes among those that may have ended from `since` on (newest first; a batch
+ * created more than a week before cannot have).
  */
-export const settledBatches = async (
+export const batchesSince = async (
   deps: FileDeps,
   tenant: string,
-  period: { from: number; to: number },
-  running?: { createdBefore: number },
+  since: number,
+  keep: (batch: BatchRecord) => boolean,
 ): Promise<BatchRecord[]> => {
-  const settled: BatchRecord[] = [];
+  const kept: BatchRecord[] = [];
   let after: string | undefined;
   for (;;) {
     const page = await deps.repo.list("batch", tenant, { limit: 100, order: "desc", after });
-    for (const batch of page.items) {
-      const ended = lastStatusTime(batch);
-      if (batch.cost && ended >= period.from && ended < period.to) settled.push(batch);
-      else if (running && !batch.cost && !isTerminal(batch.status) && batch.createdAt >= period.from)
-        if (batch.createdAt < running.createdBefore) settled.push(batch);
-    }
+    kept.push(...page.items.filter(keep));
     const oldest = page.items.at(-1);
     // A batch runs at most its 24-hour window and a few days of retries: older creates cannot settle in the period.
-    if (!page.hasMore || !oldest || oldest.createdAt < period.from - 7 * 86_400_000) break;
+    if (!page.hasMore || !oldest || oldest.createdAt < since - 7 * 86_400_000) break;
     after = oldest.id;
   }
-  return settled;
+  return kept;
 };
 
 /**

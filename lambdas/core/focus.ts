@@ -289,7 +289,20 @@ export const chargeDays = (batch: BatchRecord, billed: number, onDemand: number)
 };
 
 /** How long after its last job ended a batch may settle: a period's rows are read from batches settled this long after. */
-export const settleLagMs = 8 * 86_400_000;
+const settleLagMs = 8 * 86_400_000;
+
+/**
+ * Whether a batch may have rows charged within `[from, to)`: it settled in it or up to `settleLagMs` after (its jobs
+ * ended before it settled), or — with `estimates` — it still runs and was created in it. {@link rowsCharged} then
+ * keeps the rows that fall in the period.
+ */
+export const mayChargeIn = (batch: BatchRecord, period: { from: number; to: number }, estimates: boolean): boolean => {
+  if (batch.cost) {
+    const settled = lastStatusTime(batch);
+    return settled >= period.from && settled < period.to + settleLagMs;
+  }
+  return estimates && !isTerminal(batch.status) && batch.createdAt >= period.from && batch.createdAt < period.to;
+};
 
 /** The rows charged within `[from, to)` (UTC milliseconds). */
 export const rowsCharged = (rows: readonly FocusRow[], period: { from: number; to: number }): FocusRow[] =>

@@ -2,10 +2,10 @@ import * as z from "zod";
 import { estimateBatch, getBatch, listBatches } from "../../core/batches";
 import { budgetOf, charactersPerToken, defaultOutputTokens } from "../../core/budgets";
 import { chatEndpoint } from "../../core/chat";
-import { costGroupings, costReport, isCostGrouping, settledBatches } from "../../core/costs";
+import { batchesSince, costGroupings, costReport, isCostGrouping } from "../../core/costs";
 import type { GatewayDeps } from "../../core/deps";
 import { BadRequestError, NotFoundError } from "../../core/errors";
-import { focusRows, rowsCharged, settleLagMs } from "../../core/focus";
+import { focusRows, mayChargeIn, rowsCharged } from "../../core/focus";
 import { idFromAnyRendering } from "../../core/ids";
 import type { BatchRecord } from "../../core/model";
 import { estimatedEnd, progressOf } from "../../core/parts";
@@ -205,12 +205,8 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
       to: q.to ? Date.parse(`${q.to}T00:00:00Z`) : Date.now() + 1,
     };
     if (!(period.from < period.to)) throw new BadRequestError("'from' must be before 'to'.", { param: "from" });
-    // A batch's rows fall on the days its jobs ended, which may be before the day it settled.
-    const batches = await settledBatches(
-      deps,
-      requireTenant(request),
-      { ...period, to: period.to + settleLagMs },
-      q.estimates ? { createdBefore: period.to } : undefined,
+    const batches = await batchesSince(deps, requireTenant(request), period.from, (batch) =>
+      mayChargeIn(batch, period, q.estimates),
     );
     const all = await focusRows(batches, {
       estimates: q.estimates,
