@@ -11,7 +11,7 @@ import type { Usage } from "./chat";
 import type { Deployment } from "./deps";
 import type { FocusRow } from "./focus-layout";
 import { type BatchRecord, isTerminal, lastStatusTime, type Provider } from "./model";
-import { batchDiscount, type PriceBook, usd } from "./pricing";
+import { addUsage, batchDiscount, type PriceBook, usd } from "./pricing";
 
 /** The token kinds a row counts, each priced at its own rate. */
 export const tokenKinds = ["input", "cached input", "cache write", "output", "reasoning"] as const;
@@ -234,14 +234,6 @@ interface DayShare {
   onDemand: number;
 }
 
-const addUsage = (a: Usage, b: Usage): Usage => ({
-  inputTokens: a.inputTokens + b.inputTokens,
-  outputTokens: a.outputTokens + b.outputTokens,
-  cachedInputTokens: (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0),
-  cacheWriteTokens: (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0),
-  reasoningTokens: (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0),
-});
-
 const sameUsage = (a: Usage, b: Usage) =>
   a.inputTokens === b.inputTokens &&
   a.outputTokens === b.outputTokens &&
@@ -257,18 +249,17 @@ const sameUsage = (a: Usage, b: Usage) =>
 export const chargeDays = (batch: BatchRecord, billed: number, onDemand: number): DayShare[] => {
   const whole = [{ day: dayStart(lastStatusTime(batch)), usage: batch.usage!, billed, onDemand }];
   const byDay = new Map<number, { usage: Usage; billed: number; onDemand: number }>();
-  let total: Usage = { inputTokens: 0, outputTokens: 0 };
+  const total: Usage = { inputTokens: 0, outputTokens: 0 };
   for (const part of batch.parts ?? []) {
     if (part.endedAt === undefined || !part.usage) continue;
     const day = dayStart(part.endedAt);
     const held = byDay.get(day) ?? { usage: { inputTokens: 0, outputTokens: 0 }, billed: 0, onDemand: 0 };
+    byDay.set(day, held);
     const tokens = quantityOf(part.usage);
-    byDay.set(day, {
-      usage: addUsage(held.usage, part.usage),
-      billed: held.billed + (part.cost?.batch ?? tokens),
-      onDemand: held.onDemand + (part.cost?.onDemand ?? tokens),
-    });
-    total = addUsage(total, part.usage);
+    addUsage(held.usage, part.usage);
+    held.billed += part.cost?.batch ?? tokens;
+    held.onDemand += part.cost?.onDemand ?? tokens;
+    addUsage(total, part.usage);
   }
   if (byDay.size === 0 || !sameUsage(total, batch.usage!)) return whole;
   const days = [...byDay.entries()].sort(([a], [b]) => a - b);
