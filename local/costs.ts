@@ -8,6 +8,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
+import { credentialNames } from "../lambdas/core/credentials";
 import { focusRows, mayChargeIn, rowsCharged } from "../lambdas/core/focus";
 import type { BatchRecord } from "../lambdas/core/model";
 import { everySdkBatchId } from "../lambdas/dialects/batch-ids";
@@ -87,9 +88,7 @@ try {
   if (groupBy !== "credential" && !isCostGrouping(groupBy))
     throw new Error(`--group-by is one of ${groupings.join(", ")}, or tag:KEY (a cost allocation tag).`);
   if (!(from < to)) throw new Error("--from must be a date (YYYY-MM-DD) before --to.");
-  const names = new Map(
-    (await new DynamoCredentialStore(table.dynamo, table.tableName).list()).map((c) => [c.tenant, c.name]),
-  );
+  const names = await credentialNames(new DynamoCredentialStore(table.dynamo, table.tableName));
   if (values.focus) {
     await writeFocus(table, names);
     process.exit(0);

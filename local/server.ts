@@ -18,7 +18,12 @@ import type { BatchEngine, PollSchedule, Route } from "../lambdas/core/batch-eng
 import { microUsd, monthOf } from "../lambdas/core/budgets";
 import { userMetadataBytes, userMetadataLimitBytes } from "../lambdas/core/chunk-encoding";
 import { configFromEnv, type GatewayConfig } from "../lambdas/core/config";
-import { type CredentialStore, createCredential, type NewCredential } from "../lambdas/core/credentials";
+import {
+  type CredentialStore,
+  createCredential,
+  credentialNames,
+  type NewCredential,
+} from "../lambdas/core/credentials";
 import { everyJobPlace, grantedJobPlaces, parseGrant } from "../lambdas/core/job-places";
 import { chunkMetaName, stagedChunkKey } from "../lambdas/core/layout";
 import { type LimitSettings, limitsFromEnv } from "../lambdas/core/limits";
@@ -364,7 +369,7 @@ export const startLocalGateway = async (options: LocalGatewayOptions = {}): Prom
   const focusDelivery = (now?: number) =>
     deliverFocus({
       batches: () => repo.scanAll("batch"),
-      accountNames: async () => new Map((await credentials.list()).map((c) => [c.tenant, c.name])),
+      accountNames: () => credentialNames(credentials),
       reports: new S3BlobStore(emulators.s3, localNames.reports),
       prices,
       deployment: deps.deployment,

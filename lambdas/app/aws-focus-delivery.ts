@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { credentialNames } from "../core/credentials";
 import { modelAllowlistFromEnv, priceBook, priceOverridesFromEnv } from "../pricing/price-book";
 import { DynamoCredentialStore } from "../state/dynamo-credential-store";
 import { DynamoRepository } from "../state/dynamo-repository";
@@ -13,8 +14,7 @@ export const awsFocusDeliveryDeps = (env: NodeJS.ProcessEnv): FocusDeliveryDeps 
   const table = required(env, "TABLE_NAME");
   return {
     batches: () => new DynamoRepository(dynamo, table).scanAll("batch"),
-    accountNames: async () =>
-      new Map((await new DynamoCredentialStore(dynamo, table).list()).map((c) => [c.tenant, c.name])),
+    accountNames: () => credentialNames(new DynamoCredentialStore(dynamo, table)),
     reports: new S3BlobStore(new S3Client({}), required(env, "REPORTS_BUCKET")),
     prices: priceBook(priceOverridesFromEnv(env), modelAllowlistFromEnv(env)),
     deployment: { accountId: required(env, "ACCOUNT_ID"), region: required(env, "AWS_REGION") },

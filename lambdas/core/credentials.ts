@@ -38,6 +38,10 @@ export interface CredentialStore {
   delete(name: string): Promise<boolean>;
 }
 
+/** Each tenant's credential name (FOCUS `SubAccountName`, the costs report's rows). */
+export const credentialNames = async (store: CredentialStore): Promise<Map<string, string>> =>
+  new Map((await store.list()).map((credential) => [credential.tenant, credential.name]));
+
 export const hashApiKey = (key: string): string => createHash("sha256").update(key).digest("hex");
 
 const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

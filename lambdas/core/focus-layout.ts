@@ -101,6 +101,9 @@ export const focusColumnKinds: Partial<Record<(typeof focusColumns)[number], "de
   x_Saving: "decimal",
 };
 
+/** A FOCUS datetime: ISO 8601 in UTC, to the second (`2026-12-01T00:00:00Z`). */
+export const focusDateTime = (at: number | Date): string => new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
+
 /** The partition column of the delivered files: the billing month, `YYYY-MM`. */
 export const focusPartitionColumn = "billing_period";
 

@@ -9,7 +9,7 @@
 import { estimatedCost } from "./budgets";
 import type { Usage } from "./chat";
 import type { Deployment } from "./deps";
-import type { FocusRow } from "./focus-layout";
+import { type FocusRow, focusDateTime } from "./focus-layout";
 import { type BatchRecord, isTerminal, lastStatusTime, type Provider } from "./model";
 import { addUsage, batchDiscount, type PriceBook, usd } from "./pricing";
 
@@ -70,7 +70,6 @@ const apportioned = (total: number, weights: number[]): number[] => {
   return shares;
 };
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const dayStart = (ms: number) =>
   Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), new Date(ms).getUTCDate());
 const monthStart = (ms: number, plus = 0) =>
@@ -156,16 +155,16 @@ export const focusRows = async (batches: Iterable<BatchRecord>, context: FocusCo
           BillingAccountName: "FinOps batch gateway",
           BillingAccountType: "Gateway deployment",
           BillingCurrency: cost.currency,
-          BillingPeriodEnd: iso(monthStart(ended, 1)),
-          BillingPeriodStart: iso(monthStart(ended)),
+          BillingPeriodEnd: focusDateTime(monthStart(ended, 1)),
+          BillingPeriodStart: focusDateTime(monthStart(ended)),
           CapacityReservationId: null,
           CapacityReservationStatus: null,
           ChargeCategory: "Usage",
           ChargeClass: null,
           ChargeDescription: `${service}: ${model} ${kind} tokens at ${tier} rates`,
           ChargeFrequency: "Usage-Based",
-          ChargePeriodEnd: iso(dayStart(ended) + 86_400_000),
-          ChargePeriodStart: iso(dayStart(ended)),
+          ChargePeriodEnd: focusDateTime(dayStart(ended) + 86_400_000),
+          ChargePeriodStart: focusDateTime(dayStart(ended)),
           CommitmentDiscountCategory: null,
           CommitmentDiscountId: null,
           CommitmentDiscountName: null,

@@ -1,6 +1,6 @@
 import { parquetReadObjects } from "hyparquet";
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
-import { type FocusRow, focusColumnKinds, focusColumns } from "../core/focus-layout";
+import { type FocusRow, focusColumnKinds, focusColumns, focusDateTime } from "../core/focus-layout";
 
 /** Rows per row group: each is turned into columns on its own, so a month's file never is at once. */
 const rowGroupRows = 20_000;
@@ -62,7 +62,7 @@ export const focusRowsOfParquet = async (
         Object.fromEntries(
           focusColumns.map((name) => {
             const value = object[name] ?? null;
-            return [name, value instanceof Date ? value.toISOString().replace(/\.\d{3}Z$/, "Z") : value];
+            return [name, value instanceof Date ? focusDateTime(value) : value];
           }),
         ) as FocusRow,
     );
