@@ -7,6 +7,7 @@
  */
 
 import { writeFile } from "node:fs/promises";
+import { monthOf } from "../lambdas/core/budgets";
 import { type CostGrouping, costGroupings, groupCosts, groupOf, isCostGrouping } from "../lambdas/core/costs";
 import { credentialNames } from "../lambdas/core/credentials";
 import { focusRows, mayChargeIn, rowsCharged } from "../lambdas/core/focus";
@@ -50,7 +51,7 @@ const to = day(values.to, Date.now() + 1);
  */
 const writeFocus = async (table: Awaited<ReturnType<typeof openTable>>, names: Map<string, string>) => {
   if (!["csv", "parquet", "json"].includes(values.format ?? "")) throw new Error("--format is csv, parquet or json.");
-  const start = values.from ? from : Date.parse(`${new Date().toISOString().slice(0, 7)}-01T00:00:00Z`);
+  const start = values.from ? from : Date.parse(`${monthOf(Date.now())}-01T00:00:00Z`);
   const settled: BatchRecord[] = [];
   for await (const batch of new DynamoRepository(table.dynamo, table.tableName).scanAll("batch"))
     if (mayChargeIn(batch, { from: start, to }, true)) settled.push(batch);

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { estimateBatch, getBatch, listBatches } from "../../core/batches";
-import { budgetOf, charactersPerToken, defaultOutputTokens } from "../../core/budgets";
+import { budgetOf, charactersPerToken, defaultOutputTokens, monthOf } from "../../core/budgets";
 import { chatEndpoint } from "../../core/chat";
 import { batchesSince, costGroupings, costReport, isCostGrouping } from "../../core/costs";
 import type { GatewayDeps } from "../../core/deps";
@@ -112,7 +112,7 @@ const day = z.string().refine((text) => {
   return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }, "a calendar date, YYYY-MM-DD, such as 2026-12-01");
 /** The first day of the current month (UTC): what a period without `from` starts at. */
-const monthStart = () => `${new Date().toISOString().slice(0, 7)}-01`;
+const monthStart = () => `${monthOf(Date.now())}-01`;
 const costsQuery = z.strictObject({
   from: day.optional(),
   to: day.optional(),
@@ -187,7 +187,7 @@ export const finOpsRoutes = (deps: GatewayDeps) => ({
     return json(200, {
       object: "finops.budget",
       credential: request.credentialName ?? null,
-      month: budget?.month ?? new Date().toISOString().slice(0, 7),
+      month: budget?.month ?? monthOf(Date.now()),
       monthly: budget?.limit === undefined ? null : usdOf(budget.limit),
       committed: usdOf(budget?.committed ?? 0),
     });
